@@ -1,0 +1,33 @@
+# Two commands do all set-up: `make demo` (the main job) and `make test` (the whole suite).
+# Each runs `setup` first, which installs what is missing: uv, the locked Python environment
+# and the pinned npm toolchain (anvil). Nothing else needs to be on the machine but Python,
+# pip, Node and npm.
+
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.venv/bin:$(HOME)/.local/bin:$(PATH)
+UV ?= uv
+APE := $(UV) run --frozen ape
+
+.PHONY: setup test test-contracts demo bench lint fuzz clean
+
+setup:
+	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+	$(UV) sync --frozen
+	@[ -x node_modules/.bin/anvil ] || npm ci --no-audit --no-fund
+	@anvil --version | head -n 1
+
+test: setup
+	$(APE) test tests
+
+demo: setup
+	$(APE) run demo
+
+bench: setup
+	$(APE) run bench
+
+lint: setup
+	$(UV) run --frozen ruff check python scripts tests
+	$(UV) run --frozen ruff format --check python scripts tests
+
+clean:
+	rm -rf .build out .pytest_cache

@@ -1,0 +1,30 @@
+# pragma version ~=0.4.3
+"""
+@title Signed integer rounding
+@notice The EVM's signed division truncates toward zero; money needs an explicit direction.
+        Every divisor here is positive.
+"""
+
+
+@internal
+@pure
+def _floor_div(a: int256, b: int256) -> int256:
+    """
+    @dev a / b rounded toward minus infinity (b > 0).
+    """
+    q: int256 = a // b
+    if a % b != 0 and a < 0:
+        q -= 1
+    return q
+
+
+@internal
+@pure
+def _ceil_div(a: int256, b: int256) -> int256:
+    """
+    @dev a / b rounded toward plus infinity (b > 0).
+    """
+    q: int256 = a // b
+    if a % b != 0 and a > 0:
+        q += 1
+    return q

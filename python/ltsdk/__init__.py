@@ -1,0 +1,1 @@
+"""ltsdk: SDK, reference math and keeper logic for on-chain leveraged tokens."""

@@ -1,0 +1,135 @@
+"""Deploy the protocol with ape: collateral, oracles, venues, the factory and a batch of tokens.
+
+The one home of deployment logic: `scripts/deploy.py`, the test fixtures and the demo call
+`deploy_protocol`. It needs ape (imported by the caller's environment); the rest of ltsdk does not.
+The products deployed by default are in `deployments/products.json`.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEPLOYMENTS_DIR = REPO_ROOT / "deployments"
+PRODUCTS_FILE = DEPLOYMENTS_DIR / "products.json"
+WAD = 10**18
+
+
+def load_products(path: Path = PRODUCTS_FILE) -> dict[str, Any]:
+    return json.loads(Path(path).read_text())
+
+
+def token_symbol(underlying: str, leverage: int, is_long: bool) -> str:
+    """The factory's naming rule: {UNDERLYING}{LEVERAGE}{L|S}."""
+    return f"{underlying}{leverage}{'L' if is_long else 'S'}"
+
+
+def oracle_answer(price: str | Decimal, decimals: int) -> int:
+    """A USD price as a Chainlink answer with `decimals` decimals (exact, no float)."""
+    scaled = Decimal(price) * (10**decimals)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"price {price} has more than {decimals} decimals")
+    return int(scaled)
+
+
+def deploy_market(project, deployer, collateral, name: str, market: dict[str, Any], collateral_decimals: int):
+    """One oracle and one funded venue for `name` (e.g. BTC). Returns (oracle, adapter)."""
+    oracle = project.MockOracle.deploy(
+        market["oracle_decimals"],
+        f"{name} / USD",
+        oracle_answer(market["price"], market["oracle_decimals"]),
+        sender=deployer,
+    )
+    adapter = project.MockPerpAdapter.deploy(
+        collateral,
+        oracle,
+        f"{name}-PERP",
+        collateral_decimals,
+        int(market["depth_usd"]) * WAD,
+        sender=deployer,
+    )
+    # the venue pays traders' profits from its own balance
+    collateral.mint(adapter, int(market["venue_liquidity"]) * 10**collateral_decimals, sender=deployer)
+    return oracle, adapter
+
+
+def deploy_protocol(project, deployer, products: dict[str, Any] | None = None, fee_recipient=None) -> dict[str, Any]:
+    """Deploy everything in `products` with `deployer` holding every role.
+
+    Returns the manifest (PROTOCOL.md §4a) with live ape contract objects under "contracts"
+    for callers in the same process; `manifest_json` strips them for writing.
+    """
+    products = products or load_products()
+    fee_recipient = fee_recipient or deployer
+    decimals = products["collateral"]["decimals"]
+    collateral = project.MockUSDC.deploy(sender=deployer)
+    blueprint = deployer.declare(project.LeveragedToken).contract_address
+    factory = project.LeveragedTokenFactory.deploy(blueprint, collateral, deployer, sender=deployer)
+
+    markets: dict[str, Any] = {}
+    contracts: dict[str, Any] = {"collateral": collateral, "factory": factory, "markets": {}, "tokens": {}}
+    for name, market in products["markets"].items():
+        oracle, adapter = deploy_market(project, deployer, collateral, name, market, decimals)
+        markets[name] = {"oracle": oracle.address, "adapter": adapter.address}
+        contracts["markets"][name] = {"oracle": oracle, "adapter": adapter}
+
+    cap = int(products["max_total_assets_usd"]) * 10**decimals
+    tokens: dict[str, Any] = {}
+    for spec in products["tokens"]:
+        symbol = token_symbol(spec["underlying"], spec["leverage"], spec["is_long"])
+        factory.create_token(
+            spec["underlying"],
+            spec["leverage"],
+            spec["is_long"],
+            markets[spec["underlying"]]["adapter"],
+            deployer,
+            fee_recipient,
+            products["initial_nav_per_share"],
+            cap,
+            sender=deployer,
+        )
+        token = project.LeveragedToken.at(factory.token_by_symbol(symbol))
+        tokens[symbol] = {
+            "address": token.address,
+            "market": spec["underlying"],
+            "leverage": spec["leverage"],
+            "is_long": spec["is_long"],
+        }
+        contracts["tokens"][symbol] = token
+
+    return {
+        "collateral": collateral.address,
+        "factory": factory.address,
+        "markets": markets,
+        "tokens": tokens,
+        "contracts": contracts,
+    }
+
+
+def manifest_json(manifest: dict[str, Any], chain_id: int, network: str, block: int) -> dict[str, Any]:
+    """The on-disk manifest: addresses only, in the order of PROTOCOL.md §4a."""
+    return {
+        "chain_id": chain_id,
+        "network": network,
+        "block": block,
+        "collateral": manifest["collateral"],
+        "factory": manifest["factory"],
+        "markets": manifest["markets"],
+        "tokens": manifest["tokens"],
+    }
+
+
+def manifest_path(network_choice: str) -> Path:
+    """deployments/<network>.json, e.g. 'ethereum:local:foundry' -> deployments/local.json."""
+    parts = network_choice.split(":")
+    network = parts[1] if len(parts) > 1 else parts[0]
+    return DEPLOYMENTS_DIR / f"{network}.json"
+
+
+def write_manifest(data: dict[str, Any], network_choice: str) -> Path:
+    path = manifest_path(network_choice)
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    return path
