@@ -822,6 +822,7 @@ def _execute_mint(snap: Snapshot, assets: uint256) -> uint256:
     assert extcall IERC20(asset).transferFrom(msg.sender, self, assets, default_return_value=True)
     fee: uint256 = lt_math._fee(assets, self.mint_fee_bps)
     net: uint256 = assets - fee
+    assert net > 0, "lt: zero shares"
     if snap.supply == 0:
         assert net >= MIN_INITIAL_ASSETS, "lt: first deposit"
     self.protocol_fees += fee

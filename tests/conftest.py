@@ -5,6 +5,8 @@ Session-scoped deployments are snapshotted by ape; every test starts from the sa
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from ltsdk.deploy import deploy_market, oracle_answer
@@ -15,6 +17,20 @@ BTC_PRICE = 60_000
 ETH_PRICE = 3_000
 ORACLE_DECIMALS = 8
 BTC_DEPTH = 2_000_000_000 * WAD  # USD: a trade of this notional would move the price 100 %
+
+
+def pytest_configure(config):
+    """Expected reverts are the bulk of the suite. On each one, ape maps the revert to a Vyper source
+    traceback and prints the call trace: 10-15 s per revert, debugging aids only. Skip both unless
+    LT_APE_TRACES=1; the revert message that `ape.reverts` checks is unaffected."""
+    if os.environ.get("LT_APE_TRACES") == "1":
+        return
+    from ape.exceptions import TransactionError
+    from ape_ethereum.trace import Trace
+
+    TransactionError.source_traceback = property(lambda self: None, lambda self, value: None)
+    TransactionError._get_ape_traceback = lambda self: None
+    Trace.show = lambda self, *args, **kwargs: None
 
 
 @pytest.fixture(scope="session")

@@ -126,7 +126,7 @@ def withdraw(amount: uint256, receiver: address):
     """
     assert amount > 0, "venue: zero amount"
     acc: Account = self._settled(msg.sender)
-    price: uint256 = self._price_unchecked()
+    price: uint256 = self._price_for_margin(acc)
     assert amount <= self._free_margin(acc, price, self.funding_index), "venue: margin"
     acc.margin -= convert(amount, int256)
     self.accounts[msg.sender] = acc
@@ -303,9 +303,18 @@ def oracle_price() -> (uint256, uint256, bool):
 @external
 @view
 def max_withdrawable(account: address) -> uint256:
-    price: uint256 = self._price_unchecked()
+    """
+    @notice Margin `account` may withdraw now (0 while it holds a position and the price is stale).
+    """
+    acc: Account = self.accounts[account]
+    price: uint256 = 0
+    updated_at: uint256 = 0
+    fresh: bool = False
+    price, updated_at, fresh = self._read_oracle()
+    if acc.size != 0 and not fresh:
+        return 0
     index: int256 = self._index_now(price)
-    return self._free_margin(self._settle(self.accounts[account], index), price, index)
+    return self._free_margin(self._settle(acc, index), price, index)
 
 
 @external
@@ -438,8 +447,28 @@ def _index_now(price: uint256) -> int256:
 
 
 @internal
+@view
+def _price_for_margin(acc: Account) -> uint256:
+    """
+    @dev Margin of an account with a position is priced only on a fresh oracle answer; a flat
+         account's margin does not depend on the price, so it can always leave.
+    """
+    if acc.size != 0:
+        return self._fresh_price()
+    return self._price_unchecked()
+
+
+@internal
 def _update_funding_index() -> int256:
-    index: int256 = self._index_now(self._price_unchecked())
+    """
+    @dev Accrue funding up to now. While the oracle answer is unusable (<= 0) nothing accrues and
+         the clock is not advanced, so the outage is charged at the first good price after it
+         instead of being lost.
+    """
+    price: uint256 = self._price_unchecked()
+    if price == 0:
+        return self.funding_index
+    index: int256 = self._index_now(price)
     self.funding_index = index
     self.funding_updated_at = block.timestamp
     return index
