@@ -20,7 +20,7 @@ test: setup
 	$(APE) test tests
 
 demo: setup
-	$(APE) run demo
+	$(APE) run demo --network ethereum:local:foundry
 
 bench: setup
 	$(APE) run bench

@@ -133,3 +133,16 @@ def write_manifest(data: dict[str, Any], network_choice: str) -> Path:
     path = manifest_path(network_choice)
     path.write_text(json.dumps(data, indent=2) + "\n")
     return path
+
+
+def select_deployer(accounts, network_choice: str):
+    """Anvil account 0 on a local network (it then holds every role); elsewhere the ape account
+    named by LT_DEPLOYER (`ape accounts import <alias>`)."""
+    import os
+
+    if ":local:" in network_choice or network_choice.endswith(":local"):
+        return accounts.test_accounts[0]
+    alias = os.environ.get("LT_DEPLOYER")
+    if not alias:
+        raise SystemExit("set LT_DEPLOYER to the alias of an ape account to deploy with")
+    return accounts.load(alias)
