@@ -13,7 +13,7 @@ APE := $(UV) run --frozen ape
 setup:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
 	$(UV) sync --frozen
-	@[ -x node_modules/.bin/anvil ] || npm ci --no-audit --no-fund
+	@command -v anvil >/dev/null 2>&1 || npm ci --no-audit --no-fund
 	@anvil --version | head -n 1
 
 test: setup

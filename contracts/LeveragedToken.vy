@@ -80,7 +80,7 @@ event Shutdown:
     account: indexed(address)
 
 event ParameterSet:
-    name: indexed(String[32])
+    name: String[32]
     value: uint256
 
 event FeeRecipientSet:

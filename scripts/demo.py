@@ -1,13 +1,12 @@
 """The main job: deploy the first batch on a local anvil, mint and redeem for a user, report.
 
-    make demo        (= uv run ape run demo --network ethereum:local:foundry)
+make demo        (= uv run ape run demo --network ethereum:local:foundry)
 """
 
 from decimal import Decimal
 
 from ape import accounts, chain, networks, project
 from ape.logging import logger
-
 from ltsdk.deploy import deploy_protocol, manifest_json, write_manifest
 
 USDC = 10**6
@@ -24,7 +23,9 @@ def main():
     network_choice = networks.provider.network_choice
     admin, user = accounts.test_accounts[0], accounts.test_accounts[1]
     manifest = deploy_protocol(project, admin)
-    path = write_manifest(manifest_json(manifest, chain.chain_id, network_choice, chain.blocks.head.number), network_choice)
+    path = write_manifest(
+        manifest_json(manifest, chain.chain_id, network_choice, chain.blocks.head.number), network_choice
+    )
     print(f"Deployed {len(manifest['tokens'])} tokens on {network_choice}; manifest {path}\n")
 
     usdc = manifest["contracts"]["collateral"]

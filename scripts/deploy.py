@@ -1,11 +1,10 @@
 """Deploy the protocol and write deployments/<network>.json.
 
-    uv run ape run deploy --network ethereum:local:foundry
-    LT_DEPLOYER=<ape account alias> SEPOLIA_RPC_URL=... uv run ape run deploy --network ethereum:sepolia:node
+uv run ape run deploy --network ethereum:local:foundry
+LT_DEPLOYER=<ape account alias> SEPOLIA_RPC_URL=... uv run ape run deploy --network ethereum:sepolia:node
 """
 
 from ape import accounts, chain, networks, project
-
 from ltsdk.deploy import deploy_protocol, manifest_json, select_deployer, write_manifest
 
 

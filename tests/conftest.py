@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from ltsdk.deploy import deploy_market, oracle_answer
 
 USDC = 10**6  # one whole collateral unit
@@ -84,7 +83,12 @@ def _market(project, admin, usdc, name, price, depth_usd):
         admin,
         usdc,
         name,
-        {"price": str(price), "oracle_decimals": ORACLE_DECIMALS, "depth_usd": depth_usd, "venue_liquidity": 50_000_000},
+        {
+            "price": str(price),
+            "oracle_decimals": ORACLE_DECIMALS,
+            "depth_usd": depth_usd,
+            "venue_liquidity": 50_000_000,
+        },
         6,
     )
     return oracle, adapter

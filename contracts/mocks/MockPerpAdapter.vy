@@ -42,7 +42,7 @@ MAX_PREMIUM: constant(uint256) = WAD // 2
 
 
 event ParameterSet:
-    name: indexed(String[32])
+    name: String[32]
     value: int256
 
 event TradingPaused:

@@ -8,9 +8,10 @@ cannot ship without someone deciding who may call it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 import ape
 import pytest
@@ -86,9 +87,7 @@ METHODS: dict[str, str | Privileged] = {
     "set_fee_recipient": Privileged(DEFAULT_ADMIN_ROLE, lambda t, a: (a.depositor,), lambda t, a: t.fee_recipient()),
     "set_mint_fee_bps": Privileged(DEFAULT_ADMIN_ROLE, lambda t, a: (50,), lambda t, a: t.mint_fee_bps()),
     "set_redeem_fee_bps": Privileged(DEFAULT_ADMIN_ROLE, lambda t, a: (50,), lambda t, a: t.redeem_fee_bps()),
-    "set_management_fee_bps": Privileged(
-        DEFAULT_ADMIN_ROLE, lambda t, a: (100,), lambda t, a: t.management_fee_bps()
-    ),
+    "set_management_fee_bps": Privileged(DEFAULT_ADMIN_ROLE, lambda t, a: (100,), lambda t, a: t.management_fee_bps()),
     "set_max_total_assets": Privileged(DEFAULT_ADMIN_ROLE, lambda t, a: (12_345,), lambda t, a: t.max_total_assets()),
     "set_max_slippage_bps": Privileged(DEFAULT_ADMIN_ROLE, lambda t, a: (100,), lambda t, a: t.max_slippage_bps()),
     "set_max_price_age": Privileged(DEFAULT_ADMIN_ROLE, lambda t, a: (600,), lambda t, a: t.max_price_age()),
@@ -138,11 +137,6 @@ def _callers_without(token, actors, role) -> list:
     """Role-named actors (not the admin) that do not hold `role` on `token`."""
     candidates = [actors.outsider, actors.keeper, actors.guardian, actors.attacker, actors.depositor]
     return [account for account in candidates if not token.hasRole(role, account)]
-
-
-def _name_topic(name: str) -> bytes:
-    """An indexed String is logged as the keccak256 of its bytes."""
-    return keccak(text=name)
 
 
 def _single_parameter_set(token, tx):
@@ -376,7 +370,7 @@ def test_setter__in_bounds__sets_value_and_emits_parameter_set(token, admin, set
 
     assert getattr(token, getter)() == value
     log = _single_parameter_set(token, tx)
-    assert log.event_arguments["name"] == _name_topic(getter)
+    assert log.event_arguments["name"] == getter
     assert log.event_arguments["value"] == value
 
 
@@ -467,9 +461,9 @@ def test_set_fee_recipient__from_guardian__reverts(token, guardian, fee_recipien
 
 
 def test_roles__after_create__admin_holds_every_role_and_is_admin_of_each(token, admin, keeper, guardian):
-    for role in ROLE_NAMES:
-        assert token.hasRole(role, admin), ROLE_NAMES[role]
-        assert token.getRoleAdmin(role) == DEFAULT_ADMIN_ROLE, ROLE_NAMES[role]
+    for role, role_name in ROLE_NAMES.items():
+        assert token.hasRole(role, admin), role_name
+        assert token.getRoleAdmin(role) == DEFAULT_ADMIN_ROLE, role_name
     assert token.hasRole(KEEPER_ROLE, keeper)
     assert not token.hasRole(GUARDIAN_ROLE, keeper)
     assert not token.hasRole(DEFAULT_ADMIN_ROLE, keeper)
@@ -479,17 +473,15 @@ def test_roles__after_create__admin_holds_every_role_and_is_admin_of_each(token,
 
 
 def test_roles__factory__holds_no_role_on_tokens_it_created(token, factory):
-    for role in ROLE_NAMES:
-        assert not token.hasRole(role, factory), ROLE_NAMES[role]
+    for role, role_name in ROLE_NAMES.items():
+        assert not token.hasRole(role, factory), role_name
 
 
 def test_grant_role__from_admin__grants_and_emits(token, admin, outsider):
     tx = token.grantRole(KEEPER_ROLE, outsider, sender=admin)
 
     assert token.hasRole(KEEPER_ROLE, outsider)
-    assert tx.events.filter(token.RoleGranted) == [
-        token.RoleGranted(role=KEEPER_ROLE, account=outsider, sender=admin)
-    ]
+    assert tx.events.filter(token.RoleGranted) == [token.RoleGranted(role=KEEPER_ROLE, account=outsider, sender=admin)]
 
 
 def test_grant_role__guardian_to_outsider__lets_outsider_pause(token, admin, outsider):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ape
 import pytest
 from eth_utils import keccak
-
 from ltsdk.deploy import deploy_market
 
 USDC = 10**6
@@ -59,7 +58,6 @@ def test_create_token__btc_3_long__is_named_btc3l_and_registered(token, factory,
     assert token.is_long() is True
     assert token.decimals() == 18
     assert token.nav_per_share() == 100 * USDC
-
 
 
 def test_create_token__on_fresh_factory__btc3l_is_first_entry_of_registry(
@@ -146,7 +144,9 @@ def test_create_token__emits_token_created(factory, admin, fee_recipient, eth_ve
     }
 
 
-@pytest.mark.parametrize(("underlying", "leverage", "is_long"), [("BTC", 4, True), ("BTC", 3, False), ("ETH", 5, False)])
+@pytest.mark.parametrize(
+    ("underlying", "leverage", "is_long"), [("BTC", 4, True), ("BTC", 3, False), ("ETH", 5, False)]
+)
 def test_create_token__token_is_configured_from_arguments(
     project, factory, admin, fee_recipient, usdc, btc_venue, eth_venue, underlying, leverage, is_long
 ):
@@ -193,9 +193,7 @@ def test_create_token__roles__go_to_admin_and_factory_keeps_none(
 
 def test_create_token__two_tokens__are_independent(project, factory, admin, fee_recipient, btc_venue):
     first = project.LeveragedToken.at(_create(factory, admin, fee_recipient, "BTC", 5, True, btc_venue).return_value)
-    second = project.LeveragedToken.at(
-        _create(factory, admin, fee_recipient, "BTC", 5, False, btc_venue).return_value
-    )
+    second = project.LeveragedToken.at(_create(factory, admin, fee_recipient, "BTC", 5, False, btc_venue).return_value)
 
     first.pause(sender=admin)
 
@@ -227,9 +225,7 @@ def test_create_token__duplicate_of_new_symbol__reverts_exists(factory, admin, f
     assert factory.token_count() == count
 
 
-def test_create_token__same_underlying_other_side__is_not_a_duplicate(
-    token, factory, admin, fee_recipient, btc_venue
-):
+def test_create_token__same_underlying_other_side__is_not_a_duplicate(token, factory, admin, fee_recipient, btc_venue):
     short = _create(factory, admin, fee_recipient, "BTC", 3, False, btc_venue).return_value
 
     assert factory.token_by_symbol("BTC3L") == token.address

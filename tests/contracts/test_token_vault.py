@@ -6,7 +6,6 @@ cannot move a number; time-dependent amounts are predicted with ltsdk.model at t
 
 import ape
 import pytest
-
 from ltsdk import model
 
 USDC = 10**6
@@ -254,7 +253,9 @@ def test_management_fee__preview_includes_pending_fee_shares(token, depositor, f
     chain.pending_timestamp += 86_400
     chain.mine()
     pending = token.pending_management_fee_shares()
-    assert pending == model.management_fee_shares(token.totalSupply(), 365, chain.blocks.head.timestamp - token.last_fee_accrual())
+    assert pending == model.management_fee_shares(
+        token.totalSupply(), 365, chain.blocks.head.timestamp - token.last_fee_accrual()
+    )
     assert token.nav_per_share() == token.totalAssets() * WAD // (token.totalSupply() + pending)
 
 
