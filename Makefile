@@ -23,7 +23,7 @@ demo: setup
 	$(APE) run demo --network ethereum:local:foundry
 
 bench: setup
-	$(APE) run bench
+	$(APE) run bench --network ethereum:local:foundry
 
 lint: setup
 	$(UV) run --frozen ruff check python scripts tests
