@@ -1,5 +1,6 @@
 # pragma version ~=0.4.3
 # pragma nonreentrancy on
+# pragma optimize codesize
 """
 @title Leveraged token
 @notice One leveraged product (e.g. BTC3L): an ERC-20 share of a fund that holds collateral as
@@ -30,6 +31,10 @@
         are locked in the token forever, so a later depositor cannot be inflated out of value.
         The fund therefore never empties: the dead shares keep their slice of the position.
 
+        Size: the token must fit EIP-170's 24,576 bytes, so it is compiled for code size and
+        every view it can derive from its state is computed by LeveragedTokenViews (shared by
+        all tokens); the token's views forward there.
+
         Reverts (the SDK maps each): "lt: zero", "lt: zero shares", "lt: expired",
         "lt: slippage", "lt: paused", "lt: shutdown", "lt: cap", "lt: stale price",
         "lt: insolvent", "lt: receiver", "lt: balance", "lt: allowance", "lt: first deposit",
@@ -43,10 +48,12 @@ from ethereum.ercs import IERC20
 from ethereum.ercs import IERC20Detailed
 from ethereum.ercs import IERC4626
 from snekmate.auth import access_control
+from snekmate.utils import ecdsa
 from snekmate.utils import math
 from .interfaces import IPerpAdapter
 from . import constants
 from . import lt_math
+from . import LeveragedTokenViews
 
 implements: IERC20
 implements: IERC20Detailed
@@ -62,8 +69,6 @@ exports: (
     access_control.grantRole,
     access_control.revokeRole,
     access_control.renounceRole,
-    access_control.set_role_admin,
-    access_control.supportsInterface,
     access_control.DEFAULT_ADMIN_ROLE,
 )
 
@@ -79,9 +84,32 @@ event Unpaused:
 event Shutdown:
     account: indexed(address)
 
-event ParameterSet:
-    name: String[32]
-    value: uint256
+event FeesSet:
+    mint_fee_bps: uint256
+    redeem_fee_bps: uint256
+    management_fee_bps: uint256
+
+event LimitsSet:
+    max_total_assets: uint256
+    max_slippage_bps: uint256
+    max_price_age: uint256
+
+event LeverageBandSet:
+    target_leverage: uint256
+    band_bps: uint256
+    ripcord_leverage: uint256
+
+event ExecutionSet:
+    rebalance_interval: uint256
+    rebalance_offset: uint256
+    min_drift_bps: uint256
+    max_trade_notional: uint256
+    twap_cooldown: uint256
+
+event IncentivesSet:
+    ripcord_trade_notional: uint256
+    ripcord_reward: uint256
+    keeper_grace: uint256
 
 event FeeRecipientSet:
     fee_recipient: indexed(address)
@@ -94,15 +122,33 @@ event FeesCollected:
     fee_recipient: indexed(address)
     assets: uint256
 
+event Rebalanced:
+    reason: indexed(uint8)
+    size_before: int256
+    size_after: int256
+    price: uint256
+    leverage_before: uint256
+    leverage_after: uint256
 
-# ---------------------------------------------------------------- structs
+event Ripcord:
+    caller: indexed(address)
+    reward: uint256
+    leverage_before: uint256
+    leverage_after: uint256
 
-struct Snapshot:
-    supply: uint256  # shares, including management-fee shares not yet minted
-    nav: int256  # assets
-    size: int256  # WAD units of underlying, signed
-    price: uint256  # WAD
-    fresh: bool  # the price may be traded on
+event Split:
+    factor: uint256
+    is_reverse: bool
+    nav_per_share_before: uint256
+    nav_per_share_after: uint256
+
+event SplitBandSet:
+    split_lower_nav: uint256
+    split_upper_nav: uint256
+
+event RebalanceDue:
+    reason: indexed(uint8)
+    caller: indexed(address)
 
 
 # ---------------------------------------------------------------- constants
@@ -114,9 +160,7 @@ KEEPER_ROLE: public(constant(bytes32)) = keccak256("KEEPER_ROLE")
 GUARDIAN_ROLE: public(constant(bytes32)) = keccak256("GUARDIAN_ROLE")
 
 decimals: public(constant(uint8)) = 18
-# locked in the token at the first mint (0.001 share): makes a donation attack cost the attacker
-# far more than it could take from the next depositor
-DEAD_SHARES: public(constant(uint256)) = 10**15
+DEAD_SHARES: public(constant(uint256)) = constants.DEAD_SHARES
 # base units per share at deployment: 10**30 * 2**12 * 3**8 * 7**4, divisible by every split
 # factor built from 2, 3, 5 and 7 (2, 4, 5, 10, 100, 1000, ...) many times over
 INITIAL_BASE_PER_SHARE: constant(uint256) = 10**30 * 2**12 * 3**8 * 7**4
@@ -127,24 +171,65 @@ MAX_MANAGEMENT_FEE_BPS: constant(uint256) = 2_000  # per year
 MAX_SLIPPAGE_BPS: constant(uint256) = 500
 MIN_PRICE_AGE: constant(uint256) = 60
 MAX_PRICE_AGE: constant(uint256) = 86_400
-# iterations of the exact-output search in mint() and withdraw(); each shrinks the shortfall by
-# the trade's cost ratio (~0.1 %), so two or three are used in practice
-MAX_SEARCH_STEPS: constant(uint256) = 8
+# LeveragedTokenViews entry points of the form (FundState, uint256) -> uint256; one call site
+# encodes the state for all of them (tests hold these selectors to the views contract's ABI)
+QUOTE_DEPOSIT: constant(bytes4) = method_id("preview_deposit((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+QUOTE_MINT: constant(bytes4) = method_id("preview_mint((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+QUOTE_REDEEM: constant(bytes4) = method_id("preview_redeem((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+VIEW_CONVERT_TO_SHARES: constant(bytes4) = method_id("convert_to_shares((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+VIEW_CONVERT_TO_ASSETS: constant(bytes4) = method_id("convert_to_assets((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+VIEW_MAX_MINT: constant(bytes4) = method_id("max_mint((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+QUOTE_WITHDRAW: constant(bytes4) = method_id("preview_withdraw((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+
+MIN_SPLIT_FACTOR: constant(uint256) = 2
+MAX_SPLIT_FACTOR: constant(uint256) = 10_000
+# reverse splits multiply base_per_share; beyond this a mint of 10**30 shares could overflow
+MAX_BASE_PER_SHARE: constant(uint256) = 10**46
+PERMIT_TYPE_HASH: constant(bytes32) = keccak256(
+    "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
+)
+# EIP-712 domain: {name, version "1", chainId, verifyingContract}. Built here rather than with
+# snekmate's eip712_domain_separator, whose cached name/version strings (immutables, appended to
+# the runtime code) would push the token past EIP-170.
+EIP712_DOMAIN_TYPE_HASH: constant(bytes32) = keccak256(
+    "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+)
+EIP712_VERSION_HASH: constant(bytes32) = keccak256("1")
+
+REASON_NONE: constant(uint8) = lt_math.REASON_NONE
+REASON_RIPCORD: constant(uint8) = lt_math.REASON_RIPCORD
+REASON_CHUNK: constant(uint8) = lt_math.REASON_CHUNK
+REASON_SCHEDULED: constant(uint8) = lt_math.REASON_SCHEDULED
+
+MIN_BAND_BPS: constant(uint256) = 100
+MAX_BAND_BPS: constant(uint256) = 5_000
+MIN_REBALANCE_INTERVAL: constant(uint256) = 3_600
+MAX_REBALANCE_INTERVAL: constant(uint256) = 7 * 86_400
+MAX_MIN_DRIFT_BPS: constant(uint256) = 2_000
+MAX_TWAP_COOLDOWN: constant(uint256) = 3_600
+MIN_KEEPER_GRACE: constant(uint256) = 60
+MAX_KEEPER_GRACE: constant(uint256) = 86_400
+RIPCORD_REWARD_MAX_BPS: public(constant(uint256)) = 5  # of NAV
+MAX_RIPCORD_REWARD_UNITS: constant(uint256) = 1_000  # whole collateral units
 
 
 # ---------------------------------------------------------------- immutables
 
 asset: public(immutable(address))
 adapter: public(immutable(address))
+views: public(immutable(address))  # LeveragedTokenViews: previews, conversions, rebalance and split status
 is_long: public(immutable(bool))
 ASSET_SCALE: public(immutable(uint256))  # 10**(18 - asset decimals): assets -> WAD USD
 MIN_INITIAL_ASSETS: public(immutable(uint256))  # one whole unit of the collateral
 initial_nav_per_share: public(immutable(uint256))  # assets per 1e18 shares at the first mint
+NAME_HASH: immutable(bytes32)  # keccak256 of the name, for the EIP-712 domain
+CACHED_CHAIN_ID: immutable(uint256)
+CACHED_DOMAIN_SEPARATOR: immutable(bytes32)
 
 
 # ---------------------------------------------------------------- storage
 
-name: public(String[64])
+name: public(String[50])
 symbol: public(String[32])
 
 _base_balances: HashMap[address, uint256]  # base units
@@ -165,6 +250,31 @@ max_total_assets: public(uint256)  # assets; NAV after a mint may not exceed it
 max_slippage_bps: public(uint256)  # venue execution vs oracle price, for every fund trade
 max_price_age: public(uint256)  # seconds; older oracle answers are not traded on
 
+# rebalancing parameters
+band_bps: public(uint256)  # leverage band: [T / (1 + b), T * (1 + b)]
+rebalance_interval: public(uint256)  # seconds between scheduled slots
+rebalance_offset: public(uint256)  # seconds after each interval boundary (UTC) a slot opens
+min_drift_bps: public(uint256)  # a slot trades only if |L - T| / T is at least this
+max_trade_notional: public(uint256)  # assets of notional per rebalance call (TWAP chunk)
+twap_cooldown: public(uint256)  # seconds between rebalance calls (ripcord exempt)
+ripcord_leverage: public(uint256)  # WAD; at or above it anyone may de-lever
+ripcord_trade_notional: public(uint256)  # assets of notional per ripcord call
+ripcord_reward: public(uint256)  # assets paid to the ripcord caller, capped at RIPCORD_REWARD_MAX_BPS of NAV
+keeper_grace: public(uint256)  # seconds a due rebalance waits for a keeper before anyone may call it
+
+# rebalancing state
+last_rebalance_time: public(uint256)
+last_rebalance_price: public(uint256)  # WAD, execution price of the last rebalance trade
+last_rebalance_slot: public(uint256)  # index of the last slot a rebalance used
+chunk_pending: public(bool)  # the last rebalance was clamped to max_trade_notional
+due_since: public(uint256)  # when anyone flagged a band/ripcord rebalance as due (0: not flagged)
+
+# splits: the keeper may split or reverse split only while NAV per share is outside this band
+split_lower_nav: public(uint256)  # assets per whole share
+split_upper_nav: public(uint256)  # assets per whole share
+
+nonces: public(HashMap[address, uint256])  # EIP-2612
+
 paused: public(bool)
 is_shutdown: public(bool)
 
@@ -173,13 +283,13 @@ is_shutdown: public(bool)
 
 @deploy
 def __init__(
-    name_: String[64],
+    name_: String[50],
     symbol_: String[32],
     asset_: address,
     adapter_: address,
+    views_: address,
     target_leverage_: uint256,
     is_long_: bool,
-    admin: address,
     fee_recipient_: address,
     initial_nav_per_share_whole: uint256,
     max_total_assets_: uint256,
@@ -187,26 +297,40 @@ def __init__(
     """
     @param initial_nav_per_share_whole NAV per share at the first mint, in whole collateral units (100 = 100 USDC)
     @param max_total_assets_ Cap on NAV after a mint, in collateral base units
-    @dev Every role goes to `admin`; the deployer (a factory) keeps none.
+    @dev The deployer gets DEFAULT_ADMIN_ROLE (snekmate); the factory hands every role to the
+         token's admin and renounces its own in the same transaction. Defaults: band 20 %,
+         ripcord at 1.5 T, fees 10/10 bps and 365 bps/year, daily slot at 00:02 UTC.
     """
     access_control.__init__()
     asset_decimals: uint8 = staticcall IERC20Detailed(asset_).decimals()
-    assert asset_decimals <= 18, "lt: bounds"
-    assert admin != empty(address) and fee_recipient_ != empty(address), "lt: zero"
-    assert initial_nav_per_share_whole > 0, "lt: bounds"
-    assert staticcall IPerpAdapter(adapter_).collateral() == asset_, "lt: bounds"
+    unit: uint256 = 10 ** convert(asset_decimals, uint256)
+    ripcord_leverage_: uint256 = target_leverage_ * 3 // 2
+    assert (
+        asset_decimals <= 18
+        and initial_nav_per_share_whole > 0
+        and target_leverage_ >= WAD
+        and ripcord_leverage_ <= staticcall IPerpAdapter(adapter_).max_leverage()
+        and staticcall IPerpAdapter(adapter_).collateral() == asset_
+    ), "lt: bounds"
+    assert fee_recipient_ != empty(address), "lt: zero"
 
     self.name = name_
     self.symbol = symbol_
+    NAME_HASH = keccak256(name_)
+    CACHED_CHAIN_ID = chain.id
+    CACHED_DOMAIN_SEPARATOR = keccak256(abi_encode(EIP712_DOMAIN_TYPE_HASH, NAME_HASH, EIP712_VERSION_HASH, chain.id, self))
     asset = asset_
     adapter = adapter_
+    views = views_
     is_long = is_long_
     ASSET_SCALE = 10 ** convert(18 - asset_decimals, uint256)
-    MIN_INITIAL_ASSETS = 10 ** convert(asset_decimals, uint256)
-    initial_nav_per_share = initial_nav_per_share_whole * 10 ** convert(asset_decimals, uint256)
+    MIN_INITIAL_ASSETS = unit
+    initial_nav_per_share = initial_nav_per_share_whole * unit
     self.base_per_share = INITIAL_BASE_PER_SHARE
 
-    self._set_target_leverage(target_leverage_)
+    self.target_leverage = target_leverage_
+    self.band_bps = 2_000
+    self.ripcord_leverage = ripcord_leverage_
     self.fee_recipient = fee_recipient_
     self.mint_fee_bps = 10
     self.redeem_fee_bps = 10
@@ -215,12 +339,17 @@ def __init__(
     self.max_total_assets = max_total_assets_
     self.max_slippage_bps = 50
     self.max_price_age = 3_600
-
-    access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin)
-    access_control._grant_role(KEEPER_ROLE, admin)
-    access_control._grant_role(GUARDIAN_ROLE, admin)
-    if admin != msg.sender:
-        access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    self.rebalance_interval = 86_400
+    self.rebalance_offset = 120  # 00:02 UTC
+    self.last_rebalance_slot = (block.timestamp - 120) // 86_400
+    self.min_drift_bps = 50
+    self.max_trade_notional = 1_000_000 * unit
+    self.twap_cooldown = 60
+    self.ripcord_trade_notional = 2_000_000 * unit
+    self.ripcord_reward = 10 * unit
+    self.keeper_grace = 3_600
+    self.split_lower_nav = unit
+    self.split_upper_nav = 10_000 * unit
 
     assert extcall IERC20(asset_).approve(adapter_, max_value(uint256), default_return_value=True)
 
@@ -276,7 +405,7 @@ def approve(spender: address, amount: uint256) -> bool:
 @external
 def deposit(
     assets: uint256,
-    receiver: address = msg.sender,
+    receiver: address,
     min_shares: uint256 = 0,
     deadline: uint256 = max_value(uint256),
 ) -> uint256:
@@ -289,7 +418,7 @@ def deposit(
     """
     self._check_entry(receiver, deadline)
     assert assets > 0, "lt: zero"
-    snap: Snapshot = self._accrue_and_snapshot()
+    snap: lt_math.FundState = self._accrue_and_snapshot()
     self._check_mintable(snap)
     shares: uint256 = self._execute_mint(snap, assets)
     assert shares >= min_shares, "lt: slippage"
@@ -300,7 +429,7 @@ def deposit(
 @external
 def mint(
     shares: uint256,
-    receiver: address = msg.sender,
+    receiver: address,
     max_assets: uint256 = max_value(uint256),
     deadline: uint256 = max_value(uint256),
 ) -> uint256:
@@ -312,9 +441,9 @@ def mint(
     """
     self._check_entry(receiver, deadline)
     assert shares > 0, "lt: zero"
-    snap: Snapshot = self._accrue_and_snapshot()
+    snap: lt_math.FundState = self._accrue_and_snapshot()
     self._check_mintable(snap)
-    assets: uint256 = self._assets_for_mint(snap, shares)
+    assets: uint256 = self._quote(QUOTE_MINT, snap, shares)
     assert assets <= max_assets, "lt: slippage"
     assert self._execute_mint(snap, assets) >= shares, "lt: slippage"
     self._finish_mint(snap, assets, shares, receiver)
@@ -324,8 +453,8 @@ def mint(
 @external
 def redeem(
     shares: uint256,
-    receiver: address = msg.sender,
-    owner: address = msg.sender,
+    receiver: address,
+    owner: address,
     min_assets: uint256 = 0,
     deadline: uint256 = max_value(uint256),
 ) -> uint256:
@@ -338,7 +467,7 @@ def redeem(
     """
     self._check_exit(receiver, deadline)
     assert shares > 0, "lt: zero"
-    snap: Snapshot = self._accrue_and_snapshot()
+    snap: lt_math.FundState = self._accrue_and_snapshot()
     self._burn_from(owner, shares)
     assets: uint256 = 0
     fee: uint256 = 0
@@ -346,7 +475,7 @@ def redeem(
         assets = self._insolvent_payout(snap, shares)
     else:
         gross: uint256 = self._execute_redeem(snap, shares)
-        fee = lt_math._fee(gross, self.redeem_fee_bps)
+        fee = lt_math._fee(gross, snap.redeem_fee_bps)
         assets = gross - fee
     assert assets > 0, "lt: zero"
     assert assets >= min_assets, "lt: slippage"
@@ -358,8 +487,8 @@ def redeem(
 @external
 def withdraw(
     assets: uint256,
-    receiver: address = msg.sender,
-    owner: address = msg.sender,
+    receiver: address,
+    owner: address,
     max_shares: uint256 = max_value(uint256),
     deadline: uint256 = max_value(uint256),
 ) -> uint256:
@@ -372,11 +501,11 @@ def withdraw(
     """
     self._check_exit(receiver, deadline)
     assert assets > 0, "lt: zero"
-    snap: Snapshot = self._accrue_and_snapshot()
+    snap: lt_math.FundState = self._accrue_and_snapshot()
     assert snap.nav > 0, "lt: insolvent"
-    gross: uint256 = lt_math._gross_up(assets, self.redeem_fee_bps)
-    shares: uint256 = self._shares_for_withdraw(snap, gross)
+    shares: uint256 = self._quote(QUOTE_WITHDRAW, snap, assets)
     assert shares <= max_shares, "lt: slippage"
+    gross: uint256 = lt_math._gross_up(assets, snap.redeem_fee_bps)
     self._burn_from(owner, shares)
     assert self._execute_redeem(snap, shares) >= gross, "lt: slippage"
     self._pay_out(assets, gross - assets, receiver)
@@ -404,10 +533,7 @@ def convertToShares(assets: uint256) -> uint256:
     """
     @notice Shares worth `assets` at NAV, before fees and trading costs (rounded down).
     """
-    snap: Snapshot = self._snapshot()
-    if snap.supply > 0 and snap.nav <= 0:
-        return 0
-    return lt_math._shares_for_value(snap.supply, convert(max(snap.nav, 0), uint256), assets, initial_nav_per_share)
+    return self._quote(VIEW_CONVERT_TO_SHARES, self._snapshot(), assets)
 
 
 @external
@@ -416,12 +542,7 @@ def convertToAssets(shares: uint256) -> uint256:
     """
     @notice Assets that `shares` are worth at NAV, before fees and trading costs (rounded down).
     """
-    snap: Snapshot = self._snapshot()
-    if snap.supply == 0:
-        return math._mul_div(shares, initial_nav_per_share, WAD, False)
-    if snap.nav <= 0:
-        return 0
-    return math._mul_div(shares, convert(snap.nav, uint256), snap.supply, False)
+    return self._quote(VIEW_CONVERT_TO_ASSETS, self._snapshot(), shares)
 
 
 @external
@@ -430,9 +551,9 @@ def previewDeposit(assets: uint256) -> uint256:
     """
     @notice Exactly what deposit(assets) mints in this block (fee and the venue's quote included).
     """
-    snap: Snapshot = self._snapshot()
+    snap: lt_math.FundState = self._snapshot()
     self._check_mintable(snap)
-    return self._preview_mint_shares(snap, assets)
+    return self._quote(QUOTE_DEPOSIT, snap, assets)
 
 
 @external
@@ -441,9 +562,9 @@ def previewMint(shares: uint256) -> uint256:
     """
     @notice Exactly what mint(shares) charges in this block.
     """
-    snap: Snapshot = self._snapshot()
+    snap: lt_math.FundState = self._snapshot()
     self._check_mintable(snap)
-    return self._assets_for_mint(snap, shares)
+    return self._quote(QUOTE_MINT, snap, shares)
 
 
 @external
@@ -452,7 +573,8 @@ def previewRedeem(shares: uint256) -> uint256:
     """
     @notice Exactly what redeem(shares) pays in this block.
     """
-    return self._preview_redeem(self._snapshot(), shares)
+    snap: lt_math.FundState = self._fresh_snapshot()
+    return self._quote(QUOTE_REDEEM, snap, shares)
 
 
 @external
@@ -461,10 +583,8 @@ def previewWithdraw(assets: uint256) -> uint256:
     """
     @notice Exactly how many shares withdraw(assets) burns in this block.
     """
-    snap: Snapshot = self._snapshot()
-    assert snap.fresh, "lt: stale price"
-    assert snap.nav > 0, "lt: insolvent"
-    return self._shares_for_withdraw(snap, lt_math._gross_up(assets, self.redeem_fee_bps))
+    snap: lt_math.FundState = self._fresh_snapshot()
+    return self._quote(QUOTE_WITHDRAW, snap, assets)
 
 
 @external
@@ -483,13 +603,7 @@ def maxMint(receiver: address) -> uint256:
     @notice Shares worth the room under the cap, less a 0.1 % margin for the in-kind trade's
             cost and rounding (an underestimate, as ERC-4626 allows).
     """
-    room: uint256 = self._max_deposit()
-    if room == max_value(uint256):
-        return max_value(uint256)
-    snap: Snapshot = self._snapshot()
-    return lt_math._shares_for_value(
-        snap.supply, convert(max(snap.nav, 1), uint256), room * (BPS - 10) // BPS, initial_nav_per_share
-    )
+    return self._quote(VIEW_MAX_MINT, self._snapshot(), self._max_deposit())
 
 
 @external
@@ -498,7 +612,7 @@ def maxRedeem(owner: address) -> uint256:
     """
     @notice The owner's whole balance, or 0 while the price is stale (redeem would revert).
     """
-    snap: Snapshot = self._snapshot()
+    snap: lt_math.FundState = self._snapshot()
     if not snap.fresh:
         return 0
     return self._base_balances[owner] // self.base_per_share
@@ -510,11 +624,11 @@ def maxWithdraw(owner: address) -> uint256:
     """
     @notice What redeeming the owner's whole balance pays now; 0 on a stale price or insolvency.
     """
-    snap: Snapshot = self._snapshot()
+    snap: lt_math.FundState = self._snapshot()
     balance: uint256 = self._base_balances[owner] // self.base_per_share
     if not snap.fresh or snap.nav <= 0 or balance == 0:
         return 0
-    return self._preview_redeem(snap, balance)
+    return self._quote(QUOTE_REDEEM, snap, balance)
 
 
 # ---------------------------------------------------------------- fund views
@@ -525,12 +639,7 @@ def nav_per_share() -> uint256:
     """
     @notice NAV per whole share (1e18 wei) in collateral base units, rounded down.
     """
-    snap: Snapshot = self._snapshot()
-    if snap.supply == 0:
-        return initial_nav_per_share
-    if snap.nav <= 0:
-        return 0
-    return math._mul_div(convert(snap.nav, uint256), WAD, snap.supply, False)
+    return lt_math._nav_per_share(self._snapshot())
 
 
 @external
@@ -539,23 +648,190 @@ def current_leverage() -> uint256:
     """
     @notice |size| * price / NAV, WAD; max_value when insolvent.
     """
-    snap: Snapshot = self._snapshot()
+    snap: lt_math.FundState = self._snapshot()
     return lt_math._leverage(snap.size, snap.price, snap.nav, ASSET_SCALE)
 
 
+# ---------------------------------------------------------------- keeper: rebalancing
+
 @external
 @view
-def nav() -> int256:
+def rebalance_status() -> (uint8, int256):
     """
-    @notice Signed NAV in collateral base units (negative when insolvent).
+    @notice Why a rebalance is due now and the size it would trade (WAD, signed):
+            NONE=0, SCHEDULED=1 (a daily slot is open and drift >= min_drift_bps),
+            BAND=2 (leverage outside the band), CHUNK=3 (the last rebalance was clamped and
+            drift remains), RIPCORD=4 (leverage >= ripcord_leverage). NONE while the price is
+            stale, the fund is empty, insolvent or shut down. (Constants: REASON_NONE, ...)
     """
-    return self._nav()
+    reason: uint8 = REASON_NONE
+    size_delta: int256 = 0
+    full_delta: int256 = 0
+    reason, size_delta, full_delta = self._rebalance_status(self._snapshot())
+    return reason, size_delta
+
+
+@external
+def rebalance() -> int256:
+    """
+    @notice Trade toward target leverage: `direction * T * NAV / price - size`, clamped to
+            `max_trade_notional`, at no worse than the oracle price -+ max_slippage_bps.
+            KEEPER_ROLE, or anyone once a due rebalance has waited `keeper_grace` (from the slot's
+            start, the last chunk, or `flag_rebalance_due()` for band and ripcord). Reverts
+            "lt: not needed" when the status is NONE, so repeating it is harmless.
+            Chunks are stateless: each call recomputes the remaining trade from the live state,
+            so any parameter change simply applies to the next chunk.
+    @return The size traded (WAD, signed).
+    """
+    assert not self.is_shutdown, "lt: shutdown"
+    snap: lt_math.FundState = self._fresh_snapshot()
+    reason: uint8 = REASON_NONE
+    size_delta: int256 = 0
+    full_delta: int256 = 0
+    reason, size_delta, full_delta = self._rebalance_status(snap)
+    assert reason != REASON_NONE, "lt: not needed"
+    if not access_control.hasRole[KEEPER_ROLE][msg.sender]:
+        grace_start: uint256 = self._grace_start(reason)
+        assert grace_start != 0 and block.timestamp >= grace_start + self.keeper_grace, "access_control: account is missing role"
+    if reason != REASON_RIPCORD:
+        assert block.timestamp >= self.last_rebalance_time + self.twap_cooldown, "lt: cooldown"
+    self._accrue_management_fee()
+    leverage_after: uint256 = self._execute_rebalance(snap, size_delta, full_delta)
+    log Rebalanced(
+        reason=reason,
+        size_before=snap.size,
+        size_after=snap.size + size_delta,
+        price=self.last_rebalance_price,
+        leverage_before=lt_math._leverage(snap.size, snap.price, snap.nav, ASSET_SCALE),
+        leverage_after=leverage_after,
+    )
+    return size_delta
+
+
+@external
+def ripcord() -> uint256:
+    """
+    @notice Anyone, when leverage >= ripcord_leverage: de-lever toward target by up to
+            `ripcord_trade_notional`, ignoring the cooldown, and earn `ripcord_reward` from the
+            fund, capped at RIPCORD_REWARD_MAX_BPS of NAV. Keeps the fund away from the venue's
+            liquidation level when no keeper acts.
+    @return The reward paid to the caller (assets).
+    """
+    assert not self.is_shutdown, "lt: shutdown"
+    snap: lt_math.FundState = self._fresh_snapshot()
+    assert snap.nav > 0, "lt: insolvent"
+    leverage_before: uint256 = lt_math._leverage(snap.size, snap.price, snap.nav, ASSET_SCALE)
+    assert snap.supply > 0 and leverage_before >= self.ripcord_leverage, "lt: not needed"
+    self._accrue_management_fee()
+    reason: uint8 = REASON_NONE
+    size_delta: int256 = 0
+    full_delta: int256 = 0
+    reason, size_delta, full_delta = self._rebalance_status(snap)
+    size_delta = lt_math._clamp_trade(full_delta, snap.price, self.ripcord_trade_notional, ASSET_SCALE)
+    self._execute_rebalance(snap, size_delta, full_delta)
+    reward: uint256 = lt_math._ripcord_reward(
+        convert(max(self._nav(), 0), uint256), self.ripcord_reward, RIPCORD_REWARD_MAX_BPS
+    )
+    if reward > 0:
+        self._pay_out(reward, 0, msg.sender)
+    after: lt_math.FundState = self._snapshot()
+    log Ripcord(
+        caller=msg.sender,
+        reward=reward,
+        leverage_before=leverage_before,
+        leverage_after=lt_math._leverage(after.size, after.price, after.nav, ASSET_SCALE),
+    )
+    return reward
+
+
+@external
+def flag_rebalance_due():
+    """
+    @notice Anyone: start the keeper-grace clock for a due band or ripcord rebalance. Once
+            `keeper_grace` has passed without a rebalance, anyone may call rebalance().
+    """
+    reason: uint8 = REASON_NONE
+    size_delta: int256 = 0
+    full_delta: int256 = 0
+    reason, size_delta, full_delta = self._rebalance_status(self._snapshot())
+    assert reason != REASON_NONE, "lt: not needed"
+    if self.due_since == 0:
+        self.due_since = block.timestamp
+    log RebalanceDue(reason=reason, caller=msg.sender)
 
 
 @external
 @view
-def pending_management_fee_shares() -> uint256:
-    return self._pending_fee_shares(self._base_supply // self.base_per_share)
+def leverage_band() -> (uint256, uint256):
+    """
+    @notice (lower, upper) leverage band, WAD.
+    """
+    return lt_math._band(self.target_leverage, self.band_bps)
+
+
+# ---------------------------------------------------------------- splits and permit
+
+@external
+def split(factor: uint256):
+    """
+    @notice Multiply every balance, allowance and the supply by `factor` (2..10,000), in O(1).
+            NAV is unchanged; NAV per share divides by `factor`. Admin at any time; keeper only
+            while NAV per share is above `split_upper_nav` and the result lands inside the band.
+            `factor` must divide base_per_share exactly (any product of 2, 3, 5 and 7 does for
+            the first dozen splits), so no balance is rounded.
+    """
+    self._split(factor, False)
+
+
+@external
+def reverse_split(factor: uint256):
+    """
+    @notice Divide every balance, allowance and the supply by `factor` (2..10,000), in O(1).
+            Balances round down: each holder can lose under one wei of share to rounding; the
+            dust stays in base units (not redeemable, owned by nobody). Admin at any time;
+            keeper only while NAV per share is below `split_lower_nav` and the result lands inside.
+    """
+    self._split(factor, True)
+
+
+@external
+@view
+def split_status() -> (uint256, bool):
+    """
+    @notice (factor, is_reverse) the keeper may apply now: the smallest power of ten that brings
+            NAV per share back inside [split_lower_nav, split_upper_nav]; (0, False) if none is due.
+    """
+    return staticcall LeveragedTokenViews.__interface__(views).split_status(
+        self._snapshot(), self.split_lower_nav, self.split_upper_nav
+    )
+
+
+@external
+def permit(owner: address, spender: address, amount: uint256, deadline: uint256, v: uint8, r: bytes32, s: bytes32):
+    """
+    @notice EIP-2612: approve by signature. `amount` is in shares at the time of execution,
+            so a split between signing and execution rescales what the signer meant; sign
+            right before use, or with max_value (infinite, unaffected by splits).
+    """
+    assert block.timestamp <= deadline, "lt: expired"
+    nonce: uint256 = self.nonces[owner]
+    self.nonces[owner] = nonce + 1
+    digest: bytes32 = keccak256(
+        concat(
+            b"\x19\x01",
+            self._domain_separator(),
+            keccak256(abi_encode(PERMIT_TYPE_HASH, owner, spender, amount, nonce, deadline)),
+        )
+    )
+    signer: address = ecdsa._recover_vrs(digest, convert(v, uint256), convert(r, uint256), convert(s, uint256))
+    assert signer == owner and owner != empty(address), "lt: signature"
+    self._approve(owner, spender, amount)
+
+
+@external
+@view
+def DOMAIN_SEPARATOR() -> bytes32:
+    return self._domain_separator()
 
 
 # ---------------------------------------------------------------- roles: guardian and admin
@@ -586,14 +862,10 @@ def emergency_shutdown():
     if not self.is_shutdown:
         self.is_shutdown = True
         log Shutdown(account=msg.sender)
-    size: int256 = 0
-    equity: int256 = 0
-    price: uint256 = 0
-    fresh: bool = False
-    size, equity, price, fresh = staticcall IPerpAdapter(adapter).account_snapshot(self)
-    if size != 0:
-        assert fresh, "lt: stale price"
-        self._trade(-size, price)
+    snap: lt_math.FundState = self._snapshot()
+    if snap.size != 0:
+        self._require_fresh(snap)
+        self._trade(-snap.size, snap.price)
     free: uint256 = staticcall IPerpAdapter(adapter).max_withdrawable(self)
     if free > 0:
         extcall IPerpAdapter(adapter).withdraw(free, self)
@@ -624,49 +896,116 @@ def set_fee_recipient(new_recipient: address):
 
 
 @external
-def set_mint_fee_bps(new_value: uint256):
-    self._check_admin_bounds(new_value <= MAX_MINT_FEE_BPS)
-    self.mint_fee_bps = new_value
-    log ParameterSet(name="mint_fee_bps", value=new_value)
-
-
-@external
-def set_redeem_fee_bps(new_value: uint256):
-    self._check_admin_bounds(new_value <= MAX_REDEEM_FEE_BPS)
-    self.redeem_fee_bps = new_value
-    log ParameterSet(name="redeem_fee_bps", value=new_value)
-
-
-@external
-def set_management_fee_bps(new_value: uint256):
+def set_fees(mint_fee_bps_: uint256, redeem_fee_bps_: uint256, management_fee_bps_: uint256):
     """
-    @notice Per-year streaming fee; what accrued so far is minted at the old rate first.
+    @notice Mint and redeem fees (bps of the amount) and the streaming management fee (bps per
+            year). What accrued so far is minted at the old management rate first.
     """
-    self._check_admin_bounds(new_value <= MAX_MANAGEMENT_FEE_BPS)
+    self._check_admin_bounds(
+        mint_fee_bps_ <= MAX_MINT_FEE_BPS
+        and redeem_fee_bps_ <= MAX_REDEEM_FEE_BPS
+        and management_fee_bps_ <= MAX_MANAGEMENT_FEE_BPS
+    )
     self._accrue_management_fee()
-    self.management_fee_bps = new_value
-    log ParameterSet(name="management_fee_bps", value=new_value)
+    self.mint_fee_bps = mint_fee_bps_
+    self.redeem_fee_bps = redeem_fee_bps_
+    self.management_fee_bps = management_fee_bps_
+    log FeesSet(mint_fee_bps=mint_fee_bps_, redeem_fee_bps=redeem_fee_bps_, management_fee_bps=management_fee_bps_)
 
 
 @external
-def set_max_total_assets(new_value: uint256):
-    self._check_admin_bounds(True)
-    self.max_total_assets = new_value
-    log ParameterSet(name="max_total_assets", value=new_value)
+def set_limits(max_total_assets_: uint256, max_slippage_bps_: uint256, max_price_age_: uint256):
+    """
+    @notice Cap on NAV after a mint (assets), the worst execution vs the oracle price for every
+            fund trade (bps), and the oldest oracle answer the fund trades on (seconds).
+    """
+    self._check_admin_bounds(
+        max_slippage_bps_ > 0
+        and max_slippage_bps_ <= MAX_SLIPPAGE_BPS
+        and max_price_age_ >= MIN_PRICE_AGE
+        and max_price_age_ <= MAX_PRICE_AGE
+    )
+    self.max_total_assets = max_total_assets_
+    self.max_slippage_bps = max_slippage_bps_
+    self.max_price_age = max_price_age_
+    log LimitsSet(max_total_assets=max_total_assets_, max_slippage_bps=max_slippage_bps_, max_price_age=max_price_age_)
 
 
 @external
-def set_max_slippage_bps(new_value: uint256):
-    self._check_admin_bounds(new_value > 0 and new_value <= MAX_SLIPPAGE_BPS)
-    self.max_slippage_bps = new_value
-    log ParameterSet(name="max_slippage_bps", value=new_value)
+def set_split_band(split_lower_nav_: uint256, split_upper_nav_: uint256):
+    """
+    @notice NAV per share (assets per whole share) outside which the keeper may split.
+    """
+    self._check_admin_bounds(split_lower_nav_ > 0 and split_lower_nav_ * 100 <= split_upper_nav_)
+    self.split_lower_nav = split_lower_nav_
+    self.split_upper_nav = split_upper_nav_
+    log SplitBandSet(split_lower_nav=split_lower_nav_, split_upper_nav=split_upper_nav_)
 
 
 @external
-def set_max_price_age(new_value: uint256):
-    self._check_admin_bounds(new_value >= MIN_PRICE_AGE and new_value <= MAX_PRICE_AGE)
-    self.max_price_age = new_value
-    log ParameterSet(name="max_price_age", value=new_value)
+def set_leverage_band(target_leverage_: uint256, band_bps_: uint256, ripcord_leverage_: uint256):
+    """
+    @notice Target leverage, band and ripcord level together, so they stay consistent:
+            1x <= T, MIN_BAND_BPS <= band <= MAX_BAND_BPS, upper band < ripcord level <= venue
+            max leverage.
+    """
+    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    self._set_leverage_band(target_leverage_, band_bps_, ripcord_leverage_)
+
+
+@external
+def set_execution(
+    rebalance_interval_: uint256,
+    rebalance_offset_: uint256,
+    min_drift_bps_: uint256,
+    max_trade_notional_: uint256,
+    twap_cooldown_: uint256,
+):
+    """
+    @notice How rebalances execute: slot length and offset (seconds), the drift a slot needs
+            (bps), the chunk size (assets of notional) and the pause between chunks (seconds).
+            Slot numbering changes with the interval, so the current slot counts as used.
+    """
+    self._check_admin_bounds(
+        rebalance_interval_ >= MIN_REBALANCE_INTERVAL
+        and rebalance_interval_ <= MAX_REBALANCE_INTERVAL
+        and rebalance_offset_ < rebalance_interval_
+        and min_drift_bps_ <= MAX_MIN_DRIFT_BPS
+        and max_trade_notional_ >= MIN_INITIAL_ASSETS
+        and twap_cooldown_ <= MAX_TWAP_COOLDOWN
+    )
+    self.rebalance_interval = rebalance_interval_
+    self.rebalance_offset = rebalance_offset_
+    self.last_rebalance_slot = self._current_slot()
+    self.min_drift_bps = min_drift_bps_
+    self.max_trade_notional = max_trade_notional_
+    self.twap_cooldown = twap_cooldown_
+    log ExecutionSet(
+        rebalance_interval=rebalance_interval_,
+        rebalance_offset=rebalance_offset_,
+        min_drift_bps=min_drift_bps_,
+        max_trade_notional=max_trade_notional_,
+        twap_cooldown=twap_cooldown_,
+    )
+
+
+@external
+def set_incentives(ripcord_trade_notional_: uint256, ripcord_reward_: uint256, keeper_grace_: uint256):
+    """
+    @notice The ripcord's chunk size and caller reward (assets; the reward is also capped per
+            call at RIPCORD_REWARD_MAX_BPS of NAV) and how long a due rebalance waits for a
+            keeper before anyone may call it (seconds).
+    """
+    self._check_admin_bounds(
+        ripcord_trade_notional_ >= MIN_INITIAL_ASSETS
+        and ripcord_reward_ <= MAX_RIPCORD_REWARD_UNITS * MIN_INITIAL_ASSETS
+        and keeper_grace_ >= MIN_KEEPER_GRACE
+        and keeper_grace_ <= MAX_KEEPER_GRACE
+    )
+    self.ripcord_trade_notional = ripcord_trade_notional_
+    self.ripcord_reward = ripcord_reward_
+    self.keeper_grace = keeper_grace_
+    log IncentivesSet(ripcord_trade_notional=ripcord_trade_notional_, ripcord_reward=ripcord_reward_, keeper_grace=keeper_grace_)
 
 
 # ---------------------------------------------------------------- internal: checks
@@ -701,8 +1040,8 @@ def _check_exit(receiver: address, deadline: uint256):
 
 @internal
 @view
-def _check_mintable(snap: Snapshot):
-    assert snap.fresh, "lt: stale price"
+def _check_mintable(snap: lt_math.FundState):
+    self._require_fresh(snap)
     assert snap.supply == 0 or snap.nav > 0, "lt: insolvent"
 
 
@@ -716,105 +1055,68 @@ def _nav() -> int256:
 
 @internal
 @view
-def _snapshot() -> Snapshot:
+def _snapshot() -> lt_math.FundState:
     size: int256 = 0
     equity: int256 = 0
     price: uint256 = 0
     fresh: bool = False
     size, equity, price, fresh = staticcall IPerpAdapter(adapter).account_snapshot(self)
     supply: uint256 = self._base_supply // self.base_per_share
-    return Snapshot(
+    idle: uint256 = self.idle_assets
+    return lt_math.FundState(
+        token=self,
+        adapter=adapter,
         supply=supply + self._pending_fee_shares(supply),
-        nav=convert(self.idle_assets, int256) + equity,
+        nav=convert(idle, int256) + equity,
         size=size,
         price=price,
         fresh=fresh and price > 0,
+        idle_assets=idle,
+        target_leverage=self.target_leverage,
+        is_long=is_long,
+        asset_scale=ASSET_SCALE,
+        initial_nav_per_share=initial_nav_per_share,
+        mint_fee_bps=self.mint_fee_bps,
+        redeem_fee_bps=self.redeem_fee_bps,
     )
 
 
 @internal
-def _accrue_and_snapshot() -> Snapshot:
-    self._accrue_management_fee()
-    snap: Snapshot = self._snapshot()
+@view
+def _quote(selector: bytes4, snap: lt_math.FundState, amount: uint256) -> uint256:
+    """
+    @dev Ask the views contract (a revert there, e.g. "lt: balance", propagates).
+    """
+    response: Bytes[32] = raw_call(
+        views, concat(selector, abi_encode(snap, amount)), max_outsize=32, is_static_call=True
+    )
+    return abi_decode(response, uint256)
+
+
+@internal
+@view
+def _require_fresh(snap: lt_math.FundState):
     assert snap.fresh, "lt: stale price"
+
+
+@internal
+@view
+def _fresh_snapshot() -> lt_math.FundState:
+    snap: lt_math.FundState = self._snapshot()
+    self._require_fresh(snap)
     return snap
+
+
+@internal
+def _accrue_and_snapshot() -> lt_math.FundState:
+    self._accrue_management_fee()
+    return self._fresh_snapshot()
 
 
 # ---------------------------------------------------------------- internal: mint
 
 @internal
-@view
-def _mint_size_delta(snap: Snapshot, net_assets: uint256) -> int256:
-    """
-    @dev In-kind growth: pro rata to the NAV added; at target leverage for the first mint.
-    """
-    if snap.supply == 0:
-        magnitude: uint256 = math._mul_div(net_assets * ASSET_SCALE, self.target_leverage, snap.price, False)
-        if is_long:
-            return convert(magnitude, int256)
-        return -convert(magnitude, int256)
-    return lt_math._pro_rata_size(snap.size, net_assets, convert(snap.nav, uint256))
-
-
-@internal
-@view
-def _mint_value_added(snap: Snapshot, assets: uint256) -> uint256:
-    """
-    @dev NAV the deposit of `assets` adds, as the venue quotes it now (0 if the trade costs all).
-    """
-    net: uint256 = assets - lt_math._fee(assets, self.mint_fee_bps)
-    size_delta: int256 = self._mint_size_delta(snap, net)
-    nav_after: int256 = convert(self.idle_assets, int256) + staticcall IPerpAdapter(adapter).preview_equity(
-        self, convert(net, int256), size_delta
-    )
-    return convert(max(nav_after - snap.nav, 0), uint256)
-
-
-@internal
-@view
-def _shares_minted(snap: Snapshot, value_added: uint256) -> uint256:
-    shares: uint256 = lt_math._shares_for_value(
-        snap.supply, convert(max(snap.nav, 0), uint256), value_added, initial_nav_per_share
-    )
-    if snap.supply == 0:
-        if shares <= DEAD_SHARES:
-            return 0
-        return shares - DEAD_SHARES
-    return shares
-
-
-@internal
-@view
-def _preview_mint_shares(snap: Snapshot, assets: uint256) -> uint256:
-    if assets == 0:
-        return 0
-    return self._shares_minted(snap, self._mint_value_added(snap, assets))
-
-
-@internal
-@view
-def _assets_for_mint(snap: Snapshot, shares: uint256) -> uint256:
-    """
-    @dev Fewest assets whose deposit mints at least `shares`: start from the fee-grossed value of
-         the shares, then add each round's shortfall (the trade's cost) until covered.
-    """
-    target: uint256 = shares
-    if snap.supply == 0:
-        target += DEAD_SHARES
-    value_needed: uint256 = lt_math._value_for_shares(
-        snap.supply, convert(max(snap.nav, 0), uint256), target, initial_nav_per_share
-    )
-    assets: uint256 = lt_math._gross_up(value_needed, self.mint_fee_bps)
-    for _: uint256 in range(MAX_SEARCH_STEPS):
-        if self._preview_mint_shares(snap, assets) >= shares:
-            return assets
-        added: uint256 = self._mint_value_added(snap, assets)
-        assets += lt_math._gross_up(value_needed - min(added, value_needed - 1), self.mint_fee_bps)
-    raise "lt: no convergence"
-
-
-@internal
-def _execute_mint(snap: Snapshot, assets: uint256) -> uint256:
+def _execute_mint(snap: lt_math.FundState, assets: uint256) -> uint256:
     """
     @dev Pull `assets`, keep the mint fee apart, add the rest as margin, grow the position in kind.
     @return Shares the NAV actually added is worth (the first minter's DEAD_SHARES deducted).
@@ -827,18 +1129,18 @@ def _execute_mint(snap: Snapshot, assets: uint256) -> uint256:
         assert net >= MIN_INITIAL_ASSETS, "lt: first deposit"
     self.protocol_fees += fee
     extcall IPerpAdapter(adapter).deposit(net)
-    size_delta: int256 = self._mint_size_delta(snap, net)
+    size_delta: int256 = lt_math._mint_size_delta(snap, net)
     if size_delta != 0:
         self._trade(size_delta, snap.price)
     nav_after: int256 = self._nav()
     assert nav_after <= convert(self.max_total_assets, int256), "lt: cap"
-    shares: uint256 = self._shares_minted(snap, convert(max(nav_after - snap.nav, 0), uint256))
+    shares: uint256 = lt_math._shares_minted(snap, convert(max(nav_after - snap.nav, 0), uint256))
     assert shares > 0, "lt: zero shares"
     return shares
 
 
 @internal
-def _finish_mint(snap: Snapshot, assets: uint256, shares: uint256, receiver: address):
+def _finish_mint(snap: lt_math.FundState, assets: uint256, shares: uint256, receiver: address):
     if snap.supply == 0:
         self._mint_shares(self, DEAD_SHARES)
     self._mint_shares(receiver, shares)
@@ -850,7 +1152,7 @@ def _finish_mint(snap: Snapshot, assets: uint256, shares: uint256, receiver: add
 def _max_deposit() -> uint256:
     if self.paused or self.is_shutdown:
         return 0
-    snap: Snapshot = self._snapshot()
+    snap: lt_math.FundState = self._snapshot()
     if not snap.fresh or (snap.supply > 0 and snap.nav <= 0):
         return 0
     cap: uint256 = self.max_total_assets
@@ -865,63 +1167,11 @@ def _max_deposit() -> uint256:
 # ---------------------------------------------------------------- internal: redeem
 
 @internal
-@view
-def _redeem_size_delta(snap: Snapshot, shares: uint256) -> int256:
-    return -lt_math._pro_rata_size(snap.size, shares, snap.supply)
-
-
-@internal
-@view
-def _redeem_value_quoted(snap: Snapshot, shares: uint256) -> int256:
-    """
-    @dev What redeeming `shares` would take out of the fund, as the venue quotes it now.
-    """
-    nav_after: int256 = convert(self.idle_assets, int256) + staticcall IPerpAdapter(adapter).preview_equity(
-        self, 0, self._redeem_size_delta(snap, shares)
-    )
-    return lt_math._redeem_value(snap.supply, convert(snap.nav, uint256), nav_after, shares)
-
-
-@internal
-@view
-def _preview_redeem(snap: Snapshot, shares: uint256) -> uint256:
-    assert snap.fresh, "lt: stale price"
-    if shares == 0:
-        return 0
-    assert shares <= snap.supply, "lt: balance"
-    if snap.nav <= 0:
-        return self._insolvent_payout(snap, shares)
-    gross: int256 = self._redeem_value_quoted(snap, shares)
-    if gross <= 0:
-        return 0
-    return convert(gross, uint256) - lt_math._fee(convert(gross, uint256), self.redeem_fee_bps)
-
-
-@internal
-@view
-def _shares_for_withdraw(snap: Snapshot, gross: uint256) -> uint256:
-    """
-    @dev Fewest shares whose redemption takes at least `gross` out of the fund: start from the
-         shares' NAV value, then add each round's shortfall (the trade's cost) until covered.
-    """
-    nav: uint256 = convert(snap.nav, uint256)
-    shares: uint256 = math._mul_div(gross, snap.supply, nav, True)
-    for _: uint256 in range(MAX_SEARCH_STEPS):
-        assert shares <= snap.supply, "lt: balance"
-        taken: int256 = self._redeem_value_quoted(snap, shares)
-        if taken >= convert(gross, int256):
-            return shares
-        shortfall: uint256 = convert(convert(gross, int256) - max(taken, 0), uint256)
-        shares += math._mul_div(shortfall, snap.supply, nav, True)
-    raise "lt: no convergence"
-
-
-@internal
-def _execute_redeem(snap: Snapshot, shares: uint256) -> uint256:
+def _execute_redeem(snap: lt_math.FundState, shares: uint256) -> uint256:
     """
     @dev Close the shares' slice of the position; return what leaving takes out of the fund.
     """
-    size_delta: int256 = self._redeem_size_delta(snap, shares)
+    size_delta: int256 = lt_math._redeem_size_delta(snap, shares)
     if size_delta != 0:
         self._trade(size_delta, snap.price)
     taken: int256 = lt_math._redeem_value(snap.supply, convert(snap.nav, uint256), self._nav(), shares)
@@ -931,7 +1181,7 @@ def _execute_redeem(snap: Snapshot, shares: uint256) -> uint256:
 
 @internal
 @view
-def _insolvent_payout(snap: Snapshot, shares: uint256) -> uint256:
+def _insolvent_payout(snap: lt_math.FundState, shares: uint256) -> uint256:
     """
     @dev NAV <= 0: the shares' pro-rata part of what can still leave (idle + withdrawable margin).
     """
@@ -957,23 +1207,129 @@ def _pay_out(assets: uint256, fee: uint256, receiver: address):
 # ---------------------------------------------------------------- internal: trading
 
 @internal
-def _trade(size_delta: int256, price: uint256):
+def _trade(size_delta: int256, price: uint256) -> uint256:
     """
     @dev Trade on the venue no worse than the oracle price -+ max_slippage_bps.
+    @return The execution price (WAD).
     """
     limit: uint256 = 0
     if size_delta > 0:
         limit = math._mul_div(price, BPS + self.max_slippage_bps, BPS, False)
     else:
         limit = math._mul_div(price, BPS - self.max_slippage_bps, BPS, True)
-    extcall IPerpAdapter(adapter).trade(size_delta, limit)
+    return extcall IPerpAdapter(adapter).trade(size_delta, limit)
 
 
 @internal
-def _set_target_leverage(new_value: uint256):
-    max_leverage: uint256 = staticcall IPerpAdapter(adapter).max_leverage()
-    assert new_value >= WAD and new_value < max_leverage, "lt: bounds"
-    self.target_leverage = new_value
+def _set_leverage_band(target_leverage_: uint256, band_bps_: uint256, ripcord_leverage_: uint256):
+    venue_max: uint256 = staticcall IPerpAdapter(adapter).max_leverage()
+    lower: uint256 = 0
+    upper: uint256 = 0
+    lower, upper = lt_math._band(target_leverage_, band_bps_)
+    assert (
+        target_leverage_ >= WAD
+        and band_bps_ >= MIN_BAND_BPS
+        and band_bps_ <= MAX_BAND_BPS
+        and ripcord_leverage_ > upper
+        and ripcord_leverage_ <= venue_max
+    ), "lt: bounds"
+    self.target_leverage = target_leverage_
+    self.band_bps = band_bps_
+    self.ripcord_leverage = ripcord_leverage_
+    log LeverageBandSet(target_leverage=target_leverage_, band_bps=band_bps_, ripcord_leverage=ripcord_leverage_)
+
+
+# ---------------------------------------------------------------- internal: rebalancing
+
+@internal
+@view
+def _current_slot() -> uint256:
+    offset: uint256 = self.rebalance_offset
+    if block.timestamp < offset:
+        return 0
+    return (block.timestamp - offset) // self.rebalance_interval
+
+
+@internal
+@view
+def _rebalance_status(snap: lt_math.FundState) -> (uint8, int256, int256):
+    return staticcall LeveragedTokenViews.__interface__(views).rebalance_status(
+        snap,
+        lt_math.RebalanceState(
+            is_shutdown=self.is_shutdown,
+            band_bps=self.band_bps,
+            ripcord_leverage=self.ripcord_leverage,
+            min_drift_bps=self.min_drift_bps,
+            max_trade_notional=self.max_trade_notional,
+            chunk_pending=self.chunk_pending,
+            slot_open=self._current_slot() > self.last_rebalance_slot,
+        ),
+    )
+
+
+@internal
+@view
+def _grace_start(reason: uint8) -> uint256:
+    """
+    @dev When a due rebalance started waiting for the keeper (0: not known yet).
+    """
+    if reason == REASON_SCHEDULED:
+        return self._current_slot() * self.rebalance_interval + self.rebalance_offset
+    if reason == REASON_CHUNK:
+        return self.last_rebalance_time
+    return self.due_since
+
+
+@internal
+def _execute_rebalance(snap: lt_math.FundState, size_delta: int256, full_delta: int256) -> uint256:
+    """
+    @dev Trade `size_delta` and record it; a clamped trade (short of `full_delta`) leaves a chunk pending.
+    @return Leverage after the trade (WAD).
+    """
+    self.last_rebalance_price = self._trade(size_delta, snap.price)
+    self.last_rebalance_time = block.timestamp
+    self.last_rebalance_slot = self._current_slot()
+    self.due_since = 0
+    after: lt_math.FundState = self._snapshot()
+    self.chunk_pending = size_delta != full_delta
+    return lt_math._leverage(after.size, after.price, after.nav, ASSET_SCALE)
+
+
+# ---------------------------------------------------------------- internal: splits
+
+@internal
+def _split(factor: uint256, is_reverse: bool):
+    assert factor >= MIN_SPLIT_FACTOR and factor <= MAX_SPLIT_FACTOR, "lt: bounds"
+    self._accrue_management_fee()
+    snap: lt_math.FundState = self._snapshot()
+    before: uint256 = lt_math._nav_per_share(snap)
+    scale: uint256 = self.base_per_share
+    if is_reverse:
+        scale *= factor
+        assert scale <= MAX_BASE_PER_SHARE, "lt: bounds"
+    else:
+        assert scale % factor == 0, "lt: bounds"
+        scale //= factor
+    self.base_per_share = scale
+    after: uint256 = lt_math._nav_per_share(self._snapshot())
+    if not access_control.hasRole[access_control.DEFAULT_ADMIN_ROLE][msg.sender]:
+        access_control._check_role(KEEPER_ROLE, msg.sender)
+        lower: uint256 = self.split_lower_nav
+        upper: uint256 = self.split_upper_nav
+        out_of_band: bool = before < lower if is_reverse else before > upper
+        assert out_of_band and after >= lower and after <= upper, "lt: not needed"
+    log Split(factor=factor, is_reverse=is_reverse, nav_per_share_before=before, nav_per_share_after=after)
+
+
+@internal
+@view
+def _domain_separator() -> bytes32:
+    """
+    @dev The cached EIP-712 domain separator, rebuilt if the chain id changed (a fork).
+    """
+    if chain.id == CACHED_CHAIN_ID:
+        return CACHED_DOMAIN_SEPARATOR
+    return keccak256(abi_encode(EIP712_DOMAIN_TYPE_HASH, NAME_HASH, EIP712_VERSION_HASH, chain.id, self))
 
 
 # ---------------------------------------------------------------- internal: fees

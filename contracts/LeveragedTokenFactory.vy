@@ -2,15 +2,21 @@
 # pragma nonreentrancy on
 """
 @title Leveraged token factory
-@notice Deploys LeveragedToken instances from a blueprint (EIP-5202), names them by rule
-        ({UNDERLYING}{LEVERAGE}{L|S}, "{UNDERLYING} {LEVERAGE}x Long|Short") and keeps the
-        registry that the SDK, the keeper and the lens read.
+@notice Deploys LeveragedToken instances, names them by rule ({UNDERLYING}{LEVERAGE}{L|S},
+        "{UNDERLYING} {LEVERAGE}x Long|Short") and keeps the registry that the SDK, the keeper
+        and the lens read.
+
+        Deployment: the token's runtime fits EIP-170 (24,576 bytes) but its initcode does not, so
+        an EIP-5202 blueprint (which stores the initcode as contract code) cannot hold it. The
+        creator passes the initcode instead, and the factory accepts only initcode whose keccak256
+        equals `token_initcode_hash`, fixed by the admin: the same guarantee as a blueprint (only
+        the audited token can be created), paid for with ~0.4M gas of calldata per token.
 @custom:kill The admin revokes CREATOR_ROLE from everyone: no new tokens; existing tokens are
         independent and unaffected.
 """
 
-from ethereum.ercs import IERC20Detailed
 from snekmate.auth import access_control
+from snekmate.auth.interfaces import IAccessControl
 from . import constants
 
 initializes: access_control
@@ -21,9 +27,6 @@ exports: (
     access_control.grantRole,
     access_control.revokeRole,
     access_control.renounceRole,
-    access_control.set_role_admin,
-    access_control.supportsInterface,
-    access_control.DEFAULT_ADMIN_ROLE,
 )
 
 event TokenCreated:
@@ -34,43 +37,49 @@ event TokenCreated:
     leverage: uint256
     is_long: bool
 
-event BlueprintSet:
-    blueprint: indexed(address)
+event TokenInitcodeSet:
+    initcode_hash: bytes32
 
 
 CREATOR_ROLE: public(constant(bytes32)) = keccak256("CREATOR_ROLE")
+# the roles a new token's admin receives: its DEFAULT_ADMIN_ROLE, KEEPER_ROLE and GUARDIAN_ROLE
+TOKEN_ROLES: constant(bytes32[3]) = [empty(bytes32), keccak256("KEEPER_ROLE"), keccak256("GUARDIAN_ROLE")]
 MAX_TOKENS: constant(uint256) = 1_000
 MAX_LEVERAGE: constant(uint256) = 9  # whole units, one digit in the symbol; the token also checks the venue's limit
 DIGITS: constant(String[10]) = "0123456789"
+MAX_INITCODE_SIZE: constant(uint256) = 49_152  # EIP-3860
 
 collateral: public(immutable(address))
-blueprint: public(address)
+views: public(immutable(address))  # LeveragedTokenViews shared by every token
+token_initcode_hash: public(bytes32)
 
 tokens: public(DynArray[address, MAX_TOKENS])
 token_by_symbol: public(HashMap[String[32], address])
 
 
 @deploy
-def __init__(blueprint_: address, collateral_: address, admin: address):
+def __init__(token_initcode_hash_: bytes32, collateral_: address, views_: address, admin: address):
     access_control.__init__()
     collateral = collateral_
-    self.blueprint = blueprint_
+    views = views_
+    self.token_initcode_hash = token_initcode_hash_
     access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin)
     access_control._grant_role(CREATOR_ROLE, admin)
     if admin != msg.sender:
         access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
-    log BlueprintSet(blueprint=blueprint_)
+    log TokenInitcodeSet(initcode_hash=token_initcode_hash_)
 
 
 @external
-def set_blueprint(new_blueprint: address):
+def set_token_initcode_hash(new_hash: bytes32):
     """
-    @notice Admin: tokens created from now on use `new_blueprint`; existing ones are unchanged.
+    @notice Admin: tokens created from now on must use the initcode with this hash; existing
+            tokens are unchanged.
     """
     access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
-    assert new_blueprint.is_contract, "factory: blueprint"
-    self.blueprint = new_blueprint
-    log BlueprintSet(blueprint=new_blueprint)
+    assert new_hash != empty(bytes32), "factory: initcode"
+    self.token_initcode_hash = new_hash
+    log TokenInitcodeSet(initcode_hash=new_hash)
 
 
 @external
@@ -81,16 +90,20 @@ def create_token(
     adapter: address,
     admin: address,
     fee_recipient: address,
+    initcode: Bytes[MAX_INITCODE_SIZE],
     initial_nav_per_share_whole: uint256 = 100,
     max_total_assets: uint256 = max_value(uint256),
 ) -> address:
     """
     @notice Deploy one leveraged token, e.g. ("BTC", 3, True, btc_adapter, ...) -> BTC3L.
     @param leverage Whole-number target leverage (2..9); the token stores it as WAD.
-    @param admin Receives every role on the new token.
+    @param admin Receives every role on the new token; the factory keeps none.
+    @param initcode LeveragedToken's compiled initcode; its keccak256 must be token_initcode_hash.
     @return The new token's address.
     """
     access_control._check_role(CREATOR_ROLE, msg.sender)
+    assert keccak256(initcode) == self.token_initcode_hash, "factory: initcode"
+    assert admin != empty(address), "factory: admin"
     assert len(underlying) > 0, "factory: underlying"
     assert leverage >= 2 and leverage <= MAX_LEVERAGE, "factory: leverage"
     direction: String[1] = "S"
@@ -101,21 +114,24 @@ def create_token(
     leverage_text: String[1] = slice(DIGITS, leverage, 1)
     symbol: String[32] = concat(underlying, leverage_text, direction)
     assert self.token_by_symbol[symbol] == empty(address), "factory: exists"
-    name: String[64] = concat(underlying, " ", leverage_text, "x ", direction_name)
+    name: String[50] = concat(underlying, " ", leverage_text, "x ", direction_name)
 
-    token: address = create_from_blueprint(
-        self.blueprint,
+    token: address = raw_create(
+        initcode,
         name,
         symbol,
         collateral,
         adapter,
+        views,
         leverage * constants.WAD,
         is_long,
-        admin,
         fee_recipient,
         initial_nav_per_share_whole,
         max_total_assets,
     )
+    for role: bytes32 in TOKEN_ROLES:
+        extcall IAccessControl(token).grantRole(role, admin)
+    extcall IAccessControl(token).renounceRole(empty(bytes32), self)
     self.tokens.append(token)
     self.token_by_symbol[symbol] = token
     log TokenCreated(token=token, symbol=symbol, underlying=underlying, adapter=adapter, leverage=leverage, is_long=is_long)

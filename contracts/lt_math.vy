@@ -16,6 +16,41 @@ BPS: constant(uint256) = constants.BPS
 SECONDS_PER_YEAR: constant(uint256) = 365 * 86_400
 
 
+struct FundState:
+    token: address  # the fund, i.e. its venue account
+    adapter: address
+    supply: uint256  # shares, including management-fee shares not yet minted
+    nav: int256  # assets
+    size: int256  # WAD units of underlying, signed
+    price: uint256  # WAD
+    fresh: bool  # the price may be traded on
+    idle_assets: uint256
+    target_leverage: uint256  # WAD
+    is_long: bool
+    asset_scale: uint256  # 10**(18 - asset decimals)
+    initial_nav_per_share: uint256  # assets per 1e18 shares at the first mint
+    mint_fee_bps: uint256
+    redeem_fee_bps: uint256
+
+
+struct RebalanceState:
+    is_shutdown: bool
+    band_bps: uint256
+    ripcord_leverage: uint256  # WAD
+    min_drift_bps: uint256
+    max_trade_notional: uint256  # assets
+    chunk_pending: bool  # the last rebalance was clamped
+    slot_open: bool  # a scheduled slot has opened since the last rebalance
+
+
+# rebalance_status() reasons (PROTOCOL.md §3.4)
+REASON_NONE: constant(uint8) = 0
+REASON_SCHEDULED: constant(uint8) = 1
+REASON_BAND: constant(uint8) = 2
+REASON_CHUNK: constant(uint8) = 3
+REASON_RIPCORD: constant(uint8) = 4
+
+
 @internal
 @pure
 def _fee(amount: uint256, fee_bps: uint256) -> uint256:
@@ -106,3 +141,144 @@ def _leverage(size: int256, price: uint256, nav: int256, asset_scale: uint256) -
         return max_value(uint256)
     notional: uint256 = math._mul_div(convert(abs(size), uint256), price, WAD, False)
     return math._mul_div(notional, WAD, convert(nav, uint256) * asset_scale, False)
+
+
+@internal
+@pure
+def _target_size(nav: uint256, price: uint256, target_leverage: uint256, is_long: bool, asset_scale: uint256) -> int256:
+    """
+    @dev The position at target leverage: direction * T * NAV / price (WAD units, magnitude rounded down).
+    """
+    magnitude: uint256 = math._mul_div(nav * asset_scale, target_leverage, price, False)
+    if is_long:
+        return convert(magnitude, int256)
+    return -convert(magnitude, int256)
+
+
+@internal
+@pure
+def _band(target_leverage: uint256, band_bps: uint256) -> (uint256, uint256):
+    """
+    @dev Symmetric band around T: (T / (1 + b), T * (1 + b)), lower rounded up, upper down.
+    """
+    lower: uint256 = math._mul_div(target_leverage, BPS, BPS + band_bps, True)
+    upper: uint256 = math._mul_div(target_leverage, BPS + band_bps, BPS, False)
+    return lower, upper
+
+
+@internal
+@pure
+def _drift_bps(leverage: uint256, target_leverage: uint256) -> uint256:
+    """
+    @dev |L - T| / T in basis points, rounded down.
+    """
+    diff: uint256 = leverage - target_leverage if leverage > target_leverage else target_leverage - leverage
+    return math._mul_div(diff, BPS, target_leverage, False)
+
+
+@internal
+@pure
+def _clamp_trade(size_delta: int256, price: uint256, max_notional: uint256, asset_scale: uint256) -> int256:
+    """
+    @dev Limit |size_delta| so its notional at `price` is at most `max_notional` assets (TWAP chunk).
+    """
+    max_size: uint256 = math._mul_div(max_notional * asset_scale, WAD, price, False)
+    if convert(abs(size_delta), uint256) <= max_size:
+        return size_delta
+    if size_delta < 0:
+        return -convert(max_size, int256)
+    return convert(max_size, int256)
+
+
+@internal
+@pure
+def _ripcord_reward(nav: uint256, reward_assets: uint256, reward_max_bps: uint256) -> uint256:
+    """
+    @dev The ripcord caller's reward: the flat amount, capped at a share of NAV (rounded down).
+    """
+    return min(reward_assets, nav * reward_max_bps // BPS)
+
+
+@internal
+@pure
+def _mint_size_delta(s: FundState, net_assets: uint256) -> int256:
+    """
+    @dev In-kind growth for a mint adding `net_assets` of margin: pro rata to NAV; at target
+         leverage for the first mint (magnitude rounded down).
+    """
+    if s.supply == 0:
+        return self._target_size(net_assets, s.price, s.target_leverage, s.is_long, s.asset_scale)
+    return self._pro_rata_size(s.size, net_assets, convert(s.nav, uint256))
+
+
+@internal
+@pure
+def _redeem_size_delta(s: FundState, shares: uint256) -> int256:
+    """
+    @dev The slice of the position that `shares` close (magnitude rounded down).
+    """
+    return -self._pro_rata_size(s.size, shares, s.supply)
+
+
+@internal
+@pure
+def _shares_minted(s: FundState, value_added: uint256) -> uint256:
+    """
+    @dev Shares for NAV actually added; the first minter gives up DEAD_SHARES (0 if it cannot).
+    """
+    shares: uint256 = self._shares_for_value(
+        s.supply, convert(max(s.nav, 0), uint256), value_added, s.initial_nav_per_share
+    )
+    if s.supply > 0:
+        return shares
+    if shares <= constants.DEAD_SHARES:
+        return 0
+    return shares - constants.DEAD_SHARES
+
+
+@internal
+@pure
+def _rebalance_status(s: FundState, r: RebalanceState) -> (uint8, int256, int256):
+    """
+    @dev (reason, size to trade now, whole size to target). The reason is the first that holds:
+         RIPCORD (L >= ripcord level), BAND (L outside the band), CHUNK (the last rebalance was
+         clamped and drift >= min_drift_bps), SCHEDULED (a slot is open and drift >= min_drift_bps).
+         NONE while the price is stale, the fund empty, insolvent or shut down, or at target.
+    """
+    if r.is_shutdown or not s.fresh or s.supply == 0 or s.nav <= 0:
+        return REASON_NONE, 0, 0
+    full_delta: int256 = (
+        self._target_size(convert(s.nav, uint256), s.price, s.target_leverage, s.is_long, s.asset_scale) - s.size
+    )
+    if full_delta == 0:
+        return REASON_NONE, 0, 0
+    leverage: uint256 = self._leverage(s.size, s.price, s.nav, s.asset_scale)
+    lower: uint256 = 0
+    upper: uint256 = 0
+    lower, upper = self._band(s.target_leverage, r.band_bps)
+    drifted: bool = self._drift_bps(leverage, s.target_leverage) >= r.min_drift_bps
+    reason: uint8 = REASON_NONE
+    if leverage >= r.ripcord_leverage:
+        reason = REASON_RIPCORD
+    elif leverage > upper or leverage < lower:
+        reason = REASON_BAND
+    elif r.chunk_pending and drifted:
+        reason = REASON_CHUNK
+    elif r.slot_open and drifted:
+        reason = REASON_SCHEDULED
+    else:
+        return REASON_NONE, 0, full_delta
+    return reason, self._clamp_trade(full_delta, s.price, r.max_trade_notional, s.asset_scale), full_delta
+
+
+@internal
+@pure
+def _nav_per_share(s: FundState) -> uint256:
+    """
+    @dev NAV per whole share (assets), rounded down; the initial value before the first mint.
+    """
+    if s.supply == 0:
+        return s.initial_nav_per_share
+    if s.nav <= 0:
+        return 0
+    return math._mul_div(convert(s.nav, uint256), WAD, s.supply, False)

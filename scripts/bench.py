@@ -8,7 +8,6 @@ from pathlib import Path
 
 from ape import accounts, project
 from ape.logging import logger
-
 from ltsdk.deploy import deploy_protocol
 
 USDC = 10**6
@@ -29,11 +28,11 @@ def measure(admin, user, other):
     usdc.approve(token, 2**256 - 1, sender=user)
 
     rows = {}
-    rows["deposit (first)"] = token.deposit(10_000 * USDC, sender=user).gas_used
-    rows["deposit"] = token.deposit(10_000 * USDC, sender=user).gas_used
-    rows["mint"] = token.mint(10 * 10**18, sender=user).gas_used
-    rows["redeem"] = token.redeem(10 * 10**18, sender=user).gas_used
-    rows["withdraw"] = token.withdraw(1_000 * USDC, sender=user).gas_used
+    rows["deposit (first)"] = token.deposit(10_000 * USDC, user, sender=user).gas_used
+    rows["deposit"] = token.deposit(10_000 * USDC, user, sender=user).gas_used
+    rows["mint"] = token.mint(10 * 10**18, user, sender=user).gas_used
+    rows["redeem"] = token.redeem(10 * 10**18, user, user, sender=user).gas_used
+    rows["withdraw"] = token.withdraw(1_000 * USDC, user, user, sender=user).gas_used
     token.transfer(other, 10**18, sender=user)  # the receiver's balance slot is then warm-started
     rows["transfer"] = token.transfer(other, 10**18, sender=user).gas_used
     rows["approve"] = token.approve(other, 10**20, sender=user).gas_used

@@ -37,10 +37,10 @@ def main():
     print("-" * len(header))
     for symbol, token in tokens.items():
         usdc.approve(token, DEPOSIT, sender=user)
-        shares = token.deposit(DEPOSIT, sender=user).return_value
+        shares = token.deposit(DEPOSIT, user, sender=user).return_value
         nav, nav_per_share, leverage = token.totalAssets(), token.nav_per_share(), token.current_leverage()
         half = shares // 2
-        paid = token.redeem(half, sender=user).return_value
+        paid = token.redeem(half, user, user, sender=user).return_value
         print(
             f"{symbol:6} {_usd(DEPOSIT):>10} {Decimal(shares) / WAD:>12.4f} {_usd(nav):>11} {_usd(nav_per_share):>10}"
             f" {Decimal(leverage) / WAD:>8.3f}x {Decimal(half) / WAD:>10.4f} {_usd(paid):>10}"

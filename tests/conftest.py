@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from ltsdk.deploy import deploy_market, oracle_answer
+from ltsdk.deploy import create_token as create_token_via_factory
+from ltsdk.deploy import deploy_factory, deploy_market, oracle_answer
 
 USDC = 10**6  # one whole collateral unit
 WAD = 10**18
@@ -111,8 +112,7 @@ def btc_venue(btc_market):
 
 @pytest.fixture(scope="session")
 def factory(project, admin, usdc):
-    blueprint = admin.declare(project.LeveragedToken).contract_address
-    return project.LeveragedTokenFactory.deploy(blueprint, usdc, admin, sender=admin)
+    return deploy_factory(project, admin, usdc)
 
 
 @pytest.fixture(scope="session")
@@ -121,10 +121,17 @@ def create_token(project, admin, keeper, guardian, factory, fee_recipient, btc_v
     the keeper and guardian roles granted to their actors."""
 
     def create(leverage=3, is_long=True, adapter=None, underlying="BTC", cap=10**12 * USDC):
-        adapter = adapter or btc_venue
-        factory.create_token(underlying, leverage, is_long, adapter, admin, fee_recipient, 100, cap, sender=admin)
-        symbol = f"{underlying}{leverage}{'L' if is_long else 'S'}"
-        token = project.LeveragedToken.at(factory.token_by_symbol(symbol))
+        token = create_token_via_factory(
+            project,
+            factory,
+            admin,
+            underlying,
+            leverage,
+            is_long,
+            adapter or btc_venue,
+            fee_recipient=fee_recipient,
+            cap=cap,
+        )
         token.grantRole(token.KEEPER_ROLE(), keeper, sender=admin)
         token.grantRole(token.GUARDIAN_ROLE(), guardian, sender=admin)
         return token

@@ -56,6 +56,39 @@ def deploy_market(project, deployer, collateral, name: str, market: dict[str, An
     return oracle, adapter
 
 
+def token_initcode(project) -> bytes:
+    """LeveragedToken's compiled initcode: the factory creates tokens only from this exact code."""
+    return bytes.fromhex(project.LeveragedToken.contract_type.deployment_bytecode.bytecode.removeprefix("0x"))
+
+
+def deploy_factory(project, deployer, collateral):
+    """The shared views contract and the factory pinned to the token's initcode hash."""
+    from eth_utils import keccak
+
+    views = project.LeveragedTokenViews.deploy(sender=deployer)
+    return project.LeveragedTokenFactory.deploy(
+        keccak(token_initcode(project)), collateral, views, deployer, sender=deployer
+    )
+
+
+def create_token(project, factory, deployer, underlying: str, leverage: int, is_long: bool, adapter, **options):
+    """Create one token through the factory; `options`: admin, fee_recipient, initial_nav_per_share, cap.
+    Returns the token as an ape contract."""
+    factory.create_token(
+        underlying,
+        leverage,
+        is_long,
+        adapter,
+        options.get("admin", deployer),
+        options.get("fee_recipient", deployer),
+        token_initcode(project),
+        options.get("initial_nav_per_share", 100),
+        options.get("cap", 2**256 - 1),
+        sender=deployer,
+    )
+    return project.LeveragedToken.at(factory.token_by_symbol(token_symbol(underlying, leverage, is_long)))
+
+
 def deploy_protocol(project, deployer, products: dict[str, Any] | None = None, fee_recipient=None) -> dict[str, Any]:
     """Deploy everything in `products` with `deployer` holding every role.
 
@@ -66,8 +99,7 @@ def deploy_protocol(project, deployer, products: dict[str, Any] | None = None, f
     fee_recipient = fee_recipient or deployer
     decimals = products["collateral"]["decimals"]
     collateral = project.MockUSDC.deploy(sender=deployer)
-    blueprint = deployer.declare(project.LeveragedToken).contract_address
-    factory = project.LeveragedTokenFactory.deploy(blueprint, collateral, deployer, sender=deployer)
+    factory = deploy_factory(project, deployer, collateral)
 
     markets: dict[str, Any] = {}
     contracts: dict[str, Any] = {"collateral": collateral, "factory": factory, "markets": {}, "tokens": {}}
@@ -79,19 +111,19 @@ def deploy_protocol(project, deployer, products: dict[str, Any] | None = None, f
     cap = int(products["max_total_assets_usd"]) * 10**decimals
     tokens: dict[str, Any] = {}
     for spec in products["tokens"]:
-        symbol = token_symbol(spec["underlying"], spec["leverage"], spec["is_long"])
-        factory.create_token(
+        token = create_token(
+            project,
+            factory,
+            deployer,
             spec["underlying"],
             spec["leverage"],
             spec["is_long"],
             markets[spec["underlying"]]["adapter"],
-            deployer,
-            fee_recipient,
-            products["initial_nav_per_share"],
-            cap,
-            sender=deployer,
+            fee_recipient=fee_recipient,
+            initial_nav_per_share=products["initial_nav_per_share"],
+            cap=cap,
         )
-        token = project.LeveragedToken.at(factory.token_by_symbol(symbol))
+        symbol = token_symbol(spec["underlying"], spec["leverage"], spec["is_long"])
         tokens[symbol] = {
             "address": token.address,
             "market": spec["underlying"],

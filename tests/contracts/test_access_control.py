@@ -149,7 +149,7 @@ def _single_parameter_set(token, tx):
 def deposited(token, depositor, fund):
     """The depositor holds shares of a funded, open position."""
     fund(depositor, token, 10_000 * USDC)
-    token.deposit(10_000 * USDC, sender=depositor)
+    token.deposit(10_000 * USDC, depositor, sender=depositor)
     assert token.balanceOf(depositor) > 0
     return token
 
@@ -322,12 +322,12 @@ def test_pause__blocks_deposit_but_not_redeem(deposited, guardian, depositor, ot
     fund(other_depositor, token, 1_000 * USDC)
 
     with ape.reverts("lt: paused"):
-        token.deposit(1_000 * USDC, sender=other_depositor)
+        token.deposit(1_000 * USDC, other_depositor, sender=other_depositor)
     assert token.maxDeposit(other_depositor) == 0
     assert token.maxMint(other_depositor) == 0
 
     shares = token.balanceOf(depositor)
-    paid = token.redeem(shares, sender=depositor).return_value
+    paid = token.redeem(shares, depositor, depositor, sender=depositor).return_value
     assert paid > 0
     assert token.balanceOf(depositor) == 0
 
@@ -416,7 +416,7 @@ def test_set_max_total_assets__below_nav__blocks_deposits(deposited, admin, othe
 
     assert token.maxDeposit(other_depositor) == 0
     with ape.reverts("lt: cap"):
-        token.deposit(1_000 * USDC, sender=other_depositor)
+        token.deposit(1_000 * USDC, other_depositor, sender=other_depositor)
 
 
 def test_set_management_fee_bps__accrues_at_old_rate_first(deposited, admin, fee_recipient, chain):
@@ -549,7 +549,7 @@ def test_deposit__after_shutdown__reverts_shutdown(token, admin, depositor, fund
     token.emergency_shutdown(sender=admin)
 
     with ape.reverts("lt: shutdown"):
-        token.deposit(1_000 * USDC, sender=depositor)
+        token.deposit(1_000 * USDC, depositor, sender=depositor)
     assert token.balanceOf(depositor) == 0
 
 
@@ -558,7 +558,7 @@ def test_mint__after_shutdown__reverts_shutdown(token, admin, depositor, fund):
     token.emergency_shutdown(sender=admin)
 
     with ape.reverts("lt: shutdown"):
-        token.mint(10**18, sender=depositor)
+        token.mint(10**18, depositor, sender=depositor)
     assert token.balanceOf(depositor) == 0
 
 
@@ -580,7 +580,7 @@ def test_unpause__after_shutdown__does_not_reopen_deposits(token, admin, guardia
     assert token.is_shutdown()
     assert token.maxDeposit(depositor) == 0
     with ape.reverts("lt: shutdown"):
-        token.deposit(1_000 * USDC, sender=depositor)
+        token.deposit(1_000 * USDC, depositor, sender=depositor)
 
 
 def test_emergency_shutdown__with_open_position__closes_it_and_redeem_stays_open(
@@ -594,6 +594,6 @@ def test_emergency_shutdown__with_open_position__closes_it_and_redeem_stays_open
 
     assert btc_venue.account_snapshot(token)[0] == 0
     assert token.idle_assets() > 0
-    paid = token.redeem(token.balanceOf(depositor), sender=depositor).return_value
+    paid = token.redeem(token.balanceOf(depositor), depositor, depositor, sender=depositor).return_value
     assert paid > 0
     assert usdc.balanceOf(depositor) == paid

@@ -63,7 +63,7 @@ def test_create_token__btc_3_long__is_named_btc3l_and_registered(token, factory,
 def test_create_token__on_fresh_factory__btc3l_is_first_entry_of_registry(
     project, factory, admin, fee_recipient, usdc, btc_venue
 ):
-    fresh = project.LeveragedTokenFactory.deploy(factory.blueprint(), usdc, admin, sender=admin)
+    fresh = project.LeveragedTokenFactory.deploy(factory.blueprint(), usdc, factory.quoter(), admin, sender=admin)
     assert fresh.token_count() == 0
     assert list(fresh.all_tokens()) == []
 
@@ -325,7 +325,7 @@ def test_factory__roles__admin_holds_admin_and_creator(factory, admin, outsider)
 
 
 def test_factory__deployed_for_another_admin__deployer_keeps_no_role(project, admin, outsider, usdc, factory):
-    other = project.LeveragedTokenFactory.deploy(factory.blueprint(), usdc, outsider, sender=admin)
+    other = project.LeveragedTokenFactory.deploy(factory.blueprint(), usdc, factory.quoter(), outsider, sender=admin)
 
     assert other.hasRole(DEFAULT_ADMIN_ROLE, outsider)
     assert other.hasRole(CREATOR_ROLE, outsider)
