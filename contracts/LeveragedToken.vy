@@ -502,7 +502,7 @@ def withdraw(
     self._check_exit(receiver, deadline)
     assert assets > 0, "lt: zero"
     snap: lt_math.FundState = self._accrue_and_snapshot()
-    assert snap.nav > 0, "lt: insolvent"
+    self._require_solvent(snap)
     shares: uint256 = self._quote(QUOTE_WITHDRAW, snap, assets)
     assert shares <= max_shares, "lt: slippage"
     gross: uint256 = lt_math._gross_up(assets, snap.redeem_fee_bps)
@@ -680,11 +680,13 @@ def rebalance() -> int256:
             start, the last chunk, or `flag_rebalance_due()` for band and ripcord). Reverts
             "lt: not needed" when the status is NONE, so repeating it is harmless.
             Chunks are stateless: each call recomputes the remaining trade from the live state,
-            so any parameter change simply applies to the next chunk.
+            so any parameter change simply applies to the next chunk. Never changes the supply:
+            the management fee accrues on the next share-changing call.
     @return The size traded (WAD, signed).
     """
     assert not self.is_shutdown, "lt: shutdown"
     snap: lt_math.FundState = self._fresh_snapshot()
+    self._require_solvent(snap)
     reason: uint8 = REASON_NONE
     size_delta: int256 = 0
     full_delta: int256 = 0
@@ -695,7 +697,6 @@ def rebalance() -> int256:
         assert grace_start != 0 and block.timestamp >= grace_start + self.keeper_grace, "access_control: account is missing role"
     if reason != REASON_RIPCORD:
         assert block.timestamp >= self.last_rebalance_time + self.twap_cooldown, "lt: cooldown"
-    self._accrue_management_fee()
     leverage_after: uint256 = self._execute_rebalance(snap, size_delta, full_delta)
     log Rebalanced(
         reason=reason,
@@ -714,33 +715,27 @@ def ripcord() -> uint256:
     @notice Anyone, when leverage >= ripcord_leverage: de-lever toward target by up to
             `ripcord_trade_notional`, ignoring the cooldown, and earn `ripcord_reward` from the
             fund, capped at RIPCORD_REWARD_MAX_BPS of NAV. Keeps the fund away from the venue's
-            liquidation level when no keeper acts.
+            liquidation level when no keeper acts. The event's leverage_after is measured right
+            after the trade, before the reward leaves the fund.
     @return The reward paid to the caller (assets).
     """
     assert not self.is_shutdown, "lt: shutdown"
     snap: lt_math.FundState = self._fresh_snapshot()
-    assert snap.nav > 0, "lt: insolvent"
+    self._require_solvent(snap)
     leverage_before: uint256 = lt_math._leverage(snap.size, snap.price, snap.nav, ASSET_SCALE)
     assert snap.supply > 0 and leverage_before >= self.ripcord_leverage, "lt: not needed"
-    self._accrue_management_fee()
     reason: uint8 = REASON_NONE
     size_delta: int256 = 0
     full_delta: int256 = 0
     reason, size_delta, full_delta = self._rebalance_status(snap)
     size_delta = lt_math._clamp_trade(full_delta, snap.price, self.ripcord_trade_notional, ASSET_SCALE)
-    self._execute_rebalance(snap, size_delta, full_delta)
+    leverage_after: uint256 = self._execute_rebalance(snap, size_delta, full_delta)
     reward: uint256 = lt_math._ripcord_reward(
         convert(max(self._nav(), 0), uint256), self.ripcord_reward, RIPCORD_REWARD_MAX_BPS
     )
     if reward > 0:
         self._pay_out(reward, 0, msg.sender)
-    after: lt_math.FundState = self._snapshot()
-    log Ripcord(
-        caller=msg.sender,
-        reward=reward,
-        leverage_before=leverage_before,
-        leverage_after=lt_math._leverage(after.size, after.price, after.nav, ASSET_SCALE),
-    )
+    log Ripcord(caller=msg.sender, reward=reward, leverage_before=leverage_before, leverage_after=leverage_after)
     return reward
 
 
@@ -1091,6 +1086,12 @@ def _quote(selector: bytes4, snap: lt_math.FundState, amount: uint256) -> uint25
         views, concat(selector, abi_encode(snap, amount)), max_outsize=32, is_static_call=True
     )
     return abi_decode(response, uint256)
+
+
+@internal
+@view
+def _require_solvent(snap: lt_math.FundState):
+    assert snap.nav > 0, "lt: insolvent"
 
 
 @internal

@@ -9,13 +9,19 @@ sizes in WAD units of underlying (signed), fees in basis points.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 WAD = 10**18
 BPS = 10_000
 SECONDS_PER_YEAR = 365 * 86_400
 DEAD_SHARES = 10**15
 MAX_PREMIUM = WAD // 2
+MAX_UINT256 = 2**256 - 1
+
+# rebalance_status() reasons (lt_math.vy)
+NONE, SCHEDULED, BAND, CHUNK, RIPCORD = range(5)
+REASON_NAMES = {NONE: "none", SCHEDULED: "scheduled", BAND: "band", CHUNK: "chunk", RIPCORD: "ripcord"}
+RIPCORD_REWARD_MAX_BPS = 5
 
 
 class ModelRevert(ValueError):
@@ -190,3 +196,418 @@ def leverage(size: int, price: int, nav: int, asset_scale: int) -> int:
         return 2**256 - 1
     notional = mul_div(abs(size), price, WAD, False)
     return mul_div(notional, WAD, nav * asset_scale, False)
+
+
+def target_size(nav: int, price: int, target_leverage: int, is_long: bool, asset_scale: int) -> int:
+    """lt_math._target_size."""
+    magnitude = mul_div(nav * asset_scale, target_leverage, price, False)
+    return magnitude if is_long else -magnitude
+
+
+def band(target_leverage: int, band_bps: int) -> tuple[int, int]:
+    """lt_math._band -> (lower, upper)."""
+    return mul_div(target_leverage, BPS, BPS + band_bps, True), mul_div(target_leverage, BPS + band_bps, BPS, False)
+
+
+def drift_bps(lev: int, target_leverage: int) -> int:
+    """lt_math._drift_bps."""
+    return mul_div(abs(lev - target_leverage), BPS, target_leverage, False)
+
+
+def clamp_trade(size_delta: int, price: int, max_notional: int, asset_scale: int) -> int:
+    """lt_math._clamp_trade."""
+    max_size = mul_div(max_notional * asset_scale, WAD, price, False)
+    if abs(size_delta) <= max_size:
+        return size_delta
+    return -max_size if size_delta < 0 else max_size
+
+
+def ripcord_reward(nav: int, reward_assets: int, reward_max_bps: int) -> int:
+    """lt_math._ripcord_reward."""
+    return min(reward_assets, nav * reward_max_bps // BPS)
+
+
+# ------------------------------------------------------------------ stateful replicas
+
+
+@dataclass(frozen=True)
+class FundState:
+    """lt_math.FundState: what a token reads before acting."""
+
+    supply: int
+    nav: int
+    size: int
+    price: int
+    fresh: bool
+    idle_assets: int
+    target_leverage: int
+    is_long: bool
+    asset_scale: int
+    initial_nav_per_share: int
+    mint_fee_bps: int
+    redeem_fee_bps: int
+
+
+def mint_size_delta(s: FundState, net_assets: int) -> int:
+    """lt_math._mint_size_delta."""
+    if s.supply == 0:
+        return target_size(net_assets, s.price, s.target_leverage, s.is_long, s.asset_scale)
+    return pro_rata_size(s.size, net_assets, s.nav)
+
+
+def redeem_size_delta(s: FundState, shares: int) -> int:
+    """lt_math._redeem_size_delta."""
+    return -pro_rata_size(s.size, shares, s.supply)
+
+
+def shares_minted(s: FundState, value_added: int) -> int:
+    """lt_math._shares_minted."""
+    shares = shares_for_value(s.supply, max(s.nav, 0), value_added, s.initial_nav_per_share)
+    if s.supply > 0:
+        return shares
+    return shares - DEAD_SHARES if shares > DEAD_SHARES else 0
+
+
+def nav_per_share(s: FundState) -> int:
+    """lt_math._nav_per_share."""
+    if s.supply == 0:
+        return s.initial_nav_per_share
+    if s.nav <= 0:
+        return 0
+    return mul_div(s.nav, WAD, s.supply, False)
+
+
+@dataclass
+class Venue:
+    """MockPerpAdapter: one market, every account, at the oracle price the caller sets."""
+
+    params: VenueParams
+    price: int  # WAD; 0 = unusable answer
+    updated_at: int  # oracle answer's timestamp
+    max_oracle_age: int = 3_600
+    max_leverage: int = 20 * WAD
+    funding_rate_per_second: int = 0
+    funding_index: int = 0
+    funding_updated_at: int = 0
+    accounts: dict[str, Account] = field(default_factory=dict)
+
+    def fresh(self, now: int) -> bool:
+        return self.price > 0 and self.updated_at <= now and now - self.updated_at <= self.max_oracle_age
+
+    def set_price(self, price: int, now: int) -> None:
+        self.price, self.updated_at = price, now
+
+    def set_funding_rate(self, rate: int, now: int) -> None:
+        self._update_index(now)
+        self.funding_rate_per_second = rate
+
+    def index_now(self, now: int) -> int:
+        return index_now(self.funding_index, self.funding_rate_per_second, now - self.funding_updated_at, self.price)
+
+    def _update_index(self, now: int) -> int:
+        if self.price == 0:
+            return self.funding_index
+        self.funding_index = self.index_now(now)
+        self.funding_updated_at = now
+        return self.funding_index
+
+    def _settled(self, account: str, now: int) -> Account:
+        return settle(self.accounts.get(account, Account()), self._update_index(now), self.params.asset_scale)
+
+    def equity(self, account: str, now: int) -> int:
+        acc = self.accounts.get(account, Account())
+        return equity(acc, self.price, self.index_now(now), self.params.asset_scale)
+
+    def preview_equity(self, account: str, margin_delta: int, size_delta: int, now: int) -> int:
+        acc = self.accounts.get(account, Account())
+        return preview_equity(acc, margin_delta, size_delta, self.price, self.index_now(now), self.params)
+
+    def deposit(self, account: str, amount: int, now: int) -> None:
+        if amount == 0:
+            raise ModelRevert("venue: zero amount")
+        acc = self._settled(account, now)
+        self.accounts[account] = replace(acc, margin=acc.margin + amount)
+
+    def free_margin(self, acc: Account, index: int) -> int:
+        eq = equity(acc, self.price, index, self.params.asset_scale)
+        initial = 0
+        if acc.size != 0:
+            notional = abs(acc.size) * self.price // WAD // self.params.asset_scale
+            initial = -((-notional * WAD) // self.max_leverage)
+        return max(min(acc.margin, eq - initial), 0)
+
+    def withdraw(self, account: str, amount: int, now: int) -> None:
+        if amount == 0:
+            raise ModelRevert("venue: zero amount")
+        acc = self._settled(account, now)
+        if acc.size != 0 and not self.fresh(now):
+            raise ModelRevert("venue: stale price")
+        if amount > self.free_margin(acc, self.funding_index):
+            raise ModelRevert("venue: margin")
+        self.accounts[account] = replace(acc, margin=acc.margin - amount)
+
+    def max_withdrawable(self, account: str, now: int) -> int:
+        acc = self.accounts.get(account, Account())
+        if acc.size != 0 and not self.fresh(now):
+            return 0
+        index = self.index_now(now)
+        return self.free_margin(settle(acc, index, self.params.asset_scale), index)
+
+    def trade(self, account: str, size_delta: int, limit_price: int, now: int) -> int:
+        if size_delta == 0:
+            raise ModelRevert("venue: zero size")
+        if not self.fresh(now):
+            raise ModelRevert("venue: stale price")
+        acc = self._settled(account, now)
+        exec_price, fee_assets = quote(size_delta, self.price, self.params)
+        if (size_delta > 0 and exec_price > limit_price) or (size_delta < 0 and exec_price < limit_price):
+            raise ModelRevert("venue: slippage")
+        size_before = acc.size
+        acc, _ = apply_trade(acc, size_delta, exec_price, fee_assets, self.params.asset_scale)
+        if abs(acc.size) > abs(size_before):
+            eq = equity(acc, self.price, self.funding_index, self.params.asset_scale)
+            notional = abs(acc.size) * self.price // WAD // self.params.asset_scale
+            if eq <= 0 or notional * WAD > eq * self.max_leverage:
+                raise ModelRevert("venue: max leverage")
+        self.accounts[account] = acc
+        return exec_price
+
+
+@dataclass
+class Fund:
+    """LeveragedToken: one product's share ledger, fees and rebalancing, over a `Venue` account.
+
+    Every method mirrors the contract function of the same name for the same block time `now`
+    and raises ModelRevert where the contract reverts. Balances are kept per holder in shares
+    (splits are out of scope here: they do not change NAV or the position).
+    """
+
+    venue: Venue
+    account: str = "token"
+    target_leverage: int = 3 * WAD
+    is_long: bool = True
+    asset_decimals: int = 6
+    initial_nav_per_share_whole: int = 100
+    created_at: int = 0
+    supply: int = 0
+    balances: dict[str, int] = field(default_factory=dict)
+    idle_assets: int = 0
+    protocol_fees: int = 0
+    fee_recipient: str = "fee_recipient"
+    mint_fee_bps: int = 10
+    redeem_fee_bps: int = 10
+    management_fee_bps: int = 365
+    last_fee_accrual: int = 0
+    max_total_assets: int = MAX_UINT256
+    max_slippage_bps: int = 50
+    band_bps: int = 2_000
+    ripcord_leverage: int = 0
+    rebalance_interval: int = 86_400
+    rebalance_offset: int = 120
+    min_drift_bps: int = 50
+    max_trade_notional: int = 0
+    twap_cooldown: int = 60
+    ripcord_trade_notional: int = 0
+    ripcord_reward_assets: int = 0
+    last_rebalance_time: int = 0
+    last_rebalance_price: int = 0
+    last_rebalance_slot: int = 0
+    chunk_pending: bool = False
+    is_shutdown: bool = False
+
+    def __post_init__(self) -> None:
+        unit = 10**self.asset_decimals
+        self.asset_scale = 10 ** (18 - self.asset_decimals)
+        self.min_initial_assets = unit
+        self.initial_nav_per_share = self.initial_nav_per_share_whole * unit
+        self.ripcord_leverage = self.ripcord_leverage or self.target_leverage * 3 // 2
+        self.max_trade_notional = self.max_trade_notional or 1_000_000 * unit
+        self.ripcord_trade_notional = self.ripcord_trade_notional or 2_000_000 * unit
+        self.ripcord_reward_assets = self.ripcord_reward_assets or 10 * unit
+        self.last_fee_accrual = self.last_fee_accrual or self.created_at
+        self.last_rebalance_slot = self.last_rebalance_slot or (self.created_at - 120) // 86_400
+
+    # ---------------------------------------------------------------- reads
+
+    def pending_fee_shares(self, now: int) -> int:
+        if self.supply == 0:
+            return 0
+        return management_fee_shares(self.supply, self.management_fee_bps, now - self.last_fee_accrual)
+
+    def snapshot(self, now: int) -> FundState:
+        v = self.venue
+        return FundState(
+            supply=self.supply + self.pending_fee_shares(now),
+            nav=self.idle_assets + v.equity(self.account, now),
+            size=v.accounts.get(self.account, Account()).size,
+            price=v.price,
+            fresh=v.fresh(now),
+            idle_assets=self.idle_assets,
+            target_leverage=self.target_leverage,
+            is_long=self.is_long,
+            asset_scale=self.asset_scale,
+            initial_nav_per_share=self.initial_nav_per_share,
+            mint_fee_bps=self.mint_fee_bps,
+            redeem_fee_bps=self.redeem_fee_bps,
+        )
+
+    def nav(self, now: int) -> int:
+        return self.idle_assets + self.venue.equity(self.account, now)
+
+    def leverage(self, now: int) -> int:
+        s = self.snapshot(now)
+        return leverage(s.size, s.price, s.nav, self.asset_scale)
+
+    def current_slot(self, now: int) -> int:
+        return 0 if now < self.rebalance_offset else (now - self.rebalance_offset) // self.rebalance_interval
+
+    def rebalance_status(self, now: int) -> tuple[int, int, int]:
+        """lt_math._rebalance_status -> (reason, size to trade now, whole size to target)."""
+        s = self.snapshot(now)
+        if self.is_shutdown or not s.fresh or s.supply == 0 or s.nav <= 0:
+            return NONE, 0, 0
+        full = target_size(s.nav, s.price, s.target_leverage, s.is_long, s.asset_scale) - s.size
+        if full == 0:
+            return NONE, 0, 0
+        lev = leverage(s.size, s.price, s.nav, s.asset_scale)
+        lower, upper = band(s.target_leverage, self.band_bps)
+        drifted = drift_bps(lev, s.target_leverage) >= self.min_drift_bps
+        if lev >= self.ripcord_leverage:
+            reason = RIPCORD
+        elif lev > upper or lev < lower:
+            reason = BAND
+        elif self.chunk_pending and drifted:
+            reason = CHUNK
+        elif self.current_slot(now) > self.last_rebalance_slot and drifted:
+            reason = SCHEDULED
+        else:
+            return NONE, 0, full
+        return reason, clamp_trade(full, s.price, self.max_trade_notional, s.asset_scale), full
+
+    # ---------------------------------------------------------------- writes
+
+    def _accrue(self, now: int) -> None:
+        shares = self.pending_fee_shares(now)
+        self.last_fee_accrual = now
+        if shares:
+            self._mint_shares(self.fee_recipient, shares)
+
+    def _mint_shares(self, holder: str, shares: int) -> None:
+        self.balances[holder] = self.balances.get(holder, 0) + shares
+        self.supply += shares
+
+    def _fresh_snapshot(self, now: int) -> FundState:
+        s = self.snapshot(now)
+        if not s.fresh:
+            raise ModelRevert("lt: stale price")
+        return s
+
+    def _trade(self, size_delta: int, price: int, now: int) -> int:
+        if size_delta > 0:
+            limit = mul_div(price, BPS + self.max_slippage_bps, BPS, False)
+        else:
+            limit = mul_div(price, BPS - self.max_slippage_bps, BPS, True)
+        return self.venue.trade(self.account, size_delta, limit, now)
+
+    def deposit(self, assets: int, receiver: str, now: int) -> int:
+        if self.is_shutdown:
+            raise ModelRevert("lt: shutdown")
+        if assets == 0:
+            raise ModelRevert("lt: zero")
+        self._accrue(now)
+        s = self._fresh_snapshot(now)
+        if s.supply > 0 and s.nav <= 0:
+            raise ModelRevert("lt: insolvent")
+        fee_assets = fee(assets, self.mint_fee_bps)
+        net = assets - fee_assets
+        if net == 0:
+            raise ModelRevert("lt: zero shares")
+        if s.supply == 0 and net < self.min_initial_assets:
+            raise ModelRevert("lt: first deposit")
+        self.protocol_fees += fee_assets
+        self.venue.deposit(self.account, net, now)
+        delta = mint_size_delta(s, net)
+        if delta:
+            self._trade(delta, s.price, now)
+        nav_after = self.nav(now)
+        if nav_after > self.max_total_assets:
+            raise ModelRevert("lt: cap")
+        shares = shares_minted(s, max(nav_after - s.nav, 0))
+        if shares == 0:
+            raise ModelRevert("lt: zero shares")
+        if s.supply == 0:
+            self._mint_shares(self.account, DEAD_SHARES)
+        self._mint_shares(receiver, shares)
+        return shares
+
+    def redeem(self, shares: int, owner: str, now: int) -> int:
+        if shares == 0:
+            raise ModelRevert("lt: zero")
+        self._accrue(now)
+        s = self._fresh_snapshot(now)
+        if self.balances.get(owner, 0) < shares:
+            raise ModelRevert("lt: balance")
+        self.balances[owner] -= shares
+        self.supply -= shares
+        redeem_fee = 0
+        if s.nav <= 0:
+            assets = mul_div(self.idle_assets + self.venue.max_withdrawable(self.account, now), shares, s.supply, False)
+        else:
+            delta = redeem_size_delta(s, shares)
+            if delta:
+                self._trade(delta, s.price, now)
+            taken = redeem_value(s.supply, s.nav, self.nav(now), shares)
+            if taken <= 0:
+                raise ModelRevert("lt: zero")
+            redeem_fee = fee(taken, self.redeem_fee_bps)
+            assets = taken - redeem_fee
+        if assets == 0:
+            raise ModelRevert("lt: zero")
+        self._pay_out(assets, redeem_fee, now)
+        return assets
+
+    def _pay_out(self, assets: int, fee_assets: int, now: int) -> None:
+        needed = assets + fee_assets
+        from_idle = min(needed, self.idle_assets)
+        self.idle_assets -= from_idle
+        if needed > from_idle:
+            self.venue.withdraw(self.account, needed - from_idle, now)
+        self.protocol_fees += fee_assets
+
+    def _execute_rebalance(self, s: FundState, size_delta: int, full_delta: int, now: int) -> None:
+        self.last_rebalance_price = self._trade(size_delta, s.price, now)
+        self.last_rebalance_time = now
+        self.last_rebalance_slot = self.current_slot(now)
+        self.chunk_pending = size_delta != full_delta
+
+    def rebalance(self, now: int) -> tuple[int, int]:
+        """-> (reason, size traded). The caller is assumed to hold KEEPER_ROLE."""
+        if self.is_shutdown:
+            raise ModelRevert("lt: shutdown")
+        s = self._fresh_snapshot(now)
+        if s.nav <= 0:
+            raise ModelRevert("lt: insolvent")
+        reason, size_delta, full_delta = self.rebalance_status(now)
+        if reason == NONE:
+            raise ModelRevert("lt: not needed")
+        if reason != RIPCORD and now < self.last_rebalance_time + self.twap_cooldown:
+            raise ModelRevert("lt: cooldown")
+        self._execute_rebalance(s, size_delta, full_delta, now)
+        return reason, size_delta
+
+    def ripcord(self, now: int) -> int:
+        """-> reward paid to the caller."""
+        if self.is_shutdown:
+            raise ModelRevert("lt: shutdown")
+        s = self._fresh_snapshot(now)
+        if s.nav <= 0:
+            raise ModelRevert("lt: insolvent")
+        if s.supply == 0 or leverage(s.size, s.price, s.nav, self.asset_scale) < self.ripcord_leverage:
+            raise ModelRevert("lt: not needed")
+        _, _, full_delta = self.rebalance_status(now)
+        size_delta = clamp_trade(full_delta, s.price, self.ripcord_trade_notional, self.asset_scale)
+        self._execute_rebalance(s, size_delta, full_delta, now)
+        reward = ripcord_reward(max(self.nav(now), 0), self.ripcord_reward_assets, RIPCORD_REWARD_MAX_BPS)
+        if reward:
+            self._pay_out(reward, 0, now)
+        return reward
