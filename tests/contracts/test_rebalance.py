@@ -232,7 +232,7 @@ def test_chunks__large_trade__split_by_max_notional_with_cooldown(funded, keeper
     assert reason == model.BAND
     assert abs(size_delta) * int(START_PRICE * 0.92) // 10**12 <= 1_000 * USDC
 
-    receipt, _ = mirror.rebalance(keeper)
+    mirror.rebalance(keeper)
     assert funded.chunk_pending()
     mirror.check()
     with ape.reverts("lt: cooldown"):
@@ -310,7 +310,7 @@ def test_fallback__outsider_before_grace__reverts_missing_role(funded, outsider,
 def test_fallback__scheduled_after_grace__anyone_rebalances(funded, outsider, chain, mirror, btc_oracle, admin):
     warp(chain, next_slot_start(funded, chain) + funded.keeper_grace())
     mirror.set_price(btc_oracle, admin, START_PRICE * 1.01)
-    receipt, reason = mirror.rebalance(outsider)
+    _, reason = mirror.rebalance(outsider)
     assert reason == model.SCHEDULED
     mirror.check()
 
