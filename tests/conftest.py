@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from ltsdk import model
 from ltsdk.deploy import create_token as create_token_via_factory
 from ltsdk.deploy import deploy_factory, deploy_market, oracle_answer
 
@@ -164,3 +165,90 @@ def set_price(btc_oracle, admin):
         (oracle or btc_oracle).set_price(oracle_answer(str(usd), ORACLE_DECIMALS), sender=admin)
 
     return _set
+
+
+class Mirror:
+    """The reference model of one token and its venue account, built from on-chain parameters.
+    Each write is replayed at its transaction's block time; views are compared at the head block
+    (what anvil's eth_call sees)."""
+
+    def __init__(self, chain, token, venue, oracle):
+        self.chain, self.token, self.venue = chain, token, venue
+        params = model.VenueParams(venue.half_spread_bps(), venue.taker_fee_bps(), venue.depth(), venue.ASSET_SCALE())
+        round_data = oracle.latestRoundData()
+        self.v = model.Venue(
+            params,
+            price=venue.mark_price(),
+            updated_at=round_data[3],
+            max_oracle_age=venue.max_oracle_age(),
+            max_leverage=venue.max_leverage(),
+            funding_rate_per_second=venue.funding_rate_per_second(),
+            funding_index=venue.funding_index(),
+            funding_updated_at=venue.funding_updated_at(),
+        )
+        self.f = model.Fund(
+            self.v,
+            account=token.address,
+            target_leverage=token.target_leverage(),
+            is_long=token.is_long(),
+            last_fee_accrual=token.last_fee_accrual(),
+            last_rebalance_slot=token.last_rebalance_slot(),
+            management_fee_bps=token.management_fee_bps(),
+            mint_fee_bps=token.mint_fee_bps(),
+            redeem_fee_bps=token.redeem_fee_bps(),
+            band_bps=token.band_bps(),
+            ripcord_leverage=token.ripcord_leverage(),
+            min_drift_bps=token.min_drift_bps(),
+            max_trade_notional=token.max_trade_notional(),
+            twap_cooldown=token.twap_cooldown(),
+            ripcord_trade_notional=token.ripcord_trade_notional(),
+            ripcord_reward_assets=token.ripcord_reward(),
+            max_total_assets=token.max_total_assets(),
+            max_slippage_bps=token.max_slippage_bps(),
+            fee_recipient="fee_recipient",
+        )
+
+    def deposit(self, actor, assets):
+        receipt = self.token.deposit(assets, actor, sender=actor)
+        assert receipt.return_value == self.f.deposit(assets, actor.address, receipt.timestamp)
+        return receipt.return_value
+
+    def redeem(self, actor, shares):
+        receipt = self.token.redeem(shares, actor, actor, sender=actor)
+        assert receipt.return_value == self.f.redeem(shares, actor.address, receipt.timestamp)
+        return receipt.return_value
+
+    def set_price(self, oracle, admin, usd):
+        receipt = oracle.set_price(int(usd * 10**8), sender=admin)
+        self.v.set_price(int(usd * 10**8) * 10**10, receipt.timestamp)
+
+    def rebalance(self, caller):
+        receipt = self.token.rebalance(sender=caller)
+        reason, traded = self.f.rebalance(receipt.timestamp)
+        assert receipt.return_value == traded
+        return receipt, reason
+
+    def ripcord(self, caller):
+        receipt = self.token.ripcord(sender=caller)
+        assert receipt.return_value == self.f.ripcord(receipt.timestamp)
+        return receipt
+
+    def check(self):
+        now = self.chain.blocks.head.timestamp
+        reason, size_delta, _ = self.f.rebalance_status(now)
+        assert tuple(self.token.rebalance_status()) == (reason, size_delta)
+        assert self.token.totalAssets() == max(self.f.nav(now), 0)
+        assert self.token.totalSupply() == self.f.supply
+        assert self.venue.position(self.token)[0] == self.v.accounts[self.token.address].size
+        assert self.token.current_leverage() == self.f.leverage(now)
+        assert self.token.protocol_fees() == self.f.protocol_fees
+
+
+@pytest.fixture
+def mirror_of(chain, btc_venue, btc_oracle):
+    """mirror_of(token) -> Mirror: the reference model of a BTC token, replayed alongside the chain."""
+
+    def make(token, venue=None, oracle=None):
+        return Mirror(chain, token, venue or btc_venue, oracle or btc_oracle)
+
+    return make

@@ -9,6 +9,7 @@ sizes in WAD units of underlying (signed), fees in basis points.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 
 WAD = 10**18
@@ -290,6 +291,9 @@ class Venue:
     funding_index: int = 0
     funding_updated_at: int = 0
     accounts: dict[str, Account] = field(default_factory=dict)
+    # bookkeeping for reports (not contract state): collateral units per account
+    fees_paid: dict[str, int] = field(default_factory=dict)
+    funding_paid: dict[str, int] = field(default_factory=dict)
 
     def fresh(self, now: int) -> bool:
         return self.price > 0 and self.updated_at <= now and now - self.updated_at <= self.max_oracle_age
@@ -312,7 +316,12 @@ class Venue:
         return self.funding_index
 
     def _settled(self, account: str, now: int) -> Account:
-        return settle(self.accounts.get(account, Account()), self._update_index(now), self.params.asset_scale)
+        acc = self.accounts.get(account, Account())
+        index = self._update_index(now)
+        self.funding_paid[account] = self.funding_paid.get(account, 0) + funding_owed(
+            acc, index, self.params.asset_scale
+        )
+        return settle(acc, index, self.params.asset_scale)
 
     def equity(self, account: str, now: int) -> int:
         acc = self.accounts.get(account, Account())
@@ -364,6 +373,7 @@ class Venue:
             raise ModelRevert("venue: slippage")
         size_before = acc.size
         acc, _ = apply_trade(acc, size_delta, exec_price, fee_assets, self.params.asset_scale)
+        self.fees_paid[account] = self.fees_paid.get(account, 0) + fee_assets
         if abs(acc.size) > abs(size_before):
             eq = equity(acc, self.price, self.funding_index, self.params.asset_scale)
             notional = abs(acc.size) * self.price // WAD // self.params.asset_scale
@@ -371,6 +381,34 @@ class Venue:
                 raise ModelRevert("venue: max leverage")
         self.accounts[account] = acc
         return exec_price
+
+
+def atomic(method):
+    """Like a reverted transaction: if `method` raises ModelRevert, the fund and its venue are
+    left exactly as they were."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        venue = self.venue
+        saved = (
+            dict(self.__dict__),
+            dict(self.balances),
+            dict(venue.__dict__),
+            dict(venue.accounts),
+            dict(venue.fees_paid),
+            dict(venue.funding_paid),
+        )
+        try:
+            return method(self, *args, **kwargs)
+        except ModelRevert:
+            fund_state, balances, venue_state, accounts, fees, funding = saved
+            self.__dict__.update(fund_state)
+            self.balances = balances
+            venue.__dict__.update(venue_state)
+            venue.accounts, venue.fees_paid, venue.funding_paid = accounts, fees, funding
+            raise
+
+    return wrapper
 
 
 @dataclass
@@ -509,6 +547,7 @@ class Fund:
             limit = mul_div(price, BPS - self.max_slippage_bps, BPS, True)
         return self.venue.trade(self.account, size_delta, limit, now)
 
+    @atomic
     def deposit(self, assets: int, receiver: str, now: int) -> int:
         if self.is_shutdown:
             raise ModelRevert("lt: shutdown")
@@ -540,6 +579,7 @@ class Fund:
         self._mint_shares(receiver, shares)
         return shares
 
+    @atomic
     def redeem(self, shares: int, owner: str, now: int) -> int:
         if shares == 0:
             raise ModelRevert("lt: zero")
@@ -580,6 +620,7 @@ class Fund:
         self.last_rebalance_slot = self.current_slot(now)
         self.chunk_pending = size_delta != full_delta
 
+    @atomic
     def rebalance(self, now: int) -> tuple[int, int]:
         """-> (reason, size traded). The caller is assumed to hold KEEPER_ROLE."""
         if self.is_shutdown:
@@ -595,6 +636,7 @@ class Fund:
         self._execute_rebalance(s, size_delta, full_delta, now)
         return reason, size_delta
 
+    @atomic
     def ripcord(self, now: int) -> int:
         """-> reward paid to the caller."""
         if self.is_shutdown:

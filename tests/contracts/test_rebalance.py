@@ -14,86 +14,9 @@ WAD = 10**18
 START_PRICE = 60_000
 
 
-class Mirror:
-    """The reference model of one token and its venue account, built from on-chain parameters.
-    Each write is replayed at its transaction's block time; views are compared at the head block
-    (what anvil's eth_call sees)."""
-
-    def __init__(self, chain, token, venue, oracle):
-        self.chain, self.token, self.venue = chain, token, venue
-        params = model.VenueParams(venue.half_spread_bps(), venue.taker_fee_bps(), venue.depth(), venue.ASSET_SCALE())
-        round_data = oracle.latestRoundData()
-        self.v = model.Venue(
-            params,
-            price=venue.mark_price(),
-            updated_at=round_data[3],
-            max_oracle_age=venue.max_oracle_age(),
-            max_leverage=venue.max_leverage(),
-            funding_rate_per_second=venue.funding_rate_per_second(),
-            funding_index=venue.funding_index(),
-            funding_updated_at=venue.funding_updated_at(),
-        )
-        self.f = model.Fund(
-            self.v,
-            account=token.address,
-            target_leverage=token.target_leverage(),
-            is_long=token.is_long(),
-            last_fee_accrual=token.last_fee_accrual(),
-            last_rebalance_slot=token.last_rebalance_slot(),
-            management_fee_bps=token.management_fee_bps(),
-            mint_fee_bps=token.mint_fee_bps(),
-            redeem_fee_bps=token.redeem_fee_bps(),
-            band_bps=token.band_bps(),
-            ripcord_leverage=token.ripcord_leverage(),
-            min_drift_bps=token.min_drift_bps(),
-            max_trade_notional=token.max_trade_notional(),
-            twap_cooldown=token.twap_cooldown(),
-            ripcord_trade_notional=token.ripcord_trade_notional(),
-            ripcord_reward_assets=token.ripcord_reward(),
-            max_total_assets=token.max_total_assets(),
-            max_slippage_bps=token.max_slippage_bps(),
-            fee_recipient="fee_recipient",
-        )
-
-    def deposit(self, actor, assets):
-        receipt = self.token.deposit(assets, actor, sender=actor)
-        assert receipt.return_value == self.f.deposit(assets, actor.address, receipt.timestamp)
-        return receipt.return_value
-
-    def redeem(self, actor, shares):
-        receipt = self.token.redeem(shares, actor, actor, sender=actor)
-        assert receipt.return_value == self.f.redeem(shares, actor.address, receipt.timestamp)
-        return receipt.return_value
-
-    def set_price(self, oracle, admin, usd):
-        receipt = oracle.set_price(int(usd * 10**8), sender=admin)
-        self.v.set_price(int(usd * 10**8) * 10**10, receipt.timestamp)
-
-    def rebalance(self, caller):
-        receipt = self.token.rebalance(sender=caller)
-        reason, traded = self.f.rebalance(receipt.timestamp)
-        assert receipt.return_value == traded
-        return receipt, reason
-
-    def ripcord(self, caller):
-        receipt = self.token.ripcord(sender=caller)
-        assert receipt.return_value == self.f.ripcord(receipt.timestamp)
-        return receipt
-
-    def check(self):
-        now = self.chain.blocks.head.timestamp
-        reason, size_delta, _ = self.f.rebalance_status(now)
-        assert tuple(self.token.rebalance_status()) == (reason, size_delta)
-        assert self.token.totalAssets() == max(self.f.nav(now), 0)
-        assert self.token.totalSupply() == self.f.supply
-        assert self.venue.position(self.token)[0] == self.v.accounts[self.token.address].size
-        assert self.token.current_leverage() == self.f.leverage(now)
-        assert self.token.protocol_fees() == self.f.protocol_fees
-
-
 @pytest.fixture
-def mirror(chain, token, btc_venue, btc_oracle):
-    return Mirror(chain, token, btc_venue, btc_oracle)
+def mirror(mirror_of, token):
+    return mirror_of(token)
 
 
 @pytest.fixture
@@ -192,10 +115,10 @@ def test_band__inside_the_band_between_slots__is_not_due(funded, mirror, btc_ora
 
 
 def test_band__short_token__trades_in_the_right_direction(
-    create_token, keeper, depositor, fund, chain, btc_venue, btc_oracle, admin
+    create_token, mirror_of, keeper, depositor, fund, chain, btc_venue, btc_oracle, admin
 ):
     short = create_token(is_long=False)
-    mirror = Mirror(chain, short, btc_venue, btc_oracle)
+    mirror = mirror_of(short)
     fund(depositor, short, 10_000 * USDC)
     mirror.deposit(depositor, 10_000 * USDC)
     mirror.set_price(btc_oracle, admin, START_PRICE * 1.08)  # a short loses: L above the band
@@ -207,12 +130,12 @@ def test_band__short_token__trades_in_the_right_direction(
 
 
 def test_band__five_x_token_with_its_band__rebalances(
-    create_token, keeper, depositor, fund, chain, btc_venue, btc_oracle, admin
+    create_token, mirror_of, keeper, depositor, fund, chain, btc_venue, btc_oracle, admin
 ):
     five = create_token(leverage=5)
     five.set_leverage_band(5 * WAD, 1_500, 15 * WAD // 2, sender=admin)
     assert tuple(five.leverage_band()) == (model.band(5 * WAD, 1_500)[0], 5 * WAD * 115 // 100)
-    mirror = Mirror(chain, five, btc_venue, btc_oracle)
+    mirror = mirror_of(five)
     fund(depositor, five, 10_000 * USDC)
     mirror.deposit(depositor, 10_000 * USDC)
     mirror.set_price(btc_oracle, admin, START_PRICE * 0.96)  # L = 4.8 / 0.8 = 6.0 > 5.75
@@ -394,12 +317,12 @@ def test_funding_and_fees__keep_flowing_into_nav_between_rebalances(
 
 
 def test_seed_example__plus_five_percent__rebalance_adds_thirty_of_notional(
-    token, depositor, fund, keeper, chain, btc_venue, btc_oracle, admin
+    token, mirror_of, depositor, fund, keeper, chain, btc_venue, btc_oracle, admin
 ):
     """NAV 100, 3x long, price +5 % -> NAV 115, leverage 2.739x; the rebalance adds 30 of
     notional (315 -> 345), within the venue's fees."""
     token.set_fees(0, 0, 0, sender=admin)
-    mirror = Mirror(chain, token, btc_venue, btc_oracle)
+    mirror = mirror_of(token)
     fund(depositor, token, 100 * USDC)
     mirror.deposit(depositor, 100 * USDC)
     # the venue's fee (5 bps), spread (2 bps) and impact on 300 of notional: ~0.21

@@ -1,0 +1,264 @@
+"""Backtest a leveraged token over a price series with the reference model (ltsdk.model).
+
+The fund, the venue and the keeper's policy are the same integer-exact replicas the tests hold
+to the chain, so a backtest is what the contracts would have done, to the wei, given the same
+prices and keeper timing. Price paths come from a CSV (timestamp, price) or from a seeded
+geometric Brownian motion with jumps (`generate_prices`).
+
+    uv run ltsdk backtest --days 365 --step 60 --leverage 3 --png out/backtest.png   (once the CLI lands)
+    python -m ltsdk.backtest --days 30 --png out/backtest.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from ltsdk import model
+
+WAD = model.WAD
+DAY = 86_400
+
+
+@dataclass(frozen=True)
+class PricePath:
+    """Oracle updates: (timestamp, price in WAD), strictly increasing timestamps."""
+
+    points: list[tuple[int, int]]
+
+    @classmethod
+    def from_csv(cls, path: str | Path) -> PricePath:
+        """Rows of `timestamp,price` (price in USD, decimal text); a header row is skipped."""
+        points = []
+        with open(path, newline="") as handle:
+            for row in csv.reader(handle):
+                try:
+                    points.append((int(row[0]), int(Decimal(row[1]) * WAD)))
+                except (ValueError, ArithmeticError, IndexError):
+                    if points:
+                        raise ValueError(f"bad row in {path}: {row}") from None
+        return cls(points)
+
+
+def generate_prices(
+    days: float,
+    step_seconds: int = 60,
+    start_price: Decimal = Decimal(60_000),
+    annual_volatility: float = 0.6,
+    annual_drift: float = 0.0,
+    jumps_per_year: float = 6.0,
+    jump_size: float = 0.08,
+    seed: int = 1,
+    start_time: int = 1_700_006_400,
+) -> PricePath:
+    """A seeded GBM with Poisson jumps (symmetric, log-size `jump_size`). Floats generate the path
+    only; every amount the fund computes is an integer, as on chain."""
+    rng = random.Random(seed)
+    steps = int(days * DAY / step_seconds)
+    dt = step_seconds / (365 * DAY)
+    drift = (annual_drift - 0.5 * annual_volatility**2) * dt
+    shock = annual_volatility * math.sqrt(dt)
+    jump_probability = jumps_per_year * dt
+    log_price = math.log(float(start_price))
+    points = [(start_time, int(start_price * WAD))]
+    for i in range(1, steps + 1):
+        log_price += drift + shock * rng.gauss(0.0, 1.0)
+        if rng.random() < jump_probability:
+            log_price += jump_size if rng.random() < 0.5 else -jump_size
+        points.append((start_time + i * step_seconds, int(math.exp(log_price) * 1e8) * 10**10))
+    return PricePath(points)
+
+
+@dataclass
+class BacktestResult:
+    leverage: int
+    is_long: bool
+    timestamps: list[int] = field(default_factory=list)  # one sample per `sample_seconds`
+    nav_per_share: list[int] = field(default_factory=list)  # assets per share
+    underlying: list[int] = field(default_factory=list)  # WAD price
+    ideal: list[Decimal] = field(default_factory=list)  # ideal daily-rebalanced NAV per share
+    rebalances: dict[str, int] = field(default_factory=dict)
+    rebalance_times: list[tuple[int, str]] = field(default_factory=list)
+    ripcords: int = 0
+    trading_fees: int = 0  # assets paid to the venue
+    funding_paid: int = 0  # assets (negative: received)
+    management_fee_shares: int = 0
+    steps: int = 0
+    seconds: float = 0.0  # wall time of the simulation loop
+
+    def summary(self) -> dict[str, Decimal | int | str]:
+        first, last = self.nav_per_share[0], self.nav_per_share[-1]
+        underlying_return = Decimal(self.underlying[-1]) / Decimal(self.underlying[0]) - 1
+        direction = 1 if self.is_long else -1
+        fund_return = Decimal(last) / Decimal(first) - 1
+        ideal_return = self.ideal[-1] / self.ideal[0] - 1
+        return {
+            "token": f"{self.leverage}x {'long' if self.is_long else 'short'}",
+            "steps": self.steps,
+            "underlying_return": underlying_return,
+            "leveraged_simple_return": direction * self.leverage * underlying_return,
+            "ideal_daily_return": ideal_return,
+            "fund_return": fund_return,
+            "volatility_decay": direction * self.leverage * underlying_return - ideal_return,
+            "tracking_error_daily": self.tracking_error(),
+            "rebalances": dict(self.rebalances),
+            "ripcords": self.ripcords,
+            "trading_fees": self.trading_fees,
+            "funding_paid": self.funding_paid,
+            "management_fee_shares": self.management_fee_shares,
+            "steps_per_second": int(self.steps / self.seconds) if self.seconds else 0,
+        }
+
+    def daily_returns(self, series: list) -> list[Decimal]:
+        by_day: dict[int, Decimal] = {}
+        for t, value in zip(self.timestamps, series):
+            by_day[t // DAY] = Decimal(value)
+        closes = [by_day[d] for d in sorted(by_day)]
+        return [b / a - 1 for a, b in itertools.pairwise(closes)]
+
+    def tracking_error(self) -> Decimal:
+        """Standard deviation of (fund − ideal) daily returns."""
+        diffs = [f - i for f, i in zip(self.daily_returns(self.nav_per_share), self.daily_returns(self.ideal))]
+        if len(diffs) < 2:
+            return Decimal(0)
+        mean = sum(diffs) / len(diffs)
+        return (sum((d - mean) ** 2 for d in diffs) / (len(diffs) - 1)).sqrt()
+
+    def plot(self, path: str | Path) -> Path:
+        """NAV per share vs the underlying (rebased) vs the ideal, with rebalance markers."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        days = [(t - self.timestamps[0]) / DAY for t in self.timestamps]
+        base_nav = self.nav_per_share[0]
+        fig, ax = plt.subplots(figsize=(10, 5))
+        ax.plot(days, [n / base_nav for n in self.nav_per_share], label="fund NAV per share", lw=1.4)
+        ax.plot(days, [u / self.underlying[0] for u in self.underlying], label="underlying", lw=1, alpha=0.7)
+        ax.plot(days, [float(i / self.ideal[0]) for i in self.ideal], label="ideal daily-leveraged", lw=1, ls="--")
+        colors = {"scheduled": "tab:green", "band": "tab:orange", "chunk": "tab:purple", "ripcord": "tab:red"}
+        for t, reason in self.rebalance_times:
+            ax.axvline((t - self.timestamps[0]) / DAY, color=colors.get(reason, "grey"), alpha=0.15, lw=0.8)
+        ax.set_xlabel("days")
+        ax.set_ylabel("growth of 1")
+        ax.set_title(f"{self.leverage}x {'long' if self.is_long else 'short'}: fund vs underlying vs ideal")
+        ax.legend()
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=110, bbox_inches="tight")
+        plt.close(fig)
+        return path
+
+
+def new_fund(
+    start_price: int,
+    start_time: int,
+    leverage: int = 3,
+    is_long: bool = True,
+    venue_params: model.VenueParams | None = None,
+    funding_rate_per_second: int = 0,
+    **fund_options,
+) -> model.Fund:
+    """A model fund on its own venue with the deployment's defaults (5x: band 15 %)."""
+    venue = model.Venue(
+        venue_params
+        or model.VenueParams(half_spread_bps=2, taker_fee_bps=5, depth=2_000_000_000 * WAD, asset_scale=10**12),
+        price=start_price,
+        updated_at=start_time,
+        funding_rate_per_second=funding_rate_per_second,
+        funding_updated_at=start_time,
+    )
+    fund_options.setdefault("band_bps", 1_500 if leverage >= 5 else 2_000)
+    return model.Fund(venue, target_leverage=leverage * WAD, is_long=is_long, created_at=start_time, **fund_options)
+
+
+def run(
+    prices: PricePath,
+    leverage: int = 3,
+    is_long: bool = True,
+    deposit: int = 1_000_000 * 10**6,
+    sample_seconds: int = 3_600,
+    fund: model.Fund | None = None,
+    funding_rate_per_second: int = 0,
+    keeper_delay: int = 0,
+) -> BacktestResult:
+    """Mint `deposit` at the first price, then after every price update let the keeper act as it
+    does on chain: it reads the status when the price lands and, if a rebalance is due and the
+    cooldown allows, rebalances `keeper_delay` seconds later (its transaction's block time)."""
+    start_time, start_price = prices.points[0]
+    fund = fund or new_fund(start_price, start_time, leverage, is_long, funding_rate_per_second=funding_rate_per_second)
+    venue = fund.venue
+    fund.deposit(deposit, "depositor", start_time + keeper_delay)
+    result = BacktestResult(leverage=leverage, is_long=is_long)
+    direction = 1 if is_long else -1
+    ideal = ideal_at_close = Decimal(1)
+    day_open_price = start_price
+    day = start_time // DAY
+    next_sample = start_time
+    began = time.perf_counter()
+
+    for now, price in prices.points:
+        venue.price, venue.updated_at = price, now
+        if now // DAY != day:  # the ideal product re-levers at each day's open
+            day, day_open_price = now // DAY, price
+            ideal = ideal_at_close
+        ideal_at_close = ideal * (1 + direction * leverage * (Decimal(price) / Decimal(day_open_price) - 1))
+        reason, _, _ = fund.rebalance_status(now)
+        acted_at = now + keeper_delay
+        if reason != model.NONE and (
+            reason == model.RIPCORD or acted_at >= fund.last_rebalance_time + fund.twap_cooldown
+        ):
+            reason, _ = fund.rebalance(acted_at)
+            name = model.REASON_NAMES[reason]
+            result.rebalances[name] = result.rebalances.get(name, 0) + 1
+            result.rebalance_times.append((acted_at, name))
+        if now >= next_sample:
+            state = fund.snapshot(now)
+            result.timestamps.append(now)
+            result.nav_per_share.append(model.nav_per_share(state))
+            result.underlying.append(price)
+            result.ideal.append(ideal_at_close)
+            next_sample = now + sample_seconds
+        result.steps += 1
+
+    result.seconds = time.perf_counter() - began
+    result.trading_fees = venue.fees_paid.get(fund.account, 0)
+    result.funding_paid = venue.funding_paid.get(fund.account, 0)
+    # minted at share-changing calls plus what is still pending (NAV per share already counts both)
+    result.management_fee_shares = fund.balances.get(fund.fee_recipient, 0) + fund.pending_fee_shares(now)
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Backtest a leveraged token with the reference model")
+    parser.add_argument("--csv", help="price file: timestamp,price rows")
+    parser.add_argument("--days", type=float, default=30)
+    parser.add_argument("--step", type=int, default=60, help="seconds between generated prices")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--volatility", type=float, default=0.6)
+    parser.add_argument("--leverage", type=int, default=3)
+    parser.add_argument("--short", action="store_true")
+    parser.add_argument("--png", help="write a chart here")
+    args = parser.parse_args(argv)
+    prices = (
+        PricePath.from_csv(args.csv)
+        if args.csv
+        else generate_prices(args.days, args.step, annual_volatility=args.volatility, seed=args.seed)
+    )
+    result = run(prices, leverage=args.leverage, is_long=not args.short)
+    for key, value in result.summary().items():
+        print(f"{key:24} {value}")
+    if args.png:
+        print(f"chart: {result.plot(args.png)}")
+
+
+if __name__ == "__main__":
+    main()
