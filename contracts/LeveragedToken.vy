@@ -38,7 +38,8 @@
         Reverts (the SDK maps each): "lt: zero", "lt: zero shares", "lt: expired",
         "lt: slippage", "lt: paused", "lt: shutdown", "lt: cap", "lt: stale price",
         "lt: insolvent", "lt: receiver", "lt: balance", "lt: allowance", "lt: first deposit",
-        "lt: bounds", "lt: no convergence", "venue: ..." (passed through), and snekmate's
+        "lt: bounds", "lt: not needed", "lt: cooldown", "lt: signature", "lt: no convergence"
+        (from LeveragedTokenViews), "venue: ..." (passed through), and snekmate's
         "access_control: account is missing role".
 @custom:kill `emergency_shutdown()` (admin): closes the position, stops mint and rebalance
         forever; redeem stays open and pays pro-rata. `pause()` (guardian) stops entries only.
@@ -743,25 +744,17 @@ def ripcord() -> uint256:
 def flag_rebalance_due():
     """
     @notice Anyone: start the keeper-grace clock for a due band or ripcord rebalance. Once
-            `keeper_grace` has passed without a rebalance, anyone may call rebalance().
+            `keeper_grace` has passed without a rebalance, anyone may call rebalance() for the
+            next `keeper_grace` seconds; after that the flag lapses and must be raised again.
     """
     reason: uint8 = REASON_NONE
     size_delta: int256 = 0
     full_delta: int256 = 0
     reason, size_delta, full_delta = self._rebalance_status(self._snapshot())
     assert reason != REASON_NONE, "lt: not needed"
-    if self.due_since == 0:
+    if self.due_since == 0 or self._flag_expired():
         self.due_since = block.timestamp
     log RebalanceDue(reason=reason, caller=msg.sender)
-
-
-@external
-@view
-def leverage_band() -> (uint256, uint256):
-    """
-    @notice (lower, upper) leverage band, WAD.
-    """
-    return lt_math._band(self.target_leverage, self.band_bps)
 
 
 # ---------------------------------------------------------------- splits and permit
@@ -931,7 +924,7 @@ def set_split_band(split_lower_nav_: uint256, split_upper_nav_: uint256):
     """
     @notice NAV per share (assets per whole share) outside which the keeper may split.
     """
-    self._check_admin_bounds(split_lower_nav_ > 0 and split_lower_nav_ * 100 <= split_upper_nav_)
+    self._check_admin_bounds(split_lower_nav_ > 0 and split_lower_nav_ <= split_upper_nav_ // 100)
     self.split_lower_nav = split_lower_nav_
     self.split_upper_nav = split_upper_nav_
     log SplitBandSet(split_lower_nav=split_lower_nav_, split_upper_nav=split_upper_nav_)
@@ -1055,7 +1048,8 @@ def _snapshot() -> lt_math.FundState:
     equity: int256 = 0
     price: uint256 = 0
     fresh: bool = False
-    size, equity, price, fresh = staticcall IPerpAdapter(adapter).account_snapshot(self)
+    updated_at: uint256 = 0
+    size, equity, price, fresh, updated_at = staticcall IPerpAdapter(adapter).account_snapshot(self)
     supply: uint256 = self._base_supply // self.base_per_share
     idle: uint256 = self.idle_assets
     return lt_math.FundState(
@@ -1065,7 +1059,7 @@ def _snapshot() -> lt_math.FundState:
         nav=convert(idle, int256) + equity,
         size=size,
         price=price,
-        fresh=fresh and price > 0,
+        fresh=fresh and price > 0 and block.timestamp <= updated_at + self.max_price_age,
         idle_assets=idle,
         target_leverage=self.target_leverage,
         is_long=is_long,
@@ -1134,7 +1128,7 @@ def _execute_mint(snap: lt_math.FundState, assets: uint256) -> uint256:
     if size_delta != 0:
         self._trade(size_delta, snap.price)
     nav_after: int256 = self._nav()
-    assert nav_after <= convert(self.max_total_assets, int256), "lt: cap"
+    assert nav_after <= 0 or convert(nav_after, uint256) <= self.max_total_assets, "lt: cap"
     shares: uint256 = lt_math._shares_minted(snap, convert(max(nav_after - snap.nav, 0), uint256))
     assert shares > 0, "lt: zero shares"
     return shares
@@ -1224,16 +1218,18 @@ def _trade(size_delta: int256, price: uint256) -> uint256:
 @internal
 def _set_leverage_band(target_leverage_: uint256, band_bps_: uint256, ripcord_leverage_: uint256):
     venue_max: uint256 = staticcall IPerpAdapter(adapter).max_leverage()
+    # plain bounds first, so the band below cannot overflow
+    assert (
+        target_leverage_ >= WAD
+        and target_leverage_ < venue_max
+        and band_bps_ >= MIN_BAND_BPS
+        and band_bps_ <= MAX_BAND_BPS
+        and ripcord_leverage_ <= venue_max
+    ), "lt: bounds"
     lower: uint256 = 0
     upper: uint256 = 0
     lower, upper = lt_math._band(target_leverage_, band_bps_)
-    assert (
-        target_leverage_ >= WAD
-        and band_bps_ >= MIN_BAND_BPS
-        and band_bps_ <= MAX_BAND_BPS
-        and ripcord_leverage_ > upper
-        and ripcord_leverage_ <= venue_max
-    ), "lt: bounds"
+    assert ripcord_leverage_ > upper, "lt: bounds"
     self.target_leverage = target_leverage_
     self.band_bps = band_bps_
     self.ripcord_leverage = ripcord_leverage_
@@ -1270,6 +1266,16 @@ def _rebalance_status(snap: lt_math.FundState) -> (uint8, int256, int256):
 
 @internal
 @view
+def _flag_expired() -> bool:
+    """
+    @dev A flag opens the rebalance to anyone for one grace period after its own grace period,
+         then lapses: a breach that healed and came back needs a new flag (and a new grace).
+    """
+    return block.timestamp > self.due_since + 2 * self.keeper_grace
+
+
+@internal
+@view
 def _grace_start(reason: uint8) -> uint256:
     """
     @dev When a due rebalance started waiting for the keeper (0: not known yet).
@@ -1278,6 +1284,8 @@ def _grace_start(reason: uint8) -> uint256:
         return self._current_slot() * self.rebalance_interval + self.rebalance_offset
     if reason == REASON_CHUNK:
         return self.last_rebalance_time
+    if self._flag_expired():
+        return 0
     return self.due_since
 
 

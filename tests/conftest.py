@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 
+import ape
 import pytest
 from ltsdk import model
 from ltsdk.deploy import create_token as create_token_via_factory
@@ -32,6 +33,26 @@ def pytest_configure(config):
     TransactionError.source_traceback = property(lambda self: None, lambda self, value: None)
     TransactionError._get_ape_traceback = lambda self: None
     Trace.show = lambda self, *args, **kwargs: None
+
+
+@pytest.fixture
+def isolated(chain):
+    """`with isolated():` runs a block and then restores the chain, letting every exception
+    through. (ape's own `chain.isolate()` swallows exceptions raised in its block, so an assertion
+    inside it could never fail a test.)"""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def scope():
+        snapshot = chain.snapshot()
+        pending = chain.pending_timestamp
+        try:
+            yield
+        finally:
+            chain.restore(snapshot)
+            chain.pending_timestamp = pending
+
+    return scope
 
 
 @pytest.fixture(scope="session")
@@ -205,6 +226,7 @@ class Mirror:
             ripcord_reward_assets=token.ripcord_reward(),
             max_total_assets=token.max_total_assets(),
             max_slippage_bps=token.max_slippage_bps(),
+            max_price_age=token.max_price_age(),
             fee_recipient="fee_recipient",
         )
 
@@ -233,13 +255,34 @@ class Mirror:
         assert receipt.return_value == self.f.ripcord(receipt.timestamp)
         return receipt
 
+    def expect(self, chain_call, model_call):
+        """Run `model_call(now)` for the next block's time, then `chain_call()` in that block:
+        if the model reverts, the chain must revert with the same reason; otherwise both must
+        return the same value. Returns the receipt, or None after a revert."""
+        now = max(self.chain.pending_timestamp, self.chain.blocks.head.timestamp + 1)
+        self.chain.pending_timestamp = now
+        try:
+            expected = model_call(now)
+        except model.ModelRevert as revert:
+            if os.environ.get("LT_TRACE_MIRROR"):
+                print("MODEL REVERT", revert)
+            with ape.reverts(str(revert)):
+                chain_call()
+            return None
+        receipt = chain_call()
+        assert receipt.timestamp == now
+        if expected is not None:
+            returned = receipt.return_value
+            assert (tuple(expected)[1] if isinstance(expected, tuple) else expected) == returned
+        return receipt
+
     def check(self):
         now = self.chain.blocks.head.timestamp
         reason, size_delta, _ = self.f.rebalance_status(now)
         assert tuple(self.token.rebalance_status()) == (reason, size_delta)
         assert self.token.totalAssets() == max(self.f.nav(now), 0)
         assert self.token.totalSupply() == self.f.supply
-        assert self.venue.position(self.token)[0] == self.v.accounts[self.token.address].size
+        assert self.venue.position(self.token)[0] == self.v.accounts.get(self.token.address, model.Account()).size
         assert self.token.current_leverage() == self.f.leverage(now)
         assert self.token.protocol_fees() == self.f.protocol_fees
 

@@ -245,17 +245,18 @@ def equity(account: address) -> int256:
 
 @external
 @view
-def account_snapshot(account: address) -> (int256, int256, uint256, bool):
+def account_snapshot(account: address) -> (int256, int256, uint256, bool, uint256):
     """
     @notice Everything a fund reads before acting, in one call: (size WAD signed, equity in
-            collateral units, oracle price WAD, whether the price is fresh enough to trade on).
+            collateral units, oracle price WAD, whether the venue trades on that price, the
+            price's updated_at) - the fund may apply a stricter age limit of its own.
     """
     price: uint256 = 0
     updated_at: uint256 = 0
     fresh: bool = False
     price, updated_at, fresh = self._read_oracle()
     acc: Account = self.accounts[account]
-    return acc.size, self._equity_of(acc, price, self._index_now(price)), price, fresh
+    return acc.size, self._equity_of(acc, price, self._index_now(price)), price, fresh, updated_at
 
 
 @external

@@ -438,6 +438,7 @@ class Fund:
     last_fee_accrual: int = 0
     max_total_assets: int = MAX_UINT256
     max_slippage_bps: int = 50
+    max_price_age: int = 3_600
     band_bps: int = 2_000
     ripcord_leverage: int = 0
     rebalance_interval: int = 86_400
@@ -479,7 +480,7 @@ class Fund:
             nav=self.idle_assets + v.equity(self.account, now),
             size=v.accounts.get(self.account, Account()).size,
             price=v.price,
-            fresh=v.fresh(now),
+            fresh=v.fresh(now) and now <= v.updated_at + self.max_price_age,
             idle_assets=self.idle_assets,
             target_leverage=self.target_leverage,
             is_long=self.is_long,

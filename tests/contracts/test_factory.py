@@ -1,16 +1,18 @@
-"""LeveragedTokenFactory: the naming rule, the registry, creation checks and the blueprint."""
+"""LeveragedTokenFactory: the naming rule, the registry, creation checks, the roles it hands
+out and the token initcode pinned by hash."""
 
 from __future__ import annotations
 
 import ape
 import pytest
 from eth_utils import keccak
-from ltsdk.deploy import deploy_market
+from ltsdk.deploy import deploy_market, token_initcode
 
 USDC = 10**6
 WAD = 10**18
 MAX_UINT256 = 2**256 - 1
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+ZERO_HASH = b"\x00" * 32
 MISSING_ROLE = "access_control: account is missing role"
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
 CREATOR_ROLE = keccak(text="CREATOR_ROLE")
@@ -18,6 +20,12 @@ KEEPER_ROLE = keccak(text="KEEPER_ROLE")
 GUARDIAN_ROLE = keccak(text="GUARDIAN_ROLE")
 
 ETH_MARKET = {"price": "3000", "oracle_decimals": 8, "depth_usd": 500_000_000, "venue_liquidity": 50_000_000}
+
+
+@pytest.fixture(scope="module")
+def initcode(project):
+    """LeveragedToken's compiled initcode, the code the factory is pinned to."""
+    return token_initcode(project)
 
 
 @pytest.fixture
@@ -34,9 +42,40 @@ def foreign_venue(project, admin):
     return adapter
 
 
-def _create(factory, admin, fee_recipient, underlying, leverage, is_long, adapter, sender=None):
-    """create_token with the default NAV (100) and cap (none), `admin` receiving the token's roles."""
-    return factory.create_token(underlying, leverage, is_long, adapter, admin, fee_recipient, sender=sender or admin)
+@pytest.fixture
+def create(factory, initcode, admin, fee_recipient):
+    """create(underlying, leverage, is_long, adapter) -> receipt of factory.create_token with the
+    pinned initcode, the default NAV (100) and cap (none), `admin` receiving the token's roles."""
+
+    def _create(underlying, leverage, is_long, adapter, sender=None, code=None):
+        return factory.create_token(
+            underlying,
+            leverage,
+            is_long,
+            adapter,
+            admin,
+            fee_recipient,
+            initcode if code is None else code,
+            sender=sender or admin,
+        )
+
+    return _create
+
+
+def _one_byte_changed(code: bytes, index: int) -> bytes:
+    changed = bytearray(code)
+    changed[index] ^= 0xFF
+    return bytes(changed)
+
+
+def _metadata_variant(code: bytes) -> bytes:
+    """The token's initcode with one byte of the compiler's metadata trailer changed: another
+    initcode (another hash) that creates a token with the same runtime code. Vyper 0.4 ends the
+    initcode with CBOR metadata, a 5-item array whose first item is a 32-byte integrity hash,
+    followed by the trailer's length (2 bytes); nothing executes it."""
+    start = len(code) - int.from_bytes(code[-2:], "big")
+    assert code[start : start + 3] == bytes.fromhex("855820"), "the compiler's metadata layout changed"
+    return _one_byte_changed(code, start + 3)
 
 
 # ---------------------------------------------------------------- naming and the registry
@@ -54,6 +93,7 @@ def test_create_token__btc_3_long__is_named_btc3l_and_registered(token, factory,
     assert factory.tokens(list(factory.all_tokens()).index(token.address)) == token.address
     assert token.asset() == usdc.address
     assert token.adapter() == btc_venue.address
+    assert token.views() == factory.views()
     assert token.target_leverage() == 3 * WAD
     assert token.is_long() is True
     assert token.decimals() == 18
@@ -61,13 +101,13 @@ def test_create_token__btc_3_long__is_named_btc3l_and_registered(token, factory,
 
 
 def test_create_token__on_fresh_factory__btc3l_is_first_entry_of_registry(
-    project, factory, admin, fee_recipient, usdc, btc_venue
+    project, factory, admin, fee_recipient, usdc, btc_venue, initcode
 ):
-    fresh = project.LeveragedTokenFactory.deploy(factory.blueprint(), usdc, factory.quoter(), admin, sender=admin)
+    fresh = project.LeveragedTokenFactory.deploy(keccak(initcode), usdc, factory.views(), admin, sender=admin)
     assert fresh.token_count() == 0
     assert list(fresh.all_tokens()) == []
 
-    tx = fresh.create_token("BTC", 3, True, btc_venue, admin, fee_recipient, sender=admin)
+    tx = fresh.create_token("BTC", 3, True, btc_venue, admin, fee_recipient, initcode, sender=admin)
 
     address = tx.return_value
     token = project.LeveragedToken.at(address)
@@ -91,10 +131,8 @@ def test_create_token__on_fresh_factory__btc3l_is_first_entry_of_registry(
         ("BTC", 9, False, "BTC9S", "BTC 9x Short"),
     ],
 )
-def test_create_token__names_by_rule(
-    project, factory, admin, fee_recipient, btc_venue, underlying, leverage, is_long, symbol, name
-):
-    tx = _create(factory, admin, fee_recipient, underlying, leverage, is_long, btc_venue)
+def test_create_token__names_by_rule(project, factory, create, btc_venue, underlying, leverage, is_long, symbol, name):
+    tx = create(underlying, leverage, is_long, btc_venue)
 
     token = project.LeveragedToken.at(tx.return_value)
     assert token.symbol() == symbol
@@ -102,13 +140,13 @@ def test_create_token__names_by_rule(
     assert factory.token_by_symbol(symbol) == token.address
 
 
-def test_create_token__registers_in_order(project, factory, admin, fee_recipient, btc_venue, eth_venue):
+def test_create_token__registers_in_order(factory, create, btc_venue, eth_venue):
     count_before = factory.token_count()
     all_before = list(factory.all_tokens())
     assert len(all_before) == count_before
 
-    btc = _create(factory, admin, fee_recipient, "BTC", 4, True, btc_venue).return_value
-    eth = _create(factory, admin, fee_recipient, "ETH", 5, False, eth_venue).return_value
+    btc = create("BTC", 4, True, btc_venue).return_value
+    eth = create("ETH", 5, False, eth_venue).return_value
 
     assert factory.token_count() == count_before + 2
     assert factory.tokens(count_before) == btc
@@ -128,8 +166,8 @@ def test_tokens__index_past_end__reverts(factory):
         factory.tokens(factory.token_count())
 
 
-def test_create_token__emits_token_created(factory, admin, fee_recipient, eth_venue):
-    tx = _create(factory, admin, fee_recipient, "ETH", 5, False, eth_venue)
+def test_create_token__emits_token_created(factory, create, eth_venue):
+    tx = create("ETH", 5, False, eth_venue)
 
     logs = tx.events.filter(factory.TokenCreated)
     assert len(logs) == 1
@@ -148,20 +186,23 @@ def test_create_token__emits_token_created(factory, admin, fee_recipient, eth_ve
     ("underlying", "leverage", "is_long"), [("BTC", 4, True), ("BTC", 3, False), ("ETH", 5, False)]
 )
 def test_create_token__token_is_configured_from_arguments(
-    project, factory, admin, fee_recipient, usdc, btc_venue, eth_venue, underlying, leverage, is_long
+    project, factory, admin, fee_recipient, usdc, btc_venue, eth_venue, initcode, underlying, leverage, is_long
 ):
     venue = btc_venue if underlying == "BTC" else eth_venue
     cap = 1_234_567 * USDC
-    tx = factory.create_token(underlying, leverage, is_long, venue, admin, fee_recipient, 100, cap, sender=admin)
+    tx = factory.create_token(
+        underlying, leverage, is_long, venue, admin, fee_recipient, initcode, 250, cap, sender=admin
+    )
 
     token = project.LeveragedToken.at(tx.return_value)
     assert token.asset() == usdc.address
     assert token.adapter() == venue.address
+    assert token.views() == factory.views()
     assert token.target_leverage() == leverage * WAD
     assert token.is_long() is is_long
     assert token.decimals() == 18
-    assert token.nav_per_share() == 100 * USDC
-    assert token.initial_nav_per_share() == 100 * USDC
+    assert token.nav_per_share() == 250 * USDC
+    assert token.initial_nav_per_share() == 250 * USDC
     assert token.fee_recipient() == fee_recipient
     assert token.max_total_assets() == cap
     assert token.totalSupply() == 0
@@ -170,30 +211,66 @@ def test_create_token__token_is_configured_from_arguments(
     assert not token.is_shutdown()
 
 
-def test_create_token__defaults__nav_100_and_no_cap(project, factory, admin, fee_recipient, btc_venue):
-    tx = factory.create_token("BTC", 2, True, btc_venue, admin, fee_recipient, sender=admin)
+def test_create_token__defaults__nav_100_and_no_cap(project, factory, admin, fee_recipient, btc_venue, initcode):
+    tx = factory.create_token("BTC", 2, True, btc_venue, admin, fee_recipient, initcode, sender=admin)
 
     token = project.LeveragedToken.at(tx.return_value)
     assert token.nav_per_share() == 100 * USDC
     assert token.max_total_assets() == MAX_UINT256
 
 
+def test_create_token__default_cap__accepts_deposits(project, factory, admin, fee_recipient, btc_venue, initcode, usdc):
+    """The default cap, max_value(uint256), means no cap: the token takes deposits."""
+    tx = factory.create_token("BTC", 2, True, btc_venue, admin, fee_recipient, initcode, sender=admin)
+    token = project.LeveragedToken.at(tx.return_value)
+    usdc.mint(admin, 1_000 * USDC, sender=admin)
+    usdc.approve(token, 1_000 * USDC, sender=admin)
+    assert token.maxDeposit(admin) == MAX_UINT256
+
+    shares = token.deposit(1_000 * USDC, admin, sender=admin).return_value
+
+    assert shares > 0
+    assert token.balanceOf(admin) == shares
+
+
 def test_create_token__roles__go_to_admin_and_factory_keeps_none(
-    project, factory, admin, fee_recipient, btc_venue, outsider
+    project, factory, admin, fee_recipient, btc_venue, outsider, initcode
 ):
-    tx = factory.create_token("BTC", 4, True, btc_venue, outsider, fee_recipient, sender=admin)
+    tx = factory.create_token("BTC", 4, True, btc_venue, outsider, fee_recipient, initcode, sender=admin)
 
     token = project.LeveragedToken.at(tx.return_value)
     for role in (DEFAULT_ADMIN_ROLE, KEEPER_ROLE, GUARDIAN_ROLE):
         assert token.hasRole(role, outsider)
+        assert token.getRoleAdmin(role) == DEFAULT_ADMIN_ROLE
         assert not token.hasRole(role, factory)
         # the factory's caller gets nothing either: roles go to the `admin` argument only
         assert not token.hasRole(role, admin)
+    # the token's constructor makes the factory its admin; the factory hands every role over
+    # and renounces its own in the same transaction
+    assert tx.events.filter(token.RoleGranted) == [
+        token.RoleGranted(role=DEFAULT_ADMIN_ROLE, account=factory.address, sender=factory.address),
+        token.RoleGranted(role=DEFAULT_ADMIN_ROLE, account=outsider, sender=factory.address),
+        token.RoleGranted(role=KEEPER_ROLE, account=outsider, sender=factory.address),
+        token.RoleGranted(role=GUARDIAN_ROLE, account=outsider, sender=factory.address),
+    ]
+    assert tx.events.filter(token.RoleRevoked) == [
+        token.RoleRevoked(role=DEFAULT_ADMIN_ROLE, account=factory.address, sender=factory.address)
+    ]
 
 
-def test_create_token__two_tokens__are_independent(project, factory, admin, fee_recipient, btc_venue):
-    first = project.LeveragedToken.at(_create(factory, admin, fee_recipient, "BTC", 5, True, btc_venue).return_value)
-    second = project.LeveragedToken.at(_create(factory, admin, fee_recipient, "BTC", 5, False, btc_venue).return_value)
+def test_create_token__admin_argument__can_administer_the_new_token(project, create, admin, btc_venue):
+    token = project.LeveragedToken.at(create("BTC", 6, True, btc_venue).return_value)
+
+    token.set_fees(20, 20, 100, sender=admin)
+    token.pause(sender=admin)
+
+    assert (token.mint_fee_bps(), token.redeem_fee_bps(), token.management_fee_bps()) == (20, 20, 100)
+    assert token.paused()
+
+
+def test_create_token__two_tokens__are_independent(project, create, admin, btc_venue):
+    first = project.LeveragedToken.at(create("BTC", 5, True, btc_venue).return_value)
+    second = project.LeveragedToken.at(create("BTC", 5, False, btc_venue).return_value)
 
     first.pause(sender=admin)
 
@@ -204,29 +281,29 @@ def test_create_token__two_tokens__are_independent(project, factory, admin, fee_
 # ---------------------------------------------------------------- creation checks
 
 
-def test_create_token__duplicate_symbol__reverts_exists(token, factory, admin, fee_recipient, eth_venue):
+def test_create_token__duplicate_symbol__reverts_exists(token, factory, create, eth_venue):
     count = factory.token_count()
 
     with ape.reverts("factory: exists"):
-        _create(factory, admin, fee_recipient, "BTC", 3, True, eth_venue)
+        create("BTC", 3, True, eth_venue)
 
     assert factory.token_by_symbol("BTC3L") == token.address
     assert factory.token_count() == count
 
 
-def test_create_token__duplicate_of_new_symbol__reverts_exists(factory, admin, fee_recipient, eth_venue):
-    first = _create(factory, admin, fee_recipient, "ETH", 6, False, eth_venue).return_value
+def test_create_token__duplicate_of_new_symbol__reverts_exists(factory, create, eth_venue):
+    first = create("ETH", 6, False, eth_venue).return_value
     count = factory.token_count()
 
     with ape.reverts("factory: exists"):
-        _create(factory, admin, fee_recipient, "ETH", 6, False, eth_venue)
+        create("ETH", 6, False, eth_venue)
 
     assert factory.token_by_symbol("ETH6S") == first
     assert factory.token_count() == count
 
 
-def test_create_token__same_underlying_other_side__is_not_a_duplicate(token, factory, admin, fee_recipient, btc_venue):
-    short = _create(factory, admin, fee_recipient, "BTC", 3, False, btc_venue).return_value
+def test_create_token__same_underlying_other_side__is_not_a_duplicate(token, factory, create, btc_venue):
+    short = create("BTC", 3, False, btc_venue).return_value
 
     assert factory.token_by_symbol("BTC3L") == token.address
     assert factory.token_by_symbol("BTC3S") == short
@@ -234,86 +311,229 @@ def test_create_token__same_underlying_other_side__is_not_a_duplicate(token, fac
 
 
 @pytest.mark.parametrize("leverage", [0, 1, 10, 11, MAX_UINT256])
-def test_create_token__leverage_out_of_range__reverts_leverage(factory, admin, fee_recipient, btc_venue, leverage):
+def test_create_token__leverage_out_of_range__reverts_leverage(factory, create, btc_venue, leverage):
     count = factory.token_count()
 
     with ape.reverts("factory: leverage"):
-        _create(factory, admin, fee_recipient, "BTC", leverage, True, btc_venue)
+        create("BTC", leverage, True, btc_venue)
 
     assert factory.token_count() == count
 
 
 @pytest.mark.parametrize("leverage", [2, 9])
-def test_create_token__leverage_at_bounds__succeeds(project, factory, admin, fee_recipient, btc_venue, leverage):
-    tx = _create(factory, admin, fee_recipient, "BTC", leverage, True, btc_venue)
+def test_create_token__leverage_at_bounds__succeeds(project, create, btc_venue, leverage):
+    tx = create("BTC", leverage, True, btc_venue)
 
     token = project.LeveragedToken.at(tx.return_value)
     assert token.target_leverage() == leverage * WAD
     assert token.symbol() == f"BTC{leverage}L"
 
 
-def test_create_token__empty_underlying__reverts_underlying(factory, admin, fee_recipient, btc_venue):
+def test_create_token__empty_underlying__reverts_underlying(factory, create, btc_venue):
     count = factory.token_count()
 
     with ape.reverts("factory: underlying"):
-        _create(factory, admin, fee_recipient, "", 3, True, btc_venue)
+        create("", 3, True, btc_venue)
 
     assert factory.token_count() == count
 
 
-def test_create_token__from_non_creator__reverts_missing_role(factory, admin, fee_recipient, btc_venue, outsider):
+def test_create_token__from_non_creator__reverts_missing_role(factory, create, btc_venue, outsider):
     count = factory.token_count()
 
     with ape.reverts(MISSING_ROLE):
-        _create(factory, admin, fee_recipient, "SOL", 3, True, btc_venue, sender=outsider)
+        create("SOL", 3, True, btc_venue, sender=outsider)
 
     assert factory.token_count() == count
     assert factory.token_by_symbol("SOL3L") == ZERO_ADDRESS
 
 
-def test_create_token__from_granted_creator__succeeds(factory, admin, fee_recipient, btc_venue, outsider):
+def test_create_token__from_granted_creator__succeeds(factory, create, admin, btc_venue, outsider):
     factory.grantRole(CREATOR_ROLE, outsider, sender=admin)
 
-    tx = _create(factory, admin, fee_recipient, "SOL", 3, True, btc_venue, sender=outsider)
+    tx = create("SOL", 3, True, btc_venue, sender=outsider)
 
     assert factory.token_by_symbol("SOL3L") == tx.return_value
 
 
-def test_create_token__after_creator_role_revoked__reverts(factory, admin, fee_recipient, btc_venue):
+def test_create_token__after_creator_role_revoked__reverts(factory, create, admin, btc_venue):
     """The kill switch: revoking CREATOR_ROLE stops new tokens."""
     factory.revokeRole(CREATOR_ROLE, admin, sender=admin)
 
     with ape.reverts(MISSING_ROLE):
-        _create(factory, admin, fee_recipient, "SOL", 3, True, btc_venue)
+        create("SOL", 3, True, btc_venue)
     assert factory.token_by_symbol("SOL3L") == ZERO_ADDRESS
 
 
-def test_create_token__adapter_with_other_collateral__reverts(factory, admin, fee_recipient, usdc, foreign_venue):
+def test_create_token__adapter_with_other_collateral__reverts(factory, create, usdc, foreign_venue):
     """The token's constructor rejects a venue margined in another collateral; the factory
     passes the revert through and registers nothing."""
     assert foreign_venue.collateral() != usdc.address
     count = factory.token_count()
 
     with ape.reverts("lt: bounds"):
-        _create(factory, admin, fee_recipient, "BTC", 7, True, foreign_venue)
+        create("BTC", 7, True, foreign_venue)
 
     assert factory.token_count() == count
     assert factory.token_by_symbol("BTC7L") == ZERO_ADDRESS
 
 
-def test_create_token__zero_admin__reverts(factory, fee_recipient, btc_venue, admin):
-    with ape.reverts("lt: zero"):
-        factory.create_token("BTC", 8, True, btc_venue, ZERO_ADDRESS, fee_recipient, sender=admin)
+def test_create_token__ripcord_level_above_venue_max_leverage__reverts_bounds(
+    project, factory, create, admin, eth_venue
+):
+    """The token starts with its ripcord at 1.5x the target, which the venue must allow."""
+    eth_venue.set_max_leverage(6 * WAD, sender=admin)
+    count = factory.token_count()
+
+    with ape.reverts("lt: bounds"):
+        create("ETH", 5, True, eth_venue)  # ripcord 7.5x
+    assert factory.token_count() == count
+    assert factory.token_by_symbol("ETH5L") == ZERO_ADDRESS
+
+    token = project.LeveragedToken.at(create("ETH", 4, True, eth_venue).return_value)  # ripcord 6x
+    assert token.ripcord_leverage() == 6 * WAD
+
+
+def test_create_token__zero_admin__reverts_admin(factory, fee_recipient, btc_venue, admin, initcode):
+    count = factory.token_count()
+
+    with ape.reverts("factory: admin"):
+        factory.create_token("BTC", 8, True, btc_venue, ZERO_ADDRESS, fee_recipient, initcode, sender=admin)
+
+    assert factory.token_count() == count
     assert factory.token_by_symbol("BTC8L") == ZERO_ADDRESS
 
 
-def test_create_token__zero_fee_recipient__reverts(factory, admin, btc_venue):
+def test_create_token__zero_fee_recipient__reverts_zero(factory, admin, btc_venue, initcode):
+    count = factory.token_count()
+
     with ape.reverts("lt: zero"):
-        factory.create_token("BTC", 8, True, btc_venue, admin, ZERO_ADDRESS, sender=admin)
+        factory.create_token("BTC", 8, True, btc_venue, admin, ZERO_ADDRESS, initcode, sender=admin)
+
+    assert factory.token_count() == count
     assert factory.token_by_symbol("BTC8L") == ZERO_ADDRESS
 
 
-# ---------------------------------------------------------------- factory roles and the blueprint
+# ---------------------------------------------------------------- the pinned token initcode
+
+
+def test_factory__token_initcode_hash__is_keccak_of_the_token_initcode(factory, initcode):
+    assert factory.token_initcode_hash() == keccak(initcode)
+
+
+def test_factory__constructor__pins_hash_and_emits_initcode_set(project, factory, admin, usdc, initcode):
+    fresh = project.LeveragedTokenFactory.deploy(keccak(initcode), usdc, factory.views(), admin, sender=admin)
+
+    assert fresh.token_initcode_hash() == keccak(initcode)
+    assert fresh.collateral() == usdc.address
+    assert fresh.views() == factory.views()
+    receipt = fresh.creation_metadata.receipt
+    assert receipt.events.filter(fresh.TokenInitcodeSet) == [fresh.TokenInitcodeSet(initcode_hash=keccak(initcode))]
+
+
+@pytest.mark.parametrize(
+    "wrong", ["mock_usdc", "one_byte_changed", "metadata_changed", "truncated", "extended", "empty"]
+)
+def test_create_token__initcode_not_matching_hash__reverts_initcode(
+    project, factory, create, btc_venue, initcode, wrong
+):
+    code = {
+        "mock_usdc": bytes.fromhex(project.MockUSDC.contract_type.deployment_bytecode.bytecode.removeprefix("0x")),
+        "one_byte_changed": _one_byte_changed(initcode, len(initcode) // 2),
+        "metadata_changed": _metadata_variant(initcode),
+        "truncated": initcode[:-1],
+        "extended": initcode + b"\x00",
+        "empty": b"",
+    }[wrong]
+    assert keccak(code) != factory.token_initcode_hash()
+    count = factory.token_count()
+
+    with ape.reverts("factory: initcode"):
+        create("SOL", 3, True, btc_venue, code=code)
+
+    assert factory.token_count() == count
+    assert factory.token_by_symbol("SOL3L") == ZERO_ADDRESS
+
+
+def test_set_token_initcode_hash__same_hash_from_admin__emits_and_initcode_still_accepted(
+    factory, create, admin, btc_venue, initcode
+):
+    tx = factory.set_token_initcode_hash(keccak(initcode), sender=admin)
+
+    assert factory.token_initcode_hash() == keccak(initcode)
+    assert tx.events.filter(factory.TokenInitcodeSet) == [factory.TokenInitcodeSet(initcode_hash=keccak(initcode))]
+    created = create("SOL", 3, True, btc_venue).return_value
+    assert factory.token_by_symbol("SOL3L") == created
+
+
+def test_set_token_initcode_hash__other_hash__rejects_the_token_initcode(factory, create, admin, btc_venue, initcode):
+    other_hash = keccak(text="another token's initcode")
+
+    tx = factory.set_token_initcode_hash(other_hash, sender=admin)
+
+    assert factory.token_initcode_hash() == other_hash
+    assert tx.events.filter(factory.TokenInitcodeSet) == [factory.TokenInitcodeSet(initcode_hash=other_hash)]
+    count = factory.token_count()
+    with ape.reverts("factory: initcode"):
+        create("SOL", 3, True, btc_venue)
+    assert factory.token_count() == count
+    assert factory.token_by_symbol("SOL3L") == ZERO_ADDRESS
+
+
+def test_set_token_initcode_hash__to_another_valid_initcode__accepts_it_and_rejects_the_old(
+    project, factory, create, admin, btc_venue, initcode
+):
+    variant = _metadata_variant(initcode)
+
+    factory.set_token_initcode_hash(keccak(variant), sender=admin)
+
+    with ape.reverts("factory: initcode"):
+        create("SOL", 3, True, btc_venue)
+    token = project.LeveragedToken.at(create("SOL", 3, True, btc_venue, code=variant).return_value)
+    assert factory.token_by_symbol("SOL3L") == token.address
+    assert (token.symbol(), token.nav_per_share(), token.target_leverage()) == ("SOL3L", 100 * USDC, 3 * WAD)
+    assert token.hasRole(DEFAULT_ADMIN_ROLE, admin)
+    assert not token.hasRole(DEFAULT_ADMIN_ROLE, factory)
+
+
+def test_set_token_initcode_hash__existing_tokens__are_unaffected(token, factory, admin, guardian):
+    factory.set_token_initcode_hash(keccak(text="another token's initcode"), sender=admin)
+
+    assert factory.token_by_symbol("BTC3L") == token.address
+    assert token.address in factory.all_tokens()
+    token.pause(sender=guardian)
+    assert token.paused()
+
+
+def test_set_token_initcode_hash__zero__reverts_initcode(factory, admin, initcode):
+    with ape.reverts("factory: initcode"):
+        factory.set_token_initcode_hash(ZERO_HASH, sender=admin)
+
+    assert factory.token_initcode_hash() == keccak(initcode)
+
+
+@pytest.mark.parametrize("role_name", ["outsider", "keeper", "guardian"])
+def test_set_token_initcode_hash__from_non_admin__reverts_missing_role(
+    factory, outsider, keeper, guardian, initcode, role_name
+):
+    caller = {"outsider": outsider, "keeper": keeper, "guardian": guardian}[role_name]
+
+    with ape.reverts(MISSING_ROLE):
+        factory.set_token_initcode_hash(keccak(text="another token's initcode"), sender=caller)
+
+    assert factory.token_initcode_hash() == keccak(initcode)
+
+
+def test_set_token_initcode_hash__from_creator_without_admin__reverts_missing_role(factory, admin, outsider, initcode):
+    factory.grantRole(CREATOR_ROLE, outsider, sender=admin)
+
+    with ape.reverts(MISSING_ROLE):
+        factory.set_token_initcode_hash(keccak(text="another token's initcode"), sender=outsider)
+
+    assert factory.token_initcode_hash() == keccak(initcode)
+
+
+# ---------------------------------------------------------------- factory roles and ABI
 
 
 def test_factory__roles__admin_holds_admin_and_creator(factory, admin, outsider):
@@ -324,8 +544,8 @@ def test_factory__roles__admin_holds_admin_and_creator(factory, admin, outsider)
     assert not factory.hasRole(CREATOR_ROLE, outsider)
 
 
-def test_factory__deployed_for_another_admin__deployer_keeps_no_role(project, admin, outsider, usdc, factory):
-    other = project.LeveragedTokenFactory.deploy(factory.blueprint(), usdc, factory.quoter(), outsider, sender=admin)
+def test_factory__deployed_for_another_admin__deployer_keeps_no_role(project, admin, outsider, usdc, factory, initcode):
+    other = project.LeveragedTokenFactory.deploy(keccak(initcode), usdc, factory.views(), outsider, sender=admin)
 
     assert other.hasRole(DEFAULT_ADMIN_ROLE, outsider)
     assert other.hasRole(CREATOR_ROLE, outsider)
@@ -333,55 +553,34 @@ def test_factory__deployed_for_another_admin__deployer_keeps_no_role(project, ad
     assert not other.hasRole(CREATOR_ROLE, admin)
 
 
-def test_set_blueprint__from_admin__sets_and_emits(project, factory, admin):
-    new_blueprint = admin.declare(project.LeveragedToken).contract_address
-    assert new_blueprint != factory.blueprint()
+def test_factory__views__is_the_shared_views_contract(project, factory, create, btc_venue, eth_venue):
+    views = project.LeveragedTokenViews.at(factory.views())
+    first = project.LeveragedToken.at(create("BTC", 2, False, btc_venue).return_value)
+    second = project.LeveragedToken.at(create("ETH", 2, False, eth_venue).return_value)
 
-    tx = factory.set_blueprint(new_blueprint, sender=admin)
-
-    assert factory.blueprint() == new_blueprint
-    assert tx.events.filter(factory.BlueprintSet) == [factory.BlueprintSet(blueprint=new_blueprint)]
-
-
-def test_set_blueprint__new_blueprint__is_used_for_new_tokens(project, factory, admin, fee_recipient, btc_venue):
-    factory.set_blueprint(admin.declare(project.LeveragedToken).contract_address, sender=admin)
-
-    token = project.LeveragedToken.at(_create(factory, admin, fee_recipient, "ETH", 3, True, btc_venue).return_value)
-
-    assert token.symbol() == "ETH3L"
-    assert token.nav_per_share() == 100 * USDC
+    assert views.address != ZERO_ADDRESS
+    assert first.views() == second.views() == views.address
 
 
-@pytest.mark.parametrize("role_name", ["outsider", "keeper", "guardian"])
-def test_set_blueprint__from_non_admin__reverts_missing_role(
-    project, factory, admin, outsider, keeper, guardian, role_name
-):
-    caller = {"outsider": outsider, "keeper": keeper, "guardian": guardian}[role_name]
-    before = factory.blueprint()
-    new_blueprint = admin.declare(project.LeveragedToken).contract_address
+def test_factory__abi__exports_only_role_functions_and_its_own(factory):
+    methods = {abi.name for abi in factory.contract_type.methods}
 
-    with ape.reverts(MISSING_ROLE):
-        factory.set_blueprint(new_blueprint, sender=caller)
-
-    assert factory.blueprint() == before
-
-
-def test_set_blueprint__from_creator_without_admin__reverts_missing_role(project, factory, admin, outsider):
-    factory.grantRole(CREATOR_ROLE, outsider, sender=admin)
-    before = factory.blueprint()
-
-    with ape.reverts(MISSING_ROLE):
-        factory.set_blueprint(admin.declare(project.LeveragedToken).contract_address, sender=outsider)
-
-    assert factory.blueprint() == before
-
-
-@pytest.mark.parametrize("target", ["zero", "eoa"])
-def test_set_blueprint__to_non_contract__reverts_blueprint(factory, admin, outsider, target):
-    before = factory.blueprint()
-    address = ZERO_ADDRESS if target == "zero" else outsider.address
-
-    with ape.reverts("factory: blueprint"):
-        factory.set_blueprint(address, sender=admin)
-
-    assert factory.blueprint() == before
+    assert methods == {
+        # access control (snekmate), nothing else of it: no set_role_admin, no supportsInterface
+        "hasRole",
+        "getRoleAdmin",
+        "grantRole",
+        "revokeRole",
+        "renounceRole",
+        # the factory
+        "CREATOR_ROLE",
+        "collateral",
+        "views",
+        "token_initcode_hash",
+        "set_token_initcode_hash",
+        "create_token",
+        "tokens",
+        "token_by_symbol",
+        "token_count",
+        "all_tokens",
+    }

@@ -855,10 +855,22 @@ def test_account_snapshot__size_equity_price_and_freshness(
 ):
     deposit(depositor, 3_000 * USDC)
     trade(depositor, -BTC // 4)
-    assert btc_venue.account_snapshot(depositor) == (-BTC // 4, mirror.equity(depositor, now()), 60_000 * WAD, True)
+    updated_at = btc_oracle.latestRoundData()[3]
+    assert btc_venue.account_snapshot(depositor) == (
+        -BTC // 4,
+        mirror.equity(depositor, now()),
+        60_000 * WAD,
+        True,
+        updated_at,
+    )
 
     btc_oracle.set_round_data(answer(60_000), now(), 1, sender=admin)  # incomplete round
-    assert btc_venue.account_snapshot(depositor) == (-BTC // 4, mirror.equity(depositor, now()), 60_000 * WAD, False)
+    assert btc_venue.account_snapshot(depositor)[:4] == (
+        -BTC // 4,
+        mirror.equity(depositor, now()),
+        60_000 * WAD,
+        False,
+    )
 
 
 PREVIEWS = [  # (margin delta, size delta) on top of a 2,000 USDC / long 0.2 BTC account at 61,500
