@@ -1309,7 +1309,8 @@ def _execute_rebalance(snap: lt_math.FundState, size_delta: int256, full_delta: 
 @internal
 def _split(factor: uint256, is_reverse: bool):
     assert factor >= MIN_SPLIT_FACTOR and factor <= MAX_SPLIT_FACTOR, "lt: bounds"
-    self._accrue_management_fee()
+    # NAV does not change and pending management-fee shares scale with the supply, so one
+    # snapshot serves both sides and nothing needs to accrue first
     snap: lt_math.FundState = self._snapshot()
     before: uint256 = lt_math._nav_per_share(snap)
     scale: uint256 = self.base_per_share
@@ -1320,7 +1321,9 @@ def _split(factor: uint256, is_reverse: bool):
         assert scale % factor == 0, "lt: bounds"
         scale //= factor
     self.base_per_share = scale
-    after: uint256 = lt_math._nav_per_share(self._snapshot())
+    supply: uint256 = self._base_supply // scale
+    snap.supply = supply + self._pending_fee_shares(supply)
+    after: uint256 = lt_math._nav_per_share(snap)
     if not access_control.hasRole[access_control.DEFAULT_ADMIN_ROLE][msg.sender]:
         access_control._check_role(KEEPER_ROLE, msg.sender)
         lower: uint256 = self.split_lower_nav

@@ -123,6 +123,9 @@ def deploy_protocol(project, deployer, products: dict[str, Any] | None = None, f
             initial_nav_per_share=products["initial_nav_per_share"],
             cap=cap,
         )
+        if "band_bps" in spec:  # e.g. 5x: band 15 % -> [4.35, 5.75]; ripcord stays at 1.5 T
+            target = spec["leverage"] * WAD
+            token.set_leverage_band(target, spec["band_bps"], target * 3 // 2, sender=deployer)
         symbol = token_symbol(spec["underlying"], spec["leverage"], spec["is_long"])
         tokens[symbol] = {
             "address": token.address,
