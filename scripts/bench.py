@@ -68,11 +68,23 @@ def permit_gas(token, owner_account, spender, relayer):
         },
         "primaryType": "Permit",
         "domain": {"name": token.name(), "version": "1", "chainId": chain.chain_id, "verifyingContract": token.address},
-        "message": {"owner": signer.address, "spender": spender.address, "value": 10**18, "nonce": 0, "deadline": deadline},
+        "message": {
+            "owner": signer.address,
+            "spender": spender.address,
+            "value": 10**18,
+            "nonce": 0,
+            "deadline": deadline,
+        },
     }
     signed = signer.sign_message(encode_typed_data(full_message=typed))
     receipt = token.permit(
-        signer.address, spender, 10**18, deadline, signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big"),
+        signer.address,
+        spender,
+        10**18,
+        deadline,
+        signed.v,
+        signed.r.to_bytes(32, "big"),
+        signed.s.to_bytes(32, "big"),
         sender=relayer,
     )
     return receipt.gas_used

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from ape import accounts, chain, networks, project
 from ape.logging import logger
+
 from ltsdk.deploy import deploy_protocol, manifest_json, write_manifest
 
 USDC = 10**6

@@ -5,6 +5,7 @@ LT_DEPLOYER=<ape account alias> SEPOLIA_RPC_URL=... uv run ape run deploy --netw
 """
 
 from ape import accounts, chain, networks, project
+
 from ltsdk.deploy import deploy_protocol, manifest_json, select_deployer, write_manifest
 
 

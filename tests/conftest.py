@@ -9,6 +9,7 @@ import os
 
 import ape
 import pytest
+
 from ltsdk import model
 from ltsdk.deploy import create_token as create_token_via_factory
 from ltsdk.deploy import deploy_factory, deploy_market, oracle_answer

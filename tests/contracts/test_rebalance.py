@@ -7,6 +7,7 @@ fresh after every time warp, as the market script does.
 
 import ape
 import pytest
+
 from ltsdk import model
 
 USDC = 10**6

@@ -6,6 +6,7 @@ cannot move a number; time-dependent amounts are predicted with ltsdk.model at t
 
 import ape
 import pytest
+
 from ltsdk import model
 
 USDC = 10**6
