@@ -17,6 +17,7 @@ import ape
 import pytest
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
+
 from ltsdk import model
 
 USDC = 10**6

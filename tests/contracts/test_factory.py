@@ -6,6 +6,7 @@ from __future__ import annotations
 import ape
 import pytest
 from eth_utils import keccak
+
 from ltsdk.deploy import deploy_market, token_initcode
 
 USDC = 10**6

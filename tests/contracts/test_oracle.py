@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ape
 import pytest
+
 from ltsdk.deploy import oracle_answer
 
 

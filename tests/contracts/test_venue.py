@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import ape
 import pytest
+
 from ltsdk import model
 from ltsdk.deploy import oracle_answer
 
