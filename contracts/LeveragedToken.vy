@@ -775,8 +775,8 @@ def split(factor: uint256):
 def reverse_split(factor: uint256):
     """
     @notice Divide every balance, allowance and the supply by `factor` (2..10,000), in O(1).
-            Balances round down: each holder can lose under one wei of share to rounding; the
-            dust stays in base units (not redeemable, owned by nobody). Admin at any time;
+            Balances round down: each holder's remainder (under one wei of share) stays in its
+            own base units, invisible and unspendable until a later split multiplies it back. Admin at any time;
             keeper only while NAV per share is below `split_lower_nav` and the result lands inside.
     """
     self._split(factor, True)

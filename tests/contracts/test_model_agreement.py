@@ -67,7 +67,7 @@ def test_random_operations__chain_and_model_agree_to_the_wei(
     with isolated():
         holders = [depositor, other_depositor]
         for holder in holders:
-            usdc.mint(holder, 100_000 * USDC, sender=holder)
+            usdc.mint(holder, 1_000_000 * USDC, sender=holder)  # more than 16 deposits of up to 40,000
             usdc.approve(token, 2**256 - 1, sender=holder)
         mirror = mirror_of(token)
         mirror.expect(

@@ -363,3 +363,25 @@ def test_seed_example__in_the_model_without_fees__is_exact():
     assert reason == model.SCHEDULED
     assert 30 * USDC - 1 <= size_delta * 63_000 // 10**12 <= 30 * USDC  # size rounds down
     assert abs(fund.leverage(now) - 3 * WAD) < 1_000  # the target size rounds down
+
+
+def test_chunks__parameter_change_mid_sequence__applies_to_the_next_chunk(
+    funded, keeper, mirror, chain, btc_oracle, admin
+):
+    """Chunks are stateless: a larger chunk size set between chunks finishes the sequence at once."""
+    funded.set_execution(86_400, 120, 50, 1_000 * USDC, 60, sender=admin)
+    mirror.f.max_trade_notional = 1_000 * USDC
+    mirror.set_price(btc_oracle, admin, START_PRICE * 0.92)
+    mirror.rebalance(keeper)
+    assert funded.chunk_pending()
+
+    funded.set_execution(86_400, 120, 50, 1_000_000 * USDC, 60, sender=admin)
+    mirror.f.max_trade_notional = 1_000_000 * USDC
+    warp(chain, chain.pending_timestamp + 60)
+    mirror.set_price(btc_oracle, admin, START_PRICE * 0.92)
+    assert funded.rebalance_status()[0] == model.CHUNK
+    mirror.rebalance(keeper)
+
+    assert not funded.chunk_pending()
+    assert funded.rebalance_status()[0] == model.NONE
+    mirror.check()

@@ -1,0 +1,64 @@
+"""The backtester: pure Python over the reference model, no chain."""
+
+from decimal import Decimal
+
+import pytest
+
+from ltsdk import backtest, model
+
+USDC = 10**6
+
+
+def test_run__ten_days__rebalances_daily_and_tracks_the_ideal():
+    prices = backtest.generate_prices(days=10, step_seconds=300, seed=3)
+    result = backtest.run(prices, leverage=3, deposit=100_000 * USDC)
+    summary = result.summary()
+
+    assert summary["steps"] == len(prices.points)
+    assert result.rebalances.get("scheduled", 0) >= 9  # one per day, the first day's slot is used at creation
+    assert result.trading_fees > 0
+    assert abs(summary["fund_return"] - summary["ideal_daily_return"]) < Decimal("0.02")
+    assert summary["tracking_error_daily"] < Decimal("0.01")
+    assert result.nav_per_share[0] == 100 * USDC  # the first sample is taken right after the mint
+
+
+def test_run__short_token__gains_when_the_price_falls():
+    start = 1_700_006_400
+    points = [(start + i * 3_600, (60_000 - 100 * i) * model.WAD) for i in range(48)]
+    result = backtest.run(backtest.PricePath(points), leverage=3, is_long=False, deposit=10_000 * USDC)
+    assert result.nav_per_share[-1] > result.nav_per_share[0]
+    assert result.summary()["underlying_return"] < 0
+
+
+def test_run__positive_funding__long_pays_it():
+    prices = backtest.generate_prices(days=3, step_seconds=600, annual_volatility=0.2, seed=5)
+    result = backtest.run(prices, deposit=10_000 * USDC, funding_rate_per_second=10**10)
+    assert result.funding_paid > 0
+
+
+def test_from_csv__reads_rows_and_skips_a_header(tmp_path):
+    path = tmp_path / "prices.csv"
+    path.write_text("timestamp,price\n1700000000,60000.5\n1700000060,60010.25\n")
+    prices = backtest.PricePath.from_csv(path)
+    assert prices.points == [
+        (1_700_000_000, 60_000_500_000_000_000_000_000),
+        (1_700_000_060, 60_010_250_000_000_000_000_000),
+    ]
+
+
+def test_from_csv__bad_row_after_data__raises(tmp_path):
+    path = tmp_path / "prices.csv"
+    path.write_text("1700000000,60000\n1700000060,not-a-price\n")
+    with pytest.raises(ValueError, match="bad row"):
+        backtest.PricePath.from_csv(path)
+
+
+def test_plot__writes_a_png(tmp_path):
+    result = backtest.run(backtest.generate_prices(days=2, step_seconds=900, seed=1), deposit=10_000 * USDC)
+    path = result.plot(tmp_path / "chart.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_generate_prices__same_seed_same_path():
+    assert backtest.generate_prices(days=1, seed=9).points == backtest.generate_prices(days=1, seed=9).points
+    assert backtest.generate_prices(days=1, seed=9).points != backtest.generate_prices(days=1, seed=10).points
