@@ -11,8 +11,8 @@ from pathlib import Path
 from ape import accounts, chain, project
 from ape.logging import logger
 from eth_account import Account
-from eth_account.messages import encode_typed_data
 
+from ltsdk import permit
 from ltsdk.deploy import deploy_protocol
 
 USDC = 10**6
@@ -74,43 +74,13 @@ def permit_gas(token, owner_account, spender, relayer):
     signer = Account.create()
     token.transfer(signer.address, 10**18, sender=owner_account)
     deadline = chain.pending_timestamp + 3_600
-    typed = {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "Permit": [
-                {"name": "owner", "type": "address"},
-                {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"},
-            ],
-        },
-        "primaryType": "Permit",
-        "domain": {"name": token.name(), "version": "1", "chainId": chain.chain_id, "verifyingContract": token.address},
-        "message": {
-            "owner": signer.address,
-            "spender": spender.address,
-            "value": 10**18,
-            "nonce": 0,
-            "deadline": deadline,
-        },
-    }
-    signed = signer.sign_message(encode_typed_data(full_message=typed))
-    receipt = token.permit(
-        signer.address,
-        spender,
-        10**18,
-        deadline,
-        signed.v,
-        signed.r.to_bytes(32, "big"),
-        signed.s.to_bytes(32, "big"),
-        sender=relayer,
+    v, r, s = permit.sign_permit(
+        signer,
+        permit.permit_typed_data(
+            token.name(), chain.chain_id, token.address, signer.address, spender.address, 10**18, 0, deadline
+        ),
     )
+    receipt = token.permit(signer.address, spender, 10**18, deadline, v, r, s, sender=relayer)
     return receipt.gas_used
 
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 import ape
 import pytest
 from eth_account import Account
-from eth_account.messages import encode_typed_data
 from eth_utils import keccak
+
+from ltsdk import permit
 
 USDC = 10**6
 WAD = 10**18
@@ -647,39 +648,12 @@ def test_split__gas_is_constant_in_the_number_of_holders(seeded, actors, admin, 
 # ---------------------------------------------------------------- permit (EIP-2612)
 
 
-PERMIT_TYPES = {
-    "EIP712Domain": [
-        {"name": "name", "type": "string"},
-        {"name": "version", "type": "string"},
-        {"name": "chainId", "type": "uint256"},
-        {"name": "verifyingContract", "type": "address"},
-    ],
-    "Permit": [
-        {"name": "owner", "type": "address"},
-        {"name": "spender", "type": "address"},
-        {"name": "value", "type": "uint256"},
-        {"name": "nonce", "type": "uint256"},
-        {"name": "deadline", "type": "uint256"},
-    ],
-}
-
-
-def _domain(token, chain):
-    return {"name": token.name(), "version": "1", "chainId": chain.chain_id, "verifyingContract": token.address}
-
-
 def sign_permit(token, chain, signer, owner, spender, value, nonce, deadline):
     """(v, r, s) of `signer` (an eth_account LocalAccount) over Permit(owner, spender, value, nonce, deadline)."""
-    message = encode_typed_data(
-        full_message={
-            "types": PERMIT_TYPES,
-            "primaryType": "Permit",
-            "domain": _domain(token, chain),
-            "message": {"owner": owner, "spender": spender, "value": value, "nonce": nonce, "deadline": deadline},
-        }
+    return permit.sign_permit(
+        signer,
+        permit.permit_typed_data(token.name(), chain.chain_id, token.address, owner, spender, value, nonce, deadline),
     )
-    signed = signer.sign_message(message)
-    return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
 
 
 @pytest.fixture

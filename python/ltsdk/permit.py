@@ -1,0 +1,46 @@
+"""EIP-2612 permits for leveraged tokens: the typed data and its signature.
+
+The token's EIP-712 domain is {name: token name, version: "1", chainId, verifyingContract: token}.
+`value` is read in share units current at execution (see docs/protocol.md, splits): sign right
+before use, or sign 2**256 - 1 (infinite, unaffected by splits).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_account.messages import encode_typed_data
+
+PERMIT_TYPES = {
+    "EIP712Domain": [
+        {"name": "name", "type": "string"},
+        {"name": "version", "type": "string"},
+        {"name": "chainId", "type": "uint256"},
+        {"name": "verifyingContract", "type": "address"},
+    ],
+    "Permit": [
+        {"name": "owner", "type": "address"},
+        {"name": "spender", "type": "address"},
+        {"name": "value", "type": "uint256"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ],
+}
+
+
+def permit_typed_data(
+    token_name: str, chain_id: int, token: str, owner: str, spender: str, value: int, nonce: int, deadline: int
+) -> dict[str, Any]:
+    """The full EIP-712 message a wallet signs for `permit`."""
+    return {
+        "types": PERMIT_TYPES,
+        "primaryType": "Permit",
+        "domain": {"name": token_name, "version": "1", "chainId": chain_id, "verifyingContract": token},
+        "message": {"owner": owner, "spender": spender, "value": value, "nonce": nonce, "deadline": deadline},
+    }
+
+
+def sign_permit(signer, typed_data: dict[str, Any]) -> tuple[int, bytes, bytes]:
+    """(v, r, s) of an eth_account LocalAccount's signature over `typed_data`, as `permit` takes them."""
+    signed = signer.sign_message(encode_typed_data(full_message=typed_data))
+    return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
