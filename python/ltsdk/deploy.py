@@ -100,9 +100,10 @@ def deploy_protocol(project, deployer, products: dict[str, Any] | None = None, f
     decimals = products["collateral"]["decimals"]
     collateral = project.MockUSDC.deploy(sender=deployer)
     factory = deploy_factory(project, deployer, collateral)
+    lens = project.LeveragedTokenLens.deploy(sender=deployer)
 
     markets: dict[str, Any] = {}
-    contracts: dict[str, Any] = {"collateral": collateral, "factory": factory, "markets": {}, "tokens": {}}
+    contracts: dict[str, Any] = {"collateral": collateral, "factory": factory, "lens": lens, "markets": {}, "tokens": {}}
     for name, market in products["markets"].items():
         oracle, adapter = deploy_market(project, deployer, collateral, name, market, decimals)
         markets[name] = {"oracle": oracle.address, "adapter": adapter.address}
@@ -138,6 +139,7 @@ def deploy_protocol(project, deployer, products: dict[str, Any] | None = None, f
     return {
         "collateral": collateral.address,
         "factory": factory.address,
+        "lens": lens.address,
         "markets": markets,
         "tokens": tokens,
         "contracts": contracts,
@@ -152,6 +154,7 @@ def manifest_json(manifest: dict[str, Any], chain_id: int, network: str, block: 
         "block": block,
         "collateral": manifest["collateral"],
         "factory": manifest["factory"],
+        "lens": manifest["lens"],
         "markets": manifest["markets"],
         "tokens": manifest["tokens"],
     }

@@ -1,0 +1,172 @@
+# pragma version ~=0.4.3
+"""
+@title Leveraged token lens
+@notice One eth_call returns the full state of many tokens, for the SDK, the keeper and
+        dashboards. Nothing one token does can make the call revert: a stale oracle is flagged
+        in its row (`oracle_fresh` false, status NONE), and a token whose reads revert anyway
+        (not a LeveragedToken, a venue that reverts) comes back as a row with `ok` false.
+        Units as in the token: assets in collateral base units, shares 18 decimals, prices and
+        leverage WAD.
+@custom:kill Nothing to kill: stateless and read-only.
+"""
+
+from .interfaces import IPerpAdapter
+from . import lt_math
+
+MAX_TOKENS: constant(uint256) = 100
+# a row is 32 words; the self-call returns one ABI-encoded TokenState
+ROW_BYTES: constant(uint256) = 32 * 32
+
+
+interface ILeveragedToken:
+    def totalSupply() -> uint256: view
+    def totalAssets() -> uint256: view
+    def nav_per_share() -> uint256: view
+    def current_leverage() -> uint256: view
+    def target_leverage() -> uint256: view
+    def band_bps() -> uint256: view
+    def ripcord_leverage() -> uint256: view
+    def is_long() -> bool: view
+    def rebalance_status() -> (uint8, int256): view
+    def split_status() -> (uint256, bool): view
+    def adapter() -> address: view
+    def idle_assets() -> uint256: view
+    def max_price_age() -> uint256: view
+    def rebalance_interval() -> uint256: view
+    def rebalance_offset() -> uint256: view
+    def last_rebalance_time() -> uint256: view
+    def chunk_pending() -> bool: view
+    def paused() -> bool: view
+    def is_shutdown() -> bool: view
+    def mint_fee_bps() -> uint256: view
+    def redeem_fee_bps() -> uint256: view
+    def management_fee_bps() -> uint256: view
+    def max_total_assets() -> uint256: view
+
+
+struct TokenState:
+    token: address
+    ok: bool  # false: the token's reads reverted; every other field is then zero
+    timestamp: uint256  # block time the row was read at
+    supply: uint256  # shares (18 decimals)
+    nav: uint256  # assets; 0 when insolvent
+    nav_per_share: uint256  # assets per whole share
+    price: uint256  # oracle price, WAD
+    oracle_updated_at: uint256
+    oracle_fresh: bool  # the venue trades on it and it is within the token's max_price_age
+    leverage: uint256  # WAD; max_value when insolvent
+    target_leverage: uint256
+    band_lower: uint256
+    band_upper: uint256
+    ripcord_leverage: uint256
+    is_long: bool
+    status: uint8  # NONE=0, SCHEDULED=1, BAND=2, CHUNK=3, RIPCORD=4
+    size_delta: int256  # what a rebalance would trade now, WAD
+    size: int256  # venue position, WAD
+    margin: int256  # venue margin, assets
+    idle_assets: uint256
+    next_slot: uint256  # timestamp the next scheduled slot opens
+    last_rebalance_time: uint256
+    chunk_pending: bool
+    split_factor: uint256  # split_status(): 0 when no split is due
+    split_is_reverse: bool
+    paused: bool
+    is_shutdown: bool
+    mint_fee_bps: uint256
+    redeem_fee_bps: uint256
+    management_fee_bps: uint256
+    max_total_assets: uint256
+    max_price_age: uint256
+
+
+@external
+@view
+def get_states(tokens: DynArray[address, MAX_TOKENS]) -> DynArray[TokenState, MAX_TOKENS]:
+    """
+    @notice The state of every token in `tokens`, in order, never reverting for one token's sake.
+    """
+    rows: DynArray[TokenState, MAX_TOKENS] = []
+    for token: address in tokens:
+        success: bool = False
+        response: Bytes[ROW_BYTES] = b""
+        success, response = raw_call(
+            self,
+            abi_encode(token, method_id=method_id("state_of(address)")),
+            max_outsize=ROW_BYTES,
+            is_static_call=True,
+            revert_on_failure=False,
+        )
+        if success:
+            rows.append(abi_decode(response, TokenState))
+        else:
+            rows.append(empty(TokenState))
+            rows[len(rows) - 1].token = token
+    return rows
+
+
+@external
+@view
+def state_of(token: address) -> TokenState:
+    """
+    @notice One token's row (reverts if the token's reads do; get_states catches that).
+    """
+    t: ILeveragedToken = ILeveragedToken(token)
+    venue: IPerpAdapter = IPerpAdapter(staticcall t.adapter())
+    price: uint256 = 0
+    updated_at: uint256 = 0
+    venue_fresh: bool = False
+    price, updated_at, venue_fresh = staticcall venue.oracle_price()
+    size: int256 = 0
+    entry: uint256 = 0
+    margin: int256 = 0
+    size, entry, margin = staticcall venue.position(token)
+    status: uint8 = 0
+    size_delta: int256 = 0
+    status, size_delta = staticcall t.rebalance_status()
+    split_factor: uint256 = 0
+    split_is_reverse: bool = False
+    split_factor, split_is_reverse = staticcall t.split_status()
+    target: uint256 = staticcall t.target_leverage()
+    lower: uint256 = 0
+    upper: uint256 = 0
+    lower, upper = lt_math._band(target, staticcall t.band_bps())
+    interval: uint256 = staticcall t.rebalance_interval()
+    offset: uint256 = staticcall t.rebalance_offset()
+    slot: uint256 = 0
+    if block.timestamp >= offset:
+        slot = (block.timestamp - offset) // interval
+    max_age: uint256 = staticcall t.max_price_age()
+    return TokenState(
+        token=token,
+        ok=True,
+        timestamp=block.timestamp,
+        supply=staticcall t.totalSupply(),
+        nav=staticcall t.totalAssets(),
+        nav_per_share=staticcall t.nav_per_share(),
+        price=price,
+        oracle_updated_at=updated_at,
+        oracle_fresh=venue_fresh and block.timestamp <= updated_at + max_age,
+        leverage=staticcall t.current_leverage(),
+        target_leverage=target,
+        band_lower=lower,
+        band_upper=upper,
+        ripcord_leverage=staticcall t.ripcord_leverage(),
+        is_long=staticcall t.is_long(),
+        status=status,
+        size_delta=size_delta,
+        size=size,
+        margin=margin,
+        idle_assets=staticcall t.idle_assets(),
+        next_slot=(slot + 1) * interval + offset,
+        last_rebalance_time=staticcall t.last_rebalance_time(),
+        chunk_pending=staticcall t.chunk_pending(),
+        split_factor=split_factor,
+        split_is_reverse=split_is_reverse,
+        paused=staticcall t.paused(),
+        is_shutdown=staticcall t.is_shutdown(),
+        mint_fee_bps=staticcall t.mint_fee_bps(),
+        redeem_fee_bps=staticcall t.redeem_fee_bps(),
+        management_fee_bps=staticcall t.management_fee_bps(),
+        max_total_assets=staticcall t.max_total_assets(),
+        max_price_age=max_age,
+    )
