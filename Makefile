@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.venv/bin:$(HOME)/.local/bi
 UV ?= uv
 APE := $(UV) run --frozen ape
 
-.PHONY: setup test test-contracts demo bench lint fuzz clean
+.PHONY: setup test demo bench lint abis clean
 
 setup:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -24,6 +24,10 @@ demo: setup
 
 bench: setup
 	$(APE) run bench --network ethereum:local:foundry
+
+abis: setup
+	$(APE) compile
+	$(UV) run --frozen python -m ltsdk.abis
 
 lint: setup
 	$(UV) run --frozen ruff check python scripts tests

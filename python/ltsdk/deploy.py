@@ -103,7 +103,13 @@ def deploy_protocol(project, deployer, products: dict[str, Any] | None = None, f
     lens = project.LeveragedTokenLens.deploy(sender=deployer)
 
     markets: dict[str, Any] = {}
-    contracts: dict[str, Any] = {"collateral": collateral, "factory": factory, "lens": lens, "markets": {}, "tokens": {}}
+    contracts: dict[str, Any] = {
+        "collateral": collateral,
+        "factory": factory,
+        "lens": lens,
+        "markets": {},
+        "tokens": {},
+    }
     for name, market in products["markets"].items():
         oracle, adapter = deploy_market(project, deployer, collateral, name, market, decimals)
         markets[name] = {"oracle": oracle.address, "adapter": adapter.address}

@@ -1,0 +1,395 @@
+"""The SDK a dApp backend or an operator calls: plain web3.py + eth-account, no ape at run time.
+
+    from ltsdk import Protocol
+    protocol = Protocol.from_manifest("local", "http://127.0.0.1:8545", account=my_account)
+    states = protocol.states()                  # every token, one eth_call through the lens
+    btc3l = protocol.token("BTC3L")
+    shares = btc3l.deposit(1_000 * 10**6).shares   # approve if needed, simulate, send, decode
+
+Reads return `models.TokenState`; writes simulate with eth_call first and raise the typed
+exception of `ltsdk.errors` for any revert, before anything is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from web3 import Web3
+from web3.exceptions import ContractCustomError, ContractLogicError
+from web3.logs import DISCARD
+
+from ltsdk import errors, models
+from ltsdk.abis import load_abi
+
+DEPLOYMENTS_DIR = Path(__file__).resolve().parents[2] / "deployments"
+DEFAULT_RPC = "http://127.0.0.1:8545"
+BPS = 10_000
+DEFAULT_SLIPPAGE_BPS = 50
+DEFAULT_DEADLINE_SECONDS = 900
+MAX_UINT256 = 2**256 - 1
+
+
+class UnknownToken(errors.LtError, ValueError):
+    """No token with that symbol in the manifest."""
+
+
+class NoSigner(errors.LtError, RuntimeError):
+    """A write needs an account (pass `account=` or set LT_PRIVATE_KEY)."""
+
+
+class BadManifest(errors.LtError, ValueError):
+    """The manifest file is missing or not in PROTOCOL.md §4a format."""
+
+
+def revert_reason(exc: Exception) -> str | None:
+    """The contract's revert string from a web3 error ("execution reverted: lt: slippage")."""
+    message = getattr(exc, "message", None) or (exc.args[0] if exc.args else "")
+    message = str(message)
+    for prefix in ("execution reverted: ", "execution reverted:", "revert: "):
+        if prefix in message:
+            return message.split(prefix, 1)[1].strip().strip("'\"")
+    return None if message.strip() in ("", "execution reverted") else message
+
+
+def account_from_env() -> Any | None:
+    """LT_PRIVATE_KEY, or LT_KEYSTORE (an encrypted JSON keystore) with LT_KEYSTORE_PASSWORD."""
+    if key := os.environ.get("LT_PRIVATE_KEY"):
+        return Account.from_key(key)
+    if keystore := os.environ.get("LT_KEYSTORE"):
+        encrypted = json.loads(Path(keystore).read_text())
+        return Account.from_key(Account.decrypt(encrypted, os.environ.get("LT_KEYSTORE_PASSWORD", "")))
+    return None
+
+
+def load_manifest(path_or_network: str | Path) -> dict[str, Any]:
+    """A path to a manifest, or a network name: "local" -> deployments/local.json."""
+    path = Path(path_or_network)
+    if not path.suffix:
+        path = DEPLOYMENTS_DIR / f"{path_or_network}.json"
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise BadManifest(f"cannot read manifest {path}: {exc}") from None
+    for key in ("collateral", "lens", "tokens"):
+        if key not in manifest:
+            raise BadManifest(f"manifest {path} has no {key!r}")
+    return manifest
+
+
+class Protocol:
+    """Every token of one deployment, read through the lens in one round trip."""
+
+    def __init__(self, w3: Web3, manifest: dict[str, Any], account=None, asset_decimals: int = 6):
+        self.w3 = w3
+        self.manifest = manifest
+        self.account = account
+        self.asset_decimals = asset_decimals
+        self.lens = w3.eth.contract(address=manifest["lens"], abi=load_abi("LeveragedTokenLens"), decode_tuples=True)
+        self.collateral = w3.eth.contract(address=manifest["collateral"], abi=load_abi("MockUSDC"))
+        self.tokens = {symbol: Token(self, symbol, entry["address"]) for symbol, entry in manifest["tokens"].items()}
+
+    @classmethod
+    def from_manifest(cls, path_or_network: str | Path, rpc_url: str | None = None, account=None) -> Protocol:
+        manifest = load_manifest(path_or_network)
+        w3 = Web3(
+            Web3.HTTPProvider(rpc_url or os.environ.get("LT_RPC_URL", DEFAULT_RPC), request_kwargs={"timeout": 30})
+        )
+        return cls(w3, manifest, account if account is not None else account_from_env())
+
+    def token(self, symbol: str) -> Token:
+        try:
+            return self.tokens[symbol]
+        except KeyError:
+            raise UnknownToken(f"unknown token {symbol!r}; known: {', '.join(sorted(self.tokens))}") from None
+
+    def states(self, symbols: list[str] | None = None) -> dict[str, models.TokenState]:
+        """The state of every (or the named) token: one eth_call, whatever their number."""
+        chosen = [self.token(symbol) for symbol in (symbols or list(self.tokens))]
+        rows = self.lens.functions.get_states([token.address for token in chosen]).call()
+        return {
+            token.symbol: models.TokenState.from_row(token.symbol, row, self.asset_decimals)
+            for token, row in zip(chosen, rows, strict=True)
+        }
+
+    # ---------------------------------------------------------------- transactions
+
+    def signer(self):
+        if self.account is None:
+            raise NoSigner("this call sends a transaction: pass account= or set LT_PRIVATE_KEY")
+        return self.account
+
+    def simulate(self, function, sender: str | None = None):
+        """eth_call `function` as `sender`; raise the typed error of its revert."""
+        try:
+            return function.call({"from": sender or self.signer().address})
+        except (ContractLogicError, ContractCustomError) as exc:
+            raise errors.from_revert(revert_reason(exc)) from None
+
+    def send(self, function, **tx_kwargs):
+        """Simulate, then sign and send `function`; return the receipt (raises on revert)."""
+        account = self.signer()
+        self.simulate(function, account.address)
+        params = {"from": account.address, "nonce": self.w3.eth.get_transaction_count(account.address, "pending")}
+        params.update(tx_kwargs)
+        try:
+            tx = function.build_transaction(params)
+        except (ContractLogicError, ContractCustomError) as exc:
+            raise errors.from_revert(revert_reason(exc)) from None
+        signed = account.sign_transaction(tx)
+        tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
+        if receipt["status"] != 1:
+            raise errors.TransactionFailed(f"transaction {tx_hash.hex()} reverted")
+        return receipt
+
+    def latest_timestamp(self) -> int:
+        return self.w3.eth.get_block("latest")["timestamp"]
+
+
+class Token:
+    """One leveraged token: previews, user writes with slippage and deadline, keeper calls."""
+
+    def __init__(self, protocol: Protocol, symbol: str, address: str):
+        self.protocol = protocol
+        self.symbol = symbol
+        self.address = Web3.to_checksum_address(address)
+        self.contract = protocol.w3.eth.contract(address=self.address, abi=load_abi("LeveragedToken"))
+
+    def __repr__(self) -> str:
+        return f"<Token {self.symbol} {self.address}>"
+
+    def _fn(self, signature: str, *args):
+        return self.contract.get_function_by_signature(signature)(*args)
+
+    def _view(self, name: str, *args):
+        return self.protocol.simulate(getattr(self.contract.functions, name)(*args), self.address)
+
+    # ---------------------------------------------------------------- reads
+
+    def state(self) -> models.TokenState:
+        return self.protocol.states([self.symbol])[self.symbol]
+
+    def balance_of(self, holder: str) -> int:
+        return self.contract.functions.balanceOf(holder).call()
+
+    def preview_deposit(self, assets: int) -> int:
+        return self._view("previewDeposit", assets)
+
+    def preview_mint(self, shares: int) -> int:
+        return self._view("previewMint", shares)
+
+    def preview_redeem(self, shares: int) -> int:
+        return self._view("previewRedeem", shares)
+
+    def preview_withdraw(self, assets: int) -> int:
+        return self._view("previewWithdraw", assets)
+
+    # ---------------------------------------------------------------- user writes
+
+    def _deadline(self, seconds: int) -> int:
+        return self.protocol.latest_timestamp() + seconds
+
+    def _preflight_mint(self, assets: int, receiver: str, shares: int | None = None) -> None:
+        """Raise the error a mint of `assets` would revert with, before any approval is sent
+        (the real call can only be simulated once the allowance exists)."""
+        if assets > self._view("maxDeposit", receiver):
+            state = self.state()
+            if state.is_shutdown:
+                raise errors.Shutdown("the token is shut down", "lt: shutdown")
+            if state.paused:
+                raise errors.Paused("minting is paused", "lt: paused")
+            if not state.oracle_fresh:
+                raise errors.StalePrice("the oracle price is stale", "lt: stale price")
+            if state.supply > 0 and state.nav == 0:
+                raise errors.Insolvent("the fund is insolvent", "lt: insolvent")
+            raise errors.CapReached(f"{assets} would take NAV past max_total_assets", "lt: cap")
+        if self.contract.functions.totalSupply().call() == 0:
+            net = assets - assets * self.state().mint_fee_bps // BPS
+            if net < self.contract.functions.MIN_INITIAL_ASSETS().call():
+                raise errors.FirstDepositTooSmall(
+                    "the first mint must add at least one whole unit", "lt: first deposit"
+                )
+        if shares is None and self.preview_deposit(assets) == 0:
+            raise errors.ZeroAmount(f"{assets} is too small to mint a share", "lt: zero shares")
+
+    def _ensure_allowance(self, assets: int, **tx_kwargs) -> None:
+        owner = self.protocol.signer().address
+        collateral = self.protocol.collateral
+        if collateral.functions.allowance(owner, self.address).call() < assets:
+            self.protocol.send(collateral.functions.approve(self.address, assets), **tx_kwargs)
+
+    @staticmethod
+    def _check_amount(amount: int, what: str) -> None:
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0 or amount > MAX_UINT256:
+            raise errors.ZeroAmount(f"{what} must be a positive integer in base units, got {amount!r}")
+
+    def deposit(
+        self,
+        assets: int,
+        receiver: str | None = None,
+        slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
+        deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
+        **tx_kwargs,
+    ) -> models.Deposited:
+        """Pay `assets` (collateral base units); at least preview x (1 - slippage) shares or revert."""
+        self._check_amount(assets, "assets")
+        receiver = receiver or self.protocol.signer().address
+        self._preflight_mint(assets, receiver)
+        self._ensure_allowance(assets, **tx_kwargs)
+        min_shares = self.preview_deposit(assets) * (BPS - slippage_bps) // BPS
+        function = self._fn(
+            "deposit(uint256,address,uint256,uint256)", assets, receiver, min_shares, self._deadline(deadline_seconds)
+        )
+        return self._deposited(self.protocol.send(function, **tx_kwargs))
+
+    def mint(
+        self,
+        shares: int,
+        receiver: str | None = None,
+        slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
+        deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
+        **tx_kwargs,
+    ) -> models.Deposited:
+        """Mint exactly `shares`, paying at most preview x (1 + slippage)."""
+        self._check_amount(shares, "shares")
+        receiver = receiver or self.protocol.signer().address
+        max_assets = self.preview_mint(shares) * (BPS + slippage_bps) // BPS
+        self._preflight_mint(max_assets, receiver, shares)
+        self._ensure_allowance(max_assets, **tx_kwargs)
+        function = self._fn(
+            "mint(uint256,address,uint256,uint256)", shares, receiver, max_assets, self._deadline(deadline_seconds)
+        )
+        return self._deposited(self.protocol.send(function, **tx_kwargs))
+
+    def redeem(
+        self,
+        shares: int,
+        receiver: str | None = None,
+        owner: str | None = None,
+        slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
+        deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
+        **tx_kwargs,
+    ) -> models.Withdrawn:
+        """Burn `shares`; at least preview x (1 - slippage) assets or revert."""
+        self._check_amount(shares, "shares")
+        me = self.protocol.signer().address
+        min_assets = self.preview_redeem(shares) * (BPS - slippage_bps) // BPS
+        function = self._fn(
+            "redeem(uint256,address,address,uint256,uint256)",
+            shares,
+            receiver or me,
+            owner or me,
+            min_assets,
+            self._deadline(deadline_seconds),
+        )
+        return self._withdrawn(self.protocol.send(function, **tx_kwargs))
+
+    def withdraw(
+        self,
+        assets: int,
+        receiver: str | None = None,
+        owner: str | None = None,
+        slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
+        deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
+        **tx_kwargs,
+    ) -> models.Withdrawn:
+        """Receive exactly `assets`, burning at most preview x (1 + slippage) shares."""
+        self._check_amount(assets, "assets")
+        me = self.protocol.signer().address
+        max_shares = self.preview_withdraw(assets) * (BPS + slippage_bps) // BPS
+        function = self._fn(
+            "withdraw(uint256,address,address,uint256,uint256)",
+            assets,
+            receiver or me,
+            owner or me,
+            max_shares,
+            self._deadline(deadline_seconds),
+        )
+        return self._withdrawn(self.protocol.send(function, **tx_kwargs))
+
+    # ---------------------------------------------------------------- keeper and admin
+
+    def rebalance(self, **tx_kwargs) -> models.Rebalanced:
+        receipt = self.protocol.send(self.contract.functions.rebalance(), **tx_kwargs)
+        event = self._event(receipt, "Rebalanced")
+        return models.Rebalanced(
+            receipt["transactionHash"].hex(),
+            event["reason"],
+            event["size_before"],
+            event["size_after"],
+            event["price"],
+            event["leverage_before"],
+            event["leverage_after"],
+            receipt["gasUsed"],
+        )
+
+    def ripcord(self, **tx_kwargs) -> models.Ripcorded:
+        receipt = self.protocol.send(self.contract.functions.ripcord(), **tx_kwargs)
+        event = self._event(receipt, "Ripcord")
+        return models.Ripcorded(
+            receipt["transactionHash"].hex(),
+            event["caller"],
+            event["reward"],
+            event["leverage_before"],
+            event["leverage_after"],
+            receipt["gasUsed"],
+        )
+
+    def split(self, factor: int, reverse: bool = False, **tx_kwargs) -> models.Splitted:
+        function = self.contract.functions.reverse_split(factor) if reverse else self.contract.functions.split(factor)
+        receipt = self.protocol.send(function, **tx_kwargs)
+        event = self._event(receipt, "Split")
+        return models.Splitted(
+            receipt["transactionHash"].hex(),
+            event["factor"],
+            event["is_reverse"],
+            event["nav_per_share_before"],
+            event["nav_per_share_after"],
+            receipt["gasUsed"],
+        )
+
+    def transact(self, name: str, *args, **tx_kwargs):
+        """Any other state-changing call by name (e.g. "set_fees", 10, 10, 365): simulated, sent,
+        the receipt returned."""
+        return self.protocol.send(getattr(self.contract.functions, name)(*args), **tx_kwargs)
+
+    # ---------------------------------------------------------------- events
+
+    def _event(self, receipt, name: str) -> dict:
+        logs = getattr(self.contract.events, name)().process_receipt(receipt, errors=DISCARD)
+        if not logs:
+            raise errors.TransactionFailed(f"no {name} event in {receipt['transactionHash'].hex()}")
+        return logs[0]["args"]
+
+    def _deposited(self, receipt) -> models.Deposited:
+        event = self._event(receipt, "Deposit")
+        return models.Deposited(
+            receipt["transactionHash"].hex(),
+            event["sender"],
+            event["owner"],
+            event["assets"],
+            event["shares"],
+            receipt["gasUsed"],
+        )
+
+    def _withdrawn(self, receipt) -> models.Withdrawn:
+        event = self._event(receipt, "Withdraw")
+        return models.Withdrawn(
+            receipt["transactionHash"].hex(),
+            event["sender"],
+            event["receiver"],
+            event["owner"],
+            event["assets"],
+            event["shares"],
+            receipt["gasUsed"],
+        )
+
+    def events(self, name: str, from_block: int, to_block: int | str = "latest") -> list[dict]:
+        """Typed iteration of one event (Deposit, Withdraw, Rebalanced, Ripcord, Split, Transfer)
+        over a block range: the decoded arguments plus block and transaction."""
+        logs = getattr(self.contract.events, name)().get_logs(from_block=from_block, to_block=to_block)
+        return [dict(log["args"], block=log["blockNumber"], tx_hash=log["transactionHash"].hex()) for log in logs]

@@ -1,0 +1,134 @@
+"""Typed exceptions for every revert the contracts can raise, and the one table that maps them.
+
+Each class also inherits the built-in exception a Python caller would expect: bad input is a
+`ValueError`, a state that forbids the call right now is a `RuntimeError`, a missing role is a
+`PermissionError`.
+"""
+
+from __future__ import annotations
+
+
+class LtError(Exception):
+    """A leveraged-token call failed; `reason` is the contract's revert string (if any)."""
+
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(message)
+        self.reason = reason
+
+
+class ZeroAmount(LtError, ValueError):
+    """An amount was zero, or too small to mint a share."""
+
+
+class Expired(LtError, ValueError):
+    """The deadline has passed."""
+
+
+class SlippageExceeded(LtError, ValueError):
+    """The result would be worse than the caller's bound (min out / max in), or than the fund's
+    price limit on the venue."""
+
+
+class BadReceiver(LtError, ValueError):
+    """The receiver is the zero address or the token itself."""
+
+
+class InsufficientBalance(LtError, ValueError):
+    """The owner holds fewer shares (or collateral) than the call needs."""
+
+
+class InsufficientAllowance(LtError, ValueError):
+    """The caller may not spend that much of the owner's shares (or collateral)."""
+
+
+class FirstDepositTooSmall(LtError, ValueError):
+    """The first mint must add at least one whole collateral unit."""
+
+
+class CapReached(LtError, ValueError):
+    """The mint would take NAV past max_total_assets."""
+
+
+class OutOfBounds(LtError, ValueError):
+    """A parameter or split factor is outside its hard bounds."""
+
+
+class InvalidSignature(LtError, ValueError):
+    """The permit's signature is not the owner's (or was already used)."""
+
+
+class StalePrice(LtError, RuntimeError):
+    """The oracle price is too old, non-positive or from an incomplete round."""
+
+
+class Paused(LtError, RuntimeError):
+    """Minting is paused (redeeming is not)."""
+
+
+class Shutdown(LtError, RuntimeError):
+    """The token is in emergency shutdown: no mint, no rebalance."""
+
+
+class Insolvent(LtError, RuntimeError):
+    """NAV is zero or negative."""
+
+
+class NotNeeded(LtError, RuntimeError):
+    """No rebalance, ripcord or split is due."""
+
+
+class Cooldown(LtError, RuntimeError):
+    """The TWAP cooldown since the last rebalance has not passed."""
+
+
+class NoConvergence(LtError, RuntimeError):
+    """The exact-output search did not converge (a pathological venue quote)."""
+
+
+class VenueError(LtError, RuntimeError):
+    """The perp venue refused (paused, liquidity, slippage, margin, max leverage, stale price)."""
+
+
+class Unauthorized(LtError, PermissionError):
+    """The caller lacks the role the call needs."""
+
+
+class TransactionFailed(LtError, RuntimeError):
+    """A revert with no reason the SDK knows."""
+
+
+# The contracts' revert strings (LeveragedToken.vy's docstring lists them) -> exception class.
+REVERTS: dict[str, type[LtError]] = {
+    "lt: zero": ZeroAmount,
+    "lt: zero shares": ZeroAmount,
+    "lt: expired": Expired,
+    "lt: slippage": SlippageExceeded,
+    "lt: paused": Paused,
+    "lt: shutdown": Shutdown,
+    "lt: cap": CapReached,
+    "lt: stale price": StalePrice,
+    "lt: insolvent": Insolvent,
+    "lt: receiver": BadReceiver,
+    "lt: balance": InsufficientBalance,
+    "lt: allowance": InsufficientAllowance,
+    "lt: first deposit": FirstDepositTooSmall,
+    "lt: bounds": OutOfBounds,
+    "lt: not needed": NotNeeded,
+    "lt: cooldown": Cooldown,
+    "lt: signature": InvalidSignature,
+    "lt: no convergence": NoConvergence,
+    "access_control: account is missing role": Unauthorized,
+    "usdc: insufficient balance": InsufficientBalance,
+    "usdc: insufficient allowance": InsufficientAllowance,
+    "venue: stale price": StalePrice,
+    "venue: slippage": SlippageExceeded,
+}
+
+
+def from_revert(reason: str | None) -> LtError:
+    """The typed exception for a revert reason (any "venue: ..." not listed is a VenueError)."""
+    reason = (reason or "").strip()
+    cls = REVERTS.get(reason)
+    if cls is None:
+        cls = VenueError if reason.startswith("venue: ") else TransactionFailed
+    return cls(reason or "transaction reverted without a reason", reason or None)

@@ -1,0 +1,212 @@
+"""ltsdk.Protocol/Token against a local anvil: plain web3.py, the manifest, the lens, typed errors."""
+
+import json
+
+import pytest
+from eth_account import Account
+
+from ltsdk import Protocol, errors, model
+from ltsdk.abis import SHIPPED, load_abi
+from ltsdk.client import BadManifest, NoSigner, UnknownToken
+from ltsdk.deploy import deploy_protocol, manifest_json
+
+USDC = 10**6
+WAD = 10**18
+
+
+@pytest.fixture(scope="session")
+def manifest_file(project, admin, chain, tmp_path_factory):
+    """The six products deployed once; the manifest written as deploy.py writes it."""
+    manifest = deploy_protocol(project, admin)
+    data = manifest_json(manifest, chain.chain_id, "ethereum:local:foundry", chain.blocks.head.number)
+    path = tmp_path_factory.mktemp("deployments") / "local.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.fixture
+def rpc_url(chain):
+    return chain.provider.http_uri
+
+
+@pytest.fixture
+def user_protocol(manifest_file, rpc_url, depositor, project):
+    """The depositor's SDK session, with collateral from the faucet."""
+    protocol = Protocol.from_manifest(manifest_file, rpc_url, account=Account.from_key(depositor.private_key))
+    usdc = project.MockUSDC.at(protocol.manifest["collateral"])
+    usdc.mint(depositor, 100_000 * USDC, sender=depositor)
+    return protocol
+
+
+@pytest.fixture
+def keeper_protocol(manifest_file, rpc_url, admin):
+    """The admin (deployer) holds every role on the local network."""
+    return Protocol.from_manifest(manifest_file, rpc_url, account=Account.from_key(admin.private_key))
+
+
+def test_shipped_abis__equal_the_compiled_contracts(project):
+    for name in SHIPPED:
+        compiled = [
+            abi.model_dump(by_alias=True, mode="json", exclude_none=True)
+            for abi in getattr(project, name).contract_type.abi
+        ]
+        assert json.dumps(load_abi(name), sort_keys=True) == json.dumps(compiled, sort_keys=True) or _same(
+            load_abi(name), compiled
+        ), name
+
+
+def _same(shipped, compiled):
+    def norm(entries):
+        return sorted(json.dumps(entry, sort_keys=True) for entry in entries)
+
+    return norm(shipped) == norm(compiled)
+
+
+def test_states__every_token_in_one_call(user_protocol):
+    states = user_protocol.states()
+    assert set(states) == {"BTC3L", "BTC3S", "ETH3L", "ETH3S", "BTC5L", "BTC5S"}
+    btc5l = states["BTC5L"]
+    assert btc5l.ok and btc5l.oracle_fresh
+    assert btc5l.target_x == 5 and btc5l.band_x == (model_band_x(5, 1_500))
+    assert btc5l.nav_per_share_usd == 100 and btc5l.supply == 0
+
+
+def model_band_x(leverage, band_bps):
+    from decimal import Decimal
+
+    lower, upper = model.band(leverage * WAD, band_bps)
+    return Decimal(lower) / Decimal(WAD), Decimal(upper) / Decimal(WAD)
+
+
+def test_deposit_then_redeem__results_decoded_from_events(user_protocol, depositor):
+    btc3l = user_protocol.token("BTC3L")
+    preview = btc3l.preview_deposit(1_000 * USDC)
+
+    deposited = btc3l.deposit(1_000 * USDC)
+
+    assert deposited.shares == preview and deposited.assets == 1_000 * USDC
+    assert deposited.owner == depositor.address
+    assert btc3l.balance_of(depositor.address) == deposited.shares
+    state = btc3l.state()
+    assert state.supply == deposited.shares + 10**15  # dead shares
+    assert abs(state.leverage_x - 3) < 0.01
+
+    half = deposited.shares // 2
+    expected = btc3l.preview_redeem(half)
+    withdrawn = btc3l.redeem(half)
+    assert withdrawn.assets == expected and withdrawn.shares == half
+    assert btc3l.events("Deposit", from_block=0)[-1]["shares"] == deposited.shares
+
+
+def test_mint_and_withdraw__exact_amounts(user_protocol, depositor):
+    btc3l = user_protocol.token("BTC3L")
+    btc3l.deposit(1_000 * USDC)
+    minted = btc3l.mint(10**18)
+    assert minted.shares == 10**18
+    withdrawn = btc3l.withdraw(50 * USDC)
+    assert withdrawn.assets == 50 * USDC
+
+
+def test_write__bad_amount__raises_zero_amount_before_any_transaction(user_protocol):
+    btc3l = user_protocol.token("BTC3L")
+    for bad in (0, -1, 1.5, "100"):
+        with pytest.raises(errors.ZeroAmount):
+            btc3l.deposit(bad)
+
+
+def test_write__revert__maps_to_typed_exception_before_sending(user_protocol, depositor, chain):
+    btc3l = user_protocol.token("BTC3L")
+    nonce = chain.provider.web3.eth.get_transaction_count(depositor.address)
+    with pytest.raises(errors.FirstDepositTooSmall) as caught:
+        btc3l.deposit(USDC // 2)  # below the first-mint minimum
+    assert isinstance(caught.value, ValueError) and caught.value.reason == "lt: first deposit"
+    btc3l.deposit(1_000 * USDC)
+    with pytest.raises(errors.InsufficientBalance):
+        btc3l.redeem(10**30)
+    # the approval and the successful deposit were the only transactions sent
+    assert chain.provider.web3.eth.get_transaction_count(depositor.address) == nonce + 2
+
+
+def test_paused__deposit_raises_paused_and_redeem_works(user_protocol, keeper_protocol):
+    btc3l = user_protocol.token("BTC3L")
+    btc3l.deposit(1_000 * USDC)
+    keeper_protocol.token("BTC3L").transact("pause")
+    with pytest.raises(errors.Paused):
+        btc3l.deposit(1_000 * USDC)
+    assert btc3l.redeem(10**18).assets > 0
+    assert user_protocol.states(["BTC3L"])["BTC3L"].paused
+
+
+def test_keeper_calls__not_needed_and_unauthorized(user_protocol, keeper_protocol):
+    user_protocol.token("BTC3L").deposit(1_000 * USDC)
+    with pytest.raises(errors.NotNeeded):
+        keeper_protocol.token("BTC3L").rebalance()
+    with pytest.raises(errors.Unauthorized) as caught:
+        user_protocol.token("BTC3L").split(10)
+    assert isinstance(caught.value, PermissionError)
+
+
+def test_rebalance_and_split__decoded(user_protocol, keeper_protocol, project, admin):
+    user_protocol.token("BTC3L").deposit(1_000 * USDC)
+    oracle = project.MockOracle.at(keeper_protocol.manifest["markets"]["BTC"]["oracle"])
+    oracle.set_price(54_000 * 10**8, sender=admin)  # out of the band
+    assert keeper_protocol.states(["BTC3L"])["BTC3L"].status_name == "band"
+
+    rebalanced = keeper_protocol.token("BTC3L").rebalance()
+    assert rebalanced.reason_name == "band" and rebalanced.size_after < rebalanced.size_before
+
+    splitted = keeper_protocol.token("BTC3L").split(10)
+    assert splitted.factor == 10 and not splitted.is_reverse
+    assert splitted.nav_per_share_after == splitted.nav_per_share_before // 10
+
+
+def test_stale_oracle__state_flags_it_and_writes_raise_stale_price(user_protocol, chain):
+    user_protocol.token("BTC3L").deposit(1_000 * USDC)
+    chain.pending_timestamp += 3_700
+    chain.mine()
+    state = user_protocol.states(["BTC3L"])["BTC3L"]
+    assert not state.oracle_fresh and state.status == model.NONE
+    with pytest.raises(errors.StalePrice):
+        user_protocol.token("BTC3L").deposit(1_000 * USDC)
+
+
+def test_no_signer__write_raises_no_signer(manifest_file, rpc_url, monkeypatch):
+    monkeypatch.delenv("LT_PRIVATE_KEY", raising=False)
+    monkeypatch.delenv("LT_KEYSTORE", raising=False)
+    protocol = Protocol.from_manifest(manifest_file, rpc_url)
+    assert protocol.states()["BTC3L"].ok  # reads need no signer
+    with pytest.raises(NoSigner):
+        protocol.token("BTC3L").deposit(1_000 * USDC)
+
+
+def test_account_from_env__private_key_and_keystore(manifest_file, rpc_url, monkeypatch, depositor, tmp_path):
+    monkeypatch.setenv("LT_PRIVATE_KEY", depositor.private_key)
+    assert Protocol.from_manifest(manifest_file, rpc_url).account.address == depositor.address
+    monkeypatch.delenv("LT_PRIVATE_KEY")
+    keystore = tmp_path / "key.json"
+    keystore.write_text(json.dumps(Account.encrypt(depositor.private_key, "pw", iterations=2)))
+    monkeypatch.setenv("LT_KEYSTORE", str(keystore))
+    monkeypatch.setenv("LT_KEYSTORE_PASSWORD", "pw")
+    assert Protocol.from_manifest(manifest_file, rpc_url).account.address == depositor.address
+
+
+def test_unknown_token_and_bad_manifest__raise_value_errors(user_protocol, tmp_path):
+    with pytest.raises(UnknownToken):
+        user_protocol.token("DOGE9L")
+    with pytest.raises(BadManifest):
+        Protocol.from_manifest(tmp_path / "missing.json")
+    (tmp_path / "bad.json").write_text('{"tokens": {}}')
+    with pytest.raises(BadManifest):
+        Protocol.from_manifest(tmp_path / "bad.json")
+
+
+def test_errors__every_contract_revert_string_is_mapped():
+    import re
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parents[2] / "contracts" / "LeveragedToken.vy").read_text()
+    source += (Path(__file__).resolve().parents[2] / "contracts" / "LeveragedTokenViews.vy").read_text()
+    reasons = set(re.findall(r'(?:assert .*?|raise )"(lt: [a-z ]+)"', source))
+    assert reasons and reasons <= set(errors.REVERTS), reasons - set(errors.REVERTS)
+    assert isinstance(errors.from_revert("venue: liquidity"), errors.VenueError)
+    assert isinstance(errors.from_revert(None), errors.TransactionFailed)
