@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 ABI_DIR = Path(__file__).parent / "abi"
+BUILD_FILE = Path(__file__).resolve().parents[2] / ".build" / "__local__.json"  # ape's compiler output
 SHIPPED = ("LeveragedToken", "LeveragedTokenLens", "LeveragedTokenFactory", "MockUSDC", "MockPerpAdapter", "MockOracle")
 
 
@@ -19,7 +20,7 @@ def load_abi(name: str) -> list[dict]:
     return json.loads((ABI_DIR / f"{name}.json").read_text())
 
 
-def export(build_file: Path = Path(__file__).resolve().parents[2] / ".build" / "__local__.json") -> list[Path]:
+def export(build_file: Path = BUILD_FILE) -> list[Path]:
     contract_types = json.loads(build_file.read_text())["contractTypes"]
     ABI_DIR.mkdir(exist_ok=True)
     written = []
