@@ -1030,7 +1030,7 @@ def _check_exit(receiver: address, deadline: uint256):
 @view
 def _check_mintable(snap: lt_math.FundState):
     self._require_fresh(snap)
-    assert snap.supply == 0 or snap.nav > 0, "lt: insolvent"
+    self._require_solvent(snap)
 
 
 # ---------------------------------------------------------------- internal: NAV and snapshot
@@ -1085,7 +1085,7 @@ def _quote(selector: bytes4, snap: lt_math.FundState, amount: uint256) -> uint25
 @internal
 @view
 def _require_solvent(snap: lt_math.FundState):
-    assert snap.nav > 0, "lt: insolvent"
+    assert snap.supply == 0 or snap.nav > 0, "lt: insolvent"
 
 
 @internal

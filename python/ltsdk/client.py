@@ -31,6 +31,7 @@ BPS = 10_000
 DEFAULT_SLIPPAGE_BPS = 50
 DEFAULT_DEADLINE_SECONDS = 900
 MAX_UINT256 = 2**256 - 1
+GAS_MARGIN = 20_000
 
 
 class UnknownToken(errors.LtError, ValueError):
@@ -136,6 +137,10 @@ class Protocol:
         params = {"from": account.address, "nonce": self.w3.eth.get_transaction_count(account.address, "pending")}
         params.update(tx_kwargs)
         try:
+            if "gas" not in params:
+                # the estimate is exact for the pending block; the mined block may take a costlier
+                # path (e.g. a second of management fee to mint), so leave a margin
+                params["gas"] = function.estimate_gas({"from": account.address}) * 5 // 4 + GAS_MARGIN
             tx = function.build_transaction(params)
         except (ContractLogicError, ContractCustomError) as exc:
             raise errors.from_revert(revert_reason(exc)) from None

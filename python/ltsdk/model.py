@@ -627,7 +627,7 @@ class Fund:
         if self.is_shutdown:
             raise ModelRevert("lt: shutdown")
         s = self._fresh_snapshot(now)
-        if s.nav <= 0:
+        if s.supply > 0 and s.nav <= 0:
             raise ModelRevert("lt: insolvent")
         reason, size_delta, full_delta = self.rebalance_status(now)
         if reason == NONE:
@@ -643,7 +643,7 @@ class Fund:
         if self.is_shutdown:
             raise ModelRevert("lt: shutdown")
         s = self._fresh_snapshot(now)
-        if s.nav <= 0:
+        if s.supply > 0 and s.nav <= 0:
             raise ModelRevert("lt: insolvent")
         if s.supply == 0 or leverage(s.size, s.price, s.nav, self.asset_scale) < self.ripcord_leverage:
             raise ModelRevert("lt: not needed")
