@@ -201,6 +201,11 @@ class Token:
     def _preflight_mint(self, assets: int, receiver: str, shares: int | None = None) -> None:
         """Raise the error a mint of `assets` would revert with, before any approval is sent
         (the real call can only be simulated once the allowance exists)."""
+        held = self.protocol.collateral.functions.balanceOf(self.protocol.signer().address).call()
+        if assets > held:
+            raise errors.InsufficientBalance(
+                f"the wallet holds {held} of the {assets} needed", "usdc: insufficient balance"
+            )
         if assets > self._view("maxDeposit", receiver):
             state = self.state()
             if state.is_shutdown:
