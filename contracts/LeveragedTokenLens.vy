@@ -4,7 +4,8 @@
 @notice One eth_call returns the full state of many tokens, for the SDK, the keeper and
         dashboards. Nothing one token does can make the call revert: a stale oracle is flagged
         in its row (`oracle_fresh` false, status NONE), and a token whose reads revert anyway
-        (not a LeveragedToken, a venue that reverts) comes back as a row with `ok` false.
+        (not a LeveragedToken, a venue that reverts or burns all gas) comes back as a row with
+        `ok` false; each row has its own gas budget (ROW_GAS).
         Units as in the token: assets in collateral base units, shares 18 decimals, prices and
         leverage WAD.
 @custom:kill Nothing to kill: stateless and read-only.
@@ -16,6 +17,9 @@ from . import lt_math
 MAX_TOKENS: constant(uint256) = 100
 # a row is 32 words; the self-call returns one ABI-encoded TokenState
 ROW_BYTES: constant(uint256) = 32 * 32
+# gas for one row: a real token's row takes ~120-250k; a contract that burns everything it is
+# given (a loop, a broken venue) then costs this much, not the whole call's gas
+ROW_GAS: constant(uint256) = 2_000_000
 
 
 interface ILeveragedToken:
@@ -93,6 +97,7 @@ def get_states(tokens: DynArray[address, MAX_TOKENS]) -> DynArray[TokenState, MA
             self,
             abi_encode(token, method_id=method_id("state_of(address)")),
             max_outsize=ROW_BYTES,
+            gas=ROW_GAS,
             is_static_call=True,
             revert_on_failure=False,
         )
@@ -132,9 +137,9 @@ def state_of(token: address) -> TokenState:
     lower, upper = lt_math._band(target, staticcall t.band_bps())
     interval: uint256 = staticcall t.rebalance_interval()
     offset: uint256 = staticcall t.rebalance_offset()
-    slot: uint256 = 0
+    next_slot: uint256 = offset
     if block.timestamp >= offset:
-        slot = (block.timestamp - offset) // interval
+        next_slot = ((block.timestamp - offset) // interval + 1) * interval + offset
     max_age: uint256 = staticcall t.max_price_age()
     return TokenState(
         token=token,
@@ -157,7 +162,7 @@ def state_of(token: address) -> TokenState:
         size=size,
         margin=margin,
         idle_assets=staticcall t.idle_assets(),
-        next_slot=(slot + 1) * interval + offset,
+        next_slot=next_slot,
         last_rebalance_time=staticcall t.last_rebalance_time(),
         chunk_pending=staticcall t.chunk_pending(),
         split_factor=split_factor,

@@ -97,7 +97,11 @@ class Protocol:
     def from_manifest(cls, path_or_network: str | Path, rpc_url: str | None = None, account=None) -> Protocol:
         manifest = load_manifest(path_or_network)
         w3 = Web3(
-            Web3.HTTPProvider(rpc_url or os.environ.get("LT_RPC_URL", DEFAULT_RPC), request_kwargs={"timeout": 30})
+            Web3.HTTPProvider(
+                rpc_url or os.environ.get("LT_RPC_URL", DEFAULT_RPC),
+                request_kwargs={"timeout": 30},
+                cache_allowed_requests=True,  # eth_chainId once, not around every eth_call
+            )
         )
         return cls(w3, manifest, account if account is not None else account_from_env())
 

@@ -203,3 +203,26 @@ def test_offline_quote__within_a_basis_point_of_the_exact_preview(user_protocol,
     for shares in (10**17, 10 * 10**18):
         exact = btc3l.preview_redeem(shares)
         assert abs(quote.redeem_assets(state, shares, venue) - exact) * 10_000 <= exact
+
+
+def test_states__one_rpc_request_whatever_the_number_of_tokens(user_protocol):
+    """Counts what goes over HTTP (web3's cache answers eth_chainId after the first call)."""
+    sent = []
+    provider = user_protocol.w3.provider
+    original = provider._make_request
+
+    def counting(method, request_data):
+        sent.append(method)
+        return original(method, request_data)
+
+    user_protocol.states(["BTC3L"])  # the first call also learns the chain id
+    provider._make_request = counting
+    try:
+        one = user_protocol.states(["BTC3L"])
+        count_for_one = len(sent)
+        sent.clear()
+        six = user_protocol.states()
+    finally:
+        provider._make_request = original
+    assert len(one) == 1 and len(six) == 6
+    assert count_for_one == len(sent) == 1 and sent == ["eth_call"]
