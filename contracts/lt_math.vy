@@ -135,8 +135,11 @@ def _pro_rata_size(size: int256, numerator: uint256, denominator: uint256) -> in
 @pure
 def _leverage(size: int256, price: uint256, nav: int256, asset_scale: uint256) -> uint256:
     """
-    @dev |size| * price / NAV as WAD (rounded down); max_value when NAV <= 0 (insolvent).
+    @dev |size| * price / NAV as WAD (rounded down); 0 with no position; max_value when NAV <= 0
+         with a position (insolvent).
     """
+    if size == 0:
+        return 0
     if nav <= 0:
         return max_value(uint256)
     notional: uint256 = math._mul_div(convert(abs(size), uint256), price, WAD, False)

@@ -72,7 +72,7 @@ def cmd_status(args) -> None:
         if not s.ok:
             print(f"{symbol:7} (unreadable)")
             continue
-        leverage = "insolvent" if s.leverage_x is None else f"{s.leverage_x:.3f}x"
+        leverage = "empty" if s.supply == 0 else "insolvent" if s.leverage_x is None else f"{s.leverage_x:.3f}x"
         lower, upper = s.band_x
         print(
             f"{symbol:7} {s.nav_per_share_usd:>10.4f} {s.nav_usd:>14,.2f} {leverage:>9} {f'{lower:.2f}-{upper:.2f}x':>13}"

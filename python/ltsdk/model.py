@@ -192,7 +192,9 @@ def pro_rata_size(size: int, numerator: int, denominator: int) -> int:
 
 
 def leverage(size: int, price: int, nav: int, asset_scale: int) -> int:
-    """lt_math._leverage (WAD); 2**256-1 when insolvent."""
+    """lt_math._leverage (WAD); 0 with no position; 2**256-1 when insolvent."""
+    if size == 0:
+        return 0
     if nav <= 0:
         return 2**256 - 1
     notional = mul_div(abs(size), price, WAD, False)
