@@ -18,8 +18,9 @@ MAX_TOKENS: constant(uint256) = 100
 # a row is 32 words; the self-call returns one ABI-encoded TokenState
 ROW_BYTES: constant(uint256) = 32 * 32
 # gas for one row: a real token's row takes ~120-250k; a contract that burns everything it is
-# given (a loop, a broken venue) then costs this much, not the whole call's gas
-ROW_GAS: constant(uint256) = 2_000_000
+# given (a loop, a broken venue) then costs this much, not the whole call's gas, and 50 rows
+# stay within a node's usual 30-50M eth_call cap even if every one of them burns its budget
+ROW_GAS: constant(uint256) = 600_000
 
 
 interface ILeveragedToken:
@@ -32,7 +33,8 @@ interface ILeveragedToken:
     def ripcord_leverage() -> uint256: view
     def is_long() -> bool: view
     def rebalance_status() -> (uint8, int256): view
-    def split_status() -> (uint256, bool): view
+    def split_lower_nav() -> uint256: view
+    def split_upper_nav() -> uint256: view
     def adapter() -> address: view
     def idle_assets() -> uint256: view
     def max_price_age() -> uint256: view
@@ -72,7 +74,7 @@ struct TokenState:
     next_slot: uint256  # timestamp the next scheduled slot opens
     last_rebalance_time: uint256
     chunk_pending: bool
-    split_factor: uint256  # split_status(): 0 when no split is due
+    split_factor: uint256  # the split a keeper may apply now (lt_math._split_status); 0 if none
     split_is_reverse: bool
     paused: bool
     is_shutdown: bool
@@ -128,9 +130,13 @@ def state_of(token: address) -> TokenState:
     status: uint8 = 0
     size_delta: int256 = 0
     status, size_delta = staticcall t.rebalance_status()
+    supply: uint256 = staticcall t.totalSupply()
+    nav_per_share: uint256 = staticcall t.nav_per_share()
     split_factor: uint256 = 0
     split_is_reverse: bool = False
-    split_factor, split_is_reverse = staticcall t.split_status()
+    split_factor, split_is_reverse = lt_math._split_status(
+        nav_per_share, supply > 0, staticcall t.split_lower_nav(), staticcall t.split_upper_nav()
+    )
     target: uint256 = staticcall t.target_leverage()
     lower: uint256 = 0
     upper: uint256 = 0
@@ -145,9 +151,9 @@ def state_of(token: address) -> TokenState:
         token=token,
         ok=True,
         timestamp=block.timestamp,
-        supply=staticcall t.totalSupply(),
+        supply=supply,
         nav=staticcall t.totalAssets(),
-        nav_per_share=staticcall t.nav_per_share(),
+        nav_per_share=nav_per_share,
         price=price,
         oracle_updated_at=updated_at,
         oracle_fresh=venue_fresh and block.timestamp <= updated_at + max_age,

@@ -62,16 +62,7 @@ def preview_redeem(s: lt_math.FundState, shares: uint256) -> uint256:
     @notice Assets redeem(shares) pays now, after the slice's trade and the redeem fee; when
             insolvent, the shares' pro-rata part of what can still leave the fund.
     """
-    if shares == 0:
-        return 0
-    assert shares <= s.supply, "lt: balance"
-    if s.nav <= 0:
-        available: uint256 = s.idle_assets + staticcall IPerpAdapter(s.adapter).max_withdrawable(s.token)
-        return math._mul_div(available, shares, s.supply, False)
-    gross: int256 = self._redeem_value(s, shares)
-    if gross <= 0:
-        return 0
-    return convert(gross, uint256) - lt_math._fee(convert(gross, uint256), s.redeem_fee_bps)
+    return self._preview_redeem(s, shares)
 
 
 @external
@@ -132,6 +123,38 @@ def max_mint(s: lt_math.FundState, room: uint256) -> uint256:
 
 @external
 @view
+def leverage(s: lt_math.FundState, unused: uint256) -> uint256:
+    """
+    @notice |size| * price / NAV, WAD (the second argument keeps the token's one call shape).
+    """
+    return lt_math._leverage(s.size, s.price, s.nav, s.asset_scale)
+
+
+@external
+@view
+def max_redeem(s: lt_math.FundState, balance: uint256) -> uint256:
+    """
+    @notice `balance`, or 0 while a position is open on a stale price (redeem would revert).
+    """
+    if not s.fresh and s.size != 0:
+        return 0
+    return balance
+
+
+@external
+@view
+def max_withdraw(s: lt_math.FundState, balance: uint256) -> uint256:
+    """
+    @notice What redeeming `balance` pays now; 0 on insolvency (withdraw reverts there) or while a
+            position is open on a stale price.
+    """
+    if (not s.fresh and s.size != 0) or s.nav <= 0 or balance == 0:
+        return 0
+    return self._preview_redeem(s, balance)
+
+
+@external
+@view
 def rebalance_status(s: lt_math.FundState, r: lt_math.RebalanceState) -> (uint8, int256, int256):
     """
     @notice (reason, size to trade now, whole size to target); see lt_math._rebalance_status.
@@ -143,20 +166,24 @@ def rebalance_status(s: lt_math.FundState, r: lt_math.RebalanceState) -> (uint8,
 @view
 def split_status(s: lt_math.FundState, lower: uint256, upper: uint256) -> (uint256, bool):
     """
-    @notice (factor, is_reverse): the smallest power of ten that brings NAV per share back inside
-            [lower, upper]; (0, False) if none is due or none works.
+    @notice (factor, is_reverse) a keeper may apply now; see lt_math._split_status.
     """
-    nav_per_share: uint256 = lt_math._nav_per_share(s)
-    is_reverse: bool = nav_per_share < lower
-    if s.supply == 0 or s.nav <= 0 or not (is_reverse or nav_per_share > upper):
-        return 0, False
-    factor: uint256 = 10
-    for _: uint256 in range(4):
-        after: uint256 = nav_per_share * factor if is_reverse else nav_per_share // factor
-        if after >= lower and after <= upper:
-            return factor, is_reverse
-        factor *= 10
-    return 0, False
+    return lt_math._split_status(lt_math._nav_per_share(s), s.supply > 0, lower, upper)
+
+
+@internal
+@view
+def _preview_redeem(s: lt_math.FundState, shares: uint256) -> uint256:
+    if shares == 0:
+        return 0
+    assert shares <= s.supply, "lt: balance"
+    if s.nav <= 0:
+        available: uint256 = s.idle_assets + staticcall IPerpAdapter(s.adapter).max_withdrawable(s.token)
+        return math._mul_div(available, shares, s.supply, False)
+    gross: int256 = self._redeem_value(s, shares)
+    if gross <= 0:
+        return 0
+    return convert(gross, uint256) - lt_math._fee(convert(gross, uint256), s.redeem_fee_bps)
 
 
 @internal

@@ -285,3 +285,22 @@ def _nav_per_share(s: FundState) -> uint256:
     if s.nav <= 0:
         return 0
     return math._mul_div(convert(s.nav, uint256), WAD, s.supply, False)
+
+
+@internal
+@pure
+def _split_status(nav_per_share: uint256, has_shares: bool, lower: uint256, upper: uint256) -> (uint256, bool):
+    """
+    @dev (factor, is_reverse) a keeper may apply: the smallest power of ten (10..10,000) that
+         brings NAV per share back inside [lower, upper]; (0, False) if none is due or none works.
+    """
+    is_reverse: bool = nav_per_share < lower
+    if not has_shares or not (is_reverse or nav_per_share > upper):
+        return 0, False
+    factor: uint256 = 10
+    for _: uint256 in range(4):
+        after: uint256 = nav_per_share * factor if is_reverse else nav_per_share // factor
+        if after >= lower and after <= upper:
+            return factor, is_reverse
+        factor *= 10
+    return 0, False

@@ -471,7 +471,7 @@ class Fund:
     # ---------------------------------------------------------------- reads
 
     def pending_fee_shares(self, now: int) -> int:
-        if self.supply == 0:
+        if self.supply == 0 or self.is_shutdown:
             return 0
         return management_fee_shares(self.supply, self.management_fee_bps, now - self.last_fee_accrual)
 
@@ -587,7 +587,9 @@ class Fund:
         if shares == 0:
             raise ModelRevert("lt: zero")
         self._accrue(now)
-        s = self._fresh_snapshot(now)
+        s = self.snapshot(now)
+        if s.size != 0 and not s.fresh:  # a flat fund pays out whatever the oracle does
+            raise ModelRevert("lt: stale price")
         if self.balances.get(owner, 0) < shares:
             raise ModelRevert("lt: balance")
         self.balances[owner] -= shares
@@ -652,7 +654,22 @@ class Fund:
         _, _, full_delta = self.rebalance_status(now)
         size_delta = clamp_trade(full_delta, s.price, self.ripcord_trade_notional, self.asset_scale)
         self._execute_rebalance(s, size_delta, full_delta, now)
-        reward = ripcord_reward(max(self.nav(now), 0), self.ripcord_reward_assets, RIPCORD_REWARD_MAX_BPS)
+        reward = min(
+            ripcord_reward(max(self.nav(now), 0), self.ripcord_reward_assets, RIPCORD_REWARD_MAX_BPS),
+            self.idle_assets + self.venue.max_withdrawable(self.account, now),
+        )
         if reward:
             self._pay_out(reward, 0, now)
         return reward
+
+
+def split_status(nav_per_share_assets: int, has_shares: bool, lower: int, upper: int) -> tuple[int, bool]:
+    """lt_math._split_status -> (factor, is_reverse); (0, False) if no split is due."""
+    is_reverse = nav_per_share_assets < lower
+    if not has_shares or not (is_reverse or nav_per_share_assets > upper):
+        return 0, False
+    for factor in (10, 100, 1_000, 10_000):
+        after = nav_per_share_assets * factor if is_reverse else nav_per_share_assets // factor
+        if lower <= after <= upper:
+            return factor, is_reverse
+    return 0, False

@@ -16,13 +16,25 @@ from typing import Any
 import ape
 import pytest
 from eth_abi import encode as abi_encode
+from eth_account import Account
 from eth_utils import keccak
 
-from ltsdk import model
+from ltsdk import model, permit
+
+
+def split_status_of(token):
+    """What a keeper reads from the lens: ltsdk.model.split_status over the token's public state."""
+    from ltsdk import model as _model
+
+    return _model.split_status(
+        token.nav_per_share(), token.totalSupply() > 0, token.split_lower_nav(), token.split_upper_nav()
+    )
+
 
 USDC = 10**6
 WAD = 10**18
 MAX_UINT256 = 2**256 - 1
+MAX_TRADE_NOTIONAL = 10**30  # LeveragedToken.MAX_TRADE_NOTIONAL (assets)
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 MISSING_ROLE = "access_control: account is missing role"
 NOT_NEEDED = "lt: not needed"
@@ -595,7 +607,7 @@ def test_split__from_admin_in_band__splits_and_emits(deposited, ctx):
 def test_split__from_keeper_above_band__splits_into_band(deposited, ctx):
     token = deposited
     token.set_split_band(USDC // 20, 20 * USDC, sender=ctx.admin)  # NAV per share ~100 USDC is above
-    assert tuple(token.split_status()) == (10, False)
+    assert tuple(split_status_of(token)) == (10, False)
 
     token.split(10, sender=ctx.keeper)
 
@@ -627,7 +639,7 @@ def test_split__from_outsider_above_band__reverts_missing_role(deposited, ctx):
 def test_reverse_split__from_keeper_below_band__reverse_splits_into_band(deposited, ctx):
     token = deposited
     token.set_split_band(2_000 * USDC, 200_000 * USDC, sender=ctx.admin)  # ~100 USDC per share is below
-    assert tuple(token.split_status()) == (100, True)
+    assert tuple(split_status_of(token)) == (100, True)
     balance = token.balanceOf(ctx.depositor)
 
     tx = token.reverse_split(100, sender=ctx.keeper)
@@ -688,15 +700,11 @@ def _domain_separator(token, chain_id) -> bytes:
 
 
 def _sign_permit(token, chain_id, signer, owner, spender, amount, nonce, deadline):
-    struct_hash = keccak(
-        abi_encode(
-            ["bytes32", "address", "address", "uint256", "uint256", "uint256"],
-            [PERMIT_TYPE_HASH, owner.address, spender.address, amount, nonce, deadline],
-        )
+    """eth-account signs canonically (low s), as a wallet does; snekmate rejects high-s signatures."""
+    typed = permit.permit_typed_data(
+        token.name(), chain_id, token.address, owner.address, spender.address, amount, nonce, deadline
     )
-    digest = keccak(b"\x19\x01" + _domain_separator(token, chain_id) + struct_hash)
-    signature = signer.sign_raw_msghash(digest)
-    return signature.v, signature.r, signature.s
+    return permit.sign_permit(Account.from_key(signer.private_key), typed)
 
 
 def test_permit__owner_signature_submitted_by_outsider__sets_allowance(token, ctx, chain):
@@ -942,7 +950,7 @@ SETTERS: dict[str, Setter] = {
             ("drift zero", _with(EXECUTION, a2=0)),
             ("drift max", _with(EXECUTION, a2=MAX_MIN_DRIFT_BPS)),
             ("notional min", _with(EXECUTION, a3=MIN_TRADE_NOTIONAL)),
-            ("notional uint max", _with(EXECUTION, a3=MAX_UINT256)),
+            ("notional max", _with(EXECUTION, a3=MAX_TRADE_NOTIONAL)),
             ("cooldown zero", _with(EXECUTION, a4=0)),
             ("cooldown max", _with(EXECUTION, a4=MAX_TWAP_COOLDOWN)),
         ],
@@ -958,6 +966,8 @@ SETTERS: dict[str, Setter] = {
             ("drift uint max", _with(EXECUTION, a2=MAX_UINT256)),
             ("notional zero", _with(EXECUTION, a3=0)),
             ("notional min-1", _with(EXECUTION, a3=MIN_TRADE_NOTIONAL - 1)),
+            ("notional max+1", _with(EXECUTION, a3=MAX_TRADE_NOTIONAL + 1)),
+            ("notional uint max", _with(EXECUTION, a3=MAX_UINT256)),
             ("cooldown max+1", _with(EXECUTION, a4=MAX_TWAP_COOLDOWN + 1)),
             ("cooldown uint max", _with(EXECUTION, a4=MAX_UINT256)),
         ],
@@ -967,7 +977,7 @@ SETTERS: dict[str, Setter] = {
         "IncentivesSet",
         [
             ("notional min", _with(INCENTIVES, a0=MIN_TRADE_NOTIONAL)),
-            ("notional uint max", _with(INCENTIVES, a0=MAX_UINT256)),
+            ("notional max", _with(INCENTIVES, a0=MAX_TRADE_NOTIONAL)),
             ("reward zero", _with(INCENTIVES, a1=0)),
             ("reward max", _with(INCENTIVES, a1=MAX_RIPCORD_REWARD)),
             ("grace min", _with(INCENTIVES, a2=MIN_KEEPER_GRACE)),
@@ -976,6 +986,8 @@ SETTERS: dict[str, Setter] = {
         [
             ("notional zero", _with(INCENTIVES, a0=0)),
             ("notional min-1", _with(INCENTIVES, a0=MIN_TRADE_NOTIONAL - 1)),
+            ("notional max+1", _with(INCENTIVES, a0=MAX_TRADE_NOTIONAL + 1)),
+            ("notional uint max", _with(INCENTIVES, a0=MAX_UINT256)),
             ("reward max+1", _with(INCENTIVES, a1=MAX_RIPCORD_REWARD + 1)),
             ("reward uint max", _with(INCENTIVES, a1=MAX_UINT256)),
             ("grace zero", _with(INCENTIVES, a2=0)),

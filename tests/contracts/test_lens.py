@@ -15,6 +15,16 @@ import pytest
 from ltsdk import model
 from ltsdk.deploy import deploy_market, deploy_protocol, oracle_answer
 
+
+def split_status_of(token):
+    """What a keeper reads from the lens: ltsdk.model.split_status over the token's public state."""
+    from ltsdk import model as _model
+
+    return _model.split_status(
+        token.nav_per_share(), token.totalSupply() > 0, token.split_lower_nav(), token.split_upper_nav()
+    )
+
+
 USDC = 10**6
 WAD = 10**18
 MAX = 2**256 - 1
@@ -70,7 +80,7 @@ def as_dict(row) -> dict:
 def views_row(token, venue, timestamp) -> dict:
     """The row the lens documents, built from the token's and the venue's own views."""
     status, size_delta = token.rebalance_status()
-    split_factor, split_is_reverse = token.split_status()
+    split_factor, split_is_reverse = split_status_of(token)
     size, _entry, margin = venue.position(token)
     price, updated_at, usable = venue.oracle_price()
     target = token.target_leverage()
@@ -178,7 +188,7 @@ def test_get_states__funded_btc3l__row_equals_token_and_venue_views_field_by_fie
     row = rows[0]
     ts = row.timestamp
     status, size_delta = token.rebalance_status()
-    split_factor, split_is_reverse = token.split_status()
+    split_factor, split_is_reverse = split_status_of(token)
     size, _entry, margin = venue.position(token)
     price, updated_at, _usable = venue.oracle_price()
     interval, offset = token.rebalance_interval(), token.rebalance_offset()
