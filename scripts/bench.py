@@ -1,8 +1,9 @@
 """Gas per operation, measured from receipts on a local anvil (`make bench`).
 
 Prints a table and writes bench/results.md. Each figure is the `gas_used` of one transaction
-(21,000 base + calldata + execution) in a warmed-up state: the sender and receiver already hold
-balances, the fund already holds a position. ERC-20 operations run on the leveraged token and on
+(21,000 base + calldata + execution) in a warmed-up steady state: the sender, the receiver and the
+fee recipient already hold balances, the fund holds a position, and each call lands a minute after
+the last (so each share-changing call also mints the streaming fee). ERC-20 operations run on the leveraged token and on
 snekmate's plain ERC-20 (contracts/mocks/ReferenceERC20.vy) in the same conditions.
 """
 
@@ -32,6 +33,11 @@ TARGETS = {  # VERIFICATION.md
 
 NOTES = """
 ## Targets missed, and why
+
+- **deposit ~202k vs < 200k (redeem ~197k meets it).** In the steady state measured here every
+  call also mints a minute of streaming fee to the fee recipient (~16.5k: its balance, the supply,
+  an event); a deposit in a block where no fee is due costs ~185k. Accruing the fee only on
+  redeem would bring deposits under 200k at the cost of a less exact NAV per share at mint.
 
 - **rebalance (not needed) ~106k vs < 30k.** "Not needed" is a statement about leverage, so the
   token must read NAV: one call into the venue (its account, the funding index and the oracle's
@@ -92,11 +98,21 @@ def measure(admin, user, other, spender):
     usdc.mint(user, 1_000_000 * USDC, sender=user)
     usdc.approve(token, 2**256 - 1, sender=user)
 
+    def later():
+        """Steady state: a minute between calls, so every share-changing call mints the fee."""
+        chain.pending_timestamp = chain.blocks.head.timestamp + 60
+
     rows = {}
     rows["deposit (first)"] = token.deposit(10_000 * USDC, user, sender=user).gas_used
+    later()
+    token.deposit(1_000 * USDC, user, sender=user)  # the fee recipient's balance now exists
+    later()
     rows["deposit"] = token.deposit(10_000 * USDC, user, sender=user).gas_used
+    later()
     rows["mint"] = token.mint(10 * WAD, user, sender=user).gas_used
+    later()
     rows["redeem"] = token.redeem(10 * WAD, user, user, sender=user).gas_used
+    later()
     rows["withdraw"] = token.withdraw(1_000 * USDC, user, user, sender=user).gas_used
 
     rows["rebalance (not needed, reverts)"] = gas_of_revert(token.rebalance, sender=admin)
