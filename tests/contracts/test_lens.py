@@ -11,19 +11,10 @@ from __future__ import annotations
 import time
 
 import pytest
+from helpers import split_status_of
 
 from ltsdk import model
 from ltsdk.deploy import deploy_market, deploy_protocol, oracle_answer
-
-
-def split_status_of(token):
-    """What a keeper reads from the lens: ltsdk.model.split_status over the token's public state."""
-    from ltsdk import model as _model
-
-    return _model.split_status(
-        token.nav_per_share(), token.totalSupply() > 0, token.split_lower_nav(), token.split_upper_nav()
-    )
-
 
 USDC = 10**6
 WAD = 10**18

@@ -20,18 +20,9 @@ import ape
 import pytest
 from eth_account import Account
 from eth_utils import keccak
+from helpers import split_status_of
 
 from ltsdk import permit
-
-
-def split_status_of(token):
-    """What a keeper reads from the lens: ltsdk.model.split_status over the token's public state."""
-    from ltsdk import model as _model
-
-    return _model.split_status(
-        token.nav_per_share(), token.totalSupply() > 0, token.split_lower_nav(), token.split_upper_nav()
-    )
-
 
 USDC = 10**6
 WAD = 10**18
