@@ -467,7 +467,7 @@ def redeem(
     @param min_assets Revert with "lt: slippage" if less would be paid.
     @return Collateral paid to `receiver`.
     """
-    self._check_exit(receiver, deadline)
+    self._check_receiver(receiver, deadline)
     assert shares > 0, "lt: zero"
     snap: lt_math.FundState = self._exit_snapshot()
     self._burn_from(owner, shares)
@@ -501,7 +501,7 @@ def withdraw(
     @param max_shares Revert with "lt: slippage" if more shares would be burned.
     @return Shares burned.
     """
-    self._check_exit(receiver, deadline)
+    self._check_receiver(receiver, deadline)
     assert assets > 0, "lt: zero"
     snap: lt_math.FundState = self._exit_snapshot()
     self._require_solvent(snap)
@@ -1008,12 +1008,6 @@ def _check_entry(receiver: address, deadline: uint256):
     self._check_receiver(receiver, deadline)
     assert not self.is_shutdown, "lt: shutdown"
     assert not self.paused, "lt: paused"
-
-
-@internal
-@view
-def _check_exit(receiver: address, deadline: uint256):
-    self._check_receiver(receiver, deadline)
 
 
 @internal

@@ -12,6 +12,7 @@ exception of `ltsdk.errors` for any revert, before anything is sent.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -202,16 +203,16 @@ class Token:
     def _deadline(self, seconds: int) -> int:
         return self.protocol.latest_timestamp() + seconds
 
-    def _preflight_mint(self, assets: int, receiver: str, shares: int | None = None) -> None:
-        """Raise the error a mint of `assets` would revert with, before any approval is sent
+    def _preflight_mint(self, assets: int, receiver: str) -> None:
+        """Raise the error a mint paying `assets` would revert with, before any approval is sent
         (the real call can only be simulated once the allowance exists)."""
         held = self.protocol.collateral.functions.balanceOf(self.protocol.signer().address).call()
         if assets > held:
             raise errors.InsufficientBalance(
                 f"the wallet holds {held} of the {assets} needed", "usdc: insufficient balance"
             )
+        state = self.state()
         if assets > self._view("maxDeposit", receiver):
-            state = self.state()
             if state.is_shutdown:
                 raise errors.Shutdown("the token is shut down", "lt: shutdown")
             if state.paused:
@@ -221,14 +222,12 @@ class Token:
             if state.supply > 0 and state.nav == 0:
                 raise errors.Insolvent("the fund is insolvent", "lt: insolvent")
             raise errors.CapReached(f"{assets} would take NAV past max_total_assets", "lt: cap")
-        if self.contract.functions.totalSupply().call() == 0:
-            net = assets - assets * self.state().mint_fee_bps // BPS
+        if state.supply == 0:
+            net = assets - assets * state.mint_fee_bps // BPS
             if net < self.contract.functions.MIN_INITIAL_ASSETS().call():
                 raise errors.FirstDepositTooSmall(
                     "the first mint must add at least one whole unit", "lt: first deposit"
                 )
-        if shares is None and self.preview_deposit(assets) == 0:
-            raise errors.ZeroAmount(f"{assets} is too small to mint a share", "lt: zero shares")
 
     def _ensure_allowance(self, assets: int, **tx_kwargs) -> None:
         owner = self.protocol.signer().address
@@ -253,12 +252,15 @@ class Token:
         self._check_amount(assets, "assets")
         receiver = receiver or self.protocol.signer().address
         self._preflight_mint(assets, receiver)
+        preview = self.preview_deposit(assets)
+        if preview == 0:
+            raise errors.ZeroAmount(f"{assets} is too small to mint a share", "lt: zero shares")
         self._ensure_allowance(assets, **tx_kwargs)
-        min_shares = self.preview_deposit(assets) * (BPS - slippage_bps) // BPS
+        min_shares = preview * (BPS - slippage_bps) // BPS
         function = self._fn(
             "deposit(uint256,address,uint256,uint256)", assets, receiver, min_shares, self._deadline(deadline_seconds)
         )
-        return self._deposited(self.protocol.send(function, **tx_kwargs))
+        return self._result(self.protocol.send(function, **tx_kwargs), "Deposit", models.Deposited)
 
     def mint(
         self,
@@ -272,12 +274,12 @@ class Token:
         self._check_amount(shares, "shares")
         receiver = receiver or self.protocol.signer().address
         max_assets = self.preview_mint(shares) * (BPS + slippage_bps) // BPS
-        self._preflight_mint(max_assets, receiver, shares)
+        self._preflight_mint(max_assets, receiver)
         self._ensure_allowance(max_assets, **tx_kwargs)
         function = self._fn(
             "mint(uint256,address,uint256,uint256)", shares, receiver, max_assets, self._deadline(deadline_seconds)
         )
-        return self._deposited(self.protocol.send(function, **tx_kwargs))
+        return self._result(self.protocol.send(function, **tx_kwargs), "Deposit", models.Deposited)
 
     def redeem(
         self,
@@ -300,7 +302,7 @@ class Token:
             min_assets,
             self._deadline(deadline_seconds),
         )
-        return self._withdrawn(self.protocol.send(function, **tx_kwargs))
+        return self._result(self.protocol.send(function, **tx_kwargs), "Withdraw", models.Withdrawn)
 
     def withdraw(
         self,
@@ -323,48 +325,23 @@ class Token:
             max_shares,
             self._deadline(deadline_seconds),
         )
-        return self._withdrawn(self.protocol.send(function, **tx_kwargs))
+        return self._result(self.protocol.send(function, **tx_kwargs), "Withdraw", models.Withdrawn)
 
     # ---------------------------------------------------------------- keeper and admin
 
     def rebalance(self, **tx_kwargs) -> models.Rebalanced:
-        receipt = self.protocol.send(self.contract.functions.rebalance(), **tx_kwargs)
-        event = self._event(receipt, "Rebalanced")
-        return models.Rebalanced(
-            receipt["transactionHash"].hex(),
-            event["reason"],
-            event["size_before"],
-            event["size_after"],
-            event["price"],
-            event["leverage_before"],
-            event["leverage_after"],
-            receipt["gasUsed"],
+        return self._result(
+            self.protocol.send(self.contract.functions.rebalance(), **tx_kwargs), "Rebalanced", models.Rebalanced
         )
 
     def ripcord(self, **tx_kwargs) -> models.Ripcorded:
-        receipt = self.protocol.send(self.contract.functions.ripcord(), **tx_kwargs)
-        event = self._event(receipt, "Ripcord")
-        return models.Ripcorded(
-            receipt["transactionHash"].hex(),
-            event["caller"],
-            event["reward"],
-            event["leverage_before"],
-            event["leverage_after"],
-            receipt["gasUsed"],
+        return self._result(
+            self.protocol.send(self.contract.functions.ripcord(), **tx_kwargs), "Ripcord", models.Ripcorded
         )
 
     def split(self, factor: int, reverse: bool = False, **tx_kwargs) -> models.Splitted:
         function = self.contract.functions.reverse_split(factor) if reverse else self.contract.functions.split(factor)
-        receipt = self.protocol.send(function, **tx_kwargs)
-        event = self._event(receipt, "Split")
-        return models.Splitted(
-            receipt["transactionHash"].hex(),
-            event["factor"],
-            event["is_reverse"],
-            event["nav_per_share_before"],
-            event["nav_per_share_after"],
-            receipt["gasUsed"],
-        )
+        return self._result(self.protocol.send(function, **tx_kwargs), "Split", models.Splitted)
 
     def transact(self, name: str, *args, **tx_kwargs):
         """Any other state-changing call by name (e.g. "set_fees", 10, 10, 365): simulated, sent,
@@ -373,33 +350,18 @@ class Token:
 
     # ---------------------------------------------------------------- events
 
-    def _event(self, receipt, name: str) -> dict:
-        logs = getattr(self.contract.events, name)().process_receipt(receipt, errors=DISCARD)
+    def _result(self, receipt, event_name: str, result_type):
+        """`result_type` (a models dataclass) from the transaction hash, the gas used and the
+        arguments of the receipt's `event_name` event, matched by field name."""
+        logs = getattr(self.contract.events, event_name)().process_receipt(receipt, errors=DISCARD)
         if not logs:
-            raise errors.TransactionFailed(f"no {name} event in {receipt['transactionHash'].hex()}")
-        return logs[0]["args"]
-
-    def _deposited(self, receipt) -> models.Deposited:
-        event = self._event(receipt, "Deposit")
-        return models.Deposited(
-            receipt["transactionHash"].hex(),
-            event["sender"],
-            event["owner"],
-            event["assets"],
-            event["shares"],
-            receipt["gasUsed"],
-        )
-
-    def _withdrawn(self, receipt) -> models.Withdrawn:
-        event = self._event(receipt, "Withdraw")
-        return models.Withdrawn(
-            receipt["transactionHash"].hex(),
-            event["sender"],
-            event["receiver"],
-            event["owner"],
-            event["assets"],
-            event["shares"],
-            receipt["gasUsed"],
+            raise errors.TransactionFailed(f"no {event_name} event in {receipt['transactionHash'].hex()}")
+        args = logs[0]["args"]
+        fields = {f.name for f in dataclasses.fields(result_type)} - {"tx_hash", "gas_used"}
+        return result_type(
+            tx_hash=receipt["transactionHash"].hex(),
+            gas_used=receipt["gasUsed"],
+            **{name: args[name] for name in fields},
         )
 
     def events(self, name: str, from_block: int, to_block: int | str = "latest") -> list[dict]:
