@@ -289,6 +289,8 @@ class Venue:
     updated_at: int  # oracle answer's timestamp
     max_oracle_age: int = 3_600
     max_leverage: int = 20 * WAD
+    maintenance_margin_bps: int = 250
+    liquidation_penalty_bps: int = 100
     funding_rate_per_second: int = 0
     funding_index: int = 0
     funding_updated_at: int = 0
@@ -339,7 +341,7 @@ class Venue:
         acc = self._settled(account, now)
         self.accounts[account] = replace(acc, margin=acc.margin + amount)
 
-    def free_margin(self, acc: Account, index: int) -> int:
+    def _free_margin(self, acc: Account, index: int) -> int:
         eq = equity(acc, self.price, index, self.params.asset_scale)
         initial = 0
         if acc.size != 0:
@@ -353,7 +355,7 @@ class Venue:
         acc = self._settled(account, now)
         if acc.size != 0 and not self.fresh(now):
             raise ModelRevert("venue: stale price")
-        if amount > self.free_margin(acc, self.funding_index):
+        if amount > self._free_margin(acc, self.funding_index):
             raise ModelRevert("venue: margin")
         self.accounts[account] = replace(acc, margin=acc.margin - amount)
 
@@ -362,9 +364,34 @@ class Venue:
         if acc.size != 0 and not self.fresh(now):
             return 0
         index = self.index_now(now)
-        return self.free_margin(settle(acc, index, self.params.asset_scale), index)
+        return self._free_margin(settle(acc, index, self.params.asset_scale), index)
 
-    def trade(self, account: str, size_delta: int, limit_price: int, now: int) -> int:
+    def position(self, account: str) -> tuple[int, int, int]:
+        """MockPerpAdapter.position -> (size, average entry price, margin)."""
+        acc = self.accounts.get(account, Account())
+        entry = trunc_div(acc.open_notional * WAD, acc.size) if acc.size else 0
+        return acc.size, entry, acc.margin
+
+    def liquidate(self, account: str, now: int) -> int:
+        """MockPerpAdapter.liquidate -> the penalty paid to the liquidator."""
+        if not self.fresh(now):
+            raise ModelRevert("venue: stale price")
+        acc = self._settled(account, now)
+        if acc.size == 0:
+            raise ModelRevert("venue: no position")
+        notional = abs(acc.size) * self.price // WAD // self.params.asset_scale
+        if (
+            equity(acc, self.price, self.funding_index, self.params.asset_scale)
+            >= notional * self.maintenance_margin_bps // BPS
+        ):
+            raise ModelRevert("venue: healthy")
+        acc, _ = apply_trade(acc, -acc.size, self.price, 0, self.params.asset_scale)
+        penalty = min(acc.margin, notional * self.liquidation_penalty_bps // BPS) if acc.margin > 0 else 0
+        self.accounts[account] = replace(acc, margin=acc.margin - penalty)
+        return penalty
+
+    def trade(self, account: str, size_delta: int, limit_price: int, now: int) -> tuple[int, int, int]:
+        """MockPerpAdapter.trade -> (execution price, fee, realised PnL)."""
         if size_delta == 0:
             raise ModelRevert("venue: zero size")
         if not self.fresh(now):
@@ -374,7 +401,7 @@ class Venue:
         if (size_delta > 0 and exec_price > limit_price) or (size_delta < 0 and exec_price < limit_price):
             raise ModelRevert("venue: slippage")
         size_before = acc.size
-        acc, _ = apply_trade(acc, size_delta, exec_price, fee_assets, self.params.asset_scale)
+        acc, realized = apply_trade(acc, size_delta, exec_price, fee_assets, self.params.asset_scale)
         self.fees_paid[account] = self.fees_paid.get(account, 0) + fee_assets
         if abs(acc.size) > abs(size_before):
             eq = equity(acc, self.price, self.funding_index, self.params.asset_scale)
@@ -382,7 +409,7 @@ class Venue:
             if eq <= 0 or notional * WAD > eq * self.max_leverage:
                 raise ModelRevert("venue: max leverage")
         self.accounts[account] = acc
-        return exec_price
+        return exec_price, fee_assets, realized
 
 
 def atomic(method):
@@ -548,7 +575,7 @@ class Fund:
             limit = mul_div(price, BPS + self.max_slippage_bps, BPS, False)
         else:
             limit = mul_div(price, BPS - self.max_slippage_bps, BPS, True)
-        return self.venue.trade(self.account, size_delta, limit, now)
+        return self.venue.trade(self.account, size_delta, limit, now)[0]
 
     @atomic
     def deposit(self, assets: int, receiver: str, now: int) -> int:

@@ -8,7 +8,7 @@ hand. View calls run at the head block's timestamp.
 
 from __future__ import annotations
 
-from dataclasses import replace
+import copy
 
 import ape
 import pytest
@@ -65,103 +65,78 @@ def notional_assets(size: int, price: int) -> int:
     return abs(size) * price // WAD // ASSET_SCALE
 
 
-class Mirror:
-    """Expected venue state: replays every venue-touching transaction through ltsdk.model."""
+class Mirror(model.Venue):
+    """Expected venue state: the reference model (ltsdk.model.Venue) replaying every
+    venue-touching transaction at its block time; accounts are keyed by address."""
 
     def __init__(self, venue):
-        self.venue = venue
-        self.rate = venue.funding_rate_per_second()
-        self.index = venue.funding_index()
-        self.updated_at = venue.funding_updated_at()
-        self.price = venue.oracle_price()[0]
-        self.accounts: dict[str, model.Account] = {}
-
-    @property
-    def params(self) -> model.VenueParams:
-        return venue_params(self.venue)
+        price, updated_at, _ = venue.oracle_price()
+        super().__init__(
+            venue_params(venue),
+            price=price,
+            updated_at=updated_at,
+            max_oracle_age=venue.max_oracle_age(),
+            max_leverage=venue.max_leverage(),
+            maintenance_margin_bps=venue.maintenance_margin_bps(),
+            liquidation_penalty_bps=venue.liquidation_penalty_bps(),
+            funding_rate_per_second=venue.funding_rate_per_second(),
+            funding_index=venue.funding_index(),
+            funding_updated_at=venue.funding_updated_at(),
+        )
 
     def account(self, who) -> model.Account:
         return self.accounts.get(str(who), model.Account())
 
     def index_at(self, t: int) -> int:
-        return model.index_now(self.index, self.rate, t - self.updated_at, self.price)
-
-    def _settled(self, who, t: int) -> model.Account:
-        self.index, self.updated_at = self.index_at(t), t
-        return model.settle(self.account(who), self.index, ASSET_SCALE)
+        return self.index_now(t)
 
     # -- state changes (call with the transaction's timestamp)
 
     def deposit(self, who, amount: int, t: int):
-        acc = self._settled(who, t)
-        self.accounts[str(who)] = replace(acc, margin=acc.margin + amount)
+        super().deposit(str(who), amount, t)
 
     def withdraw(self, who, amount: int, t: int):
-        acc = self._settled(who, t)
-        self.accounts[str(who)] = replace(acc, margin=acc.margin - amount)
+        super().withdraw(str(who), amount, t)
 
     def trade(self, who, size_delta: int, t: int) -> tuple[int, int, int]:
-        acc = self._settled(who, t)
-        exec_price, fee = model.quote(size_delta, self.price, self.params)
-        acc, realized = model.apply_trade(acc, size_delta, exec_price, fee, ASSET_SCALE)
-        self.accounts[str(who)] = acc
-        return exec_price, fee, realized
+        """A market order (no effective limit) -> (exec_price, fee, realized)."""
+        return super().trade(str(who), size_delta, MAX_UINT if size_delta > 0 else 0, t)
 
     def set_rate(self, rate: int, t: int):
-        self.index, self.updated_at = self.index_at(t), t
-        self.rate = rate
+        self.set_funding_rate(rate, t)
 
     def liquidate(self, who, t: int) -> int:
-        acc = self._settled(who, t)
-        notional = notional_assets(acc.size, self.price)
-        acc, _ = model.apply_trade(acc, -acc.size, self.price, 0, ASSET_SCALE)
-        penalty = 0
-        if acc.margin > 0:
-            penalty = min(acc.margin, notional * self.venue.liquidation_penalty_bps() // BPS)
-            acc = replace(acc, margin=acc.margin - penalty)
-        self.accounts[str(who)] = acc
-        return penalty
+        return super().liquidate(str(who), t)
 
     # -- expected views at time t
 
     def equity(self, who, t: int) -> int:
-        return model.equity(self.account(who), self.price, self.index_at(t), ASSET_SCALE)
+        return super().equity(str(who), t)
 
     def funding_owed(self, who, t: int) -> int:
-        return model.funding_owed(self.account(who), self.index_at(t), ASSET_SCALE)
+        return model.funding_owed(self.account(who), self.index_now(t), ASSET_SCALE)
 
     def position(self, who) -> tuple[int, int, int]:
-        acc = self.account(who)
-        entry = model.trunc_div(acc.open_notional * WAD, acc.size) if acc.size else 0
-        return acc.size, entry, acc.margin
+        return super().position(str(who))
 
     def free_margin(self, who, t: int) -> int:
-        """MockPerpAdapter._free_margin of the settled account."""
-        index = self.index_at(t)
-        acc = model.settle(self.account(who), index, ASSET_SCALE)
-        equity = model.equity(acc, self.price, index, ASSET_SCALE)
-        initial = 0
-        if acc.size:
-            initial = model.mul_div(notional_assets(acc.size, self.price), WAD, self.venue.max_leverage(), True)
-        return max(min(acc.margin, equity - initial), 0)
+        return self.max_withdrawable(str(who), t)
 
     def trade_within_max_leverage(self, who, size_delta: int, t: int) -> bool:
         """Would `trade(size_delta)` pass the venue's max-leverage check at time t?"""
-        index = self.index_at(t)
-        acc = model.settle(self.account(who), index, ASSET_SCALE)
-        exec_price, fee = model.quote(size_delta, self.price, self.params)
-        acc, _ = model.apply_trade(acc, size_delta, exec_price, fee, ASSET_SCALE)
-        equity = model.equity(acc, self.price, index, ASSET_SCALE)
-        if equity <= 0:
-            return False
-        return notional_assets(acc.size, self.price) * WAD <= equity * self.venue.max_leverage()
+        try:
+            copy.deepcopy(self).trade(who, size_delta, t)
+        except model.ModelRevert as revert:
+            if str(revert) == "venue: max leverage":
+                return False
+            raise
+        return True
 
     def liquidatable_at(self, who, price: int) -> bool:
         """Equity below maintenance margin at `price` (funding rate 0)."""
         acc = self.account(who)
         equity = model.equity(acc, price, acc.funding_checkpoint, ASSET_SCALE)
-        maintenance = notional_assets(acc.size, price) * self.venue.maintenance_margin_bps() // BPS
-        return equity < maintenance
+        return equity < notional_assets(acc.size, price) * self.maintenance_margin_bps // BPS
 
 
 @pytest.fixture
@@ -209,8 +184,8 @@ def move_price(btc_oracle, admin, mirror):
     """move_price(usd): push a fresh BTC price (touches only the oracle, not the venue)."""
 
     def _move(usd):
-        btc_oracle.set_price(answer(usd), sender=admin)
-        mirror.price = wad(usd)
+        tx = btc_oracle.set_price(answer(usd), sender=admin)
+        mirror.set_price(wad(usd), tx.timestamp)
 
     return _move
 
@@ -816,7 +791,7 @@ def test_funding__inexact_accrual__index_rounds_toward_zero(btc_venue, chain, se
     set_rate(0)
 
     # 7e-18/s * 13 s * 61,234.56789012 USD = 5,572,345.678 wei: the EVM's signed division truncates
-    assert btc_venue.funding_index() == mirror.index == (5_572_345 if rate > 0 else -5_572_345)
+    assert btc_venue.funding_index() == mirror.funding_index == (5_572_345 if rate > 0 else -5_572_345)
 
 
 def test_funding__while_flat__nothing_owed(btc_venue, chain, depositor, deposit, set_rate, now):
@@ -1015,6 +990,7 @@ def test_set_max_leverage__raised__allows_a_larger_position(btc_venue, admin, de
     with ape.reverts("venue: max leverage"):
         btc_venue.trade(BTC // 2, MAX_UINT, sender=depositor)
     btc_venue.set_max_leverage(50 * WAD, sender=admin)
+    mirror.max_leverage = 50 * WAD
     assert mirror.trade_within_max_leverage(depositor, BTC // 2, now())
     btc_venue.trade(BTC // 2, MAX_UINT, sender=depositor)
     assert btc_venue.position(depositor)[0] == BTC // 2
@@ -1058,8 +1034,8 @@ def test_liquidate__one_tick_from_maintenance__healthy_reverts_then_closes_at_or
     with ape.reverts("venue: healthy"):
         btc_venue.liquidate(depositor, sender=outsider)
 
-    btc_oracle.set_price(worst, sender=admin)
-    mirror.price = worst * ORACLE_SCALE
+    tx = btc_oracle.set_price(worst, sender=admin)
+    mirror.set_price(worst * ORACLE_SCALE, tx.timestamp)
     size = btc_venue.position(depositor)[0]
     tx = btc_venue.liquidate(depositor, sender=outsider)
     penalty = mirror.liquidate(depositor, tx.timestamp)
