@@ -4,14 +4,17 @@
 # pip, Node and npm.
 
 SHELL := /bin/bash
+# the machine's Python, resolved before the venv goes first on PATH (the venv has no pip or uv)
+SYSTEM_PYTHON := $(shell command -v python3)
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.venv/bin:$(HOME)/.local/bin:$(PATH)
-UV ?= uv
+# uv if it is on PATH; otherwise the pip-installed module, which works wherever pip put it
+UV ?= $(shell command -v uv >/dev/null 2>&1 && echo uv || echo "$(SYSTEM_PYTHON) -m uv")
 APE := $(UV) run --frozen ape
 
 .PHONY: setup test demo bench lint abis clean
 
 setup:
-	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+	@$(UV) --version >/dev/null 2>&1 || $(SYSTEM_PYTHON) -m pip install --quiet --user uv || $(SYSTEM_PYTHON) -m pip install --quiet uv
 	$(UV) sync --frozen
 	@command -v anvil >/dev/null 2>&1 || npm ci --no-audit --no-fund
 	@anvil --version | head -n 1
