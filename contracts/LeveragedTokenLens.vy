@@ -15,8 +15,8 @@ from .interfaces import IPerpAdapter
 from . import lt_math
 
 MAX_TOKENS: constant(uint256) = 100
-# a row is 32 words; the self-call returns one ABI-encoded TokenState
-ROW_BYTES: constant(uint256) = 32 * 32
+# a row is 35 words; the self-call returns one ABI-encoded TokenState
+ROW_BYTES: constant(uint256) = 35 * 32
 # gas for one row: a real token's row takes ~120-250k; a contract that burns everything it is
 # given (a loop, a broken venue) then costs this much, not the whole call's gas, and 50 rows
 # stay within a node's usual 30-50M eth_call cap even if every one of them burns its budget
@@ -41,6 +41,9 @@ interface ILeveragedToken:
     def rebalance_interval() -> uint256: view
     def rebalance_offset() -> uint256: view
     def last_rebalance_time() -> uint256: view
+    def twap_cooldown() -> uint256: view
+    def keeper_grace() -> uint256: view
+    def due_since() -> uint256: view
     def chunk_pending() -> bool: view
     def paused() -> bool: view
     def is_shutdown() -> bool: view
@@ -83,6 +86,9 @@ struct TokenState:
     management_fee_bps: uint256
     max_total_assets: uint256
     max_price_age: uint256
+    twap_cooldown: uint256  # seconds between rebalances (ripcord-level ones exempt)
+    keeper_grace: uint256  # seconds a flagged rebalance waits for a keeper before anyone may call it
+    due_since: uint256  # when flag_rebalance_due() opened the grace period; 0 if not flagged
 
 
 @external
@@ -180,4 +186,7 @@ def state_of(token: address) -> TokenState:
         management_fee_bps=staticcall t.management_fee_bps(),
         max_total_assets=staticcall t.max_total_assets(),
         max_price_age=max_age,
+        twap_cooldown=staticcall t.twap_cooldown(),
+        keeper_grace=staticcall t.keeper_grace(),
+        due_since=staticcall t.due_since(),
     )

@@ -51,6 +51,9 @@ class TokenState:
     management_fee_bps: int
     max_total_assets: int
     max_price_age: int
+    twap_cooldown: int
+    keeper_grace: int
+    due_since: int
     asset_decimals: int = 6
 
     @classmethod

@@ -57,6 +57,9 @@ FIELDS = (
     "management_fee_bps",
     "max_total_assets",
     "max_price_age",
+    "twap_cooldown",
+    "keeper_grace",
+    "due_since",
 )
 
 
@@ -111,6 +114,9 @@ def views_row(token, venue, timestamp) -> dict:
         "management_fee_bps": token.management_fee_bps(),
         "max_total_assets": token.max_total_assets(),
         "max_price_age": max_price_age,
+        "twap_cooldown": token.twap_cooldown(),
+        "keeper_grace": token.keeper_grace(),
+        "due_since": token.due_since(),
     }
 
 
