@@ -48,6 +48,10 @@ event ParameterSet:
 event TradingPaused:
     paused: bool
 
+event FundingSettled:
+    account: indexed(address)
+    amount: int256  # collateral units taken from margin (< 0: credited)
+
 
 struct Account:
     margin: int256  # collateral base units
@@ -477,7 +481,12 @@ def _update_funding_index() -> int256:
 
 @internal
 def _settled(account: address) -> Account:
-    return self._settle(self.accounts[account], self._update_funding_index())
+    acc: Account = self.accounts[account]
+    index: int256 = self._update_funding_index()
+    owed: int256 = self._funding_owed(acc, index)
+    if owed != 0:
+        log FundingSettled(account=account, amount=owed)
+    return self._settle(acc, index)
 
 
 @internal

@@ -732,6 +732,8 @@ def test_funding__settled_on_touch__moves_owed_into_margin_with_equity_unchanged
 
         assert tx.timestamp == t1 == now()
         assert owed == (4_320_000 if who == depositor else -4_320_000)
+        assert [(log.account, log.amount) for log in tx.decode_logs(btc_venue.FundingSettled)] == [(who, owed)]
+        assert mirror.funding_paid[str(who)] == owed
         assert btc_venue.funding_owed(who) == 0
         assert btc_venue.position(who)[2] == margin - owed + 5 * USDC
         assert btc_venue.equity(who) == equity + 5 * USDC
