@@ -97,6 +97,26 @@ def outsider(accounts):
 
 
 @pytest.fixture(scope="session")
+def manifest_file(project, admin, chain, tmp_path_factory):
+    """The six products of deployments/products.json deployed once by the admin (who then holds
+    every role); the manifest written as scripts/deploy.py writes it."""
+    import json
+
+    from ltsdk.deploy import deploy_protocol, manifest_json
+
+    manifest = deploy_protocol(project, admin)
+    data = manifest_json(manifest, chain.chain_id, "ethereum:local:foundry", chain.blocks.head.number)
+    path = tmp_path_factory.mktemp("deployments") / "local.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.fixture
+def rpc_url(chain):
+    return chain.provider.http_uri
+
+
+@pytest.fixture(scope="session")
 def usdc(project, admin):
     return project.MockUSDC.deploy(sender=admin)
 

@@ -57,6 +57,12 @@ def revert_reason(exc: Exception) -> str | None:
     return None if message.strip() in ("", "execution reverted") else message
 
 
+def gas_limit(estimate: int) -> int:
+    """The gas limit to send with: the estimate is exact for the pending block, but the mined
+    block may take a costlier path (e.g. a second of management fee to mint), so leave a margin."""
+    return estimate * 5 // 4 + GAS_MARGIN
+
+
 def account_from_env() -> Any | None:
     """LT_PRIVATE_KEY, or LT_KEYSTORE (an encrypted JSON keystore) with LT_KEYSTORE_PASSWORD."""
     if key := os.environ.get("LT_PRIVATE_KEY"):
@@ -143,9 +149,7 @@ class Protocol:
         params.update(tx_kwargs)
         try:
             if "gas" not in params:
-                # the estimate is exact for the pending block; the mined block may take a costlier
-                # path (e.g. a second of management fee to mint), so leave a margin
-                params["gas"] = function.estimate_gas({"from": account.address}) * 5 // 4 + GAS_MARGIN
+                params["gas"] = gas_limit(function.estimate_gas({"from": account.address}))
             tx = function.build_transaction(params)
         except (ContractLogicError, ContractCustomError) as exc:
             raise errors.from_revert(revert_reason(exc)) from None

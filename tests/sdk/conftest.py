@@ -1,29 +1,11 @@
 """Fixtures for the SDK and CLI: the six products deployed once, and SDK sessions by role."""
 
-import json
-
 import pytest
 from eth_account import Account
 
 from ltsdk import Protocol
-from ltsdk.deploy import deploy_protocol, manifest_json
 
 USDC = 10**6
-
-
-@pytest.fixture(scope="session")
-def manifest_file(project, admin, chain, tmp_path_factory):
-    """The six products deployed once; the manifest written as deploy.py writes it."""
-    manifest = deploy_protocol(project, admin)
-    data = manifest_json(manifest, chain.chain_id, "ethereum:local:foundry", chain.blocks.head.number)
-    path = tmp_path_factory.mktemp("deployments") / "local.json"
-    path.write_text(json.dumps(data))
-    return path
-
-
-@pytest.fixture
-def rpc_url(chain):
-    return chain.provider.http_uri
 
 
 @pytest.fixture

@@ -1,0 +1,150 @@
+"""ltsdk.keeper.decide: the action the contracts accept for a lens row, without a chain."""
+
+import dataclasses
+
+import pytest
+
+from ltsdk import model
+from ltsdk.keeper import Action, Policy, decide
+from ltsdk.models import TokenState
+
+WAD = 10**18
+NOW = 1_800_000_000
+KEEPER = Policy()
+OUTSIDER = Policy(is_keeper=False)
+
+
+def row(**changes) -> TokenState:
+    """A healthy 3x long fund at target, last rebalanced an hour ago."""
+    state = TokenState(
+        symbol="BTC3L",
+        token="0x" + "11" * 20,
+        ok=True,
+        timestamp=NOW,
+        supply=100 * WAD,
+        nav=10_000 * 10**6,
+        nav_per_share=100 * 10**6,
+        price=60_000 * WAD,
+        oracle_updated_at=NOW - 10,
+        oracle_fresh=True,
+        leverage=3 * WAD,
+        target_leverage=3 * WAD,
+        band_lower=24 * WAD // 10,
+        band_upper=36 * WAD // 10,
+        ripcord_leverage=45 * WAD // 10,
+        is_long=True,
+        status=model.NONE,
+        size_delta=0,
+        size=WAD // 2,
+        margin=10_000 * 10**6,
+        idle_assets=0,
+        next_slot=NOW + 3_600,
+        last_rebalance_time=NOW - 3_600,
+        chunk_pending=False,
+        split_factor=0,
+        split_is_reverse=False,
+        paused=False,
+        is_shutdown=False,
+        mint_fee_bps=10,
+        redeem_fee_bps=10,
+        management_fee_bps=200,
+        max_total_assets=2**256 - 1,
+        max_price_age=3_600,
+        twap_cooldown=60,
+        keeper_grace=3_600,
+        due_since=0,
+    )
+    return dataclasses.replace(state, **changes)
+
+
+@pytest.mark.parametrize("status", [model.SCHEDULED, model.BAND, model.CHUNK])
+def test_keeper__due_rebalance_after_cooldown__rebalances_with_that_reason(status):
+    assert decide(row(status=status), NOW, KEEPER) == Action("rebalance", "BTC3L", status)
+
+
+@pytest.mark.parametrize("status", [model.SCHEDULED, model.BAND, model.CHUNK])
+def test_keeper__due_rebalance_within_cooldown__waits(status):
+    assert decide(row(status=status, last_rebalance_time=NOW - 59), NOW, KEEPER) is None
+    assert decide(row(status=status, last_rebalance_time=NOW - 60), NOW, KEEPER) is not None
+
+
+def test_keeper__ripcord_level__rebalances_at_once_ignoring_cooldown():
+    state = row(status=model.RIPCORD, leverage=46 * WAD // 10, last_rebalance_time=NOW)
+    assert decide(state, NOW, KEEPER) == Action("rebalance", "BTC3L", model.RIPCORD)
+
+
+def test_outsider__ripcord_level__calls_the_permissionless_ripcord():
+    state = row(status=model.RIPCORD, leverage=46 * WAD // 10, last_rebalance_time=NOW)
+    assert decide(state, NOW, OUTSIDER) == Action("ripcord", "BTC3L", model.RIPCORD)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"oracle_fresh": False, "status": model.BAND},
+        {"ok": False, "status": model.BAND},
+        {"is_shutdown": True, "status": model.BAND},
+        {"supply": 0, "status": model.BAND},
+        {"oracle_fresh": False, "status": model.RIPCORD},
+    ],
+    ids=["stale oracle", "unreadable row", "shut down", "empty fund", "stale oracle at ripcord level"],
+)
+def test_keeper__row_it_must_not_act_on__no_action(change):
+    assert decide(row(**change), NOW, KEEPER) is None
+    assert decide(row(**change), NOW, OUTSIDER) is None
+
+
+def test_keeper__nothing_due__no_action():
+    assert decide(row(), NOW, KEEPER) is None
+
+
+def test_keeper__scheduled_with_schedule_off__waits_for_band():
+    policy = Policy(rebalance_on_schedule=False)
+    assert decide(row(status=model.SCHEDULED), NOW, policy) is None
+    assert decide(row(status=model.BAND), NOW, policy) == Action("rebalance", "BTC3L", model.BAND)
+
+
+@pytest.mark.parametrize("is_reverse", [False, True])
+def test_keeper__split_due__applies_the_lens_factor(is_reverse):
+    state = row(split_factor=10, split_is_reverse=is_reverse)
+    assert decide(state, NOW, KEEPER) == Action("split", "BTC3L", factor=10, is_reverse=is_reverse)
+    assert decide(state, NOW, Policy(split=False)) is None
+    assert decide(state, NOW, OUTSIDER) is None  # the rule-based split needs KEEPER_ROLE
+
+
+def test_keeper__rebalance_and_split_both_due__rebalances_first():
+    assert decide(row(status=model.BAND, split_factor=10), NOW, KEEPER).kind == "rebalance"
+
+
+def test_outsider__band_breach_unflagged__flags_it():
+    assert decide(row(status=model.BAND), NOW, OUTSIDER) == Action("flag", "BTC3L", model.BAND)
+    assert decide(row(status=model.BAND), NOW, Policy(is_keeper=False, flag_band_breaches=False)) is None
+
+
+def test_outsider__band_breach_flagged__waits_out_the_grace_then_rebalances_until_it_lapses():
+    flagged = NOW - 100
+    assert decide(row(status=model.BAND, due_since=flagged), NOW, OUTSIDER) is None
+    opens, lapses = flagged + 3_600, flagged + 7_200
+    assert decide(row(status=model.BAND, due_since=flagged), opens, OUTSIDER) == Action(
+        "rebalance", "BTC3L", model.BAND
+    )
+    assert decide(row(status=model.BAND, due_since=flagged), lapses, OUTSIDER).kind == "rebalance"
+    assert decide(row(status=model.BAND, due_since=flagged), lapses + 1, OUTSIDER) == Action(
+        "flag", "BTC3L", model.BAND
+    )
+
+
+def test_outsider__chunk_pending__takes_it_one_grace_after_the_last_chunk():
+    state = row(status=model.CHUNK, last_rebalance_time=NOW - 3_599)
+    assert decide(state, NOW, OUTSIDER) is None
+    assert decide(state, NOW + 1, OUTSIDER) == Action("rebalance", "BTC3L", model.CHUNK)
+
+
+def test_outsider__scheduled__left_to_the_keeper():
+    assert decide(row(status=model.SCHEDULED), NOW, OUTSIDER) is None
+
+
+def test_action__labels_name_the_reason_or_kind():
+    assert Action("rebalance", "X", model.BAND).label == "band"
+    assert Action("split", "X", factor=10, is_reverse=True).label == "reverse_split"
+    assert Action("ripcord", "X", model.RIPCORD).label == "ripcord"
