@@ -158,6 +158,23 @@ class BacktestResult:
         return path
 
 
+class IdealTracker:
+    """The ideal product a leveraged token approximates: `direction * leverage` times the
+    underlying's return, re-levered at each day's first price (UTC days). Feed it every price in
+    order; `value` is its growth of 1."""
+
+    def __init__(self, leverage: int, is_long: bool, start_time: int, start_price: int):
+        self.factor = (1 if is_long else -1) * leverage
+        self.day, self.day_open_price = start_time // DAY, start_price
+        self.at_open = self.value = Decimal(1)
+
+    def update(self, timestamp: int, price: int) -> Decimal:
+        if timestamp // DAY != self.day:
+            self.day, self.day_open_price, self.at_open = timestamp // DAY, price, self.value
+        self.value = self.at_open * (1 + self.factor * (Decimal(price) / Decimal(self.day_open_price) - 1))
+        return self.value
+
+
 def new_fund(
     start_price: int,
     start_time: int,
@@ -198,19 +215,13 @@ def run(
     venue = fund.venue
     fund.deposit(deposit, "depositor", start_time + keeper_delay)
     result = BacktestResult(leverage=leverage, is_long=is_long)
-    direction = 1 if is_long else -1
-    ideal = ideal_at_close = Decimal(1)
-    day_open_price = start_price
-    day = start_time // DAY
+    ideal = IdealTracker(leverage, is_long, start_time, start_price)
     next_sample = start_time
     began = time.perf_counter()
 
     for now, price in prices.points:
         venue.price, venue.updated_at = price, now
-        if now // DAY != day:  # the ideal product re-levers at each day's open
-            day, day_open_price = now // DAY, price
-            ideal = ideal_at_close
-        ideal_at_close = ideal * (1 + direction * leverage * (Decimal(price) / Decimal(day_open_price) - 1))
+        ideal.update(now, price)
         reason, _, _ = fund.rebalance_status(now)
         acted_at = now + keeper_delay
         if reason != model.NONE and (
@@ -225,7 +236,7 @@ def run(
             result.timestamps.append(now)
             result.nav_per_share.append(model.nav_per_share(state))
             result.underlying.append(price)
-            result.ideal.append(ideal_at_close)
+            result.ideal.append(ideal.value)
             next_sample = now + sample_seconds
         result.steps += 1
 

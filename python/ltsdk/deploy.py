@@ -190,3 +190,24 @@ def select_deployer(accounts, network_choice: str):
     if not alias:
         raise SystemExit("set LT_DEPLOYER to the alias of an ape account to deploy with")
     return accounts.load(alias)
+
+
+def eth_signer(accounts, network_choice: str, alias: str | None = None):
+    """An eth-account signer for the SDK and the keeper (which sign raw transactions themselves):
+    the ape account `alias`, decrypted once with APE_ACCOUNTS_<alias>_PASSPHRASE or a prompt; with
+    no alias on a local network, anvil account 0 (the deployer, holding every role)."""
+    import os
+
+    from eth_account import Account
+
+    if alias is None:
+        if ":local:" not in network_choice and not network_choice.endswith(":local"):
+            raise SystemExit("pass --account <ape alias> off a local network")
+        return Account.from_key(accounts.test_accounts[0].private_key)
+    account = accounts.load(alias)
+    passphrase = os.environ.get(f"APE_ACCOUNTS_{alias}_PASSPHRASE")
+    if passphrase is None:
+        import click
+
+        passphrase = click.prompt(f"passphrase for {alias}", hide_input=True)
+    return Account.from_key(Account.decrypt(account.keyfile, passphrase))

@@ -1,0 +1,223 @@
+"""Run a deployment through a simulated market with the keeper acting, and report what happened.
+
+The engine of `make demo` (scripts/demo.py) and of its end-to-end test: every step warps the
+chain to the next price time, pushes the prices (`ltsdk.market`), lets the keeper tick
+(`ltsdk.keeper`), and samples every token through the lens. The report is read back from the
+chain's own events: rebalances by reason, the venue's trading fees and funding, the management
+fee minted.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from ltsdk import model
+from ltsdk.abis import load_abi
+from ltsdk.backtest import DAY, IdealTracker
+from ltsdk.keeper import Keeper, Summary
+from ltsdk.market import Market
+
+WAD = 10**18
+
+
+@dataclass
+class TokenSeries:
+    """One token sampled after every step."""
+
+    symbol: str
+    market: str
+    leverage: int
+    is_long: bool
+    timestamps: list[int] = field(default_factory=list)
+    nav_per_share: list[int] = field(default_factory=list)  # assets per share
+    prices: list[int] = field(default_factory=list)  # WAD
+    ideal: list[Decimal] = field(default_factory=list)  # growth of 1
+    actions: list[tuple[int, str]] = field(default_factory=list)  # (timestamp, label) of keeper actions
+    tracker: IdealTracker | None = None
+
+    def sample(self, timestamp: int, nav_per_share: int, price: int) -> None:
+        if self.tracker is None:
+            self.tracker = IdealTracker(self.leverage, self.is_long, timestamp, price)
+        self.timestamps.append(timestamp)
+        self.nav_per_share.append(nav_per_share)
+        self.prices.append(price)
+        self.ideal.append(self.tracker.update(timestamp, price))
+
+
+@dataclass
+class TokenReport:
+    """The demo table's row for one token (amounts in collateral base units)."""
+
+    symbol: str
+    nav_per_share_start: int
+    nav_per_share_end: int
+    underlying_return: Decimal
+    ideal_return: Decimal
+    fund_return: Decimal
+    rebalances: dict[str, int]
+    ripcords: int
+    splits: int
+    trading_fees: int
+    funding_paid: int  # < 0: received
+    management_fee_shares: int
+
+
+@dataclass
+class SimulationResult:
+    series: dict[str, TokenSeries]
+    start_block: int
+    summary: Summary
+    steps: int
+    wall_seconds: float
+    reports: dict[str, TokenReport] = field(default_factory=dict)
+
+
+def run(
+    keeper: Keeper,
+    market: Market,
+    symbols: list[str] | None = None,
+    on_step: Callable[[int, int], None] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SimulationResult:
+    """Drive `market` through every step with `keeper` acting after each price update.
+    `on_step(step, timestamp)` runs after the prices land and before the keeper (user actions);
+    `progress` receives one line per simulated day."""
+    protocol = keeper.protocol
+    symbols = symbols or list(protocol.tokens)
+    manifest_tokens = protocol.manifest["tokens"]
+    series = {
+        s: TokenSeries(s, manifest_tokens[s]["market"], manifest_tokens[s]["leverage"], manifest_tokens[s]["is_long"])
+        for s in symbols
+    }
+    summary = Summary()
+    start_block = protocol.w3.eth.block_number + 1
+    began = time.perf_counter()
+    for step in range(market.steps):
+        timestamp = market.advance(step)
+        if on_step:
+            on_step(step, timestamp)
+        outcomes = keeper.tick()
+        summary.add(outcomes)
+        for outcome in outcomes:
+            if outcome.status == "mined" and outcome.symbol in series:
+                series[outcome.symbol].actions.append((timestamp, outcome.action.label))
+        for symbol, state in protocol.states(symbols).items():
+            if state.supply > 0:
+                series[symbol].sample(state.timestamp, state.nav_per_share, state.price)
+        if progress and (step + 1) * market.step_seconds % DAY == 0:
+            day = (step + 1) * market.step_seconds // DAY
+            prices = "  ".join(
+                f"{name} {Decimal(market.price_of(name, step)) / WAD:>10,.2f}" for name in sorted(market.oracles)
+            )
+            actions = sum(len(s.actions) for s in series.values())
+            progress(f"day {day:>3}  {prices}  keeper actions {actions:>4}  ({time.perf_counter() - began:5.1f} s)")
+    result = SimulationResult(series, start_block, summary, market.steps, time.perf_counter() - began)
+    result.reports = {s: report(keeper, result, s) for s in symbols if series[s].timestamps}
+    return result
+
+
+def report(keeper: Keeper, result: SimulationResult, symbol: str) -> TokenReport:
+    """One token's row, from its samples and the chain's events since the simulation began."""
+    protocol = keeper.protocol
+    token = protocol.token(symbol)
+    s = result.series[symbol]
+    venue = protocol.w3.eth.contract(
+        address=protocol.manifest["markets"][s.market]["adapter"], abi=load_abi("MockPerpAdapter")
+    )
+    since = result.start_block
+    rebalances: dict[str, int] = {}
+    for event in token.events("Rebalanced", since):
+        name = model.REASON_NAMES.get(event["reason"], str(event["reason"]))
+        rebalances[name] = rebalances.get(name, 0) + 1
+    ours = {"account": token.address}
+    fees = sum(log["args"]["fee"] for log in venue.events.Traded().get_logs(from_block=since, argument_filters=ours))
+    funding = sum(
+        log["args"]["amount"] for log in venue.events.FundingSettled().get_logs(from_block=since, argument_filters=ours)
+    )
+    funding += venue.functions.funding_owed(token.address).call()  # accrued, not yet settled
+    fee_shares = sum(event["shares"] for event in token.events("ManagementFeeMinted", since))
+    underlying = Decimal(s.prices[-1]) / Decimal(s.prices[0]) - 1
+    return TokenReport(
+        symbol=symbol,
+        nav_per_share_start=s.nav_per_share[0],
+        nav_per_share_end=s.nav_per_share[-1],
+        underlying_return=underlying,
+        ideal_return=s.ideal[-1] - 1,
+        fund_return=Decimal(s.nav_per_share[-1]) / Decimal(s.nav_per_share[0]) - 1,
+        rebalances=rebalances,
+        ripcords=len(token.events("Ripcord", since)),
+        splits=len(token.events("Split", since)),
+        trading_fees=fees,
+        funding_paid=funding,
+        management_fee_shares=fee_shares,
+    )
+
+
+def table(result: SimulationResult, asset_decimals: int = 6) -> str:
+    """The demo's printed table: one row per token. Fees and funding in collateral (funding < 0:
+    received); the management fee is the shares minted to the fee recipient, valued at the end
+    NAV per share; ripcord() counts permissionless ripcords, apart from keeper rebalances at the
+    ripcord level."""
+
+    def usd(amount: int) -> str:
+        return f"{Decimal(amount) / 10**asset_decimals:,.2f}"
+
+    def pct(value: Decimal) -> str:
+        return f"{value * 100:+.2f}%"
+
+    header = (
+        f"{'token':6} {'NAV/sh start':>12} {'NAV/sh end':>11} {'fund':>9} {'underlying':>10} {'ideal':>9}"
+        f"  {'rebalances sched/band/chunk/ripcord':>35} {'ripcord()':>9} {'trading fees':>12} {'funding':>10}"
+        f" {'mgmt fee':>9}"
+    )
+    lines = [header, "-" * len(header)]
+    for r in result.reports.values():
+        counts = "/".join(str(r.rebalances.get(name, 0)) for name in ("scheduled", "band", "chunk", "ripcord"))
+        lines.append(
+            f"{r.symbol:6} {usd(r.nav_per_share_start):>12} {usd(r.nav_per_share_end):>11} {pct(r.fund_return):>9}"
+            f" {pct(r.underlying_return):>10} {pct(r.ideal_return):>9}  {counts:>35} {r.ripcords:>9}"
+            f" {usd(r.trading_fees):>12} {usd(r.funding_paid):>10} {usd(r.management_fee_shares * r.nav_per_share_end // WAD):>9}"
+        )
+    return "\n".join(lines)
+
+
+def plot(result: SimulationResult, path: str | Path) -> Path:
+    """NAV per share vs the underlying vs the ideal daily-leveraged product, one panel per token,
+    with the keeper's actions marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    shown = [s for s in result.series.values() if s.timestamps]
+    columns = min(3, len(shown)) or 1
+    rows = -(-len(shown) // columns) or 1
+    fig, axes = plt.subplots(rows, columns, figsize=(6 * columns, 3.6 * rows), squeeze=False)
+    colors = {"scheduled": "tab:green", "band": "tab:orange", "chunk": "tab:purple", "ripcord": "tab:red"}
+    for ax, s in zip(axes.flat, shown, strict=False):
+        t0 = s.timestamps[0]
+        days = [(t - t0) / DAY for t in s.timestamps]
+        ax.plot(days, [n / s.nav_per_share[0] for n in s.nav_per_share], label="NAV per share", lw=1.4)
+        ax.plot(days, [p / s.prices[0] for p in s.prices], label="underlying", lw=1, alpha=0.7)
+        ax.plot(days, [float(i) for i in s.ideal], label="ideal daily-leveraged", lw=1, ls="--")
+        for t, label in s.actions:
+            ax.axvline((t - t0) / DAY, color=colors.get(label, "grey"), alpha=0.25, lw=0.8)
+        direction = "long" if s.is_long else "short"
+        ax.set_title(f"{s.symbol} ({s.leverage}x {direction})")
+        ax.set_xlabel("days")
+        ax.grid(alpha=0.2)
+    for ax in list(axes.flat)[len(shown) :]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=8)
+    axes.flat[0].set_ylabel("growth of 1")
+    fig.suptitle("NAV vs underlying vs ideal; vertical lines: keeper actions (green scheduled, orange band)")
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

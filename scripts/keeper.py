@@ -1,0 +1,51 @@
+"""Run the keeper against a deployment: every block (poll interval), read all tokens through the
+lens, act on what is due. See docs/operations.md.
+
+uv run ape run keeper --network ethereum:local:foundry                    # the local deployer keeps
+uv run ape run keeper --network ethereum:sepolia:node --account keeper    # an ape account alias
+uv run ape run keeper --network ... --dry-run                             # log only, no signer
+
+The account's passphrase comes from APE_ACCOUNTS_<alias>_PASSPHRASE or a prompt. Logs are JSON
+lines; --metrics-port serves Prometheus metrics; --journal keeps in-flight transactions across
+restarts.
+"""
+
+import logging
+import os
+
+import click
+from ape import accounts, networks
+from ape.cli import ConnectedProviderCommand
+
+from ltsdk.deploy import eth_signer, manifest_path
+from ltsdk.keeper import Keeper, Policy
+
+
+@click.command(cls=ConnectedProviderCommand)
+@click.option("--account", "alias", help="ape account alias holding KEEPER_ROLE")
+@click.option("--manifest", type=click.Path(exists=True), help="default: deployments/<network>.json")
+@click.option("--interval", type=float, default=12.0, show_default=True, help="seconds between ticks")
+@click.option("--ticks", type=int, help="stop after this many ticks (default: run forever)")
+@click.option("--dry-run", is_flag=True, help="simulate and log; send nothing")
+@click.option("--metrics-port", type=int, help="serve Prometheus metrics on this port")
+@click.option("--journal", type=click.Path(), default="out/keeper-journal.json", show_default=True)
+@click.option("--permissionless", is_flag=True, help="no KEEPER_ROLE: only ripcord, flag and post-grace rebalances")
+def cli(network, alias, manifest, interval, ticks, dry_run, metrics_port, journal, permissionless):
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    network_choice = networks.provider.network_choice
+    account = None if dry_run else eth_signer(accounts, network_choice, alias)
+    dry_run_address = accounts.test_accounts[0].address if dry_run and ":local:" in network_choice else None
+    os.makedirs(os.path.dirname(journal) or ".", exist_ok=True)
+    keeper = Keeper.from_manifest(
+        manifest or manifest_path(network_choice),
+        networks.provider.http_uri,
+        account,
+        Policy(poll_seconds=interval, is_keeper=not permissionless),
+        journal_path=journal,
+        dry_run_address=dry_run_address,
+    )
+    if metrics_port:
+        keeper.serve_metrics(metrics_port)
+    who = account.address if account else "nobody (dry run)"
+    click.echo(f"keeper {who} on {network_choice}: {', '.join(keeper.symbols)}; every {interval:g} s")
+    keeper.run(ticks)
