@@ -1,6 +1,7 @@
 """Small helpers shared by test modules (fixtures live in conftest.py)."""
 
 from ltsdk import model
+from ltsdk.keeper import Policy
 
 
 def split_status_of(token):
@@ -8,3 +9,12 @@ def split_status_of(token):
     return model.split_status(
         token.nav_per_share(), token.totalSupply() > 0, token.split_lower_nav(), token.split_upper_nav()
     )
+
+
+# fast enough for tests; the structure (retries, doubling, replacement) is what is under test
+TEST_POLICY = Policy(
+    rpc_backoff_seconds=0.01,
+    stuck_after_seconds=5.0,
+    confirm_timeout_seconds=30.0,
+    failure_backoff_seconds=60.0,
+)

@@ -160,18 +160,20 @@ class BacktestResult:
 
 class IdealTracker:
     """The ideal product a leveraged token approximates: `direction * leverage` times the
-    underlying's return, re-levered at each day's first price (UTC days). Feed it every price in
-    order; `value` is its growth of 1."""
+    underlying's return, re-levered at each UTC day's close. Feed it every price in order; `value`
+    is its growth of 1. A day's return runs from the previous day's last price, so the move
+    across midnight counts whatever the sampling step."""
 
     def __init__(self, leverage: int, is_long: bool, start_time: int, start_price: int):
         self.factor = (1 if is_long else -1) * leverage
-        self.day, self.day_open_price = start_time // DAY, start_price
+        self.day, self.day_open_price, self.last_price = start_time // DAY, start_price, start_price
         self.at_open = self.value = Decimal(1)
 
     def update(self, timestamp: int, price: int) -> Decimal:
         if timestamp // DAY != self.day:
-            self.day, self.day_open_price, self.at_open = timestamp // DAY, price, self.value
+            self.day, self.day_open_price, self.at_open = timestamp // DAY, self.last_price, self.value
         self.value = self.at_open * (1 + self.factor * (Decimal(price) / Decimal(self.day_open_price) - 1))
+        self.last_price = price
         return self.value
 
 

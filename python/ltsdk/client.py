@@ -58,8 +58,10 @@ def revert_reason(exc: Exception) -> str | None:
 
 
 def gas_limit(estimate: int) -> int:
-    """The gas limit to send with: the estimate is exact for the pending block, but the mined
-    block may take a costlier path (e.g. a second of management fee to mint), so leave a margin."""
+    """The gas limit to send with. Estimates run on the latest block, like the simulation (a
+    node's "pending" block may carry a time before the latest block's after a time warp); the
+    mined block may take a costlier path (e.g. a second of management fee to mint), so leave a
+    margin."""
     return estimate * 5 // 4 + GAS_MARGIN
 
 
@@ -149,7 +151,7 @@ class Protocol:
         params.update(tx_kwargs)
         try:
             if "gas" not in params:
-                params["gas"] = gas_limit(function.estimate_gas({"from": account.address}))
+                params["gas"] = gas_limit(function.estimate_gas({"from": account.address}, "latest"))
             tx = function.build_transaction(params)
         except (ContractLogicError, ContractCustomError) as exc:
             raise errors.from_revert(revert_reason(exc)) from None

@@ -60,7 +60,7 @@ class Policy:
     max_fee_cap_wei: int = 500 * GWEI  # never offer more per gas than this
     rpc_retries: int = 5
     rpc_backoff_seconds: float = 0.25  # first retry; doubles per attempt
-    failure_backoff_seconds: float = 60.0  # a token's first back-off after a failed action; doubles
+    failure_backoff_seconds: float = 60.0  # chain seconds a token rests after a failed action; doubles
     max_failure_backoff_seconds: float = 3_600.0
     min_balance_wei: int = 5 * 10**16  # warn below 0.05 ETH of gas money
 
@@ -189,7 +189,7 @@ class Outcome:
 @dataclass
 class _Backoff:
     failures: int = 0
-    until: float = 0.0
+    until: int = 0  # chain time
 
 
 class Metrics:
@@ -243,7 +243,8 @@ class Keeper:
         self.logger = logger or logging.getLogger("ltsdk.keeper")
         self.nonce: int | None = None  # next nonce to use; synced from the node when None
         self._chain_id: int | None = None
-        self.backoff: dict[str, _Backoff] = {}
+        self.backoff: dict[str, _Backoff] = {}  # per token, in chain time (block timestamps)
+        self.chain_now = 0  # the block time of the latest lens read
         self.detected_at: dict[str, float] = {}
         self.in_flight: dict[str, InFlight] = self._load_journal()
         self._resumed = bool(self.in_flight)  # rebroadcast the journal's transactions on the first tick
@@ -303,7 +304,7 @@ class Keeper:
         outcomes = self.resume() if self._resumed else []
         outcomes += self.confirm(wait=False)
         states = self.rpc("get_states", lambda: self.protocol.states(self.symbols))
-        now = max(state.timestamp for state in states.values())
+        now = self.chain_now = max(state.timestamp for state in states.values())
         read_at = self.clock()
         self.check_balance()
         for symbol, state in states.items():
@@ -316,10 +317,8 @@ class Keeper:
                 continue
             detected = self.detected_at.setdefault(symbol, read_at)
             backoff = self.backoff.get(symbol)
-            if backoff and self.clock() < backoff.until:
-                outcomes.append(
-                    Outcome(symbol, action, "backing_off", detail=f"{backoff.until - self.clock():.0f}s left")
-                )
+            if backoff and now < backoff.until:
+                outcomes.append(Outcome(symbol, action, "backing_off", detail=f"{backoff.until - now:.0f}s left"))
                 continue
             outcomes.append(self.execute(action, detected))
         outcomes += self.confirm(wait=True)
@@ -374,7 +373,7 @@ class Keeper:
             return Outcome(action.symbol, action, "dry_run", detail="not simulated")
         try:
             self.rpc("simulate", lambda: function.call({"from": sender}))
-            gas = gas_limit(self.rpc("estimate_gas", lambda: function.estimate_gas({"from": sender})))
+            gas = gas_limit(self.rpc("estimate_gas", lambda: function.estimate_gas({"from": sender}, "latest")))
         except (ContractLogicError, ContractCustomError) as exc:
             return self.refused(action, revert_reason(exc))
         if self.account is None:
@@ -420,7 +419,7 @@ class Keeper:
         backoff = self.backoff.setdefault(action.symbol, _Backoff())
         delay = min(self.policy.failure_backoff_seconds * 2**backoff.failures, self.policy.max_failure_backoff_seconds)
         backoff.failures += 1
-        backoff.until = self.clock() + delay
+        backoff.until = self.chain_now + int(delay)
         self.metrics.failures.labels(action.symbol, kind).inc()
         self.log(
             "failed",

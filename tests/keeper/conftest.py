@@ -10,19 +10,13 @@ import time
 import pytest
 from eth_account import Account
 from fault_proxy import FaultProxy
+from helpers import TEST_POLICY
 
 from ltsdk.deploy import oracle_answer
-from ltsdk.keeper import Keeper, Policy
+from ltsdk.keeper import Keeper
 
 USDC = 10**6
 ORACLE_DECIMALS = 8
-# fast enough for tests; the structure (retries, doubling, replacement) is what is under test
-TEST_POLICY = Policy(
-    rpc_backoff_seconds=0.01,
-    stuck_after_seconds=5.0,
-    confirm_timeout_seconds=30.0,
-    failure_backoff_seconds=60.0,
-)
 
 
 class FakeClock:
