@@ -299,14 +299,16 @@ class Keeper:
                 self.sleep(self.policy.poll_seconds)
 
     def tick(self) -> list[Outcome]:
-        """One round: confirm what is in flight, read every token, act on what is due, wait for
-        the transactions sent (up to `confirm_timeout_seconds`)."""
+        """One round: confirm what is in flight, read every token, simulate every due action
+        against that same state, then send them all and wait (up to `confirm_timeout_seconds`).
+        Simulating all before sending any keeps each simulation off a block still being mined."""
         outcomes = self.resume() if self._resumed else []
         outcomes += self.confirm(wait=False)
         states = self.rpc("get_states", lambda: self.protocol.states(self.symbols))
         now = self.chain_now = max(state.timestamp for state in states.values())
         read_at = self.clock()
         self.check_balance()
+        ready: list[tuple[Action, int, float]] = []
         for symbol, state in states.items():
             self.observe(state)
             if symbol in self.in_flight:
@@ -320,7 +322,12 @@ class Keeper:
             if backoff and now < backoff.until:
                 outcomes.append(Outcome(symbol, action, "backing_off", detail=f"{backoff.until - now:.0f}s left"))
                 continue
-            outcomes.append(self.execute(action, detected))
+            simulated = self.simulate(action)
+            if isinstance(simulated, Outcome):
+                outcomes.append(simulated)
+            else:
+                ready.append((action, simulated, detected))
+        outcomes += [self.send(action, gas, detected) for action, gas, detected in ready]
         outcomes += self.confirm(wait=True)
         return [o for o in outcomes if o.status != "sent"]
 
@@ -365,8 +372,13 @@ class Keeper:
 
     def execute(self, action: Action, detected_at: float) -> Outcome:
         """Simulate `action`, then sign and broadcast it (or log it, in a dry run)."""
-        token = self.protocol.token(action.symbol)
-        function = action.function(token.contract)
+        simulated = self.simulate(action)
+        return simulated if isinstance(simulated, Outcome) else self.send(action, simulated, detected_at)
+
+    def simulate(self, action: Action) -> int | Outcome:
+        """eth_call then estimate `action` as the keeper: the gas limit to send with, or the
+        outcome that ends it here (a no-op, a failure, a dry run)."""
+        function = action.function(self.protocol.token(action.symbol).contract)
         sender = self.address
         if sender is None:  # a dry run with nobody to simulate as
             self.log("dry_run", token=action.symbol, action=action.kind, label=action.label, simulated=False)
@@ -379,6 +391,12 @@ class Keeper:
         if self.account is None:
             self.log("dry_run", token=action.symbol, action=action.kind, label=action.label, simulated=True)
             return Outcome(action.symbol, action, "dry_run")
+        return gas
+
+    def send(self, action: Action, gas: int, detected_at: float) -> Outcome:
+        """Sign `action` with the next nonce and EIP-1559 fees, journal it and broadcast it."""
+        function = action.function(self.protocol.token(action.symbol).contract)
+        sender = self.address
         base_fee = self.rpc("get_block", lambda: self.w3.eth.get_block("latest")).get("baseFeePerGas", 0)
         priority = self.policy.priority_fee_wei
         max_fee = min(2 * base_fee + priority, self.policy.max_fee_cap_wei)

@@ -133,5 +133,8 @@ class Market:
 
 
 def warp(w3: Web3, timestamp: int) -> None:
-    """anvil: the next block is mined at `timestamp` (seconds); the clock runs on from there."""
+    """anvil: the next block is mined at `timestamp` (seconds). Blocks after it follow one second
+    apart whatever the wall clock does, so a run is reproducible and no call ever executes at a
+    time before a block already mined (anvil's default clock mixes wall time into both)."""
+    w3.provider.make_request("anvil_setBlockTimestampInterval", [1])
     w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
