@@ -54,7 +54,10 @@ def main():
         result = user_sdk.token(symbol).deposit(usd * USDC)
         print(f"user minted {Decimal(result.shares) / 10**18:,.4f} {symbol} for {usd:,} USDC")
 
-    keeper = Keeper(Protocol(w3, manifest, Account.from_key(keeper_actor.private_key)), Policy(poll_seconds=0))
+    keeper = Keeper(
+        Protocol(w3, manifest, Account.from_key(keeper_actor.private_key)),
+        Policy(poll_seconds=0, receipt_poll_seconds=0.01),
+    )
     market = Market.from_manifest(w3, manifest, Account.from_key(admin.private_key), days, HOUR, seed=seed)
 
     def user_actions(step: int, timestamp: int) -> None:

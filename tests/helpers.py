@@ -14,6 +14,7 @@ def split_status_of(token):
 # fast enough for tests; the structure (retries, doubling, replacement) is what is under test
 TEST_POLICY = Policy(
     rpc_backoff_seconds=0.01,
+    receipt_poll_seconds=0.1,
     stuck_after_seconds=5.0,
     confirm_timeout_seconds=30.0,
     failure_backoff_seconds=60.0,

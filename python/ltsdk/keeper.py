@@ -54,6 +54,7 @@ class Policy:
     poll_seconds: float = 12.0  # between ticks in run()
     stuck_after_seconds: float = 60.0  # an unmined transaction is replaced after this long
     confirm_timeout_seconds: float = 120.0  # a tick waits at most this long for its transactions
+    receipt_poll_seconds: float = 0.5  # between receipt checks while waiting
     fee_bump_bps: int = 2_500  # each replacement pays 25 % more (nodes require >= 10 %)
     max_fee_bumps: int = 5
     priority_fee_wei: int = 1 * GWEI
@@ -512,7 +513,7 @@ class Keeper:
                     outcomes.append(outcome)
             if not self.in_flight or self.clock() >= deadline:
                 break
-            self.sleep(min(0.1, self.policy.stuck_after_seconds))
+            self.sleep(min(self.policy.receipt_poll_seconds, self.policy.stuck_after_seconds))
         if not wait:
             return outcomes
         return outcomes + [Outcome(s, f.action, "pending", tx_hash=f.hashes[-1]) for s, f in self.in_flight.items()]

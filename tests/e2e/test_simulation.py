@@ -31,7 +31,7 @@ def test_two_simulated_days__keeper_keeps_every_token_on_target__report_matches_
     project.MockUSDC.at(user.manifest["collateral"]).mint(depositor, 60_000 * USDC, sender=depositor)
     for symbol in ("BTC3L", "ETH3S", "BTC5S"):
         user.token(symbol).deposit(20_000 * USDC)
-    runner = Keeper(sdk(keeper), Policy(poll_seconds=0))
+    runner = Keeper(sdk(keeper), Policy(poll_seconds=0, receipt_poll_seconds=0.01))
     market = Market.from_manifest(
         runner.protocol.w3, user.manifest, Account.from_key(admin.private_key), 2, HOUR, seed=5
     )
