@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.venv/bin:$(HOME)/.local/bi
 UV ?= $(shell command -v uv >/dev/null 2>&1 && echo uv || echo "$(SYSTEM_PYTHON) -m uv")
 APE := $(UV) run --frozen ape
 
-.PHONY: setup test demo bench lint abis clean
+.PHONY: setup test demo bench lint abis clean fuzz
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || $(SYSTEM_PYTHON) -m pip install --quiet --user uv || $(SYSTEM_PYTHON) -m pip install --quiet uv
@@ -19,11 +19,19 @@ setup:
 	@command -v anvil >/dev/null 2>&1 || npm ci --no-audit --no-fund
 	@anvil --version | head -n 1
 
+# the suite's wall time goes to out/test-seconds.txt, which `make bench` reports
 test: setup
-	$(APE) test tests
+	@mkdir -p out
+	@start=$$(date +%s) && $(APE) test tests && echo "$$(( $$(date +%s) - start ))" > out/test-seconds.txt
 
 demo: setup
 	$(APE) run demo --network ethereum:local:foundry
+
+# The fuzz suite (tests/fuzz, titanoboa, no anvil) at its deep hypothesis profile: 5,000 examples
+# x 50 steps per state machine, hours. `make test` runs the same suite at the `ci` profile.
+# LT_FUZZ_PROFILE=ci|quick|deep overrides; `-p no:ape_test` keeps ape's plugin from starting anvil.
+fuzz: setup
+	LT_FUZZ_PROFILE=$${LT_FUZZ_PROFILE:-deep} $(UV) run --frozen pytest tests/fuzz -p no:ape_test -q
 
 bench: setup
 	$(APE) run bench --network ethereum:local:foundry

@@ -186,6 +186,21 @@ def test_one_token_reverts__others_proceed__it_backs_off_exponentially_in_chain_
     assert "ETH3L" not in keeper.backoff and eth.rebalance_status()[0] == model.NONE
 
 
+def test_two_tokens_due__both_simulated_on_one_state_before_either_is_sent(invest, move_price, make_keeper, proxy):
+    """A simulation sent while an earlier transaction of the same tick is being mined can read a
+    half-updated state on anvil; the keeper simulates every action first, then sends."""
+    long, short = invest("BTC3L"), invest("BTC3S")
+    move_price("BTC", -10)  # 3x long -> 3.86x, 3x short -> 2.08x: both out of the band
+    keeper = make_keeper()
+
+    outcomes = keeper.tick()
+
+    assert sorted((o.symbol, o.status) for o in outcomes) == [("BTC3L", "mined"), ("BTC3S", "mined")]
+    first_send = proxy.methods.index("eth_sendRawTransaction")
+    assert "eth_estimateGas" not in proxy.methods[first_send:]
+    assert long.rebalance_status()[0] == short.rebalance_status()[0] == model.NONE
+
+
 def test_stale_oracle__no_action__alert(band_breach, make_keeper, chain, proxy):
     chain.mine(timestamp=chain.blocks.head.timestamp + 3_601)  # past max_price_age
     keeper = make_keeper()
