@@ -174,16 +174,17 @@ MIN_PRICE_AGE: constant(uint256) = 60
 MAX_PRICE_AGE: constant(uint256) = 86_400
 # LeveragedTokenViews entry points of the form (FundState, uint256) -> uint256; one call site
 # encodes the state for all of them (tests hold these selectors to the views contract's ABI)
-QUOTE_DEPOSIT: constant(bytes4) = method_id("preview_deposit((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-QUOTE_MINT: constant(bytes4) = method_id("preview_mint((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-QUOTE_REDEEM: constant(bytes4) = method_id("preview_redeem((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-VIEW_CONVERT_TO_SHARES: constant(bytes4) = method_id("convert_to_shares((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-VIEW_CONVERT_TO_ASSETS: constant(bytes4) = method_id("convert_to_assets((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-VIEW_MAX_REDEEM: constant(bytes4) = method_id("max_redeem((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-VIEW_MAX_WITHDRAW: constant(bytes4) = method_id("max_withdraw((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-VIEW_LEVERAGE: constant(bytes4) = method_id("leverage((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-VIEW_MAX_MINT: constant(bytes4) = method_id("max_mint((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-QUOTE_WITHDRAW: constant(bytes4) = method_id("preview_withdraw((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+QUOTE_DEPOSIT: constant(bytes4) = method_id("preview_deposit((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+QUOTE_MINT: constant(bytes4) = method_id("preview_mint((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+QUOTE_REDEEM: constant(bytes4) = method_id("preview_redeem((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+VIEW_CONVERT_TO_SHARES: constant(bytes4) = method_id("convert_to_shares((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+VIEW_CONVERT_TO_ASSETS: constant(bytes4) = method_id("convert_to_assets((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+VIEW_MAX_REDEEM: constant(bytes4) = method_id("max_redeem((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+VIEW_MAX_WITHDRAW: constant(bytes4) = method_id("max_withdraw((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+VIEW_LEVERAGE: constant(bytes4) = method_id("leverage((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+VIEW_MAX_DEPOSIT: constant(bytes4) = method_id("max_deposit((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+VIEW_MAX_MINT: constant(bytes4) = method_id("max_mint((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+QUOTE_WITHDRAW: constant(bytes4) = method_id("preview_withdraw((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
 
 MIN_SPLIT_FACTOR: constant(uint256) = 2
 MAX_SPLIT_FACTOR: constant(uint256) = 10_000
@@ -593,7 +594,9 @@ def previewWithdraw(assets: uint256) -> uint256:
 @view
 def maxDeposit(receiver: address) -> uint256:
     """
-    @notice 0 while paused, shut down, insolvent or on a stale price; else the room under the cap.
+    @notice 0 while paused, shut down, insolvent or on a stale price; else the room under the cap,
+            less if the in-kind trade of that much would breach max_slippage_bps (a venue's depth
+            bounds every deposit).
     """
     return self._max_deposit()
 
@@ -602,8 +605,8 @@ def maxDeposit(receiver: address) -> uint256:
 @view
 def maxMint(receiver: address) -> uint256:
     """
-    @notice Shares worth the room under the cap, less a 0.1 % margin for the in-kind trade's
-            cost and rounding (an underestimate, as ERC-4626 allows).
+    @notice What a deposit of 99.9 % of maxDeposit mints (the margin covers mint()'s search
+            overshooting by rounding): an underestimate, as ERC-4626 allows.
     """
     return self._quote(VIEW_MAX_MINT, self._snapshot(), self._max_deposit())
 
@@ -612,8 +615,8 @@ def maxMint(receiver: address) -> uint256:
 @view
 def maxRedeem(owner: address) -> uint256:
     """
-    @notice The owner's whole balance, or 0 while a position is open on a stale price (redeem
-            would revert).
+    @notice The owner's whole balance, less if closing its slice would breach max_slippage_bps;
+            0 while a position is open on a stale price (redeem would revert).
     """
     return self._quote(VIEW_MAX_REDEEM, self._snapshot(), self._base_balances[owner] // self.base_per_share)
 
@@ -622,8 +625,8 @@ def maxRedeem(owner: address) -> uint256:
 @view
 def maxWithdraw(owner: address) -> uint256:
     """
-    @notice What redeeming the owner's whole balance pays now; 0 on insolvency or while a
-            position is open on a stale price.
+    @notice What redeeming maxRedeem pays, less a few base units that withdraw()'s share search may
+            need; 0 on insolvency or while a position is open on a stale price.
     """
     return self._quote(VIEW_MAX_WITHDRAW, self._snapshot(), self._base_balances[owner] // self.base_per_share)
 
@@ -1051,6 +1054,7 @@ def _snapshot() -> lt_math.FundState:
         initial_nav_per_share=initial_nav_per_share,
         mint_fee_bps=self.mint_fee_bps,
         redeem_fee_bps=self.redeem_fee_bps,
+        max_slippage_bps=self.max_slippage_bps,
     )
 
 
@@ -1153,13 +1157,7 @@ def _max_deposit() -> uint256:
     snap: lt_math.FundState = self._snapshot()
     if not snap.fresh or (snap.supply > 0 and snap.nav <= 0):
         return 0
-    cap: uint256 = self.max_total_assets
-    if cap == max_value(uint256):
-        return cap
-    nav: uint256 = convert(max(snap.nav, 0), uint256)
-    if nav >= cap:
-        return 0
-    return cap - nav
+    return self._quote(VIEW_MAX_DEPOSIT, snap, self.max_total_assets)
 
 
 # ---------------------------------------------------------------- internal: redeem
@@ -1210,12 +1208,9 @@ def _trade(size_delta: int256, price: uint256) -> uint256:
     @dev Trade on the venue no worse than the oracle price -+ max_slippage_bps.
     @return The execution price (WAD).
     """
-    limit: uint256 = 0
-    if size_delta > 0:
-        limit = math._mul_div(price, BPS + self.max_slippage_bps, BPS, False)
-    else:
-        limit = math._mul_div(price, BPS - self.max_slippage_bps, BPS, True)
-    return extcall IPerpAdapter(adapter).trade(size_delta, limit)
+    return extcall IPerpAdapter(adapter).trade(
+        size_delta, lt_math._limit_price(price, self.max_slippage_bps, size_delta > 0)
+    )
 
 
 @internal
@@ -1371,10 +1366,8 @@ def _accrue_management_fee():
 @internal
 def _transfer(owner: address, receiver: address, amount: uint256):
     assert receiver != empty(address), "lt: receiver"
-    base: uint256 = amount * self.base_per_share
-    owner_base: uint256 = self._base_balances[owner]
-    assert owner_base >= base, "lt: balance"
-    self._base_balances[owner] = owner_base - base
+    base: uint256 = self._checked_base(self._base_balances[owner], amount, "lt: balance")
+    self._base_balances[owner] -= base
     self._base_balances[receiver] += base
     log IERC20.Transfer(sender=owner, receiver=receiver, value=amount)
 
@@ -1395,21 +1388,29 @@ def _spend_allowance(owner: address, spender: address, amount: uint256):
     allowed: uint256 = self._base_allowances[owner][spender]
     if allowed == max_value(uint256):
         return
-    base: uint256 = amount * self.base_per_share
-    assert allowed >= base, "lt: allowance"
-    self._base_allowances[owner][spender] = allowed - base
+    self._base_allowances[owner][spender] = allowed - self._checked_base(allowed, amount, "lt: allowance")
 
 
 @internal
 def _burn_from(owner: address, shares: uint256):
     if owner != msg.sender:
         self._spend_allowance(owner, msg.sender, shares)
-    base: uint256 = shares * self.base_per_share
-    owner_base: uint256 = self._base_balances[owner]
-    assert owner_base >= base, "lt: balance"
-    self._base_balances[owner] = owner_base - base
+    base: uint256 = self._checked_base(self._base_balances[owner], shares, "lt: balance")
+    self._base_balances[owner] -= base
     self._base_supply -= base
     log IERC20.Transfer(sender=owner, receiver=empty(address), value=shares)
+
+
+@internal
+@view
+def _checked_base(available_base: uint256, amount: uint256, reason: String[13]) -> uint256:
+    """
+    @dev `amount` shares in base units, if `available_base` covers them; else revert with `reason`
+         (compared by division, so no amount overflows).
+    """
+    scale: uint256 = self.base_per_share
+    assert amount <= available_base // scale, reason
+    return amount * scale
 
 
 @internal

@@ -17,9 +17,17 @@ from snekmate.utils import math
 from . import constants
 from . import lt_math
 
-# rounds of the exact-output searches; each shrinks the shortfall by the trade's cost ratio
-# (~0.1 %), so two or three are used in practice
-MAX_SEARCH_STEPS: constant(uint256) = 8
+# rounds of the exact-output searches (mint, withdraw). Each step is the shortfall at the
+# average rate seen so far, which (trade costs being convex) never passes the answer; the
+# shortfall then shrinks by the trade's marginal over its average cost, so three or four rounds
+# are used even for a 5x mint that moves the venue
+MAX_SEARCH_STEPS: constant(uint256) = 16
+# rounds of the max* search for the largest trade the fund's price limit accepts: one for a
+# venue whose price impact is linear in size, a few more where it refuses huge trades
+MAX_LIMIT_STEPS: constant(uint256) = 12
+# no single entry point takes more than this (assets, or shares in wei): beyond any fund, and
+# far below where the searches' products overflow
+MAX_AMOUNT: constant(uint256) = 2**128
 
 
 @external
@@ -38,8 +46,9 @@ def preview_mint(s: lt_math.FundState, shares: uint256) -> uint256:
     """
     @notice Assets mint(shares) charges now: the fewest found whose deposit mints `shares`.
             Starts from the fee-grossed NAV value of the shares, then adds each round's
-            shortfall (the trade's cost) until covered.
+            shortfall (the trade's cost) at the average cost so far, until covered.
     """
+    assert shares <= MAX_AMOUNT, "lt: cap"
     target: uint256 = shares
     if s.supply == 0:
         target += constants.DEAD_SHARES
@@ -51,7 +60,11 @@ def preview_mint(s: lt_math.FundState, shares: uint256) -> uint256:
         if self._shares_for_deposit(s, assets) >= shares:
             return assets
         added: uint256 = self._mint_value_added(s, assets)
-        assets += lt_math._gross_up(value_needed - min(added, value_needed - 1), s.mint_fee_bps)
+        shortfall: uint256 = value_needed - min(added, value_needed - 1)
+        if added == 0:
+            assets += lt_math._gross_up(shortfall, s.mint_fee_bps)
+        else:
+            assets += math._mul_div(shortfall, assets, added, True)
     raise "lt: no convergence"
 
 
@@ -71,20 +84,16 @@ def preview_withdraw(s: lt_math.FundState, assets: uint256) -> uint256:
     """
     @notice Shares withdraw(assets) burns now: the fewest found whose redemption takes the
             fee-grossed `assets` out of the fund. Starts from their NAV value, then adds each
-            round's shortfall (the trade's cost) until covered.
+            round's shortfall (the trade's cost) at the average rate so far, until covered.
     """
     assert s.nav > 0, "lt: insolvent"
-    gross: uint256 = lt_math._gross_up(assets, s.redeem_fee_bps)
-    nav: uint256 = convert(s.nav, uint256)
-    shares: uint256 = math._mul_div(gross, s.supply, nav, True)
-    for _: uint256 in range(MAX_SEARCH_STEPS):
-        assert shares <= s.supply, "lt: balance"
-        taken: int256 = self._redeem_value(s, shares)
-        if taken >= convert(gross, int256):
-            return shares
-        shortfall: uint256 = convert(convert(gross, int256) - max(taken, 0), uint256)
-        shares += math._mul_div(shortfall, s.supply, nav, True)
-    raise "lt: no convergence"
+    assert assets <= convert(s.nav, uint256), "lt: balance"
+    shares: uint256 = 0
+    found: bool = False
+    shares, found = self._withdraw_search(s, assets)
+    assert shares <= s.supply, "lt: balance"
+    assert found, "lt: no convergence"
+    return shares
 
 
 @external
@@ -109,16 +118,25 @@ def convert_to_assets(s: lt_math.FundState, shares: uint256) -> uint256:
 
 @external
 @view
-def max_mint(s: lt_math.FundState, room: uint256) -> uint256:
+def max_deposit(s: lt_math.FundState, cap: uint256) -> uint256:
     """
-    @notice Shares worth `room` assets less a 0.1 % margin for the in-kind trade's cost and
-            rounding: an underestimate, as ERC-4626 allows.
+    @notice The room under the cap (`cap` - NAV), or less: the most whose in-kind trade the
+            fund's price limit accepts (to within ~0.1 %).
     """
-    if room == max_value(uint256):
-        return room
-    return lt_math._shares_for_value(
-        s.supply, convert(max(s.nav, 1), uint256), room * 9_990 // constants.BPS, s.initial_nav_per_share
-    )
+    nav: uint256 = convert(max(s.nav, 0), uint256)
+    if nav >= cap:
+        return 0
+    return self._largest_within_limit(s, True, cap - nav)
+
+
+@external
+@view
+def max_mint(s: lt_math.FundState, max_assets: uint256) -> uint256:
+    """
+    @notice Shares a deposit of 99.9 % of `max_assets` (maxDeposit) mints now; mint() of them
+            charges at most that, its search's rounding included.
+    """
+    return self._shares_for_deposit(s, max_assets - max_assets // 1_000)
 
 
 @external
@@ -134,23 +152,43 @@ def leverage(s: lt_math.FundState, unused: uint256) -> uint256:
 @view
 def max_redeem(s: lt_math.FundState, balance: uint256) -> uint256:
     """
-    @notice `balance`, or 0 while a position is open on a stale price (redeem would revert).
+    @notice `balance`, or less: the most shares whose slice's trade the fund's price limit
+            accepts (to within ~0.1 %); 0 while a position is open on a stale price.
     """
-    if not s.fresh and s.size != 0:
-        return 0
-    return balance
+    return self._max_redeem(s, balance)
 
 
 @external
 @view
 def max_withdraw(s: lt_math.FundState, balance: uint256) -> uint256:
     """
-    @notice What redeeming `balance` pays now; 0 on insolvency (withdraw reverts there) or while a
-            position is open on a stale price.
+    @notice What redeeming max_redeem(balance) pays now, less a margin of a few base units:
+            the most found that withdraw()'s share search covers within `balance` (it may
+            overshoot the fewest shares by the shares one base unit costs). 0 on insolvency.
     """
-    if (not s.fresh and s.size != 0) or s.nav <= 0 or balance == 0:
+    if s.nav <= 0:
         return 0
-    return self._preview_redeem(s, balance)
+    shares: uint256 = self._max_redeem(s, balance)
+    if shares == 0:
+        return 0
+    paid: uint256 = self._preview_redeem(s, shares)
+    if paid == 0:
+        return 0
+    # shares per base unit paid, at the whole slice's (worst) rate, twice over, plus rounding
+    margin: uint256 = 2 * math._mul_div(shares, 1, paid, True) + 2
+    for _: uint256 in range(3):
+        if shares <= margin:
+            return 0
+        assets: uint256 = self._preview_redeem(s, shares - margin)
+        if assets == 0:
+            return 0
+        needed: uint256 = 0
+        found: bool = False
+        needed, found = self._withdraw_search(s, assets)
+        if found and needed <= shares:
+            return assets
+        margin *= 4
+    return 0
 
 
 @external
@@ -169,6 +207,119 @@ def split_status(s: lt_math.FundState, lower: uint256, upper: uint256) -> (uint2
     @notice (factor, is_reverse) a keeper may apply now; see lt_math._split_status.
     """
     return lt_math._split_status(lt_math._nav_per_share(s), s.supply > 0, lower, upper)
+
+
+@internal
+@view
+def _withdraw_search(s: lt_math.FundState, assets: uint256) -> (uint256, bool):
+    """
+    @dev (shares, True): the fewest shares found whose redemption takes gross_up(`assets`) out of
+         the fund; (shares so far, False) if the search ran out of rounds or past the supply.
+         Needs NAV > 0 and `assets` <= NAV.
+    """
+    gross: uint256 = lt_math._gross_up(assets, s.redeem_fee_bps)
+    nav: uint256 = convert(s.nav, uint256)
+    shares: uint256 = math._mul_div(gross, s.supply, nav, True)
+    for _: uint256 in range(MAX_SEARCH_STEPS):
+        if shares > s.supply:
+            return shares, False
+        taken: int256 = self._redeem_value(s, shares)
+        if taken >= convert(gross, int256):
+            return shares, True
+        shortfall: uint256 = convert(convert(gross, int256) - max(taken, 0), uint256)
+        if taken <= 0:
+            shares += math._mul_div(shortfall, s.supply, nav, True)
+        else:
+            shares += math._mul_div(shortfall, shares, convert(taken, uint256), True)
+    return shares, False
+
+
+@internal
+@view
+def _max_redeem(s: lt_math.FundState, balance: uint256) -> uint256:
+    if balance == 0 or (not s.fresh and s.size != 0):
+        return 0
+    return self._largest_within_limit(s, False, balance)
+
+
+@internal
+@view
+def _trade_for(s: lt_math.FundState, is_mint: bool, amount: uint256) -> int256:
+    """
+    @dev The in-kind trade of a mint paying `amount` assets, or of a redeem of `amount` shares.
+    """
+    if is_mint:
+        return lt_math._mint_size_delta(s, amount - lt_math._fee(amount, s.mint_fee_bps))
+    return lt_math._redeem_size_delta(s, amount)
+
+
+@internal
+@view
+def _limit_slack(s: lt_math.FundState, size_delta: int256) -> int256:
+    """
+    @dev How far inside the fund's price limit the venue would fill `size_delta` now (WAD price;
+         negative outside, min_value if the venue refuses to quote it).
+    """
+    if size_delta == 0:
+        return max_value(int256)
+    success: bool = False
+    response: Bytes[64] = b""
+    success, response = raw_call(
+        s.adapter,
+        abi_encode(s.token, size_delta, method_id=method_id("quote_trade(address,int256)")),
+        max_outsize=64,
+        is_static_call=True,
+        revert_on_failure=False,
+    )
+    if not success or len(response) != 64:
+        return min_value(int256)
+    exec_price: uint256 = 0
+    fee: uint256 = 0
+    exec_price, fee = abi_decode(response, (uint256, uint256))
+    limit: int256 = convert(lt_math._limit_price(s.price, s.max_slippage_bps, size_delta > 0), int256)
+    if size_delta > 0:
+        return limit - convert(exec_price, int256)
+    return convert(exec_price, int256) - limit
+
+
+@internal
+@view
+def _largest_within_limit(s: lt_math.FundState, is_mint: bool, amount: uint256) -> uint256:
+    """
+    @dev The largest x <= `amount` (assets to mint with, or shares to redeem) found whose trade
+         the fund's price limit accepts: `amount` itself, or where the line through the smallest
+         trade's slack (one wei of size) and the last x quoted crosses the limit, less 0.1 %: for
+         a venue whose premium is linear in size the first such x is inside, and it is returned.
+         Where the venue refuses to quote an x, the next x is a thousandth of it. 0 if none fits.
+    """
+    most: uint256 = min(amount, MAX_AMOUNT)
+    trade: int256 = self._trade_for(s, is_mint, most)
+    x_slack: int256 = self._limit_slack(s, trade)
+    if x_slack >= 0:
+        return most
+    # the slack of the smallest trade: the part of the premium that does not grow with size
+    base_slack: int256 = self._limit_slack(s, 1 if trade > 0 else -1)
+    if base_slack <= 0:
+        return 0
+    x: uint256 = most
+    inside: uint256 = 0  # the largest x quoted inside the limit
+    for _: uint256 in range(MAX_LIMIT_STEPS):
+        refused: bool = x_slack == min_value(int256)
+        guess: uint256 = x // 1_000
+        if not refused:
+            if x_slack >= base_slack:  # the premium does not grow with size
+                return x
+            guess = math._mul_div(x, convert(base_slack, uint256), convert(base_slack - x_slack, uint256), False)
+            guess = min(guess - guess // 1_000, most)
+        if guess == 0:
+            return inside
+        x_slack = self._limit_slack(s, self._trade_for(s, is_mint, guess))
+        if x_slack >= 0:
+            if not refused:
+                return guess
+            inside = max(inside, guess)
+        x = guess
+    return inside
 
 
 @internal

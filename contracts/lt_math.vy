@@ -31,6 +31,7 @@ struct FundState:
     initial_nav_per_share: uint256  # assets per 1e18 shares at the first mint
     mint_fee_bps: uint256
     redeem_fee_bps: uint256
+    max_slippage_bps: uint256  # the fund's trades execute no worse than price -+ this
 
 
 struct RebalanceState:
@@ -129,6 +130,18 @@ def _pro_rata_size(size: int256, numerator: uint256, denominator: uint256) -> in
     if size < 0:
         return -convert(magnitude, int256)
     return convert(magnitude, int256)
+
+
+@internal
+@pure
+def _limit_price(price: uint256, max_slippage_bps: uint256, is_buy: bool) -> uint256:
+    """
+    @dev The worst execution price a fund trade accepts: price * (1 + s) for a buy, rounded down;
+         price * (1 - s) for a sell, rounded up (both tighter than exact).
+    """
+    if is_buy:
+        return math._mul_div(price, BPS + max_slippage_bps, BPS, False)
+    return math._mul_div(price, BPS - max_slippage_bps, BPS, True)
 
 
 @internal

@@ -218,7 +218,8 @@ class Token:
                 f"the wallet holds {held} of the {assets} needed", "usdc: insufficient balance"
             )
         state = self.state()
-        if assets > self._view("maxDeposit", receiver):
+        most = self._view("maxDeposit", receiver)
+        if assets > most:
             if state.is_shutdown:
                 raise errors.Shutdown("the token is shut down", "lt: shutdown")
             if state.paused:
@@ -227,7 +228,12 @@ class Token:
                 raise errors.StalePrice("the oracle price is stale", "lt: stale price")
             if state.supply > 0 and state.nav == 0:
                 raise errors.Insolvent("the fund is insolvent", "lt: insolvent")
-            raise errors.CapReached(f"{assets} would take NAV past max_total_assets", "lt: cap")
+            if state.nav + assets > state.max_total_assets:
+                raise errors.CapReached(f"{assets} would take NAV past max_total_assets", "lt: cap")
+            raise errors.SlippageExceeded(
+                f"{assets} would trade past the fund's price limit on the venue; at most {most} now",
+                "venue: slippage",
+            )
         if state.supply == 0:
             net = assets - assets * state.mint_fee_bps // BPS
             if net < self.contract.functions.MIN_INITIAL_ASSETS().call():
@@ -279,8 +285,9 @@ class Token:
         """Mint exactly `shares`, paying at most preview x (1 + slippage)."""
         self._check_amount(shares, "shares")
         receiver = receiver or self.protocol.signer().address
-        max_assets = self.preview_mint(shares) * (BPS + slippage_bps) // BPS
-        self._preflight_mint(max_assets, receiver)
+        charge = self.preview_mint(shares)
+        max_assets = charge * (BPS + slippage_bps) // BPS
+        self._preflight_mint(charge, receiver)
         self._ensure_allowance(max_assets, **tx_kwargs)
         function = self._fn(
             "mint(uint256,address,uint256,uint256)", shares, receiver, max_assets, self._deadline(deadline_seconds)

@@ -396,25 +396,17 @@ class Keeper:
 
     def send(self, action: Action, gas: int, detected_at: float) -> Outcome:
         """Sign `action` with the next nonce and EIP-1559 fees, journal it and broadcast it."""
-        function = action.function(self.protocol.token(action.symbol).contract)
-        sender = self.address
         base_fee = self.rpc("get_block", lambda: self.w3.eth.get_block("latest")).get("baseFeePerGas", 0)
         priority = self.policy.priority_fee_wei
         max_fee = min(2 * base_fee + priority, self.policy.max_fee_cap_wei)
-        tx = function.build_transaction(
-            {
-                "from": sender,
-                "nonce": self.next_nonce(),
-                "gas": gas,
-                "maxFeePerGas": max_fee,
-                "maxPriorityFeePerGas": priority,
-                "chainId": self.chain_id,
-            }
+        nonce = self.next_nonce()
+        function = action.function(self.protocol.token(action.symbol).contract)
+        signed = self.account.sign_transaction(
+            function.build_transaction(self._tx_fields(nonce, gas, max_fee, priority))
         )
-        signed = self.account.sign_transaction(tx)
         flight = InFlight(
             action=action,
-            nonce=tx["nonce"],
+            nonce=nonce,
             raw=_hex(signed.raw_transaction),
             hashes=[_hex(signed.hash)],
             max_fee_wei=max_fee,
@@ -570,18 +562,9 @@ class Keeper:
         flight.priority_fee_wei = flight.priority_fee_wei * factor // BPS + 1
         flight.max_fee_wei = min(flight.max_fee_wei * factor // BPS + 1, self.policy.max_fee_cap_wei)
         flight.max_fee_wei = max(flight.max_fee_wei, flight.priority_fee_wei)
-        token = self.protocol.token(flight.action.symbol)
-        tx = flight.action.function(token.contract).build_transaction(
-            {
-                "from": self.account.address,
-                "nonce": flight.nonce,
-                "gas": flight.gas,
-                "maxFeePerGas": flight.max_fee_wei,
-                "maxPriorityFeePerGas": flight.priority_fee_wei,
-                "chainId": self.chain_id,
-            }
-        )
-        signed = self.account.sign_transaction(tx)
+        function = flight.action.function(self.protocol.token(flight.action.symbol).contract)
+        fields = self._tx_fields(flight.nonce, flight.gas, flight.max_fee_wei, flight.priority_fee_wei)
+        signed = self.account.sign_transaction(function.build_transaction(fields))
         flight.raw = _hex(signed.raw_transaction)
         flight.hashes.append(_hex(signed.hash))
         flight.bumps += 1
@@ -616,18 +599,20 @@ class Keeper:
         """Send a 0-value transfer to ourselves at each nonce in [first, end)."""
         self.log("nonce_gap", logging.WARNING, first=first, end=end)
         for nonce in range(first, end):
-            tx = {
-                "from": self.account.address,
-                "to": self.account.address,
-                "value": 0,
-                "nonce": nonce,
-                "gas": 21_000,
-                "maxFeePerGas": max_fee_wei,
-                "maxPriorityFeePerGas": priority_fee_wei,
-                "chainId": self.chain_id,
-            }
-            raw = self.account.sign_transaction(tx).raw_transaction
+            transfer = {"to": self.address, "value": 0, **self._tx_fields(nonce, 21_000, max_fee_wei, priority_fee_wei)}
+            raw = self.account.sign_transaction(transfer).raw_transaction
             self.rpc("send_raw_transaction", lambda raw=raw: self.w3.eth.send_raw_transaction(raw))
+
+    def _tx_fields(self, nonce: int, gas: int, max_fee_wei: int, priority_fee_wei: int) -> dict:
+        """The fields every keeper transaction carries: sender, nonce, gas and EIP-1559 fees."""
+        return {
+            "from": self.address,
+            "nonce": nonce,
+            "gas": gas,
+            "maxFeePerGas": max_fee_wei,
+            "maxPriorityFeePerGas": priority_fee_wei,
+            "chainId": self.chain_id,
+        }
 
     # ------------------------------------------------------------ nonce, RPC, journal
 

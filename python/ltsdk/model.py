@@ -191,6 +191,13 @@ def pro_rata_size(size: int, numerator: int, denominator: int) -> int:
     return -magnitude if size < 0 else magnitude
 
 
+def limit_price(price: int, max_slippage_bps: int, is_buy: bool) -> int:
+    """lt_math._limit_price: the worst execution price a fund trade accepts (tighter than exact)."""
+    if is_buy:
+        return mul_div(price, BPS + max_slippage_bps, BPS, False)
+    return mul_div(price, BPS - max_slippage_bps, BPS, True)
+
+
 def leverage(size: int, price: int, nav: int, asset_scale: int) -> int:
     """lt_math._leverage (WAD); 0 with no position; 2**256-1 when insolvent."""
     if size == 0:
@@ -249,6 +256,7 @@ class FundState:
     initial_nav_per_share: int
     mint_fee_bps: int
     redeem_fee_bps: int
+    max_slippage_bps: int
 
 
 def mint_size_delta(s: FundState, net_assets: int) -> int:
@@ -517,6 +525,7 @@ class Fund:
             initial_nav_per_share=self.initial_nav_per_share,
             mint_fee_bps=self.mint_fee_bps,
             redeem_fee_bps=self.redeem_fee_bps,
+            max_slippage_bps=self.max_slippage_bps,
         )
 
     def nav(self, now: int) -> int:
@@ -571,10 +580,7 @@ class Fund:
         return s
 
     def _trade(self, size_delta: int, price: int, now: int) -> int:
-        if size_delta > 0:
-            limit = mul_div(price, BPS + self.max_slippage_bps, BPS, False)
-        else:
-            limit = mul_div(price, BPS - self.max_slippage_bps, BPS, True)
+        limit = limit_price(price, self.max_slippage_bps, size_delta > 0)
         return self.venue.trade(self.account, size_delta, limit, now)[0]
 
     @atomic

@@ -60,7 +60,8 @@ def test_redeem__after_shutdown_with_a_stale_oracle__pays_from_idle_collateral(
 
     shares = token.balanceOf(depositor)
     assert token.maxRedeem(depositor) == shares
-    assert token.previewRedeem(shares) == token.maxWithdraw(depositor) > 0
+    # a few base units below the whole payout: withdraw's share search may need them
+    assert token.previewRedeem(shares) - 5 <= token.maxWithdraw(depositor) < token.previewRedeem(shares)
     paid = token.redeem(shares, depositor, depositor, sender=depositor).return_value
     gross = idle * shares // supply  # no management fee accrues after shutdown
     assert gross - gross * 10 // 10_000 - 1 <= paid <= gross

@@ -1,0 +1,345 @@
+"""The one home of the fuzz suite's chain: the protocol deployed on titanoboa (an in-process EVM,
+no anvil), the actors by role, revert helpers and the reference model built from chain state.
+
+Everything is compiled once per session (`deployer`) and deployed once per session (`stack`);
+each hypothesis example runs inside `boa.env.anchor()`, which restores the EVM state and the
+block time when the example ends.
+
+Units as in the contracts: assets in collateral base units (mock USDC, 6 decimals), shares in
+wei (18 decimals), prices and leverage in WAD, fees in basis points.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boa
+from boa.contracts.base_evm_contract import BoaError
+from eth_abi import encode as abi_encode
+from eth_utils import keccak
+
+from ltsdk import model
+from ltsdk.deploy import load_products, oracle_answer, token_symbol
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CONTRACTS = REPO_ROOT / "contracts"
+
+USDC = 10**6  # one whole collateral unit (mock USDC has 6 decimals)
+WAD = 10**18
+MAX_UINT256 = 2**256 - 1
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+START_TIME = 1_750_000_000  # block time of the deployment (seconds)
+ACTOR_COLLATERAL = 1_000_000_000 * USDC  # each actor's faucet money: far more than any rule spends
+
+# the default deployment (deployments/products.json): its BTC market and BTC tokens
+SPEC = load_products()
+BTC = SPEC["markets"]["BTC"]
+ORACLE_DECIMALS = BTC["oracle_decimals"]
+ORACLE_SCALE = 10 ** (18 - ORACLE_DECIMALS)  # oracle answer -> WAD price
+BTC_DEPTH = int(BTC["depth_usd"]) * WAD  # WAD USD: a trade of this notional moves the price 100 %
+VENUE_LIQUIDITY = int(BTC["venue_liquidity"]) * USDC  # the venue pays traders' profits from this
+CAP = int(SPEC["max_total_assets_usd"]) * USDC  # max_total_assets of every token
+# symbol -> (leverage, is_long, band_bps or None for the token's default)
+PRODUCTS = {
+    token_symbol("BTC", t["leverage"], t["is_long"]): (t["leverage"], t["is_long"], t.get("band_bps"))
+    for t in SPEC["tokens"]
+    if t["underlying"] == "BTC"
+}
+
+# actors by role; each has collateral and has approved every token and the venue
+ROLES = ("admin", "keeper", "guardian", "depositor", "other_depositor", "attacker", "outsider", "fee_recipient")
+# who may hold shares in the fuzz runs (the token itself also holds the dead shares)
+HOLDERS = ("depositor", "other_depositor", "attacker", "outsider", "fee_recipient")
+
+
+# ---------------------------------------------------------------- compilation and deployment
+
+
+@functools.cache
+def deployer(name: str):
+    """The compiled contract `contracts/<name>.vy` (e.g. "mocks/MockUSDC"), once per session.
+    snekmate resolves from site-packages: boa searches sys.path."""
+    return boa.load_partial(str(CONTRACTS / f"{name}.vy"))
+
+
+@dataclass(frozen=True)
+class Actors:
+    admin: str  # DEFAULT_ADMIN_ROLE on every token; owner of the venue and the oracle
+    keeper: str  # KEEPER_ROLE
+    guardian: str  # GUARDIAN_ROLE
+    depositor: str
+    other_depositor: str
+    attacker: str
+    outsider: str
+    fee_recipient: str  # every token's fee recipient
+
+    def by_role(self) -> dict[str, str]:
+        return {role: getattr(self, role) for role in ROLES}
+
+
+@dataclass(frozen=True)
+class Stack:
+    usdc: Any
+    oracle: Any
+    venue: Any
+    views: Any
+    factory: Any
+    tokens: dict[str, Any]  # symbol -> token
+    actors: Actors
+
+
+@functools.cache
+def stack() -> Stack:
+    """Mock USDC, the BTC oracle and venue, the views contract, the factory and the BTC products of
+    deployments/products.json, created through the factory (pinned to the token's initcode hash)
+    as `ltsdk.deploy` does; the admin holds every role on every token and grants KEEPER_ROLE /
+    GUARDIAN_ROLE to the keeper and the guardian."""
+    boa.env.timestamp = START_TIME
+    actors = Actors(**{role: boa.env.generate_address(role) for role in ROLES})
+    admin = actors.admin
+    with boa.env.prank(admin):
+        usdc = deployer("mocks/MockUSDC").deploy()
+        oracle = deployer("mocks/MockOracle").deploy(
+            ORACLE_DECIMALS, "BTC / USD", oracle_answer(BTC["price"], ORACLE_DECIMALS)
+        )
+        venue = deployer("mocks/MockPerpAdapter").deploy(
+            usdc, oracle, "BTC-PERP", SPEC["collateral"]["decimals"], BTC_DEPTH
+        )
+        usdc.mint(venue, VENUE_LIQUIDITY)
+        views = deployer("LeveragedTokenViews").deploy()
+        initcode = token_initcode()
+        factory = deployer("LeveragedTokenFactory").deploy(keccak(initcode), usdc, views, admin)
+        tokens = {}
+        initial_nav = SPEC["initial_nav_per_share"]
+        for symbol, (leverage, is_long, band_bps) in PRODUCTS.items():
+            address = factory.create_token(
+                "BTC", leverage, is_long, venue, admin, actors.fee_recipient, initcode, initial_nav, CAP
+            )
+            token = deployer("LeveragedToken").at(address)
+            assert token.symbol() == symbol
+            if band_bps is not None:  # e.g. 5x: band 15 %, ripcord stays at 1.5 T (as ltsdk.deploy does)
+                target = leverage * WAD
+                token.set_leverage_band(target, band_bps, target * 3 // 2)
+            token.grantRole(token.KEEPER_ROLE(), actors.keeper)
+            token.grantRole(token.GUARDIAN_ROLE(), actors.guardian)
+            tokens[symbol] = token
+    for actor in actors.by_role().values():
+        usdc.mint(actor, ACTOR_COLLATERAL, sender=actor)
+        usdc.approve(venue, MAX_UINT256, sender=actor)
+        for token in tokens.values():
+            usdc.approve(token, MAX_UINT256, sender=actor)
+    return Stack(usdc, oracle, venue, views, factory, tokens, actors)
+
+
+def token_initcode() -> bytes:
+    """LeveragedToken's initcode as boa compiles it; the factory is pinned to its keccak."""
+    return deployer("LeveragedToken").compiler_data.bytecode
+
+
+# ---------------------------------------------------------------- CPython 3.11 frame stack
+
+
+def _make_deep_stack_runner(slots: int):
+    """A function whose frame has `slots` local variables (~8 bytes each). See `on_own_stack_chunk`."""
+    names = ", ".join(f"_{i}" for i in range(slots))
+    source = f"def run(fn):\n    {names} = {', '.join(['None'] * slots)}\n    return fn()\n"
+    namespace: dict = {}
+    exec(source, namespace)  # noqa: S102 - generated on purpose: a frame of a chosen size
+    return namespace["run"]
+
+
+_run_on_own_chunk = _make_deep_stack_runner(3_000)
+
+
+def on_own_stack_chunk(fn: Callable[[], Any]) -> Any:
+    """Run `fn()` below a ~48 KiB Python frame. CPython 3.11 keeps frames in 16 KiB chunks that
+    it mmaps when the stack grows into one and unmaps as soon as it shrinks out of it. py-evm
+    recurses a few hundred frames per transaction, so when a chunk boundary falls inside that
+    recursion every nested call maps and unmaps a chunk: measured 2.5-3.5x slower (system time),
+    and where the boundary falls depends on how deep the caller's stack is (pytest vs ape test).
+    A frame that does not fit in any chunk's remainder starts a fresh 64 KiB chunk, so the
+    boundaries below it no longer depend on the caller."""
+    return _run_on_own_chunk(fn)
+
+
+# ---------------------------------------------------------------- reverts
+
+
+def reason_of(error: BoaError) -> str:
+    """The revert string of a failed call ("lt: zero", "venue: margin", ...), or a description
+    of a revert without one (which the suite treats as a failure: every revert needs a reason)."""
+    frame = error.stack_trace.last_frame
+    if isinstance(frame, str):
+        return frame
+    return frame.pretty_vm_reason
+
+
+def attempt(call: Callable[[], Any]) -> tuple[bool, Any]:
+    """(True, return value) or (False, revert reason)."""
+    try:
+        return True, call()
+    except BoaError as error:
+        return False, reason_of(error)
+
+
+def revert_reason(call: Callable[[], Any]) -> str:
+    """The reason `call` reverts with; fails the test if it does not revert."""
+    ok, result = attempt(call)
+    assert not ok, f"expected a revert, got {result!r}"
+    return result
+
+
+# ---------------------------------------------------------------- state snapshots
+
+
+def zero_arg_views(abi: list[dict]) -> list[str]:
+    return sorted(
+        item["name"]
+        for item in abi
+        if item.get("type") == "function" and item.get("stateMutability") in ("view", "pure") and not item["inputs"]
+    )
+
+
+def observe(contract, names: list[str]) -> dict[str, Any]:
+    """Every named zero-argument view of `contract` (a revert is recorded as its reason)."""
+    result = {}
+    for name in names:
+        ok, value = attempt(getattr(contract, name))
+        result[name] = value if ok else ("reverts", value)
+    return result
+
+
+def full_state(s: Stack, token) -> dict[str, Any]:
+    """Everything a failed call must leave unchanged: all zero-argument views of the token and
+    the venue, every actor's shares and collateral, the allowances between the share holders,
+    the token's venue account and the collateral the token and the venue hold."""
+    state: dict[str, Any] = {
+        "token": observe(token, zero_arg_views(token.abi)),
+        "venue": observe(s.venue, zero_arg_views(s.venue.abi)),
+        "venue_account": venue_account(s.venue, token.address),
+        "token_usdc": s.usdc.balanceOf(token),
+        "venue_usdc": s.usdc.balanceOf(s.venue),
+    }
+    actors = s.actors.by_role()
+    for role, actor in actors.items():
+        state[f"shares:{role}"] = token.balanceOf(actor)
+        state[f"usdc:{role}"] = s.usdc.balanceOf(actor)
+    for owner in HOLDERS:
+        for spender in HOLDERS:
+            state[f"allowance:{owner}->{spender}"] = token.allowance(actors[owner], actors[spender])
+    return state
+
+
+# ---------------------------------------------------------------- the reference model of one token
+
+
+def _signed(word: int) -> int:
+    return word - 2**256 if word >= 2**255 else word
+
+
+def venue_account(venue, account: str) -> model.Account:
+    """The venue's private `accounts[account]` struct, read from storage (Vyper lays a
+    HashMap value at keccak256(slot . key); `accounts` is slot 0, the struct takes 4 words).
+    Cross-checked against the public views, so a layout change fails loudly."""
+    slot = venue.compiler_data.storage_layout["storage_layout"]["accounts"]["slot"]
+    base = int.from_bytes(keccak(abi_encode(["uint256", "address"], [slot, account])), "big")
+    margin, size, open_notional, checkpoint = (_signed(boa.env.get_storage(venue.address, base + i)) for i in range(4))
+    assert venue.position(account)[0] == size and venue.position(account)[2] == margin
+    assert venue.open_notional(account) == open_notional
+    return model.Account(margin=margin, size=size, open_notional=open_notional, funding_checkpoint=checkpoint)
+
+
+def model_venue(venue, oracle) -> model.Venue:
+    """`ltsdk.model.Venue` with every parameter and the funding clock read from chain."""
+    params = model.VenueParams(venue.half_spread_bps(), venue.taker_fee_bps(), venue.depth(), venue.ASSET_SCALE())
+    _, answer, _, updated_at, _ = oracle.latestRoundData()
+    return model.Venue(
+        params,
+        price=max(answer, 0) * ORACLE_SCALE,
+        updated_at=updated_at,
+        max_oracle_age=venue.max_oracle_age(),
+        max_leverage=venue.max_leverage(),
+        maintenance_margin_bps=venue.maintenance_margin_bps(),
+        liquidation_penalty_bps=venue.liquidation_penalty_bps(),
+        funding_rate_per_second=venue.funding_rate_per_second(),
+        funding_index=venue.funding_index(),
+        funding_updated_at=venue.funding_updated_at(),
+    )
+
+
+def model_fund(s: Stack, token) -> model.Fund:
+    """`ltsdk.model.Fund` (and its `Venue`) rebuilt from the token's and the venue's chain state:
+    parameters, supply, every holder's balance, idle collateral, fees held, the fee clock, the
+    rebalance bookkeeping and the token's venue account: the model at the start of an example.
+    After an operation the model does not implement, once that operation has been checked on its
+    own terms, the parts it changes are copied: `resync_after_exit` (withdraw), `resync_ledger`
+    (splits)."""
+    venue = model_venue(s.venue, s.oracle)
+    venue.accounts[token.address] = venue_account(s.venue, token.address)
+    fund = model.Fund(
+        venue,
+        account=token.address,
+        target_leverage=token.target_leverage(),
+        is_long=token.is_long(),
+        fee_recipient=token.fee_recipient(),
+    )
+    # assigned after construction: __post_init__ would replace zeros with defaults
+    for name in (
+        "mint_fee_bps",
+        "redeem_fee_bps",
+        "management_fee_bps",
+        "last_fee_accrual",
+        "max_total_assets",
+        "max_slippage_bps",
+        "max_price_age",
+        "band_bps",
+        "ripcord_leverage",
+        "rebalance_interval",
+        "rebalance_offset",
+        "min_drift_bps",
+        "max_trade_notional",
+        "twap_cooldown",
+        "ripcord_trade_notional",
+        "last_rebalance_time",
+        "last_rebalance_price",
+        "last_rebalance_slot",
+        "chunk_pending",
+        "idle_assets",
+        "protocol_fees",
+    ):
+        setattr(fund, name, getattr(token, name)())
+    fund.is_shutdown = token.is_shutdown()
+    fund.ripcord_reward_assets = token.ripcord_reward()
+    fund.min_initial_assets = token.MIN_INITIAL_ASSETS()
+    fund.initial_nav_per_share = token.initial_nav_per_share()
+    fund.asset_scale = token.ASSET_SCALE()
+    resync_ledger(fund, s, token)
+    return fund
+
+
+def resync_after_exit(fund: model.Fund, s: Stack, token) -> None:
+    """After an exit the model does not implement (withdraw): copy what it changes from chain -
+    the share ledger, idle collateral, fees held, the fee clock, the venue account and the
+    venue's funding clock (the account was settled). Everything else is unchanged by an exit."""
+    resync_ledger(fund, s, token)
+    fund.idle_assets = token.idle_assets()
+    fund.protocol_fees = token.protocol_fees()
+    fund.last_fee_accrual = token.last_fee_accrual()
+    fund.venue.accounts[token.address] = venue_account(s.venue, token.address)
+    fund.venue.funding_index = s.venue.funding_index()
+    fund.venue.funding_updated_at = s.venue.funding_updated_at()
+
+
+def resync_ledger(fund: model.Fund, s: Stack, token) -> None:
+    """Copy the share ledger (supply and every holder's balance) from chain into the model."""
+    fund.supply = token.totalSupply()
+    fund.balances = {address: token.balanceOf(address) for address in share_holders(s, token)}
+
+
+def share_holders(s: Stack, token) -> list[str]:
+    """Every address that can hold shares in the fuzz runs: the actors and the token (dead shares)."""
+    return [*s.actors.by_role().values(), token.address]
