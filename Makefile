@@ -28,7 +28,7 @@ demo: setup
 	$(APE) run demo --network ethereum:local:foundry
 
 # The fuzz suite (tests/fuzz, titanoboa, no anvil) at its deep hypothesis profile: 5,000 examples
-# x 50 steps per state machine, hours. `make test` runs the same suite at the `ci` profile.
+# x 50 steps per state machine, random (~40 times the `ci` work). `make test` runs it at `ci`.
 # LT_FUZZ_PROFILE=ci|quick|deep overrides; `-p no:ape_test` keeps ape's plugin from starting anvil.
 fuzz: setup
 	LT_FUZZ_PROFILE=$${LT_FUZZ_PROFILE:-deep} $(UV) run --frozen pytest tests/fuzz -p no:ape_test -q
