@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.venv/bin:$(HOME)/.local/bi
 UV ?= $(shell command -v uv >/dev/null 2>&1 && echo uv || echo "$(SYSTEM_PYTHON) -m uv")
 APE := $(UV) run --frozen ape
 
-.PHONY: setup test demo bench lint abis clean fuzz
+.PHONY: setup build test demo bench lint abis clean fuzz
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || $(SYSTEM_PYTHON) -m pip install --quiet --user uv || $(SYSTEM_PYTHON) -m pip install --quiet uv
@@ -19,12 +19,18 @@ setup:
 	@command -v anvil >/dev/null 2>&1 || npm ci --no-audit --no-fund
 	@anvil --version | head -n 1
 
+# ape's incremental compile was seen here to keep a stale LeveragedToken after the contracts
+# changed: whenever a contract is newer than the build, compile everything afresh
+build: setup
+	@if [ ! -f .build/__local__.json ] || [ -n "$$(find contracts -name '*.vy*' -newer .build/__local__.json)" ]; then \
+		$(APE) compile --force; fi
+
 # the suite's wall time goes to out/test-seconds.txt, which `make bench` reports
-test: setup
+test: build
 	@mkdir -p out
 	@start=$$(date +%s) && $(APE) test tests && echo "$$(( $$(date +%s) - start ))" > out/test-seconds.txt
 
-demo: setup
+demo: build
 	$(APE) run demo --network ethereum:local:foundry
 
 # The fuzz suite (tests/fuzz, titanoboa, no anvil) at its deep hypothesis profile: 5,000 examples
@@ -33,7 +39,7 @@ demo: setup
 fuzz: setup
 	LT_FUZZ_PROFILE=$${LT_FUZZ_PROFILE:-deep} $(UV) run --frozen pytest tests/fuzz -p no:ape_test -q
 
-bench: setup
+bench: build
 	$(APE) run bench --network ethereum:local:foundry
 
 abis: setup

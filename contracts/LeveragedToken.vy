@@ -172,19 +172,20 @@ MAX_MANAGEMENT_FEE_BPS: constant(uint256) = 2_000  # per year
 MAX_SLIPPAGE_BPS: constant(uint256) = 500
 MIN_PRICE_AGE: constant(uint256) = 60
 MAX_PRICE_AGE: constant(uint256) = 86_400
-# LeveragedTokenViews entry points of the form (FundState, uint256) -> uint256; one call site
-# encodes the state for all of them (tests hold these selectors to the views contract's ABI)
-QUOTE_DEPOSIT: constant(bytes4) = method_id("preview_deposit((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-QUOTE_MINT: constant(bytes4) = method_id("preview_mint((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-QUOTE_REDEEM: constant(bytes4) = method_id("preview_redeem((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-VIEW_CONVERT_TO_SHARES: constant(bytes4) = method_id("convert_to_shares((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-VIEW_CONVERT_TO_ASSETS: constant(bytes4) = method_id("convert_to_assets((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-VIEW_MAX_REDEEM: constant(bytes4) = method_id("max_redeem((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-VIEW_MAX_WITHDRAW: constant(bytes4) = method_id("max_withdraw((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-VIEW_LEVERAGE: constant(bytes4) = method_id("leverage((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-VIEW_MAX_DEPOSIT: constant(bytes4) = method_id("max_deposit((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-VIEW_MAX_MINT: constant(bytes4) = method_id("max_mint((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-QUOTE_WITHDRAW: constant(bytes4) = method_id("preview_withdraw((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+# LeveragedTokenViews entry points of the form (FundState, uint256) -> uint256, and three max*
+# that also take the fund's max_slippage_bps; _quote and _quote_limited encode the state for them
+# (a test holds these selectors to the views contract's ABI)
+QUOTE_DEPOSIT: constant(bytes4) = method_id("preview_deposit((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+QUOTE_MINT: constant(bytes4) = method_id("preview_mint((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+QUOTE_REDEEM: constant(bytes4) = method_id("preview_redeem((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+VIEW_CONVERT_TO_SHARES: constant(bytes4) = method_id("convert_to_shares((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+VIEW_CONVERT_TO_ASSETS: constant(bytes4) = method_id("convert_to_assets((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+VIEW_MAX_REDEEM: constant(bytes4) = method_id("max_redeem((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256,uint256)", output_type=bytes4)
+VIEW_MAX_WITHDRAW: constant(bytes4) = method_id("max_withdraw((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256,uint256)", output_type=bytes4)
+VIEW_LEVERAGE: constant(bytes4) = method_id("leverage((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+VIEW_MAX_DEPOSIT: constant(bytes4) = method_id("max_deposit((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256,uint256)", output_type=bytes4)
+VIEW_MAX_MINT: constant(bytes4) = method_id("max_mint((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
+QUOTE_WITHDRAW: constant(bytes4) = method_id("preview_withdraw((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
 
 MIN_SPLIT_FACTOR: constant(uint256) = 2
 MAX_SPLIT_FACTOR: constant(uint256) = 10_000
@@ -618,7 +619,7 @@ def maxRedeem(owner: address) -> uint256:
     @notice The owner's whole balance, less if closing its slice would breach max_slippage_bps;
             0 while a position is open on a stale price (redeem would revert).
     """
-    return self._quote(VIEW_MAX_REDEEM, self._snapshot(), self._base_balances[owner] // self.base_per_share)
+    return self._quote_limited(VIEW_MAX_REDEEM, self._snapshot(), self._base_balances[owner] // self.base_per_share)
 
 
 @external
@@ -628,7 +629,7 @@ def maxWithdraw(owner: address) -> uint256:
     @notice What redeeming maxRedeem pays, less a few base units that withdraw()'s share search may
             need; 0 on insolvency or while a position is open on a stale price.
     """
-    return self._quote(VIEW_MAX_WITHDRAW, self._snapshot(), self._base_balances[owner] // self.base_per_share)
+    return self._quote_limited(VIEW_MAX_WITHDRAW, self._snapshot(), self._base_balances[owner] // self.base_per_share)
 
 
 # ---------------------------------------------------------------- fund views
@@ -1054,7 +1055,6 @@ def _snapshot() -> lt_math.FundState:
         initial_nav_per_share=initial_nav_per_share,
         mint_fee_bps=self.mint_fee_bps,
         redeem_fee_bps=self.redeem_fee_bps,
-        max_slippage_bps=self.max_slippage_bps,
     )
 
 
@@ -1066,6 +1066,21 @@ def _quote(selector: bytes4, snap: lt_math.FundState, amount: uint256) -> uint25
     """
     response: Bytes[32] = raw_call(
         views, concat(selector, abi_encode(snap, amount)), max_outsize=32, is_static_call=True
+    )
+    return abi_decode(response, uint256)
+
+
+@internal
+@view
+def _quote_limited(selector: bytes4, snap: lt_math.FundState, amount: uint256) -> uint256:
+    """
+    @dev Ask the views contract for a max* that depends on the fund's price limit.
+    """
+    response: Bytes[32] = raw_call(
+        views,
+        concat(selector, abi_encode(snap, amount, self.max_slippage_bps)),
+        max_outsize=32,
+        is_static_call=True,
     )
     return abi_decode(response, uint256)
 
@@ -1157,7 +1172,7 @@ def _max_deposit() -> uint256:
     snap: lt_math.FundState = self._snapshot()
     if not snap.fresh or (snap.supply > 0 and snap.nav <= 0):
         return 0
-    return self._quote(VIEW_MAX_DEPOSIT, snap, self.max_total_assets)
+    return self._quote_limited(VIEW_MAX_DEPOSIT, snap, self.max_total_assets)
 
 
 # ---------------------------------------------------------------- internal: redeem
@@ -1366,8 +1381,7 @@ def _accrue_management_fee():
 @internal
 def _transfer(owner: address, receiver: address, amount: uint256):
     assert receiver != empty(address), "lt: receiver"
-    base: uint256 = self._checked_base(self._base_balances[owner], amount, "lt: balance")
-    self._base_balances[owner] -= base
+    base: uint256 = self._debit(owner, amount)
     self._base_balances[receiver] += base
     log IERC20.Transfer(sender=owner, receiver=receiver, value=amount)
 
@@ -1388,29 +1402,31 @@ def _spend_allowance(owner: address, spender: address, amount: uint256):
     allowed: uint256 = self._base_allowances[owner][spender]
     if allowed == max_value(uint256):
         return
-    self._base_allowances[owner][spender] = allowed - self._checked_base(allowed, amount, "lt: allowance")
+    scale: uint256 = self.base_per_share
+    assert amount <= allowed // scale, "lt: allowance"  # by division: no amount overflows
+    self._base_allowances[owner][spender] = allowed - amount * scale
 
 
 @internal
 def _burn_from(owner: address, shares: uint256):
     if owner != msg.sender:
         self._spend_allowance(owner, msg.sender, shares)
-    base: uint256 = self._checked_base(self._base_balances[owner], shares, "lt: balance")
-    self._base_balances[owner] -= base
+    base: uint256 = self._debit(owner, shares)
     self._base_supply -= base
     log IERC20.Transfer(sender=owner, receiver=empty(address), value=shares)
 
 
 @internal
-@view
-def _checked_base(available_base: uint256, amount: uint256, reason: String[13]) -> uint256:
+def _debit(owner: address, shares: uint256) -> uint256:
     """
-    @dev `amount` shares in base units, if `available_base` covers them; else revert with `reason`
-         (compared by division, so no amount overflows).
+    @dev Take `shares` off `owner`'s balance; return them in base units.
     """
     scale: uint256 = self.base_per_share
-    assert amount <= available_base // scale, reason
-    return amount * scale
+    owner_base: uint256 = self._base_balances[owner]
+    assert shares <= owner_base // scale, "lt: balance"  # by division: no amount overflows
+    base: uint256 = shares * scale
+    self._base_balances[owner] = owner_base - base
+    return base
 
 
 @internal

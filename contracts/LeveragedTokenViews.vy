@@ -118,15 +118,15 @@ def convert_to_assets(s: lt_math.FundState, shares: uint256) -> uint256:
 
 @external
 @view
-def max_deposit(s: lt_math.FundState, cap: uint256) -> uint256:
+def max_deposit(s: lt_math.FundState, cap: uint256, max_slippage_bps: uint256) -> uint256:
     """
     @notice The room under the cap (`cap` - NAV), or less: the most whose in-kind trade the
-            fund's price limit accepts (to within ~0.1 %).
+            fund's price limit (oracle price -+ `max_slippage_bps`) accepts, to within ~0.1 %.
     """
     nav: uint256 = convert(max(s.nav, 0), uint256)
     if nav >= cap:
         return 0
-    return self._largest_within_limit(s, True, cap - nav)
+    return self._largest_within_limit(s, max_slippage_bps, True, cap - nav)
 
 
 @external
@@ -150,17 +150,17 @@ def leverage(s: lt_math.FundState, unused: uint256) -> uint256:
 
 @external
 @view
-def max_redeem(s: lt_math.FundState, balance: uint256) -> uint256:
+def max_redeem(s: lt_math.FundState, balance: uint256, max_slippage_bps: uint256) -> uint256:
     """
     @notice `balance`, or less: the most shares whose slice's trade the fund's price limit
             accepts (to within ~0.1 %); 0 while a position is open on a stale price.
     """
-    return self._max_redeem(s, balance)
+    return self._max_redeem(s, max_slippage_bps, balance)
 
 
 @external
 @view
-def max_withdraw(s: lt_math.FundState, balance: uint256) -> uint256:
+def max_withdraw(s: lt_math.FundState, balance: uint256, max_slippage_bps: uint256) -> uint256:
     """
     @notice What redeeming max_redeem(balance) pays now, less a margin of a few base units:
             the most found that withdraw()'s share search covers within `balance` (it may
@@ -168,7 +168,7 @@ def max_withdraw(s: lt_math.FundState, balance: uint256) -> uint256:
     """
     if s.nav <= 0:
         return 0
-    shares: uint256 = self._max_redeem(s, balance)
+    shares: uint256 = self._max_redeem(s, max_slippage_bps, balance)
     if shares == 0:
         return 0
     paid: uint256 = self._preview_redeem(s, shares)
@@ -236,10 +236,10 @@ def _withdraw_search(s: lt_math.FundState, assets: uint256) -> (uint256, bool):
 
 @internal
 @view
-def _max_redeem(s: lt_math.FundState, balance: uint256) -> uint256:
+def _max_redeem(s: lt_math.FundState, max_slippage_bps: uint256, balance: uint256) -> uint256:
     if balance == 0 or (not s.fresh and s.size != 0):
         return 0
-    return self._largest_within_limit(s, False, balance)
+    return self._largest_within_limit(s, max_slippage_bps, False, balance)
 
 
 @internal
@@ -255,7 +255,7 @@ def _trade_for(s: lt_math.FundState, is_mint: bool, amount: uint256) -> int256:
 
 @internal
 @view
-def _limit_slack(s: lt_math.FundState, size_delta: int256) -> int256:
+def _limit_slack(s: lt_math.FundState, max_slippage_bps: uint256, size_delta: int256) -> int256:
     """
     @dev How far inside the fund's price limit the venue would fill `size_delta` now (WAD price;
          negative outside, min_value if the venue refuses to quote it).
@@ -276,7 +276,7 @@ def _limit_slack(s: lt_math.FundState, size_delta: int256) -> int256:
     exec_price: uint256 = 0
     fee: uint256 = 0
     exec_price, fee = abi_decode(response, (uint256, uint256))
-    limit: int256 = convert(lt_math._limit_price(s.price, s.max_slippage_bps, size_delta > 0), int256)
+    limit: int256 = convert(lt_math._limit_price(s.price, max_slippage_bps, size_delta > 0), int256)
     if size_delta > 0:
         return limit - convert(exec_price, int256)
     return convert(exec_price, int256) - limit
@@ -284,7 +284,9 @@ def _limit_slack(s: lt_math.FundState, size_delta: int256) -> int256:
 
 @internal
 @view
-def _largest_within_limit(s: lt_math.FundState, is_mint: bool, amount: uint256) -> uint256:
+def _largest_within_limit(
+    s: lt_math.FundState, max_slippage_bps: uint256, is_mint: bool, amount: uint256
+) -> uint256:
     """
     @dev The largest x <= `amount` (assets to mint with, or shares to redeem) found whose trade
          the fund's price limit accepts: `amount` itself, or where the line through the smallest
@@ -294,11 +296,11 @@ def _largest_within_limit(s: lt_math.FundState, is_mint: bool, amount: uint256) 
     """
     most: uint256 = min(amount, MAX_AMOUNT)
     trade: int256 = self._trade_for(s, is_mint, most)
-    x_slack: int256 = self._limit_slack(s, trade)
+    x_slack: int256 = self._limit_slack(s, max_slippage_bps, trade)
     if x_slack >= 0:
         return most
     # the slack of the smallest trade: the part of the premium that does not grow with size
-    base_slack: int256 = self._limit_slack(s, 1 if trade > 0 else -1)
+    base_slack: int256 = self._limit_slack(s, max_slippage_bps, 1 if trade > 0 else -1)
     if base_slack <= 0:
         return 0
     x: uint256 = most
@@ -313,7 +315,7 @@ def _largest_within_limit(s: lt_math.FundState, is_mint: bool, amount: uint256) 
             guess = min(guess - guess // 1_000, most)
         if guess == 0:
             return inside
-        x_slack = self._limit_slack(s, self._trade_for(s, is_mint, guess))
+        x_slack = self._limit_slack(s, max_slippage_bps, self._trade_for(s, is_mint, guess))
         if x_slack >= 0:
             if not refused:
                 return guess

@@ -31,7 +31,6 @@ struct FundState:
     initial_nav_per_share: uint256  # assets per 1e18 shares at the first mint
     mint_fee_bps: uint256
     redeem_fee_bps: uint256
-    max_slippage_bps: uint256  # the fund's trades execute no worse than price -+ this
 
 
 struct RebalanceState:

@@ -9,6 +9,7 @@ import os
 
 import ape
 import pytest
+from helpers import venue_params
 
 from ltsdk import model
 from ltsdk.deploy import create_token as create_token_via_factory
@@ -216,7 +217,7 @@ class Mirror:
 
     def __init__(self, chain, token, venue, oracle):
         self.chain, self.token, self.venue = chain, token, venue
-        params = model.VenueParams(venue.half_spread_bps(), venue.taker_fee_bps(), venue.depth(), venue.ASSET_SCALE())
+        params = venue_params(venue)
         round_data = oracle.latestRoundData()
         self.v = model.Venue(
             params,

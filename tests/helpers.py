@@ -4,6 +4,16 @@ from ltsdk import model
 from ltsdk.keeper import Policy
 
 
+def venue_params(venue) -> model.VenueParams:
+    """The pricing parameters of a MockPerpAdapter (an ape or a titanoboa contract), for ltsdk.model."""
+    return model.VenueParams(
+        half_spread_bps=venue.half_spread_bps(),
+        taker_fee_bps=venue.taker_fee_bps(),
+        depth=venue.depth(),
+        asset_scale=venue.ASSET_SCALE(),
+    )
+
+
 def split_status_of(token):
     """What a keeper reads from the lens: ltsdk.model.split_status over the token's public state."""
     return model.split_status(

@@ -256,7 +256,6 @@ class FundState:
     initial_nav_per_share: int
     mint_fee_bps: int
     redeem_fee_bps: int
-    max_slippage_bps: int
 
 
 def mint_size_delta(s: FundState, net_assets: int) -> int:
@@ -525,7 +524,6 @@ class Fund:
             initial_nav_per_share=self.initial_nav_per_share,
             mint_fee_bps=self.mint_fee_bps,
             redeem_fee_bps=self.redeem_fee_bps,
-            max_slippage_bps=self.max_slippage_bps,
         )
 
     def nav(self, now: int) -> int:

@@ -31,7 +31,6 @@ def _fund_state(state: TokenState, price: int | None = None) -> model.FundState:
         initial_nav_per_share=100 * 10**state.asset_decimals,
         mint_fee_bps=state.mint_fee_bps,
         redeem_fee_bps=state.redeem_fee_bps,
-        max_slippage_bps=0,  # not in the lens row: the offline quotes do not apply the price limit
     )
 
 

@@ -212,6 +212,12 @@ def test_create_token__token_is_configured_from_arguments(
     assert not token.is_shutdown()
 
 
+def test_created_token__deployed_code__fits_eip_170(token, chain):
+    """The token's runtime, immutables included, must fit EIP-170 (24,576 bytes) to deploy on
+    any EVM chain; make bench reports the headroom."""
+    assert len(chain.provider.get_code(token.address)) <= 24_576
+
+
 def test_create_token__defaults__nav_100_and_no_cap(project, factory, admin, fee_recipient, btc_venue, initcode):
     tx = factory.create_token("BTC", 2, True, btc_venue, admin, fee_recipient, initcode, sender=admin)
 

@@ -12,6 +12,7 @@ import copy
 
 import ape
 import pytest
+from helpers import venue_params
 
 from ltsdk import model
 from ltsdk.deploy import oracle_answer
@@ -37,15 +38,6 @@ def answer(usd) -> int:
 def wad(usd) -> int:
     """USD price in WAD, as the venue reads it from the feed."""
     return answer(usd) * ORACLE_SCALE
-
-
-def venue_params(venue) -> model.VenueParams:
-    return model.VenueParams(
-        half_spread_bps=venue.half_spread_bps(),
-        taker_fee_bps=venue.taker_fee_bps(),
-        depth=venue.depth(),
-        asset_scale=venue.ASSET_SCALE(),
-    )
 
 
 def last_true(pred, lo: int, hi: int) -> int:

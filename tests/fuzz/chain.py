@@ -21,6 +21,7 @@ import boa
 from boa.contracts.base_evm_contract import BoaError
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
+from helpers import venue_params
 
 from ltsdk import model
 from ltsdk.deploy import load_products, oracle_answer, token_symbol
@@ -255,7 +256,7 @@ def venue_account(venue, account: str) -> model.Account:
 
 def model_venue(venue, oracle) -> model.Venue:
     """`ltsdk.model.Venue` with every parameter and the funding clock read from chain."""
-    params = model.VenueParams(venue.half_spread_bps(), venue.taker_fee_bps(), venue.depth(), venue.ASSET_SCALE())
+    params = venue_params(venue)
     _, answer, _, updated_at, _ = oracle.latestRoundData()
     return model.Venue(
         params,
