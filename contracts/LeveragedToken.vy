@@ -1404,7 +1404,7 @@ def _spend_allowance(owner: address, spender: address, amount: uint256):
         return
     scale: uint256 = self.base_per_share
     assert amount <= allowed // scale, "lt: allowance"  # by division: no amount overflows
-    self._base_allowances[owner][spender] = allowed - amount * scale
+    self._base_allowances[owner][spender] = allowed - unsafe_mul(amount, scale)  # <= allowed
 
 
 @internal
@@ -1424,7 +1424,7 @@ def _debit(owner: address, shares: uint256) -> uint256:
     scale: uint256 = self.base_per_share
     owner_base: uint256 = self._base_balances[owner]
     assert shares <= owner_base // scale, "lt: balance"  # by division: no amount overflows
-    base: uint256 = shares * scale
+    base: uint256 = unsafe_mul(shares, scale)  # <= owner_base
     self._base_balances[owner] = owner_base - base
     return base
 
