@@ -136,7 +136,7 @@ def max_mint(s: lt_math.FundState, max_assets: uint256) -> uint256:
     @notice Shares a deposit of 99.9 % of `max_assets` (maxDeposit) mints now; mint() of them
             charges at most that, its search's rounding included.
     """
-    return self._shares_for_deposit(s, max_assets - max_assets // 1_000)
+    return min(self._shares_for_deposit(s, max_assets - max_assets // 1_000), MAX_AMOUNT)
 
 
 @external
@@ -239,6 +239,10 @@ def _withdraw_search(s: lt_math.FundState, assets: uint256) -> (uint256, bool):
 def _max_redeem(s: lt_math.FundState, max_slippage_bps: uint256, balance: uint256) -> uint256:
     if balance == 0 or (not s.fresh and s.size != 0):
         return 0
+    if s.nav <= 0:  # an insolvent fund pays out pro rata without trading, if anything is left
+        if self._preview_redeem(s, balance) == 0:
+            return 0
+        return balance
     return self._largest_within_limit(s, max_slippage_bps, False, balance)
 
 
@@ -318,7 +322,7 @@ def _largest_within_limit(
         x_slack = self._limit_slack(s, max_slippage_bps, self._trade_for(s, is_mint, guess))
         if x_slack >= 0:
             if not refused:
-                return guess
+                return max(guess, inside)
             inside = max(inside, guess)
         x = guess
     return inside

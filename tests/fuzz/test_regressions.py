@@ -140,6 +140,22 @@ def test_max_mint__does_not_revert_for_any_cap(s):
     assert attempt(lambda: token.maxMint(s.actors.depositor))[0]
 
 
+def test_max_redeem__of_an_insolvent_fund__follows_its_pro_rata_payout_not_the_price_limit(s):
+    """Found in review of finding 3's fix: an insolvent fund pays out pro rata without trading,
+    so the price-limit search must not decide its maxRedeem: the whole balance if the pro-rata
+    payout is positive, else 0 (redeem reverts "lt: zero" when nothing is left to pay)."""
+    token, depositor, other = s.tokens["BTC3L"], s.actors.depositor, s.actors.other_depositor
+    token.deposit(1_000_000 * USDC, depositor, sender=depositor)
+    token.deposit(1_000 * USDC, other, sender=other)
+    answer = s.oracle.latestRoundData()[1]
+    s.oracle.set_price(answer * 6 // 10, sender=s.actors.admin)  # -40 % at 3x: NAV < 0, no margin left
+    assert token.totalAssets() == 0
+    balance = token.balanceOf(depositor)
+    assert token.previewRedeem(balance) == 0
+    assert token.maxRedeem(depositor) == 0 and token.maxWithdraw(depositor) == 0
+    assert attempt(lambda: token.redeem(balance, depositor, depositor, sender=depositor)) == (False, "lt: zero")
+
+
 def test_donation_to_an_empty_fund__goes_to_the_first_depositor(s):
     """Characterisation (found by the state machine as an inv 3 counter-example): margin donated
     to the venue account of a token with no shares is claimed by the first depositor, who mints

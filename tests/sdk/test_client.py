@@ -99,6 +99,23 @@ def test_write__revert__maps_to_typed_exception_before_sending(user_protocol, de
     assert chain.provider.web3.eth.get_transaction_count(depositor.address) == nonce + 2
 
 
+def test_deposit__past_the_venue_depth__raises_slippage_before_sending(user_protocol, depositor, chain, project):
+    """The cap (10M USDC) is not what binds a 3x BTC deposit here but the venue's depth at the
+    fund's 50 bps price limit (~3.2M USDC): well above maxDeposit the SDK refuses before any
+    approval; maxDeposit itself goes through."""
+    btc3l = user_protocol.token("BTC3L")
+    project.MockUSDC.at(user_protocol.manifest["collateral"]).mint(depositor, 9_000_000 * USDC, sender=depositor)
+    btc3l.deposit(1_000 * USDC)
+    nonce = chain.provider.web3.eth.get_transaction_count(depositor.address)
+    with pytest.raises(errors.SlippageExceeded) as caught:
+        btc3l.deposit(8_000_000 * USDC)
+    assert caught.value.reason == "venue: slippage"
+    assert chain.provider.web3.eth.get_transaction_count(depositor.address) == nonce
+    most = btc3l.contract.functions.maxDeposit(depositor.address).call()
+    assert 3_000_000 * USDC < most < 3_300_000 * USDC
+    assert btc3l.deposit(most).shares > 0
+
+
 def test_paused__deposit_raises_paused_and_redeem_works(user_protocol, keeper_protocol):
     btc3l = user_protocol.token("BTC3L")
     btc3l.deposit(1_000 * USDC)
