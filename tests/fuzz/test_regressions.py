@@ -20,6 +20,7 @@ import boa
 import pytest
 
 from fuzz.chain import MAX_UINT256, USDC, attempt, stack
+from fuzz.test_invariants import FundMachine
 
 
 @pytest.fixture
@@ -154,6 +155,24 @@ def test_max_redeem__of_an_insolvent_fund__follows_its_pro_rata_payout_not_the_p
     assert token.previewRedeem(balance) == 0
     assert token.maxRedeem(depositor) == 0 and token.maxWithdraw(depositor) == 0
     assert attempt(lambda: token.redeem(balance, depositor, depositor, sender=depositor)) == (False, "lt: zero")
+
+
+def test_state_machine__a_ripcord_nobody_pulled__is_not_claimed_at_the_next_update():
+    """A counter-example to the suite itself (1,000 x 50 run): BTC5S +9.48 % with nobody watching
+    (leverage 10.5x, past the 7.5x ripcord level), then +9.48 % again (1,742x): the ripcord
+    that is finally pulled leaves the fund insolvent and the next one reverts "lt: insolvent",
+    as the model predicts. inv 8 is claimed only while someone pulls at every update."""
+    machine = FundMachine()
+    try:
+        machine.open_fund(symbol="BTC5S", seed=(10_000 * USDC,), fees=(0, 0, 0), chunk=1_000_000 * USDC, capped=False)
+        machine.invariants_hold()
+        machine.move_price(anyone_watching=False, move_bps=948)
+        machine.invariants_hold()
+        machine.move_price(anyone_watching=True, move_bps=948)
+        machine.invariants_hold()
+        assert machine.token.totalAssets() == 0
+    finally:
+        machine.teardown()
 
 
 def test_donation_to_an_empty_fund__goes_to_the_first_depositor(s):
