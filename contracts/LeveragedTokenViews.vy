@@ -19,8 +19,8 @@ from . import lt_math
 
 # rounds of the exact-output searches (mint, withdraw). Each step is the shortfall at the
 # average rate seen so far, which (trade costs being convex) never passes the answer; the
-# shortfall then shrinks by the trade's marginal over its average cost, so three or four rounds
-# are used even for a 5x mint that moves the venue
+# shortfall then shrinks each round by at least the ratio of the trade's marginal to its average
+# cost (16 rounds leave room for a 5x mint that moves the venue, which 8 at-NAV rounds did not)
 MAX_SEARCH_STEPS: constant(uint256) = 16
 # rounds of the max* search for the largest trade the fund's price limit accepts: one for a
 # venue whose price impact is linear in size, a few more where it refuses huge trades
