@@ -9,7 +9,7 @@ import os
 
 import ape
 import pytest
-from helpers import venue_params
+from helpers import venue_settings
 
 from ltsdk import model
 from ltsdk.deploy import create_token as create_token_via_factory
@@ -217,18 +217,8 @@ class Mirror:
 
     def __init__(self, chain, token, venue, oracle):
         self.chain, self.token, self.venue = chain, token, venue
-        params = venue_params(venue)
-        round_data = oracle.latestRoundData()
-        self.v = model.Venue(
-            params,
-            price=venue.mark_price(),
-            updated_at=round_data[3],
-            max_oracle_age=venue.max_oracle_age(),
-            max_leverage=venue.max_leverage(),
-            funding_rate_per_second=venue.funding_rate_per_second(),
-            funding_index=venue.funding_index(),
-            funding_updated_at=venue.funding_updated_at(),
-        )
+        updated_at = oracle.latestRoundData()[3]
+        self.v = model.Venue(price=venue.mark_price(), updated_at=updated_at, **venue_settings(venue))
         self.f = model.Fund(
             self.v,
             account=token.address,

@@ -14,6 +14,21 @@ def venue_params(venue) -> model.VenueParams:
     )
 
 
+def venue_settings(venue) -> dict:
+    """Everything but the oracle price that ltsdk.model.Venue reads from a MockPerpAdapter: its
+    pricing parameters, risk settings and funding clock, as model.Venue keyword arguments."""
+    return {
+        "params": venue_params(venue),
+        "max_oracle_age": venue.max_oracle_age(),
+        "max_leverage": venue.max_leverage(),
+        "maintenance_margin_bps": venue.maintenance_margin_bps(),
+        "liquidation_penalty_bps": venue.liquidation_penalty_bps(),
+        "funding_rate_per_second": venue.funding_rate_per_second(),
+        "funding_index": venue.funding_index(),
+        "funding_updated_at": venue.funding_updated_at(),
+    }
+
+
 def split_status_of(token):
     """What a keeper reads from the lens: ltsdk.model.split_status over the token's public state."""
     return model.split_status(

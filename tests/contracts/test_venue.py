@@ -12,7 +12,7 @@ import copy
 
 import ape
 import pytest
-from helpers import venue_params
+from helpers import venue_params, venue_settings
 
 from ltsdk import model
 from ltsdk.deploy import oracle_answer
@@ -63,18 +63,7 @@ class Mirror(model.Venue):
 
     def __init__(self, venue):
         price, updated_at, _ = venue.oracle_price()
-        super().__init__(
-            venue_params(venue),
-            price=price,
-            updated_at=updated_at,
-            max_oracle_age=venue.max_oracle_age(),
-            max_leverage=venue.max_leverage(),
-            maintenance_margin_bps=venue.maintenance_margin_bps(),
-            liquidation_penalty_bps=venue.liquidation_penalty_bps(),
-            funding_rate_per_second=venue.funding_rate_per_second(),
-            funding_index=venue.funding_index(),
-            funding_updated_at=venue.funding_updated_at(),
-        )
+        super().__init__(price=price, updated_at=updated_at, **venue_settings(venue))
 
     def account(self, who) -> model.Account:
         return self.accounts.get(str(who), model.Account())

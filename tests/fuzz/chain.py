@@ -21,7 +21,7 @@ import boa
 from boa.contracts.base_evm_contract import BoaError
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
-from helpers import venue_params
+from helpers import venue_settings
 
 from ltsdk import model
 from ltsdk.deploy import load_products, oracle_answer, token_symbol
@@ -256,20 +256,8 @@ def venue_account(venue, account: str) -> model.Account:
 
 def model_venue(venue, oracle) -> model.Venue:
     """`ltsdk.model.Venue` with every parameter and the funding clock read from chain."""
-    params = venue_params(venue)
     _, answer, _, updated_at, _ = oracle.latestRoundData()
-    return model.Venue(
-        params,
-        price=max(answer, 0) * ORACLE_SCALE,
-        updated_at=updated_at,
-        max_oracle_age=venue.max_oracle_age(),
-        max_leverage=venue.max_leverage(),
-        maintenance_margin_bps=venue.maintenance_margin_bps(),
-        liquidation_penalty_bps=venue.liquidation_penalty_bps(),
-        funding_rate_per_second=venue.funding_rate_per_second(),
-        funding_index=venue.funding_index(),
-        funding_updated_at=venue.funding_updated_at(),
-    )
+    return model.Venue(price=max(answer, 0) * ORACLE_SCALE, updated_at=updated_at, **venue_settings(venue))
 
 
 def model_fund(s: Stack, token) -> model.Fund:
