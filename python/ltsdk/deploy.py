@@ -12,10 +12,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ltsdk.units import WAD
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEPLOYMENTS_DIR = REPO_ROOT / "deployments"
 PRODUCTS_FILE = DEPLOYMENTS_DIR / "products.json"
-WAD = 10**18
 
 
 def load_products(path: Path = PRODUCTS_FILE) -> dict[str, Any]:

@@ -20,11 +20,9 @@ from eth_account import Account
 from eth_utils import keccak
 from helpers import split_status_of
 
-from ltsdk import model, permit
+from ltsdk import math, permit
+from ltsdk.units import MAX_UINT256, USDC, WAD
 
-USDC = 10**6
-WAD = 10**18
-MAX_UINT256 = 2**256 - 1
 MAX_TRADE_NOTIONAL = 10**30  # LeveragedToken.MAX_TRADE_NOTIONAL (assets)
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 MISSING_ROLE = "access_control: account is missing role"
@@ -565,7 +563,7 @@ def test_ripcord__at_ripcord_level_from_outsider__delevers_and_pays_capped_rewar
     assert (logs[0].caller, logs[0].reward, logs[0].leverage_before) == (ctx.outsider.address, reward, leverage_before)
     # measured right after the trade, before the reward left the fund
     size, _, price, _, _ = ctx.venue.account_snapshot(token)
-    assert logs[0].leverage_after == model.leverage(size, price, token.totalAssets() + reward, token.ASSET_SCALE())
+    assert logs[0].leverage_after == math.leverage(size, price, token.totalAssets() + reward, token.ASSET_SCALE())
 
 
 def test_ripcord__after_shutdown__reverts_shutdown(token, ctx):
@@ -1112,7 +1110,7 @@ def test_set_leverage_band__sets_the_band_view(token, admin):
     token.set_leverage_band(2 * WAD, 1_000, 3 * WAD, sender=admin)
 
     assert (token.target_leverage(), token.band_bps()) == (2 * WAD, 1_000)
-    lower, upper = model.band(token.target_leverage(), token.band_bps())
+    lower, upper = math.band(token.target_leverage(), token.band_bps())
     assert upper == _upper_band(2 * WAD, 1_000)
     assert lower == -(-2 * WAD * 10_000 // 11_000)  # rounded up
 
@@ -1183,7 +1181,7 @@ def test_set_fees__accrues_management_fee_at_old_rate_first(deposited, admin, fe
 
     tx = token.set_fees(10, 10, 0, sender=admin)
 
-    expected = model.management_fee_shares(supply, 365, tx.timestamp - accrued_at)
+    expected = math.management_fee_shares(supply, 365, tx.timestamp - accrued_at)
     assert expected > 0
     assert token.balanceOf(fee_recipient) == expected
     assert tx.events.filter(token.ManagementFeeMinted) == [
