@@ -51,6 +51,7 @@ from ethereum.ercs import IERC20Detailed
 from ethereum.ercs import IERC4626
 from snekmate.auth import access_control
 from snekmate.utils import math
+from .interfaces import ILeveragedToken
 from .interfaces import IPerpAdapter
 from . import constants
 from . import lt_math
@@ -59,6 +60,7 @@ from . import LeveragedTokenViews
 
 implements: IERC20
 implements: IERC20Detailed
+implements: ILeveragedToken
 # IERC4626 is not declared with `implements:` because Vyper's check does not accept the
 # slippage-protected overloads (default arguments) as the plain ERC-4626 signatures, although
 # every ERC-4626 selector exists; tests assert the full selector set from the ABI.
@@ -90,15 +92,7 @@ exports: (
 
 
 # ---------------------------------------------------------------- events
-
-event Paused:
-    account: indexed(address)
-
-event Unpaused:
-    account: indexed(address)
-
-event Shutdown:
-    account: indexed(address)
+# (the parameter setters' events; every other event of the token is in ILeveragedToken.vyi)
 
 event FeesSet:
     mint_fee_bps: uint256
@@ -130,41 +124,9 @@ event IncentivesSet:
 event FeeRecipientSet:
     fee_recipient: indexed(address)
 
-event ManagementFeeMinted:
-    fee_recipient: indexed(address)
-    shares: uint256
-
-event FeesCollected:
-    fee_recipient: indexed(address)
-    assets: uint256
-
-event Rebalanced:
-    reason: indexed(uint8)
-    size_before: int256
-    size_after: int256
-    price: uint256
-    leverage_before: uint256
-    leverage_after: uint256
-
-event Ripcord:
-    caller: indexed(address)
-    reward: uint256
-    leverage_before: uint256
-    leverage_after: uint256
-
-event Split:
-    factor: uint256
-    is_reverse: bool
-    nav_per_share_before: uint256
-    nav_per_share_after: uint256
-
 event SplitBandSet:
     split_lower_nav: uint256
     split_upper_nav: uint256
-
-event RebalanceDue:
-    reason: indexed(uint8)
-    caller: indexed(address)
 
 
 # ---------------------------------------------------------------- constants
@@ -223,7 +185,7 @@ MAX_TRADE_NOTIONAL: constant(uint256) = 10**30  # assets; keeps the chunk arithm
 # ---------------------------------------------------------------- immutables
 
 asset: public(immutable(address))
-adapter: public(immutable(address))
+adapter: public(immutable(IPerpAdapter))  # the venue; its getter returns the address
 views: public(immutable(address))  # LeveragedTokenViews: previews, conversions, rebalance and split status
 is_long: public(immutable(bool))
 ASSET_SCALE: public(immutable(uint256))  # 10**(18 - asset decimals): assets -> WAD USD
@@ -312,7 +274,7 @@ def __init__(
 
     share_ledger.__init__(name_, symbol_)
     asset = asset_
-    adapter = adapter_
+    adapter = IPerpAdapter(adapter_)
     views = views_
     is_long = is_long_
     ASSET_SCALE = 10 ** convert(18 - asset_decimals, uint256)
@@ -641,7 +603,7 @@ def rebalance() -> int256:
     if reason != REASON_RIPCORD:
         assert block.timestamp >= self.last_rebalance_time + self.twap_cooldown, "lt: cooldown"
     leverage_after: uint256 = self._execute_rebalance(snap, size_delta, full_delta)
-    log Rebalanced(
+    log ILeveragedToken.Rebalanced(
         reason=reason,
         size_before=snap.size,
         size_after=snap.size + size_delta,
@@ -676,11 +638,11 @@ def ripcord() -> uint256:
     # never more than the venue will release: a reward must not make the de-levering revert
     reward: uint256 = min(
         lt_math._ripcord_reward(convert(max(self._nav(), 0), uint256), self.ripcord_reward, RIPCORD_REWARD_MAX_BPS),
-        self.idle_assets + staticcall IPerpAdapter(adapter).max_withdrawable(self),
+        self.idle_assets + staticcall adapter.max_withdrawable(self),
     )
     if reward > 0:
         self._pay_out(reward, 0, msg.sender)
-    log Ripcord(caller=msg.sender, reward=reward, leverage_before=leverage_before, leverage_after=leverage_after)
+    log ILeveragedToken.Ripcord(caller=msg.sender, reward=reward, leverage_before=leverage_before, leverage_after=leverage_after)
     return reward
 
 
@@ -699,7 +661,7 @@ def flag_rebalance_due():
     assert reason == REASON_BAND or reason == REASON_RIPCORD, "lt: not needed"
     if self.due_since == 0 or self._flag_expired():
         self.due_since = block.timestamp
-    log RebalanceDue(reason=reason, caller=msg.sender)
+    log ILeveragedToken.RebalanceDue(reason=reason, caller=msg.sender)
 
 
 # ---------------------------------------------------------------- splits
@@ -734,14 +696,14 @@ def reverse_split(factor: uint256):
 def pause():
     access_control._check_role(GUARDIAN_ROLE, msg.sender)
     self.paused = True
-    log Paused(account=msg.sender)
+    log ILeveragedToken.Paused(account=msg.sender)
 
 
 @external
 def unpause():
     access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
     self.paused = False
-    log Unpaused(account=msg.sender)
+    log ILeveragedToken.Unpaused(account=msg.sender)
 
 
 @external
@@ -756,14 +718,14 @@ def emergency_shutdown():
     self._accrue_management_fee()
     if not self.is_shutdown:
         self.is_shutdown = True
-        log Shutdown(account=msg.sender)
+        log ILeveragedToken.Shutdown(account=msg.sender)
     snap: lt_math.FundState = self._snapshot()
     if snap.size != 0:
         self._require_fresh(snap)
         self._trade(lt_math._clamp_trade(-snap.size, snap.price, self.max_trade_notional, ASSET_SCALE), snap.price)
-    free: uint256 = staticcall IPerpAdapter(adapter).max_withdrawable(self)
+    free: uint256 = staticcall adapter.max_withdrawable(self)
     if free > 0:
-        extcall IPerpAdapter(adapter).withdraw(free, self)
+        extcall adapter.withdraw(free, self)
         self.idle_assets += free
 
 
@@ -777,7 +739,7 @@ def collect_fees() -> uint256:
     self.protocol_fees = 0
     if amount > 0:
         assert extcall IERC20(asset).transfer(recipient, amount, default_return_value=True)
-    log FeesCollected(fee_recipient=recipient, assets=amount)
+    log ILeveragedToken.FeesCollected(fee_recipient=recipient, assets=amount)
     return amount
 
 
@@ -941,28 +903,23 @@ def _check_mintable(snap: lt_math.FundState):
 @internal
 @view
 def _nav() -> int256:
-    return convert(self.idle_assets, int256) + staticcall IPerpAdapter(adapter).equity(self)
+    return convert(self.idle_assets, int256) + staticcall adapter.equity(self)
 
 
 @internal
 @view
 def _snapshot() -> lt_math.FundState:
-    size: int256 = 0
-    equity: int256 = 0
-    price: uint256 = 0
-    fresh: bool = False
-    updated_at: uint256 = 0
-    size, equity, price, fresh, updated_at = staticcall IPerpAdapter(adapter).account_snapshot(self)
+    venue: IPerpAdapter.AccountSnapshot = staticcall adapter.account_snapshot(self)
     supply: uint256 = share_ledger._total_supply()
     idle: uint256 = self.idle_assets
     return lt_math.FundState(
         token=self,
-        adapter=adapter,
+        adapter=adapter.address,
         supply=supply + self._pending_fee_shares(supply),
-        nav=convert(idle, int256) + equity,
-        size=size,
-        price=price,
-        fresh=fresh and price > 0 and block.timestamp <= updated_at + self.max_price_age,
+        nav=convert(idle, int256) + venue.equity,
+        size=venue.size,
+        price=venue.price,
+        fresh=venue.fresh and venue.price > 0 and block.timestamp <= venue.updated_at + self.max_price_age,
         idle_assets=idle,
         target_leverage=self.target_leverage,
         is_long=is_long,
@@ -1060,7 +1017,7 @@ def _execute_mint(snap: lt_math.FundState, assets: uint256) -> uint256:
     if snap.supply == 0:
         assert net >= MIN_INITIAL_ASSETS, "lt: first deposit"
     self.protocol_fees += fee
-    extcall IPerpAdapter(adapter).deposit(net)
+    extcall adapter.deposit(net)
     size_delta: int256 = lt_math._mint_size_delta(snap, net)
     if size_delta != 0:
         self._trade(size_delta, snap.price)
@@ -1111,7 +1068,7 @@ def _insolvent_payout(snap: lt_math.FundState, shares: uint256) -> uint256:
     """
     @dev NAV <= 0: the shares' pro-rata part of what can still leave (idle + withdrawable margin).
     """
-    available: uint256 = self.idle_assets + staticcall IPerpAdapter(adapter).max_withdrawable(self)
+    available: uint256 = self.idle_assets + staticcall adapter.max_withdrawable(self)
     return math._mul_div(available, shares, snap.supply, False)
 
 
@@ -1125,7 +1082,7 @@ def _pay_out(assets: uint256, fee: uint256, receiver: address):
     from_idle: uint256 = min(needed, self.idle_assets)
     self.idle_assets -= from_idle
     if needed > from_idle:
-        extcall IPerpAdapter(adapter).withdraw(needed - from_idle, self)
+        extcall adapter.withdraw(needed - from_idle, self)
     self.protocol_fees += fee
     assert extcall IERC20(asset).transfer(receiver, assets, default_return_value=True)
 
@@ -1138,14 +1095,14 @@ def _trade(size_delta: int256, price: uint256) -> uint256:
     @dev Trade on the venue no worse than the oracle price -+ max_slippage_bps.
     @return The execution price (WAD).
     """
-    return extcall IPerpAdapter(adapter).trade(
+    return extcall adapter.trade(
         size_delta, lt_math._limit_price(price, self.max_slippage_bps, size_delta > 0)
     )
 
 
 @internal
 def _set_leverage_band(target_leverage_: uint256, band_bps_: uint256, ripcord_leverage_: uint256):
-    venue_max: uint256 = staticcall IPerpAdapter(adapter).max_leverage()
+    venue_max: uint256 = staticcall adapter.max_leverage()
     # plain bounds first, so the band below cannot overflow
     assert (
         target_leverage_ >= WAD
@@ -1250,7 +1207,7 @@ def _split(factor: uint256, is_reverse: bool):
         upper: uint256 = self.split_upper_nav
         out_of_band: bool = before < lower if is_reverse else before > upper
         assert out_of_band and after >= lower and after <= upper, "lt: not needed"
-    log Split(factor=factor, is_reverse=is_reverse, nav_per_share_before=before, nav_per_share_after=after)
+    log ILeveragedToken.Split(factor=factor, is_reverse=is_reverse, nav_per_share_before=before, nav_per_share_after=after)
 
 
 # ---------------------------------------------------------------- internal: fees
@@ -1270,4 +1227,4 @@ def _accrue_management_fee():
     if shares > 0:
         recipient: address = self.fee_recipient
         share_ledger._mint_shares(recipient, shares)
-        log ManagementFeeMinted(fee_recipient=recipient, shares=shares)
+        log ILeveragedToken.ManagementFeeMinted(fee_recipient=recipient, shares=shares)
