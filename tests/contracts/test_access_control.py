@@ -565,7 +565,9 @@ def test_ripcord__at_ripcord_level_from_outsider__delevers_and_pays_capped_rewar
     assert (logs[0].caller, logs[0].reward, logs[0].leverage_before) == (ctx.outsider.address, reward, leverage_before)
     # measured right after the trade, before the reward left the fund
     snapshot = ctx.venue.account_snapshot(token)
-    assert logs[0].leverage_after == model.leverage(snapshot.size, snapshot.price, token.totalAssets() + reward, token.ASSET_SCALE())
+    assert logs[0].leverage_after == model.leverage(
+        snapshot.size, snapshot.price, token.totalAssets() + reward, token.ASSET_SCALE()
+    )
 
 
 def test_ripcord__after_shutdown__reverts_shutdown(token, ctx):

@@ -32,7 +32,15 @@ SETTERS = {
     "set_incentives",
     "set_fee_recipient",
 }
-SETTER_EVENTS = {"FeesSet", "LimitsSet", "SplitBandSet", "LeverageBandSet", "ExecutionSet", "IncentivesSet", "FeeRecipientSet"}
+SETTER_EVENTS = {
+    "FeesSet",
+    "LimitsSet",
+    "SplitBandSet",
+    "LeverageBandSet",
+    "ExecutionSet",
+    "IncentivesSet",
+    "FeeRecipientSet",
+}
 # events the token takes from the standard interfaces (IERC20, IERC4626) and snekmate's access control
 STANDARD_EVENTS = {"Transfer", "Approval", "Deposit", "Withdraw", "RoleGranted", "RoleRevoked"}
 

@@ -134,9 +134,7 @@ def test_burn_from__other_caller_without_allowance__reverts_allowance():
 
 @fuzz_settings()
 @given(balance=SHARES, other_balance=SHARES, allowed=SHARES, factor=FACTORS)
-def test_split__then_reverse_split__scales_balances_allowances_supply_and_back(
-    balance, other_balance, allowed, factor
-):
+def test_split__then_reverse_split__scales_balances_allowances_supply_and_back(balance, other_balance, allowed, factor):
     token = ledger()
     token.mint(holder, balance)
     token.mint(other_holder, other_balance)
