@@ -809,22 +809,29 @@ def test_equity__is_margin_plus_unrealised_pnl_minus_funding_owed(
     assert btc_venue.equity(depositor) == math.equity(acc, wad("61111.11"), mirror.index_at(t), ASSET_SCALE)
 
 
-def test_account_snapshot__size_equity_price_and_freshness(
+def _snapshot_fields(snapshot) -> tuple:
+    return snapshot.size, snapshot.equity, snapshot.price, snapshot.fresh, snapshot.updated_at, snapshot.margin
+
+
+def test_account_snapshot__size_equity_price_freshness_and_margin(
     btc_venue, btc_oracle, admin, depositor, deposit, trade, mirror, now
 ):
     deposit(depositor, 3_000 * USDC)
     trade(depositor, -BTC // 4)
     updated_at = btc_oracle.latestRoundData()[3]
-    assert btc_venue.account_snapshot(depositor) == (
+    margin = btc_venue.position(depositor)[2]
+    assert margin < 3_000 * USDC  # the taker fee came out of it
+    assert _snapshot_fields(btc_venue.account_snapshot(depositor)) == (
         -BTC // 4,
         mirror.equity(depositor, now()),
         60_000 * WAD,
         True,
         updated_at,
+        margin,
     )
 
     btc_oracle.set_round_data(answer(60_000), now(), 1, sender=admin)  # incomplete round
-    assert btc_venue.account_snapshot(depositor)[:4] == (
+    assert _snapshot_fields(btc_venue.account_snapshot(depositor))[:4] == (
         -BTC // 4,
         mirror.equity(depositor, now()),
         60_000 * WAD,

@@ -683,7 +683,8 @@ class FundMachine(RuleBasedStateMachine):
 
         # after time, price, funding or the rebalance bookkeeping moved:
         # inv 2: NAV = idle + venue margin + unrealised PnL - funding owed, each from a venue view
-        snapshot_size, equity, price, fresh, _ = venue.account_snapshot(token)
+        snapshot = venue.account_snapshot(token)
+        snapshot_size, equity, price, fresh = snapshot.size, snapshot.equity, snapshot.price, snapshot.fresh
         funding_owed = venue.funding_owed(token)
         scale = f.asset_scale
         pnl = math.unrealized_pnl(math.Account(size=size, open_notional=open_notional), price, scale)
