@@ -1,6 +1,8 @@
 """Typed boundaries: interfaces/ILeveragedToken.vyi is the token's whole public surface except the
 parameter setters (which move to the configurator), the token declares it with `implements:`,
-and the lens calls the token through it, so a renamed getter is a compile error in both.
+and the lens calls the token through it, so a renamed getter is a compile error in both. The
+token calls its views contract through that contract's own interface, so a renamed views function
+or a FundState field changed on one side is a compile error too.
 
 Compiled with vyper directly (no chain): the sources as they are, and copies with one name
 changed, resolved against the real contracts folder and snekmate in site-packages.
@@ -8,6 +10,7 @@ changed, resolved against the real contracts folder and snekmate in site-package
 
 from __future__ import annotations
 
+import shutil
 import site
 from functools import cache
 from pathlib import Path
@@ -20,6 +23,7 @@ from vyper.exceptions import InterfaceViolation, UnknownAttribute
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 TOKEN = CONTRACTS / "LeveragedToken.vy"
 LENS = CONTRACTS / "LeveragedTokenLens.vy"
+VIEWS = CONTRACTS / "LeveragedTokenViews.vy"
 INTERFACE = CONTRACTS / "interfaces" / "ILeveragedToken.vyi"
 
 # what stays out of ILeveragedToken: the setters and their events, bound for the configurator
@@ -45,8 +49,8 @@ SETTER_EVENTS = {
 STANDARD_EVENTS = {"Transfer", "Approval", "Deposit", "Withdraw", "RoleGranted", "RoleRevoked"}
 
 
-def _compile_abi(path: Path, source: str | None = None) -> list[dict]:
-    bundle = FilesystemInputBundle([CONTRACTS.parent, *map(Path, site.getsitepackages())])
+def _compile_abi(path: Path, source: str | None = None, root: Path = CONTRACTS.parent) -> list[dict]:
+    bundle = FilesystemInputBundle([root, *map(Path, site.getsitepackages())])
     output = vyper.compile_code(
         path.read_text() if source is None else source,
         contract_path=str(path),
@@ -118,3 +122,15 @@ def test_lens__getter_not_in_the_interface__fails_to_compile():
     assert source != LENS.read_text()
     with pytest.raises(UnknownAttribute):
         _compile_abi(LENS, source)
+
+
+@pytest.mark.parametrize("function", ["preview_deposit", "max_redeem", "rebalance_status"])
+def test_token__views_function_renamed__fails_to_compile(function, tmp_path):
+    """The views contract renamed in a copy of the contracts folder: the token no longer compiles."""
+    copy = tmp_path / "contracts"
+    shutil.copytree(CONTRACTS, copy)
+    views = copy / VIEWS.name
+    views.write_text(views.read_text().replace(f"def {function}(", f"def {function}_renamed("))
+    token = copy / TOKEN.name
+    with pytest.raises(UnknownAttribute, match=function):
+        _compile_abi(token, token.read_text(), root=tmp_path)
