@@ -31,10 +31,12 @@ from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
 
 from ltsdk import errors
-from ltsdk.client import Protocol, gas_limit, load_manifest, revert_reason
+from ltsdk.calls import revert_reason
+from ltsdk.client import Protocol
 from ltsdk.codes import ActionKind, Reason, Status, reason_name
 from ltsdk.errors import RpcUnavailable
-from ltsdk.sender import Sender
+from ltsdk.manifest import load as load_manifest
+from ltsdk.sender import Sender, gas_limit
 from ltsdk.types import TokenState
 from ltsdk.units import BPS, GWEI
 
