@@ -15,7 +15,7 @@ APE := $(UV) run --frozen ape
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || $(SYSTEM_PYTHON) -m pip install --quiet --user uv || $(SYSTEM_PYTHON) -m pip install --quiet uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen --all-extras --all-groups
 	@command -v anvil >/dev/null 2>&1 || npm ci --no-audit --no-fund
 	@anvil --version | head -n 1
 
@@ -44,7 +44,7 @@ bench: build
 
 abis: setup
 	$(APE) compile
-	$(UV) run --frozen python -m ltsdk.abis
+	$(UV) run --frozen python -W ignore::RuntimeWarning -m ltsdk.abis
 
 lint: setup
 	$(UV) run --frozen ruff check python scripts tests bench bots

@@ -15,6 +15,44 @@ from ltsdk.errors import BadManifest
 DEPLOYMENTS_ENV = "LT_DEPLOYMENTS"  # a folder of <network>.json manifests
 REQUIRED = ("collateral", "lens", "tokens")
 
+_ADDRESS = {"type": "string", "pattern": "^0x[0-9a-fA-F]{40}$"}
+# the manifest's JSON Schema, for readers outside Python (`make abis` writes it next to the ABIs)
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Leveraged-token deployment manifest (PROTOCOL.md 4a)",
+    "type": "object",
+    "required": list(REQUIRED),
+    "properties": {
+        "chain_id": {"type": "integer"},
+        "network": {"type": "string"},
+        "block": {"type": "integer", "description": "the block the deployment finished in"},
+        "collateral": _ADDRESS,
+        "factory": _ADDRESS,
+        "lens": _ADDRESS,
+        "markets": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["oracle", "adapter"],
+                "properties": {"oracle": _ADDRESS, "adapter": _ADDRESS},
+            },
+        },
+        "tokens": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["address"],
+                "properties": {
+                    "address": _ADDRESS,
+                    "market": {"type": "string"},
+                    "leverage": {"type": "integer"},
+                    "is_long": {"type": "boolean"},
+                },
+            },
+        },
+    },
+}
+
 
 def search_dirs() -> list[Path]:
     """Where a network name is looked up, in order: $LT_DEPLOYMENTS, then ./deployments."""
