@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -44,15 +45,19 @@ def parse_amount(text: str, decimals: int, what: str) -> int:
 def _protocol(args):
     from web3.exceptions import Web3Exception
 
-    from ltsdk.client import Protocol
+    from ltsdk.client import DEFAULT_RPC, Protocol
 
+    rpc_url = args.rpc or os.environ.get("LT_RPC_URL", DEFAULT_RPC)
     try:
-        protocol = Protocol.from_manifest(args.manifest, args.rpc)
-        _ = protocol.w3.eth.chain_id  # fail fast without a node
+        protocol = Protocol.from_manifest(args.manifest, rpc_url)
     except errors.LtError as exc:
         raise CliError(str(exc)) from None
+    except OSError as exc:  # e.g. LT_KEYSTORE names a file that cannot be read
+        raise CliError(f"cannot load the account: {exc}") from None
+    try:
+        _ = protocol.w3.eth.chain_id  # fail fast without a node
     except (OSError, Web3Exception) as exc:
-        raise CliError(f"cannot reach the RPC at {protocol.w3.provider.endpoint_uri}: {exc}") from None
+        raise CliError(f"cannot reach the RPC at {rpc_url}: {exc}") from None
     return protocol
 
 

@@ -64,6 +64,16 @@ def test_bad_input__one_line_and_exit_two(manifest_file, rpc_url, depositor):
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
+def test_unreadable_keystore__one_line_error_not_a_crash(manifest_file, rpc_url, tmp_path):
+    """An OSError while the SDK is set up (before any protocol exists) is reported like bad input;
+    it used to reach the RPC error's message, which named an unbound `protocol` and crashed."""
+    missing = tmp_path / "no-such-keystore.json"
+    result = run("--rpc", rpc_url, "--manifest", str(manifest_file), "status", env={"LT_KEYSTORE": str(missing)})
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("ltsdk: cannot load the account:") and str(missing) in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
 def test_revert__typed_error_one_line(manifest_file, rpc_url, admin):
     result = run(
         "--rpc",
