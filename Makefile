@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.venv/bin:$(HOME)/.local/bi
 UV ?= $(shell command -v uv >/dev/null 2>&1 && echo uv || echo "$(SYSTEM_PYTHON) -m uv")
 APE := $(UV) run --frozen ape
 
-.PHONY: setup build test demo bench lint abis clean fuzz
+.PHONY: setup build test demo bench lint typecheck abis clean fuzz
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || $(SYSTEM_PYTHON) -m pip install --quiet --user uv || $(SYSTEM_PYTHON) -m pip install --quiet uv
@@ -49,6 +49,10 @@ abis: setup
 lint: setup
 	$(UV) run --frozen ruff check python scripts tests bench bots
 	$(UV) run --frozen ruff format --check python scripts tests bench bots
+
+# pyright in standard mode over the ltsdk package ([tool.pyright] in pyproject.toml)
+typecheck: setup
+	$(UV) run --frozen pyright
 
 clean:
 	rm -rf .build out .pytest_cache

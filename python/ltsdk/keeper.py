@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from eth_typing import HexStr
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, start_http_server
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
@@ -419,7 +420,7 @@ class Keeper:
             self.metrics.noops.labels(action.symbol).inc()
             self.log("noop", token=action.symbol, action=action.kind, reason=reason)
             self.detected_at.pop(action.symbol, None)
-            return Outcome(action.symbol, action, Status.NOOP, detail=reason)
+            return Outcome(action.symbol, action, Status.NOOP, detail=reason or "")
         return self.failed(action, "simulation", reason or "reverted without a reason")
 
     def failed(self, action: Action, kind: str, detail: str) -> Outcome:
@@ -579,14 +580,14 @@ class Keeper:
     def _mined_receipt(self, flight: InFlight):
         for tx_hash in flight.hashes:
             try:
-                return self.w3.eth.get_transaction_receipt(tx_hash)
+                return self.w3.eth.get_transaction_receipt(HexStr(tx_hash))
             except TransactionNotFound:
                 continue
         return None
 
     def _in_pool(self, flight: InFlight) -> bool:
         try:
-            self.w3.eth.get_transaction(flight.hashes[-1])
+            self.w3.eth.get_transaction(HexStr(flight.hashes[-1]))
             return True
         except TransactionNotFound:
             return False
@@ -614,6 +615,7 @@ class Keeper:
     def rpc(self, what: str, call: Callable[[], Any]) -> Any:
         """`call()` retried with exponential backoff on connection errors, timeouts and HTTP 5xx.
         Contract reverts and JSON-RPC errors are not transport faults and pass through."""
+        error: Exception | None = None
         for attempt in range(self.policy.rpc_retries + 1):
             try:
                 return call()

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from web3 import Web3
+from web3.types import RPCEndpoint
 
 from ltsdk import errors
 from ltsdk.abis import load_abi
@@ -64,7 +65,7 @@ class Market:
         self.step_seconds = step_seconds
         self.rng = random.Random(seed)
         self.specs = {name: (specs or DEFAULT_SPECS).get(name, MarketSpec()) for name in oracles}
-        head = w3.eth.get_block("latest")["timestamp"]
+        head = w3.eth.get_block("latest")["timestamp"]  # pyright: ignore[reportTypedDictNotRequiredAccess] (every block has one)
         # start on the next whole step, so that daily boundaries fall on step boundaries
         self.start_time = start_time or (head // step_seconds + 1) * step_seconds
         self.paths: dict[str, PricePath] = {}
@@ -139,5 +140,5 @@ def warp(w3: Web3, timestamp: int) -> None:
     """anvil: the next block is mined at `timestamp` (seconds). Blocks after it follow one second
     apart whatever the wall clock does, so a run is reproducible and no call ever executes at a
     time before a block already mined (anvil's default clock mixes wall time into both)."""
-    w3.provider.make_request("anvil_setBlockTimestampInterval", [1])
-    w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
+    w3.provider.make_request(RPCEndpoint("anvil_setBlockTimestampInterval"), [1])
+    w3.provider.make_request(RPCEndpoint("evm_setNextBlockTimestamp"), [timestamp])

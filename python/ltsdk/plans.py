@@ -6,7 +6,7 @@ the sync or async node only carries each request to the chain."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from web3 import Web3
 from web3.logs import DISCARD
@@ -24,7 +24,10 @@ TOKEN_ABI = "LeveragedToken"
 LENS_ABI = "LeveragedTokenLens"
 COLLATERAL_ABI = "MockUSDC"  # any ERC-20: balanceOf, allowance, approve
 
-R = TypeVar("R")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+R = TypeVar("R", bound="DataclassInstance")  # a result type of ltsdk.types
 
 # decodes the token's events from a receipt; needs no node
 _EVENTS = Web3().eth.contract(abi=load_abi(TOKEN_ABI)).events
@@ -156,27 +159,25 @@ def decode(d: Deployment, symbol: str, receipt: Any, event_name: str, result_typ
     if not logs:
         raise errors.TransactionFailed(f"no {event_name} event in {receipt['transactionHash'].hex()}")
     args = logs[0]["args"]
-    fields = {f.name for f in dataclasses.fields(result_type)} - {"tx_hash", "gas_used"}  # type: ignore[arg-type]
-    return result_type(
-        tx_hash=receipt["transactionHash"].hex(),
-        gas_used=receipt["gasUsed"],
-        **{name: args[name] for name in fields},
-    )
+    fields = {f.name for f in dataclasses.fields(result_type)} - {"tx_hash", "gas_used"}
+    values = {name: args[name] for name in fields}
+    values.update(tx_hash=receipt["transactionHash"].hex(), gas_used=receipt["gasUsed"])
+    return result_type(**values)
 
 
 def deposit(
     d: Deployment, symbol: str, assets: int, receiver: str | None, slippage_bps: int, deadline_seconds: int, tx: dict
 ) -> Plan[types.Deposited]:
     check_amount(assets, "assets")
-    receiver = receiver or d.signer().address
-    yield from preflight_mint(d, symbol, assets, receiver)
+    to: str = receiver or d.signer().address
+    yield from preflight_mint(d, symbol, assets, to)
     preview = yield from view(d, symbol, "previewDeposit", assets)
     if preview == 0:
         raise errors.ZeroAmount(f"{assets} is too small to mint a share", "lt: zero shares")
     yield from ensure_allowance(d, symbol, assets, tx)
     min_shares = preview * (BPS - slippage_bps) // BPS
     deadline = (yield from latest_timestamp()) + deadline_seconds
-    args = (assets, receiver, min_shares, deadline)
+    args = (assets, to, min_shares, deadline)
     receipt = yield from transact(d, symbol, "deposit(uint256,address,uint256,uint256)", args, tx)
     return decode(d, symbol, receipt, "Deposit", types.Deposited)
 
@@ -185,13 +186,13 @@ def mint(
     d: Deployment, symbol: str, shares: int, receiver: str | None, slippage_bps: int, deadline_seconds: int, tx: dict
 ) -> Plan[types.Deposited]:
     check_amount(shares, "shares")
-    receiver = receiver or d.signer().address
+    to: str = receiver or d.signer().address
     charge = yield from view(d, symbol, "previewMint", shares)
     max_assets = charge * (BPS + slippage_bps) // BPS
-    yield from preflight_mint(d, symbol, charge, receiver)
+    yield from preflight_mint(d, symbol, charge, to)
     yield from ensure_allowance(d, symbol, max_assets, tx)
     deadline = (yield from latest_timestamp()) + deadline_seconds
-    args = (shares, receiver, max_assets, deadline)
+    args = (shares, to, max_assets, deadline)
     receipt = yield from transact(d, symbol, "mint(uint256,address,uint256,uint256)", args, tx)
     return decode(d, symbol, receipt, "Deposit", types.Deposited)
 

@@ -5,7 +5,7 @@ and signer on a blocking node, which the market and the keeper send through."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from web3 import Web3
 
@@ -81,12 +81,16 @@ class Sender:
     @property
     def chain_id(self) -> int:
         if self._chain_id is None:
-            self._chain_id = self.rpc("chain_id", lambda: self.w3.eth.chain_id)
+            chain_id: int = self.rpc("chain_id", lambda: self.w3.eth.chain_id)
+            self._chain_id = chain_id
+            return chain_id
         return self._chain_id
 
-    def node_nonce(self, block: str = "pending") -> int:
+    def node_nonce(self, block: Literal["pending", "latest"] = "pending") -> int:
         """The node's transaction count for us: "pending" counts its pool, "latest" only mined ones."""
-        return self.rpc("get_nonce", lambda: self.w3.eth.get_transaction_count(self.address, block))
+        return self.rpc(
+            "get_nonce", lambda: self.w3.eth.get_transaction_count(Web3.to_checksum_address(self.address), block)
+        )
 
     def next_nonce(self) -> int:
         """Our own counter, synced from the node's pending count when unknown."""

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ltsdk import plotting
 from ltsdk.abis import load_abi
-from ltsdk.codes import reason_name
+from ltsdk.codes import Status, reason_name
 from ltsdk.keeper import Keeper, Summary
 from ltsdk.market import Market
 from ltsdk.prices import IdealTracker
@@ -103,7 +103,7 @@ def run(
         outcomes = keeper.tick()
         summary.add(outcomes)
         for outcome in outcomes:
-            if outcome.status == "mined" and outcome.symbol in series:
+            if outcome.status == Status.MINED and outcome.action is not None and outcome.symbol in series:
                 series[outcome.symbol].actions.append((timestamp, outcome.action.label))
         for symbol, state in protocol.states(symbols).items():
             if state.supply > 0:
