@@ -70,7 +70,10 @@ def cmd_status(args) -> None:
     if args.json:
         print(json.dumps({symbol: state.as_dict() for symbol, state in states.items()}, indent=2))
         return
-    header = f"{'token':7} {'NAV/share':>10} {'NAV':>14} {'leverage':>9} {'band':>13} {'status':>9} {'oracle':>7} {'next slot (UTC)':>17}"
+    header = (
+        f"{'token':7} {'NAV/share':>10} {'NAV':>14} {'leverage':>9} {'band':>13} {'status':>9} {'oracle':>7}"
+        f" {'next slot (UTC)':>17}"
+    )
     print(header)
     print("-" * len(header))
     for symbol, s in states.items():
@@ -80,7 +83,8 @@ def cmd_status(args) -> None:
         leverage = "empty" if s.supply == 0 else "insolvent" if s.leverage_x is None else f"{s.leverage_x:.3f}x"
         lower, upper = s.band_x
         print(
-            f"{symbol:7} {s.nav_per_share_usd:>10.4f} {s.nav_usd:>14,.2f} {leverage:>9} {f'{lower:.2f}-{upper:.2f}x':>13}"
+            f"{symbol:7} {s.nav_per_share_usd:>10.4f} {s.nav_usd:>14,.2f} {leverage:>9}"
+            f" {f'{lower:.2f}-{upper:.2f}x':>13}"
             f" {s.status_name:>9} {'fresh' if s.oracle_fresh else 'STALE':>7} {_fmt_time(s.next_slot):>17}"
         )
 

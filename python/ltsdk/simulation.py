@@ -180,7 +180,8 @@ def table(result: SimulationResult, asset_decimals: int = 6) -> str:
         lines.append(
             f"{r.symbol:6} {usd(r.nav_per_share_start):>12} {usd(r.nav_per_share_end):>11} {pct(r.fund_return):>9}"
             f" {pct(r.underlying_return):>10} {pct(r.ideal_return):>9}  {counts:>35} {r.ripcords:>9}"
-            f" {usd(r.trading_fees):>12} {usd(r.funding_paid):>10} {usd(r.management_fee_shares * r.nav_per_share_end // WAD):>9}"
+            f" {usd(r.trading_fees):>12} {usd(r.funding_paid):>10}"
+            f" {usd(r.management_fee_shares * r.nav_per_share_end // WAD):>9}"
         )
     return "\n".join(lines)
 

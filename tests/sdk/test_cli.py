@@ -48,12 +48,12 @@ def test_deposit_quote_and_redeem__with_key_from_environment(manifest_file, rpc_
 def test_bad_input__one_line_and_exit_two(manifest_file, rpc_url, depositor):
     base = ("--rpc", rpc_url, "--manifest", str(manifest_file))
     cases = [
-        (base + ("quote", "DOGE9L", "--deposit", "1"), "unknown token"),
-        (base + ("quote", "BTC3L", "--deposit", "abc"), "must be a number"),
-        (base + ("quote", "BTC3L", "--deposit", "-5"), "must be positive"),
-        (base + ("quote", "BTC3L", "--deposit", "0.0000001"), "at most 6 decimals"),
-        (base + ("deposit", "BTC3L", "100"), "NoSigner"),
-        (base + ("split", "BTC3L", "ten"), "whole number"),
+        ((*base, "quote", "DOGE9L", "--deposit", "1"), "unknown token"),
+        ((*base, "quote", "BTC3L", "--deposit", "abc"), "must be a number"),
+        ((*base, "quote", "BTC3L", "--deposit", "-5"), "must be positive"),
+        ((*base, "quote", "BTC3L", "--deposit", "0.0000001"), "at most 6 decimals"),
+        ((*base, "deposit", "BTC3L", "100"), "NoSigner"),
+        ((*base, "split", "BTC3L", "ten"), "whole number"),
         (("--rpc", "http://127.0.0.1:9", "--manifest", str(manifest_file), "status"), "cannot reach"),
         (("--manifest", "/nonexistent/manifest.json", "status"), "cannot read manifest"),
     ]

@@ -50,7 +50,8 @@ def test_installed_wheel__has_no_framework_and_ships_types_and_abis(installed_wh
     probe = (
         "import importlib.util, json, ltsdk, ltsdk.aio, ltsdk.quote, ltsdk.replica; from pathlib import Path;"
         f"print(json.dumps({{name: importlib.util.find_spec(name) is not None for name in {FRAMEWORKS!r}}}));"
-        "root = Path(ltsdk.__file__).parent; print((root / 'py.typed').exists(), len(list((root / 'abi').glob('*.json'))))"
+        "root = Path(ltsdk.__file__).parent;"
+        "print((root / 'py.typed').exists(), len(list((root / 'abi').glob('*.json'))))"
     )
     found, package_data = sh(str(python), "-c", probe, cwd=work).splitlines()
     assert json.loads(found) == dict.fromkeys(FRAMEWORKS, False)
