@@ -9,6 +9,7 @@ SYSTEM_PYTHON := $(shell command -v python3)
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.venv/bin:$(HOME)/.local/bin:$(PATH)
 # uv if it is on PATH; otherwise the pip-installed module, which works wherever pip put it
 UV ?= $(shell command -v uv >/dev/null 2>&1 && echo uv || echo "$(SYSTEM_PYTHON) -m uv")
+export UV  # tests/sdk/test_wheel.py builds and installs the wheel with it
 APE := $(UV) run --frozen ape
 
 .PHONY: setup build test demo bench lint typecheck abis clean fuzz

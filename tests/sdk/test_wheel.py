@@ -3,6 +3,7 @@ extras (web3, eth-account and what they need, nothing else), it reads a deployme
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,26 +23,17 @@ def sh(*args, cwd=ROOT, env=None):
 @pytest.fixture(scope="module")
 def installed_wheel(tmp_path_factory):
     """A venv outside the repository with only the wheel and its locked runtime dependencies."""
-    uv = shutil.which("uv")
-    assert uv, "uv is not on PATH (the Makefile installs it)"
+    # uv on PATH, else the command the Makefile found (it exports UV, e.g. "python3 -m uv")
+    uv = [found] if (found := shutil.which("uv")) else shlex.split(os.environ.get("UV", ""))
+    assert uv, "uv is neither on PATH nor in $UV (the Makefile installs it)"
     work = tmp_path_factory.mktemp("wheel")
-    sh(uv, "build", "--wheel", "--out-dir", str(work / "dist"))
+    sh(*uv, "build", "--wheel", "--out-dir", str(work / "dist"))
     (wheel,) = (work / "dist").glob("ltsdk-*.whl")
     constraints = work / "constraints.txt"
-    sh(
-        uv,
-        "export",
-        "--frozen",
-        "--no-default-groups",
-        "--no-hashes",
-        "--no-emit-project",
-        "-q",
-        "-o",
-        str(constraints),
-    )
-    sh(uv, "venv", "--python", "3.11", str(work / "venv"))
+    sh(*uv, "export", "--frozen", "--no-default-groups", "--no-hashes", "--no-emit-project", "-o", str(constraints))
+    sh(*uv, "venv", "--python", "3.11", str(work / "venv"))
     python = work / "venv" / "bin" / "python"
-    sh(uv, "pip", "install", "--python", str(python), "-c", str(constraints), str(wheel))
+    sh(*uv, "pip", "install", "--python", str(python), "-c", str(constraints), str(wheel))
     return work, python
 
 
