@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, Self
 
+from eth_account.signers.local import LocalAccount
 from web3 import AsyncWeb3
 
 from ltsdk import manifest as manifests
@@ -30,7 +31,9 @@ def http_web3(rpc_url: str | None) -> AsyncWeb3:
 class AsyncProtocol(plans.Deployment):
     """Every token of one deployment, read through the lens in one round trip (asyncio)."""
 
-    def __init__(self, w3: AsyncWeb3, manifest: dict[str, Any], account: Any = None, asset_decimals: int = 6):
+    def __init__(
+        self, w3: AsyncWeb3, manifest: dict[str, Any], account: LocalAccount | None = None, asset_decimals: int = 6
+    ):
         super().__init__(manifests.validate(manifest), account, asset_decimals)
         self.w3 = w3
         self.node = AsyncNode(w3)
@@ -38,7 +41,7 @@ class AsyncProtocol(plans.Deployment):
 
     @classmethod
     def from_manifest(
-        cls, path_or_network: str | Path, rpc_url: str | None = None, account: Any = None
+        cls, path_or_network: str | Path, rpc_url: str | None = None, account: LocalAccount | None = None
     ) -> AsyncProtocol:
         """As `Protocol.from_manifest`: a path, or a network name in $LT_DEPLOYMENTS or ./deployments."""
         account = account if account is not None else account_from_env()
@@ -51,7 +54,7 @@ class AsyncProtocol(plans.Deployment):
         collateral: str,
         tokens: dict[str, str],
         rpc_url: str | None = None,
-        account: Any = None,
+        account: LocalAccount | None = None,
         w3: AsyncWeb3 | None = None,
     ) -> AsyncProtocol:
         """A deployment known by its addresses alone (`tokens`: symbol -> address), no manifest file."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from eth_account import Account
+from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from ltsdk import manifest as manifests
@@ -44,7 +45,7 @@ DEFAULT_RPC = "http://127.0.0.1:8545"
 load_manifest = manifests.load
 
 
-def account_from_env() -> Any | None:
+def account_from_env() -> LocalAccount | None:
     """LT_PRIVATE_KEY, or LT_KEYSTORE (an encrypted JSON keystore) with LT_KEYSTORE_PASSWORD."""
     if key := os.environ.get("LT_PRIVATE_KEY"):
         return Account.from_key(key)
@@ -67,7 +68,9 @@ def http_web3(rpc_url: str | None) -> Web3:
 class Protocol(plans.Deployment):
     """Every token of one deployment, read through the lens in one round trip."""
 
-    def __init__(self, w3: Web3, manifest: dict[str, Any], account: Any = None, asset_decimals: int = 6):
+    def __init__(
+        self, w3: Web3, manifest: dict[str, Any], account: LocalAccount | None = None, asset_decimals: int = 6
+    ):
         super().__init__(manifests.validate(manifest), account, asset_decimals)
         self.w3 = w3
         self.node = SyncNode(w3)
@@ -76,7 +79,9 @@ class Protocol(plans.Deployment):
         self.tokens = {symbol: Token(self, symbol) for symbol in self.addresses}
 
     @classmethod
-    def from_manifest(cls, path_or_network: str | Path, rpc_url: str | None = None, account: Any = None) -> Protocol:
+    def from_manifest(
+        cls, path_or_network: str | Path, rpc_url: str | None = None, account: LocalAccount | None = None
+    ) -> Protocol:
         """The deployment a manifest describes: a path, or a network name looked up in
         $LT_DEPLOYMENTS, then ./deployments (ltsdk.manifest.resolve)."""
         account = account if account is not None else account_from_env()
@@ -89,7 +94,7 @@ class Protocol(plans.Deployment):
         collateral: str,
         tokens: dict[str, str],
         rpc_url: str | None = None,
-        account: Any = None,
+        account: LocalAccount | None = None,
         w3: Web3 | None = None,
     ) -> Protocol:
         """A deployment known by its addresses alone (`tokens`: symbol -> address), no manifest file."""

@@ -361,9 +361,10 @@ class Keeper:
             )
 
     def check_balance(self) -> None:
-        if self.account is None:
+        account = self.account
+        if account is None:
             return
-        balance = self.rpc("get_balance", lambda: self.w3.eth.get_balance(self.account.address))
+        balance = self.rpc("get_balance", lambda: self.w3.eth.get_balance(account.address))
         self.metrics.balance.set(balance)
         if balance < self.policy.min_balance_wei:
             self.alert("low_balance", balance_wei=balance, min_balance_wei=self.policy.min_balance_wei)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.logs import DISCARD
 
@@ -37,7 +38,7 @@ class Deployment:
     """What the plans know of a client: the manifest's addresses, the signer (or None) and the
     collateral's decimals. `Protocol` and `AsyncProtocol` are one of these."""
 
-    def __init__(self, manifest: dict[str, Any], account: Any = None, asset_decimals: int = 6):
+    def __init__(self, manifest: dict[str, Any], account: LocalAccount | None = None, asset_decimals: int = 6):
         self.manifest = manifest
         self.account = account
         self.asset_decimals = asset_decimals
@@ -53,7 +54,7 @@ class Deployment:
         except KeyError:
             raise UnknownToken(f"unknown token {symbol!r}; known: {', '.join(sorted(self.addresses))}") from None
 
-    def signer(self) -> Any:
+    def signer(self) -> LocalAccount:
         if self.account is None:
             raise NoSigner("this call sends a transaction: pass account= or set LT_PRIVATE_KEY")
         return self.account

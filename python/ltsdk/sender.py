@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
+from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from ltsdk import errors
@@ -25,7 +26,7 @@ def gas_limit(estimate: int) -> int:
 
 
 def send_plan(
-    account: Any,
+    account: LocalAccount,
     fn: Fn,
     tx_kwargs: dict[str, Any],
     nonce: int | None = None,
@@ -66,7 +67,7 @@ class Sender:
     transactions can then be in flight at once. A caller that shares the key with another client
     (ape, a second session) calls `resync()` before each transaction so the node decides."""
 
-    def __init__(self, w3: Web3, account: Any, rpc: Callable[[str, Callable[[], Any]], Any] = _direct):
+    def __init__(self, w3: Web3, account: LocalAccount | None, rpc: Callable[[str, Callable[[], Any]], Any] = _direct):
         self.w3 = w3
         self.account = account
         self.rpc = rpc
@@ -75,8 +76,15 @@ class Sender:
         self._chain_id: int | None = None
 
     @property
+    def signer(self) -> LocalAccount:
+        """The account; a sender without one (the keeper's dry run) raises NoSigner."""
+        if self.account is None:
+            raise errors.NoSigner("this sender has no account: it can read, not sign")
+        return self.account
+
+    @property
     def address(self) -> str:
-        return self.account.address
+        return self.signer.address
 
     @property
     def chain_id(self) -> int:
@@ -106,7 +114,7 @@ class Sender:
 
     def sign(self, tx: dict[str, Any]) -> Any:
         """The signed transaction (`raw_transaction`, `hash`)."""
-        return self.account.sign_transaction(tx)
+        return self.signer.sign_transaction(tx)
 
     def broadcast(self, raw: bytes) -> Any:
         """eth_sendRawTransaction; the transaction hash."""
@@ -119,5 +127,5 @@ class Sender:
     def send(self, fn: Fn, fields: dict[str, Any], timeout: float, poll_latency: float = 0.1) -> Any:
         """`send_plan` with the counter's next nonce and no simulation (the caller knows the call
         succeeds, e.g. an oracle update by its updater): the receipt; a revert raises."""
-        plan = send_plan(self.account, fn, fields, self.next_nonce(), False, timeout, poll_latency)
+        plan = send_plan(self.signer, fn, fields, self.next_nonce(), False, timeout, poll_latency)
         return self.node.run(plan)
