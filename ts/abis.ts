@@ -6,42 +6,6 @@ export const LeveragedTokenAbi = [
     "anonymous": false,
     "inputs": [
       {
-        "indexed": true,
-        "name": "account",
-        "type": "address"
-      }
-    ],
-    "name": "Paused",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "name": "account",
-        "type": "address"
-      }
-    ],
-    "name": "Unpaused",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "name": "account",
-        "type": "address"
-      }
-    ],
-    "name": "Shutdown",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
         "indexed": false,
         "name": "mint_fee_bps",
         "type": "uint256"
@@ -174,131 +138,6 @@ export const LeveragedTokenAbi = [
     "anonymous": false,
     "inputs": [
       {
-        "indexed": true,
-        "name": "fee_recipient",
-        "type": "address"
-      },
-      {
-        "indexed": false,
-        "name": "shares",
-        "type": "uint256"
-      }
-    ],
-    "name": "ManagementFeeMinted",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "name": "fee_recipient",
-        "type": "address"
-      },
-      {
-        "indexed": false,
-        "name": "assets",
-        "type": "uint256"
-      }
-    ],
-    "name": "FeesCollected",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "name": "reason",
-        "type": "uint8"
-      },
-      {
-        "indexed": false,
-        "name": "size_before",
-        "type": "int256"
-      },
-      {
-        "indexed": false,
-        "name": "size_after",
-        "type": "int256"
-      },
-      {
-        "indexed": false,
-        "name": "price",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "name": "leverage_before",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "name": "leverage_after",
-        "type": "uint256"
-      }
-    ],
-    "name": "Rebalanced",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "name": "caller",
-        "type": "address"
-      },
-      {
-        "indexed": false,
-        "name": "reward",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "name": "leverage_before",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "name": "leverage_after",
-        "type": "uint256"
-      }
-    ],
-    "name": "Ripcord",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": false,
-        "name": "factor",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "name": "is_reverse",
-        "type": "bool"
-      },
-      {
-        "indexed": false,
-        "name": "nav_per_share_before",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "name": "nav_per_share_after",
-        "type": "uint256"
-      }
-    ],
-    "name": "Split",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
         "indexed": false,
         "name": "split_lower_nav",
         "type": "uint256"
@@ -310,23 +149,6 @@ export const LeveragedTokenAbi = [
       }
     ],
     "name": "SplitBandSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "name": "reason",
-        "type": "uint8"
-      },
-      {
-        "indexed": true,
-        "name": "caller",
-        "type": "address"
-      }
-    ],
-    "name": "RebalanceDue",
     "type": "event"
   },
   {
@@ -422,6 +244,23 @@ export const LeveragedTokenAbi = [
     "inputs": [
       {
         "indexed": true,
+        "name": "fee_recipient",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "name": "shares",
+        "type": "uint256"
+      }
+    ],
+    "name": "ManagementFeeMinted",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
         "name": "sender",
         "type": "address"
       },
@@ -474,6 +313,167 @@ export const LeveragedTokenAbi = [
       }
     ],
     "name": "Withdraw",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "reason",
+        "type": "uint8"
+      },
+      {
+        "indexed": false,
+        "name": "size_before",
+        "type": "int256"
+      },
+      {
+        "indexed": false,
+        "name": "size_after",
+        "type": "int256"
+      },
+      {
+        "indexed": false,
+        "name": "price",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "leverage_before",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "leverage_after",
+        "type": "uint256"
+      }
+    ],
+    "name": "Rebalanced",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "caller",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "name": "reward",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "leverage_before",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "leverage_after",
+        "type": "uint256"
+      }
+    ],
+    "name": "Ripcord",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "reason",
+        "type": "uint8"
+      },
+      {
+        "indexed": true,
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "RebalanceDue",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "name": "factor",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "is_reverse",
+        "type": "bool"
+      },
+      {
+        "indexed": false,
+        "name": "nav_per_share_before",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "nav_per_share_after",
+        "type": "uint256"
+      }
+    ],
+    "name": "Split",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "Paused",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "Unpaused",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "Shutdown",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "fee_recipient",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "name": "assets",
+        "type": "uint256"
+      }
+    ],
+    "name": "FeesCollected",
     "type": "event"
   },
   {
@@ -569,6 +569,42 @@ export const LeveragedTokenAbi = [
       {
         "name": "",
         "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "name",
+    "outputs": [
+      {
+        "name": "",
+        "type": "string"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "symbol",
+    "outputs": [
+      {
+        "name": "",
+        "type": "string"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "decimals",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8"
       }
     ],
     "stateMutability": "view",
@@ -689,6 +725,83 @@ export const LeveragedTokenAbi = [
       }
     ],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "name": "spender",
+        "type": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "name": "deadline",
+        "type": "uint256"
+      },
+      {
+        "name": "v",
+        "type": "uint8"
+      },
+      {
+        "name": "r",
+        "type": "bytes32"
+      },
+      {
+        "name": "s",
+        "type": "bytes32"
+      }
+    ],
+    "name": "permit",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "arg0",
+        "type": "address"
+      }
+    ],
+    "name": "nonces",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "DOMAIN_SEPARATOR",
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "base_per_share",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -1293,54 +1406,6 @@ export const LeveragedTokenAbi = [
     "type": "function"
   },
   {
-    "inputs": [
-      {
-        "name": "owner",
-        "type": "address"
-      },
-      {
-        "name": "spender",
-        "type": "address"
-      },
-      {
-        "name": "amount",
-        "type": "uint256"
-      },
-      {
-        "name": "deadline",
-        "type": "uint256"
-      },
-      {
-        "name": "v",
-        "type": "uint8"
-      },
-      {
-        "name": "r",
-        "type": "bytes32"
-      },
-      {
-        "name": "s",
-        "type": "bytes32"
-      }
-    ],
-    "name": "permit",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "DOMAIN_SEPARATOR",
-    "outputs": [
-      {
-        "name": "",
-        "type": "bytes32"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
     "inputs": [],
     "name": "pause",
     "outputs": [],
@@ -1535,18 +1600,6 @@ export const LeveragedTokenAbi = [
   },
   {
     "inputs": [],
-    "name": "decimals",
-    "outputs": [
-      {
-        "name": "",
-        "type": "uint8"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
     "name": "DEAD_SHARES",
     "outputs": [
       {
@@ -1644,42 +1697,6 @@ export const LeveragedTokenAbi = [
   {
     "inputs": [],
     "name": "initial_nav_per_share",
-    "outputs": [
-      {
-        "name": "",
-        "type": "uint256"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "name",
-    "outputs": [
-      {
-        "name": "",
-        "type": "string"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "symbol",
-    "outputs": [
-      {
-        "name": "",
-        "type": "string"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "base_per_share",
     "outputs": [
       {
         "name": "",
@@ -2016,23 +2033,6 @@ export const LeveragedTokenAbi = [
   {
     "inputs": [],
     "name": "split_upper_nav",
-    "outputs": [
-      {
-        "name": "",
-        "type": "uint256"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "name": "arg0",
-        "type": "address"
-      }
-    ],
-    "name": "nonces",
     "outputs": [
       {
         "name": "",
@@ -3439,24 +3439,34 @@ export const MockPerpAdapterAbi = [
     "name": "account_snapshot",
     "outputs": [
       {
+        "components": [
+          {
+            "name": "size",
+            "type": "int256"
+          },
+          {
+            "name": "equity",
+            "type": "int256"
+          },
+          {
+            "name": "price",
+            "type": "uint256"
+          },
+          {
+            "name": "fresh",
+            "type": "bool"
+          },
+          {
+            "name": "updated_at",
+            "type": "uint256"
+          },
+          {
+            "name": "margin",
+            "type": "int256"
+          }
+        ],
         "name": "",
-        "type": "int256"
-      },
-      {
-        "name": "",
-        "type": "int256"
-      },
-      {
-        "name": "",
-        "type": "uint256"
-      },
-      {
-        "name": "",
-        "type": "bool"
-      },
-      {
-        "name": "",
-        "type": "uint256"
+        "type": "tuple"
       }
     ],
     "stateMutability": "view",
