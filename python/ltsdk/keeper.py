@@ -452,6 +452,7 @@ class Keeper:
             raised = self.incidents.pop(key)
             self.metrics.alert_active.labels(*key).set(0)
             self.log("alert_cleared", kind=key[0], token=key[1], lasted_seconds=round(self.wall() - raised, 3))
+        self.save_journal()
 
     def metrics_text(self) -> str:
         return generate_latest(self.metrics.registry).decode()
@@ -523,7 +524,9 @@ class Keeper:
     def reload(self) -> None:
         """Read the journal afresh: what is in flight (rebroadcast on the next tick) and each
         token's back-off. A worker sharing a journal calls this before each tick it writes."""
-        self.in_flight, self.backoff = self._load_journal()
+        self.in_flight, self.backoff, incidents = self._load_journal()
+        if self.journal is not None:
+            self.incidents = incidents  # open alerts too: another worker may have raised one
         self._resumed = bool(self.in_flight)
 
     # ------------------------------------------------------------ reading at the right time
@@ -590,7 +593,7 @@ class Keeper:
                 self.rpc("send_raw_transaction", lambda flight=flight: self._send_raw(flight))
             except _NonceTaken:
                 del self.in_flight[symbol]
-                self._save_journal()
+                self.save_journal()
                 outcomes.append(
                     Outcome(
                         symbol, flight.action, Status.REPLACED, flight.hashes[-1], "nonce used by another transaction"
@@ -740,7 +743,7 @@ class Keeper:
         delay = min(self.policy.failure_backoff_seconds * 2**backoff.failures, self.policy.max_failure_backoff_seconds)
         backoff.failures += 1
         backoff.until = self.chain_now + int(delay)
-        self._save_journal()
+        self.save_journal()
         self.metrics.failures.labels(action.symbol, kind).inc()
         self.log(
             "failed",
@@ -758,19 +761,19 @@ class Keeper:
         RPC error that may or may not have delivered them is simply retried."""
         symbol = flight.action.symbol
         self.in_flight[symbol] = flight
-        self._save_journal()
+        self.save_journal()
         try:
             self.rpc("send_raw_transaction", lambda: self._send_raw(flight))
         except _NonceTaken:
             # our nonce was used by another transaction from this account: resync and re-sign
             del self.in_flight[symbol]
-            self._save_journal()
+            self.save_journal()
             self.sender.resync()
             self.log("nonce_resync", token=symbol, nonce=flight.nonce)
             return self.execute(flight.action, flight.detected_at)
         except _InsufficientFunds as exc:
             del self.in_flight[symbol]
-            self._save_journal()
+            self.save_journal()
             self.sender.resync()
             self.alert("out_of_gas_money", token=symbol, error=str(exc))
             return self.failed(flight.action, "funds", str(exc))
@@ -811,7 +814,7 @@ class Keeper:
                 outcome = self._settle(flight)
                 if outcome is not None:
                     del self.in_flight[symbol]
-                    self._save_journal()
+                    self.save_journal()
                     outcomes.append(outcome)
             if not self.in_flight or self.clock() >= deadline:
                 break
@@ -887,7 +890,7 @@ class Keeper:
             tx=flight.hashes[-1],
             max_fee_wei=flight.max_fee_wei,
         )
-        self._save_journal()
+        self.save_journal()
         self.rpc("send_raw_transaction", lambda: self._send_raw(flight))
 
     def _mined_receipt(self, flight: InFlight):
@@ -952,9 +955,9 @@ class Keeper:
             self.sleep(delay)
         raise RpcUnavailable(f"{what}: {error}")
 
-    def _load_journal(self) -> tuple[dict[str, InFlight], dict[str, _Backoff]]:
+    def _load_journal(self) -> tuple[dict[str, InFlight], dict[str, _Backoff], dict[tuple[str, str], float]]:
         if self.journal is None:
-            return {}, {}
+            return {}, {}, {}
         data = self.journal.load()
         now = self.clock()
         flights = {}
@@ -964,15 +967,17 @@ class Keeper:
             flight.detected_at = flight.sent_at = now
             flights[symbol] = flight
         backoff = {symbol: _Backoff(*entry) for symbol, entry in data.get("backoff", {}).items()}
-        return flights, backoff
+        incidents = {(kind, token): raised for kind, token, raised in data.get("incidents", [])}
+        return flights, backoff, incidents
 
-    def _save_journal(self) -> None:
+    def save_journal(self) -> None:
         if self.journal is None:
             return
         self.journal.save(
             {
                 "in_flight": {symbol: flight.to_json() for symbol, flight in self.in_flight.items()},
                 "backoff": {symbol: [b.failures, b.until] for symbol, b in self.backoff.items()},
+                "incidents": [[kind, token, raised] for (kind, token), raised in self.incidents.items()],
             }
         )
 
