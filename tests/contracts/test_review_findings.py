@@ -11,6 +11,8 @@
 
 import ape
 
+from ltsdk import model
+
 USDC = 10**6
 WAD = 10**18
 START_PRICE = 60_000
@@ -89,9 +91,9 @@ def test_emergency_shutdown__large_position__closes_in_chunks(token, depositor, 
 def test_flag__for_a_scheduled_rebalance__reverts_not_needed(token, depositor, fund, set_price, chain, outsider):
     fund(depositor, token, 100_000 * USDC)
     token.deposit(10_000 * USDC, depositor, sender=depositor)
-    interval, offset = token.rebalance_interval(), token.rebalance_offset()
-    now = chain.pending_timestamp
-    chain.pending_timestamp = ((now - offset) // interval + 1) * interval + offset  # slot opens
+    chain.pending_timestamp = model.next_slot_start(  # a slot opens
+        chain.pending_timestamp, token.rebalance_offset(), token.rebalance_interval()
+    )
     set_price(START_PRICE * 101 // 100)  # drift ~2 %: SCHEDULED, inside the band
     assert token.rebalance_status()[0] == 1
     with ape.reverts("lt: not needed"):
