@@ -614,7 +614,11 @@ class Fund:
     def pending_fee_shares(self, now: int) -> int:
         if self.supply == 0 or self.is_shutdown:
             return 0
-        return management_fee_shares(self.supply, self.management_fee_bps, now - self.last_fee_accrual)
+        # nothing is pending at a time before the last accrual: chain time never runs backwards, but
+        # the backtest reads the status at a price's time, up to keeper_delay seconds before the
+        # deposit or rebalance it made at that price
+        elapsed = max(now - self.last_fee_accrual, 0)
+        return management_fee_shares(self.supply, self.management_fee_bps, elapsed)
 
     def snapshot(self, now: int) -> FundState:
         v = self.venue
