@@ -3,7 +3,7 @@
 @title Math harness
 @notice Exposes every internal function of lt_math and signed_math under its own name without the
         leading underscore, so tests can call each one directly (tests/fuzz/test_lt_math.py holds
-        each to its twin in ltsdk.model). Test networks only.
+        each to its twin in ltsdk.math). Test networks only.
 @custom:kill Nothing to kill: stateless and pure.
 """
 

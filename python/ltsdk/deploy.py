@@ -12,12 +12,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ltsdk import model
+from ltsdk import math
+from ltsdk.units import WAD
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEPLOYMENTS_DIR = REPO_ROOT / "deployments"
 PRODUCTS_FILE = DEPLOYMENTS_DIR / "products.json"
-WAD = 10**18
 
 
 def load_products(path: Path = PRODUCTS_FILE) -> dict[str, Any]:
@@ -134,7 +134,7 @@ def deploy_protocol(project, deployer, products: dict[str, Any] | None = None, f
         )
         if "band_bps" in spec:  # e.g. 5x: band 15 % -> [4.35, 5.75]; ripcord stays at 1.5 T
             target = spec["leverage"] * WAD
-            ripcord = model.default_ripcord_leverage(target)
+            ripcord = math.default_ripcord_leverage(target)
             token.set_leverage_band(target, spec["band_bps"], ripcord, sender=deployer)
         symbol = token_symbol(spec["underlying"], spec["leverage"], spec["is_long"])
         tokens[symbol] = {

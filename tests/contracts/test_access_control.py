@@ -20,11 +20,9 @@ from eth_account import Account
 from eth_utils import keccak
 from helpers import split_status_of
 
-from ltsdk import model, permit
+from ltsdk import math, permit
+from ltsdk.units import MAX_UINT256, USDC, WAD
 
-USDC = 10**6
-WAD = 10**18
-MAX_UINT256 = 2**256 - 1
 MAX_TRADE_NOTIONAL = 10**30  # LeveragedToken.MAX_TRADE_NOTIONAL (assets)
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 MISSING_ROLE = "access_control: account is missing role"
@@ -116,7 +114,7 @@ def _ripcord_breach(token, ctx):
 
 
 def _rebalance_state(token, ctx):
-    return token.last_rebalance_time(), token.due_since(), ctx.venue.account_snapshot(token)[0]
+    return token.last_rebalance_time(), token.due_since(), ctx.venue.account_snapshot(token).size
 
 
 def _fee_state(token, ctx):
@@ -431,7 +429,7 @@ def test_rebalance__band_breach_from_keeper__trades_toward_target_and_emits(toke
     assert len(logs) == 1
     assert logs[0].reason == REASON_BAND
     assert logs[0].leverage_before == leverage_before
-    assert logs[0].size_after == ctx.venue.account_snapshot(token)[0]
+    assert logs[0].size_after == ctx.venue.account_snapshot(token).size
 
 
 def test_rebalance__band_breach_not_flagged_from_outsider_long_after__reverts_missing_role(token, ctx, chain):
@@ -564,8 +562,10 @@ def test_ripcord__at_ripcord_level_from_outsider__delevers_and_pays_capped_rewar
     assert len(logs) == 1
     assert (logs[0].caller, logs[0].reward, logs[0].leverage_before) == (ctx.outsider.address, reward, leverage_before)
     # measured right after the trade, before the reward left the fund
-    size, _, price, _, _ = ctx.venue.account_snapshot(token)
-    assert logs[0].leverage_after == model.leverage(size, price, token.totalAssets() + reward, token.ASSET_SCALE())
+    snapshot = ctx.venue.account_snapshot(token)
+    assert logs[0].leverage_after == math.leverage(
+        snapshot.size, snapshot.price, token.totalAssets() + reward, token.ASSET_SCALE()
+    )
 
 
 def test_ripcord__after_shutdown__reverts_shutdown(token, ctx):
@@ -1112,7 +1112,7 @@ def test_set_leverage_band__sets_the_band_view(token, admin):
     token.set_leverage_band(2 * WAD, 1_000, 3 * WAD, sender=admin)
 
     assert (token.target_leverage(), token.band_bps()) == (2 * WAD, 1_000)
-    lower, upper = model.band(token.target_leverage(), token.band_bps())
+    lower, upper = math.band(token.target_leverage(), token.band_bps())
     assert upper == _upper_band(2 * WAD, 1_000)
     assert lower == -(-2 * WAD * 10_000 // 11_000)  # rounded up
 
@@ -1166,7 +1166,7 @@ def test_set_limits__max_price_age__older_oracle_answer_is_not_traded_on(
     set_price(60_000)
     token.set_limits(token.max_total_assets(), token.max_slippage_bps(), MIN_PRICE_AGE, sender=admin)
     chain.mine(deltatime=10 * MIN_PRICE_AGE)
-    assert btc_venue.account_snapshot(token)[3], "the venue still calls the price fresh"
+    assert btc_venue.account_snapshot(token).fresh, "the venue still calls the price fresh"
 
     with ape.reverts("lt: stale price"):
         token.deposit(1_000 * USDC, depositor, sender=depositor)
@@ -1183,7 +1183,7 @@ def test_set_fees__accrues_management_fee_at_old_rate_first(deposited, admin, fe
 
     tx = token.set_fees(10, 10, 0, sender=admin)
 
-    expected = model.management_fee_shares(supply, 365, tx.timestamp - accrued_at)
+    expected = math.management_fee_shares(supply, 365, tx.timestamp - accrued_at)
     assert expected > 0
     assert token.balanceOf(fee_recipient) == expected
     assert tx.events.filter(token.ManagementFeeMinted) == [
@@ -1369,12 +1369,12 @@ def test_emergency_shutdown__with_open_position__closes_it_and_redeem_stays_open
     deposited, admin, depositor, btc_venue, usdc
 ):
     token = deposited
-    size_before = btc_venue.account_snapshot(token)[0]
+    size_before = btc_venue.account_snapshot(token).size
     assert size_before > 0
 
     token.emergency_shutdown(sender=admin)
 
-    assert btc_venue.account_snapshot(token)[0] == 0
+    assert btc_venue.account_snapshot(token).size == 0
     assert token.idle_assets() > 0
     paid = token.redeem(token.balanceOf(depositor), depositor, depositor, sender=depositor).return_value
     assert paid > 0

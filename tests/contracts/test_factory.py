@@ -8,10 +8,8 @@ import pytest
 from eth_utils import keccak
 
 from ltsdk.deploy import deploy_market, token_initcode
+from ltsdk.units import MAX_UINT256, USDC, WAD
 
-USDC = 10**6
-WAD = 10**18
-MAX_UINT256 = 2**256 - 1
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 ZERO_HASH = b"\x00" * 32
 MISSING_ROLE = "access_control: account is missing role"

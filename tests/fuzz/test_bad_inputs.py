@@ -34,8 +34,10 @@ from fuzz.chain import (
     model_fund,
     stack,
 )
-from ltsdk import model
-from ltsdk.errors import REVERTS
+from ltsdk import math
+from ltsdk.codes import Reason
+from ltsdk.errors import REVERTS, ModelRevert
+from ltsdk.replica import Fund
 
 # bounds, as at the top of contracts/LeveragedToken.vy (hard bounds of the setters)
 MAX_MINT_FEE_BPS = 100
@@ -79,7 +81,7 @@ class Ctx:
     now: int
     before: dict  # condition -> full_state before any call (every case starts from the same state)
 
-    def fund(self) -> model.Fund:
+    def fund(self) -> Fund:
         return model_fund(self.s, self.token)
 
 
@@ -96,7 +98,7 @@ def ctx():
         token.approve(a.other_depositor, SPENDER_ALLOWANCE, sender=a.depositor)
         answer = s.oracle.latestRoundData()[1] * (10_000 - PRICE_DROP_BPS) // 10_000
         s.oracle.set_price(answer, sender=a.admin)
-        assert token.rebalance_status()[0] == model.BAND
+        assert token.rebalance_status()[0] == Reason.BAND
         yield Ctx(s, token, a.depositor, a.other_depositor, a.attacker, a.admin, a.keeper, boa.env.timestamp, {})
 
 
@@ -176,7 +178,7 @@ def _deposit_expect(ctx, assets):
         return "usdc: insufficient balance"
     try:
         ctx.fund().deposit(assets, ctx.depositor, ctx.now)
-    except model.ModelRevert as revert:
+    except ModelRevert as revert:
         return str(revert)
     return None
 
@@ -184,7 +186,7 @@ def _deposit_expect(ctx, assets):
 def _redeem_expect(ctx, shares):
     try:
         ctx.fund().redeem(shares, ctx.depositor, ctx.now)
-    except model.ModelRevert as revert:
+    except ModelRevert as revert:
         return str(revert)
     return None
 
@@ -425,7 +427,7 @@ def _setter_cases() -> list[tuple[str, tuple, str | None]]:
     vary("set_limits", limits, 2, [MIN_PRICE_AGE, MAX_PRICE_AGE], [MIN_PRICE_AGE - 1, MAX_PRICE_AGE + 1])
     vary("set_split_band", (USDC, 10_000 * USDC), 0, [1, 100 * USDC], [0, 100 * USDC + 1])
     vary("set_split_band", (USDC, 10_000 * USDC), 1, [100 * USDC, MAX_UINT256], [100 * USDC - 1, 0])
-    band = (target, 2_000, model.default_ripcord_leverage(target))
+    band = (target, 2_000, math.default_ripcord_leverage(target))
     vary("set_leverage_band", band, 0, [WAD, 37 * WAD // 10], [WAD - 1, 0])  # 3.7x: upper band 4.44x < 4.5x
     vary("set_leverage_band", (target, 2_000, VENUE_MAX_LEVERAGE), 0, [], [VENUE_MAX_LEVERAGE])
     vary("set_leverage_band", band, 1, [MIN_BAND_BPS, 4_000], [MIN_BAND_BPS - 1, MAX_BAND_BPS + 1])

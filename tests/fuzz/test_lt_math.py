@@ -1,5 +1,5 @@
 """lt_math and signed_math function by function: each contract function, called through
-contracts/mocks/MockMath.vy on titanoboa, equals its Python twin in ltsdk.model over the whole
+contracts/mocks/MockMath.vy on titanoboa, equals its Python twin in ltsdk.math over the whole
 uint256/int256 range, reverts included: where the contract reverts the twin raises ModelRevert,
 and where the twin raises the contract reverts.
 
@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 
 from fuzz.chain import CONTRACTS, attempt, deployer
 from fuzz.profiles import fuzz_settings
-from ltsdk import model
+from ltsdk import math
+from ltsdk.codes import Reason
+from ltsdk.errors import ModelRevert
+from ltsdk.units import BPS, MAX_INT256, MAX_UINT256, MIN_INT256, SECONDS_PER_YEAR, WAD
 
-MAX_UINT256 = model.MAX_UINT256
-MIN_INT256, MAX_INT256 = model.MIN_INT256, model.MAX_INT256
-WAD, BPS = model.WAD, model.BPS
 MATH_MODULES = ("lt_math", "signed_math")
 # FundState's addresses are carried, never read, by the pure functions
 TOKEN = "0x000000000000000000000000000000000000A11c"
@@ -63,9 +63,9 @@ def ints(*typical: int) -> st.SearchStrategy[int]:
     )
 
 
-def fund_states(size: st.SearchStrategy[int] | None = None) -> st.SearchStrategy[model.FundState]:
+def fund_states(size: st.SearchStrategy[int] | None = None) -> st.SearchStrategy[math.FundState]:
     return st.builds(
-        model.FundState,
+        math.FundState,
         supply=uints(SHARES, SHARES),
         nav=ints(ASSETS, ASSETS),
         size=size or ints(SIZE, SIZE),
@@ -82,12 +82,12 @@ def fund_states(size: st.SearchStrategy[int] | None = None) -> st.SearchStrategy
 
 
 @st.composite
-def near_target_funds(draw) -> tuple[model.FundState, model.RebalanceState]:
+def near_target_funds(draw) -> tuple[math.FundState, math.RebalanceState]:
     """A fresh, solvent fund within a few percent of its target leverage, with parameters the token's
     setters accept: every rebalance reason comes up, not only BAND and RIPCORD."""
     s = draw(
         st.builds(
-            model.FundState,
+            math.FundState,
             supply=st.integers(1, SHARES),
             nav=st.integers(1, ASSETS),
             size=st.just(0),
@@ -102,10 +102,10 @@ def near_target_funds(draw) -> tuple[model.FundState, model.RebalanceState]:
             redeem_fee_bps=st.integers(0, BPS),
         )
     )
-    target = model.target_size(s.nav, s.price, s.target_leverage, s.is_long, s.asset_scale)
+    target = math.target_size(s.nav, s.price, s.target_leverage, s.is_long, s.asset_scale)
     drift_bps = draw(st.integers(-500, 500))
     band_bps = draw(st.integers(100, 4_000))
-    r = model.RebalanceState(
+    r = math.RebalanceState(
         is_shutdown=draw(st.booleans()) and draw(st.booleans()),
         band_bps=band_bps,
         ripcord_leverage=s.target_leverage * draw(st.integers(BPS + band_bps, 3 * BPS)) // BPS,
@@ -117,9 +117,9 @@ def near_target_funds(draw) -> tuple[model.FundState, model.RebalanceState]:
     return dataclasses.replace(s, size=target + target * drift_bps // BPS), r
 
 
-def rebalance_states() -> st.SearchStrategy[model.RebalanceState]:
+def rebalance_states() -> st.SearchStrategy[math.RebalanceState]:
     return st.builds(
-        model.RebalanceState,
+        math.RebalanceState,
         is_shutdown=st.booleans(),
         band_bps=uints(FEE),
         ripcord_leverage=uints(LEVERAGE),
@@ -131,9 +131,9 @@ def rebalance_states() -> st.SearchStrategy[model.RebalanceState]:
 
 
 def as_struct(state) -> tuple:
-    """A model state as the contract's struct (FundState also carries the token and adapter)."""
+    """A twin state (ltsdk.math) as the contract's struct (FundState also carries the token and adapter)."""
     values = dataclasses.astuple(state)
-    return (TOKEN, ADAPTER, *values) if isinstance(state, model.FundState) else values
+    return (TOKEN, ADAPTER, *values) if isinstance(state, math.FundState) else values
 
 
 @pytest.fixture(scope="module")
@@ -142,13 +142,13 @@ def harness():
 
 
 def assert_twins(harness, name: str, *args):
-    """harness.<name>(*args) equals model.<name>(*args), or both revert; returns the result (None
+    """harness.<name>(*args) equals math.<name>(*args), or both revert; returns the result (None
     for a revert)."""
     contract_args = [as_struct(a) if dataclasses.is_dataclass(a) else a for a in args]
     ok, got = attempt(lambda: getattr(harness, name)(*contract_args))
     try:
-        expected = getattr(model, name)(*args)
-    except model.ModelRevert as revert:
+        expected = getattr(math, name)(*args)
+    except ModelRevert as revert:
         event("reverts")
         assert not ok, f"{name}{args}: the twin raises {revert}, the contract returns {got!r}"
         return None
@@ -173,7 +173,7 @@ def test_harness__every_math_function__has_a_mock_entry_and_a_test(harness):
     assert {"fee", "rebalance_status", "floor_div"} <= functions  # the parse found both modules
     assert functions == exposed, f"mock entries missing: {functions - exposed}; stale: {exposed - functions}"
     assert functions <= tested, f"functions without a test: {functions - tested}"
-    assert all(callable(getattr(model, name, None)) for name in functions), "a function without a twin"
+    assert all(callable(getattr(math, name, None)) for name in functions), "a function without a twin"
 
 
 # ---------------------------------------------------------------- lt_math: fees and shares
@@ -192,7 +192,7 @@ def test_gross_up__any_input__equals_its_twin(harness, net, fee_bps):
 
 
 @fuzz_settings()
-@given(supply=uints(SHARES), fee_bps_per_year=uints(FEE), elapsed=uints(TIME, 2 * model.SECONDS_PER_YEAR))
+@given(supply=uints(SHARES), fee_bps_per_year=uints(FEE), elapsed=uints(TIME, 2 * SECONDS_PER_YEAR))
 def test_management_fee_shares__any_input__equals_its_twin(harness, supply, fee_bps_per_year, elapsed):
     assert_twins(harness, "management_fee_shares", supply, fee_bps_per_year, elapsed)
 
@@ -317,7 +317,7 @@ def test_rebalance_status__any_input__equals_its_twin(harness, states):
     s, r = states
     status = assert_twins(harness, "rebalance_status", s, r)
     if status is not None:
-        event(f"reason {model.REASON_NAMES[status[0]]}")
+        event(f"reason {Reason(status[0]).label}")
 
 
 @fuzz_settings()
