@@ -65,7 +65,7 @@ def token_initcode(project) -> bytes:
 
 def deploy_factory(project, deployer, collateral):
     """The shared views contract and the factory pinned to the token's initcode hash."""
-    from eth_utils import keccak
+    from eth_utils.crypto import keccak
 
     views = project.LeveragedTokenViews.deploy(sender=deployer)
     return project.LeveragedTokenFactory.deploy(

@@ -109,7 +109,7 @@ def quote(size_delta: int, price: int, p: VenueParams) -> tuple[int, int]:
     premium = p.half_spread_bps * WAD // BPS + notional * WAD // p.depth
     if premium >= MAX_PREMIUM:
         raise ModelRevert("venue: liquidity")
-    if size_delta > 0:
+    if size_delta > 0:  # noqa: SIM108 - the same branches as MockPerpAdapter._quote
         exec_price = (price * (WAD + premium) + WAD - 1) // WAD
     else:
         exec_price = price * (WAD - premium) // WAD

@@ -415,9 +415,9 @@ def _setter_cases() -> list[tuple[str, tuple, str | None]]:
 
     def vary(name, base, index, ok_values, bad_values):
         for value in ok_values:
-            cases.append((name, base[:index] + (value,) + base[index + 1 :], None))
+            cases.append((name, (*base[:index], value, *base[index + 1 :]), None))
         for value in bad_values:
-            cases.append((name, base[:index] + (value,) + base[index + 1 :], "lt: bounds"))
+            cases.append((name, (*base[:index], value, *base[index + 1 :]), "lt: bounds"))
 
     vary("set_fees", fees, 0, [0, MAX_MINT_FEE_BPS], [MAX_MINT_FEE_BPS + 1, MAX_UINT256])
     vary("set_fees", fees, 1, [0, MAX_REDEEM_FEE_BPS], [MAX_REDEEM_FEE_BPS + 1])
