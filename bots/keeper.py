@@ -113,7 +113,7 @@ _log.propagate = False
 bot = SilverbackBot()
 SHARDS = max(len(SIGNERS), 1)  # one shard per key; a dry run has one shard and no key
 _keepers: dict[int, Keeper] = {}  # this process's keepers, made on first use
-_made = threading.Lock()
+_made = threading.RLock()
 _local_writers = [threading.Lock() for _ in range(SHARDS)]  # without Redis: one process, one writer per key
 
 
@@ -121,10 +121,17 @@ def manifest_file() -> str:
     return os.environ.get("LT_MANIFEST") or str(manifest_path(bot.provider.network_choice))
 
 
+_coordination: dict[int, RedisCoordination] = {}
+
+
 def coordination(index: int) -> RedisCoordination | None:
+    """Shard `index`'s lock, nonce counter and journal in Redis (one client per shard and process)."""
     if REDIS_URL is None or not SIGNERS:
         return None
-    return RedisCoordination.from_url(REDIS_URL, bot.provider.chain_id, SIGNERS[index].address)
+    with _made:
+        if index not in _coordination:
+            _coordination[index] = RedisCoordination.from_url(REDIS_URL, bot.provider.chain_id, SIGNERS[index].address)
+        return _coordination[index]
 
 
 def make_keeper(index: int = 0) -> Keeper:

@@ -85,6 +85,7 @@ class Policy:
     min_balance_wei: int = 5 * 10**16  # warn below 0.05 ETH of gas money
     wall_clock: bool = True  # evaluate at max(latest block time, wall clock): an idle chain's clock stands still
     invariants: bool = True  # read each venue account and check NAV, margin and withdrawable (alerts)
+    invariant_interval_seconds: float = 60.0  # at most one round of those checks per this much clock()
     nav_tolerance_assets: int = 1  # lens NAV vs the reference model, collateral base units
     ripcord_warn_bps: int = 9_000  # alert leverage_near_ripcord from 90 % of the ripcord level
     oracle_age_warn_bps: int = 7_500  # alert oracle_aging from 75 % of the token's max_price_age
@@ -407,6 +408,8 @@ class Keeper:
         self._seen: set[tuple[str, str]] = set()  # alerts whose condition held during this tick
         self._venues: dict[str, tuple[int, int]] = {}  # adapter -> (ASSET_SCALE, maintenance_margin_bps), per tick
         self._unchecked: set[str] = set()  # tokens whose venue cannot be checked (logged once)
+        self._checked_at: float | None = None  # clock() of the last invariant checks
+        self._invariant_alerts: set[tuple[str, str]] = set()  # what they raised
         self.in_flight: dict[str, InFlight] = {}
         self.backoff: dict[str, _Backoff] = {}  # per token, in chain time
         self.reload()
@@ -527,7 +530,9 @@ class Keeper:
         token's back-off. A worker sharing a journal calls this before each tick it writes."""
         self.in_flight, self.backoff, incidents = self._load_journal()
         if self.journal is not None:
-            self.incidents = incidents  # open alerts too: another worker may have raised one
+            self.incidents = incidents  # open alerts too: another worker (or the last run) raised them
+            for kind, token in incidents:
+                self.metrics.alert_active.labels(kind, token).set(1)
         self._resumed = bool(self.in_flight)
 
     # ------------------------------------------------------------ reading at the right time
@@ -634,6 +639,11 @@ class Keeper:
         """For every funded token: the lens NAV against the reference model (idle collateral +
         margin + unrealised PnL - funding owed, ltsdk.math over the venue's raw account), the
         venue equity against its maintenance margin, and what the fund may withdraw."""
+        if self._checked_at is not None and self.clock() - self._checked_at < self.policy.invariant_interval_seconds:
+            self._seen |= self._invariant_alerts  # not checked this tick: what the last check found holds
+            return
+        self._checked_at = self.clock()
+        seen_before = set(self._seen)
         self._venues = {}
         markets = self.protocol.manifest.get("markets", {})
         for symbol, state in states.items():
@@ -650,6 +660,7 @@ class Keeper:
                 if symbol not in self._unchecked:
                     self._unchecked.add(symbol)
                     self.log("invariants_skipped", logging.WARNING, token=symbol, error=f"{type(exc).__name__}: {exc}")
+        self._invariant_alerts = self._seen - seen_before
 
     def _check(self, venue, token: str, state: TokenState) -> None:
         symbol = state.symbol

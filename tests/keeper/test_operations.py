@@ -171,14 +171,26 @@ def test_manifest_names_the_wrong_venue__nav_mismatch_alert(invest, make_keeper)
     assert metric(keeper, 'lt_keeper_nav_model_deviation_assets{token="BTC3L"}') != 0
 
 
-def test_venue_lets_the_fund_withdraw_nothing__withdrawable_zero_alert(invest, products, admin, make_keeper):
+def test_venue_lets_the_fund_withdraw_nothing__withdrawable_zero_alert__open_until_a_later_check(
+    invest, products, admin, make_keeper, clock
+):
     invest("BTC3L")
-    products["venues"]["BTC"].set_max_leverage(2 * 10**18, sender=admin)  # initial margin now above equity
+    venue = products["venues"]["BTC"]
+    usual = venue.max_leverage()
+    venue.set_max_leverage(2 * 10**18, sender=admin)  # initial margin now above equity
     keeper = make_keeper()
+    active = 'lt_keeper_alert_active{kind="venue_withdrawable_zero",token="BTC3L"}'
 
     keeper.tick()
-
     assert metric(keeper, 'lt_keeper_venue_withdrawable_assets{token="BTC3L"}') == 0
+    assert metric(keeper, 'lt_keeper_alerts_total{kind="venue_withdrawable_zero"}') == 1
+
+    venue.set_max_leverage(usual, sender=admin)
+    keeper.tick()  # within the check interval: not checked again, still open
+    assert metric(keeper, active) == 1
+    clock.now += keeper.policy.invariant_interval_seconds
+    keeper.tick()  # checked again: cleared
+    assert metric(keeper, active) == 0
     assert metric(keeper, 'lt_keeper_alerts_total{kind="venue_withdrawable_zero"}') == 1
 
 
