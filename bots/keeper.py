@@ -10,7 +10,7 @@ Environment:
     LT_MANIFEST           the deployment manifest (default: deployments/<network>.json)
     LT_REDIS_URL          the Redis the workers share (required with any broker but the in-memory one)
     LT_KEEPER_JOURNAL     without Redis: the journal file prefix (default out/keeper-journal)
-    APE_FOUNDRY_HOST      on a local network, the node to keep (the bot never starts one of its own)
+    APE_FOUNDRY_HOST      on a local network, the node to keep (the bot refuses to keep one it started)
     SILVERBACK_BROKER_CLASS=taskiq_redis:ListQueueBroker, SILVERBACK_BROKER_KWARGS='{"url": ...}',
     SILVERBACK_RESULT_BACKEND_CLASS=taskiq_redis:RedisAsyncResultBackend and its KWARGS: Silverback's
 
@@ -68,14 +68,13 @@ def signers_from_env() -> list[LocalAccount]:
     return signers
 
 
-def check_node_setting() -> None:
-    """On a local network ape-foundry starts a throwaway anvil unless told where the node is:
-    refuse that instead of keeping an empty chain."""
-    choice = os.environ.get("SILVERBACK_NETWORK_CHOICE", "")
-    if (":local" in choice or not choice) and not os.environ.get("APE_FOUNDRY_HOST"):
+def check_node(provider) -> None:
+    """ape-foundry starts an anvil of its own when no node answers at its host (or the host is
+    "auto"): the bot would keep an empty throwaway chain. Refuse instead."""
+    if getattr(provider, "process", None) is not None:
         refuse(
-            "set APE_FOUNDRY_HOST to the local node to keep, and pass --network before the bot "
-            "(the bot starts no node of its own)"
+            "no node answers at the configured host, so ape started a throwaway anvil: start your node "
+            "(or set APE_FOUNDRY_HOST to it) and pass --network before the bot's path"
         )
 
 
@@ -88,7 +87,6 @@ def check_redis_setting() -> str | None:
     return url
 
 
-check_node_setting()
 SIGNERS = signers_from_env()
 REDIS_URL = check_redis_setting()
 
@@ -111,6 +109,7 @@ _log.setLevel(logging.INFO)
 _log.propagate = False
 
 bot = SilverbackBot()
+check_node(bot.provider)
 SHARDS = max(len(SIGNERS), 1)  # one shard per key; a dry run has one shard and no key
 _keepers: dict[int, Keeper] = {}  # this process's keepers, made on first use
 _made = threading.RLock()

@@ -270,7 +270,6 @@ def test_keeper_script__startup_mistake__one_line_exit_2(alias, expected, rpc_ur
     [
         ({"LT_PRIVATE_KEY": "0x1234", "APE_FOUNDRY_HOST": "http://127.0.0.1:9"}, "LT_PRIVATE_KEY key 1"),
         ({"LT_KEYSTORE": "KEYSTORE", "APE_FOUNDRY_HOST": "http://127.0.0.1:9"}, "cannot be opened"),
-        ({"LT_PRIVATE_KEY": "", "APE_FOUNDRY_HOST": ""}, "set APE_FOUNDRY_HOST"),
         (
             {"APE_FOUNDRY_HOST": "http://127.0.0.1:9", "SILVERBACK_BROKER_CLASS": "taskiq_redis:ListQueueBroker"},
             "set LT_REDIS_URL",
@@ -291,6 +290,18 @@ def test_silverback_bot__startup_mistake__one_line_exit_2(settings, expected, tm
     assert done.returncode == 2, done.stderr[-2000:]
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0], done.stderr[-2000:]
+
+
+def test_silverback_bot__no_node_at_the_host__refuses_to_keep_a_throwaway_anvil(tmp_path):
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("LT_", "SILVERBACK_", "APE_"))}
+    env.update(PYTHONPATH=str(REPO), SILVERBACK_NETWORK_CHOICE="ethereum:local:foundry")
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import bots.keeper"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "throwaway anvil" in done.stderr.strip().splitlines()[-1]
 
 
 # ---------------------------------------------------------------- the runbook, the dashboard
