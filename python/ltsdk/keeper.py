@@ -84,6 +84,7 @@ class Policy:
     max_failure_backoff_seconds: float = 3_600.0
     min_balance_wei: int = 5 * 10**16  # warn below 0.05 ETH of gas money
     wall_clock: bool = True  # evaluate at max(latest block time, wall clock): an idle chain's clock stands still
+    wall_clock_after_seconds: float = 15.0  # ...once the latest block is this much older (a live chain's is ~12 s)
     invariants: bool = True  # read each venue account and check NAV, margin and withdrawable (alerts)
     invariant_interval_seconds: float = 60.0  # at most one round of those checks per this much clock()
     nav_tolerance_assets: int = 1  # lens NAV vs the reference model, collateral base units
@@ -232,7 +233,8 @@ ALERTS: dict[str, str] = {
 
 
 class Journal(Interface):
-    """Where a keeper keeps what survives it: the transactions in flight and each token's back-off."""
+    """Where a keeper keeps what survives it: the transactions in flight, each token's back-off and
+    the open alerts."""
 
     def load(self) -> dict[str, Any]: ...
 
@@ -403,6 +405,7 @@ class Keeper:
         self.sender = Sender(self.w3, self.account, self.rpc, nonces)  # the nonce counter lives here
         self.chain_now = 0  # the time the latest tick evaluated at (see read_clock)
         self.block_overrides: dict[str, str] | None = None  # eth_call block fields when chain_now is ahead
+        self._overrides_work = True  # until the node rejects them: then block time only
         self.detected_at: dict[str, float] = {}
         self.incidents: dict[tuple[str, str], float] = {}  # open alerts (kind, token) -> wall time raised
         self._seen: set[tuple[str, str]] = set()  # alerts whose condition held during this tick
@@ -538,14 +541,17 @@ class Keeper:
     # ------------------------------------------------------------ reading at the right time
 
     def read_clock(self) -> int:
-        """The time to evaluate at: the latest block's, or the wall clock when that is later
-        (`Policy.wall_clock`): an automine node mines only when sent something, so its latest block
-        can be minutes old. Reads and simulations then carry it as an eth_call block override."""
+        """The time to evaluate at: the latest block's, or the wall clock once the block is older
+        than `wall_clock_after_seconds` (`Policy.wall_clock`): an automine node mines only when sent
+        something, so its latest block can be minutes old. Reads and simulations then carry that
+        time as an eth_call block override; a node that rejects overrides gets block time only."""
         head = self.rpc("get_block", lambda: self.w3.eth.get_block("latest"))
         block_time, wall = int(head["timestamp"]), int(self.wall())
         self.metrics.chain_lag.set(wall - block_time)
-        now = max(block_time, wall) if self.policy.wall_clock else block_time
-        self.block_overrides = {"time": hex(now), "number": hex(head["number"] + 1)} if now > block_time else None
+        lag = wall - block_time
+        idle = self.policy.wall_clock and self._overrides_work and lag > self.policy.wall_clock_after_seconds
+        now = wall if idle else block_time
+        self.block_overrides = {"time": hex(now), "number": hex(head["number"] + 1)} if idle else None
         self.chain_now = now
         return now
 
@@ -581,7 +587,16 @@ class Keeper:
         return {**fields, "from": sender} if sender else fields
 
     def _request(self, method: str, fields: dict[str, str]) -> Any:
-        response = self.w3.provider.make_request(RPCEndpoint(method), [fields, "latest", {}, self.block_overrides])
+        response = None
+        if self._overrides_work:
+            params: list[Any] = [fields, "latest", {}, self.block_overrides]
+            response = self.w3.provider.make_request(RPCEndpoint(method), params)
+            error = response.get("error")
+            if isinstance(error, dict) and error.get("code") in (-32601, -32602):  # the node takes no overrides
+                self._overrides_work = False
+                self.log("block_overrides_unsupported", logging.WARNING, method=method, error=error.get("message"))
+        if response is None or not self._overrides_work:
+            response = self.w3.provider.make_request(RPCEndpoint(method), [fields, "latest"])
         if "error" in response:
             error = response["error"]
             message = error.get("message", "") if isinstance(error, dict) else str(error)

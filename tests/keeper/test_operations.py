@@ -233,6 +233,20 @@ def test_idle_automine_chain__cooldown_passed_by_the_wall_clock__acted_on_withou
     assert band_breach.rebalance_status()[0] == Reason.NONE
 
 
+def test_idle_chain__node_rejects_block_overrides__logged_once__reads_at_block_time(
+    band_breach, make_keeper, chain, proxy, keeper_logs
+):
+    head = chain.blocks.head
+    keeper = make_keeper(wall=lambda: head.timestamp + 70.0)  # the latest block looks 70 s old
+    proxy.inject("eth_call", "rpc_error", code=-32602, message="too many arguments, want at most 3")
+
+    outcomes = keeper.tick()
+
+    assert [(o.status, o.action.label) for o in outcomes] == [("mined", "band")]  # read again at block time
+    assert len(events(keeper_logs, "block_overrides_unsupported")) == 1
+    assert keeper.tick() == [] and keeper.block_overrides is None
+
+
 # ---------------------------------------------------------------- start-up mistakes
 
 
