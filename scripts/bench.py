@@ -44,7 +44,7 @@ from web3 import Web3
 
 from ltsdk import backtest, permit
 from ltsdk.client import Protocol
-from ltsdk.deploy import create_token, deploy_protocol, manifest_json, token_symbol
+from ltsdk.deploy import ApeBackend, create_token, deploy_protocol, manifest_json, token_symbol
 from ltsdk.keeper import Keeper, Policy, decide
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -385,7 +385,7 @@ def measure_token(manifest, probe, admin, user, other):
     Returns ({name: (gas, floor items)}, {name: receipt}, {what-if name: gas}, {name: venue
     execution gas})."""
     c = manifest["contracts"]
-    usdc, token = c["collateral"], c["tokens"][TOKEN]
+    usdc, token, configurator = c["collateral"], c["tokens"][TOKEN], c["configurator"]
     adapter, oracle = c["markets"]["BTC"]["adapter"], c["markets"]["BTC"]["oracle"]
     usdc.mint(user, USER_FUNDS, sender=user)
     usdc.approve(token, MAX_UINT256, sender=user)
@@ -436,7 +436,7 @@ def measure_token(manifest, probe, admin, user, other):
         share_items(False, WITHDRAW_EVENT),
     )
 
-    what_if = {"deposit (no fee due)": deposit_without_fee(token, admin, user)}
+    what_if = {"deposit (no fee due)": deposit_without_fee(configurator, token, admin, user)}
 
     trade_only = exit_call(adapter, lambda r: 0, admin, admin.address)
     rebalance_items = [ROLE_CHECK, BAND_READ, COOLDOWN_WRITE]
@@ -453,13 +453,14 @@ def measure_token(manifest, probe, admin, user, other):
     what_if["rebalance (the fund's first)"] = token.rebalance(sender=admin).gas_used
     oracle.set_price(48_600 * 10**8, sender=admin)  # -10 % again
     run("rebalance (full)", lambda: token.rebalance(sender=admin), trade_only, VENUE_TRADE, rebalance_items)
-    token.set_execution(86_400, 120, 50, 500 * USDC, 0, sender=admin)  # 500 USDC chunks, no cooldown
+    # 500 USDC chunks, no cooldown: queued (the fund has holders), executed after the delay
+    change(configurator, token, admin, "set_execution", 86_400, 120, 50, 500 * USDC, 0)
     oracle.set_price(44_000 * 10**8, sender=admin)
     later()
     # warm-up: the first chunk of this TWAP sets chunk_pending
     what_if["rebalance (first chunk)"] = token.rebalance(sender=admin).gas_used
     run("rebalance (chunk)", lambda: token.rebalance(sender=admin), trade_only, VENUE_TRADE, rebalance_items)
-    token.set_execution(86_400, 120, 50, 1_000_000 * USDC, 60, sender=admin)
+    change(configurator, token, admin, "set_execution", 86_400, 120, 50, 1_000_000 * USDC, 60)
     oracle.set_price(40_000 * 10**8, sender=admin)  # far past the ripcord level
     reward = exit_call(adapter, lambda r: token.Ripcord.from_receipt(r)[0].reward, other, other.address)
     run(
@@ -477,10 +478,19 @@ def measure_token(manifest, probe, admin, user, other):
     return rows, receipts, what_if, venue
 
 
-def deposit_without_fee(token, admin, user) -> int:
+def change(configurator, token, admin, setter, *args):
+    """A parameter change through the configurator: at once if it may, else queued, the token's
+    delay waited out and executed (the oracle is re-posted by the caller afterwards)."""
+    queued = getattr(configurator, setter)(token, *args, sender=admin).events.filter(configurator.ChangeQueued)
+    if queued:
+        chain.pending_timestamp = max(chain.pending_timestamp, queued[0].eta)
+        configurator.execute(queued[0].change_id, sender=admin)
+
+
+def deposit_without_fee(configurator, token, admin, user) -> int:
     """What the steady-state deposit costs when no management fee is due (fee set to 0 first)."""
     before = chain.snapshot()
-    token.set_fees(token.mint_fee_bps(), token.redeem_fee_bps(), 0, sender=admin)
+    change(configurator, token, admin, "set_fees", token.mint_fee_bps(), token.redeem_fee_bps(), 0)
     later()
     gas = token.deposit(DEPOSIT_ASSETS, user, sender=user).gas_used
     chain.restore(before)
@@ -532,7 +542,7 @@ def measure_vault(usdc, admin, user):
 
 def measure_gas(admin, user, other, spender):
     """The gas section: the token, its references and the lower bounds."""
-    manifest = deploy_protocol(project, admin)
+    manifest = deploy_protocol(ApeBackend(project, admin))
     c = manifest["contracts"]
     token = c["tokens"][TOKEN]
     probe = Probe(c["markets"]["BTC"]["adapter"], c["collateral"], admin)
@@ -559,8 +569,20 @@ def measure_gas(admin, user, other, spender):
     }
     breakdowns = {name: gas_breakdown(receipts[name], callees) for name in BREAKDOWN_OPS}
     breakdowns["ERC-20 transfer"] = gas_breakdown(reference_erc20["transfer"], {})
-    deployed = len(chain.provider.get_code(token.address))
+    deployed = {
+        "token": len(chain.provider.get_code(token.address)),
+        "blueprint": len(chain.provider.get_code(c["factory"].token_blueprint())),
+        "create gas": token_creation_gas(c["factory"], c["markets"]["BTC"]["adapter"], admin),
+    }
     return rows, references, what_if, venue, breakdowns, deployed
+
+
+def token_creation_gas(factory, adapter, admin) -> int:
+    """Gas of factory.create_token for one more product (from the blueprint, roles handed over)."""
+    before = chain.snapshot()
+    gas = factory.create_token("SOL", 3, True, adapter, admin, admin, sender=admin).gas_used
+    chain.restore(before)
+    return gas
 
 
 # ================================================================ gas: tables
@@ -662,7 +684,7 @@ def backtest_speed() -> dict[str, float]:
 def deploy_fifty(admin, user) -> dict:
     """A fresh deployment with SPEED_TOKENS live tokens: the 6 products plus more through the
     factory, each holding a deposit. Returns the SDK manifest."""
-    deployed = deploy_protocol(project, admin)
+    deployed = deploy_protocol(ApeBackend(project, admin))
     c = deployed["contracts"]
     factory, usdc = c["factory"], c["collateral"]
     manifest = manifest_json(deployed, chain.chain_id, networks.provider.network_choice, chain.blocks.head.number)
@@ -673,7 +695,7 @@ def deploy_fifty(admin, user) -> dict:
                 symbol = token_symbol(name, leverage, is_long)
                 if len(tokens) < SPEED_TOKENS and symbol not in tokens:
                     adapter = c["markets"][market]["adapter"]
-                    tokens[symbol] = create_token(project, factory, admin, name, leverage, is_long, adapter)
+                    tokens[symbol] = create_token(ApeBackend(project, admin), factory, name, leverage, is_long, adapter)
                     manifest["tokens"][symbol] = {"address": tokens[symbol].address}
     usdc.mint(user, SPEED_TOKENS * SPEED_DEPOSIT, sender=user)
     for token in tokens.values():
@@ -825,8 +847,10 @@ saves (N - 1) x 2,000.
   split design reads the share scale on every transfer: one more cold slot (the token reads
   {cold_reads("transfer")} cold, the ERC-20 {cold_reads("ERC-20 transfer")}: +2,100) and a
   multiplication. +1,000 is below that floor.
-- **Code size.** The token's runtime ({deployed:,} bytes) must fit EIP-170 (24,576 bytes,
-  immutables included): {24_576 - deployed:,} bytes are left, which is why it is compiled for size
+- **Code size.** The token's runtime ({deployed["token"]:,} bytes) must fit EIP-170 (24,576 bytes,
+  immutables included): {24_576 - deployed["token"]:,} bytes are left; its blueprint (the initcode
+  the factory creates tokens from, {deployed["blueprint"]:,} bytes) must fit too:
+  {24_576 - deployed["blueprint"]:,} bytes are left there. That is why it is compiled for size
   and its derived views and rebalance status live in LeveragedTokenViews. Compiling for gas
   instead would save a few percent per call but does not fit.
 
@@ -849,7 +873,10 @@ def main():
     table = gas_table(rows, references)
     where = breakdown_table(breakdowns)
     size_line = (
-        f"LeveragedToken deployed code (runtime with its immutables): {deployed:,} bytes; EIP-170 limit: 24,576."
+        f"LeveragedToken deployed code (runtime with its immutables): {deployed['token']:,} bytes; "
+        f"its blueprint (EIP-5202, the initcode): {deployed['blueprint']:,} bytes; EIP-170 limit: 24,576 "
+        f"(headroom {24_576 - deployed['token']:,} and {24_576 - deployed['blueprint']:,}). "
+        f"Creating a token: {deployed['create gas']:,} gas."
     )
     print("Gas per operation (BTC3L)\n")
     print(table)

@@ -12,7 +12,15 @@ from pathlib import Path
 
 ABI_DIR = Path(__file__).parent / "abi"
 BUILD_FILE = Path(__file__).resolve().parents[2] / ".build" / "__local__.json"  # ape's compiler output
-SHIPPED = ("LeveragedToken", "LeveragedTokenLens", "LeveragedTokenFactory", "MockUSDC", "MockPerpAdapter", "MockOracle")
+SHIPPED = (
+    "LeveragedToken",
+    "LeveragedTokenConfigurator",
+    "LeveragedTokenLens",
+    "LeveragedTokenFactory",
+    "MockUSDC",
+    "MockPerpAdapter",
+    "MockOracle",
+)
 
 
 @cache

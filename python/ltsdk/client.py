@@ -360,9 +360,21 @@ class Token:
         return self._result(self.protocol.send(function, **tx_kwargs), "Split", models.Splitted)
 
     def transact(self, name: str, *args, **tx_kwargs):
-        """Any other state-changing call by name (e.g. "set_fees", 10, 10, 365): simulated, sent,
-        the receipt returned."""
+        """Any other state-changing call of the token by name (e.g. "pause"): simulated, sent, the
+        receipt returned."""
         return self.protocol.send(getattr(self.contract.functions, name)(*args), **tx_kwargs)
+
+    def configurator(self):
+        """The token's LeveragedTokenConfigurator (web3 contract): its parameter setters and timelock."""
+        address = self.contract.functions.configurator().call()
+        return self.protocol.w3.eth.contract(address=address, abi=load_abi("LeveragedTokenConfigurator"))
+
+    def configure(self, setter: str, *args, **tx_kwargs):
+        """A parameter change through the configurator (e.g. "set_fees", 10, 10, 365), the token
+        passed first: simulated, sent, the receipt returned. It acts at once where the
+        configurator allows (a fee cut, a lower cap, no shares yet); otherwise its ChangeQueued
+        event carries the id to `execute` after the delay (`configurator().functions.execute`)."""
+        return self.protocol.send(getattr(self.configurator().functions, setter)(self.address, *args), **tx_kwargs)
 
     # ---------------------------------------------------------------- events
 

@@ -39,6 +39,7 @@ from fuzz.chain import (
     USDC,
     WAD,
     attempt,
+    configure,
     model_fund,
     on_own_stack_chunk,
     resync_after_exit,
@@ -185,10 +186,9 @@ class FundMachine(RuleBasedStateMachine):
         """One product with random fees (bps), cap and rebalance chunk (assets of notional), empty
         or seeded by the depositor (and the other depositor) so the first steps are not all dust."""
         self.token = self.s.tokens[symbol]
-        admin = self.s.actors.admin
-        self.token.set_fees(*fees, sender=admin)
-        self.token.set_limits(CAP if capped else MAX_UINT256, 50, 3_600, sender=admin)
-        self.token.set_execution(86_400, 120, 50, chunk, 60, sender=admin)
+        configure(self.s, self.token, "set_fees", *fees)
+        configure(self.s, self.token, "set_limits", CAP if capped else MAX_UINT256, 50, 3_600)
+        configure(self.s, self.token, "set_execution", 86_400, 120, 50, chunk, 60)
         self.f = model_fund(self.s, self.token)
         for role, assets in zip(("depositor", "other_depositor"), seed):
             actor = self.actor(role)
