@@ -47,8 +47,8 @@ abis: setup
 	$(UV) run --frozen python -m ltsdk.abis
 
 lint: setup
-	$(UV) run --frozen ruff check python scripts tests
-	$(UV) run --frozen ruff format --check python scripts tests
+	$(UV) run --frozen ruff check python scripts tests bench bots
+	$(UV) run --frozen ruff format --check python scripts tests bench bots
 
 clean:
 	rm -rf .build out .pytest_cache

@@ -25,7 +25,8 @@
 
         Shares are stored as base units: balance = base balance // base_per_share, the same for
         allowances and the supply, so a split rescales every holder in O(1) by changing
-        `base_per_share` alone.
+        `base_per_share` alone. That ledger (ERC-20, EIP-2612 permit, the EIP-712 domain) is the
+        module share_ledger.vy, initialised here and exported as the token's own functions.
 
         First mint: at least MIN_INITIAL_ASSETS, and DEAD_SHARES of the first minter's shares
         are locked in the token forever, so a later depositor cannot be inflated out of value.
@@ -52,21 +53,23 @@ from ethereum.ercs import IERC20
 from ethereum.ercs import IERC20Detailed
 from ethereum.ercs import IERC4626
 from snekmate.auth import access_control
-from snekmate.utils import ecdsa
 from snekmate.utils import math
+from .interfaces import ILeveragedToken
 from .interfaces import IPerpAdapter
 from . import constants
 from . import lt_math
+from . import share_ledger
 from . import LeveragedTokenViews
-from . import LeveragedTokenConfigurator
 
 implements: IERC20
 implements: IERC20Detailed
+implements: ILeveragedToken
 # IERC4626 is not declared with `implements:` because Vyper's check does not accept the
 # slippage-protected overloads (default arguments) as the plain ERC-4626 signatures, although
 # every ERC-4626 selector exists; tests assert the full selector set from the ABI.
 
 initializes: access_control
+initializes: share_ledger
 
 exports: (
     access_control.hasRole,
@@ -75,51 +78,24 @@ exports: (
     access_control.revokeRole,
     access_control.renounceRole,
     access_control.DEFAULT_ADMIN_ROLE,
+    share_ledger.name,
+    share_ledger.symbol,
+    share_ledger.decimals,
+    share_ledger.totalSupply,
+    share_ledger.balanceOf,
+    share_ledger.allowance,
+    share_ledger.transfer,
+    share_ledger.transferFrom,
+    share_ledger.approve,
+    share_ledger.permit,
+    share_ledger.nonces,
+    share_ledger.DOMAIN_SEPARATOR,
+    share_ledger.base_per_share,
 )
 
 
 # ---------------------------------------------------------------- events
-
-event Paused:
-    account: indexed(address)
-
-event Unpaused:
-    account: indexed(address)
-
-event Shutdown:
-    account: indexed(address)
-
-event ManagementFeeMinted:
-    fee_recipient: indexed(address)
-    shares: uint256
-
-event FeesCollected:
-    fee_recipient: indexed(address)
-    assets: uint256
-
-event Rebalanced:
-    reason: indexed(uint8)
-    size_before: int256
-    size_after: int256
-    price: uint256
-    leverage_before: uint256
-    leverage_after: uint256
-
-event Ripcord:
-    caller: indexed(address)
-    reward: uint256
-    leverage_before: uint256
-    leverage_after: uint256
-
-event Split:
-    factor: uint256
-    is_reverse: bool
-    nav_per_share_before: uint256
-    nav_per_share_after: uint256
-
-event RebalanceDue:
-    reason: indexed(uint8)
-    caller: indexed(address)
+# (every event of the token is in ILeveragedToken.vyi; the parameter events are the configurator's)
 
 
 # ---------------------------------------------------------------- constants
@@ -130,11 +106,7 @@ BPS: constant(uint256) = constants.BPS
 KEEPER_ROLE: public(constant(bytes32)) = keccak256("KEEPER_ROLE")
 GUARDIAN_ROLE: public(constant(bytes32)) = keccak256("GUARDIAN_ROLE")
 
-decimals: public(constant(uint8)) = 18
 DEAD_SHARES: public(constant(uint256)) = constants.DEAD_SHARES
-# base units per share at deployment: 10**30 * 2**12 * 3**8 * 7**4, divisible by every split
-# factor built from 2, 3, 5 and 7 (2, 4, 5, 10, 100, 1000, ...) many times over
-INITIAL_BASE_PER_SHARE: constant(uint256) = 10**30 * 2**12 * 3**8 * 7**4
 
 # LeveragedTokenViews entry points of the form (FundState, uint256) -> uint256, and three max*
 # that also take the fund's max_slippage_bps; _quote and _quote_limited encode the state for them
@@ -153,18 +125,6 @@ QUOTE_WITHDRAW: constant(bytes4) = method_id("preview_withdraw((address,address,
 
 MIN_SPLIT_FACTOR: constant(uint256) = 2
 MAX_SPLIT_FACTOR: constant(uint256) = 10_000
-# reverse splits multiply base_per_share; beyond this a mint of 10**30 shares could overflow
-MAX_BASE_PER_SHARE: constant(uint256) = 10**46
-PERMIT_TYPE_HASH: constant(bytes32) = keccak256(
-    "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
-)
-# EIP-712 domain: {name, version "1", chainId, verifyingContract}. Built here rather than with
-# snekmate's eip712_domain_separator, whose cached name/version strings (immutables, appended to
-# the runtime code) would push the token past EIP-170.
-EIP712_DOMAIN_TYPE_HASH: constant(bytes32) = keccak256(
-    "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
-)
-EIP712_VERSION_HASH: constant(bytes32) = keccak256("1")
 
 REASON_NONE: constant(uint8) = lt_math.REASON_NONE
 REASON_BAND: constant(uint8) = lt_math.REASON_BAND
@@ -178,7 +138,7 @@ RIPCORD_REWARD_MAX_BPS: public(constant(uint256)) = 5  # of NAV
 # ---------------------------------------------------------------- immutables
 
 asset: public(immutable(address))
-adapter: public(immutable(address))
+adapter: public(immutable(IPerpAdapter))  # the venue; its getter returns the address
 views: public(immutable(address))  # LeveragedTokenViews: previews, conversions, rebalance and split status
 configurator: public(immutable(address))  # LeveragedTokenConfigurator: the only caller of configure()
 target_leverage: public(immutable(uint256))  # WAD; fixed: the token's name promises it
@@ -186,18 +146,11 @@ is_long: public(immutable(bool))
 ASSET_SCALE: public(immutable(uint256))  # 10**(18 - asset decimals): assets -> WAD USD
 MIN_INITIAL_ASSETS: public(immutable(uint256))  # one whole unit of the collateral
 initial_nav_per_share: public(immutable(uint256))  # assets per 1e18 shares at the first mint
-NAME_HASH: immutable(bytes32)  # keccak256 of the name, for the EIP-712 domain
 
 
 # ---------------------------------------------------------------- storage
-
-name: public(String[50])
-symbol: public(String[32])
-
-_base_balances: HashMap[address, uint256]  # base units
-_base_allowances: HashMap[address, HashMap[address, uint256]]  # base units; max_value = infinite
-_base_supply: uint256  # base units
-base_per_share: public(uint256)  # base units per share wei; splits divide it, reverse splits multiply
+# (the share ledger - name, symbol, balances, allowances, supply, base_per_share, nonces - lives
+# in share_ledger.vy)
 
 idle_assets: public(uint256)  # collateral held by the token that belongs to NAV
 protocol_fees: public(uint256)  # mint/redeem fees held for the fee recipient; not NAV
@@ -233,8 +186,6 @@ due_since: public(uint256)  # when anyone flagged a band/ripcord rebalance as du
 # splits: the keeper may split or reverse split only while NAV per share is outside this band
 split_lower_nav: public(uint256)  # assets per whole share
 split_upper_nav: public(uint256)  # assets per whole share
-
-nonces: public(HashMap[address, uint256])  # EIP-2612
 
 paused: public(bool)
 is_shutdown: public(bool)
@@ -277,18 +228,15 @@ def __init__(
     ), "lt: bounds"
     assert fee_recipient_ != empty(address), "lt: zero"
 
-    self.name = name_
-    self.symbol = symbol_
-    NAME_HASH = keccak256(name_)
+    share_ledger.__init__(name_, symbol_)
     asset = asset_
-    adapter = adapter_
+    adapter = IPerpAdapter(adapter_)
     views = views_
     configurator = configurator_
     is_long = is_long_
     ASSET_SCALE = 10 ** convert(18 - asset_decimals, uint256)
     MIN_INITIAL_ASSETS = unit
     initial_nav_per_share = initial_nav_per_share_whole * unit
-    self.base_per_share = INITIAL_BASE_PER_SHARE
 
     target_leverage = target_leverage_
     self.band_bps = 2_000
@@ -314,52 +262,6 @@ def __init__(
     self.split_upper_nav = 10_000 * unit
 
     assert extcall IERC20(asset_).approve(adapter_, max_value(uint256), default_return_value=True)
-
-
-# ---------------------------------------------------------------- ERC-20
-
-@external
-@view
-def totalSupply() -> uint256:
-    return self._base_supply // self.base_per_share
-
-
-@external
-@view
-def balanceOf(owner: address) -> uint256:
-    return self._base_balances[owner] // self.base_per_share
-
-
-@external
-@view
-def allowance(owner: address, spender: address) -> uint256:
-    base: uint256 = self._base_allowances[owner][spender]
-    if base == max_value(uint256):
-        return max_value(uint256)
-    return base // self.base_per_share
-
-
-@external
-def transfer(receiver: address, amount: uint256) -> bool:
-    self._transfer(msg.sender, receiver, amount)
-    return True
-
-
-@external
-def transferFrom(owner: address, receiver: address, amount: uint256) -> bool:
-    self._spend_allowance(owner, msg.sender, amount)
-    self._transfer(owner, receiver, amount)
-    return True
-
-
-@external
-def approve(spender: address, amount: uint256) -> bool:
-    """
-    @notice Allowances are kept in base units so splits rescale them; an amount too large to
-            scale (or max_value) is stored as infinite.
-    """
-    self._approve(msg.sender, spender, amount)
-    return True
 
 
 # ---------------------------------------------------------------- ERC-4626: user entry points
@@ -430,7 +332,7 @@ def redeem(
     self._check_receiver(receiver, deadline)
     assert shares > 0, "lt: zero"
     snap: lt_math.FundState = self._exit_snapshot()
-    self._burn_from(owner, shares)
+    share_ledger._burn_from(owner, shares)
     assets: uint256 = 0
     fee: uint256 = 0
     if snap.nav <= 0:
@@ -468,7 +370,7 @@ def withdraw(
     shares: uint256 = self._quote(QUOTE_WITHDRAW, snap, assets)
     assert shares <= max_shares, "lt: slippage"
     gross: uint256 = lt_math._gross_up(assets, snap.redeem_fee_bps)
-    self._burn_from(owner, shares)
+    share_ledger._burn_from(owner, shares)
     assert self._execute_redeem(snap, shares) >= gross, "lt: slippage"
     self._pay_out(assets, gross - assets, receiver)
     log IERC4626.Withdraw(sender=msg.sender, receiver=receiver, owner=owner, assets=assets, shares=shares)
@@ -579,7 +481,7 @@ def maxRedeem(owner: address) -> uint256:
     @notice The owner's whole balance, less if closing its slice would breach max_slippage_bps;
             0 while a position is open on a stale price (redeem would revert).
     """
-    return self._quote_limited(VIEW_MAX_REDEEM, self._snapshot(), self._base_balances[owner] // self.base_per_share)
+    return self._quote_limited(VIEW_MAX_REDEEM, self._snapshot(), share_ledger._balance_of(owner))
 
 
 @external
@@ -589,7 +491,7 @@ def maxWithdraw(owner: address) -> uint256:
     @notice What redeeming maxRedeem pays, less a few base units that withdraw()'s share search may
             need; 0 on insolvency or while a position is open on a stale price.
     """
-    return self._quote_limited(VIEW_MAX_WITHDRAW, self._snapshot(), self._base_balances[owner] // self.base_per_share)
+    return self._quote_limited(VIEW_MAX_WITHDRAW, self._snapshot(), share_ledger._balance_of(owner))
 
 
 # ---------------------------------------------------------------- fund views
@@ -658,7 +560,7 @@ def rebalance() -> int256:
     if reason != REASON_RIPCORD:
         assert block.timestamp >= self.last_rebalance_time + self.twap_cooldown, "lt: cooldown"
     leverage_after: uint256 = self._execute_rebalance(snap, size_delta, full_delta)
-    log Rebalanced(
+    log ILeveragedToken.Rebalanced(
         reason=reason,
         size_before=snap.size,
         size_after=snap.size + size_delta,
@@ -693,11 +595,11 @@ def ripcord() -> uint256:
     # never more than the venue will release: a reward must not make the de-levering revert
     reward: uint256 = min(
         lt_math._ripcord_reward(convert(max(self._nav(), 0), uint256), self.ripcord_reward, RIPCORD_REWARD_MAX_BPS),
-        self.idle_assets + staticcall IPerpAdapter(adapter).max_withdrawable(self),
+        self.idle_assets + staticcall adapter.max_withdrawable(self),
     )
     if reward > 0:
         self._pay_out(reward, 0, msg.sender)
-    log Ripcord(caller=msg.sender, reward=reward, leverage_before=leverage_before, leverage_after=leverage_after)
+    log ILeveragedToken.Ripcord(caller=msg.sender, reward=reward, leverage_before=leverage_before, leverage_after=leverage_after)
     return reward
 
 
@@ -716,10 +618,10 @@ def flag_rebalance_due():
     assert reason == REASON_BAND or reason == REASON_RIPCORD, "lt: not needed"
     if self.due_since == 0 or self._flag_expired():
         self.due_since = block.timestamp
-    log RebalanceDue(reason=reason, caller=msg.sender)
+    log ILeveragedToken.RebalanceDue(reason=reason, caller=msg.sender)
 
 
-# ---------------------------------------------------------------- splits and permit
+# ---------------------------------------------------------------- splits
 
 @external
 def split(factor: uint256):
@@ -745,48 +647,20 @@ def reverse_split(factor: uint256):
     self._split(factor, True)
 
 
-@external
-def permit(owner: address, spender: address, amount: uint256, deadline: uint256, v: uint8, r: bytes32, s: bytes32):
-    """
-    @notice EIP-2612: approve by signature. `amount` is in shares at the time of execution,
-            so a split between signing and execution rescales what the signer meant; sign
-            right before use, or with max_value (infinite, unaffected by splits).
-    """
-    assert block.timestamp <= deadline, "lt: expired"
-    nonce: uint256 = self.nonces[owner]
-    self.nonces[owner] = nonce + 1
-    digest: bytes32 = keccak256(
-        concat(
-            b"\x19\x01",
-            self._domain_separator(),
-            keccak256(abi_encode(PERMIT_TYPE_HASH, owner, spender, amount, nonce, deadline)),
-        )
-    )
-    signer: address = ecdsa._recover_vrs(digest, convert(v, uint256), convert(r, uint256), convert(s, uint256))
-    assert signer == owner and owner != empty(address), "lt: signature"
-    self._approve(owner, spender, amount)
-
-
-@external
-@view
-def DOMAIN_SEPARATOR() -> bytes32:
-    return self._domain_separator()
-
-
 # ---------------------------------------------------------------- roles: guardian and admin
 
 @external
 def pause():
     access_control._check_role(GUARDIAN_ROLE, msg.sender)
     self.paused = True
-    log Paused(account=msg.sender)
+    log ILeveragedToken.Paused(account=msg.sender)
 
 
 @external
 def unpause():
     access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
     self.paused = False
-    log Unpaused(account=msg.sender)
+    log ILeveragedToken.Unpaused(account=msg.sender)
 
 
 @external
@@ -801,14 +675,14 @@ def emergency_shutdown():
     self._accrue_management_fee()
     if not self.is_shutdown:
         self.is_shutdown = True
-        log Shutdown(account=msg.sender)
+        log ILeveragedToken.Shutdown(account=msg.sender)
     snap: lt_math.FundState = self._snapshot()
     if snap.size != 0:
         self._require_fresh(snap)
         self._trade(lt_math._clamp_trade(-snap.size, snap.price, self.max_trade_notional, ASSET_SCALE), snap.price)
-    free: uint256 = staticcall IPerpAdapter(adapter).max_withdrawable(self)
+    free: uint256 = staticcall adapter.max_withdrawable(self)
     if free > 0:
-        extcall IPerpAdapter(adapter).withdraw(free, self)
+        extcall adapter.withdraw(free, self)
         self.idle_assets += free
 
 
@@ -822,11 +696,11 @@ def collect_fees() -> uint256:
     self.protocol_fees = 0
     if amount > 0:
         assert extcall IERC20(asset).transfer(recipient, amount, default_return_value=True)
-    log FeesCollected(fee_recipient=recipient, assets=amount)
+    log ILeveragedToken.FeesCollected(fee_recipient=recipient, assets=amount)
     return amount
 
 @external
-def configure(p: LeveragedTokenConfigurator.Parameters):
+def configure(p: ILeveragedToken.Parameters):
     """
     @notice The configurator alone: write every changeable parameter at once (it checks the
             caller's role on this token, the bounds and the timelock; see
@@ -889,28 +763,23 @@ def _check_mintable(snap: lt_math.FundState):
 @internal
 @view
 def _nav() -> int256:
-    return convert(self.idle_assets, int256) + staticcall IPerpAdapter(adapter).equity(self)
+    return convert(self.idle_assets, int256) + staticcall adapter.equity(self)
 
 
 @internal
 @view
 def _snapshot() -> lt_math.FundState:
-    size: int256 = 0
-    equity: int256 = 0
-    price: uint256 = 0
-    fresh: bool = False
-    updated_at: uint256 = 0
-    size, equity, price, fresh, updated_at = staticcall IPerpAdapter(adapter).account_snapshot(self)
-    supply: uint256 = self._base_supply // self.base_per_share
+    venue: IPerpAdapter.AccountSnapshot = staticcall adapter.account_snapshot(self)
+    supply: uint256 = share_ledger._total_supply()
     idle: uint256 = self.idle_assets
     return lt_math.FundState(
         token=self,
-        adapter=adapter,
+        adapter=adapter.address,
         supply=supply + self._pending_fee_shares(supply),
-        nav=convert(idle, int256) + equity,
-        size=size,
-        price=price,
-        fresh=fresh and price > 0 and block.timestamp <= updated_at + self.max_price_age,
+        nav=convert(idle, int256) + venue.equity,
+        size=venue.size,
+        price=venue.price,
+        fresh=venue.fresh and venue.price > 0 and block.timestamp <= venue.updated_at + self.max_price_age,
         idle_assets=idle,
         target_leverage=target_leverage,
         is_long=is_long,
@@ -1008,7 +877,7 @@ def _execute_mint(snap: lt_math.FundState, assets: uint256) -> uint256:
     if snap.supply == 0:
         assert net >= MIN_INITIAL_ASSETS, "lt: first deposit"
     self.protocol_fees += fee
-    extcall IPerpAdapter(adapter).deposit(net)
+    extcall adapter.deposit(net)
     size_delta: int256 = lt_math._mint_size_delta(snap, net)
     if size_delta != 0:
         self._trade(size_delta, snap.price)
@@ -1022,8 +891,8 @@ def _execute_mint(snap: lt_math.FundState, assets: uint256) -> uint256:
 @internal
 def _finish_mint(snap: lt_math.FundState, assets: uint256, shares: uint256, receiver: address):
     if snap.supply == 0:
-        self._mint_shares(self, DEAD_SHARES)
-    self._mint_shares(receiver, shares)
+        share_ledger._mint_shares(self, DEAD_SHARES)
+    share_ledger._mint_shares(receiver, shares)
     log IERC4626.Deposit(sender=msg.sender, owner=receiver, assets=assets, shares=shares)
 
 
@@ -1059,7 +928,7 @@ def _insolvent_payout(snap: lt_math.FundState, shares: uint256) -> uint256:
     """
     @dev NAV <= 0: the shares' pro-rata part of what can still leave (idle + withdrawable margin).
     """
-    available: uint256 = self.idle_assets + staticcall IPerpAdapter(adapter).max_withdrawable(self)
+    available: uint256 = self.idle_assets + staticcall adapter.max_withdrawable(self)
     return math._mul_div(available, shares, snap.supply, False)
 
 
@@ -1073,7 +942,7 @@ def _pay_out(assets: uint256, fee: uint256, receiver: address):
     from_idle: uint256 = min(needed, self.idle_assets)
     self.idle_assets -= from_idle
     if needed > from_idle:
-        extcall IPerpAdapter(adapter).withdraw(needed - from_idle, self)
+        extcall adapter.withdraw(needed - from_idle, self)
     self.protocol_fees += fee
     assert extcall IERC20(asset).transfer(receiver, assets, default_return_value=True)
 
@@ -1086,7 +955,7 @@ def _trade(size_delta: int256, price: uint256) -> uint256:
     @dev Trade on the venue no worse than the oracle price -+ max_slippage_bps.
     @return The execution price (WAD).
     """
-    return extcall IPerpAdapter(adapter).trade(
+    return extcall adapter.trade(
         size_delta, lt_math._limit_price(price, self.max_slippage_bps, size_delta > 0)
     )
 
@@ -1168,15 +1037,7 @@ def _split(factor: uint256, is_reverse: bool):
     # snapshot serves both sides and nothing needs to accrue first
     snap: lt_math.FundState = self._snapshot()
     before: uint256 = lt_math._nav_per_share(snap)
-    scale: uint256 = self.base_per_share
-    if is_reverse:
-        scale *= factor
-        assert scale <= MAX_BASE_PER_SHARE, "lt: bounds"
-    else:
-        assert scale % factor == 0, "lt: bounds"
-        scale //= factor
-    self.base_per_share = scale
-    supply: uint256 = self._base_supply // scale
+    supply: uint256 = share_ledger._rescale(factor, is_reverse)
     snap.supply = supply + self._pending_fee_shares(supply)
     after: uint256 = lt_math._nav_per_share(snap)
     if not access_control.hasRole[access_control.DEFAULT_ADMIN_ROLE][msg.sender]:
@@ -1185,17 +1046,7 @@ def _split(factor: uint256, is_reverse: bool):
         upper: uint256 = self.split_upper_nav
         out_of_band: bool = before < lower if is_reverse else before > upper
         assert out_of_band and after >= lower and after <= upper, "lt: not needed"
-    log Split(factor=factor, is_reverse=is_reverse, nav_per_share_before=before, nav_per_share_after=after)
-
-
-@internal
-@view
-def _domain_separator() -> bytes32:
-    """
-    @dev The EIP-712 domain separator, built for the current chain id on every call (correct
-         after a fork; ~200 gas, cheaper in code size than a cached copy).
-    """
-    return keccak256(abi_encode(EIP712_DOMAIN_TYPE_HASH, NAME_HASH, EIP712_VERSION_HASH, chain.id, self))
+    log ILeveragedToken.Split(factor=factor, is_reverse=is_reverse, nav_per_share_before=before, nav_per_share_after=after)
 
 
 # ---------------------------------------------------------------- internal: fees
@@ -1210,70 +1061,9 @@ def _pending_fee_shares(supply: uint256) -> uint256:
 
 @internal
 def _accrue_management_fee():
-    shares: uint256 = self._pending_fee_shares(self._base_supply // self.base_per_share)
+    shares: uint256 = self._pending_fee_shares(share_ledger._total_supply())
     self.last_fee_accrual = block.timestamp
     if shares > 0:
         recipient: address = self.fee_recipient
-        self._mint_shares(recipient, shares)
-        log ManagementFeeMinted(fee_recipient=recipient, shares=shares)
-
-
-# ---------------------------------------------------------------- internal: share ledger
-
-@internal
-def _transfer(owner: address, receiver: address, amount: uint256):
-    assert receiver != empty(address), "lt: receiver"
-    base: uint256 = self._debit(owner, amount)
-    self._base_balances[receiver] += base
-    log IERC20.Transfer(sender=owner, receiver=receiver, value=amount)
-
-
-@internal
-def _approve(owner: address, spender: address, amount: uint256):
-    assert spender != empty(address), "lt: receiver"
-    scale: uint256 = self.base_per_share
-    base: uint256 = max_value(uint256)
-    if amount < max_value(uint256) // scale:
-        base = amount * scale
-    self._base_allowances[owner][spender] = base
-    log IERC20.Approval(owner=owner, spender=spender, value=amount)
-
-
-@internal
-def _spend_allowance(owner: address, spender: address, amount: uint256):
-    allowed: uint256 = self._base_allowances[owner][spender]
-    if allowed == max_value(uint256):
-        return
-    scale: uint256 = self.base_per_share
-    assert amount <= allowed // scale, "lt: allowance"  # by division: no amount overflows
-    self._base_allowances[owner][spender] = allowed - unsafe_mul(amount, scale)  # <= allowed
-
-
-@internal
-def _burn_from(owner: address, shares: uint256):
-    if owner != msg.sender:
-        self._spend_allowance(owner, msg.sender, shares)
-    base: uint256 = self._debit(owner, shares)
-    self._base_supply -= base
-    log IERC20.Transfer(sender=owner, receiver=empty(address), value=shares)
-
-
-@internal
-def _debit(owner: address, shares: uint256) -> uint256:
-    """
-    @dev Take `shares` off `owner`'s balance; return them in base units.
-    """
-    scale: uint256 = self.base_per_share
-    owner_base: uint256 = self._base_balances[owner]
-    assert shares <= owner_base // scale, "lt: balance"  # by division: no amount overflows
-    base: uint256 = unsafe_mul(shares, scale)  # <= owner_base
-    self._base_balances[owner] = owner_base - base
-    return base
-
-
-@internal
-def _mint_shares(receiver: address, shares: uint256):
-    base: uint256 = shares * self.base_per_share
-    self._base_balances[receiver] += base
-    self._base_supply += base
-    log IERC20.Transfer(sender=empty(address), receiver=receiver, value=shares)
+        share_ledger._mint_shares(recipient, shares)
+        log ILeveragedToken.ManagementFeeMinted(fee_recipient=recipient, shares=shares)

@@ -39,35 +39,13 @@
 """
 
 from snekmate.auth.interfaces import IAccessControl
+from .interfaces import ILeveragedToken
 from .interfaces import IPerpAdapter
 from . import constants
 from . import lt_math
 
 
-# ---------------------------------------------------------------- interfaces and structs
-
-# every parameter a token lets its configurator change (all but the target leverage), in the
-# order of LeveragedToken.configure()
-struct Parameters:
-    fee_recipient: address
-    mint_fee_bps: uint256
-    redeem_fee_bps: uint256
-    management_fee_bps: uint256  # per year
-    max_total_assets: uint256  # assets
-    max_slippage_bps: uint256
-    max_price_age: uint256  # seconds
-    band_bps: uint256
-    ripcord_leverage: uint256  # WAD
-    rebalance_interval: uint256  # seconds
-    rebalance_offset: uint256  # seconds
-    min_drift_bps: uint256
-    max_trade_notional: uint256  # assets of notional
-    twap_cooldown: uint256  # seconds
-    ripcord_trade_notional: uint256  # assets of notional
-    ripcord_reward: uint256  # assets
-    keeper_grace: uint256  # seconds
-    split_lower_nav: uint256  # assets per whole share
-    split_upper_nav: uint256  # assets per whole share
+# ---------------------------------------------------------------- structs
 
 # a change waiting for its delay; `values` are the setter's arguments in order (an address as
 # its uint256), unused trailing entries 0
@@ -76,32 +54,6 @@ struct QueuedChange:
     kind: uint8
     values: uint256[MAX_VALUES]
     eta: uint256  # timestamp from which it may execute; 0: nothing queued under this id
-
-interface IConfigurableToken:
-    def configure(p: Parameters): nonpayable
-    def totalSupply() -> uint256: view
-    def adapter() -> address: view
-    def target_leverage() -> uint256: view
-    def MIN_INITIAL_ASSETS() -> uint256: view
-    def fee_recipient() -> address: view
-    def mint_fee_bps() -> uint256: view
-    def redeem_fee_bps() -> uint256: view
-    def management_fee_bps() -> uint256: view
-    def max_total_assets() -> uint256: view
-    def max_slippage_bps() -> uint256: view
-    def max_price_age() -> uint256: view
-    def band_bps() -> uint256: view
-    def ripcord_leverage() -> uint256: view
-    def rebalance_interval() -> uint256: view
-    def rebalance_offset() -> uint256: view
-    def min_drift_bps() -> uint256: view
-    def max_trade_notional() -> uint256: view
-    def twap_cooldown() -> uint256: view
-    def ripcord_trade_notional() -> uint256: view
-    def ripcord_reward() -> uint256: view
-    def keeper_grace() -> uint256: view
-    def split_lower_nav() -> uint256: view
-    def split_upper_nav() -> uint256: view
 
 
 # ---------------------------------------------------------------- events
@@ -416,7 +368,7 @@ def _propose(token: address, kind: uint8, values: uint256[MAX_VALUES]) -> bytes3
 @internal
 @view
 def _is_instant(token: address, kind: uint8, values: uint256[MAX_VALUES]) -> bool:
-    t: IConfigurableToken = IConfigurableToken(token)
+    t: ILeveragedToken = ILeveragedToken(token)
     if staticcall t.totalSupply() == 0:
         return True  # no holder yet
     if kind == KIND_FEES:
@@ -440,7 +392,7 @@ def _check_bounds(token: address, kind: uint8, v: uint256[MAX_VALUES]):
     """
     @dev The hard bounds of each kind of change, against the token and its venue as they are now.
     """
-    t: IConfigurableToken = IConfigurableToken(token)
+    t: ILeveragedToken = ILeveragedToken(token)
     ok: bool = True
     if kind == KIND_FEES:
         ok = v[0] <= MAX_MINT_FEE_BPS and v[1] <= MAX_REDEEM_FEE_BPS and v[2] <= MAX_MANAGEMENT_FEE_BPS
@@ -493,14 +445,14 @@ def _apply(token: address, kind: uint8, v: uint256[MAX_VALUES]):
     if kind == KIND_DELAY:
         self._delays[token] = v[0]
     else:
-        extcall IConfigurableToken(token).configure(self._updated(self._parameters(token), kind, v))
+        extcall ILeveragedToken(token).configure(self._updated(self._parameters(token), kind, v))
     self._log_change(token, kind, v)
 
 
 @internal
 @pure
-def _updated(p: Parameters, kind: uint8, v: uint256[MAX_VALUES]) -> Parameters:
-    q: Parameters = p
+def _updated(p: ILeveragedToken.Parameters, kind: uint8, v: uint256[MAX_VALUES]) -> ILeveragedToken.Parameters:
+    q: ILeveragedToken.Parameters = p
     if kind == KIND_FEES:
         q.mint_fee_bps = v[0]
         q.redeem_fee_bps = v[1]
@@ -565,9 +517,9 @@ def _log_change(token: address, kind: uint8, v: uint256[MAX_VALUES]):
 
 @internal
 @view
-def _parameters(token: address) -> Parameters:
-    t: IConfigurableToken = IConfigurableToken(token)
-    return Parameters(
+def _parameters(token: address) -> ILeveragedToken.Parameters:
+    t: ILeveragedToken = ILeveragedToken(token)
+    return ILeveragedToken.Parameters(
         fee_recipient=staticcall t.fee_recipient(),
         mint_fee_bps=staticcall t.mint_fee_bps(),
         redeem_fee_bps=staticcall t.redeem_fee_bps(),

@@ -11,6 +11,7 @@
 @custom:kill Nothing to kill: stateless and read-only.
 """
 
+from .interfaces import ILeveragedToken
 from .interfaces import IPerpAdapter
 from . import lt_math
 
@@ -21,36 +22,6 @@ ROW_BYTES: constant(uint256) = 35 * 32
 # given (a loop, a broken venue) then costs this much, not the whole call's gas, and 50 rows
 # stay within a node's usual 30-50M eth_call cap even if every one of them burns its budget
 ROW_GAS: constant(uint256) = 600_000
-
-
-interface ILeveragedToken:
-    def totalSupply() -> uint256: view
-    def totalAssets() -> uint256: view
-    def nav_per_share() -> uint256: view
-    def current_leverage() -> uint256: view
-    def target_leverage() -> uint256: view
-    def band_bps() -> uint256: view
-    def ripcord_leverage() -> uint256: view
-    def is_long() -> bool: view
-    def rebalance_status() -> (uint8, int256): view
-    def split_lower_nav() -> uint256: view
-    def split_upper_nav() -> uint256: view
-    def adapter() -> address: view
-    def idle_assets() -> uint256: view
-    def max_price_age() -> uint256: view
-    def rebalance_interval() -> uint256: view
-    def rebalance_offset() -> uint256: view
-    def last_rebalance_time() -> uint256: view
-    def twap_cooldown() -> uint256: view
-    def keeper_grace() -> uint256: view
-    def due_since() -> uint256: view
-    def chunk_pending() -> bool: view
-    def paused() -> bool: view
-    def is_shutdown() -> bool: view
-    def mint_fee_bps() -> uint256: view
-    def redeem_fee_bps() -> uint256: view
-    def management_fee_bps() -> uint256: view
-    def max_total_assets() -> uint256: view
 
 
 struct TokenState:
@@ -125,14 +96,9 @@ def state_of(token: address) -> TokenState:
     """
     t: ILeveragedToken = ILeveragedToken(token)
     venue: IPerpAdapter = IPerpAdapter(staticcall t.adapter())
-    price: uint256 = 0
-    updated_at: uint256 = 0
-    venue_fresh: bool = False
-    price, updated_at, venue_fresh = staticcall venue.oracle_price()
-    size: int256 = 0
-    entry: uint256 = 0
-    margin: int256 = 0
-    size, entry, margin = staticcall venue.position(token)
+    account: IPerpAdapter.AccountSnapshot = staticcall venue.account_snapshot(token)
+    price: uint256 = account.price
+    updated_at: uint256 = account.updated_at
     status: uint8 = 0
     size_delta: int256 = 0
     status, size_delta = staticcall t.rebalance_status()
@@ -162,7 +128,7 @@ def state_of(token: address) -> TokenState:
         nav_per_share=nav_per_share,
         price=price,
         oracle_updated_at=updated_at,
-        oracle_fresh=venue_fresh and block.timestamp <= updated_at + max_age,
+        oracle_fresh=account.fresh and block.timestamp <= updated_at + max_age,
         leverage=staticcall t.current_leverage(),
         target_leverage=target,
         band_lower=lower,
@@ -171,8 +137,8 @@ def state_of(token: address) -> TokenState:
         is_long=staticcall t.is_long(),
         status=status,
         size_delta=size_delta,
-        size=size,
-        margin=margin,
+        size=account.size,
+        margin=account.margin,
         idle_assets=staticcall t.idle_assets(),
         next_slot=next_slot,
         last_rebalance_time=staticcall t.last_rebalance_time(),

@@ -22,9 +22,8 @@ from ltsdk import Protocol, simulation
 from ltsdk.deploy import ApeBackend, deploy_protocol, manifest_json, write_manifest
 from ltsdk.keeper import Keeper, Policy
 from ltsdk.market import Market
+from ltsdk.units import HOUR, USDC
 
-USDC = 10**6
-HOUR = 3_600
 OUT = Path("out")
 # the user's deposits (USD) at the start, and what they do along the way
 DEPOSITS = {"BTC3L": 50_000, "BTC3S": 30_000, "ETH3L": 40_000, "ETH3S": 20_000, "BTC5L": 25_000, "BTC5S": 15_000}

@@ -20,8 +20,7 @@ from web3 import Web3
 from ltsdk.client import load_manifest
 from ltsdk.deploy import eth_signer, manifest_path
 from ltsdk.market import Market
-
-WAD = 10**18
+from ltsdk.units import WAD
 
 
 @click.command(cls=ConnectedProviderCommand)

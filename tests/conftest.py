@@ -11,12 +11,13 @@ import ape
 import pytest
 from helpers import venue_settings
 
-from ltsdk import model
+from ltsdk import math
 from ltsdk.deploy import ApeBackend, deploy_core, deploy_market, oracle_answer
 from ltsdk.deploy import create_token as create_token_via_factory
+from ltsdk.errors import ModelRevert
+from ltsdk.replica import Fund, Venue
+from ltsdk.units import USDC, WAD
 
-USDC = 10**6  # one whole collateral unit
-WAD = 10**18
 BTC_PRICE = 60_000
 ETH_PRICE = 3_000
 ORACLE_DECIMALS = 8
@@ -228,8 +229,8 @@ class Mirror:
     def __init__(self, chain, token, venue, oracle):
         self.chain, self.token, self.venue = chain, token, venue
         updated_at = oracle.latestRoundData()[3]
-        self.v = model.Venue(price=venue.mark_price(), updated_at=updated_at, **venue_settings(venue))
-        self.f = model.Fund(
+        self.v = Venue(price=venue.mark_price(), updated_at=updated_at, **venue_settings(venue))
+        self.f = Fund(
             self.v,
             account=token.address,
             target_leverage=token.target_leverage(),
@@ -285,7 +286,7 @@ class Mirror:
         self.chain.pending_timestamp = now
         try:
             expected = model_call(now)
-        except model.ModelRevert as revert:
+        except ModelRevert as revert:
             if os.environ.get("LT_TRACE_MIRROR"):
                 print("MODEL REVERT", revert)
             with ape.reverts(str(revert)):
@@ -304,7 +305,7 @@ class Mirror:
         assert tuple(self.token.rebalance_status()) == (reason, size_delta)
         assert self.token.totalAssets() == max(self.f.nav(now), 0)
         assert self.token.totalSupply() == self.f.supply
-        assert self.venue.position(self.token)[0] == self.v.accounts.get(self.token.address, model.Account()).size
+        assert self.venue.position(self.token)[0] == self.v.accounts.get(self.token.address, math.Account()).size
         assert self.token.current_leverage() == self.f.leverage(now)
         assert self.token.protocol_fees() == self.f.protocol_fees
 

@@ -1,12 +1,12 @@
 """Small helpers shared by test modules (fixtures live in conftest.py)."""
 
-from ltsdk import model
+from ltsdk import math
 from ltsdk.keeper import Policy
 
 
-def venue_params(venue) -> model.VenueParams:
-    """The pricing parameters of a MockPerpAdapter (an ape or a titanoboa contract), for ltsdk.model."""
-    return model.VenueParams(
+def venue_params(venue) -> math.VenueParams:
+    """The pricing parameters of a MockPerpAdapter (an ape or a titanoboa contract), for ltsdk.replica.Venue."""
+    return math.VenueParams(
         half_spread_bps=venue.half_spread_bps(),
         taker_fee_bps=venue.taker_fee_bps(),
         depth=venue.depth(),
@@ -15,8 +15,8 @@ def venue_params(venue) -> model.VenueParams:
 
 
 def venue_settings(venue) -> dict:
-    """Everything but the oracle price that ltsdk.model.Venue reads from a MockPerpAdapter: its
-    pricing parameters, risk settings and funding clock, as model.Venue keyword arguments."""
+    """Everything but the oracle price that ltsdk.replica.Venue reads from a MockPerpAdapter: its
+    pricing parameters, risk settings and funding clock, as Venue keyword arguments."""
     return {
         "params": venue_params(venue),
         "max_oracle_age": venue.max_oracle_age(),
@@ -30,8 +30,8 @@ def venue_settings(venue) -> dict:
 
 
 def split_status_of(token):
-    """What a keeper reads from the lens: ltsdk.model.split_status over the token's public state."""
-    return model.split_status(
+    """What a keeper reads from the lens: ltsdk.math.split_status over the token's public state."""
+    return math.split_status(
         token.nav_per_share(), token.totalSupply() > 0, token.split_lower_nav(), token.split_upper_nav()
     )
 

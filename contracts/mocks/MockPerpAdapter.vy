@@ -249,18 +249,25 @@ def equity(account: address) -> int256:
 
 @external
 @view
-def account_snapshot(account: address) -> (int256, int256, uint256, bool, uint256):
+def account_snapshot(account: address) -> IPerpAdapter.AccountSnapshot:
     """
-    @notice Everything a fund reads before acting, in one call: (size WAD signed, equity in
-            collateral units, oracle price WAD, whether the venue trades on that price, the
-            price's updated_at) - the fund may apply a stricter age limit of its own.
+    @notice Everything a fund reads before acting, in one call (IPerpAdapter.AccountSnapshot):
+            size, equity at the oracle price, that price, whether the venue trades on it, its
+            updated_at (the fund may apply a stricter age limit of its own) and the margin.
     """
     price: uint256 = 0
     updated_at: uint256 = 0
     fresh: bool = False
     price, updated_at, fresh = self._read_oracle()
     acc: Account = self.accounts[account]
-    return acc.size, self._equity_of(acc, price, self._index_now(price)), price, fresh, updated_at
+    return IPerpAdapter.AccountSnapshot(
+        size=acc.size,
+        equity=self._equity_of(acc, price, self._index_now(price)),
+        price=price,
+        fresh=fresh,
+        updated_at=updated_at,
+        margin=acc.margin,
+    )
 
 
 @external

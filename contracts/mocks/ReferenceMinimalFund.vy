@@ -61,10 +61,4 @@ def read_nav() -> int256:
 
 @internal
 def _read() -> int256:
-    size: int256 = 0
-    equity: int256 = 0
-    price: uint256 = 0
-    fresh: bool = False
-    updated_at: uint256 = 0
-    size, equity, price, fresh, updated_at = staticcall VENUE.account_snapshot(self)
-    return equity
+    return (staticcall VENUE.account_snapshot(self)).equity

@@ -5,6 +5,6 @@ protocol = Protocol.from_manifest("local", "http://127.0.0.1:8545")
 """
 
 from ltsdk.client import Protocol, Token
-from ltsdk.models import TokenState
+from ltsdk.types import TokenState
 
 __all__ = ["Protocol", "Token", "TokenState"]

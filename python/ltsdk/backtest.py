@@ -1,9 +1,9 @@
-"""Backtest a leveraged token over a price series with the reference model (ltsdk.model).
+"""Backtest a leveraged token over a price series with the reference model (ltsdk.replica).
 
 The fund, the venue and the keeper's policy are the same integer-exact replicas the tests hold
 to the chain, so a backtest is what the contracts would have done, to the wei, given the same
 prices and keeper timing. Price paths come from a CSV (timestamp, price) or from a seeded
-geometric Brownian motion with jumps (`generate_prices`).
+geometric Brownian motion with jumps (`ltsdk.prices.generate_prices`).
 
     uv run ltsdk backtest --days 365 --step 60 --leverage 3 --png out/backtest.png   (once the CLI lands)
     python -m ltsdk.backtest --days 30 --png out/backtest.png
@@ -12,68 +12,18 @@ geometric Brownian motion with jumps (`generate_prices`).
 from __future__ import annotations
 
 import argparse
-import csv
 import itertools
-import math
-import random
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ltsdk import model
-
-WAD = model.WAD
-DAY = 86_400
-
-
-@dataclass(frozen=True)
-class PricePath:
-    """Oracle updates: (timestamp, price in WAD), strictly increasing timestamps."""
-
-    points: list[tuple[int, int]]
-
-    @classmethod
-    def from_csv(cls, path: str | Path) -> PricePath:
-        """Rows of `timestamp,price` (price in USD, decimal text); a header row is skipped."""
-        points = []
-        with open(path, newline="") as handle:
-            for row in csv.reader(handle):
-                try:
-                    points.append((int(row[0]), int(Decimal(row[1]) * WAD)))
-                except (ValueError, ArithmeticError, IndexError):
-                    if points:
-                        raise ValueError(f"bad row in {path}: {row}") from None
-        return cls(points)
-
-
-def generate_prices(
-    days: float,
-    step_seconds: int = 60,
-    start_price: Decimal = Decimal(60_000),
-    annual_volatility: float = 0.6,
-    annual_drift: float = 0.0,
-    jumps_per_year: float = 6.0,
-    jump_size: float = 0.08,
-    seed: int = 1,
-    start_time: int = 1_700_006_400,
-) -> PricePath:
-    """A seeded GBM with Poisson jumps (symmetric, log-size `jump_size`). Floats generate the path
-    only; every amount the fund computes is an integer, as on chain."""
-    rng = random.Random(seed)
-    steps = int(days * DAY / step_seconds)
-    dt = step_seconds / (365 * DAY)
-    drift = (annual_drift - 0.5 * annual_volatility**2) * dt
-    shock = annual_volatility * math.sqrt(dt)
-    jump_probability = jumps_per_year * dt
-    log_price = math.log(float(start_price))
-    points = [(start_time, int(start_price * WAD))]
-    for i in range(1, steps + 1):
-        log_price += drift + shock * rng.gauss(0.0, 1.0)
-        if rng.random() < jump_probability:
-            log_price += jump_size if rng.random() < 0.5 else -jump_size
-        points.append((start_time + i * step_seconds, int(math.exp(log_price) * 1e8) * 10**10))
-    return PricePath(points)
+from ltsdk import math, plotting
+from ltsdk.codes import Reason
+from ltsdk.math import VenueParams
+from ltsdk.prices import IdealTracker, PricePath, generate_prices
+from ltsdk.replica import Fund, Venue
+from ltsdk.units import DAY, USDC, WAD
 
 
 @dataclass
@@ -133,48 +83,20 @@ class BacktestResult:
 
     def plot(self, path: str | Path) -> Path:
         """NAV per share vs the underlying (rebased) vs the ideal, with rebalance markers."""
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
+        plt = plotting.pyplot()
         days = [(t - self.timestamps[0]) / DAY for t in self.timestamps]
         base_nav = self.nav_per_share[0]
         fig, ax = plt.subplots(figsize=(10, 5))
         ax.plot(days, [n / base_nav for n in self.nav_per_share], label="fund NAV per share", lw=1.4)
         ax.plot(days, [u / self.underlying[0] for u in self.underlying], label="underlying", lw=1, alpha=0.7)
         ax.plot(days, [float(i / self.ideal[0]) for i in self.ideal], label="ideal daily-leveraged", lw=1, ls="--")
-        colors = {"scheduled": "tab:green", "band": "tab:orange", "chunk": "tab:purple", "ripcord": "tab:red"}
         for t, reason in self.rebalance_times:
-            ax.axvline((t - self.timestamps[0]) / DAY, color=colors.get(reason, "grey"), alpha=0.15, lw=0.8)
+            ax.axvline((t - self.timestamps[0]) / DAY, color=plotting.reason_color(reason), alpha=0.15, lw=0.8)
         ax.set_xlabel("days")
         ax.set_ylabel("growth of 1")
         ax.set_title(f"{self.leverage}x {'long' if self.is_long else 'short'}: fund vs underlying vs ideal")
         ax.legend()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110, bbox_inches="tight")
-        plt.close(fig)
-        return path
-
-
-class IdealTracker:
-    """The ideal product a leveraged token approximates: `direction * leverage` times the
-    underlying's return, re-levered at each UTC day's close. Feed it every price in order; `value`
-    is its growth of 1. A day's return runs from the previous day's last price, so the move
-    across midnight counts whatever the sampling step."""
-
-    def __init__(self, leverage: int, is_long: bool, start_time: int, start_price: int):
-        self.factor = (1 if is_long else -1) * leverage
-        self.day, self.day_open_price, self.last_price = start_time // DAY, start_price, start_price
-        self.at_open = self.value = Decimal(1)
-
-    def update(self, timestamp: int, price: int) -> Decimal:
-        if timestamp // DAY != self.day:
-            self.day, self.day_open_price, self.at_open = timestamp // DAY, self.last_price, self.value
-        self.value = self.at_open * (1 + self.factor * (Decimal(price) / Decimal(self.day_open_price) - 1))
-        self.last_price = price
-        return self.value
+        return plotting.save(fig, path, dpi=110, bbox_inches="tight")
 
 
 def new_fund(
@@ -182,30 +104,29 @@ def new_fund(
     start_time: int,
     leverage: int = 3,
     is_long: bool = True,
-    venue_params: model.VenueParams | None = None,
+    venue_params: VenueParams | None = None,
     funding_rate_per_second: int = 0,
     **fund_options,
-) -> model.Fund:
+) -> Fund:
     """A model fund on its own venue with the deployment's defaults (5x: band 15 %)."""
-    venue = model.Venue(
-        venue_params
-        or model.VenueParams(half_spread_bps=2, taker_fee_bps=5, depth=2_000_000_000 * WAD, asset_scale=10**12),
+    venue = Venue(
+        venue_params or VenueParams(half_spread_bps=2, taker_fee_bps=5, depth=2_000_000_000 * WAD, asset_scale=10**12),
         price=start_price,
         updated_at=start_time,
         funding_rate_per_second=funding_rate_per_second,
         funding_updated_at=start_time,
     )
     fund_options.setdefault("band_bps", 1_500 if leverage >= 5 else 2_000)
-    return model.Fund(venue, target_leverage=leverage * WAD, is_long=is_long, created_at=start_time, **fund_options)
+    return Fund(venue, target_leverage=leverage * WAD, is_long=is_long, created_at=start_time, **fund_options)
 
 
 def run(
     prices: PricePath,
     leverage: int = 3,
     is_long: bool = True,
-    deposit: int = 1_000_000 * 10**6,
+    deposit: int = 1_000_000 * USDC,
     sample_seconds: int = 3_600,
-    fund: model.Fund | None = None,
+    fund: Fund | None = None,
     funding_rate_per_second: int = 0,
     keeper_delay: int = 0,
 ) -> BacktestResult:
@@ -226,17 +147,17 @@ def run(
         ideal.update(now, price)
         reason, _, _ = fund.rebalance_status(now)
         acted_at = now + keeper_delay
-        if reason != model.NONE and (
-            reason == model.RIPCORD or acted_at >= fund.last_rebalance_time + fund.twap_cooldown
+        if reason != Reason.NONE and (
+            reason == Reason.RIPCORD or acted_at >= fund.last_rebalance_time + fund.twap_cooldown
         ):
             reason, _ = fund.rebalance(acted_at)
-            name = model.REASON_NAMES[reason]
+            name = Reason(reason).label
             result.rebalances[name] = result.rebalances.get(name, 0) + 1
             result.rebalance_times.append((acted_at, name))
         if now >= next_sample:
             state = fund.snapshot(now)
             result.timestamps.append(now)
-            result.nav_per_share.append(model.nav_per_share(state))
+            result.nav_per_share.append(math.nav_per_share(state))
             result.underlying.append(price)
             result.ideal.append(ideal.value)
             next_sample = now + sample_seconds

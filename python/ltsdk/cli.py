@@ -128,11 +128,12 @@ def cmd_split(args) -> None:
 
 def cmd_backtest(args) -> None:
     from ltsdk import backtest
+    from ltsdk.prices import PricePath, generate_prices
 
     prices = (
-        backtest.PricePath.from_csv(args.csv)
+        PricePath.from_csv(args.csv)
         if args.csv
-        else backtest.generate_prices(args.days, args.step, annual_volatility=args.volatility, seed=args.seed)
+        else generate_prices(args.days, args.step, annual_volatility=args.volatility, seed=args.seed)
     )
     result = backtest.run(prices, leverage=args.leverage, is_long=not args.short)
     summary = result.summary()

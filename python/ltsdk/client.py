@@ -6,7 +6,7 @@
     btc3l = protocol.token("BTC3L")
     shares = btc3l.deposit(1_000 * 10**6).shares   # approve if needed, simulate, send, decode
 
-Reads return `models.TokenState`; writes simulate with eth_call first and raise the typed
+Reads return `types.TokenState`; writes simulate with eth_call first and raise the typed
 exception of `ltsdk.errors` for any revert, before anything is sent.
 """
 
@@ -23,28 +23,17 @@ from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError
 from web3.logs import DISCARD
 
-from ltsdk import errors, models
+from ltsdk import errors, types
 from ltsdk.abis import load_abi
+from ltsdk.errors import BadManifest, NoSigner, UnknownToken
+from ltsdk.sender import Sender
+from ltsdk.units import BPS, MAX_UINT256
 
 DEPLOYMENTS_DIR = Path(__file__).resolve().parents[2] / "deployments"
 DEFAULT_RPC = "http://127.0.0.1:8545"
-BPS = 10_000
 DEFAULT_SLIPPAGE_BPS = 50
 DEFAULT_DEADLINE_SECONDS = 900
-MAX_UINT256 = 2**256 - 1
 GAS_MARGIN = 20_000
-
-
-class UnknownToken(errors.LtError, ValueError):
-    """No token with that symbol in the manifest."""
-
-
-class NoSigner(errors.LtError, RuntimeError):
-    """A write needs an account (pass `account=` or set LT_PRIVATE_KEY)."""
-
-
-class BadManifest(errors.LtError, ValueError):
-    """The manifest file is missing or not in PROTOCOL.md §4a format."""
 
 
 def revert_reason(exc: Exception) -> str | None:
@@ -97,6 +86,7 @@ class Protocol:
         self.w3 = w3
         self.manifest = manifest
         self.account = account
+        self._sender: Sender | None = None
         self.asset_decimals = asset_decimals
         self.lens = w3.eth.contract(address=manifest["lens"], abi=load_abi("LeveragedTokenLens"), decode_tuples=True)
         self.collateral = w3.eth.contract(address=manifest["collateral"], abi=load_abi("MockUSDC"))
@@ -120,12 +110,12 @@ class Protocol:
         except KeyError:
             raise UnknownToken(f"unknown token {symbol!r}; known: {', '.join(sorted(self.tokens))}") from None
 
-    def states(self, symbols: list[str] | None = None) -> dict[str, models.TokenState]:
+    def states(self, symbols: list[str] | None = None) -> dict[str, types.TokenState]:
         """The state of every (or the named) token: one eth_call, whatever their number."""
         chosen = [self.token(symbol) for symbol in (symbols or list(self.tokens))]
         rows = self.lens.functions.get_states([token.address for token in chosen]).call()
         return {
-            token.symbol: models.TokenState.from_row(token.symbol, row, self.asset_decimals)
+            token.symbol: types.TokenState.from_row(token.symbol, row, self.asset_decimals)
             for token, row in zip(chosen, rows, strict=True)
         }
 
@@ -135,6 +125,14 @@ class Protocol:
         if self.account is None:
             raise NoSigner("this call sends a transaction: pass account= or set LT_PRIVATE_KEY")
         return self.account
+
+    @property
+    def sender(self) -> Sender:
+        """The signer's transaction sender (a new one if `account` was replaced)."""
+        account = self.signer()
+        if self._sender is None or self._sender.account is not account:
+            self._sender = Sender(self.w3, account)
+        return self._sender
 
     def simulate(self, function, sender: str | None = None):
         """eth_call `function` as `sender`; raise the typed error of its revert."""
@@ -147,7 +145,9 @@ class Protocol:
         """Simulate, then sign and send `function`; return the receipt (raises on revert)."""
         account = self.signer()
         self.simulate(function, account.address)
-        params = {"from": account.address, "nonce": self.w3.eth.get_transaction_count(account.address, "pending")}
+        sender = self.sender
+        sender.resync()  # the key may also sign elsewhere (ape, another session): the node counts
+        params = {"from": account.address, "nonce": sender.next_nonce()}
         params.update(tx_kwargs)
         try:
             if "gas" not in params:
@@ -155,9 +155,8 @@ class Protocol:
             tx = function.build_transaction(params)
         except (ContractLogicError, ContractCustomError) as exc:
             raise errors.from_revert(revert_reason(exc)) from None
-        signed = account.sign_transaction(tx)
-        tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
+        tx_hash = sender.broadcast(sender.sign(tx).raw_transaction)
+        receipt = sender.wait(tx_hash, timeout=120)
         if receipt["status"] != 1:
             raise errors.TransactionFailed(f"transaction {tx_hash.hex()} reverted")
         return receipt
@@ -186,7 +185,7 @@ class Token:
 
     # ---------------------------------------------------------------- reads
 
-    def state(self) -> models.TokenState:
+    def state(self) -> types.TokenState:
         return self.protocol.states([self.symbol])[self.symbol]
 
     def balance_of(self, holder: str) -> int:
@@ -262,7 +261,7 @@ class Token:
         slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
         deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
         **tx_kwargs,
-    ) -> models.Deposited:
+    ) -> types.Deposited:
         """Pay `assets` (collateral base units); at least preview x (1 - slippage) shares or revert."""
         self._check_amount(assets, "assets")
         receiver = receiver or self.protocol.signer().address
@@ -275,7 +274,7 @@ class Token:
         function = self._fn(
             "deposit(uint256,address,uint256,uint256)", assets, receiver, min_shares, self._deadline(deadline_seconds)
         )
-        return self._result(self.protocol.send(function, **tx_kwargs), "Deposit", models.Deposited)
+        return self._result(self.protocol.send(function, **tx_kwargs), "Deposit", types.Deposited)
 
     def mint(
         self,
@@ -284,7 +283,7 @@ class Token:
         slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
         deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
         **tx_kwargs,
-    ) -> models.Deposited:
+    ) -> types.Deposited:
         """Mint exactly `shares`, paying at most preview x (1 + slippage)."""
         self._check_amount(shares, "shares")
         receiver = receiver or self.protocol.signer().address
@@ -295,7 +294,7 @@ class Token:
         function = self._fn(
             "mint(uint256,address,uint256,uint256)", shares, receiver, max_assets, self._deadline(deadline_seconds)
         )
-        return self._result(self.protocol.send(function, **tx_kwargs), "Deposit", models.Deposited)
+        return self._result(self.protocol.send(function, **tx_kwargs), "Deposit", types.Deposited)
 
     def redeem(
         self,
@@ -305,7 +304,7 @@ class Token:
         slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
         deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
         **tx_kwargs,
-    ) -> models.Withdrawn:
+    ) -> types.Withdrawn:
         """Burn `shares`; at least preview x (1 - slippage) assets or revert."""
         self._check_amount(shares, "shares")
         me = self.protocol.signer().address
@@ -318,7 +317,7 @@ class Token:
             min_assets,
             self._deadline(deadline_seconds),
         )
-        return self._result(self.protocol.send(function, **tx_kwargs), "Withdraw", models.Withdrawn)
+        return self._result(self.protocol.send(function, **tx_kwargs), "Withdraw", types.Withdrawn)
 
     def withdraw(
         self,
@@ -328,7 +327,7 @@ class Token:
         slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
         deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
         **tx_kwargs,
-    ) -> models.Withdrawn:
+    ) -> types.Withdrawn:
         """Receive exactly `assets`, burning at most preview x (1 + slippage) shares."""
         self._check_amount(assets, "assets")
         me = self.protocol.signer().address
@@ -341,23 +340,23 @@ class Token:
             max_shares,
             self._deadline(deadline_seconds),
         )
-        return self._result(self.protocol.send(function, **tx_kwargs), "Withdraw", models.Withdrawn)
+        return self._result(self.protocol.send(function, **tx_kwargs), "Withdraw", types.Withdrawn)
 
     # ---------------------------------------------------------------- keeper and admin
 
-    def rebalance(self, **tx_kwargs) -> models.Rebalanced:
+    def rebalance(self, **tx_kwargs) -> types.Rebalanced:
         return self._result(
-            self.protocol.send(self.contract.functions.rebalance(), **tx_kwargs), "Rebalanced", models.Rebalanced
+            self.protocol.send(self.contract.functions.rebalance(), **tx_kwargs), "Rebalanced", types.Rebalanced
         )
 
-    def ripcord(self, **tx_kwargs) -> models.Ripcorded:
+    def ripcord(self, **tx_kwargs) -> types.Ripcorded:
         return self._result(
-            self.protocol.send(self.contract.functions.ripcord(), **tx_kwargs), "Ripcord", models.Ripcorded
+            self.protocol.send(self.contract.functions.ripcord(), **tx_kwargs), "Ripcord", types.Ripcorded
         )
 
-    def split(self, factor: int, reverse: bool = False, **tx_kwargs) -> models.Splitted:
+    def split(self, factor: int, reverse: bool = False, **tx_kwargs) -> types.Splitted:
         function = self.contract.functions.reverse_split(factor) if reverse else self.contract.functions.split(factor)
-        return self._result(self.protocol.send(function, **tx_kwargs), "Split", models.Splitted)
+        return self._result(self.protocol.send(function, **tx_kwargs), "Split", types.Splitted)
 
     def transact(self, name: str, *args, **tx_kwargs):
         """Any other state-changing call of the token by name (e.g. "pause"): simulated, sent, the
@@ -379,7 +378,7 @@ class Token:
     # ---------------------------------------------------------------- events
 
     def _result(self, receipt, event_name: str, result_type):
-        """`result_type` (a models dataclass) from the transaction hash, the gas used and the
+        """`result_type` (a types dataclass) from the transaction hash, the gas used and the
         arguments of the receipt's `event_name` event, matched by field name."""
         logs = getattr(self.contract.events, event_name)().process_receipt(receipt, errors=DISCARD)
         if not logs:

@@ -18,11 +18,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
+from ltsdk.units import WAD
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEPLOYMENTS_DIR = REPO_ROOT / "deployments"
 PRODUCTS_FILE = DEPLOYMENTS_DIR / "products.json"
 CONTRACTS_DIR = REPO_ROOT / "contracts"
-WAD = 10**18
 MAX_UINT256 = 2**256 - 1
 KEEPER_ROLE_NAME = "KEEPER_ROLE"
 GUARDIAN_ROLE_NAME = "GUARDIAN_ROLE"

@@ -1,4 +1,6 @@
-"""Typed exceptions for every revert the contracts can raise, and the one table that maps them.
+"""Every exception the package raises: the typed reverts with the one table that maps the contracts'
+revert strings to them, the SDK's own (manifest, signer, token lookup), the keeper's RPC outage
+and the reference model's revert.
 
 Each class also inherits the built-in exception a Python caller would expect: bad input is a
 `ValueError`, a state that forbids the call right now is a `RuntimeError`, a missing role is a
@@ -107,6 +109,29 @@ class Unauthorized(LtError, PermissionError):
 
 class TransactionFailed(LtError, RuntimeError):
     """A revert with no reason the SDK knows."""
+
+
+# ---------------------------------------------------------------- the SDK's own
+
+
+class UnknownToken(LtError, ValueError):
+    """No token with that symbol in the manifest."""
+
+
+class NoSigner(LtError, RuntimeError):
+    """A write needs an account (pass `account=` or set LT_PRIVATE_KEY)."""
+
+
+class BadManifest(LtError, ValueError):
+    """The manifest file is missing or not in PROTOCOL.md §4a format."""
+
+
+class RpcUnavailable(RuntimeError):
+    """The node did not answer after every retry (the keeper's)."""
+
+
+class ModelRevert(ValueError):
+    """The reference model (ltsdk.math, ltsdk.replica): the contract would revert with this reason."""
 
 
 # The contracts' revert strings (the docstrings of LeveragedToken.vy and

@@ -30,15 +30,16 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
 
-from ltsdk import model
-from ltsdk.client import Protocol, gas_limit, revert_reason
-from ltsdk.models import TokenState
+from ltsdk import errors
+from ltsdk.client import Protocol, gas_limit, load_manifest, revert_reason
+from ltsdk.codes import ActionKind, Reason, Status, reason_name
+from ltsdk.errors import RpcUnavailable
+from ltsdk.sender import Sender
+from ltsdk.types import TokenState
+from ltsdk.units import BPS, GWEI
 
-BPS = 10_000
-GWEI = 10**9
-
-# revert reasons that mean "someone else already did it, or it is not time yet": not a failure
-NO_OP_REVERTS = frozenset({"lt: not needed", "lt: cooldown"})
+# reverts that mean "someone else already did it, or it is not time yet": not a failure
+NO_OP_ERRORS = (errors.NotNeeded, errors.Cooldown)
 
 # ---------------------------------------------------------------- decision (pure)
 
@@ -70,30 +71,30 @@ class Policy:
 class Action:
     """One call on one token. `kind`: rebalance, ripcord, split or flag."""
 
-    kind: str
+    kind: ActionKind
     symbol: str
-    reason: int = model.NONE  # the rebalance status that triggered it
+    reason: int = Reason.NONE  # the rebalance status that triggered it
     factor: int = 0  # split factor
     is_reverse: bool = False
 
     @property
     def label(self) -> str:
         """The metric label: the reason's name for rebalances, else the kind."""
-        if self.kind == "rebalance":
-            return model.REASON_NAMES.get(self.reason, str(self.reason))
-        if self.kind == "split":
+        if self.kind == ActionKind.REBALANCE:
+            return reason_name(self.reason)
+        if self.kind == ActionKind.SPLIT:
             return "reverse_split" if self.is_reverse else "split"
         return self.kind
 
     def function(self, contract):
         """The web3 contract function this action calls."""
-        if self.kind == "rebalance":
+        if self.kind == ActionKind.REBALANCE:
             return contract.functions.rebalance()
-        if self.kind == "ripcord":
+        if self.kind == ActionKind.RIPCORD:
             return contract.functions.ripcord()
-        if self.kind == "flag":
+        if self.kind == ActionKind.FLAG:
             return contract.functions.flag_rebalance_due()
-        if self.kind == "split":
+        if self.kind == ActionKind.SPLIT:
             return (contract.functions.reverse_split if self.is_reverse else contract.functions.split)(self.factor)
         raise ValueError(f"unknown action kind {self.kind!r}")
 
@@ -119,32 +120,28 @@ def decide(state: TokenState, now: int, policy: Policy = Policy()) -> Action | N
     if not state.ok or state.is_shutdown or not state.oracle_fresh or state.supply == 0:
         return None
     status = state.status
-    if status == model.RIPCORD:
-        return Action("rebalance" if policy.is_keeper else "ripcord", state.symbol, status)
+    if status == Reason.RIPCORD:
+        return Action(ActionKind.REBALANCE if policy.is_keeper else ActionKind.RIPCORD, state.symbol, status)
     cooled = now >= state.last_rebalance_time + state.twap_cooldown
-    if status != model.NONE:
+    if status != Reason.NONE:
         if policy.is_keeper:
-            if status == model.SCHEDULED and not policy.rebalance_on_schedule:
+            if status == Reason.SCHEDULED and not policy.rebalance_on_schedule:
                 return None
-            return Action("rebalance", state.symbol, status) if cooled else None
-        if status == model.BAND:
+            return Action(ActionKind.REBALANCE, state.symbol, status) if cooled else None
+        if status == Reason.BAND:
             if _grace_open(state, now):
-                return Action("rebalance", state.symbol, status) if cooled else None
+                return Action(ActionKind.REBALANCE, state.symbol, status) if cooled else None
             flag_lapsed = state.due_since == 0 or now > state.due_since + 2 * state.keeper_grace
-            return Action("flag", state.symbol, status) if policy.flag_band_breaches and flag_lapsed else None
-        if status == model.CHUNK and cooled and now >= state.last_rebalance_time + state.keeper_grace:
-            return Action("rebalance", state.symbol, status)
+            return Action(ActionKind.FLAG, state.symbol, status) if policy.flag_band_breaches and flag_lapsed else None
+        if status == Reason.CHUNK and cooled and now >= state.last_rebalance_time + state.keeper_grace:
+            return Action(ActionKind.REBALANCE, state.symbol, status)
         return None
     if policy.is_keeper and policy.split and state.split_factor:
-        return Action("split", state.symbol, factor=state.split_factor, is_reverse=state.split_is_reverse)
+        return Action(ActionKind.SPLIT, state.symbol, factor=state.split_factor, is_reverse=state.split_is_reverse)
     return None
 
 
 # ---------------------------------------------------------------- runner
-
-
-class RpcUnavailable(RuntimeError):
-    """The node did not answer after every retry."""
 
 
 @dataclass
@@ -180,7 +177,7 @@ class Outcome:
 
     symbol: str
     action: Action | None
-    status: str
+    status: Status
     tx_hash: str | None = None
     detail: str = ""
     latency_seconds: float | None = None  # detection to mined (wall clock)
@@ -242,8 +239,7 @@ class Keeper:
         self.clock = clock
         self.sleep = sleep
         self.logger = logger or logging.getLogger("ltsdk.keeper")
-        self.nonce: int | None = None  # next nonce to use; synced from the node when None
-        self._chain_id: int | None = None
+        self.sender = Sender(self.w3, self.account, self.rpc)  # the nonce counter lives here
         self.backoff: dict[str, _Backoff] = {}  # per token, in chain time (block timestamps)
         self.chain_now = 0  # the block time of the latest lens read
         self.detected_at: dict[str, float] = {}
@@ -262,8 +258,6 @@ class Keeper:
     ) -> Keeper:
         """A keeper on its own HTTP provider: explicit timeout, and no retries inside web3 (the
         keeper retries itself, so it knows what was sent)."""
-        from ltsdk.client import load_manifest
-
         w3 = Web3(
             Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": rpc_timeout}, exception_retry_configuration=None)
         )
@@ -321,7 +315,7 @@ class Keeper:
             detected = self.detected_at.setdefault(symbol, read_at)
             backoff = self.backoff.get(symbol)
             if backoff and now < backoff.until:
-                outcomes.append(Outcome(symbol, action, "backing_off", detail=f"{backoff.until - now:.0f}s left"))
+                outcomes.append(Outcome(symbol, action, Status.BACKING_OFF, detail=f"{backoff.until - now:.0f}s left"))
                 continue
             simulated = self.simulate(action)
             if isinstance(simulated, Outcome):
@@ -330,7 +324,7 @@ class Keeper:
                 ready.append((action, simulated, detected))
         outcomes += [self.send(action, gas, detected) for action, gas, detected in ready]
         outcomes += self.confirm(wait=True)
-        return [o for o in outcomes if o.status != "sent"]
+        return [o for o in outcomes if o.status != Status.SENT]
 
     def resume(self) -> list[Outcome]:
         """After a restart: rebroadcast each journaled transaction (the same signed bytes, so at
@@ -345,7 +339,9 @@ class Keeper:
                 del self.in_flight[symbol]
                 self._save_journal()
                 outcomes.append(
-                    Outcome(symbol, flight.action, "replaced", flight.hashes[-1], "nonce used by another transaction")
+                    Outcome(
+                        symbol, flight.action, Status.REPLACED, flight.hashes[-1], "nonce used by another transaction"
+                    )
                 )
         return outcomes
 
@@ -383,7 +379,7 @@ class Keeper:
         sender = self.address
         if sender is None:  # a dry run with nobody to simulate as
             self.log("dry_run", token=action.symbol, action=action.kind, label=action.label, simulated=False)
-            return Outcome(action.symbol, action, "dry_run", detail="not simulated")
+            return Outcome(action.symbol, action, Status.DRY_RUN, detail="not simulated")
         try:
             self.rpc("simulate", lambda: function.call({"from": sender}))
             gas = gas_limit(self.rpc("estimate_gas", lambda: function.estimate_gas({"from": sender}, "latest")))
@@ -391,7 +387,7 @@ class Keeper:
             return self.refused(action, revert_reason(exc))
         if self.account is None:
             self.log("dry_run", token=action.symbol, action=action.kind, label=action.label, simulated=True)
-            return Outcome(action.symbol, action, "dry_run")
+            return Outcome(action.symbol, action, Status.DRY_RUN)
         return gas
 
     def send(self, action: Action, gas: int, detected_at: float) -> Outcome:
@@ -399,11 +395,9 @@ class Keeper:
         base_fee = self.rpc("get_block", lambda: self.w3.eth.get_block("latest")).get("baseFeePerGas", 0)
         priority = self.policy.priority_fee_wei
         max_fee = min(2 * base_fee + priority, self.policy.max_fee_cap_wei)
-        nonce = self.next_nonce()
+        nonce = self.sender.next_nonce()
         function = action.function(self.protocol.token(action.symbol).contract)
-        signed = self.account.sign_transaction(
-            function.build_transaction(self._tx_fields(nonce, gas, max_fee, priority))
-        )
+        signed = self.sender.sign(function.build_transaction(self._tx_fields(nonce, gas, max_fee, priority)))
         flight = InFlight(
             action=action,
             nonce=nonce,
@@ -419,11 +413,11 @@ class Keeper:
 
     def refused(self, action: Action, reason: str | None) -> Outcome:
         """The simulation reverted: a no-op if the state moved on, else a failure with back-off."""
-        if reason in NO_OP_REVERTS:
+        if isinstance(errors.from_revert(reason), NO_OP_ERRORS):
             self.metrics.noops.labels(action.symbol).inc()
             self.log("noop", token=action.symbol, action=action.kind, reason=reason)
             self.detected_at.pop(action.symbol, None)
-            return Outcome(action.symbol, action, "noop", detail=reason)
+            return Outcome(action.symbol, action, Status.NOOP, detail=reason)
         return self.failed(action, "simulation", reason or "reverted without a reason")
 
     def failed(self, action: Action, kind: str, detail: str) -> Outcome:
@@ -441,7 +435,7 @@ class Keeper:
             detail=detail,
             backoff_seconds=delay,
         )
-        return Outcome(action.symbol, action, "failed", detail=f"{kind}: {detail}")
+        return Outcome(action.symbol, action, Status.FAILED, detail=f"{kind}: {detail}")
 
     def broadcast(self, flight: InFlight) -> Outcome:
         """Journal, then send the newest signed bytes. Resending identical bytes is harmless, so an
@@ -455,13 +449,13 @@ class Keeper:
             # our nonce was used by another transaction from this account: resync and re-sign
             del self.in_flight[symbol]
             self._save_journal()
-            self.nonce = None
+            self.sender.resync()
             self.log("nonce_resync", token=symbol, nonce=flight.nonce)
             return self.execute(flight.action, flight.detected_at)
         except _InsufficientFunds as exc:
             del self.in_flight[symbol]
             self._save_journal()
-            self.nonce = None
+            self.sender.resync()
             self.alert("out_of_gas_money", token=symbol, error=str(exc))
             return self.failed(flight.action, "funds", str(exc))
         self.log(
@@ -472,7 +466,7 @@ class Keeper:
             tx=flight.hashes[-1],
             nonce=flight.nonce,
         )
-        return Outcome(symbol, flight.action, "sent", tx_hash=flight.hashes[-1])
+        return Outcome(symbol, flight.action, Status.SENT, tx_hash=flight.hashes[-1])
 
     def _send_raw(self, flight: InFlight) -> None:
         try:
@@ -508,7 +502,9 @@ class Keeper:
             self.sleep(min(self.policy.receipt_poll_seconds, self.policy.stuck_after_seconds))
         if not wait:
             return outcomes
-        return outcomes + [Outcome(s, f.action, "pending", tx_hash=f.hashes[-1]) for s, f in self.in_flight.items()]
+        return outcomes + [
+            Outcome(s, f.action, Status.PENDING, tx_hash=f.hashes[-1]) for s, f in self.in_flight.items()
+        ]
 
     def _settle(self, flight: InFlight) -> Outcome | None:
         symbol, action = flight.action.symbol, flight.action
@@ -519,7 +515,7 @@ class Keeper:
             tx_hash = _hex(receipt["transactionHash"])
             if receipt["status"] != 1:
                 outcome = self.failed(action, "reverted", f"transaction {tx_hash} reverted on chain")
-                return Outcome(symbol, action, "reverted", tx_hash, outcome.detail, latency, receipt)
+                return Outcome(symbol, action, Status.REVERTED, tx_hash, outcome.detail, latency, receipt)
             self.backoff.pop(symbol, None)
             self.metrics.actions.labels(symbol, action.label).inc()
             self.metrics.latency.observe(latency)
@@ -531,19 +527,17 @@ class Keeper:
                 block=receipt["blockNumber"],
                 latency_seconds=round(latency, 4),
             )
-            return Outcome(symbol, action, "mined", tx_hash, latency_seconds=latency, receipt=receipt)
+            return Outcome(symbol, action, Status.MINED, tx_hash, latency_seconds=latency, receipt=receipt)
         if self.clock() - flight.sent_at < self.policy.stuck_after_seconds:
             return None
-        mined_nonce = self.rpc("get_nonce", lambda: self.w3.eth.get_transaction_count(self.account.address, "latest"))
+        mined_nonce = self.sender.node_nonce("latest")
         if mined_nonce > flight.nonce:
             # the nonce was mined in a transaction we never saw (sent elsewhere with this key)
-            self.nonce = None
+            self.sender.resync()
             self.detected_at.pop(symbol, None)
             self.log("replaced_elsewhere", logging.WARNING, token=symbol, nonce=flight.nonce)
-            return Outcome(symbol, action, "replaced", flight.hashes[-1], "nonce used by another transaction")
-        pending_nonce = self.rpc(
-            "get_nonce", lambda: self.w3.eth.get_transaction_count(self.account.address, "pending")
-        )
+            return Outcome(symbol, action, Status.REPLACED, flight.hashes[-1], "nonce used by another transaction")
+        pending_nonce = self.sender.node_nonce("pending")
         if pending_nonce < flight.nonce:
             # a gap: nonces below ours will never arrive, so ours waits forever. Fill them with empty
             # self-transfers; re-signing the action at a lower nonce could later execute it twice.
@@ -564,7 +558,7 @@ class Keeper:
         flight.max_fee_wei = max(flight.max_fee_wei, flight.priority_fee_wei)
         function = flight.action.function(self.protocol.token(flight.action.symbol).contract)
         fields = self._tx_fields(flight.nonce, flight.gas, flight.max_fee_wei, flight.priority_fee_wei)
-        signed = self.account.sign_transaction(function.build_transaction(fields))
+        signed = self.sender.sign(function.build_transaction(fields))
         flight.raw = _hex(signed.raw_transaction)
         flight.hashes.append(_hex(signed.hash))
         flight.bumps += 1
@@ -600,8 +594,7 @@ class Keeper:
         self.log("nonce_gap", logging.WARNING, first=first, end=end)
         for nonce in range(first, end):
             transfer = {"to": self.address, "value": 0, **self._tx_fields(nonce, 21_000, max_fee_wei, priority_fee_wei)}
-            raw = self.account.sign_transaction(transfer).raw_transaction
-            self.rpc("send_raw_transaction", lambda raw=raw: self.w3.eth.send_raw_transaction(raw))
+            self.sender.broadcast(self.sender.sign(transfer).raw_transaction)
 
     def _tx_fields(self, nonce: int, gas: int, max_fee_wei: int, priority_fee_wei: int) -> dict:
         """The fields every keeper transaction carries: sender, nonce, gas and EIP-1559 fees."""
@@ -611,26 +604,10 @@ class Keeper:
             "gas": gas,
             "maxFeePerGas": max_fee_wei,
             "maxPriorityFeePerGas": priority_fee_wei,
-            "chainId": self.chain_id,
+            "chainId": self.sender.chain_id,
         }
 
-    # ------------------------------------------------------------ nonce, RPC, journal
-
-    @property
-    def chain_id(self) -> int:
-        if self._chain_id is None:
-            self._chain_id = self.rpc("chain_id", lambda: self.w3.eth.chain_id)
-        return self._chain_id
-
-    def next_nonce(self) -> int:
-        """Our own counter, synced from the node's pending count when unknown."""
-        if self.nonce is None:
-            self.nonce = self.rpc(
-                "get_nonce", lambda: self.w3.eth.get_transaction_count(self.account.address, "pending")
-            )
-        nonce = self.nonce
-        self.nonce += 1
-        return nonce
+    # ------------------------------------------------------------ RPC, journal
 
     def rpc(self, what: str, call: Callable[[], Any]) -> Any:
         """`call()` retried with exponential backoff on connection errors, timeouts and HTTP 5xx.
@@ -702,6 +679,7 @@ class Summary:
 
     def add(self, outcomes: list[Outcome]) -> None:
         for outcome in outcomes:
-            self.outcomes[outcome.status] = self.outcomes.get(outcome.status, 0) + 1
-            if outcome.latency_seconds is not None and outcome.status == "mined":
+            status = str(outcome.status)  # a plain string key, so the counts print as before
+            self.outcomes[status] = self.outcomes.get(status, 0) + 1
+            if outcome.latency_seconds is not None and outcome.status == Status.MINED:
                 self.latencies.append(outcome.latency_seconds)

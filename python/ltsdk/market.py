@@ -20,10 +20,9 @@ from typing import Any
 from web3 import Web3
 
 from ltsdk.abis import load_abi
-from ltsdk.backtest import DAY, PricePath, generate_prices
-
-WAD = 10**18
-YEAR = 365 * DAY
+from ltsdk.prices import PricePath, generate_prices
+from ltsdk.sender import Sender
+from ltsdk.units import DAY, WAD, YEAR
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ class Market:
             )
         self.steps = len(next(iter(self.paths.values())).points)
         self.funding: dict[str, int] = {name: 0 for name in venues}
-        self._nonce: int | None = None
+        self.sender = Sender(w3, account)
 
     @classmethod
     def from_manifest(cls, w3: Web3, manifest: dict[str, Any], account, days: float, step_seconds: int, **options):
@@ -120,16 +119,10 @@ class Market:
         return timestamp
 
     def _send(self, function) -> None:
-        if self._nonce is None:
-            self._nonce = self.w3.eth.get_transaction_count(self.account.address, "pending")
-        tx = function.build_transaction(
-            {"from": self.account.address, "nonce": self._nonce, "gas": 200_000, "chainId": self.w3.eth.chain_id}
-        )
-        self._nonce += 1
-        tx_hash = self.w3.eth.send_raw_transaction(self.account.sign_transaction(tx).raw_transaction)
-        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60, poll_latency=0.01)
+        fields = {"gas": 200_000, "chainId": self.sender.chain_id}
+        receipt = self.sender.send(function, fields, timeout=60, poll_latency=0.01)
         if receipt["status"] != 1:
-            raise RuntimeError(f"market update {tx_hash.hex()} reverted")
+            raise RuntimeError(f"market update {receipt['transactionHash'].hex()} reverted")
 
 
 def warp(w3: Web3, timestamp: int) -> None:

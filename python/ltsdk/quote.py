@@ -9,16 +9,17 @@ share. Use them to show a price before a wallet connects, or to plan in a backte
 
 from __future__ import annotations
 
-from ltsdk import model
-from ltsdk.models import TokenState
+from ltsdk import math
+from ltsdk.types import TokenState
+from ltsdk.units import WAD
 
 
-def _fund_state(state: TokenState, price: int | None = None) -> model.FundState:
+def _fund_state(state: TokenState, price: int | None = None) -> math.FundState:
     # the lens reports the stored supply; NAV per share counts pending fee shares too
     supply = state.supply
     if state.supply and state.nav_per_share:
-        supply = max(supply, state.nav * model.WAD // state.nav_per_share)
-    return model.FundState(
+        supply = max(supply, state.nav * WAD // state.nav_per_share)
+    return math.FundState(
         supply=supply,
         nav=state.nav,
         size=state.size,
@@ -34,28 +35,28 @@ def _fund_state(state: TokenState, price: int | None = None) -> model.FundState:
     )
 
 
-def trade_cost(size_delta: int, price: int, venue: model.VenueParams) -> int:
+def trade_cost(size_delta: int, price: int, venue: math.VenueParams) -> int:
     """Venue fee plus spread and impact of trading `size_delta` at `price` (collateral units)."""
     if size_delta == 0:
         return 0
-    exec_price, fee = model.quote(size_delta, price, venue)
-    slip = abs(size_delta) * abs(exec_price - price) // model.WAD
+    exec_price, fee = math.quote(size_delta, price, venue)
+    slip = abs(size_delta) * abs(exec_price - price) // WAD
     return fee + -(-slip // venue.asset_scale)
 
 
-def deposit_shares(state: TokenState, assets: int, venue: model.VenueParams) -> int:
+def deposit_shares(state: TokenState, assets: int, venue: math.VenueParams) -> int:
     """Shares a deposit of `assets` would mint."""
     s = _fund_state(state)
-    net = assets - model.fee(assets, s.mint_fee_bps)
-    added = max(net - trade_cost(model.mint_size_delta(s, net), s.price, venue), 0)
-    return model.shares_minted(s, added)
+    net = assets - math.fee(assets, s.mint_fee_bps)
+    added = max(net - trade_cost(math.mint_size_delta(s, net), s.price, venue), 0)
+    return math.shares_minted(s, added)
 
 
-def redeem_assets(state: TokenState, shares: int, venue: model.VenueParams) -> int:
+def redeem_assets(state: TokenState, shares: int, venue: math.VenueParams) -> int:
     """Collateral a redemption of `shares` would pay, after the redeem fee."""
     s = _fund_state(state)
     if s.nav <= 0 or shares > s.supply:
         return 0
-    nav_after = s.nav - trade_cost(model.redeem_size_delta(s, shares), s.price, venue)
-    taken = model.redeem_value(s.supply, s.nav, nav_after, shares)
-    return max(taken - model.fee(taken, s.redeem_fee_bps), 0) if taken > 0 else 0
+    nav_after = s.nav - trade_cost(math.redeem_size_delta(s, shares), s.price, venue)
+    taken = math.redeem_value(s.supply, s.nav, nav_after, shares)
+    return max(taken - math.fee(taken, s.redeem_fee_bps), 0) if taken > 0 else 0

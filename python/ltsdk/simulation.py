@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ltsdk import model
+from ltsdk import plotting
 from ltsdk.abis import load_abi
-from ltsdk.backtest import DAY, IdealTracker
+from ltsdk.codes import reason_name
 from ltsdk.keeper import Keeper, Summary
 from ltsdk.market import Market
-
-WAD = 10**18
+from ltsdk.prices import IdealTracker
+from ltsdk.units import DAY, WAD
 
 
 @dataclass
@@ -131,7 +131,7 @@ def report(keeper: Keeper, result: SimulationResult, symbol: str) -> TokenReport
     since = result.start_block
     rebalances: dict[str, int] = {}
     for event in token.events("Rebalanced", since):
-        name = model.REASON_NAMES.get(event["reason"], str(event["reason"]))
+        name = reason_name(event["reason"])
         rebalances[name] = rebalances.get(name, 0) + 1
     ours = {"account": token.address}
     fees = sum(log["args"]["fee"] for log in venue.events.Traded().get_logs(from_block=since, argument_filters=ours))
@@ -188,16 +188,11 @@ def table(result: SimulationResult, asset_decimals: int = 6) -> str:
 def plot(result: SimulationResult, path: str | Path) -> Path:
     """NAV per share vs the underlying vs the ideal daily-leveraged product, one panel per token,
     with the keeper's actions marked."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = plotting.pyplot()
     shown = [s for s in result.series.values() if s.timestamps]
     columns = min(3, len(shown)) or 1
     rows = -(-len(shown) // columns) or 1
     fig, axes = plt.subplots(rows, columns, figsize=(6 * columns, 3.6 * rows), squeeze=False)
-    colors = {"scheduled": "tab:green", "band": "tab:orange", "chunk": "tab:purple", "ripcord": "tab:red"}
     for ax, s in zip(axes.flat, shown, strict=False):
         t0 = s.timestamps[0]
         days = [(t - t0) / DAY for t in s.timestamps]
@@ -205,7 +200,7 @@ def plot(result: SimulationResult, path: str | Path) -> Path:
         ax.plot(days, [p / s.prices[0] for p in s.prices], label="underlying", lw=1, alpha=0.7)
         ax.plot(days, [float(i) for i in s.ideal], label="ideal daily-leveraged", lw=1, ls="--")
         for t, label in s.actions:
-            ax.axvline((t - t0) / DAY, color=colors.get(label, "grey"), alpha=0.25, lw=0.8)
+            ax.axvline((t - t0) / DAY, color=plotting.reason_color(label), alpha=0.25, lw=0.8)
         direction = "long" if s.is_long else "short"
         ax.set_title(f"{s.symbol} ({s.leverage}x {direction})")
         ax.set_xlabel("days")
@@ -216,8 +211,4 @@ def plot(result: SimulationResult, path: str | Path) -> Path:
     axes.flat[0].set_ylabel("growth of 1")
     fig.suptitle("NAV vs underlying vs ideal; vertical lines: keeper actions (green scheduled, orange band)")
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return plotting.save(fig, path, dpi=100)

@@ -20,11 +20,9 @@ from eth_account import Account
 from eth_utils import keccak
 from helpers import split_status_of
 
-from ltsdk import model, permit
+from ltsdk import math, permit
+from ltsdk.units import MAX_UINT256, USDC, WAD
 
-USDC = 10**6
-WAD = 10**18
-MAX_UINT256 = 2**256 - 1
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 MISSING_ROLE = "access_control: account is missing role"
 NOT_NEEDED = "lt: not needed"
@@ -97,7 +95,7 @@ def _ripcord_breach(token, ctx):
 
 
 def _rebalance_state(token, ctx):
-    return token.last_rebalance_time(), token.due_since(), ctx.venue.account_snapshot(token)[0]
+    return token.last_rebalance_time(), token.due_since(), ctx.venue.account_snapshot(token).size
 
 
 METHODS: dict[str, str | Privileged] = {
@@ -396,7 +394,7 @@ def test_rebalance__band_breach_from_keeper__trades_toward_target_and_emits(toke
     assert len(logs) == 1
     assert logs[0].reason == REASON_BAND
     assert logs[0].leverage_before == leverage_before
-    assert logs[0].size_after == ctx.venue.account_snapshot(token)[0]
+    assert logs[0].size_after == ctx.venue.account_snapshot(token).size
 
 
 def test_rebalance__band_breach_not_flagged_from_outsider_long_after__reverts_missing_role(token, ctx, chain):
@@ -529,8 +527,10 @@ def test_ripcord__at_ripcord_level_from_outsider__delevers_and_pays_capped_rewar
     assert len(logs) == 1
     assert (logs[0].caller, logs[0].reward, logs[0].leverage_before) == (ctx.outsider.address, reward, leverage_before)
     # measured right after the trade, before the reward left the fund
-    size, _, price, _, _ = ctx.venue.account_snapshot(token)
-    assert logs[0].leverage_after == model.leverage(size, price, token.totalAssets() + reward, token.ASSET_SCALE())
+    snapshot = ctx.venue.account_snapshot(token)
+    assert logs[0].leverage_after == math.leverage(
+        snapshot.size, snapshot.price, token.totalAssets() + reward, token.ASSET_SCALE()
+    )
 
 
 def test_ripcord__after_shutdown__reverts_shutdown(token, ctx):
@@ -925,12 +925,12 @@ def test_emergency_shutdown__with_open_position__closes_it_and_redeem_stays_open
     deposited, admin, depositor, btc_venue, usdc
 ):
     token = deposited
-    size_before = btc_venue.account_snapshot(token)[0]
+    size_before = btc_venue.account_snapshot(token).size
     assert size_before > 0
 
     token.emergency_shutdown(sender=admin)
 
-    assert btc_venue.account_snapshot(token)[0] == 0
+    assert btc_venue.account_snapshot(token).size == 0
     assert token.idle_assets() > 0
     paid = token.redeem(token.balanceOf(depositor), depositor, depositor, sender=depositor).return_value
     assert paid > 0

@@ -16,15 +16,12 @@ import pytest
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
-from ltsdk import model
+from ltsdk import math
+from ltsdk.units import DAY, MAX_UINT256, USDC, WAD
 
-USDC = 10**6
-WAD = 10**18
-MAX_UINT256 = 2**256 - 1
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 MISSING_ROLE = "access_control: account is missing role"
 BOUNDS = "configurator: bounds"
-DAY = 86_400
 
 # bounds, as the configurator's constants (checked against the contract below)
 MAX_MINT_FEE_BPS = 100
@@ -463,7 +460,7 @@ def test_set_leverage_band__sets_the_band_view_and_keeps_the_target(token, confi
     configurator.set_leverage_band(token, 1_000, 4 * WAD, sender=admin)
 
     assert (token.target_leverage(), token.band_bps()) == (3 * WAD, 1_000)
-    lower, upper = model.band(token.target_leverage(), token.band_bps())
+    lower, upper = math.band(token.target_leverage(), token.band_bps())
     assert upper == _upper_band(3 * WAD, 1_000)
     assert lower == -(-3 * WAD * 10_000 // 11_000)  # rounded up
 
@@ -547,7 +544,7 @@ def test_set_fees__cut__accrues_management_fee_at_old_rate_first(deposited, conf
 
     tx = configurator.set_fees(token, 10, 10, 0, sender=admin)
 
-    expected = model.management_fee_shares(supply, 365, tx.timestamp - accrued_at)
+    expected = math.management_fee_shares(supply, 365, tx.timestamp - accrued_at)
     assert expected > 0
     assert token.balanceOf(fee_recipient) == expected
     assert tx.events.filter(token.ManagementFeeMinted) == [

@@ -8,10 +8,8 @@ import pytest
 from eth_utils import keccak
 
 from ltsdk.deploy import ApeBackend, deploy_market
+from ltsdk.units import MAX_UINT256, USDC, WAD
 
-USDC = 10**6
-WAD = 10**18
-MAX_UINT256 = 2**256 - 1
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 EIP_170 = 24_576  # bytes of deployed code
 BLUEPRINT_PREAMBLE = bytes.fromhex("fe7100")  # EIP-5202, version 0, no data section

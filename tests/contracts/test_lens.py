@@ -13,16 +13,15 @@ import time
 import pytest
 from helpers import split_status_of
 
-from ltsdk import model
+from ltsdk import math
+from ltsdk.codes import Reason
 from ltsdk.deploy import ApeBackend, deploy_market, deploy_protocol, oracle_answer
+from ltsdk.units import USDC, WAD
 
-USDC = 10**6
-WAD = 10**18
 MAX = 2**256 - 1
 ORACLE_DECIMALS = 8
 ORACLE_MAX_AGE = 3_600  # venue max_oracle_age and token max_price_age, both defaults
 
-REASON_NONE, REASON_SCHEDULED, REASON_BAND, REASON_CHUNK, REASON_RIPCORD = range(5)
 
 FIELDS = (
     "token",
@@ -78,7 +77,7 @@ def views_row(token, venue, timestamp) -> dict:
     size, _entry, margin = venue.position(token)
     price, updated_at, usable = venue.oracle_price()
     target = token.target_leverage()
-    band_lower, band_upper = model.band(target, token.band_bps())
+    band_lower, band_upper = math.band(target, token.band_bps())
     interval, offset = token.rebalance_interval(), token.rebalance_offset()
     max_price_age = token.max_price_age()
     return {
@@ -198,7 +197,7 @@ def test_get_states__funded_btc3l__row_equals_token_and_venue_views_field_by_fie
     assert row.nav_per_share == token.nav_per_share()
     assert row.leverage == token.current_leverage()
     assert row.target_leverage == target == 3 * WAD
-    assert (row.band_lower, row.band_upper) == model.band(target, token.band_bps())
+    assert (row.band_lower, row.band_upper) == math.band(target, token.band_bps())
     assert row.ripcord_leverage == token.ripcord_leverage()
     assert row.is_long is True
     assert (row.status, row.size_delta) == (status, size_delta)
@@ -256,7 +255,7 @@ def test_get_states__six_products_in_any_order__each_row_is_its_own_token(funded
     # the 5x products carry their own band (15 %)
     btc5l = funded_protocol["contracts"]["tokens"]["BTC5L"]
     row_5l = rows[order.index(btc5l)]
-    assert (row_5l.band_lower, row_5l.band_upper) == model.band(5 * WAD, 1_500)
+    assert (row_5l.band_lower, row_5l.band_upper) == math.band(5 * WAD, 1_500)
 
 
 def test_get_states__two_markets_on_the_fixture_stack__rows_follow_their_own_venue(
@@ -303,7 +302,7 @@ def test_get_states__eth_oracle_stale__eth_rows_flagged_status_none_btc_rows_fre
     fresh_rows = {row.token: row for row in lens.get_states(list(tokens.values()))}
     for symbol in ("ETH3L", "ETH3S"):
         assert fresh_rows[tokens[symbol].address].oracle_fresh is True
-        assert fresh_rows[tokens[symbol].address].status == REASON_BAND
+        assert fresh_rows[tokens[symbol].address].status == Reason.BAND
 
     # an hour and a second later only BTC's feed is updated
     chain.pending_timestamp = eth_updated_at + ORACLE_MAX_AGE + 1
@@ -318,7 +317,7 @@ def test_get_states__eth_oracle_stale__eth_rows_flagged_status_none_btc_rows_fre
         assert as_dict(row) == views_row(token, venue_of(funded_protocol, token), ts)
         if symbol.startswith("ETH"):
             assert row.oracle_fresh is False
-            assert (row.status, row.size_delta) == (REASON_NONE, 0)
+            assert (row.status, row.size_delta) == (Reason.NONE, 0)
             assert (row.price, row.oracle_updated_at) == (2_700 * WAD, eth_updated_at)
             assert row.nav > 0 and row.supply > 0  # the rest of the row is still read
         else:
@@ -347,7 +346,7 @@ def test_get_states__eth_oracle_answer_not_positive__eth_rows_flagged_no_revert(
         if symbol.startswith("ETH"):
             assert (row.price, row.oracle_updated_at) == (0, now)
             assert row.oracle_fresh is False
-            assert (row.status, row.size_delta) == (REASON_NONE, 0)
+            assert (row.status, row.size_delta) == (Reason.NONE, 0)
         else:
             assert row.oracle_fresh is True
             assert row.price == 60_000 * WAD
@@ -391,7 +390,7 @@ def test_get_states__btc3l_after_40pct_crash__insolvent_row_nav_zero_leverage_ma
     assert row.price == 36_000 * WAD
     assert row.nav == 0 == funded_token.totalAssets()
     assert row.leverage == MAX
-    assert (row.status, row.size_delta) == (REASON_NONE, 0)
+    assert (row.status, row.size_delta) == (Reason.NONE, 0)
     assert row.nav_per_share == 0
     assert row.supply > 0 and row.size > 0
     assert as_dict(row) == views_row(funded_token, btc_venue, row.timestamp)

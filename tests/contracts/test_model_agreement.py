@@ -1,4 +1,4 @@
-"""Differential test: random sequences of operations run on chain and in ltsdk.model agree to the
+"""Differential test: random sequences of operations run on chain and in ltsdk.replica agree to the
 wei after every step: returned amounts, revert reasons, NAV, supply, position, leverage, fees and
 the rebalance status.
 
@@ -12,7 +12,7 @@ import random
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-USDC = 10**6
+from ltsdk.units import USDC
 
 
 def random_program(rng: random.Random, length: int) -> list[tuple]:

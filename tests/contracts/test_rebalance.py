@@ -1,5 +1,5 @@
 """Rebalancing engine: every reason path, chunks and cooldown, ripcord, the keeper-grace fallback,
-and agreement with the reference model (ltsdk.model) to the wei.
+and agreement with the reference model (ltsdk.replica) to the wei.
 
 Times: a slot opens `rebalance_offset` (120 s) after each UTC day boundary. Prices are pushed
 fresh after every time warp, as the market script does.
@@ -8,10 +8,11 @@ fresh after every time warp, as the market script does.
 import ape
 import pytest
 
-from ltsdk import model
+from ltsdk import math
+from ltsdk.codes import Reason
+from ltsdk.replica import Fund, Venue
+from ltsdk.units import USDC, WAD
 
-USDC = 10**6
-WAD = 10**18
 START_PRICE = 60_000
 
 
@@ -57,7 +58,7 @@ def warp(chain, timestamp):
 
 
 def test_status__right_after_mint__is_none_and_rebalance_reverts_not_needed(funded, keeper, mirror):
-    assert tuple(funded.rebalance_status()) == (model.NONE, 0)
+    assert tuple(funded.rebalance_status()) == (Reason.NONE, 0)
     with ape.reverts("lt: not needed"):
         funded.rebalance(sender=keeper)
     mirror.check()
@@ -73,27 +74,27 @@ def test_scheduled__slot_open_and_drift_above_minimum__rebalances_to_target(
     mirror.set_price(btc_oracle, admin, START_PRICE * 1.01)  # L = 3 x 1.01 / 1.03 = 2.94: drift 2 %
     mirror.check()
     reason, size_delta = funded.rebalance_status()
-    assert reason == model.SCHEDULED and size_delta > 0
+    assert reason == Reason.SCHEDULED and size_delta > 0
     supply = funded.totalSupply()
 
     receipt, model_reason = mirror.rebalance(keeper)
 
-    assert model_reason == model.SCHEDULED
+    assert model_reason == Reason.SCHEDULED
     event = receipt.events.filter(funded.Rebalanced)[0]
-    assert event.reason == model.SCHEDULED
+    assert event.reason == Reason.SCHEDULED
     assert event.size_after - event.size_before == size_delta
     assert event.leverage_before < 3 * WAD and abs(event.leverage_after - 3 * WAD) < 3 * WAD // 1_000
     assert funded.last_rebalance_slot() == (receipt.timestamp - 120) // 86_400
     assert funded.totalSupply() == supply  # a rebalance never mints or burns
     mirror.check()
-    assert funded.rebalance_status()[0] == model.NONE
+    assert funded.rebalance_status()[0] == Reason.NONE
 
 
 def test_scheduled__drift_below_minimum__is_not_due(funded, keeper, mirror, chain, btc_oracle, admin):
     warp(chain, next_slot_start(funded, chain))
     mirror.set_price(btc_oracle, admin, START_PRICE * 1.0005)  # drift ~0.1 % < 0.5 %
     mirror.check()
-    assert funded.rebalance_status()[0] == model.NONE
+    assert funded.rebalance_status()[0] == Reason.NONE
     with ape.reverts("lt: not needed"):
         funded.rebalance(sender=keeper)
 
@@ -101,7 +102,7 @@ def test_scheduled__drift_below_minimum__is_not_due(funded, keeper, mirror, chai
 def test_scheduled__before_the_slot_opens__is_not_due(funded, mirror, chain, btc_oracle, admin):
     warp(chain, next_slot_start(funded, chain) - 10)
     mirror.set_price(btc_oracle, admin, START_PRICE * 1.01)
-    assert funded.rebalance_status()[0] == model.NONE
+    assert funded.rebalance_status()[0] == Reason.NONE
     mirror.check()
 
 
@@ -114,7 +115,7 @@ def test_band__leverage_outside__rebalances_back_to_target(funded, keeper, mirro
     mirror.set_price(btc_oracle, admin, START_PRICE * move)
     mirror.check()
     reason, size_delta = funded.rebalance_status()
-    assert reason == model.BAND
+    assert reason == Reason.BAND
     assert (size_delta > 0) == (direction > 0)  # de-lever sells, re-lever buys
 
     mirror.rebalance(keeper)
@@ -125,7 +126,7 @@ def test_band__leverage_outside__rebalances_back_to_target(funded, keeper, mirro
 
 def test_band__inside_the_band_between_slots__is_not_due(funded, mirror, btc_oracle, admin):
     mirror.set_price(btc_oracle, admin, START_PRICE * 0.95)  # L = 3.35, inside [2.5, 3.6]
-    assert funded.rebalance_status()[0] == model.NONE
+    assert funded.rebalance_status()[0] == Reason.NONE
     mirror.check()
 
 
@@ -138,7 +139,7 @@ def test_band__short_token__trades_in_the_right_direction(
     mirror.deposit(depositor, 10_000 * USDC)
     mirror.set_price(btc_oracle, admin, START_PRICE * 1.08)  # a short loses: L above the band
     reason, size_delta = short.rebalance_status()
-    assert reason == model.BAND and size_delta > 0  # buying back de-levers a short
+    assert reason == Reason.BAND and size_delta > 0  # buying back de-levers a short
     mirror.rebalance(keeper)
     mirror.check()
     assert btc_venue.position(short)[0] < 0
@@ -150,12 +151,12 @@ def test_band__five_x_token_with_its_band__rebalances(
     five = create_token(leverage=5)
     configure(five, "set_leverage_band", 1_500, 15 * WAD // 2)
     assert (five.target_leverage(), five.band_bps()) == (5 * WAD, 1_500)
-    assert model.band(5 * WAD, 1_500)[1] == 5 * WAD * 115 // 100  # upper 5.75x
+    assert math.band(5 * WAD, 1_500)[1] == 5 * WAD * 115 // 100  # upper 5.75x
     mirror = mirror_of(five)
     fund(depositor, five, 10_000 * USDC)
     mirror.deposit(depositor, 10_000 * USDC)
     mirror.set_price(btc_oracle, admin, START_PRICE * 0.96)  # L = 4.8 / 0.8 = 6.0 > 5.75
-    assert five.rebalance_status()[0] == model.BAND
+    assert five.rebalance_status()[0] == Reason.BAND
     mirror.rebalance(keeper)
     mirror.check()
 
@@ -168,7 +169,7 @@ def test_chunks__large_trade__split_by_max_notional_with_cooldown(chunked, keepe
     assert mirror.f.max_trade_notional == 1_000 * USDC
     mirror.set_price(btc_oracle, admin, START_PRICE * 0.92)  # needs ~3,400 USDC of notional sold
     reason, size_delta = funded.rebalance_status()
-    assert reason == model.BAND
+    assert reason == Reason.BAND
     assert abs(size_delta) * int(START_PRICE * 0.92) // 10**12 <= 1_000 * USDC
 
     mirror.rebalance(keeper)
@@ -182,12 +183,12 @@ def test_chunks__large_trade__split_by_max_notional_with_cooldown(chunked, keepe
         warp(chain, chain.pending_timestamp + 60)
         mirror.set_price(btc_oracle, admin, START_PRICE * 0.92)
         reason = funded.rebalance_status()[0]
-        if reason == model.NONE:
+        if reason == Reason.NONE:
             break
         reasons.append(reason)
         mirror.rebalance(keeper)
         mirror.check()
-    assert model.CHUNK in reasons
+    assert Reason.CHUNK in reasons
     assert not funded.chunk_pending()
     assert abs(funded.current_leverage() - 3 * WAD) < 3 * WAD * 50 // 10_000
 
@@ -200,7 +201,7 @@ def test_ripcord__above_level__anyone_delevers_and_earns_capped_reward(
 ):
     mirror.set_price(btc_oracle, admin, START_PRICE * 0.85)  # L = 2.55 / 0.55 = 4.6 >= 4.5
     mirror.check()
-    assert funded.rebalance_status()[0] == model.RIPCORD
+    assert funded.rebalance_status()[0] == Reason.RIPCORD
     nav = funded.totalAssets()
 
     receipt = mirror.ripcord(outsider)
@@ -228,7 +229,7 @@ def test_ripcord__with_the_keeper_down__keeps_leverage_under_venue_maintenance(
     for _ in range(8):
         price *= 0.97
         mirror.set_price(btc_oracle, admin, price)
-        if funded.rebalance_status()[0] == model.RIPCORD:
+        if funded.rebalance_status()[0] == Reason.RIPCORD:
             mirror.ripcord(outsider)
         mirror.check()
         equity = btc_venue.equity(funded)
@@ -250,7 +251,7 @@ def test_fallback__scheduled_after_grace__anyone_rebalances(funded, outsider, ch
     warp(chain, next_slot_start(funded, chain) + funded.keeper_grace())
     mirror.set_price(btc_oracle, admin, START_PRICE * 1.01)
     _, reason = mirror.rebalance(outsider)
-    assert reason == model.SCHEDULED
+    assert reason == Reason.SCHEDULED
     mirror.check()
 
 
@@ -295,7 +296,7 @@ def test_slippage__venue_impact_beyond_limit__reverts_and_changes_nothing(
 def test_stale_price__status_none_and_rebalance_reverts(funded, keeper, chain):
     warp(chain, chain.pending_timestamp + 3_700)
     chain.mine()
-    assert tuple(funded.rebalance_status()) == (model.NONE, 0)
+    assert tuple(funded.rebalance_status()) == (Reason.NONE, 0)
     with ape.reverts("lt: stale price"):
         funded.rebalance(sender=keeper)
 
@@ -303,7 +304,7 @@ def test_stale_price__status_none_and_rebalance_reverts(funded, keeper, chain):
 def test_insolvent__no_rebalance(funded, keeper, outsider, mirror, btc_oracle, admin):
     mirror.set_price(btc_oracle, admin, START_PRICE * 0.6)
     assert funded.totalAssets() == 0
-    assert tuple(funded.rebalance_status()) == (model.NONE, 0)
+    assert tuple(funded.rebalance_status()) == (Reason.NONE, 0)
     with ape.reverts("lt: insolvent"):
         funded.rebalance(sender=keeper)
     with ape.reverts("lt: insolvent"):
@@ -312,7 +313,7 @@ def test_insolvent__no_rebalance(funded, keeper, outsider, mirror, btc_oracle, a
 
 def test_shutdown__no_rebalance(funded, keeper, admin):
     funded.emergency_shutdown(sender=admin)
-    assert tuple(funded.rebalance_status()) == (model.NONE, 0)
+    assert tuple(funded.rebalance_status()) == (Reason.NONE, 0)
     with ape.reverts("lt: shutdown"):
         funded.rebalance(sender=keeper)
 
@@ -364,8 +365,8 @@ def test_seed_example__plus_five_percent__rebalance_adds_thirty_of_notional(
 
 
 def test_seed_example__in_the_model_without_fees__is_exact():
-    venue = model.Venue(model.VenueParams(0, 0, 10**40, 10**12), price=60_000 * WAD, updated_at=0)
-    fund = model.Fund(venue, mint_fee_bps=0, redeem_fee_bps=0, management_fee_bps=0, created_at=0)
+    venue = Venue(math.VenueParams(0, 0, 10**40, 10**12), price=60_000 * WAD, updated_at=0)
+    fund = Fund(venue, mint_fee_bps=0, redeem_fee_bps=0, management_fee_bps=0, created_at=0)
     fund.deposit(100 * USDC, "depositor", 1)
     assert fund.nav(1) == 100 * USDC and fund.leverage(1) == 3 * WAD
 
@@ -374,7 +375,7 @@ def test_seed_example__in_the_model_without_fees__is_exact():
     assert fund.nav(now) == 115 * USDC
     assert fund.leverage(now) == 315 * WAD // 115
     reason, size_delta = fund.rebalance(now)
-    assert reason == model.SCHEDULED
+    assert reason == Reason.SCHEDULED
     assert 30 * USDC - 1 <= size_delta * 63_000 // 10**12 <= 30 * USDC  # size rounds down
     assert abs(fund.leverage(now) - 3 * WAD) < 1_000  # the target size rounds down
 
@@ -393,9 +394,9 @@ def test_chunks__parameter_change_mid_sequence__applies_to_the_next_chunk(
     mirror.f.max_trade_notional = 1_000_000 * USDC
     warp(chain, chain.pending_timestamp + 60)
     mirror.set_price(btc_oracle, admin, START_PRICE * 0.92)
-    assert funded.rebalance_status()[0] == model.CHUNK
+    assert funded.rebalance_status()[0] == Reason.CHUNK
     mirror.rebalance(keeper)
 
     assert not funded.chunk_pending()
-    assert funded.rebalance_status()[0] == model.NONE
+    assert funded.rebalance_status()[0] == Reason.NONE
     mirror.check()

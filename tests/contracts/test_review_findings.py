@@ -11,8 +11,8 @@
 
 import ape
 
-USDC = 10**6
-WAD = 10**18
+from ltsdk.units import USDC, WAD
+
 START_PRICE = 60_000
 
 

@@ -23,13 +23,10 @@ from eth_utils import keccak
 from helpers import split_status_of
 
 from ltsdk import permit
+from ltsdk.units import MAX_UINT256, SECONDS_PER_YEAR, USDC, WAD
 
-USDC = 10**6
-WAD = 10**18
-MAX_UINT256 = 2**256 - 1
 INITIAL_BASE_PER_SHARE = 10**30 * 2**12 * 3**8 * 7**4
 MAX_BASE_PER_SHARE = 10**46
-SECONDS_PER_YEAR = 365 * 86_400
 MISSING_ROLE = "access_control: account is missing role"
 NOT_NEEDED = "lt: not needed"
 

@@ -3,17 +3,17 @@ the rebalance count by reason and the final NAV per share equal the backtester's
 
 from decimal import Decimal
 
-from ltsdk import backtest, model
-
-USDC = 10**6
-HOUR = 3_600
+from ltsdk import backtest
+from ltsdk.codes import Reason
+from ltsdk.prices import generate_prices
+from ltsdk.units import HOUR, USDC
 
 
 def test_thirty_day_hourly_path__rebalances_and_nav_match_the_backtest(
     token, mirror_of, depositor, keeper, fund, chain, btc_oracle, admin
 ):
     start = (chain.pending_timestamp // HOUR + 1) * HOUR
-    prices = backtest.generate_prices(
+    prices = generate_prices(
         days=30, step_seconds=HOUR, start_price=Decimal(60_000), annual_volatility=0.9, seed=7, start_time=start
     )
     # the model starts from the token's on-chain parameters and state, before the first price
@@ -35,11 +35,11 @@ def test_thirty_day_hourly_path__rebalances_and_nav_match_the_backtest(
             token.deposit(50_000 * USDC, depositor, sender=depositor)
             continue
         reason = token.rebalance_status()[0]
-        if reason != model.NONE and (
-            reason == model.RIPCORD or timestamp + 1 >= token.last_rebalance_time() + token.twap_cooldown()
+        if reason != Reason.NONE and (
+            reason == Reason.RIPCORD or timestamp + 1 >= token.last_rebalance_time() + token.twap_cooldown()
         ):
             token.rebalance(sender=keeper)
-            name = model.REASON_NAMES[reason]
+            name = Reason(reason).label
             rebalances[name] = rebalances.get(name, 0) + 1
 
     assert rebalances == expected.rebalances

@@ -1,7 +1,7 @@
 """LeveragedToken as an ERC-4626 vault: mint and redeem at NAV, in kind, with swing pricing.
 
 Previews are compared with actual results in fee- and funding-free set-ups where the block time
-cannot move a number; time-dependent amounts are predicted with ltsdk.model at the block's time.
+cannot move a number; time-dependent amounts are predicted with ltsdk.replica at the block's time.
 """
 
 import re
@@ -10,10 +10,9 @@ from pathlib import Path
 import ape
 import pytest
 
-from ltsdk import model
+from ltsdk import math
+from ltsdk.units import USDC, WAD
 
-USDC = 10**6
-WAD = 10**18
 MAX = 2**256 - 1
 
 
@@ -44,7 +43,7 @@ def seeded(token, depositor, fund, no_streaming_fee):
 
 def venue_account(venue, token):
     size, _entry, margin = venue.position(token)
-    return model.Account(margin=margin, size=size, open_notional=venue.open_notional(token))
+    return math.Account(margin=margin, size=size, open_notional=venue.open_notional(token))
 
 
 def test_first_deposit__mints_value_added_minus_dead_shares(token, depositor, fund, usdc, btc_venue, no_streaming_fee):
@@ -58,7 +57,7 @@ def test_first_deposit__mints_value_added_minus_dead_shares(token, depositor, fu
     assert token.balanceOf(depositor) == nav * WAD // (100 * USDC) - token.DEAD_SHARES()
     assert token.balanceOf(token) == token.DEAD_SHARES()
     assert token.totalSupply() == token.balanceOf(depositor) + token.DEAD_SHARES()
-    assert token.protocol_fees() == model.fee(1_000 * USDC, 10)
+    assert token.protocol_fees() == math.fee(1_000 * USDC, 10)
     assert usdc.balanceOf(token) == token.protocol_fees()
     event = tx.events.filter(token.Deposit)[0]
     assert (event.sender, event.owner, event.assets, event.shares) == (depositor, depositor, 1_000 * USDC, preview)
@@ -69,7 +68,7 @@ def test_first_deposit__opens_position_at_target_leverage(token, depositor, fund
     token.deposit(1_000 * USDC, depositor, sender=depositor)
 
     size, _, _ = btc_venue.position(token)
-    net = 1_000 * USDC - model.fee(1_000 * USDC, 10)
+    net = 1_000 * USDC - math.fee(1_000 * USDC, 10)
     assert size == net * 10**12 * 3 * WAD // (60_000 * WAD)
     # sized on the net deposit, so the trade's own cost leaves leverage a hair above target
     assert 3 * WAD <= token.current_leverage() < 3 * WAD * 1_003 // 1_000
@@ -180,10 +179,10 @@ def test_redeem__fee_is_held_for_fee_recipient_and_collected(seeded, depositor, 
     paid = seeded.redeem(shares, depositor, depositor, sender=depositor).return_value
 
     gross = paid + (seeded.protocol_fees() - fees_before)
-    assert seeded.protocol_fees() - fees_before == model.fee(gross, 10)
+    assert seeded.protocol_fees() - fees_before == math.fee(gross, 10)
     assert gross <= nav_before * shares // supply
     collected = seeded.collect_fees(sender=outsider).return_value
-    assert collected == fees_before + model.fee(gross, 10)
+    assert collected == fees_before + math.fee(gross, 10)
     assert usdc.balanceOf(fee_recipient) == collected
     assert seeded.protocol_fees() == 0
 
@@ -196,7 +195,7 @@ def test_nav__equals_idle_plus_venue_margin_plus_pnl_minus_funding(seeded, btc_v
     acc = venue_account(btc_venue, seeded)
     price = btc_venue.mark_price()
     owed = btc_venue.funding_owed(seeded)
-    upnl = model.unrealized_pnl(acc, price, 10**12)
+    upnl = math.unrealized_pnl(acc, price, 10**12)
 
     assert owed > 0  # a long pays positive funding
     assert btc_venue.equity(seeded) == acc.margin + upnl - owed
@@ -241,7 +240,7 @@ def test_management_fee__streams_to_fee_recipient_as_model_predicts(
     chain.pending_timestamp = start + 365 * 86_400
     token.redeem(10**18, depositor, depositor, sender=depositor)
 
-    expected = model.management_fee_shares(supply, 365, 365 * 86_400)
+    expected = math.management_fee_shares(supply, 365, 365 * 86_400)
     assert token.balanceOf(fee_recipient) == expected
     assert token.last_fee_accrual() == start + 365 * 86_400
     # the recipient owns at least 3.65 % of the fund after a year (shares round up)
@@ -254,7 +253,7 @@ def test_management_fee__preview_includes_pending_fee_shares(token, depositor, f
     chain.pending_timestamp += 86_400
     chain.mine()
     supply = token.totalSupply()
-    pending = model.management_fee_shares(supply, 365, chain.blocks.head.timestamp - token.last_fee_accrual())
+    pending = math.management_fee_shares(supply, 365, chain.blocks.head.timestamp - token.last_fee_accrual())
     assert pending > 0
     assert token.nav_per_share() == token.totalAssets() * WAD // (supply + pending)
 
@@ -425,7 +424,7 @@ def test_donation_attack__costs_next_depositor_under_ten_bps(
     victim_value = shares * token.totalAssets() // token.totalSupply()
 
     # what 1,000 USDC buys without an attack: the mint fee and the trade's cost
-    fair_value = 1_000 * USDC - model.fee(1_000 * USDC, 10) - 3 * 1_000 * USDC * 8 // 10_000
+    fair_value = 1_000 * USDC - math.fee(1_000 * USDC, 10) - 3 * 1_000 * USDC * 8 // 10_000
     assert victim_value * 10_000 >= fair_value * (10_000 - 10)
 
 
@@ -461,7 +460,7 @@ def test_liquidated_fund__redeem_pays_what_is_left(seeded, depositor, set_price,
     shares = seeded.balanceOf(depositor)
     gross = seeded.totalAssets() * shares // seeded.totalSupply()
     paid = seeded.redeem(shares, depositor, depositor, sender=depositor).return_value
-    assert paid == gross - model.fee(gross, 10)
+    assert paid == gross - math.fee(gross, 10)
     assert usdc.balanceOf(depositor) == paid
 
 
@@ -475,7 +474,7 @@ def test_emergency_shutdown__closes_position_and_redeem_pays_pro_rata(seeded, ad
     shares = seeded.balanceOf(depositor)
     expected_gross = seeded.totalAssets() * shares // seeded.totalSupply()
     paid = seeded.redeem(shares, depositor, depositor, sender=depositor).return_value
-    assert paid == expected_gross - model.fee(expected_gross, 10)
+    assert paid == expected_gross - math.fee(expected_gross, 10)
     assert usdc.balanceOf(depositor) == paid
 
 

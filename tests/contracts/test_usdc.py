@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ape
 
-USDC = 10**6
+from ltsdk.units import USDC
+
 MAX_UINT = 2**256 - 1
 ZERO = "0x0000000000000000000000000000000000000000"
 

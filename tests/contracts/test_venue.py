@@ -1,8 +1,8 @@
 """MockPerpAdapter: margin, pricing, cost-basis accounting, funding, equity, leverage, liquidation,
-oracle failures and the owner's knobs, checked to the wei against ltsdk.model.
+oracle failures and the owner's knobs, checked to the wei against ltsdk.replica.
 
 Every expected number comes from `Mirror`, which replays the same deposits, trades and rate
-changes through ltsdk.model at the transactions' own timestamps; a few are also worked out by
+changes through ltsdk.replica at the transactions' own timestamps; a few are also worked out by
 hand. View calls run at the head block's timestamp.
 """
 
@@ -14,12 +14,12 @@ import ape
 import pytest
 from helpers import venue_params, venue_settings
 
-from ltsdk import model
+from ltsdk import math
 from ltsdk.deploy import oracle_answer
+from ltsdk.errors import ModelRevert
+from ltsdk.replica import Venue
+from ltsdk.units import BPS, USDC, WAD
 
-WAD = 10**18
-BPS = 10_000
-USDC = 10**6
 BTC = WAD
 ASSET_SCALE = 10**12  # 6-decimal collateral
 ORACLE_SCALE = 10**10  # 8-decimal feed
@@ -57,16 +57,16 @@ def notional_assets(size: int, price: int) -> int:
     return abs(size) * price // WAD // ASSET_SCALE
 
 
-class Mirror(model.Venue):
-    """Expected venue state: the reference model (ltsdk.model.Venue) replaying every
+class Mirror(Venue):
+    """Expected venue state: the reference model (ltsdk.replica.Venue) replaying every
     venue-touching transaction at its block time; accounts are keyed by address."""
 
     def __init__(self, venue):
         price, updated_at, _ = venue.oracle_price()
         super().__init__(price=price, updated_at=updated_at, **venue_settings(venue))
 
-    def account(self, who) -> model.Account:
-        return self.accounts.get(str(who), model.Account())
+    def account(self, who) -> math.Account:
+        return self.accounts.get(str(who), math.Account())
 
     def index_at(self, t: int) -> int:
         return self.index_now(t)
@@ -95,7 +95,7 @@ class Mirror(model.Venue):
         return super().equity(str(who), t)
 
     def funding_owed(self, who, t: int) -> int:
-        return model.funding_owed(self.account(who), self.index_now(t), ASSET_SCALE)
+        return math.funding_owed(self.account(who), self.index_now(t), ASSET_SCALE)
 
     def position(self, who) -> tuple[int, int, int]:
         return super().position(str(who))
@@ -107,7 +107,7 @@ class Mirror(model.Venue):
         """Would `trade(size_delta)` pass the venue's max-leverage check at time t?"""
         try:
             copy.deepcopy(self).trade(who, size_delta, t)
-        except model.ModelRevert as revert:
+        except ModelRevert as revert:
             if str(revert) == "venue: max leverage":
                 return False
             raise
@@ -116,7 +116,7 @@ class Mirror(model.Venue):
     def liquidatable_at(self, who, price: int) -> bool:
         """Equity below maintenance margin at `price` (funding rate 0)."""
         acc = self.account(who)
-        equity = model.equity(acc, price, acc.funding_checkpoint, ASSET_SCALE)
+        equity = math.equity(acc, price, acc.funding_checkpoint, ASSET_SCALE)
         return equity < notional_assets(acc.size, price) * self.maintenance_margin_bps // BPS
 
 
@@ -315,7 +315,7 @@ def test_max_withdrawable__with_position__is_equity_minus_initial_margin(
     t = now()
     acc = mirror.account(depositor)
     initial_margin = 12_000 * USDC // 20  # notional 12,000 USDC at 20x
-    equity = model.equity(acc, 60_000 * WAD, 0, ASSET_SCALE)
+    equity = math.equity(acc, 60_000 * WAD, 0, ASSET_SCALE)
     assert mirror.free_margin(depositor, t) == equity - initial_margin
     assert btc_venue.max_withdrawable(depositor) == equity - initial_margin
 
@@ -381,14 +381,14 @@ def test_quote_trade__buy_one_btc__spread_plus_linear_impact(btc_venue, outsider
     exec_price, fee = btc_venue.quote_trade(outsider, BTC)
     assert exec_price == 60_013_800_000_000_000_000_000  # 60,000 * 1.00023
     assert fee == 30_006_900  # 5 bps of 60,013.80 USDC
-    assert (exec_price, fee) == model.quote(BTC, 60_000 * WAD, venue_params(btc_venue))
+    assert (exec_price, fee) == math.quote(BTC, 60_000 * WAD, venue_params(btc_venue))
 
 
 def test_quote_trade__sell_one_btc__spread_plus_linear_impact(btc_venue, outsider):
     exec_price, fee = btc_venue.quote_trade(outsider, -BTC)
     assert exec_price == 59_986_200_000_000_000_000_000  # 60,000 * 0.99977
     assert fee == 29_993_100  # 5 bps of 59,986.20 USDC
-    assert (exec_price, fee) == model.quote(-BTC, 60_000 * WAD, venue_params(btc_venue))
+    assert (exec_price, fee) == math.quote(-BTC, 60_000 * WAD, venue_params(btc_venue))
 
 
 def test_quote_trade__impact__grows_linearly_with_notional(btc_venue, outsider):
@@ -402,7 +402,7 @@ def test_quote_trade__impact__grows_linearly_with_notional(btc_venue, outsider):
 @pytest.mark.parametrize("side", [1, -1], ids=["buy", "sell"])
 def test_trade__exec_price_and_fee__equal_model_quote(btc_venue, depositor, deposit, mirror, size, side):
     deposit(depositor, 200_000 * USDC)
-    expected_price, expected_fee = model.quote(side * size, 60_000 * WAD, venue_params(btc_venue))
+    expected_price, expected_fee = math.quote(side * size, 60_000 * WAD, venue_params(btc_venue))
     assert btc_venue.quote_trade(depositor, side * size) == (expected_price, expected_fee)
 
     tx = btc_venue.trade(side * size, MAX_UINT if side > 0 else 0, sender=depositor)
@@ -417,28 +417,28 @@ def test_trade__exec_price_and_fee__equal_model_quote(btc_venue, depositor, depo
     )
     assert (log.realized_pnl, log.size_after) == (0, side * size)
     assert btc_venue.position(depositor)[2] == 200_000 * USDC - expected_fee
-    assert btc_venue.open_notional(depositor) == model.ceil_div(side * size * expected_price, WAD)
+    assert btc_venue.open_notional(depositor) == math.ceil_div(side * size * expected_price, WAD)
 
 
 def test_quote_trade__after_owner_changes_spread_fee_and_depth__follows_model(btc_venue, admin, outsider):
     btc_venue.set_half_spread_bps(37, sender=admin)
     btc_venue.set_taker_fee_bps(11, sender=admin)
     btc_venue.set_depth(7_777_777 * WAD, sender=admin)
-    params = model.VenueParams(37, 11, 7_777_777 * WAD, ASSET_SCALE)
+    params = math.VenueParams(37, 11, 7_777_777 * WAD, ASSET_SCALE)
     for size in (BTC // 3, -BTC // 3, 17 * BTC, -17 * BTC):
-        assert btc_venue.quote_trade(outsider, size) == model.quote(size, 60_000 * WAD, params)
+        assert btc_venue.quote_trade(outsider, size) == math.quote(size, 60_000 * WAD, params)
 
 
 def test_trade__buy_above_limit__reverts(btc_venue, depositor, deposit):
     deposit(depositor, 10_000 * USDC)
-    exec_price, _ = model.quote(BTC, 60_000 * WAD, venue_params(btc_venue))
+    exec_price, _ = math.quote(BTC, 60_000 * WAD, venue_params(btc_venue))
     with ape.reverts("venue: slippage"):
         btc_venue.trade(BTC, exec_price - 1, sender=depositor)
 
 
 def test_trade__buy_at_limit__fills(btc_venue, depositor, deposit):
     deposit(depositor, 10_000 * USDC)
-    exec_price, _ = model.quote(BTC, 60_000 * WAD, venue_params(btc_venue))
+    exec_price, _ = math.quote(BTC, 60_000 * WAD, venue_params(btc_venue))
     tx = btc_venue.trade(BTC, exec_price, sender=depositor)
     assert tx.return_value == exec_price
     assert btc_venue.position(depositor)[0] == BTC
@@ -446,14 +446,14 @@ def test_trade__buy_at_limit__fills(btc_venue, depositor, deposit):
 
 def test_trade__sell_below_limit__reverts(btc_venue, depositor, deposit):
     deposit(depositor, 10_000 * USDC)
-    exec_price, _ = model.quote(-BTC, 60_000 * WAD, venue_params(btc_venue))
+    exec_price, _ = math.quote(-BTC, 60_000 * WAD, venue_params(btc_venue))
     with ape.reverts("venue: slippage"):
         btc_venue.trade(-BTC, exec_price + 1, sender=depositor)
 
 
 def test_trade__sell_at_limit__fills(btc_venue, depositor, deposit):
     deposit(depositor, 10_000 * USDC)
-    exec_price, _ = model.quote(-BTC, 60_000 * WAD, venue_params(btc_venue))
+    exec_price, _ = math.quote(-BTC, 60_000 * WAD, venue_params(btc_venue))
     tx = btc_venue.trade(-BTC, exec_price, sender=depositor)
     assert tx.return_value == exec_price
     assert btc_venue.position(depositor)[0] == -BTC
@@ -467,9 +467,9 @@ def test_trade__premium_reaches_half__reverts_liquidity(btc_venue, admin, deposi
 
     def fillable(size):
         try:
-            model.quote(side * size, 60_000 * WAD, params)
+            math.quote(side * size, 60_000 * WAD, params)
             return True
-        except model.ModelRevert:
+        except ModelRevert:
             return False
 
     largest = last_true(fillable, 1, BTC)
@@ -479,7 +479,7 @@ def test_trade__premium_reaches_half__reverts_liquidity(btc_venue, admin, deposi
         btc_venue.trade(side * (largest + 1), MAX_UINT if side > 0 else 0, sender=depositor)
 
     tx = btc_venue.trade(side * largest, MAX_UINT if side > 0 else 0, sender=depositor)
-    assert tx.return_value == model.quote(side * largest, 60_000 * WAD, params)[0]
+    assert tx.return_value == math.quote(side * largest, 60_000 * WAD, params)[0]
 
 
 def test_trade__zero_size__reverts(btc_venue, depositor, deposit):
@@ -523,7 +523,7 @@ def test_trade__increase_long__open_notional_adds_each_fill_rounded_up(
     move_price(62_000)
     tx, (price_2, fee_2, realized) = trade(depositor, BTC // 2 + 1)
 
-    expected_notional = model.ceil_div(BTC * price_1, WAD) + model.ceil_div((BTC // 2 + 1) * price_2, WAD)
+    expected_notional = math.ceil_div(BTC * price_1, WAD) + math.ceil_div((BTC // 2 + 1) * price_2, WAD)
     assert btc_venue.open_notional(depositor) == expected_notional
     size = 3 * BTC // 2 + 1
     assert btc_venue.position(depositor) == (size, expected_notional * WAD // size, 10_000 * USDC - fee_1 - fee_2)
@@ -540,7 +540,7 @@ def test_trade__partial_decrease__realises_pro_rata_pnl(btc_venue, depositor, de
     tx, (exit_price, fee_2, realized) = trade(depositor, -4 * BTC // 10)
 
     released = notional_before * 4 // 10
-    assert realized == model.floor_div(4 * BTC // 10 * exit_price - released * WAD, WAD * ASSET_SCALE)
+    assert realized == math.floor_div(4 * BTC // 10 * exit_price - released * WAD, WAD * ASSET_SCALE)
     assert realized > 1_100 * USDC  # about 0.4 * (63,000 - 60,000) less spread and impact
     log = only_event(tx, btc_venue.Traded)
     assert (log.realized_pnl, log.size_after, log.exec_price, log.fee) == (realized, 6 * BTC // 10, exit_price, fee_2)
@@ -577,8 +577,8 @@ def test_trade__flip_long_to_short__closes_all_then_opens_the_rest(
     tx, (exec_price, fee, realized) = trade(depositor, -5 * BTC // 2)
 
     # the whole long closes at exec_price, then 1.5 BTC opens short at the same price
-    assert realized == model.floor_div(BTC * exec_price - notional_before * WAD, WAD * ASSET_SCALE)
-    assert btc_venue.open_notional(depositor) == model.ceil_div(-3 * BTC // 2 * exec_price, WAD)
+    assert realized == math.floor_div(BTC * exec_price - notional_before * WAD, WAD * ASSET_SCALE)
+    assert btc_venue.open_notional(depositor) == math.ceil_div(-3 * BTC // 2 * exec_price, WAD)
     assert btc_venue.position(depositor)[:2] == (-3 * BTC // 2, exec_price)
     log = only_event(tx, btc_venue.Traded)
     assert (log.size_after, log.realized_pnl, log.fee) == (-3 * BTC // 2, realized, fee)
@@ -800,31 +800,38 @@ def test_equity__is_margin_plus_unrealised_pnl_minus_funding_owed(
     t = now()
     acc = mirror.account(depositor)
     margin = btc_venue.position(depositor)[2]
-    upnl = model.unrealized_pnl(acc, wad("61111.11"), ASSET_SCALE)
-    owed = model.funding_owed(acc, mirror.index_at(t), ASSET_SCALE)
+    upnl = math.unrealized_pnl(acc, wad("61111.11"), ASSET_SCALE)
+    owed = math.funding_owed(acc, mirror.index_at(t), ASSET_SCALE)
     assert margin == acc.margin
     assert upnl > 0 and owed > 0
     assert btc_venue.funding_owed(depositor) == owed
     assert btc_venue.equity(depositor) == margin + upnl - owed
-    assert btc_venue.equity(depositor) == model.equity(acc, wad("61111.11"), mirror.index_at(t), ASSET_SCALE)
+    assert btc_venue.equity(depositor) == math.equity(acc, wad("61111.11"), mirror.index_at(t), ASSET_SCALE)
 
 
-def test_account_snapshot__size_equity_price_and_freshness(
+def _snapshot_fields(snapshot) -> tuple:
+    return snapshot.size, snapshot.equity, snapshot.price, snapshot.fresh, snapshot.updated_at, snapshot.margin
+
+
+def test_account_snapshot__size_equity_price_freshness_and_margin(
     btc_venue, btc_oracle, admin, depositor, deposit, trade, mirror, now
 ):
     deposit(depositor, 3_000 * USDC)
     trade(depositor, -BTC // 4)
     updated_at = btc_oracle.latestRoundData()[3]
-    assert btc_venue.account_snapshot(depositor) == (
+    margin = btc_venue.position(depositor)[2]
+    assert margin < 3_000 * USDC  # the taker fee came out of it
+    assert _snapshot_fields(btc_venue.account_snapshot(depositor)) == (
         -BTC // 4,
         mirror.equity(depositor, now()),
         60_000 * WAD,
         True,
         updated_at,
+        margin,
     )
 
     btc_oracle.set_round_data(answer(60_000), now(), 1, sender=admin)  # incomplete round
-    assert btc_venue.account_snapshot(depositor)[:4] == (
+    assert _snapshot_fields(btc_venue.account_snapshot(depositor))[:4] == (
         -BTC // 4,
         mirror.equity(depositor, now()),
         60_000 * WAD,
@@ -862,7 +869,7 @@ def test_preview_equity__deposit_or_withdraw_then_trade__equals_equity_observed_
 
     preview = btc_venue.preview_equity(depositor, margin_delta, size_delta)
     acc = mirror.account(depositor)
-    assert preview == model.preview_equity(acc, margin_delta, size_delta, wad(61_500), 0, venue_params(btc_venue))
+    assert preview == math.preview_equity(acc, margin_delta, size_delta, wad(61_500), 0, venue_params(btc_venue))
 
     _apply_delta(btc_venue, depositor, fund, margin_delta, size_delta)
 
@@ -882,8 +889,8 @@ def test_preview_equity__with_funding_accruing__equals_equity_after_deposit_and_
 
     preview = btc_venue.preview_equity(depositor, 300 * USDC, -BTC // 2)
     acc = mirror.account(depositor)
-    assert model.funding_owed(acc, mirror.index_at(t), ASSET_SCALE) > 0
-    assert preview == model.preview_equity(acc, 300 * USDC, -BTC // 2, 60_000 * WAD, mirror.index_at(t), mirror.params)
+    assert math.funding_owed(acc, mirror.index_at(t), ASSET_SCALE) > 0
+    assert preview == math.preview_equity(acc, 300 * USDC, -BTC // 2, 60_000 * WAD, mirror.index_at(t), mirror.params)
 
     chain.pending_timestamp = t
     btc_venue.deposit(300 * USDC, sender=depositor)
@@ -913,7 +920,7 @@ def test_preview_equity__with_funding__next_block_differs_by_exactly_the_funding
     tx = btc_venue.trade(BTC // 10, MAX_UINT, sender=depositor)
     mirror.trade(depositor, BTC // 10, tx.timestamp)
 
-    accrued_30s = model.ceil_div(2 * BTC // 10 * (5 * RATE * 30 * 60_000), WAD * ASSET_SCALE)
+    accrued_30s = math.ceil_div(2 * BTC // 10 * (5 * RATE * 30 * 60_000), WAD * ASSET_SCALE)
     assert accrued_30s == 18_000  # 0.2 BTC * 5e-8/s * 30 s * 60,000 USD = 0.018 USDC
     assert btc_venue.equity(depositor) == mirror.equity(depositor, t) == preview - accrued_30s
 
@@ -1151,7 +1158,7 @@ def test_trade__incomplete_round_then_fresh_price__fills_at_the_fresh_price(
         btc_venue.trade(BTC // 100, MAX_UINT, sender=depositor)
     move_price(59_000)
     tx = btc_venue.trade(BTC // 100, MAX_UINT, sender=depositor)
-    assert tx.return_value == model.quote(BTC // 100, 59_000 * WAD, venue_params(btc_venue))[0]
+    assert tx.return_value == math.quote(BTC // 100, 59_000 * WAD, venue_params(btc_venue))[0]
 
 
 # ------------------------------------------------------------------ owner knobs

@@ -6,12 +6,11 @@ from decimal import Decimal
 import pytest
 from eth_account import Account
 
-from ltsdk import Protocol, model, simulation
+from ltsdk import Protocol, simulation
+from ltsdk.codes import Reason
 from ltsdk.keeper import Keeper, Policy
 from ltsdk.market import Market
-
-USDC = 10**6
-HOUR = 3_600
+from ltsdk.units import HOUR, USDC
 
 
 @pytest.fixture
@@ -50,7 +49,7 @@ def test_two_simulated_days__keeper_keeps_every_token_on_target__report_matches_
         assert sum(report.rebalances.values()) == len(result.series[symbol].actions)
         assert report.trading_fees > 0
         # after the keeper's last tick nothing is left due (or it waits for the cooldown)
-        assert state.status == model.NONE or state.timestamp < state.last_rebalance_time + state.twap_cooldown
+        assert state.status == Reason.NONE or state.timestamp < state.last_rebalance_time + state.twap_cooldown
         # daily re-levering tracks the ideal daily-leveraged product closely over two days
         assert abs(report.fund_return - report.ideal_return) < Decimal("0.05")
     assert market.funding["BTC"] != 0  # a new day drew a funding rate

@@ -23,15 +23,14 @@ from eth_abi import encode as abi_encode
 from eth_utils import keccak
 from helpers import venue_settings
 
-from ltsdk import model
+from ltsdk import math
 from ltsdk.deploy import BoaBackend, boa_contract, deploy_protocol, load_products, token_symbol
+from ltsdk.replica import Fund, Venue
+from ltsdk.units import MAX_UINT256, USDC, WAD
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = REPO_ROOT / "contracts"
 
-USDC = 10**6  # one whole collateral unit (mock USDC has 6 decimals)
-WAD = 10**18
-MAX_UINT256 = 2**256 - 1
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 START_TIME = 1_750_000_000  # block time of the deployment (seconds)
 ACTOR_COLLATERAL = 1_000_000_000 * USDC  # each actor's faucet money: far more than any rule spends
@@ -228,7 +227,7 @@ def _signed(word: int) -> int:
     return word - 2**256 if word >= 2**255 else word
 
 
-def venue_account(venue, account: str) -> model.Account:
+def venue_account(venue, account: str) -> math.Account:
     """The venue's private `accounts[account]` struct, read from storage (Vyper lays a
     HashMap value at keccak256(slot . key); `accounts` is slot 0, the struct takes 4 words).
     Cross-checked against the public views, so a layout change fails loudly."""
@@ -237,17 +236,17 @@ def venue_account(venue, account: str) -> model.Account:
     margin, size, open_notional, checkpoint = (_signed(boa.env.get_storage(venue.address, base + i)) for i in range(4))
     assert venue.position(account)[0] == size and venue.position(account)[2] == margin
     assert venue.open_notional(account) == open_notional
-    return model.Account(margin=margin, size=size, open_notional=open_notional, funding_checkpoint=checkpoint)
+    return math.Account(margin=margin, size=size, open_notional=open_notional, funding_checkpoint=checkpoint)
 
 
-def model_venue(venue, oracle) -> model.Venue:
-    """`ltsdk.model.Venue` with every parameter and the funding clock read from chain."""
+def model_venue(venue, oracle) -> Venue:
+    """`ltsdk.replica.Venue` with every parameter and the funding clock read from chain."""
     _, answer, _, updated_at, _ = oracle.latestRoundData()
-    return model.Venue(price=max(answer, 0) * ORACLE_SCALE, updated_at=updated_at, **venue_settings(venue))
+    return Venue(price=max(answer, 0) * ORACLE_SCALE, updated_at=updated_at, **venue_settings(venue))
 
 
-def model_fund(s: Stack, token) -> model.Fund:
-    """`ltsdk.model.Fund` (and its `Venue`) rebuilt from the token's and the venue's chain state:
+def model_fund(s: Stack, token) -> Fund:
+    """`ltsdk.replica.Fund` (and its `Venue`) rebuilt from the token's and the venue's chain state:
     parameters, supply, every holder's balance, idle collateral, fees held, the fee clock, the
     rebalance bookkeeping and the token's venue account: the model at the start of an example.
     After an operation the model does not implement, once that operation has been checked on its
@@ -255,7 +254,7 @@ def model_fund(s: Stack, token) -> model.Fund:
     (splits)."""
     venue = model_venue(s.venue, s.oracle)
     venue.accounts[token.address] = venue_account(s.venue, token.address)
-    fund = model.Fund(
+    fund = Fund(
         venue,
         account=token.address,
         target_leverage=token.target_leverage(),
@@ -296,7 +295,7 @@ def model_fund(s: Stack, token) -> model.Fund:
     return fund
 
 
-def resync_after_exit(fund: model.Fund, s: Stack, token) -> None:
+def resync_after_exit(fund: Fund, s: Stack, token) -> None:
     """After an exit the model does not implement (withdraw): copy what it changes from chain -
     the share ledger, idle collateral, fees held, the fee clock, the venue account and the
     venue's funding clock (the account was settled). Everything else is unchanged by an exit."""
@@ -309,7 +308,7 @@ def resync_after_exit(fund: model.Fund, s: Stack, token) -> None:
     fund.venue.funding_updated_at = s.venue.funding_updated_at()
 
 
-def resync_ledger(fund: model.Fund, s: Stack, token) -> None:
+def resync_ledger(fund: Fund, s: Stack, token) -> None:
     """Copy the share ledger (supply and every holder's balance) from chain into the model."""
     fund.supply = token.totalSupply()
     fund.balances = {address: token.balanceOf(address) for address in share_holders(s, token)}

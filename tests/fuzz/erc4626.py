@@ -16,8 +16,7 @@ from __future__ import annotations
 import boa
 
 from fuzz.chain import MAX_UINT256, USDC, attempt
-
-BPS = 10_000
+from ltsdk.units import BPS
 
 # a16z's round trips: (first operation, second operation)
 ROUND_TRIPS = (

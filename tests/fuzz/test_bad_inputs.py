@@ -34,8 +34,9 @@ from fuzz.chain import (
     model_fund,
     stack,
 )
-from ltsdk import model
-from ltsdk.errors import REVERTS
+from ltsdk.codes import Reason
+from ltsdk.errors import REVERTS, ModelRevert
+from ltsdk.replica import Fund
 
 # bounds, as at the top of contracts/LeveragedTokenConfigurator.vy (hard bounds of the setters)
 MAX_MINT_FEE_BPS = 100
@@ -80,7 +81,7 @@ class Ctx:
     now: int
     before: dict  # condition -> full_state before any call (every case starts from the same state)
 
-    def fund(self) -> model.Fund:
+    def fund(self) -> Fund:
         return model_fund(self.s, self.token)
 
 
@@ -97,7 +98,7 @@ def ctx():
         token.approve(a.other_depositor, SPENDER_ALLOWANCE, sender=a.depositor)
         answer = s.oracle.latestRoundData()[1] * (10_000 - PRICE_DROP_BPS) // 10_000
         s.oracle.set_price(answer, sender=a.admin)
-        assert token.rebalance_status()[0] == model.BAND
+        assert token.rebalance_status()[0] == Reason.BAND
         yield Ctx(s, token, a.depositor, a.other_depositor, a.attacker, a.admin, a.keeper, boa.env.timestamp, {})
 
 
@@ -177,7 +178,7 @@ def _deposit_expect(ctx, assets):
         return "usdc: insufficient balance"
     try:
         ctx.fund().deposit(assets, ctx.depositor, ctx.now)
-    except model.ModelRevert as revert:
+    except ModelRevert as revert:
         return str(revert)
     return None
 
@@ -185,7 +186,7 @@ def _deposit_expect(ctx, assets):
 def _redeem_expect(ctx, shares):
     try:
         ctx.fund().redeem(shares, ctx.depositor, ctx.now)
-    except model.ModelRevert as revert:
+    except ModelRevert as revert:
         return str(revert)
     return None
 

@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 
 from fuzz.chain import MAX_UINT256, USDC, attempt, configure, stack
 from fuzz.profiles import examples, fuzz_settings
-from ltsdk import model
+from ltsdk import math
 
 # a single-state property, ~6 transactions an example: a quarter of the profile's examples
 EXAMPLES = examples(4)
 
 # the smallest first mint nets MIN_INITIAL_ASSETS (1 USDC) after the default 10 bps mint fee
-FIRST_MINT = st.integers(model.gross_up(USDC, 10), 50 * USDC)
+FIRST_MINT = st.integers(math.gross_up(USDC, 10), 50 * USDC)
 KEEP = st.one_of(st.just(1), st.integers(1, 10**12), st.integers(1, 10**18))  # shares (wei) the attacker keeps
 GIFT = st.one_of(st.just(0), st.integers(1, 1_000 * USDC), st.integers(1_000 * USDC, 5_000_000 * USDC))
 VICTIM = st.one_of(st.integers(USDC, 1_000 * USDC), st.integers(1_000 * USDC, 1_000_000 * USDC))

@@ -6,7 +6,7 @@ gives it random fees, cap and rebalance chunk, maybe seeds it with deposits, and
 `stateful_step_count` random rules inside `boa.env.anchor()`. All transactions of a step share
 one block; `warp` moves time.
 
-The reference model (`ltsdk.model.Fund` over `ltsdk.model.Venue`) runs alongside and is the only
+The reference model (`ltsdk.replica.Fund` over `ltsdk.replica.Venue`) runs alongside and is the only
 source of formulas:
 - deposit, redeem, rebalance, ripcord, price moves, funding changes, time and a donation to the
   venue account are replayed in the model, which must predict every return value and every
@@ -47,9 +47,12 @@ from fuzz.chain import (
     stack,
 )
 from fuzz.profiles import fuzz_settings
-from ltsdk import model
+from ltsdk import math
+from ltsdk.codes import Reason
+from ltsdk.errors import ModelRevert
+from ltsdk.replica import Fund
+from ltsdk.units import BPS
 
-BPS = 10_000
 # inv 8: the keeper-less fallback; price moves are at most 10 % per oracle update (a BTC hour
 # rarely moves 5 %), and after each update anyone who sees leverage at the ripcord level pulls it
 MAX_PRICE_MOVE_BPS = 1_000
@@ -106,7 +109,7 @@ class FundMachine(RuleBasedStateMachine):
         self.anchor = boa.env.anchor()
         self.anchor.__enter__()
         self.token = None
-        self.f: model.Fund | None = None
+        self.f: Fund | None = None
         self.paused = False
         self.dust_possible = False  # a reverse split has happened: inv 1 holds within 1 wei per holder
         self.unwatched = False  # leverage is at the ripcord level and nobody pulled it (inv 8 not claimed)
@@ -139,7 +142,7 @@ class FundMachine(RuleBasedStateMachine):
         Returns (ok, result)."""
         try:
             expected = model_call(self.now)
-        except model.ModelRevert as revert:
+        except ModelRevert as revert:
             ok, reason = attempt(chain_call)
             assert not ok, f"inv 12: the model reverts {revert} but the chain returned {reason!r}"
             assert reason == str(revert), f"inv 12: revert reason: chain {reason!r}, model {revert}"
@@ -225,10 +228,10 @@ class FundMachine(RuleBasedStateMachine):
         assert self.s.usdc.balanceOf(caller) == usdc_before - assets, "prop_deposit: caller pays exactly `assets`"
         changes[receiver] = changes.get(receiver, 0) + shares
         if first:
-            changes[self.token.address] = model.DEAD_SHARES
+            changes[self.token.address] = math.DEAD_SHARES
         self.assert_balance_changes(before, changes, "deposit")
         # inv 5: the mint fee goes to the fee bucket, never to NAV or another holder
-        assert self.f.protocol_fees == fees_before + model.fee(assets, self.f.mint_fee_bps)
+        assert self.f.protocol_fees == fees_before + math.fee(assets, self.f.mint_fee_bps)
         assert no_worse_per_share(nav_before, supply_before, self.f.nav(self.now), self.f.supply), (
             "inv 5: a deposit lowered the other holders' NAV per share"
         )
@@ -238,14 +241,14 @@ class FundMachine(RuleBasedStateMachine):
         """Mint the shares `worth` collateral units buy at NAV per share (0 and dust included),
         optionally quoting previewMint first as a careful user would."""
         caller, receiver = self.actor(caller), self.actor(receiver)
-        nav_per_share = model.nav_per_share(self.f.snapshot(self.now))
+        nav_per_share = math.nav_per_share(self.f.snapshot(self.now))
         shares = worth * WAD // max(nav_per_share, 1)
         quote = attempt(lambda: self.token.previewMint(shares)) if quote_first else None
         before = self.balances()
         nav_before, supply_before = self.f.nav(self.now), self.model_supply()
         changes = self.fee_shares_to({receiver: shares})
         if self.f.supply == 0:
-            changes[self.token.address] = model.DEAD_SHARES
+            changes[self.token.address] = math.DEAD_SHARES
         usdc_before = self.s.usdc.balanceOf(caller)
         ok, assets = attempt(lambda: self.token.mint(shares, receiver, sender=caller))
         if not ok:
@@ -280,7 +283,7 @@ class FundMachine(RuleBasedStateMachine):
             return
         try:
             self.f.deposit(quoted, receiver, self.now)
-        except model.ModelRevert as revert:
+        except ModelRevert as revert:
             assert reason == str(revert), f"inv 12: mint reverts {reason!r}, the model's deposit {revert}"
             return
         raise AssertionError(f"mint reverts {reason!r} although previewMint quotes {quoted}")
@@ -446,10 +449,10 @@ class FundMachine(RuleBasedStateMachine):
 
     @rule()
     def keeper_split(self):
-        """The keeper may split only by the factor lt_math._split_status names (ltsdk.model.split_status)."""
+        """The keeper may split only by the factor lt_math._split_status names (ltsdk.math.split_status)."""
         token = self.token
-        nav_per_share = model.nav_per_share(self.f.snapshot(self.now))
-        factor, reverse = model.split_status(
+        nav_per_share = math.nav_per_share(self.f.snapshot(self.now))
+        factor, reverse = math.split_status(
             nav_per_share, self.f.supply > 0, token.split_lower_nav(), token.split_upper_nav()
         )
         call = token.reverse_split if reverse else token.split
@@ -479,7 +482,7 @@ class FundMachine(RuleBasedStateMachine):
         self.leverage_agrees()
         # inv 7: never changes the supply or any balance; reverts when the status is NONE
         assert token.totalSupply() == supply and self.balances() == balances, "inv 7: rebalance moved shares"
-        if reason_before == model.NONE:
+        if reason_before == Reason.NONE:
             assert not ok, "inv 7: a rebalance with status NONE succeeded"
             return
         if ok and not token.chunk_pending():
@@ -495,7 +498,7 @@ class FundMachine(RuleBasedStateMachine):
         bound = notional * (self.f.max_slippage_bps + self.f.venue.params.taker_fee_bps) // BPS + 2
         assert cost <= bound, f"inv 7: the rebalance cost {cost} > {bound} allowed by the price limit"
         explained_bps = -(-max(cost, 0) * BPS // nav_after) + 1  # rounded up, +1 for size rounding
-        drift = model.drift_bps(self.f.leverage(self.now), self.f.target_leverage)
+        drift = math.drift_bps(self.f.leverage(self.now), self.f.target_leverage)
         assert drift <= explained_bps, f"inv 7: {drift} bps off target, the trade's cost explains {explained_bps}"
 
     @rule(caller=st.sampled_from(["outsider", "keeper"]))
@@ -655,7 +658,7 @@ class FundMachine(RuleBasedStateMachine):
             assert hidden == 0, f"inv 1: supply - sum(balances) = {hidden}"
 
         # inv 12: the model holds the same share ledger, collateral and venue account
-        account = f.venue.accounts.get(token.address, model.Account())
+        account = f.venue.accounts.get(token.address, math.Account())
         size, _, margin = venue.position(token)
         open_notional = venue.open_notional(token)
         assert (supply, idle, token.protocol_fees()) == (f.supply, f.idle_assets, f.protocol_fees), "inv 12: ledger"
@@ -680,10 +683,11 @@ class FundMachine(RuleBasedStateMachine):
 
         # after time, price, funding or the rebalance bookkeeping moved:
         # inv 2: NAV = idle + venue margin + unrealised PnL - funding owed, each from a venue view
-        snapshot_size, equity, price, fresh, _ = venue.account_snapshot(token)
+        snapshot = venue.account_snapshot(token)
+        snapshot_size, equity, price, fresh = snapshot.size, snapshot.equity, snapshot.price, snapshot.fresh
         funding_owed = venue.funding_owed(token)
         scale = f.asset_scale
-        pnl = model.unrealized_pnl(model.Account(size=size, open_notional=open_notional), price, scale)
+        pnl = math.unrealized_pnl(math.Account(size=size, open_notional=open_notional), price, scale)
         assert snapshot_size == size
         assert equity == margin + pnl - funding_owed, "inv 2: venue equity != margin + PnL - funding"
         assert nav == max(idle + equity, 0), "inv 2: totalAssets != idle + venue equity"

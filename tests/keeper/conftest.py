@@ -14,8 +14,8 @@ from helpers import TEST_POLICY
 
 from ltsdk.deploy import oracle_answer
 from ltsdk.keeper import Keeper
+from ltsdk.units import USDC
 
-USDC = 10**6
 ORACLE_DECIMALS = 8
 
 

@@ -4,11 +4,11 @@ import dataclasses
 
 import pytest
 
-from ltsdk import model
+from ltsdk.codes import Reason
 from ltsdk.keeper import Action, Policy, decide
-from ltsdk.models import TokenState
+from ltsdk.types import TokenState
+from ltsdk.units import WAD
 
-WAD = 10**18
 NOW = 1_800_000_000
 KEEPER = Policy()
 OUTSIDER = Policy(is_keeper=False)
@@ -33,7 +33,7 @@ def row(**changes) -> TokenState:
         band_upper=36 * WAD // 10,
         ripcord_leverage=45 * WAD // 10,
         is_long=True,
-        status=model.NONE,
+        status=Reason.NONE,
         size_delta=0,
         size=WAD // 2,
         margin=10_000 * 10**6,
@@ -57,35 +57,35 @@ def row(**changes) -> TokenState:
     return dataclasses.replace(state, **changes)
 
 
-@pytest.mark.parametrize("status", [model.SCHEDULED, model.BAND, model.CHUNK])
+@pytest.mark.parametrize("status", [Reason.SCHEDULED, Reason.BAND, Reason.CHUNK])
 def test_keeper__due_rebalance_after_cooldown__rebalances_with_that_reason(status):
     assert decide(row(status=status), NOW, KEEPER) == Action("rebalance", "BTC3L", status)
 
 
-@pytest.mark.parametrize("status", [model.SCHEDULED, model.BAND, model.CHUNK])
+@pytest.mark.parametrize("status", [Reason.SCHEDULED, Reason.BAND, Reason.CHUNK])
 def test_keeper__due_rebalance_within_cooldown__waits(status):
     assert decide(row(status=status, last_rebalance_time=NOW - 59), NOW, KEEPER) is None
     assert decide(row(status=status, last_rebalance_time=NOW - 60), NOW, KEEPER) is not None
 
 
 def test_keeper__ripcord_level__rebalances_at_once_ignoring_cooldown():
-    state = row(status=model.RIPCORD, leverage=46 * WAD // 10, last_rebalance_time=NOW)
-    assert decide(state, NOW, KEEPER) == Action("rebalance", "BTC3L", model.RIPCORD)
+    state = row(status=Reason.RIPCORD, leverage=46 * WAD // 10, last_rebalance_time=NOW)
+    assert decide(state, NOW, KEEPER) == Action("rebalance", "BTC3L", Reason.RIPCORD)
 
 
 def test_outsider__ripcord_level__calls_the_permissionless_ripcord():
-    state = row(status=model.RIPCORD, leverage=46 * WAD // 10, last_rebalance_time=NOW)
-    assert decide(state, NOW, OUTSIDER) == Action("ripcord", "BTC3L", model.RIPCORD)
+    state = row(status=Reason.RIPCORD, leverage=46 * WAD // 10, last_rebalance_time=NOW)
+    assert decide(state, NOW, OUTSIDER) == Action("ripcord", "BTC3L", Reason.RIPCORD)
 
 
 @pytest.mark.parametrize(
     "change",
     [
-        {"oracle_fresh": False, "status": model.BAND},
-        {"ok": False, "status": model.BAND},
-        {"is_shutdown": True, "status": model.BAND},
-        {"supply": 0, "status": model.BAND},
-        {"oracle_fresh": False, "status": model.RIPCORD},
+        {"oracle_fresh": False, "status": Reason.BAND},
+        {"ok": False, "status": Reason.BAND},
+        {"is_shutdown": True, "status": Reason.BAND},
+        {"supply": 0, "status": Reason.BAND},
+        {"oracle_fresh": False, "status": Reason.RIPCORD},
     ],
     ids=["stale oracle", "unreadable row", "shut down", "empty fund", "stale oracle at ripcord level"],
 )
@@ -100,8 +100,8 @@ def test_keeper__nothing_due__no_action():
 
 def test_keeper__scheduled_with_schedule_off__waits_for_band():
     policy = Policy(rebalance_on_schedule=False)
-    assert decide(row(status=model.SCHEDULED), NOW, policy) is None
-    assert decide(row(status=model.BAND), NOW, policy) == Action("rebalance", "BTC3L", model.BAND)
+    assert decide(row(status=Reason.SCHEDULED), NOW, policy) is None
+    assert decide(row(status=Reason.BAND), NOW, policy) == Action("rebalance", "BTC3L", Reason.BAND)
 
 
 @pytest.mark.parametrize("is_reverse", [False, True])
@@ -113,38 +113,38 @@ def test_keeper__split_due__applies_the_lens_factor(is_reverse):
 
 
 def test_keeper__rebalance_and_split_both_due__rebalances_first():
-    assert decide(row(status=model.BAND, split_factor=10), NOW, KEEPER).kind == "rebalance"
+    assert decide(row(status=Reason.BAND, split_factor=10), NOW, KEEPER).kind == "rebalance"
 
 
 def test_outsider__band_breach_unflagged__flags_it():
-    assert decide(row(status=model.BAND), NOW, OUTSIDER) == Action("flag", "BTC3L", model.BAND)
-    assert decide(row(status=model.BAND), NOW, Policy(is_keeper=False, flag_band_breaches=False)) is None
+    assert decide(row(status=Reason.BAND), NOW, OUTSIDER) == Action("flag", "BTC3L", Reason.BAND)
+    assert decide(row(status=Reason.BAND), NOW, Policy(is_keeper=False, flag_band_breaches=False)) is None
 
 
 def test_outsider__band_breach_flagged__waits_out_the_grace_then_rebalances_until_it_lapses():
     flagged = NOW - 100
-    assert decide(row(status=model.BAND, due_since=flagged), NOW, OUTSIDER) is None
+    assert decide(row(status=Reason.BAND, due_since=flagged), NOW, OUTSIDER) is None
     opens, lapses = flagged + 3_600, flagged + 7_200
-    assert decide(row(status=model.BAND, due_since=flagged), opens, OUTSIDER) == Action(
-        "rebalance", "BTC3L", model.BAND
+    assert decide(row(status=Reason.BAND, due_since=flagged), opens, OUTSIDER) == Action(
+        "rebalance", "BTC3L", Reason.BAND
     )
-    assert decide(row(status=model.BAND, due_since=flagged), lapses, OUTSIDER).kind == "rebalance"
-    assert decide(row(status=model.BAND, due_since=flagged), lapses + 1, OUTSIDER) == Action(
-        "flag", "BTC3L", model.BAND
+    assert decide(row(status=Reason.BAND, due_since=flagged), lapses, OUTSIDER).kind == "rebalance"
+    assert decide(row(status=Reason.BAND, due_since=flagged), lapses + 1, OUTSIDER) == Action(
+        "flag", "BTC3L", Reason.BAND
     )
 
 
 def test_outsider__chunk_pending__takes_it_one_grace_after_the_last_chunk():
-    state = row(status=model.CHUNK, last_rebalance_time=NOW - 3_599)
+    state = row(status=Reason.CHUNK, last_rebalance_time=NOW - 3_599)
     assert decide(state, NOW, OUTSIDER) is None
-    assert decide(state, NOW + 1, OUTSIDER) == Action("rebalance", "BTC3L", model.CHUNK)
+    assert decide(state, NOW + 1, OUTSIDER) == Action("rebalance", "BTC3L", Reason.CHUNK)
 
 
 def test_outsider__scheduled__left_to_the_keeper():
-    assert decide(row(status=model.SCHEDULED), NOW, OUTSIDER) is None
+    assert decide(row(status=Reason.SCHEDULED), NOW, OUTSIDER) is None
 
 
 def test_action__labels_name_the_reason_or_kind():
-    assert Action("rebalance", "X", model.BAND).label == "band"
+    assert Action("rebalance", "X", Reason.BAND).label == "band"
     assert Action("split", "X", factor=10, is_reverse=True).label == "reverse_split"
-    assert Action("ripcord", "X", model.RIPCORD).label == "ripcord"
+    assert Action("ripcord", "X", Reason.RIPCORD).label == "ripcord"

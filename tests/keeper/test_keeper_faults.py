@@ -7,10 +7,8 @@ import urllib.request
 import pytest
 from helpers import TEST_POLICY
 
-from ltsdk import model
+from ltsdk.codes import Reason
 from ltsdk.keeper import Keeper, Policy, decide
-
-WAD = 10**18
 
 
 @pytest.fixture
@@ -18,7 +16,7 @@ def band_breach(invest, move_price):
     """BTC3L funded, then BTC -10 %: status BAND."""
     token = invest("BTC3L")
     move_price("BTC", -10)
-    assert token.rebalance_status()[0] == model.BAND
+    assert token.rebalance_status()[0] == Reason.BAND
     return token
 
 
@@ -41,7 +39,7 @@ def test_band_breach__rebalanced_once__metrics_count_it_and_latency(band_breach,
     outcomes = keeper.tick()
 
     assert [(o.symbol, o.status, o.action.label) for o in outcomes] == [("BTC3L", "mined", "band")]
-    assert band_breach.rebalance_status()[0] == model.NONE
+    assert band_breach.rebalance_status()[0] == Reason.NONE
     assert len(rebalances(band_breach, chain, start)) == 1
     assert metric(keeper, 'lt_keeper_actions_total{label="band",token="BTC3L"}') == 1
     assert metric(keeper, "lt_keeper_detection_to_mined_seconds_count") == 1
@@ -102,14 +100,14 @@ def test_nonce_too_low__another_sender_used_it__resyncs_and_acts(
     band_breach, make_keeper, chain, proxy, keeper, outsider, keeper_logs
 ):
     keeper_ = make_keeper()
-    keeper_.next_nonce()  # synced...
-    keeper_.nonce -= 1
+    keeper_.sender.next_nonce()  # synced...
+    keeper_.sender.nonce -= 1
     keeper.transfer(outsider, 1)  # ...then the same key sends elsewhere
 
     outcomes = keeper_.tick()
 
     assert [o.status for o in outcomes] == ["mined"]
-    assert band_breach.rebalance_status()[0] == model.NONE
+    assert band_breach.rebalance_status()[0] == Reason.NONE
     assert any(line["event"] == "nonce_resync" for line in keeper_logs())
 
 
@@ -118,7 +116,7 @@ def test_nonce_gap__filled_with_empty_transfers__queued_action_mines_once(
 ):
     start, nonce = chain.blocks.head.number, keeper.nonce
     keeper_ = make_keeper(policy=TEST_POLICY)
-    keeper_.nonce = nonce + 2  # two nonces that will never arrive
+    keeper_.sender.nonce = nonce + 2  # two nonces that will never arrive
 
     outcomes = keeper_.tick()
 
@@ -171,7 +169,7 @@ def test_one_token_reverts__others_proceed__it_backs_off_exponentially_in_chain_
     keeper = make_keeper()
 
     first = {o.symbol: o for o in keeper.tick()}
-    assert first["BTC3L"].status == "mined" and btc.rebalance_status()[0] == model.NONE
+    assert first["BTC3L"].status == "mined" and btc.rebalance_status()[0] == Reason.NONE
     assert first["ETH3L"].status == "failed" and "venue: paused" in first["ETH3L"].detail
     assert keeper.backoff["ETH3L"].until == keeper.chain_now + 60
 
@@ -183,7 +181,7 @@ def test_one_token_reverts__others_proceed__it_backs_off_exponentially_in_chain_
     products["venues"]["ETH"].set_trading_paused(False, sender=admin)
     chain.mine(timestamp=keeper.backoff["ETH3L"].until)
     assert [(o.symbol, o.status) for o in keeper.tick()] == [("ETH3L", "mined")]
-    assert "ETH3L" not in keeper.backoff and eth.rebalance_status()[0] == model.NONE
+    assert "ETH3L" not in keeper.backoff and eth.rebalance_status()[0] == Reason.NONE
 
 
 def test_two_tokens_due__both_simulated_on_one_state_before_either_is_sent(invest, move_price, make_keeper, proxy):
@@ -198,7 +196,7 @@ def test_two_tokens_due__both_simulated_on_one_state_before_either_is_sent(inves
     assert sorted((o.symbol, o.status) for o in outcomes) == [("BTC3L", "mined"), ("BTC3S", "mined")]
     first_send = proxy.methods.index("eth_sendRawTransaction")
     assert "eth_estimateGas" not in proxy.methods[first_send:]
-    assert long.rebalance_status()[0] == short.rebalance_status()[0] == model.NONE
+    assert long.rebalance_status()[0] == short.rebalance_status()[0] == Reason.NONE
 
 
 def test_stale_oracle__no_action__alert(band_breach, make_keeper, chain, proxy):
@@ -226,7 +224,7 @@ def test_no_gas_money__alert__nothing_sent(band_breach, make_keeper, keeper, pro
 
     assert [o.status for o in keeper_.tick()] == ["failed"]
     assert metric(keeper_, 'lt_keeper_alerts_total{kind="out_of_gas_money"}') == 1
-    assert band_breach.rebalance_status()[0] == model.BAND
+    assert band_breach.rebalance_status()[0] == Reason.BAND
 
 
 def test_crash_after_send__restart_rebroadcasts_the_same_transaction__acts_once(
@@ -266,7 +264,7 @@ def test_no_signer__dry_run__simulates_and_sends_nothing(band_breach, make_keepe
 
     assert [(o.status, o.action.label) for o in outcomes] == [("dry_run", "band")]
     assert proxy.count("eth_call") >= 2 and proxy.count("eth_sendRawTransaction") == 0
-    assert band_breach.rebalance_status()[0] == model.BAND
+    assert band_breach.rebalance_status()[0] == Reason.BAND
 
 
 def test_keeper_down__permissionless_ripcord_by_anyone_keeps_fund_safe(invest, move_price, make_keeper, outsider):

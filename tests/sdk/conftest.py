@@ -4,8 +4,7 @@ import pytest
 from eth_account import Account
 
 from ltsdk import Protocol
-
-USDC = 10**6
+from ltsdk.units import USDC
 
 
 @pytest.fixture

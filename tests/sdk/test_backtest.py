@@ -4,13 +4,13 @@ from decimal import Decimal
 
 import pytest
 
-from ltsdk import backtest, model
-
-USDC = 10**6
+from ltsdk import backtest
+from ltsdk.prices import PricePath, generate_prices
+from ltsdk.units import USDC, WAD
 
 
 def test_run__ten_days__rebalances_daily_and_tracks_the_ideal():
-    prices = backtest.generate_prices(days=10, step_seconds=300, seed=3)
+    prices = generate_prices(days=10, step_seconds=300, seed=3)
     result = backtest.run(prices, leverage=3, deposit=100_000 * USDC)
     summary = result.summary()
 
@@ -24,14 +24,14 @@ def test_run__ten_days__rebalances_daily_and_tracks_the_ideal():
 
 def test_run__short_token__gains_when_the_price_falls():
     start = 1_700_006_400
-    points = [(start + i * 3_600, (60_000 - 100 * i) * model.WAD) for i in range(48)]
-    result = backtest.run(backtest.PricePath(points), leverage=3, is_long=False, deposit=10_000 * USDC)
+    points = [(start + i * 3_600, (60_000 - 100 * i) * WAD) for i in range(48)]
+    result = backtest.run(PricePath(points), leverage=3, is_long=False, deposit=10_000 * USDC)
     assert result.nav_per_share[-1] > result.nav_per_share[0]
     assert result.summary()["underlying_return"] < 0
 
 
 def test_run__positive_funding__long_pays_it():
-    prices = backtest.generate_prices(days=3, step_seconds=600, annual_volatility=0.2, seed=5)
+    prices = generate_prices(days=3, step_seconds=600, annual_volatility=0.2, seed=5)
     result = backtest.run(prices, deposit=10_000 * USDC, funding_rate_per_second=10**10)
     assert result.funding_paid > 0
 
@@ -39,7 +39,7 @@ def test_run__positive_funding__long_pays_it():
 def test_from_csv__reads_rows_and_skips_a_header(tmp_path):
     path = tmp_path / "prices.csv"
     path.write_text("timestamp,price\n1700000000,60000.5\n1700000060,60010.25\n")
-    prices = backtest.PricePath.from_csv(path)
+    prices = PricePath.from_csv(path)
     assert prices.points == [
         (1_700_000_000, 60_000_500_000_000_000_000_000),
         (1_700_000_060, 60_010_250_000_000_000_000_000),
@@ -50,15 +50,15 @@ def test_from_csv__bad_row_after_data__raises(tmp_path):
     path = tmp_path / "prices.csv"
     path.write_text("1700000000,60000\n1700000060,not-a-price\n")
     with pytest.raises(ValueError, match="bad row"):
-        backtest.PricePath.from_csv(path)
+        PricePath.from_csv(path)
 
 
 def test_plot__writes_a_png(tmp_path):
-    result = backtest.run(backtest.generate_prices(days=2, step_seconds=900, seed=1), deposit=10_000 * USDC)
+    result = backtest.run(generate_prices(days=2, step_seconds=900, seed=1), deposit=10_000 * USDC)
     path = result.plot(tmp_path / "chart.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_generate_prices__same_seed_same_path():
-    assert backtest.generate_prices(days=1, seed=9).points == backtest.generate_prices(days=1, seed=9).points
-    assert backtest.generate_prices(days=1, seed=9).points != backtest.generate_prices(days=1, seed=10).points
+    assert generate_prices(days=1, seed=9).points == generate_prices(days=1, seed=9).points
+    assert generate_prices(days=1, seed=9).points != generate_prices(days=1, seed=10).points

@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-USDC = 10**6
 LTSDK = str(Path(sys.executable).parent / "ltsdk")
 
 

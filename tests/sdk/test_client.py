@@ -5,12 +5,11 @@ import json
 import pytest
 from eth_account import Account
 
-from ltsdk import Protocol, errors, model
+from ltsdk import Protocol, errors, math
 from ltsdk.abis import SHIPPED, load_abi
-from ltsdk.client import BadManifest, NoSigner, UnknownToken
-
-USDC = 10**6
-WAD = 10**18
+from ltsdk.codes import Reason
+from ltsdk.errors import BadManifest, NoSigner, UnknownToken
+from ltsdk.units import USDC, WAD
 
 
 def test_shipped_abis__equal_the_compiled_contracts(project):
@@ -43,7 +42,7 @@ def test_states__every_token_in_one_call(user_protocol):
 def model_band_x(leverage, band_bps):
     from decimal import Decimal
 
-    lower, upper = model.band(leverage * WAD, band_bps)
+    lower, upper = math.band(leverage * WAD, band_bps)
     return Decimal(lower) / Decimal(WAD), Decimal(upper) / Decimal(WAD)
 
 
@@ -126,9 +125,7 @@ def test_paused__deposit_raises_paused_and_redeem_works(user_protocol, keeper_pr
     assert user_protocol.states(["BTC3L"])["BTC3L"].paused
 
 
-def test_configure__fee_cut_acts_at_once_and_a_rise_is_queued_and_typed_errors_map(
-    user_protocol, keeper_protocol
-):
+def test_configure__fee_cut_acts_at_once_and_a_rise_is_queued_and_typed_errors_map(user_protocol, keeper_protocol):
     """The admin's parameter changes go through the token's configurator: a fee cut acts at once,
     a rise is queued (its event carries the id), out-of-bounds and non-admin calls raise typed errors."""
     user_protocol.token("BTC3S").deposit(1_000 * USDC)
@@ -176,7 +173,7 @@ def test_stale_oracle__state_flags_it_and_writes_raise_stale_price(user_protocol
     chain.pending_timestamp += 3_700
     chain.mine()
     state = user_protocol.states(["BTC3L"])["BTC3L"]
-    assert not state.oracle_fresh and state.status == model.NONE
+    assert not state.oracle_fresh and state.status == Reason.NONE
     with pytest.raises(errors.StalePrice):
         user_protocol.token("BTC3L").deposit(1_000 * USDC)
 
@@ -230,7 +227,7 @@ def test_offline_quote__within_a_basis_point_of_the_exact_preview(user_protocol,
     btc3l = user_protocol.token("BTC3L")
     btc3l.deposit(5_000 * USDC)
     venue_contract = project.MockPerpAdapter.at(user_protocol.manifest["markets"]["BTC"]["adapter"])
-    venue = model.VenueParams(
+    venue = math.VenueParams(
         venue_contract.half_spread_bps(),
         venue_contract.taker_fee_bps(),
         venue_contract.depth(),

@@ -8,10 +8,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
-from ltsdk import model
+from ltsdk import codes, units
 
-WAD = Decimal(10**18)
-MAX_UINT256 = 2**256 - 1
+WAD = Decimal(units.WAD)  # for human views
 
 
 @dataclass(frozen=True)
@@ -82,7 +81,7 @@ class TokenState:
     @property
     def leverage_x(self) -> Decimal | None:
         """Leverage as a multiple (2.739); None when insolvent."""
-        return None if self.leverage == MAX_UINT256 else Decimal(self.leverage) / WAD
+        return None if self.leverage == units.MAX_UINT256 else Decimal(self.leverage) / WAD
 
     @property
     def target_x(self) -> Decimal:
@@ -94,11 +93,11 @@ class TokenState:
 
     @property
     def status_name(self) -> str:
-        return model.REASON_NAMES.get(self.status, str(self.status))
+        return codes.reason_name(self.status)
 
     @property
     def rebalance_due(self) -> bool:
-        return self.ok and self.status != model.NONE
+        return self.ok and self.status != codes.Reason.NONE
 
     def as_dict(self) -> dict:
         """JSON-friendly: raw integers as strings (they exceed 2**53), plus the human views."""
@@ -154,7 +153,7 @@ class Rebalanced:
 
     @property
     def reason_name(self) -> str:
-        return model.REASON_NAMES.get(self.reason, str(self.reason))
+        return codes.reason_name(self.reason)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,52 @@
+"""The protocol's and the keeper's enumerations in one place: rebalance reasons (lt_math.vy's codes),
+keeper action kinds and keeper outcome statuses."""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+
+
+class Reason(IntEnum):
+    """rebalance_status()'s reason code (lt_math.vy), as the lens and the token return it."""
+
+    NONE = 0
+    SCHEDULED = 1
+    BAND = 2
+    CHUNK = 3
+    RIPCORD = 4
+
+    @property
+    def label(self) -> str:
+        """The lower-case name logs, metrics and reports use ("scheduled", "band", ...)."""
+        return self.name.lower()
+
+
+def reason_name(code: int) -> str:
+    """The label of a reason code; an unknown code prints as its number."""
+    try:
+        return Reason(code).label
+    except ValueError:
+        return str(code)
+
+
+class ActionKind(StrEnum):
+    """The one call a keeper action makes on a token."""
+
+    REBALANCE = "rebalance"
+    RIPCORD = "ripcord"
+    SPLIT = "split"
+    FLAG = "flag"
+
+
+class Status(StrEnum):
+    """What one keeper tick did with one token's action (`keeper.Outcome.status`)."""
+
+    SENT = "sent"  # broadcast, not yet confirmed (never returned from a tick)
+    MINED = "mined"
+    REVERTED = "reverted"
+    NOOP = "noop"  # the simulation said the state moved on (not needed, cooldown)
+    FAILED = "failed"
+    DRY_RUN = "dry_run"
+    BACKING_OFF = "backing_off"
+    PENDING = "pending"  # still unmined when the tick ended
+    REPLACED = "replaced"  # its nonce was taken by another transaction

@@ -1,0 +1,307 @@
+"""The leveraged token's stateful replica: LeveragedToken.vy's share ledger, fees and rebalancing
+over a replica venue account, each method the twin of the contract function of the same name."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+from ltsdk.codes import Reason
+from ltsdk.errors import ModelRevert
+from ltsdk.math import (
+    DEAD_SHARES,
+    RIPCORD_REWARD_MAX_BPS,
+    Account,
+    FundState,
+    band,
+    clamp_trade,
+    drift_bps,
+    fee,
+    leverage,
+    limit_price,
+    management_fee_shares,
+    mint_size_delta,
+    mul_div,
+    redeem_size_delta,
+    redeem_value,
+    ripcord_reward,
+    shares_minted,
+    target_size,
+)
+from ltsdk.replica.venue import Venue
+from ltsdk.units import MAX_UINT256, WAD
+
+
+def atomic(method):
+    """Like a reverted transaction: if `method` raises ModelRevert, the fund and its venue are
+    left exactly as they were."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        venue = self.venue
+        saved = (
+            dict(self.__dict__),
+            dict(self.balances),
+            dict(venue.__dict__),
+            dict(venue.accounts),
+            dict(venue.fees_paid),
+            dict(venue.funding_paid),
+        )
+        try:
+            return method(self, *args, **kwargs)
+        except ModelRevert:
+            fund_state, balances, venue_state, accounts, fees, funding = saved
+            self.__dict__.update(fund_state)
+            self.balances = balances
+            venue.__dict__.update(venue_state)
+            venue.accounts, venue.fees_paid, venue.funding_paid = accounts, fees, funding
+            raise
+
+    return wrapper
+
+
+@dataclass
+class Fund:
+    """LeveragedToken: one product's share ledger, fees and rebalancing, over a `Venue` account.
+
+    Every method mirrors the contract function of the same name for the same block time `now`
+    and raises ModelRevert where the contract reverts. Balances are kept per holder in shares
+    (splits are out of scope here: they do not change NAV or the position).
+    """
+
+    venue: Venue
+    account: str = "token"
+    target_leverage: int = 3 * WAD
+    is_long: bool = True
+    asset_decimals: int = 6
+    initial_nav_per_share_whole: int = 100
+    created_at: int = 0
+    supply: int = 0
+    balances: dict[str, int] = field(default_factory=dict)
+    idle_assets: int = 0
+    protocol_fees: int = 0
+    fee_recipient: str = "fee_recipient"
+    mint_fee_bps: int = 10
+    redeem_fee_bps: int = 10
+    management_fee_bps: int = 365
+    last_fee_accrual: int = 0
+    max_total_assets: int = MAX_UINT256
+    max_slippage_bps: int = 50
+    max_price_age: int = 3_600
+    band_bps: int = 2_000
+    ripcord_leverage: int = 0
+    rebalance_interval: int = 86_400
+    rebalance_offset: int = 120
+    min_drift_bps: int = 50
+    max_trade_notional: int = 0
+    twap_cooldown: int = 60
+    ripcord_trade_notional: int = 0
+    ripcord_reward_assets: int = 0
+    last_rebalance_time: int = 0
+    last_rebalance_price: int = 0
+    last_rebalance_slot: int = 0
+    chunk_pending: bool = False
+    is_shutdown: bool = False
+
+    def __post_init__(self) -> None:
+        unit = 10**self.asset_decimals
+        self.asset_scale = 10 ** (18 - self.asset_decimals)
+        self.min_initial_assets = unit
+        self.initial_nav_per_share = self.initial_nav_per_share_whole * unit
+        self.ripcord_leverage = self.ripcord_leverage or self.target_leverage * 3 // 2
+        self.max_trade_notional = self.max_trade_notional or 1_000_000 * unit
+        self.ripcord_trade_notional = self.ripcord_trade_notional or 2_000_000 * unit
+        self.ripcord_reward_assets = self.ripcord_reward_assets or 10 * unit
+        self.last_fee_accrual = self.last_fee_accrual or self.created_at
+        self.last_rebalance_slot = self.last_rebalance_slot or (self.created_at - 120) // 86_400
+
+    # ---------------------------------------------------------------- reads
+
+    def pending_fee_shares(self, now: int) -> int:
+        if self.supply == 0 or self.is_shutdown:
+            return 0
+        return management_fee_shares(self.supply, self.management_fee_bps, now - self.last_fee_accrual)
+
+    def snapshot(self, now: int) -> FundState:
+        v = self.venue
+        return FundState(
+            supply=self.supply + self.pending_fee_shares(now),
+            nav=self.idle_assets + v.equity(self.account, now),
+            size=v.accounts.get(self.account, Account()).size,
+            price=v.price,
+            fresh=v.fresh(now) and now <= v.updated_at + self.max_price_age,
+            idle_assets=self.idle_assets,
+            target_leverage=self.target_leverage,
+            is_long=self.is_long,
+            asset_scale=self.asset_scale,
+            initial_nav_per_share=self.initial_nav_per_share,
+            mint_fee_bps=self.mint_fee_bps,
+            redeem_fee_bps=self.redeem_fee_bps,
+        )
+
+    def nav(self, now: int) -> int:
+        return self.idle_assets + self.venue.equity(self.account, now)
+
+    def leverage(self, now: int) -> int:
+        s = self.snapshot(now)
+        return leverage(s.size, s.price, s.nav, self.asset_scale)
+
+    def current_slot(self, now: int) -> int:
+        return 0 if now < self.rebalance_offset else (now - self.rebalance_offset) // self.rebalance_interval
+
+    def rebalance_status(self, now: int) -> tuple[int, int, int]:
+        """lt_math._rebalance_status -> (reason, size to trade now, whole size to target)."""
+        s = self.snapshot(now)
+        if self.is_shutdown or not s.fresh or s.supply == 0 or s.nav <= 0:
+            return Reason.NONE, 0, 0
+        full = target_size(s.nav, s.price, s.target_leverage, s.is_long, s.asset_scale) - s.size
+        if full == 0:
+            return Reason.NONE, 0, 0
+        lev = leverage(s.size, s.price, s.nav, s.asset_scale)
+        lower, upper = band(s.target_leverage, self.band_bps)
+        drifted = drift_bps(lev, s.target_leverage) >= self.min_drift_bps
+        if lev >= self.ripcord_leverage:
+            reason = Reason.RIPCORD
+        elif lev > upper or lev < lower:
+            reason = Reason.BAND
+        elif self.chunk_pending and drifted:
+            reason = Reason.CHUNK
+        elif self.current_slot(now) > self.last_rebalance_slot and drifted:
+            reason = Reason.SCHEDULED
+        else:
+            return Reason.NONE, 0, full
+        return reason, clamp_trade(full, s.price, self.max_trade_notional, s.asset_scale), full
+
+    # ---------------------------------------------------------------- writes
+
+    def _accrue(self, now: int) -> None:
+        shares = self.pending_fee_shares(now)
+        self.last_fee_accrual = now
+        if shares:
+            self._mint_shares(self.fee_recipient, shares)
+
+    def _mint_shares(self, holder: str, shares: int) -> None:
+        self.balances[holder] = self.balances.get(holder, 0) + shares
+        self.supply += shares
+
+    def _fresh_snapshot(self, now: int) -> FundState:
+        s = self.snapshot(now)
+        if not s.fresh:
+            raise ModelRevert("lt: stale price")
+        return s
+
+    def _trade(self, size_delta: int, price: int, now: int) -> int:
+        limit = limit_price(price, self.max_slippage_bps, size_delta > 0)
+        return self.venue.trade(self.account, size_delta, limit, now)[0]
+
+    @atomic
+    def deposit(self, assets: int, receiver: str, now: int) -> int:
+        if self.is_shutdown:
+            raise ModelRevert("lt: shutdown")
+        if assets == 0:
+            raise ModelRevert("lt: zero")
+        self._accrue(now)
+        s = self._fresh_snapshot(now)
+        if s.supply > 0 and s.nav <= 0:
+            raise ModelRevert("lt: insolvent")
+        fee_assets = fee(assets, self.mint_fee_bps)
+        net = assets - fee_assets
+        if net == 0:
+            raise ModelRevert("lt: zero shares")
+        if s.supply == 0 and net < self.min_initial_assets:
+            raise ModelRevert("lt: first deposit")
+        self.protocol_fees += fee_assets
+        self.venue.deposit(self.account, net, now)
+        delta = mint_size_delta(s, net)
+        if delta:
+            self._trade(delta, s.price, now)
+        nav_after = self.nav(now)
+        if nav_after > self.max_total_assets:
+            raise ModelRevert("lt: cap")
+        shares = shares_minted(s, max(nav_after - s.nav, 0))
+        if shares == 0:
+            raise ModelRevert("lt: zero shares")
+        if s.supply == 0:
+            self._mint_shares(self.account, DEAD_SHARES)
+        self._mint_shares(receiver, shares)
+        return shares
+
+    @atomic
+    def redeem(self, shares: int, owner: str, now: int) -> int:
+        if shares == 0:
+            raise ModelRevert("lt: zero")
+        self._accrue(now)
+        s = self.snapshot(now)
+        if s.size != 0 and not s.fresh:  # a flat fund pays out whatever the oracle does
+            raise ModelRevert("lt: stale price")
+        if self.balances.get(owner, 0) < shares:
+            raise ModelRevert("lt: balance")
+        self.balances[owner] -= shares
+        self.supply -= shares
+        redeem_fee = 0
+        if s.nav <= 0:
+            assets = mul_div(self.idle_assets + self.venue.max_withdrawable(self.account, now), shares, s.supply, False)
+        else:
+            delta = redeem_size_delta(s, shares)
+            if delta:
+                self._trade(delta, s.price, now)
+            taken = redeem_value(s.supply, s.nav, self.nav(now), shares)
+            if taken <= 0:
+                raise ModelRevert("lt: zero")
+            redeem_fee = fee(taken, self.redeem_fee_bps)
+            assets = taken - redeem_fee
+        if assets == 0:
+            raise ModelRevert("lt: zero")
+        self._pay_out(assets, redeem_fee, now)
+        return assets
+
+    def _pay_out(self, assets: int, fee_assets: int, now: int) -> None:
+        needed = assets + fee_assets
+        from_idle = min(needed, self.idle_assets)
+        self.idle_assets -= from_idle
+        if needed > from_idle:
+            self.venue.withdraw(self.account, needed - from_idle, now)
+        self.protocol_fees += fee_assets
+
+    def _execute_rebalance(self, s: FundState, size_delta: int, full_delta: int, now: int) -> None:
+        self.last_rebalance_price = self._trade(size_delta, s.price, now)
+        self.last_rebalance_time = now
+        self.last_rebalance_slot = self.current_slot(now)
+        self.chunk_pending = size_delta != full_delta
+
+    @atomic
+    def rebalance(self, now: int) -> tuple[int, int]:
+        """-> (reason, size traded). The caller is assumed to hold KEEPER_ROLE."""
+        if self.is_shutdown:
+            raise ModelRevert("lt: shutdown")
+        s = self._fresh_snapshot(now)
+        if s.supply > 0 and s.nav <= 0:
+            raise ModelRevert("lt: insolvent")
+        reason, size_delta, full_delta = self.rebalance_status(now)
+        if reason == Reason.NONE:
+            raise ModelRevert("lt: not needed")
+        if reason != Reason.RIPCORD and now < self.last_rebalance_time + self.twap_cooldown:
+            raise ModelRevert("lt: cooldown")
+        self._execute_rebalance(s, size_delta, full_delta, now)
+        return reason, size_delta
+
+    @atomic
+    def ripcord(self, now: int) -> int:
+        """-> reward paid to the caller."""
+        if self.is_shutdown:
+            raise ModelRevert("lt: shutdown")
+        s = self._fresh_snapshot(now)
+        if s.supply > 0 and s.nav <= 0:
+            raise ModelRevert("lt: insolvent")
+        if s.supply == 0 or leverage(s.size, s.price, s.nav, self.asset_scale) < self.ripcord_leverage:
+            raise ModelRevert("lt: not needed")
+        _, _, full_delta = self.rebalance_status(now)
+        size_delta = clamp_trade(full_delta, s.price, self.ripcord_trade_notional, self.asset_scale)
+        self._execute_rebalance(s, size_delta, full_delta, now)
+        reward = min(
+            ripcord_reward(max(self.nav(now), 0), self.ripcord_reward_assets, RIPCORD_REWARD_MAX_BPS),
+            self.idle_assets + self.venue.max_withdrawable(self.account, now),
+        )
+        if reward:
+            self._pay_out(reward, 0, now)
+        return reward

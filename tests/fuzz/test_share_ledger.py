@@ -1,0 +1,228 @@
+"""The share ledger module (contracts/share_ledger.vy) on its own, through its harness
+(contracts/mocks/MockShareLedger.vy), on titanoboa: the ERC-20 rules, the O(1) split rescaling
+of balances, allowances and the supply, and EIP-2612 permits against the EIP-712 domain.
+
+The token exports exactly these functions; tests/contracts and the state machine test them in
+the token. Here each rule is checked where it is written, with full integer ranges.
+Units: shares in wei; base units = shares x base_per_share.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import boa
+import pytest
+from eth_abi import encode as abi_encode
+from eth_account import Account
+from eth_utils import keccak
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fuzz.chain import MAX_UINT256, ZERO_ADDRESS, deployer, revert_reason
+from fuzz.profiles import fuzz_settings
+from ltsdk.permit import permit_typed_data, sign_permit
+
+NAME, SYMBOL = "BTC 3x Long", "BTC3L"
+INITIAL_BASE_PER_SHARE = 10**30 * 2**12 * 3**8 * 7**4  # as in share_ledger.vy
+MAX_BASE_PER_SHARE = 10**46
+# every split factor (2..10,000) that divides INITIAL_BASE_PER_SHARE exactly
+FACTORS = st.sampled_from([f for f in range(2, 10_001) if INITIAL_BASE_PER_SHARE % f == 0])
+SHARES = st.integers(0, 10**30)  # far beyond any fund's supply, below where base units overflow
+
+holder = boa.env.generate_address("holder")
+other_holder = boa.env.generate_address("other_holder")
+spender = boa.env.generate_address("spender")
+signer = Account.from_key(keccak(b"share ledger permit signer"))
+
+
+@functools.cache
+def ledger():
+    """The harness, deployed once (outside every example's anchor, which rolls back to it)."""
+    return deployer("mocks/MockShareLedger").deploy(NAME, SYMBOL)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def deployed_ledger():
+    return ledger()
+
+
+def _permit_args(owner_key, value: int, deadline: int):
+    """permit()'s arguments, signed by `owner_key` for its current nonce, `spender` as spender."""
+    token = ledger()
+    owner = owner_key.address
+    nonce = token.nonces(owner)
+    typed = permit_typed_data(NAME, boa.env.evm.patch.chain_id, token.address, owner, spender, value, nonce, deadline)
+    v, r, s = sign_permit(owner_key, typed)
+    return owner, spender, value, deadline, v, r, s
+
+
+# ---------------------------------------------------------------- ERC-20
+
+
+def test_metadata__name_symbol_decimals__as_deployed():
+    token = ledger()
+    assert (token.name(), token.symbol(), token.decimals()) == (NAME, SYMBOL, 18)
+    assert token.base_per_share() == INITIAL_BASE_PER_SHARE
+    assert token.totalSupply() == 0
+
+
+@fuzz_settings()
+@given(minted=SHARES, other_minted=SHARES, sent=SHARES, burned=SHARES)
+def test_mint_transfer_burn__any_amounts__supply_is_the_sum_of_balances(minted, other_minted, sent, burned):
+    token = ledger()
+    token.mint(holder, minted)
+    token.mint(other_holder, other_minted)
+    if sent <= minted:
+        token.transfer(other_holder, sent, sender=holder)
+    else:
+        assert revert_reason(lambda: token.transfer(other_holder, sent, sender=holder)) == "lt: balance"
+        sent = 0
+    if burned <= other_minted + sent:
+        token.burn_from(other_holder, burned, sender=other_holder)
+    else:
+        assert revert_reason(lambda: token.burn_from(other_holder, burned, sender=other_holder)) == "lt: balance"
+        burned = 0
+    assert token.balanceOf(holder) == minted - sent
+    assert token.balanceOf(other_holder) == other_minted + sent - burned
+    assert token.totalSupply() == token.balanceOf(holder) + token.balanceOf(other_holder)
+
+
+def test_transfer__to_the_zero_address__reverts_receiver():
+    token = ledger()
+    token.mint(holder, 10)
+    assert revert_reason(lambda: token.transfer(ZERO_ADDRESS, 1, sender=holder)) == "lt: receiver"
+    assert revert_reason(lambda: token.approve(ZERO_ADDRESS, 1, sender=holder)) == "lt: receiver"
+
+
+@fuzz_settings()
+@given(allowed=SHARES, spent=SHARES)
+def test_transfer_from__finite_allowance__drops_by_exactly_the_amount(allowed, spent):
+    token = ledger()
+    token.mint(holder, 10**30)
+    token.approve(spender, allowed, sender=holder)
+    if spent <= allowed:
+        token.transferFrom(holder, other_holder, spent, sender=spender)
+        assert token.allowance(holder, spender) == allowed - spent
+        assert token.balanceOf(other_holder) == spent
+    else:
+        assert revert_reason(lambda: token.transferFrom(holder, other_holder, spent, sender=spender)) == "lt: allowance"
+        assert token.allowance(holder, spender) == allowed
+
+
+@fuzz_settings()
+@given(amount=st.integers(MAX_UINT256 // INITIAL_BASE_PER_SHARE, MAX_UINT256), spent=SHARES)
+def test_approve__amount_too_large_to_scale__is_infinite_and_never_spent(amount, spent):
+    token = ledger()
+    token.mint(holder, 10**30)
+    token.approve(spender, amount, sender=holder)
+    assert token.allowance(holder, spender) == MAX_UINT256
+    token.transferFrom(holder, other_holder, spent, sender=spender)
+    token.burn_from(holder, min(spent, 10**30 - spent), sender=spender)
+    assert token.allowance(holder, spender) == MAX_UINT256
+
+
+def test_burn_from__other_caller_without_allowance__reverts_allowance():
+    token = ledger()
+    token.mint(holder, 10)
+    assert revert_reason(lambda: token.burn_from(holder, 1, sender=spender)) == "lt: allowance"
+    assert token.balanceOf(holder) == 10
+
+
+# ---------------------------------------------------------------- splits
+
+
+@fuzz_settings()
+@given(balance=SHARES, other_balance=SHARES, allowed=SHARES, factor=FACTORS)
+def test_split__then_reverse_split__scales_balances_allowances_supply_and_back(balance, other_balance, allowed, factor):
+    token = ledger()
+    token.mint(holder, balance)
+    token.mint(other_holder, other_balance)
+    token.approve(spender, allowed, sender=holder)
+    token.approve(other_holder, MAX_UINT256, sender=holder)
+
+    assert token.rescale(factor, False) == (balance + other_balance) * factor
+    assert token.base_per_share() == INITIAL_BASE_PER_SHARE // factor
+    assert (token.balanceOf(holder), token.balanceOf(other_holder)) == (balance * factor, other_balance * factor)
+    assert token.allowance(holder, spender) == allowed * factor
+    assert token.allowance(holder, other_holder) == MAX_UINT256
+
+    assert token.rescale(factor, True) == balance + other_balance
+    assert token.base_per_share() == INITIAL_BASE_PER_SHARE
+    assert (token.balanceOf(holder), token.balanceOf(other_holder)) == (balance, other_balance)
+    assert token.allowance(holder, spender) == allowed
+    assert token.allowance(holder, other_holder) == MAX_UINT256
+
+
+@fuzz_settings()
+@given(balance=SHARES, other_balance=SHARES, factor=st.integers(2, 10_000))
+def test_reverse_split__rounds_each_balance_down_and_keeps_the_remainder(balance, other_balance, factor):
+    token = ledger()
+    token.mint(holder, balance)
+    token.mint(other_holder, other_balance)
+    supply = token.rescale(factor, True)
+    assert (token.balanceOf(holder), token.balanceOf(other_holder)) == (balance // factor, other_balance // factor)
+    # the supply is floored once, so it may exceed the floored balances by < 1 wei per holder
+    assert supply == (balance + other_balance) // factor
+    assert 0 <= supply - token.balanceOf(holder) - token.balanceOf(other_holder) <= 1
+    # the remainders stayed in base units: splitting back restores every balance exactly
+    token.rescale(factor, False)
+    assert (token.balanceOf(holder), token.balanceOf(other_holder)) == (balance, other_balance)
+
+
+@pytest.mark.parametrize("factor", [11, 13, 9_973])
+def test_split__factor_not_dividing_base_per_share__reverts_bounds(factor):
+    token = ledger()
+    assert revert_reason(lambda: token.rescale(factor, False)) == "lt: bounds"
+    assert token.base_per_share() == INITIAL_BASE_PER_SHARE
+
+
+def test_reverse_split__beyond_max_base_per_share__reverts_bounds():
+    token = ledger()
+    factor = MAX_BASE_PER_SHARE // INITIAL_BASE_PER_SHARE + 1
+    assert revert_reason(lambda: token.rescale(factor, True)) == "lt: bounds"
+    token.rescale(factor - 1, True)  # exactly at the bound is allowed
+    assert token.base_per_share() == INITIAL_BASE_PER_SHARE * (factor - 1) <= MAX_BASE_PER_SHARE
+
+
+# ---------------------------------------------------------------- EIP-2612 and EIP-712
+
+
+def test_domain_separator__name_version_chain_and_contract():
+    token = ledger()
+    type_hash = keccak(b"EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")
+    expected = keccak(
+        abi_encode(
+            ["bytes32", "bytes32", "bytes32", "uint256", "address"],
+            [type_hash, keccak(NAME.encode()), keccak(b"1"), boa.env.evm.patch.chain_id, token.address],
+        )
+    )
+    assert token.DOMAIN_SEPARATOR() == expected
+
+
+@fuzz_settings()
+@given(value=st.integers(0, MAX_UINT256))
+def test_permit__owner_signature__sets_the_allowance_and_uses_the_nonce(value):
+    token = ledger()
+    args = _permit_args(signer, value, deadline=boa.env.timestamp)
+    token.permit(*args)
+    expected = value if value < MAX_UINT256 // INITIAL_BASE_PER_SHARE else MAX_UINT256
+    assert token.allowance(signer.address, spender) == expected
+    assert token.nonces(signer.address) == 1
+    # the same signature cannot be used twice: the nonce moved on
+    assert revert_reason(lambda: token.permit(*args)) == "lt: signature"
+
+
+def test_permit__past_deadline__reverts_expired():
+    token = ledger()
+    args = _permit_args(signer, 5, deadline=boa.env.timestamp - 1)
+    assert revert_reason(lambda: token.permit(*args)) == "lt: expired"
+    assert token.nonces(signer.address) == 0
+
+
+def test_permit__signed_by_someone_else__reverts_signature():
+    token = ledger()
+    stranger = Account.from_key(keccak(b"not the owner"))
+    _, spender_, value, deadline, v, r, s = _permit_args(stranger, 5, deadline=boa.env.timestamp)
+    assert revert_reason(lambda: token.permit(signer.address, spender_, value, deadline, v, r, s)) == "lt: signature"
+    assert token.allowance(signer.address, spender) == 0
