@@ -41,7 +41,6 @@
 from snekmate.auth.interfaces import IAccessControl
 from .interfaces import ILeveragedToken
 from .interfaces import IPerpAdapter
-from . import constants
 from . import lt_math
 
 
@@ -121,7 +120,6 @@ event ChangeCancelled:
 
 # ---------------------------------------------------------------- constants
 
-WAD: constant(uint256) = constants.WAD
 DEFAULT_ADMIN_ROLE: constant(bytes32) = empty(bytes32)
 GUARDIAN_ROLE: constant(bytes32) = keccak256("GUARDIAN_ROLE")
 MISSING_ROLE: constant(String[40]) = "access_control: account is missing role"
