@@ -108,21 +108,6 @@ GUARDIAN_ROLE: public(constant(bytes32)) = keccak256("GUARDIAN_ROLE")
 
 DEAD_SHARES: public(constant(uint256)) = constants.DEAD_SHARES
 
-# LeveragedTokenViews entry points of the form (FundState, uint256) -> uint256, and three max*
-# that also take the fund's max_slippage_bps; _quote and _quote_limited encode the state for them
-# (a test holds these selectors to the views contract's ABI)
-QUOTE_DEPOSIT: constant(bytes4) = method_id("preview_deposit((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-QUOTE_MINT: constant(bytes4) = method_id("preview_mint((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-QUOTE_REDEEM: constant(bytes4) = method_id("preview_redeem((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-VIEW_CONVERT_TO_SHARES: constant(bytes4) = method_id("convert_to_shares((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-VIEW_CONVERT_TO_ASSETS: constant(bytes4) = method_id("convert_to_assets((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-VIEW_MAX_REDEEM: constant(bytes4) = method_id("max_redeem((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256,uint256)", output_type=bytes4)
-VIEW_MAX_WITHDRAW: constant(bytes4) = method_id("max_withdraw((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256,uint256)", output_type=bytes4)
-VIEW_LEVERAGE: constant(bytes4) = method_id("leverage((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-VIEW_MAX_DEPOSIT: constant(bytes4) = method_id("max_deposit((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256,uint256)", output_type=bytes4)
-VIEW_MAX_MINT: constant(bytes4) = method_id("max_mint((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-QUOTE_WITHDRAW: constant(bytes4) = method_id("preview_withdraw((address,address,uint256,int256,int256,uint256,bool,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)", output_type=bytes4)
-
 MIN_SPLIT_FACTOR: constant(uint256) = 2
 MAX_SPLIT_FACTOR: constant(uint256) = 10_000
 
@@ -139,7 +124,9 @@ RIPCORD_REWARD_MAX_BPS: public(constant(uint256)) = 5  # of NAV
 
 asset: public(immutable(address))
 adapter: public(immutable(IPerpAdapter))  # the venue; its getter returns the address
-views: public(immutable(address))  # LeveragedTokenViews: previews, conversions, rebalance and split status
+# LeveragedTokenViews: previews, conversions, rebalance and split status; called through its own
+# interface, so a renamed or retyped views function (or FundState field) fails to compile here
+views: public(immutable(LeveragedTokenViews.__interface__))
 configurator: public(immutable(address))  # LeveragedTokenConfigurator: the only caller of configure()
 target_leverage: public(immutable(uint256))  # WAD; fixed: the token's name promises it
 is_long: public(immutable(bool))
@@ -231,7 +218,7 @@ def __init__(
     share_ledger.__init__(name_, symbol_)
     asset = asset_
     adapter = IPerpAdapter(adapter_)
-    views = views_
+    views = LeveragedTokenViews.__interface__(views_)
     configurator = configurator_
     is_long = is_long_
     ASSET_SCALE = 10 ** convert(18 - asset_decimals, uint256)
@@ -307,7 +294,7 @@ def mint(
     assert shares > 0, "lt: zero"
     snap: lt_math.FundState = self._accrue_and_snapshot()
     self._check_mintable(snap)
-    assets: uint256 = self._quote(QUOTE_MINT, snap, shares)
+    assets: uint256 = staticcall views.preview_mint(snap, shares)
     assert assets <= max_assets, "lt: slippage"
     assert self._execute_mint(snap, assets) >= shares, "lt: slippage"
     self._finish_mint(snap, assets, shares, receiver)
@@ -367,7 +354,7 @@ def withdraw(
     assert assets > 0, "lt: zero"
     snap: lt_math.FundState = self._exit_snapshot()
     self._require_solvent(snap)
-    shares: uint256 = self._quote(QUOTE_WITHDRAW, snap, assets)
+    shares: uint256 = staticcall views.preview_withdraw(snap, assets)
     assert shares <= max_shares, "lt: slippage"
     gross: uint256 = lt_math._gross_up(assets, snap.redeem_fee_bps)
     share_ledger._burn_from(owner, shares)
@@ -397,7 +384,7 @@ def convertToShares(assets: uint256) -> uint256:
     """
     @notice Shares worth `assets` at NAV, before fees and trading costs (rounded down).
     """
-    return self._quote(VIEW_CONVERT_TO_SHARES, self._snapshot(), assets)
+    return staticcall views.convert_to_shares(self._snapshot(), assets)
 
 
 @external
@@ -406,7 +393,7 @@ def convertToAssets(shares: uint256) -> uint256:
     """
     @notice Assets that `shares` are worth at NAV, before fees and trading costs (rounded down).
     """
-    return self._quote(VIEW_CONVERT_TO_ASSETS, self._snapshot(), shares)
+    return staticcall views.convert_to_assets(self._snapshot(), shares)
 
 
 @external
@@ -417,7 +404,7 @@ def previewDeposit(assets: uint256) -> uint256:
     """
     snap: lt_math.FundState = self._snapshot()
     self._check_mintable(snap)
-    return self._quote(QUOTE_DEPOSIT, snap, assets)
+    return staticcall views.preview_deposit(snap, assets)
 
 
 @external
@@ -428,7 +415,7 @@ def previewMint(shares: uint256) -> uint256:
     """
     snap: lt_math.FundState = self._snapshot()
     self._check_mintable(snap)
-    return self._quote(QUOTE_MINT, snap, shares)
+    return staticcall views.preview_mint(snap, shares)
 
 
 @external
@@ -438,7 +425,7 @@ def previewRedeem(shares: uint256) -> uint256:
     @notice Exactly what redeem(shares) pays in this block.
     """
     snap: lt_math.FundState = self._exit_view()
-    return self._quote(QUOTE_REDEEM, snap, shares)
+    return staticcall views.preview_redeem(snap, shares)
 
 
 @external
@@ -448,7 +435,7 @@ def previewWithdraw(assets: uint256) -> uint256:
     @notice Exactly how many shares withdraw(assets) burns in this block.
     """
     snap: lt_math.FundState = self._exit_view()
-    return self._quote(QUOTE_WITHDRAW, snap, assets)
+    return staticcall views.preview_withdraw(snap, assets)
 
 
 @external
@@ -471,7 +458,7 @@ def maxMint(receiver: address) -> uint256:
     """
     # reads the venue twice (here and in _max_deposit): passing one snapshot down costs 30 bytes
     # of the token's EIP-170 headroom, more than a view's second read is worth
-    return self._quote(VIEW_MAX_MINT, self._snapshot(), self._max_deposit())
+    return staticcall views.max_mint(self._snapshot(), self._max_deposit())
 
 
 @external
@@ -481,7 +468,7 @@ def maxRedeem(owner: address) -> uint256:
     @notice The owner's whole balance, less if closing its slice would breach max_slippage_bps;
             0 while a position is open on a stale price (redeem would revert).
     """
-    return self._quote_limited(VIEW_MAX_REDEEM, self._snapshot(), share_ledger._balance_of(owner))
+    return staticcall views.max_redeem(self._snapshot(), share_ledger._balance_of(owner), self.max_slippage_bps)
 
 
 @external
@@ -491,7 +478,7 @@ def maxWithdraw(owner: address) -> uint256:
     @notice What redeeming maxRedeem pays, less a few base units that withdraw()'s share search may
             need; 0 on insolvency or while a position is open on a stale price.
     """
-    return self._quote_limited(VIEW_MAX_WITHDRAW, self._snapshot(), share_ledger._balance_of(owner))
+    return staticcall views.max_withdraw(self._snapshot(), share_ledger._balance_of(owner), self.max_slippage_bps)
 
 
 # ---------------------------------------------------------------- fund views
@@ -511,7 +498,7 @@ def current_leverage() -> uint256:
     """
     @notice |size| * price / NAV, WAD; 0 with no position, max_value when insolvent.
     """
-    return self._quote(VIEW_LEVERAGE, self._snapshot(), 0)
+    return staticcall views.leverage(self._snapshot())
 
 
 # ---------------------------------------------------------------- keeper: rebalancing
@@ -792,33 +779,6 @@ def _snapshot() -> lt_math.FundState:
 
 @internal
 @view
-def _quote(selector: bytes4, snap: lt_math.FundState, amount: uint256) -> uint256:
-    """
-    @dev Ask the views contract (a revert there, e.g. "lt: balance", propagates).
-    """
-    response: Bytes[32] = raw_call(
-        views, concat(selector, abi_encode(snap, amount)), max_outsize=32, is_static_call=True
-    )
-    return abi_decode(response, uint256)
-
-
-@internal
-@view
-def _quote_limited(selector: bytes4, snap: lt_math.FundState, amount: uint256) -> uint256:
-    """
-    @dev Ask the views contract for a max* that depends on the fund's price limit.
-    """
-    response: Bytes[32] = raw_call(
-        views,
-        concat(selector, abi_encode(snap, amount, self.max_slippage_bps)),
-        max_outsize=32,
-        is_static_call=True,
-    )
-    return abi_decode(response, uint256)
-
-
-@internal
-@view
 def _require_solvent(snap: lt_math.FundState):
     assert snap.supply == 0 or snap.nav > 0, "lt: insolvent"
 
@@ -904,7 +864,7 @@ def _max_deposit() -> uint256:
     snap: lt_math.FundState = self._snapshot()
     if not snap.fresh or (snap.supply > 0 and snap.nav <= 0):
         return 0
-    return self._quote_limited(VIEW_MAX_DEPOSIT, snap, self.max_total_assets)
+    return staticcall views.max_deposit(snap, self.max_total_assets, self.max_slippage_bps)
 
 
 # ---------------------------------------------------------------- internal: redeem
@@ -974,7 +934,7 @@ def _current_slot() -> uint256:
 @internal
 @view
 def _rebalance_status(snap: lt_math.FundState) -> (uint8, int256, int256):
-    return staticcall LeveragedTokenViews.__interface__(views).rebalance_status(
+    return staticcall views.rebalance_status(
         snap,
         lt_math.RebalanceState(
             is_shutdown=self.is_shutdown,

@@ -141,9 +141,9 @@ def max_mint(s: lt_math.FundState, max_assets: uint256) -> uint256:
 
 @external
 @view
-def leverage(s: lt_math.FundState, unused: uint256) -> uint256:
+def leverage(s: lt_math.FundState) -> uint256:
     """
-    @notice |size| * price / NAV, WAD (the second argument keeps the token's one call shape).
+    @notice |size| * price / NAV, WAD.
     """
     return lt_math._leverage(s.size, s.price, s.nav, s.asset_scale)
 

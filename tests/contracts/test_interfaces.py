@@ -1,7 +1,9 @@
 """Typed boundaries: interfaces/ILeveragedToken.vyi is the token's whole public surface (its
 parameter setters live in the configurator, which calls the token's `configure` through it), the
 token declares it with `implements:`, and the lens and the configurator call the token through
-it, so a renamed getter is a compile error in all three.
+it, so a renamed getter is a compile error in all three. The token calls its views contract
+through that contract's own interface, so a renamed views function or a FundState field changed
+on one side is a compile error too.
 
 Compiled with vyper directly (no chain): the sources as they are, and copies with one name
 changed, resolved against the real contracts folder and snekmate in site-packages.
@@ -9,6 +11,7 @@ changed, resolved against the real contracts folder and snekmate in site-package
 
 from __future__ import annotations
 
+import shutil
 import site
 from functools import cache
 from pathlib import Path
@@ -22,14 +25,15 @@ CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 TOKEN = CONTRACTS / "LeveragedToken.vy"
 LENS = CONTRACTS / "LeveragedTokenLens.vy"
 CONFIGURATOR = CONTRACTS / "LeveragedTokenConfigurator.vy"
+VIEWS = CONTRACTS / "LeveragedTokenViews.vy"
 INTERFACE = CONTRACTS / "interfaces" / "ILeveragedToken.vyi"
 
 # events the token takes from the standard interfaces (IERC20, IERC4626) and snekmate's access control
 STANDARD_EVENTS = {"Transfer", "Approval", "Deposit", "Withdraw", "RoleGranted", "RoleRevoked"}
 
 
-def _compile_abi(path: Path, source: str | None = None) -> list[dict]:
-    bundle = FilesystemInputBundle([CONTRACTS.parent, *map(Path, site.getsitepackages())])
+def _compile_abi(path: Path, source: str | None = None, root: Path = CONTRACTS.parent) -> list[dict]:
+    bundle = FilesystemInputBundle([root, *map(Path, site.getsitepackages())])
     output = vyper.compile_code(
         path.read_text() if source is None else source,
         contract_path=str(path),
@@ -115,3 +119,15 @@ def test_lens__getter_not_in_the_interface__fails_to_compile():
     assert source != LENS.read_text()
     with pytest.raises(UnknownAttribute):
         _compile_abi(LENS, source)
+
+
+@pytest.mark.parametrize("function", ["preview_deposit", "max_redeem", "rebalance_status"])
+def test_token__views_function_renamed__fails_to_compile(function, tmp_path):
+    """The views contract renamed in a copy of the contracts folder: the token no longer compiles."""
+    copy = tmp_path / "contracts"
+    shutil.copytree(CONTRACTS, copy)
+    views = copy / VIEWS.name
+    views.write_text(views.read_text().replace(f"def {function}(", f"def {function}_renamed("))
+    token = copy / TOKEN.name
+    with pytest.raises(UnknownAttribute, match=function):
+        _compile_abi(token, token.read_text(), root=tmp_path)

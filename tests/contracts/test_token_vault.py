@@ -4,9 +4,6 @@ Previews are compared with actual results in fee- and funding-free set-ups where
 cannot move a number; time-dependent amounts are predicted with ltsdk.replica at the block's time.
 """
 
-import re
-from pathlib import Path
-
 import ape
 import pytest
 
@@ -511,17 +508,6 @@ def test_erc4626_selectors__all_present(project):
         "redeem(uint256,address,address,uint256,uint256)",
     ]:
         assert required in signatures, required
-
-
-def test_views_selectors__each_names_a_function_of_the_views_contract(project):
-    """The token calls LeveragedTokenViews by selectors spelled out in its source; a FundState
-    field added on one side only would make every such call revert."""
-    source = (Path(project.path) / "contracts" / "LeveragedToken.vy").read_text()
-    spelled = re.findall(r'method_id\("(\w+\(\(.*?\)(?:,uint256)+\))"', source)
-    views = {m.selector for m in project.LeveragedTokenViews.contract_type.view_methods}
-    assert len(spelled) == 11
-    for signature in spelled:
-        assert signature in views, signature
 
 
 def test_convert_functions__are_nav_ratios(seeded):
