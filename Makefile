@@ -9,13 +9,14 @@ SYSTEM_PYTHON := $(shell command -v python3)
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.venv/bin:$(HOME)/.local/bin:$(PATH)
 # uv if it is on PATH; otherwise the pip-installed module, which works wherever pip put it
 UV ?= $(shell command -v uv >/dev/null 2>&1 && echo uv || echo "$(SYSTEM_PYTHON) -m uv")
+export UV  # tests/sdk/test_wheel.py builds and installs the wheel with it
 APE := $(UV) run --frozen ape
 
-.PHONY: setup build test demo bench lint abis clean fuzz
+.PHONY: setup build test demo bench lint typecheck abis clean fuzz
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || $(SYSTEM_PYTHON) -m pip install --quiet --user uv || $(SYSTEM_PYTHON) -m pip install --quiet uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen --all-extras --all-groups
 	@command -v anvil >/dev/null 2>&1 || npm ci --no-audit --no-fund
 	@anvil --version | head -n 1
 
@@ -44,11 +45,15 @@ bench: build
 
 abis: setup
 	$(APE) compile
-	$(UV) run --frozen python -m ltsdk.abis
+	$(UV) run --frozen python -W ignore::RuntimeWarning -m ltsdk.abis
 
 lint: setup
 	$(UV) run --frozen ruff check python scripts tests bench bots
 	$(UV) run --frozen ruff format --check python scripts tests bench bots
+
+# pyright in standard mode over the ltsdk package ([tool.pyright] in pyproject.toml)
+typecheck: setup
+	$(UV) run --frozen pyright
 
 clean:
 	rm -rf .build out .pytest_cache

@@ -108,7 +108,7 @@ def erc20_floor(name: str, receipt) -> list[tuple[str, int, int]]:
             ("ecrecover precompile", 1, ECRECOVER),
         ]
     log = "Transfer log (3 topics, 32 bytes)" if name.startswith("transfer") else "Approval log (3 topics, 32 bytes)"
-    return items + [(log, 1, TRANSFER_LOG)]
+    return [*items, (log, 1, TRANSFER_LOG)]
 
 
 def floor_total(items) -> int:

@@ -161,7 +161,7 @@ def measure_token(manifest, probe, admin, user, other):
 
     def run(name, send, probe_call, venue_label, extra_items):
         receipt, venue[name] = with_probe(probe, token, later(), send, probe_call)
-        items = [(venue_label, 1, venue[name])] + base_items(receipt) + extra_items
+        items = [(venue_label, 1, venue[name]), *base_items(receipt), *extra_items]
         rows[name] = (receipt.gas_used, items)
         receipts[name] = receipt
 

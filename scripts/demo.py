@@ -77,7 +77,8 @@ def main():
     if latencies:
         print(
             f"keeper: {len(latencies)} actions mined; detection-to-mined latency median "
-            f"{statistics.median(latencies) * 1000:.1f} ms, p95 {latencies[int(len(latencies) * 0.95) - 1] * 1000:.1f} ms,"
+            f"{statistics.median(latencies) * 1000:.1f} ms,"
+            f" p95 {latencies[int(len(latencies) * 0.95) - 1] * 1000:.1f} ms,"
             f" max {latencies[-1] * 1000:.1f} ms (wall clock, anvil automine)"
         )
     print(f"outcomes: {result.summary.outcomes}; {result.steps} steps in {result.wall_seconds:.1f} s")

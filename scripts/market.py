@@ -17,8 +17,8 @@ from ape import accounts, networks
 from ape.cli import ConnectedProviderCommand
 from web3 import Web3
 
-from ltsdk.client import load_manifest
 from ltsdk.deploy import eth_signer, manifest_path
+from ltsdk.manifest import load as load_manifest
 from ltsdk.market import Market
 from ltsdk.units import WAD
 

@@ -43,7 +43,7 @@ class BacktestResult:
     steps: int = 0
     seconds: float = 0.0  # wall time of the simulation loop
 
-    def summary(self) -> dict[str, Decimal | int | str]:
+    def summary(self) -> dict[str, Decimal | int | str | dict[str, int]]:
         first, last = self.nav_per_share[0], self.nav_per_share[-1]
         underlying_return = Decimal(self.underlying[-1]) / Decimal(self.underlying[0]) - 1
         direction = 1 if self.is_long else -1
@@ -66,20 +66,21 @@ class BacktestResult:
             "steps_per_second": int(self.steps / self.seconds) if self.seconds else 0,
         }
 
-    def daily_returns(self, series: list) -> list[Decimal]:
+    def daily_returns(self, series: list[int] | list[Decimal]) -> list[Decimal]:
         by_day: dict[int, Decimal] = {}
-        for t, value in zip(self.timestamps, series):
+        for t, value in zip(self.timestamps, series, strict=True):
             by_day[t // DAY] = Decimal(value)
         closes = [by_day[d] for d in sorted(by_day)]
         return [b / a - 1 for a, b in itertools.pairwise(closes)]
 
     def tracking_error(self) -> Decimal:
         """Standard deviation of (fund − ideal) daily returns."""
-        diffs = [f - i for f, i in zip(self.daily_returns(self.nav_per_share), self.daily_returns(self.ideal))]
+        fund, ideal = self.daily_returns(self.nav_per_share), self.daily_returns(self.ideal)
+        diffs = [f - i for f, i in zip(fund, ideal, strict=True)]
         if len(diffs) < 2:
             return Decimal(0)
-        mean = sum(diffs) / len(diffs)
-        return (sum((d - mean) ** 2 for d in diffs) / (len(diffs) - 1)).sqrt()
+        mean = sum(diffs, Decimal(0)) / len(diffs)
+        return (sum(((d - mean) ** 2 for d in diffs), Decimal(0)) / (len(diffs) - 1)).sqrt()
 
     def plot(self, path: str | Path) -> Path:
         """NAV per share vs the underlying (rebased) vs the ideal, with rebalance markers."""
@@ -167,7 +168,8 @@ def run(
     result.trading_fees = venue.fees_paid.get(fund.account, 0)
     result.funding_paid = venue.funding_paid.get(fund.account, 0)
     # minted at share-changing calls plus what is still pending (NAV per share already counts both)
-    result.management_fee_shares = fund.balances.get(fund.fee_recipient, 0) + fund.pending_fee_shares(now)
+    end_time = prices.points[-1][0]
+    result.management_fee_shares = fund.balances.get(fund.fee_recipient, 0) + fund.pending_fee_shares(end_time)
     return result
 
 

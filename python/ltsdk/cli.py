@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -44,15 +45,19 @@ def parse_amount(text: str, decimals: int, what: str) -> int:
 def _protocol(args):
     from web3.exceptions import Web3Exception
 
-    from ltsdk.client import Protocol
+    from ltsdk.client import DEFAULT_RPC, Protocol
 
+    rpc_url = args.rpc or os.environ.get("LT_RPC_URL", DEFAULT_RPC)
     try:
-        protocol = Protocol.from_manifest(args.manifest, args.rpc)
-        _ = protocol.w3.eth.chain_id  # fail fast without a node
+        protocol = Protocol.from_manifest(args.manifest, rpc_url)
     except errors.LtError as exc:
         raise CliError(str(exc)) from None
+    except OSError as exc:  # e.g. LT_KEYSTORE names a file that cannot be read
+        raise CliError(f"cannot load the account: {exc}") from None
+    try:
+        _ = protocol.w3.eth.chain_id  # fail fast without a node
     except (OSError, Web3Exception) as exc:
-        raise CliError(f"cannot reach the RPC at {protocol.w3.provider.endpoint_uri}: {exc}") from None
+        raise CliError(f"cannot reach the RPC at {rpc_url}: {exc}") from None
     return protocol
 
 
@@ -65,7 +70,10 @@ def cmd_status(args) -> None:
     if args.json:
         print(json.dumps({symbol: state.as_dict() for symbol, state in states.items()}, indent=2))
         return
-    header = f"{'token':7} {'NAV/share':>10} {'NAV':>14} {'leverage':>9} {'band':>13} {'status':>9} {'oracle':>7} {'next slot (UTC)':>17}"
+    header = (
+        f"{'token':7} {'NAV/share':>10} {'NAV':>14} {'leverage':>9} {'band':>13} {'status':>9} {'oracle':>7}"
+        f" {'next slot (UTC)':>17}"
+    )
     print(header)
     print("-" * len(header))
     for symbol, s in states.items():
@@ -75,7 +83,8 @@ def cmd_status(args) -> None:
         leverage = "empty" if s.supply == 0 else "insolvent" if s.leverage_x is None else f"{s.leverage_x:.3f}x"
         lower, upper = s.band_x
         print(
-            f"{symbol:7} {s.nav_per_share_usd:>10.4f} {s.nav_usd:>14,.2f} {leverage:>9} {f'{lower:.2f}-{upper:.2f}x':>13}"
+            f"{symbol:7} {s.nav_per_share_usd:>10.4f} {s.nav_usd:>14,.2f} {leverage:>9}"
+            f" {f'{lower:.2f}-{upper:.2f}x':>13}"
             f" {s.status_name:>9} {'fresh' if s.oracle_fresh else 'STALE':>7} {_fmt_time(s.next_slot):>17}"
         )
 

@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
+from ltsdk import math
 from ltsdk.units import WAD
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -203,8 +204,8 @@ def create_token(backend: Backend, factory: Any, underlying: str, leverage: int,
 def set_leverage_band(backend: Backend, configurator: Any, token: Any, band_bps: int) -> None:
     """A product's own band (e.g. 5x: 15 % -> [4.35, 5.75]), the ripcord staying at 1.5 T. Made
     before the first mint, so it acts at once; anything else is a deployment error."""
-    target = backend.call(token, "target_leverage")
-    backend.transact(configurator, "set_leverage_band", _address(token), band_bps, target * 3 // 2)
+    ripcord = math.default_ripcord_leverage(backend.call(token, "target_leverage"))
+    backend.transact(configurator, "set_leverage_band", _address(token), band_bps, ripcord)
     if backend.call(token, "band_bps") != band_bps:
         raise RuntimeError(f"{_address(token)}: the band change was queued, not applied (shares exist)")
 

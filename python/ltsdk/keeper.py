@@ -26,15 +26,18 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from eth_typing import HexStr
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, start_http_server
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
 
 from ltsdk import errors
-from ltsdk.client import Protocol, gas_limit, load_manifest, revert_reason
+from ltsdk.calls import revert_reason
+from ltsdk.client import Protocol
 from ltsdk.codes import ActionKind, Reason, Status, reason_name
 from ltsdk.errors import RpcUnavailable
-from ltsdk.sender import Sender
+from ltsdk.manifest import load as load_manifest
+from ltsdk.sender import Sender, gas_limit
 from ltsdk.types import TokenState
 from ltsdk.units import BPS, GWEI
 
@@ -358,9 +361,10 @@ class Keeper:
             )
 
     def check_balance(self) -> None:
-        if self.account is None:
+        account = self.account
+        if account is None:
             return
-        balance = self.rpc("get_balance", lambda: self.w3.eth.get_balance(self.account.address))
+        balance = self.rpc("get_balance", lambda: self.w3.eth.get_balance(account.address))
         self.metrics.balance.set(balance)
         if balance < self.policy.min_balance_wei:
             self.alert("low_balance", balance_wei=balance, min_balance_wei=self.policy.min_balance_wei)
@@ -417,7 +421,7 @@ class Keeper:
             self.metrics.noops.labels(action.symbol).inc()
             self.log("noop", token=action.symbol, action=action.kind, reason=reason)
             self.detected_at.pop(action.symbol, None)
-            return Outcome(action.symbol, action, Status.NOOP, detail=reason)
+            return Outcome(action.symbol, action, Status.NOOP, detail=reason or "")
         return self.failed(action, "simulation", reason or "reverted without a reason")
 
     def failed(self, action: Action, kind: str, detail: str) -> Outcome:
@@ -577,14 +581,14 @@ class Keeper:
     def _mined_receipt(self, flight: InFlight):
         for tx_hash in flight.hashes:
             try:
-                return self.w3.eth.get_transaction_receipt(tx_hash)
+                return self.w3.eth.get_transaction_receipt(HexStr(tx_hash))
             except TransactionNotFound:
                 continue
         return None
 
     def _in_pool(self, flight: InFlight) -> bool:
         try:
-            self.w3.eth.get_transaction(flight.hashes[-1])
+            self.w3.eth.get_transaction(HexStr(flight.hashes[-1]))
             return True
         except TransactionNotFound:
             return False
@@ -612,6 +616,7 @@ class Keeper:
     def rpc(self, what: str, call: Callable[[], Any]) -> Any:
         """`call()` retried with exponential backoff on connection errors, timeouts and HTTP 5xx.
         Contract reverts and JSON-RPC errors are not transport faults and pass through."""
+        error: Exception | None = None
         for attempt in range(self.policy.rpc_retries + 1):
             try:
                 return call()

@@ -18,8 +18,11 @@ from decimal import Decimal
 from typing import Any
 
 from web3 import Web3
+from web3.types import RPCEndpoint
 
+from ltsdk import errors
 from ltsdk.abis import load_abi
+from ltsdk.calls import Fn
 from ltsdk.prices import PricePath, generate_prices
 from ltsdk.sender import Sender
 from ltsdk.units import DAY, WAD, YEAR
@@ -62,7 +65,7 @@ class Market:
         self.step_seconds = step_seconds
         self.rng = random.Random(seed)
         self.specs = {name: (specs or DEFAULT_SPECS).get(name, MarketSpec()) for name in oracles}
-        head = w3.eth.get_block("latest")["timestamp"]
+        head = w3.eth.get_block("latest")["timestamp"]  # pyright: ignore[reportTypedDictNotRequiredAccess] (every block has one)
         # start on the next whole step, so that daily boundaries fall on step boundaries
         self.start_time = start_time or (head // step_seconds + 1) * step_seconds
         self.paths: dict[str, PricePath] = {}
@@ -110,24 +113,32 @@ class Market:
         new_day = step > 0 and timestamp // DAY != self.time_of(step - 1) // DAY
         for name, oracle in sorted(self.oracles.items()):
             answer = self.price_of(name, step) // self.oracle_scale[name]
-            self._send(oracle.functions.set_price(answer))
+            self._send(Fn(oracle.address, "MockOracle", "set_price", (answer,)))
             if new_day and name in self.venues:
                 spec = self.specs[name]
                 annual = self.rng.uniform(-spec.max_annual_funding / 3, spec.max_annual_funding)
                 self.funding[name] = funding_rate_per_second(annual)
-                self._send(self.venues[name].functions.set_funding_rate_per_second(self.funding[name]))
+                self._send(
+                    Fn(
+                        self.venues[name].address,
+                        "MockPerpAdapter",
+                        "set_funding_rate_per_second",
+                        (self.funding[name],),
+                    )
+                )
         return timestamp
 
-    def _send(self, function) -> None:
+    def _send(self, fn: Fn) -> None:
         fields = {"gas": 200_000, "chainId": self.sender.chain_id}
-        receipt = self.sender.send(function, fields, timeout=60, poll_latency=0.01)
-        if receipt["status"] != 1:
-            raise RuntimeError(f"market update {receipt['transactionHash'].hex()} reverted")
+        try:
+            self.sender.send(fn, fields, timeout=60, poll_latency=0.01)
+        except errors.TransactionFailed as exc:
+            raise RuntimeError(f"market update reverted: {exc}") from None
 
 
 def warp(w3: Web3, timestamp: int) -> None:
     """anvil: the next block is mined at `timestamp` (seconds). Blocks after it follow one second
     apart whatever the wall clock does, so a run is reproducible and no call ever executes at a
     time before a block already mined (anvil's default clock mixes wall time into both)."""
-    w3.provider.make_request("anvil_setBlockTimestampInterval", [1])
-    w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
+    w3.provider.make_request(RPCEndpoint("anvil_setBlockTimestampInterval"), [1])
+    w3.provider.make_request(RPCEndpoint("evm_setNextBlockTimestamp"), [timestamp])

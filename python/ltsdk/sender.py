@@ -1,14 +1,58 @@
-"""One account's transactions on one chain: the nonce counter, signing, broadcast and the receipt.
-The SDK's writes, the keeper and the simulated market all send through a `Sender`."""
+"""Sending a transaction, written once: `send_plan` (simulate, nonce, gas, sign, broadcast, receipt)
+for the sync and async clients and the simulated market, and `Sender`, one account's nonce counter
+and signer on a blocking node, which the market and the keeper send through."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
+from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
+from ltsdk import errors
+from ltsdk.calls import Build, Call, Estimate, Fn, NonceOf, Plan, SendRaw, SyncNode, WaitReceipt
+
 T = TypeVar("T")
+GAS_MARGIN = 20_000
+
+
+def gas_limit(estimate: int) -> int:
+    """The gas limit to send with. Estimates run on the latest block, like the simulation (a
+    node's "pending" block may carry a time before the latest block's after a time warp); the
+    mined block may take a costlier path (e.g. a second of management fee to mint), so leave a
+    margin."""
+    return estimate * 5 // 4 + GAS_MARGIN
+
+
+def send_plan(
+    account: LocalAccount,
+    fn: Fn,
+    tx_kwargs: dict[str, Any],
+    nonce: int | None = None,
+    simulate: bool = True,
+    timeout_seconds: float = 120,
+    poll_seconds: float = 0.1,
+) -> Plan[Any]:
+    """Simulate `fn` as `account` (a revert raises its typed error before anything is sent), then
+    sign and send it and return the receipt; a mined revert raises TransactionFailed. Without a
+    `nonce` the node's pending count is used (the key may also sign elsewhere: ape, a second
+    session); without a "gas" in `tx_kwargs` the estimate plus a margin."""
+    if simulate:
+        yield Call(fn, account.address)
+    params: dict[str, Any] = {
+        "from": account.address,
+        "nonce": nonce if nonce is not None else (yield NonceOf(account.address)),
+    }
+    params.update(tx_kwargs)
+    if "gas" not in params:
+        params["gas"] = gas_limit((yield Estimate(fn, account.address)))
+    tx = yield Build(fn, params)
+    tx_hash = yield SendRaw(account.sign_transaction(tx).raw_transaction)
+    receipt = yield WaitReceipt(tx_hash, timeout_seconds, poll_seconds)
+    if receipt["status"] != 1:
+        raise errors.TransactionFailed(f"transaction {tx_hash.hex()} reverted")
+    return receipt
 
 
 def _direct(what: str, call: Callable[[], T]) -> T:
@@ -23,26 +67,38 @@ class Sender:
     transactions can then be in flight at once. A caller that shares the key with another client
     (ape, a second session) calls `resync()` before each transaction so the node decides."""
 
-    def __init__(self, w3: Web3, account: Any, rpc: Callable[[str, Callable[[], Any]], Any] = _direct):
+    def __init__(self, w3: Web3, account: LocalAccount | None, rpc: Callable[[str, Callable[[], Any]], Any] = _direct):
         self.w3 = w3
         self.account = account
         self.rpc = rpc
+        self.node = SyncNode(w3)
         self.nonce: int | None = None  # next nonce to use; synced from the node when None
         self._chain_id: int | None = None
 
     @property
+    def signer(self) -> LocalAccount:
+        """The account; a sender without one (the keeper's dry run) raises NoSigner."""
+        if self.account is None:
+            raise errors.NoSigner("this sender has no account: it can read, not sign")
+        return self.account
+
+    @property
     def address(self) -> str:
-        return self.account.address
+        return self.signer.address
 
     @property
     def chain_id(self) -> int:
         if self._chain_id is None:
-            self._chain_id = self.rpc("chain_id", lambda: self.w3.eth.chain_id)
+            chain_id: int = self.rpc("chain_id", lambda: self.w3.eth.chain_id)
+            self._chain_id = chain_id
+            return chain_id
         return self._chain_id
 
-    def node_nonce(self, block: str = "pending") -> int:
+    def node_nonce(self, block: Literal["pending", "latest"] = "pending") -> int:
         """The node's transaction count for us: "pending" counts its pool, "latest" only mined ones."""
-        return self.rpc("get_nonce", lambda: self.w3.eth.get_transaction_count(self.address, block))
+        return self.rpc(
+            "get_nonce", lambda: self.w3.eth.get_transaction_count(Web3.to_checksum_address(self.address), block)
+        )
 
     def next_nonce(self) -> int:
         """Our own counter, synced from the node's pending count when unknown."""
@@ -58,7 +114,7 @@ class Sender:
 
     def sign(self, tx: dict[str, Any]) -> Any:
         """The signed transaction (`raw_transaction`, `hash`)."""
-        return self.account.sign_transaction(tx)
+        return self.signer.sign_transaction(tx)
 
     def broadcast(self, raw: bytes) -> Any:
         """eth_sendRawTransaction; the transaction hash."""
@@ -68,11 +124,8 @@ class Sender:
         """The receipt of `tx_hash`, polling up to `timeout` seconds."""
         return self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout, poll_latency=poll_latency)
 
-    def send(self, function: Any, fields: dict[str, Any], timeout: float, poll_latency: float = 0.1) -> Any:
-        """Build `function` with `fields` (the nonce added from the counter if absent), sign it, send
-        it and wait for its receipt; the caller judges the receipt's status."""
-        fields = {"from": self.address, **fields}
-        if "nonce" not in fields:
-            fields["nonce"] = self.next_nonce()
-        tx = function.build_transaction(fields)
-        return self.wait(self.broadcast(self.sign(tx).raw_transaction), timeout, poll_latency)
+    def send(self, fn: Fn, fields: dict[str, Any], timeout: float, poll_latency: float = 0.1) -> Any:
+        """`send_plan` with the counter's next nonce and no simulation (the caller knows the call
+        succeeds, e.g. an oracle update by its updater): the receipt; a revert raises."""
+        plan = send_plan(self.signer, fn, fields, self.next_nonce(), False, timeout, poll_latency)
+        return self.node.run(plan)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ltsdk import plotting
 from ltsdk.abis import load_abi
-from ltsdk.codes import reason_name
+from ltsdk.codes import Status, reason_name
 from ltsdk.keeper import Keeper, Summary
 from ltsdk.market import Market
 from ltsdk.prices import IdealTracker
@@ -103,7 +103,7 @@ def run(
         outcomes = keeper.tick()
         summary.add(outcomes)
         for outcome in outcomes:
-            if outcome.status == "mined" and outcome.symbol in series:
+            if outcome.status == Status.MINED and outcome.action is not None and outcome.symbol in series:
                 series[outcome.symbol].actions.append((timestamp, outcome.action.label))
         for symbol, state in protocol.states(symbols).items():
             if state.supply > 0:
@@ -180,7 +180,8 @@ def table(result: SimulationResult, asset_decimals: int = 6) -> str:
         lines.append(
             f"{r.symbol:6} {usd(r.nav_per_share_start):>12} {usd(r.nav_per_share_end):>11} {pct(r.fund_return):>9}"
             f" {pct(r.underlying_return):>10} {pct(r.ideal_return):>9}  {counts:>35} {r.ripcords:>9}"
-            f" {usd(r.trading_fees):>12} {usd(r.funding_paid):>10} {usd(r.management_fee_shares * r.nav_per_share_end // WAD):>9}"
+            f" {usd(r.trading_fees):>12} {usd(r.funding_paid):>10}"
+            f" {usd(r.management_fee_shares * r.nav_per_share_end // WAD):>9}"
         )
     return "\n".join(lines)
 

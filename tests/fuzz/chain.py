@@ -134,7 +134,7 @@ def _make_deep_stack_runner(slots: int):
     names = ", ".join(f"_{i}" for i in range(slots))
     source = f"def run(fn):\n    {names} = {', '.join(['None'] * slots)}\n    return fn()\n"
     namespace: dict = {}
-    exec(source, namespace)  # noqa: S102 - generated on purpose: a frame of a chosen size
+    exec(source, namespace)
     return namespace["run"]
 
 

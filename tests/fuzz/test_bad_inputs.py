@@ -34,6 +34,7 @@ from fuzz.chain import (
     model_fund,
     stack,
 )
+from ltsdk import math
 from ltsdk.codes import Reason
 from ltsdk.errors import REVERTS, ModelRevert
 from ltsdk.replica import Fund
@@ -416,9 +417,9 @@ def _setter_cases() -> list[tuple[str, tuple, str | None]]:
 
     def vary(name, base, index, ok_values, bad_values):
         for value in ok_values:
-            cases.append((name, base[:index] + (value,) + base[index + 1 :], None))
+            cases.append((name, (*base[:index], value, *base[index + 1 :]), None))
         for value in bad_values:
-            cases.append((name, base[:index] + (value,) + base[index + 1 :], "configurator: bounds"))
+            cases.append((name, (*base[:index], value, *base[index + 1 :]), "configurator: bounds"))
 
     vary("set_fees", fees, 0, [0, MAX_MINT_FEE_BPS], [MAX_MINT_FEE_BPS + 1, MAX_UINT256])
     vary("set_fees", fees, 1, [0, MAX_REDEEM_FEE_BPS], [MAX_REDEEM_FEE_BPS + 1])
@@ -428,7 +429,7 @@ def _setter_cases() -> list[tuple[str, tuple, str | None]]:
     vary("set_limits", limits, 2, [MIN_PRICE_AGE, MAX_PRICE_AGE], [MIN_PRICE_AGE - 1, MAX_PRICE_AGE + 1])
     vary("set_split_band", (USDC, 10_000 * USDC), 0, [1, 100 * USDC], [0, 100 * USDC + 1])
     vary("set_split_band", (USDC, 10_000 * USDC), 1, [100 * USDC, MAX_UINT256], [100 * USDC - 1, 0])
-    band = (2_000, target * 3 // 2)  # the target (3x) is fixed
+    band = (2_000, math.default_ripcord_leverage(target))  # the target (3x) is fixed
     vary("set_leverage_band", band, 0, [MIN_BAND_BPS, 4_000], [MIN_BAND_BPS - 1, MAX_BAND_BPS + 1])
     vary("set_leverage_band", band, 1, [upper + 1, VENUE_MAX_LEVERAGE], [upper, VENUE_MAX_LEVERAGE + 1])
     vary("set_execution", execution, 0, [MIN_REBALANCE_INTERVAL, MAX_REBALANCE_INTERVAL], [3_599, 604_801])

@@ -202,7 +202,7 @@ class FundMachine(RuleBasedStateMachine):
         configure(self.s, self.token, "set_limits", CAP if capped else MAX_UINT256, 50, 3_600)
         configure(self.s, self.token, "set_execution", 86_400, 120, 50, chunk, 60)
         self.f = model_fund(self.s, self.token)
-        for role, assets in zip(("depositor", "other_depositor"), seed):
+        for role, assets in zip(("depositor", "other_depositor"), seed, strict=False):
             actor = self.actor(role)
             ok, _ = self.expect(
                 lambda assets=assets, actor=actor: self.token.deposit(assets, actor, sender=actor),

@@ -46,6 +46,6 @@ def test_silverback_bot__constructs__its_keeper_reads_every_token(env, admin):
 def test_keeper_script__dry_run_one_tick__sends_nothing(env, manifest_file, chain):
     head = chain.blocks.head.number
     command = [str(BIN / "ape"), "run", "keeper", "--network", "ethereum:local:foundry"]
-    done = run(command + ["--manifest", str(manifest_file), "--ticks", "1", "--dry-run"], env)
+    done = run([*command, "--manifest", str(manifest_file), "--ticks", "1", "--dry-run"], env)
     assert "nobody (dry run)" in done.stdout
     assert chain.blocks.head.number == head

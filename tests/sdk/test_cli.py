@@ -48,12 +48,12 @@ def test_deposit_quote_and_redeem__with_key_from_environment(manifest_file, rpc_
 def test_bad_input__one_line_and_exit_two(manifest_file, rpc_url, depositor):
     base = ("--rpc", rpc_url, "--manifest", str(manifest_file))
     cases = [
-        (base + ("quote", "DOGE9L", "--deposit", "1"), "unknown token"),
-        (base + ("quote", "BTC3L", "--deposit", "abc"), "must be a number"),
-        (base + ("quote", "BTC3L", "--deposit", "-5"), "must be positive"),
-        (base + ("quote", "BTC3L", "--deposit", "0.0000001"), "at most 6 decimals"),
-        (base + ("deposit", "BTC3L", "100"), "NoSigner"),
-        (base + ("split", "BTC3L", "ten"), "whole number"),
+        ((*base, "quote", "DOGE9L", "--deposit", "1"), "unknown token"),
+        ((*base, "quote", "BTC3L", "--deposit", "abc"), "must be a number"),
+        ((*base, "quote", "BTC3L", "--deposit", "-5"), "must be positive"),
+        ((*base, "quote", "BTC3L", "--deposit", "0.0000001"), "at most 6 decimals"),
+        ((*base, "deposit", "BTC3L", "100"), "NoSigner"),
+        ((*base, "split", "BTC3L", "ten"), "whole number"),
         (("--rpc", "http://127.0.0.1:9", "--manifest", str(manifest_file), "status"), "cannot reach"),
         (("--manifest", "/nonexistent/manifest.json", "status"), "cannot read manifest"),
     ]
@@ -62,6 +62,16 @@ def test_bad_input__one_line_and_exit_two(manifest_file, rpc_url, depositor):
         assert result.returncode == 2, (args, result.stdout, result.stderr)
         assert message in result.stderr, (args, result.stderr)
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_unreadable_keystore__one_line_error_not_a_crash(manifest_file, rpc_url, tmp_path):
+    """An OSError while the SDK is set up (before any protocol exists) is reported like bad input;
+    it used to reach the RPC error's message, which named an unbound `protocol` and crashed."""
+    missing = tmp_path / "no-such-keystore.json"
+    result = run("--rpc", rpc_url, "--manifest", str(manifest_file), "status", env={"LT_KEYSTORE": str(missing)})
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("ltsdk: cannot load the account:") and str(missing) in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
 def test_revert__typed_error_one_line(manifest_file, rpc_url, admin):

@@ -11,5 +11,5 @@ def test_sdk_doc_examples__run(manifest_file, rpc_url, user_protocol, depositor)
     assert len(blocks) >= 5
     namespace = {"RPC_URL": rpc_url, "MANIFEST": str(manifest_file), "PRIVATE_KEY": depositor.private_key}
     for block in blocks:
-        exec(compile(block, str(DOC), "exec"), namespace)  # noqa: S102 - our own documentation
+        exec(compile(block, str(DOC), "exec"), namespace)
     assert namespace["deposited"].shares > 0

@@ -1,0 +1,206 @@
+"""Node requests as data, and the two drivers that execute them: `SyncNode` over `web3.Web3`,
+`AsyncNode` over `web3.AsyncWeb3`. The SDK's logic is written once, as generators that yield these
+requests and receive their results (`run` and `arun` drive one), so the blocking and the asyncio
+clients share every decision and differ only in how a request reaches the node."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from web3 import AsyncWeb3, Web3
+from web3.exceptions import ContractCustomError, ContractLogicError
+
+from ltsdk import errors
+from ltsdk.abis import load_abi
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Fn:
+    """One contract function with its arguments: `name` is a function name or, for overloads, a
+    full signature ("deposit(uint256,address,uint256,uint256)"); `abi` names a shipped ABI."""
+
+    address: str
+    abi: str
+    name: str
+    args: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Call:
+    """eth_call `fn` (as `sender`, if given). With `typed`, a revert raises its ltsdk.errors class."""
+
+    fn: Fn
+    sender: str | None = None
+    typed: bool = True
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """eth_estimateGas of `fn` as `sender` on the latest block (a revert raises its typed error)."""
+
+    fn: Fn
+    sender: str
+
+
+@dataclass(frozen=True)
+class Build:
+    """The unsigned transaction calling `fn` with `params` (from, nonce, gas, fees...)."""
+
+    fn: Fn
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NonceOf:
+    """The node's transaction count of `address` ("pending" counts its pool)."""
+
+    address: str
+    block: str = "pending"
+
+
+@dataclass(frozen=True)
+class SendRaw:
+    """eth_sendRawTransaction; the transaction hash."""
+
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class WaitReceipt:
+    """The receipt of `tx_hash`, polled every `poll_seconds` for up to `timeout_seconds`."""
+
+    tx_hash: Any
+    timeout_seconds: float = 120
+    poll_seconds: float = 0.1
+
+
+@dataclass(frozen=True)
+class LatestBlock:
+    """The latest block (a mapping with "timestamp", "number", ...)."""
+
+
+Request = Call | Estimate | Build | NonceOf | SendRaw | WaitReceipt | LatestBlock
+Plan = Generator[Request, Any, T]
+
+
+def revert_reason(exc: Exception) -> str | None:
+    """The contract's revert string from a web3 error ("execution reverted: lt: slippage")."""
+    message = getattr(exc, "message", None) or (exc.args[0] if exc.args else "")
+    message = str(message)
+    for prefix in ("execution reverted: ", "execution reverted:", "revert: "):
+        if prefix in message:
+            return message.split(prefix, 1)[1].strip().strip("'\"")
+    return None if message.strip() in ("", "execution reverted") else message
+
+
+REVERTS = (ContractLogicError, ContractCustomError)
+
+
+def typed_revert(exc: Exception) -> errors.LtError:
+    return errors.from_revert(revert_reason(exc))
+
+
+class _Contracts:
+    """web3 contract objects by (address, ABI name), made once per node."""
+
+    def __init__(self, w3: Any):
+        self.w3 = w3
+        self.cache: dict[tuple[str, str], Any] = {}
+
+    def contract(self, address: str, abi: str) -> Any:
+        key = (address, abi)
+        if key not in self.cache:
+            # the lens returns structs: decode them as named tuples
+            tuples = abi == "LeveragedTokenLens"
+            self.cache[key] = self.w3.eth.contract(address=address, abi=load_abi(abi), decode_tuples=tuples)
+        return self.cache[key]
+
+    def function(self, fn: Fn) -> Any:
+        contract = self.contract(fn.address, fn.abi)
+        if "(" in fn.name:
+            return contract.get_function_by_signature(fn.name)(*fn.args)
+        return getattr(contract.functions, fn.name)(*fn.args)
+
+
+class SyncNode(_Contracts):
+    """Executes requests over a blocking `Web3`."""
+
+    def __init__(self, w3: Web3):
+        super().__init__(w3)
+
+    def execute(self, request: Request) -> Any:
+        eth = self.w3.eth
+        if isinstance(request, NonceOf):
+            return eth.get_transaction_count(request.address, request.block)
+        if isinstance(request, SendRaw):
+            return eth.send_raw_transaction(request.raw)
+        if isinstance(request, WaitReceipt):
+            return eth.wait_for_transaction_receipt(
+                request.tx_hash, timeout=request.timeout_seconds, poll_latency=request.poll_seconds
+            )
+        if isinstance(request, LatestBlock):
+            return eth.get_block("latest")
+        function = self.function(request.fn)
+        try:
+            if isinstance(request, Call):
+                return function.call({"from": request.sender} if request.sender else {})
+            if isinstance(request, Estimate):
+                return function.estimate_gas({"from": request.sender}, "latest")
+            return function.build_transaction(request.params)
+        except REVERTS as exc:
+            if isinstance(request, Call) and not request.typed:
+                raise
+            raise typed_revert(exc) from None
+
+    def run(self, plan: Plan[T]) -> T:
+        """Drive `plan` to its return value."""
+        try:
+            request = next(plan)
+            while True:
+                request = plan.send(self.execute(request))
+        except StopIteration as done:
+            return done.value
+
+
+class AsyncNode(_Contracts):
+    """Executes requests over an `AsyncWeb3`."""
+
+    def __init__(self, w3: AsyncWeb3):
+        super().__init__(w3)
+
+    async def execute(self, request: Request) -> Any:
+        eth = self.w3.eth
+        if isinstance(request, NonceOf):
+            return await eth.get_transaction_count(request.address, request.block)
+        if isinstance(request, SendRaw):
+            return await eth.send_raw_transaction(request.raw)
+        if isinstance(request, WaitReceipt):
+            return await eth.wait_for_transaction_receipt(
+                request.tx_hash, timeout=request.timeout_seconds, poll_latency=request.poll_seconds
+            )
+        if isinstance(request, LatestBlock):
+            return await eth.get_block("latest")
+        function = self.function(request.fn)
+        try:
+            if isinstance(request, Call):
+                return await function.call({"from": request.sender} if request.sender else {})
+            if isinstance(request, Estimate):
+                return await function.estimate_gas({"from": request.sender}, "latest")
+            return await function.build_transaction(request.params)
+        except REVERTS as exc:
+            if isinstance(request, Call) and not request.typed:
+                raise
+            raise typed_revert(exc) from None
+
+    async def run(self, plan: Plan[T]) -> T:
+        """Drive `plan` to its return value."""
+        try:
+            request = next(plan)
+            while True:
+                request = plan.send(await self.execute(request))
+        except StopIteration as done:
+            return done.value

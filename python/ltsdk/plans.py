@@ -1,0 +1,260 @@
+"""The client's logic, written once: every read and write of `Protocol`/`Token` and of their asyncio
+twins as a generator of node requests (ltsdk.calls). A plan decides (amount checks, the preflight
+that names why a mint would fail, slippage bounds, deadlines, approvals) and decodes the result;
+the sync or async node only carries each request to the chain."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+from web3.logs import DISCARD
+
+from ltsdk import errors, types
+from ltsdk.abis import load_abi
+from ltsdk.calls import Call, Fn, LatestBlock, Plan
+from ltsdk.errors import NoSigner, UnknownToken
+from ltsdk.sender import send_plan
+from ltsdk.units import BPS, MAX_UINT256
+
+DEFAULT_SLIPPAGE_BPS = 50
+DEFAULT_DEADLINE_SECONDS = 900
+TOKEN_ABI = "LeveragedToken"
+LENS_ABI = "LeveragedTokenLens"
+COLLATERAL_ABI = "MockUSDC"  # any ERC-20: balanceOf, allowance, approve
+CONFIGURATOR_ABI = "LeveragedTokenConfigurator"
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+R = TypeVar("R", bound="DataclassInstance")  # a result type of ltsdk.types
+
+# decodes the token's events from a receipt; needs no node
+_EVENTS = Web3().eth.contract(abi=load_abi(TOKEN_ABI)).events
+
+
+class Deployment:
+    """What the plans know of a client: the manifest's addresses, the signer (or None) and the
+    collateral's decimals. `Protocol` and `AsyncProtocol` are one of these."""
+
+    def __init__(self, manifest: dict[str, Any], account: LocalAccount | None = None, asset_decimals: int = 6):
+        self.manifest = manifest
+        self.account = account
+        self.asset_decimals = asset_decimals
+        self.lens_address = Web3.to_checksum_address(manifest["lens"])
+        self.collateral_address = Web3.to_checksum_address(manifest["collateral"])
+        self.addresses = {
+            symbol: Web3.to_checksum_address(entry["address"]) for symbol, entry in manifest["tokens"].items()
+        }
+
+    def address_of(self, symbol: str) -> str:
+        try:
+            return self.addresses[symbol]
+        except KeyError:
+            raise UnknownToken(f"unknown token {symbol!r}; known: {', '.join(sorted(self.addresses))}") from None
+
+    def signer(self) -> LocalAccount:
+        if self.account is None:
+            raise NoSigner("this call sends a transaction: pass account= or set LT_PRIVATE_KEY")
+        return self.account
+
+
+# ---------------------------------------------------------------- reads
+
+
+def states(d: Deployment, symbols: list[str] | None = None) -> Plan[dict[str, types.TokenState]]:
+    """The state of every (or the named) token: one eth_call through the lens, whatever their number."""
+    chosen = symbols or list(d.addresses)
+    addresses = [d.address_of(symbol) for symbol in chosen]
+    rows = yield Call(Fn(d.lens_address, LENS_ABI, "get_states", (addresses,)), typed=False)
+    return {
+        symbol: types.TokenState.from_row(symbol, row, d.asset_decimals)
+        for symbol, row in zip(chosen, rows, strict=True)
+    }
+
+
+def token_state(d: Deployment, symbol: str) -> Plan[types.TokenState]:
+    return (yield from states(d, [symbol]))[symbol]
+
+
+def balance_of(d: Deployment, symbol: str, holder: str) -> Plan[int]:
+    return (yield Call(Fn(d.address_of(symbol), TOKEN_ABI, "balanceOf", (holder,)), typed=False))
+
+
+def view(d: Deployment, symbol: str, name: str, *args: Any) -> Plan[Any]:
+    """A token view (previews, maxDeposit), eth_call'd as the token itself; a revert is typed."""
+    address = d.address_of(symbol)
+    return (yield Call(Fn(address, TOKEN_ABI, name, args), sender=address))
+
+
+def latest_timestamp() -> Plan[int]:
+    return (yield LatestBlock())["timestamp"]
+
+
+# ---------------------------------------------------------------- writes
+
+
+def check_amount(amount: int, what: str) -> None:
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0 or amount > MAX_UINT256:
+        raise errors.ZeroAmount(f"{what} must be a positive integer in base units, got {amount!r}")
+
+
+def _collateral(d: Deployment, name: str, *args: Any) -> Fn:
+    return Fn(d.collateral_address, COLLATERAL_ABI, name, args)
+
+
+def preflight_mint(d: Deployment, symbol: str, assets: int, receiver: str) -> Plan[None]:
+    """Raise the error a mint paying `assets` would revert with, before any approval is sent
+    (the real call can only be simulated once the allowance exists)."""
+    held = yield Call(_collateral(d, "balanceOf", d.signer().address), typed=False)
+    if assets > held:
+        raise errors.InsufficientBalance(
+            f"the wallet holds {held} of the {assets} needed", "usdc: insufficient balance"
+        )
+    state = yield from token_state(d, symbol)
+    most = yield from view(d, symbol, "maxDeposit", receiver)
+    if assets > most:
+        if state.is_shutdown:
+            raise errors.Shutdown("the token is shut down", "lt: shutdown")
+        if state.paused:
+            raise errors.Paused("minting is paused", "lt: paused")
+        if not state.oracle_fresh:
+            raise errors.StalePrice("the oracle price is stale", "lt: stale price")
+        if state.supply > 0 and state.nav == 0:
+            raise errors.Insolvent("the fund is insolvent", "lt: insolvent")
+        if state.nav + assets > state.max_total_assets:
+            raise errors.CapReached(f"{assets} would take NAV past max_total_assets", "lt: cap")
+        # else the venue's depth binds. maxDeposit underestimates that limit by up to ~0.1 %:
+        # just above it the simulation decides; well above it the trade cannot fit
+        if assets > most + most // 500:
+            raise errors.SlippageExceeded(
+                f"{assets} would trade past the fund's price limit on the venue; at most ~{most} now",
+                "venue: slippage",
+            )
+    if state.supply == 0:
+        net = assets - assets * state.mint_fee_bps // BPS
+        minimum = yield Call(Fn(d.address_of(symbol), TOKEN_ABI, "MIN_INITIAL_ASSETS"), typed=False)
+        if net < minimum:
+            raise errors.FirstDepositTooSmall("the first mint must add at least one whole unit", "lt: first deposit")
+
+
+def ensure_allowance(d: Deployment, symbol: str, assets: int, tx_kwargs: dict[str, Any]) -> Plan[None]:
+    owner, spender = d.signer().address, d.address_of(symbol)
+    allowance = yield Call(_collateral(d, "allowance", owner, spender), typed=False)
+    if allowance < assets:
+        yield from send_plan(d.signer(), _collateral(d, "approve", spender, assets), tx_kwargs)
+
+
+def transact(d: Deployment, symbol: str, name: str, args: tuple[Any, ...], tx_kwargs: dict[str, Any]) -> Plan[Any]:
+    """Simulate, sign, send one token call; the receipt (a revert raises its typed error)."""
+    return (yield from send_plan(d.signer(), Fn(d.address_of(symbol), TOKEN_ABI, name, args), tx_kwargs))
+
+
+def configure(d: Deployment, symbol: str, setter: str, args: tuple[Any, ...], tx_kwargs: dict[str, Any]) -> Plan[Any]:
+    """One parameter change through the token's configurator (the token passed first): simulate,
+    sign, send; the receipt (a revert raises its typed error)."""
+    token = d.address_of(symbol)
+    configurator = yield Call(Fn(token, TOKEN_ABI, "configurator"), typed=False)
+    return (yield from send_plan(d.signer(), Fn(configurator, CONFIGURATOR_ABI, setter, (token, *args)), tx_kwargs))
+
+
+def decode(d: Deployment, symbol: str, receipt: Any, event_name: str, result_type: type[R]) -> R:
+    """`result_type` (a types dataclass) from the transaction hash, the gas used and the arguments
+    of the token's `event_name` event in `receipt`, matched by field name."""
+    address = d.address_of(symbol)
+    own = dict(receipt, logs=[log for log in receipt["logs"] if Web3.to_checksum_address(log["address"]) == address])
+    logs = getattr(_EVENTS, event_name)().process_receipt(own, errors=DISCARD)
+    if not logs:
+        raise errors.TransactionFailed(f"no {event_name} event in {receipt['transactionHash'].hex()}")
+    args = logs[0]["args"]
+    fields = {f.name for f in dataclasses.fields(result_type)} - {"tx_hash", "gas_used"}
+    values = {name: args[name] for name in fields}
+    values.update(tx_hash=receipt["transactionHash"].hex(), gas_used=receipt["gasUsed"])
+    return result_type(**values)
+
+
+def deposit(
+    d: Deployment, symbol: str, assets: int, receiver: str | None, slippage_bps: int, deadline_seconds: int, tx: dict
+) -> Plan[types.Deposited]:
+    check_amount(assets, "assets")
+    to: str = receiver or d.signer().address
+    yield from preflight_mint(d, symbol, assets, to)
+    preview = yield from view(d, symbol, "previewDeposit", assets)
+    if preview == 0:
+        raise errors.ZeroAmount(f"{assets} is too small to mint a share", "lt: zero shares")
+    yield from ensure_allowance(d, symbol, assets, tx)
+    min_shares = preview * (BPS - slippage_bps) // BPS
+    deadline = (yield from latest_timestamp()) + deadline_seconds
+    args = (assets, to, min_shares, deadline)
+    receipt = yield from transact(d, symbol, "deposit(uint256,address,uint256,uint256)", args, tx)
+    return decode(d, symbol, receipt, "Deposit", types.Deposited)
+
+
+def mint(
+    d: Deployment, symbol: str, shares: int, receiver: str | None, slippage_bps: int, deadline_seconds: int, tx: dict
+) -> Plan[types.Deposited]:
+    check_amount(shares, "shares")
+    to: str = receiver or d.signer().address
+    charge = yield from view(d, symbol, "previewMint", shares)
+    max_assets = charge * (BPS + slippage_bps) // BPS
+    yield from preflight_mint(d, symbol, charge, to)
+    yield from ensure_allowance(d, symbol, max_assets, tx)
+    deadline = (yield from latest_timestamp()) + deadline_seconds
+    args = (shares, to, max_assets, deadline)
+    receipt = yield from transact(d, symbol, "mint(uint256,address,uint256,uint256)", args, tx)
+    return decode(d, symbol, receipt, "Deposit", types.Deposited)
+
+
+def redeem(
+    d: Deployment,
+    symbol: str,
+    shares: int,
+    receiver: str | None,
+    owner: str | None,
+    slippage_bps: int,
+    deadline_seconds: int,
+    tx: dict,
+) -> Plan[types.Withdrawn]:
+    check_amount(shares, "shares")
+    me = d.signer().address
+    min_assets = (yield from view(d, symbol, "previewRedeem", shares)) * (BPS - slippage_bps) // BPS
+    deadline = (yield from latest_timestamp()) + deadline_seconds
+    args = (shares, receiver or me, owner or me, min_assets, deadline)
+    receipt = yield from transact(d, symbol, "redeem(uint256,address,address,uint256,uint256)", args, tx)
+    return decode(d, symbol, receipt, "Withdraw", types.Withdrawn)
+
+
+def withdraw(
+    d: Deployment,
+    symbol: str,
+    assets: int,
+    receiver: str | None,
+    owner: str | None,
+    slippage_bps: int,
+    deadline_seconds: int,
+    tx: dict,
+) -> Plan[types.Withdrawn]:
+    check_amount(assets, "assets")
+    me = d.signer().address
+    max_shares = (yield from view(d, symbol, "previewWithdraw", assets)) * (BPS + slippage_bps) // BPS
+    deadline = (yield from latest_timestamp()) + deadline_seconds
+    args = (assets, receiver or me, owner or me, max_shares, deadline)
+    receipt = yield from transact(d, symbol, "withdraw(uint256,address,address,uint256,uint256)", args, tx)
+    return decode(d, symbol, receipt, "Withdraw", types.Withdrawn)
+
+
+# keeper and admin calls: (function, event, result type)
+KEEPER_CALLS: dict[str, tuple[str, type]] = {
+    "rebalance": ("Rebalanced", types.Rebalanced),
+    "ripcord": ("Ripcord", types.Ripcorded),
+    "split": ("Split", types.Splitted),
+    "reverse_split": ("Split", types.Splitted),
+}
+
+
+def keeper_call(d: Deployment, symbol: str, name: str, args: tuple[Any, ...], tx: dict) -> Plan[Any]:
+    event_name, result_type = KEEPER_CALLS[name]
+    receipt = yield from transact(d, symbol, name, args, tx)
+    return decode(d, symbol, receipt, event_name, result_type)
