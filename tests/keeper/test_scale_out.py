@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from ltsdk.codes import Reason
-from ltsdk.deploy import create_token, token_symbol
+from ltsdk.deploy import ApeBackend, create_token, token_symbol
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -86,7 +86,7 @@ def twelve_tokens(products, project, admin, keeper, second_keeper, tmp_path):
     tokens = dict(products["tokens"])
     for underlying, leverage, is_long in EXTRA_PRODUCTS:
         adapter = products["venues"][underlying]
-        token = create_token(project, factory, admin, underlying, leverage, is_long, adapter, fee_recipient=admin)
+        token = create_token(ApeBackend(project, admin), factory, underlying, leverage, is_long, adapter)
         symbol = token_symbol(underlying, leverage, is_long)
         tokens[symbol] = token
         manifest["tokens"][symbol] = {
