@@ -57,7 +57,9 @@ def cli(network, alias, manifest, interval, ticks, dry_run, metrics_port, journa
         keeper.serve_metrics(metrics_port)
     who = account.address if account else "nobody (dry run)"
     keeper.log("started", keeper=who, network=network_choice, tokens=keeper.symbols, interval_seconds=interval)
-    signal.signal(signal.SIGTERM, _interrupt)  # systemd stops with SIGTERM: the same clean end as Ctrl-C
+    # Ctrl-C, and systemd's SIGTERM, end the loop cleanly (ape's own SIGINT handler would exit 130 at once)
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     keeper.run(ticks)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -277,6 +278,30 @@ def test_keeper_script__startup_mistake__one_line_exit_2(alias, expected, rpc_ur
     assert done.returncode == 2, done.stderr[-2000:]
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0], done.stderr[-2000:]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_keeper_script__interrupted__ends_with_a_shutdown_line(sig, rpc_url, manifest_file, tmp_path):
+    env = {**os.environ, "APE_FOUNDRY_HOST": rpc_url}
+    command = [str(BIN / "ape"), "run", "keeper", "--network", "ethereum:local:foundry", "--dry-run"]
+    out = tmp_path / "keeper.log"
+    options = ["--manifest", str(manifest_file), "--interval", "0.2", "--journal", str(tmp_path / "journal.json")]
+    with out.open("w") as sink:
+        process = subprocess.Popen([*command, *options], cwd=REPO, env=env, stdout=sink, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while '"event": "started"' not in out.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        process.send_signal(sig)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    lines = [json.loads(line) for line in out.read_text().splitlines() if line.startswith("{")]
+
+    assert process.returncode == 0, out.read_text()[-2000:]
+    assert lines[0]["event"] == "started" and lines[-1]["event"] == "shutdown"
+    assert lines[-1]["reason"] == "interrupt"
 
 
 @pytest.mark.parametrize(

@@ -195,5 +195,7 @@ def test_two_workers_on_redis__twelve_due_tokens__each_action_sent_exactly_once(
     assert sorted(line["token"] for line in worker_lines if line["event"] == "mined") == sorted(tokens)
     assert not {"nonce_resync", "nonce_gap", "failed", "replaced_elsewhere"} & set(events), events
     assert all("ts" in line for line in worker_lines)
+    for log in logs[:2]:  # each worker ended its keepers with a shutdown line
+        assert any(line["event"] == "shutdown" for line in keeper_lines(log)), log.read_text()[-2000:]
     for symbol, token in tokens.items():
         assert len(list(token.Rebalanced.range(start_block, chain.blocks.head.number + 1))) == 1, symbol
