@@ -162,13 +162,13 @@ def test_two_workers_on_redis__twelve_due_tokens__each_action_sent_exactly_once(
     processes = [start([*silverback, "worker", *network, "-w", "2", "bots.keeper:bot"], env, log) for log in logs[:2]]
     try:
         processes.append(start([*silverback, "run", *network, "bots.keeper:bot"], env, logs[2]))
-        wait_for(lambda: "Startup complete" in logs[2].read_text(), 60, "the runner's start-up")
+        wait_for(lambda: "Startup complete" in logs[2].read_text(), 120, "the runner's start-up")
 
         def all_kept() -> bool:
             chain.mine()  # new blocks: a task per shard each; the keepers' own transactions add more
             return all(token.rebalance_status()[0] == Reason.NONE for token in tokens.values())
 
-        wait_for(all_kept, 60, "every token kept", poll=1.0)
+        wait_for(all_kept, 90, "every token kept", poll=1.0)
         for _ in range(3):  # more blocks, more tasks: a duplicate would show now
             chain.mine()
             time.sleep(0.5)
