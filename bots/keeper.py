@@ -137,11 +137,12 @@ def make_keeper(index: int = 0) -> Keeper:
     """The keeper of shard `index`: its key, its tokens, and (with Redis) the key's shared lock,
     nonce counter and journal."""
     manifest = manifest_file()
-    symbols = shard(list(load_manifest(manifest)["tokens"]), SHARDS, index)
+    deployment = load_manifest(manifest)
+    symbols = shard(list(deployment["tokens"]), SHARDS, index)
     signer = SIGNERS[index] if SIGNERS else None
     shared = coordination(index)
     prefix = os.environ.get("LT_KEEPER_JOURNAL", "out/keeper-journal")
-    journal = shared.journal() if shared else FileJournal(f"{prefix}-{index}.json")
+    journal = shared.journal(deployment["lens"]) if shared else FileJournal(f"{prefix}-{index}.json")
     Path(prefix).parent.mkdir(parents=True, exist_ok=True)
     return Keeper.from_manifest(
         manifest,

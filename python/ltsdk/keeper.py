@@ -298,8 +298,10 @@ class RedisCoordination:
     def nonces(self) -> RedisNonces:
         return RedisNonces(self.client, f"{self.prefix}:nonce")
 
-    def journal(self) -> RedisJournal:
-        return RedisJournal(self.client, f"{self.prefix}:journal")
+    def journal(self, deployment: str = "") -> RedisJournal:
+        """The key's journal for one deployment (e.g. its lens address): a key that keeps two
+        deployments shares their lock and nonces, not their in-flight entries."""
+        return RedisJournal(self.client, f"{self.prefix}:journal:{deployment.lower()}")
 
     @contextmanager
     def writer(self) -> Iterator[bool]:
