@@ -473,7 +473,8 @@ def _report(error: BaseException, as_json: bool) -> None:
     message = " ".join(str(error).split()) or type(error).__name__
     typed = isinstance(error, errors.LtError)
     if as_json:
-        data = {"error": type(error).__name__ if typed else "BadInput", "message": message}
+        kind = type(error).__name__ if typed or isinstance(error, Declined) else "BadInput"
+        data = {"error": kind, "message": message}
         if typed and error.reason:
             data["reason"] = error.reason
         print(json.dumps(data), file=sys.stderr)

@@ -167,6 +167,25 @@ def test_deposit_quote_and_redeem__json_with_key_from_environment(on_deployment,
     assert int(json.loads(redeemed.stdout)["shares"]) == 5 * 10**17
 
 
+def test_rebalance_and_split__human_output(on_deployment, user_protocol, admin, project):
+    user_protocol.token("BTC3L").deposit(1_000 * USDC)
+    oracle = project.MockOracle.at(user_protocol.manifest["markets"]["BTC"]["oracle"])
+    oracle.set_price(54_000 * 10**8, sender=admin)  # out of the band
+
+    rebalanced = on_deployment("rebalance", "btc3l", key=admin.private_key)
+
+    assert rebalanced.returncode == 0, rebalanced.stderr
+    first, second = rebalanced.stdout.splitlines()
+    assert re.fullmatch(r"rebalanced BTC3L \(band\): leverage \d\.\d{3}x -> \d\.\d{3}x, size \S+ -> \S+", first), first
+    assert TX_HASH.fullmatch(second.strip())
+    split = on_deployment("split", "BTC3L", "10", key=admin.private_key)
+    assert split.returncode == 0, split.stderr
+    after = user_protocol.token("BTC3L").state().nav_per_share
+    assert re.match(
+        rf"split BTC3L by 10: NAV per share [0-9.,]+ USDC -> {re.escape(human(after, 6))} USDC", split.stdout
+    )
+
+
 def test_revert__typed_error_one_line(on_deployment, admin):
     result = on_deployment("rebalance", "BTC3L", key=admin.private_key)
     assert result.returncode == 2
