@@ -50,7 +50,6 @@ from ethereum.ercs import IERC20
 from ethereum.ercs import IERC20Detailed
 from ethereum.ercs import IERC4626
 from snekmate.auth import access_control
-from snekmate.utils import math
 from .interfaces import ILeveragedToken
 from .interfaces import IPerpAdapter
 from . import constants
@@ -250,7 +249,7 @@ def __init__(
     access_control.__init__()
     asset_decimals: uint8 = staticcall IERC20Detailed(asset_).decimals()
     unit: uint256 = 10 ** convert(asset_decimals, uint256)
-    ripcord_leverage_: uint256 = target_leverage_ * 3 // 2
+    ripcord_leverage_: uint256 = lt_math._default_ripcord_leverage(target_leverage_)
     assert (
         asset_decimals <= 18
         and initial_nav_per_share_whole > 0
@@ -282,7 +281,7 @@ def __init__(
     self.max_price_age = 3_600
     self.rebalance_interval = 86_400
     self.rebalance_offset = 120  # 00:02 UTC
-    self.last_rebalance_slot = (block.timestamp - 120) // 86_400
+    self.last_rebalance_slot = self._current_slot()
     self.min_drift_bps = 50
     self.max_trade_notional = 1_000_000 * unit
     self.twap_cooldown = 60
@@ -367,7 +366,10 @@ def redeem(
     assets: uint256 = 0
     fee: uint256 = 0
     if snap.nav <= 0:
-        assets = self._insolvent_payout(snap, shares)
+        # NAV <= 0: a pro-rata part of what can still leave, without a fee
+        assets = lt_math._insolvent_payout(
+            snap.idle_assets + staticcall adapter.max_withdrawable(self), shares, snap.supply
+        )
     else:
         gross: uint256 = self._execute_redeem(snap, shares)
         fee = lt_math._fee(gross, snap.redeem_fee_bps)
@@ -907,7 +909,7 @@ def _snapshot() -> lt_math.FundState:
         nav=convert(idle, int256) + venue.equity,
         size=venue.size,
         price=venue.price,
-        fresh=venue.fresh and venue.price > 0 and block.timestamp <= venue.updated_at + self.max_price_age,
+        fresh=lt_math._is_fresh(venue.fresh, venue.price, venue.updated_at, block.timestamp, self.max_price_age),
         idle_assets=idle,
         target_leverage=self.target_leverage,
         is_long=is_long,
@@ -1024,16 +1026,6 @@ def _execute_redeem(snap: lt_math.FundState, shares: uint256) -> uint256:
 
 
 @internal
-@view
-def _insolvent_payout(snap: lt_math.FundState, shares: uint256) -> uint256:
-    """
-    @dev NAV <= 0: the shares' pro-rata part of what can still leave (idle + withdrawable margin).
-    """
-    available: uint256 = self.idle_assets + staticcall adapter.max_withdrawable(self)
-    return math._mul_div(available, shares, snap.supply, False)
-
-
-@internal
 def _pay_out(assets: uint256, fee: uint256, receiver: address):
     """
     @dev Move `assets + fee` out of NAV (idle first, then venue margin): `assets` to the
@@ -1087,10 +1079,7 @@ def _set_leverage_band(target_leverage_: uint256, band_bps_: uint256, ripcord_le
 @internal
 @view
 def _current_slot() -> uint256:
-    offset: uint256 = self.rebalance_offset
-    if block.timestamp < offset:
-        return 0
-    return (block.timestamp - offset) // self.rebalance_interval
+    return lt_math._current_slot(block.timestamp, self.rebalance_offset, self.rebalance_interval)
 
 
 @internal

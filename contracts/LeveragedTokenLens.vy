@@ -33,7 +33,7 @@ struct TokenState:
     nav_per_share: uint256  # assets per whole share
     price: uint256  # oracle price, WAD
     oracle_updated_at: uint256
-    oracle_fresh: bool  # the venue trades on it and it is within the token's max_price_age
+    oracle_fresh: bool  # the token would trade on it (lt_math._is_fresh)
     leverage: uint256  # WAD; max_value when insolvent
     target_leverage: uint256
     band_lower: uint256
@@ -113,11 +113,6 @@ def state_of(token: address) -> TokenState:
     lower: uint256 = 0
     upper: uint256 = 0
     lower, upper = lt_math._band(target, staticcall t.band_bps())
-    interval: uint256 = staticcall t.rebalance_interval()
-    offset: uint256 = staticcall t.rebalance_offset()
-    next_slot: uint256 = offset
-    if block.timestamp >= offset:
-        next_slot = ((block.timestamp - offset) // interval + 1) * interval + offset
     max_age: uint256 = staticcall t.max_price_age()
     return TokenState(
         token=token,
@@ -128,7 +123,7 @@ def state_of(token: address) -> TokenState:
         nav_per_share=nav_per_share,
         price=price,
         oracle_updated_at=updated_at,
-        oracle_fresh=account.fresh and block.timestamp <= updated_at + max_age,
+        oracle_fresh=lt_math._is_fresh(account.fresh, price, updated_at, block.timestamp, max_age),
         leverage=staticcall t.current_leverage(),
         target_leverage=target,
         band_lower=lower,
@@ -140,7 +135,9 @@ def state_of(token: address) -> TokenState:
         size=account.size,
         margin=account.margin,
         idle_assets=staticcall t.idle_assets(),
-        next_slot=next_slot,
+        next_slot=lt_math._next_slot_start(
+            block.timestamp, staticcall t.rebalance_offset(), staticcall t.rebalance_interval()
+        ),
         last_rebalance_time=staticcall t.last_rebalance_time(),
         chunk_pending=staticcall t.chunk_pending(),
         split_factor=split_factor,

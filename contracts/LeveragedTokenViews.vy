@@ -336,7 +336,7 @@ def _preview_redeem(s: lt_math.FundState, shares: uint256) -> uint256:
     assert shares <= s.supply, "lt: balance"
     if s.nav <= 0:
         available: uint256 = s.idle_assets + staticcall IPerpAdapter(s.adapter).max_withdrawable(s.token)
-        return math._mul_div(available, shares, s.supply, False)
+        return lt_math._insolvent_payout(available, shares, s.supply)
     gross: int256 = self._redeem_value(s, shares)
     if gross <= 0:
         return 0

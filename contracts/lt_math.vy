@@ -1,11 +1,13 @@
 # pragma version ~=0.4.3
 """
 @title Leveraged-token math
-@notice The one home for the token's share, fee and leverage formulas. Each function names its
+@notice The one home for the token's share, fee, leverage, price-freshness and rebalance-slot
+        formulas, used by the token, its views contract and the lens. Each function names its
         rounding; every direction favours the fund over the caller. `ltsdk.model` mirrors these
-        functions line by line and tests hold both to the wei.
+        functions line by line, reverts included; tests/fuzz/test_lt_math.py holds each one to
+        its twin over the whole integer range (through mocks/MockMath.vy).
         Units: assets in collateral base units, shares in 18-decimal wei, prices and leverage in
-        WAD, fees in basis points.
+        WAD, fees in basis points, times in seconds.
 """
 
 from snekmate.utils import math
@@ -121,6 +123,16 @@ def _redeem_value(supply: uint256, nav_before: uint256, nav_after: int256, share
 
 @internal
 @pure
+def _insolvent_payout(available: uint256, shares: uint256, supply: uint256) -> uint256:
+    """
+    @dev What `shares` of `supply` take when NAV <= 0: their pro-rata part of the assets that can
+         still leave the fund (idle plus withdrawable margin), rounded down, without a fee.
+    """
+    return math._mul_div(available, shares, supply, False)
+
+
+@internal
+@pure
 def _pro_rata_size(size: int256, numerator: uint256, denominator: uint256) -> int256:
     """
     @dev size * numerator / denominator with the magnitude rounded down (never over-trades).
@@ -207,11 +219,54 @@ def _clamp_trade(size_delta: int256, price: uint256, max_notional: uint256, asse
 
 @internal
 @pure
+def _default_ripcord_leverage(target_leverage: uint256) -> uint256:
+    """
+    @dev The ripcord level a new product starts with: 1.5 T (WAD, rounded down).
+    """
+    return target_leverage * 3 // 2
+
+
+@internal
+@pure
 def _ripcord_reward(nav: uint256, reward_assets: uint256, reward_max_bps: uint256) -> uint256:
     """
     @dev The ripcord caller's reward: the flat amount, capped at a share of NAV (rounded down).
     """
     return min(reward_assets, nav * reward_max_bps // BPS)
+
+
+@internal
+@pure
+def _is_fresh(venue_fresh: bool, price: uint256, updated_at: uint256, now: uint256, max_age: uint256) -> bool:
+    """
+    @dev A price the fund may trade on: the venue trades on it, it is positive and it is at most
+         `max_age` seconds older than `now` (the token's own limit on top of the venue's).
+    """
+    return venue_fresh and price > 0 and now <= updated_at + max_age
+
+
+@internal
+@pure
+def _current_slot(now: uint256, offset: uint256, interval: uint256) -> uint256:
+    """
+    @dev The index of the latest scheduled slot opened by `now` (seconds): slot k opens at
+         k * interval + offset; 0 before the first opens.
+    """
+    if now < offset:
+        return 0
+    return (now - offset) // interval
+
+
+@internal
+@pure
+def _next_slot_start(now: uint256, offset: uint256, interval: uint256) -> uint256:
+    """
+    @dev When the first scheduled slot after `now` opens (seconds): `offset` before the first
+         has opened, else the start of the slot after the current one.
+    """
+    if now < offset:
+        return offset
+    return (self._current_slot(now, offset, interval) + 1) * interval + offset
 
 
 @internal

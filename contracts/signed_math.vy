@@ -2,7 +2,8 @@
 """
 @title Signed integer rounding
 @notice The EVM's signed division truncates toward zero; money needs an explicit direction.
-        Every divisor here is positive.
+        Both functions are exact for any non-zero divisor (the callers' divisors are positive);
+        a zero divisor or the one overflowing quotient, min_value(int256) / -1, reverts.
 """
 
 
@@ -10,10 +11,10 @@
 @pure
 def _floor_div(a: int256, b: int256) -> int256:
     """
-    @dev a / b rounded toward minus infinity (b > 0).
+    @dev a / b rounded toward minus infinity.
     """
     q: int256 = a // b
-    if a % b != 0 and a < 0:
+    if a % b != 0 and (a < 0) != (b < 0):
         q -= 1
     return q
 
@@ -22,9 +23,9 @@ def _floor_div(a: int256, b: int256) -> int256:
 @pure
 def _ceil_div(a: int256, b: int256) -> int256:
     """
-    @dev a / b rounded toward plus infinity (b > 0).
+    @dev a / b rounded toward plus infinity.
     """
     q: int256 = a // b
-    if a % b != 0 and a > 0:
+    if a % b != 0 and (a < 0) == (b < 0):
         q += 1
     return q

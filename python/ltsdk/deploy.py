@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ltsdk import math
 from ltsdk.units import WAD
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -133,7 +134,8 @@ def deploy_protocol(project, deployer, products: dict[str, Any] | None = None, f
         )
         if "band_bps" in spec:  # e.g. 5x: band 15 % -> [4.35, 5.75]; ripcord stays at 1.5 T
             target = spec["leverage"] * WAD
-            token.set_leverage_band(target, spec["band_bps"], target * 3 // 2, sender=deployer)
+            ripcord = math.default_ripcord_leverage(target)
+            token.set_leverage_band(target, spec["band_bps"], ripcord, sender=deployer)
         symbol = token_symbol(spec["underlying"], spec["leverage"], spec["is_long"])
         tokens[symbol] = {
             "address": token.address,

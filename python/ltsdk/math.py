@@ -4,6 +4,10 @@ signed_math.vy, snekmate's `_mul_div` and the mock venue's (MockPerpAdapter.vy) 
 Every function here has a twin in `contracts/` (named in its docstring) and rounds the same way.
 Python's `//` floors; the EVM's signed division truncates toward zero, so `trunc_div` is used
 wherever the contract divides signed values with `//`.
+The twins of `lt_math.vy` and `signed_math.vy` also revert where their contract does, over the
+whole uint256/int256 range: each step the EVM checks (overflow, underflow, division by zero, a
+conversion out of range) goes through `uint256` / `int256` / `div` / `mul_div`, which raise
+ModelRevert (tests/fuzz/test_lt_math.py holds each twin to its contract function).
 Units: assets in collateral base units, shares in wei (18 decimals), prices and leverage in WAD,
 sizes in WAD units of underlying (signed), fees in basis points.
 """
@@ -12,8 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from ltsdk.codes import Reason
 from ltsdk.errors import ModelRevert
-from ltsdk.units import BPS, MAX_UINT256, SECONDS_PER_YEAR, WAD
+from ltsdk.units import BPS, MAX_INT256, MAX_UINT256, MIN_INT256, SECONDS_PER_YEAR, WAD
 
 DEAD_SHARES = 10**15  # constants.vy: shares locked at a token's first mint
 MIN_LEVERAGE = 2  # LeveragedTokenFactory.vy: a token's whole-number target leverage, 2..MAX_LEVERAGE
@@ -25,10 +30,39 @@ RIPCORD_REWARD_MAX_BPS = 5
 # ------------------------------------------------------------------ integer helpers
 
 
+def uint256(x: int) -> int:
+    """x, where it is a uint256; else the revert of Vyper's checked arithmetic or convert()."""
+    if not 0 <= x <= MAX_UINT256:
+        raise ModelRevert("math: uint256 out of range")
+    return x
+
+
+def int256(x: int) -> int:
+    """x, where it is an int256; else the revert of Vyper's checked arithmetic or convert()."""
+    if not MIN_INT256 <= x <= MAX_INT256:
+        raise ModelRevert("math: int256 out of range")
+    return x
+
+
+def div(a: int, b: int) -> int:
+    """Vyper's uint256 `//`: reverts on a zero divisor."""
+    if b == 0:
+        raise ModelRevert("math: division by zero")
+    return a // b
+
+
+def abs256(x: int) -> int:
+    """Vyper's abs() of an int256: reverts on min_value(int256), whose magnitude is no int256."""
+    return int256(abs(x))
+
+
 def mul_div(x: int, y: int, d: int, roundup: bool) -> int:
-    """snekmate math._mul_div: x * y / d for non-negative values, rounded as asked."""
+    """snekmate math._mul_div: x * y / d for uint256 values in 512-bit precision, rounded as asked;
+    reverts on d == 0 and when the rounded result exceeds uint256."""
+    if d == 0:
+        raise ModelRevert("math: mul_div division by zero")
     q, r = divmod(x * y, d)
-    return q + 1 if roundup and r else q
+    return uint256(q + 1 if roundup and r else q)
 
 
 def trunc_div(a: int, b: int) -> int:
@@ -38,13 +72,17 @@ def trunc_div(a: int, b: int) -> int:
 
 
 def floor_div(a: int, b: int) -> int:
-    """signed_math._floor_div (b > 0)."""
-    return a // b
+    """signed_math._floor_div: rounded toward minus infinity; reverts on b == 0 or an int256 overflow."""
+    if b == 0:
+        raise ModelRevert("math: division by zero")
+    return int256(a // b)
 
 
 def ceil_div(a: int, b: int) -> int:
-    """signed_math._ceil_div (b > 0)."""
-    return -((-a) // b)
+    """signed_math._ceil_div: rounded toward plus infinity; reverts on b == 0 or an int256 overflow."""
+    if b == 0:
+        raise ModelRevert("math: division by zero")
+    return int256(-((-a) // b))
 
 
 # ------------------------------------------------------------------ venue (MockPerpAdapter.vy)
@@ -147,16 +185,16 @@ def fee(amount: int, fee_bps: int) -> int:
 
 def gross_up(net: int, fee_bps: int) -> int:
     """lt_math._gross_up: smallest gross whose remainder after the fee is >= net."""
-    gross = mul_div(net, BPS, BPS - fee_bps, True)
-    if gross - fee(gross, fee_bps) < net:
-        gross += 1
+    gross = mul_div(net, BPS, uint256(BPS - fee_bps), True)
+    if uint256(gross - fee(gross, fee_bps)) < net:
+        gross = uint256(gross + 1)
     return gross
 
 
 def management_fee_shares(supply: int, fee_bps_per_year: int, elapsed: int) -> int:
     """lt_math._management_fee_shares."""
-    accrued = fee_bps_per_year * min(elapsed, SECONDS_PER_YEAR)
-    return mul_div(supply, accrued, BPS * SECONDS_PER_YEAR - accrued, True)
+    accrued = uint256(fee_bps_per_year * min(elapsed, SECONDS_PER_YEAR))
+    return mul_div(supply, accrued, uint256(BPS * SECONDS_PER_YEAR - accrued), True)
 
 
 def shares_for_value(supply: int, nav: int, worth: int, initial_nav_per_share: int) -> int:
@@ -175,20 +213,26 @@ def value_for_shares(supply: int, nav: int, shares: int, initial_nav_per_share: 
 
 def redeem_value(supply: int, nav_before: int, nav_after: int, shares: int) -> int:
     """lt_math._redeem_value: NAV after the trade minus the stayers' claim (rounded up)."""
-    return nav_after - mul_div(nav_before, supply - shares, supply, True)
+    remaining = mul_div(nav_before, uint256(supply - shares), supply, True)
+    return int256(nav_after - int256(remaining))
+
+
+def insolvent_payout(available: int, shares: int, supply: int) -> int:
+    """lt_math._insolvent_payout: the shares' pro-rata part of what can still leave, rounded down."""
+    return mul_div(available, shares, supply, False)
 
 
 def pro_rata_size(size: int, numerator: int, denominator: int) -> int:
     """lt_math._pro_rata_size: magnitude rounded down."""
-    magnitude = mul_div(abs(size), numerator, denominator, False)
+    magnitude = int256(mul_div(abs256(size), numerator, denominator, False))
     return -magnitude if size < 0 else magnitude
 
 
 def limit_price(price: int, max_slippage_bps: int, is_buy: bool) -> int:
     """lt_math._limit_price: the worst execution price a fund trade accepts (tighter than exact)."""
     if is_buy:
-        return mul_div(price, BPS + max_slippage_bps, BPS, False)
-    return mul_div(price, BPS - max_slippage_bps, BPS, True)
+        return mul_div(price, uint256(BPS + max_slippage_bps), BPS, False)
+    return mul_div(price, uint256(BPS - max_slippage_bps), BPS, True)
 
 
 def leverage(size: int, price: int, nav: int, asset_scale: int) -> int:
@@ -197,19 +241,20 @@ def leverage(size: int, price: int, nav: int, asset_scale: int) -> int:
         return 0
     if nav <= 0:
         return MAX_UINT256
-    notional = mul_div(abs(size), price, WAD, False)
-    return mul_div(notional, WAD, nav * asset_scale, False)
+    notional = mul_div(abs256(size), price, WAD, False)
+    return mul_div(notional, WAD, uint256(nav * asset_scale), False)
 
 
 def target_size(nav: int, price: int, target_leverage: int, is_long: bool, asset_scale: int) -> int:
     """lt_math._target_size."""
-    magnitude = mul_div(nav * asset_scale, target_leverage, price, False)
+    magnitude = int256(mul_div(uint256(nav * asset_scale), target_leverage, price, False))
     return magnitude if is_long else -magnitude
 
 
 def band(target_leverage: int, band_bps: int) -> tuple[int, int]:
     """lt_math._band -> (lower, upper)."""
-    return mul_div(target_leverage, BPS, BPS + band_bps, True), mul_div(target_leverage, BPS + band_bps, BPS, False)
+    widened = uint256(BPS + band_bps)
+    return mul_div(target_leverage, BPS, widened, True), mul_div(target_leverage, widened, BPS, False)
 
 
 def drift_bps(lev: int, target_leverage: int) -> int:
@@ -219,15 +264,39 @@ def drift_bps(lev: int, target_leverage: int) -> int:
 
 def clamp_trade(size_delta: int, price: int, max_notional: int, asset_scale: int) -> int:
     """lt_math._clamp_trade."""
-    max_size = mul_div(max_notional * asset_scale, WAD, price, False)
-    if abs(size_delta) <= max_size:
+    max_size = mul_div(uint256(max_notional * asset_scale), WAD, price, False)
+    if abs256(size_delta) <= max_size:
         return size_delta
     return -max_size if size_delta < 0 else max_size
 
 
+def default_ripcord_leverage(target_leverage: int) -> int:
+    """lt_math._default_ripcord_leverage: a new product's ripcord level, 1.5 T (WAD, rounded down)."""
+    return uint256(target_leverage * 3) // 2
+
+
 def ripcord_reward(nav: int, reward_assets: int, reward_max_bps: int) -> int:
     """lt_math._ripcord_reward."""
-    return min(reward_assets, nav * reward_max_bps // BPS)
+    return min(reward_assets, uint256(nav * reward_max_bps) // BPS)
+
+
+def is_fresh(venue_fresh: bool, price: int, updated_at: int, now: int, max_age: int) -> bool:
+    """lt_math._is_fresh: the venue trades on the price, it is positive and at most max_age old."""
+    return venue_fresh and price > 0 and now <= uint256(updated_at + max_age)
+
+
+def current_slot(now: int, offset: int, interval: int) -> int:
+    """lt_math._current_slot: slot k opens at k * interval + offset; 0 before the first opens."""
+    if now < offset:
+        return 0
+    return div(now - offset, interval)
+
+
+def next_slot_start(now: int, offset: int, interval: int) -> int:
+    """lt_math._next_slot_start: when the first slot after `now` opens (seconds)."""
+    if now < offset:
+        return offset
+    return uint256(uint256((current_slot(now, offset, interval) + 1) * interval) + offset)
 
 
 # ------------------------------------------------------------------ stateful replicas
@@ -255,7 +324,7 @@ def mint_size_delta(s: FundState, net_assets: int) -> int:
     """lt_math._mint_size_delta."""
     if s.supply == 0:
         return target_size(net_assets, s.price, s.target_leverage, s.is_long, s.asset_scale)
-    return pro_rata_size(s.size, net_assets, s.nav)
+    return pro_rata_size(s.size, net_assets, uint256(s.nav))
 
 
 def redeem_size_delta(s: FundState, shares: int) -> int:
@@ -280,13 +349,49 @@ def nav_per_share(s: FundState) -> int:
     return mul_div(s.nav, WAD, s.supply, False)
 
 
+@dataclass(frozen=True)
+class RebalanceState:
+    """lt_math.RebalanceState: the token's rebalancing parameters and state."""
+
+    is_shutdown: bool
+    band_bps: int
+    ripcord_leverage: int  # WAD
+    min_drift_bps: int
+    max_trade_notional: int  # assets
+    chunk_pending: bool  # the last rebalance was clamped
+    slot_open: bool  # a scheduled slot has opened since the last rebalance
+
+
+def rebalance_status(s: FundState, r: RebalanceState) -> tuple[Reason, int, int]:
+    """lt_math._rebalance_status -> (reason, size to trade now, whole size to target)."""
+    if r.is_shutdown or not s.fresh or s.supply == 0 or s.nav <= 0:
+        return Reason.NONE, 0, 0
+    full = int256(target_size(s.nav, s.price, s.target_leverage, s.is_long, s.asset_scale) - s.size)
+    if full == 0:
+        return Reason.NONE, 0, 0
+    lev = leverage(s.size, s.price, s.nav, s.asset_scale)
+    lower, upper = band(s.target_leverage, r.band_bps)
+    drifted = drift_bps(lev, s.target_leverage) >= r.min_drift_bps
+    if lev >= r.ripcord_leverage:
+        reason = Reason.RIPCORD
+    elif lev > upper or lev < lower:
+        reason = Reason.BAND
+    elif r.chunk_pending and drifted:
+        reason = Reason.CHUNK
+    elif r.slot_open and drifted:
+        reason = Reason.SCHEDULED
+    else:
+        return Reason.NONE, 0, full
+    return reason, clamp_trade(full, s.price, r.max_trade_notional, s.asset_scale), full
+
+
 def split_status(nav_per_share_assets: int, has_shares: bool, lower: int, upper: int) -> tuple[int, bool]:
     """lt_math._split_status -> (factor, is_reverse); (0, False) if no split is due."""
     is_reverse = nav_per_share_assets < lower
     if not has_shares or not (is_reverse or nav_per_share_assets > upper):
         return 0, False
     for factor in (10, 100, 1_000, 10_000):
-        after = nav_per_share_assets * factor if is_reverse else nav_per_share_assets // factor
+        after = uint256(nav_per_share_assets * factor) if is_reverse else nav_per_share_assets // factor
         if lower <= after <= upper:
             return factor, is_reverse
     return 0, False

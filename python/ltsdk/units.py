@@ -6,6 +6,7 @@ BPS = 10_000  # basis points in one
 USDC = 10**6  # one whole unit of the 6-decimal mock collateral
 GWEI = 10**9  # wei per gwei
 MAX_UINT256 = 2**256 - 1
+MIN_INT256, MAX_INT256 = -(2**255), 2**255 - 1
 
 MINUTE = 60  # seconds
 HOUR = 3_600  # seconds

@@ -89,7 +89,7 @@ def views_row(token, venue, timestamp) -> dict:
         "nav_per_share": token.nav_per_share(),
         "price": price,
         "oracle_updated_at": updated_at,
-        "oracle_fresh": usable and timestamp <= updated_at + max_price_age,
+        "oracle_fresh": math.is_fresh(usable, price, updated_at, timestamp, max_price_age),
         "leverage": token.current_leverage(),
         "target_leverage": target,
         "band_lower": band_lower,
@@ -101,7 +101,7 @@ def views_row(token, venue, timestamp) -> dict:
         "size": size,
         "margin": margin,
         "idle_assets": token.idle_assets(),
-        "next_slot": ((timestamp - offset) // interval + 1) * interval + offset,
+        "next_slot": math.next_slot_start(timestamp, offset, interval),
         "last_rebalance_time": token.last_rebalance_time(),
         "chunk_pending": token.chunk_pending(),
         "split_factor": split_factor,
@@ -207,7 +207,7 @@ def test_get_states__funded_btc3l__row_equals_token_and_venue_views_field_by_fie
     assert row.oracle_updated_at == btc_oracle.latestRoundData()[3]
     assert row.oracle_fresh is True
     assert row.idle_assets == token.idle_assets()
-    assert row.next_slot == ((ts - offset) // interval + 1) * interval + offset
+    assert row.next_slot == math.next_slot_start(ts, offset, interval)
     assert ts < row.next_slot <= ts + interval
     assert row.last_rebalance_time == token.last_rebalance_time()
     assert row.chunk_pending == token.chunk_pending()

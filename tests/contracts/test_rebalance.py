@@ -31,9 +31,7 @@ def funded(token, depositor, fund, mirror):
 
 
 def next_slot_start(token, chain):
-    interval, offset = token.rebalance_interval(), token.rebalance_offset()
-    now = chain.pending_timestamp
-    return ((now - offset) // interval + 1) * interval + offset
+    return math.next_slot_start(chain.pending_timestamp, token.rebalance_offset(), token.rebalance_interval())
 
 
 def warp(chain, timestamp):
@@ -70,7 +68,7 @@ def test_scheduled__slot_open_and_drift_above_minimum__rebalances_to_target(
     assert event.reason == Reason.SCHEDULED
     assert event.size_after - event.size_before == size_delta
     assert event.leverage_before < 3 * WAD and abs(event.leverage_after - 3 * WAD) < 3 * WAD // 1_000
-    assert funded.last_rebalance_slot() == (receipt.timestamp - 120) // 86_400
+    assert funded.last_rebalance_slot() == math.current_slot(receipt.timestamp, 120, 86_400)
     assert funded.totalSupply() == supply  # a rebalance never mints or burns
     mirror.check()
     assert funded.rebalance_status()[0] == Reason.NONE

@@ -11,6 +11,8 @@
 
 import ape
 
+from ltsdk import math
+from ltsdk.codes import Reason
 from ltsdk.units import USDC, WAD
 
 START_PRICE = 60_000
@@ -89,11 +91,11 @@ def test_emergency_shutdown__large_position__closes_in_chunks(token, depositor, 
 def test_flag__for_a_scheduled_rebalance__reverts_not_needed(token, depositor, fund, set_price, chain, outsider):
     fund(depositor, token, 100_000 * USDC)
     token.deposit(10_000 * USDC, depositor, sender=depositor)
-    interval, offset = token.rebalance_interval(), token.rebalance_offset()
-    now = chain.pending_timestamp
-    chain.pending_timestamp = ((now - offset) // interval + 1) * interval + offset  # slot opens
+    chain.pending_timestamp = math.next_slot_start(  # a slot opens
+        chain.pending_timestamp, token.rebalance_offset(), token.rebalance_interval()
+    )
     set_price(START_PRICE * 101 // 100)  # drift ~2 %: SCHEDULED, inside the band
-    assert token.rebalance_status()[0] == 1
+    assert token.rebalance_status()[0] == Reason.SCHEDULED
     with ape.reverts("lt: not needed"):
         token.flag_rebalance_due(sender=outsider)  # the slot has its own grace clock
     assert token.due_since() == 0

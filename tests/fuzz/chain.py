@@ -123,7 +123,7 @@ def stack() -> Stack:
             assert token.symbol() == symbol
             if band_bps is not None:  # e.g. 5x: band 15 %, ripcord stays at 1.5 T (as ltsdk.deploy does)
                 target = leverage * WAD
-                token.set_leverage_band(target, band_bps, target * 3 // 2)
+                token.set_leverage_band(target, band_bps, math.default_ripcord_leverage(target))
             token.grantRole(token.KEEPER_ROLE(), actors.keeper)
             token.grantRole(token.GUARDIAN_ROLE(), actors.guardian)
             tokens[symbol] = token

@@ -34,6 +34,7 @@ from fuzz.chain import (
     model_fund,
     stack,
 )
+from ltsdk import math
 from ltsdk.codes import Reason
 from ltsdk.errors import REVERTS, ModelRevert
 from ltsdk.replica import Fund
@@ -426,7 +427,7 @@ def _setter_cases() -> list[tuple[str, tuple, str | None]]:
     vary("set_limits", limits, 2, [MIN_PRICE_AGE, MAX_PRICE_AGE], [MIN_PRICE_AGE - 1, MAX_PRICE_AGE + 1])
     vary("set_split_band", (USDC, 10_000 * USDC), 0, [1, 100 * USDC], [0, 100 * USDC + 1])
     vary("set_split_band", (USDC, 10_000 * USDC), 1, [100 * USDC, MAX_UINT256], [100 * USDC - 1, 0])
-    band = (target, 2_000, target * 3 // 2)
+    band = (target, 2_000, math.default_ripcord_leverage(target))
     vary("set_leverage_band", band, 0, [WAD, 37 * WAD // 10], [WAD - 1, 0])  # 3.7x: upper band 4.44x < 4.5x
     vary("set_leverage_band", (target, 2_000, VENUE_MAX_LEVERAGE), 0, [], [VENUE_MAX_LEVERAGE])
     vary("set_leverage_band", band, 1, [MIN_BAND_BPS, 4_000], [MIN_BAND_BPS - 1, MAX_BAND_BPS + 1])

@@ -13,20 +13,22 @@ from ltsdk.math import (
     RIPCORD_REWARD_MAX_BPS,
     Account,
     FundState,
-    band,
+    RebalanceState,
     clamp_trade,
-    drift_bps,
+    current_slot,
+    default_ripcord_leverage,
     fee,
+    insolvent_payout,
+    is_fresh,
     leverage,
     limit_price,
     management_fee_shares,
     mint_size_delta,
-    mul_div,
+    rebalance_status,
     redeem_size_delta,
     redeem_value,
     ripcord_reward,
     shares_minted,
-    target_size,
 )
 from ltsdk.replica.venue import Venue
 from ltsdk.units import MAX_UINT256, WAD
@@ -108,19 +110,25 @@ class Fund:
         self.asset_scale = 10 ** (18 - self.asset_decimals)
         self.min_initial_assets = unit
         self.initial_nav_per_share = self.initial_nav_per_share_whole * unit
-        self.ripcord_leverage = self.ripcord_leverage or self.target_leverage * 3 // 2
+        self.ripcord_leverage = self.ripcord_leverage or default_ripcord_leverage(self.target_leverage)
         self.max_trade_notional = self.max_trade_notional or 1_000_000 * unit
         self.ripcord_trade_notional = self.ripcord_trade_notional or 2_000_000 * unit
         self.ripcord_reward_assets = self.ripcord_reward_assets or 10 * unit
         self.last_fee_accrual = self.last_fee_accrual or self.created_at
-        self.last_rebalance_slot = self.last_rebalance_slot or (self.created_at - 120) // 86_400
+        self.last_rebalance_slot = self.last_rebalance_slot or current_slot(
+            self.created_at, self.rebalance_offset, self.rebalance_interval
+        )
 
     # ---------------------------------------------------------------- reads
 
     def pending_fee_shares(self, now: int) -> int:
         if self.supply == 0 or self.is_shutdown:
             return 0
-        return management_fee_shares(self.supply, self.management_fee_bps, now - self.last_fee_accrual)
+        # nothing is pending at a time before the last accrual: chain time never runs backwards, but
+        # the backtest reads the status at a price's time, up to keeper_delay seconds before the
+        # deposit or rebalance it made at that price
+        elapsed = max(now - self.last_fee_accrual, 0)
+        return management_fee_shares(self.supply, self.management_fee_bps, elapsed)
 
     def snapshot(self, now: int) -> FundState:
         v = self.venue
@@ -129,7 +137,7 @@ class Fund:
             nav=self.idle_assets + v.equity(self.account, now),
             size=v.accounts.get(self.account, Account()).size,
             price=v.price,
-            fresh=v.fresh(now) and now <= v.updated_at + self.max_price_age,
+            fresh=is_fresh(v.fresh(now), v.price, v.updated_at, now, self.max_price_age),
             idle_assets=self.idle_assets,
             target_leverage=self.target_leverage,
             is_long=self.is_long,
@@ -147,30 +155,22 @@ class Fund:
         return leverage(s.size, s.price, s.nav, self.asset_scale)
 
     def current_slot(self, now: int) -> int:
-        return 0 if now < self.rebalance_offset else (now - self.rebalance_offset) // self.rebalance_interval
+        return current_slot(now, self.rebalance_offset, self.rebalance_interval)
 
-    def rebalance_status(self, now: int) -> tuple[int, int, int]:
-        """lt_math._rebalance_status -> (reason, size to trade now, whole size to target)."""
-        s = self.snapshot(now)
-        if self.is_shutdown or not s.fresh or s.supply == 0 or s.nav <= 0:
-            return Reason.NONE, 0, 0
-        full = target_size(s.nav, s.price, s.target_leverage, s.is_long, s.asset_scale) - s.size
-        if full == 0:
-            return Reason.NONE, 0, 0
-        lev = leverage(s.size, s.price, s.nav, s.asset_scale)
-        lower, upper = band(s.target_leverage, self.band_bps)
-        drifted = drift_bps(lev, s.target_leverage) >= self.min_drift_bps
-        if lev >= self.ripcord_leverage:
-            reason = Reason.RIPCORD
-        elif lev > upper or lev < lower:
-            reason = Reason.BAND
-        elif self.chunk_pending and drifted:
-            reason = Reason.CHUNK
-        elif self.current_slot(now) > self.last_rebalance_slot and drifted:
-            reason = Reason.SCHEDULED
-        else:
-            return Reason.NONE, 0, full
-        return reason, clamp_trade(full, s.price, self.max_trade_notional, s.asset_scale), full
+    def rebalance_status(self, now: int) -> tuple[Reason, int, int]:
+        """LeveragedToken.rebalance_status -> (reason, size to trade now, whole size to target)."""
+        return rebalance_status(
+            self.snapshot(now),
+            RebalanceState(
+                is_shutdown=self.is_shutdown,
+                band_bps=self.band_bps,
+                ripcord_leverage=self.ripcord_leverage,
+                min_drift_bps=self.min_drift_bps,
+                max_trade_notional=self.max_trade_notional,
+                chunk_pending=self.chunk_pending,
+                slot_open=self.current_slot(now) > self.last_rebalance_slot,
+            ),
+        )
 
     # ---------------------------------------------------------------- writes
 
@@ -240,7 +240,9 @@ class Fund:
         self.supply -= shares
         redeem_fee = 0
         if s.nav <= 0:
-            assets = mul_div(self.idle_assets + self.venue.max_withdrawable(self.account, now), shares, s.supply, False)
+            assets = insolvent_payout(
+                self.idle_assets + self.venue.max_withdrawable(self.account, now), shares, s.supply
+            )
         else:
             delta = redeem_size_delta(s, shares)
             if delta:
