@@ -233,11 +233,21 @@ def _print_result(args: argparse.Namespace, result: Any, text: str) -> None:
         print(f"  tx {result.tx_hash} (gas {result.gas_used:,})")
 
 
+def _check_user_write(s: Session, symbol: str, args: argparse.Namespace) -> None:
+    """The SDK's own argument checks, run before the prompt: bad input is refused without asking."""
+    from ltsdk import plans
+
+    plans.check_slippage(args.slippage_bps)
+    plans.check_deadline(args.deadline)
+    plans.check_receiver(s.protocol, symbol, args.receiver)
+
+
 def cmd_deposit(args: argparse.Namespace) -> None:
     s = session(args, signer=True)
     symbol = s.symbol(args.symbol)
     assets = parse_amount(args.amount, s.decimals, "amount")
     min_shares = None if args.min_shares is None else parse_amount(args.min_shares, SHARE_DECIMALS, "--min-shares")
+    _check_user_write(s, symbol, args)
     s.confirm(args, f"deposit {s.assets_text(assets)} into {symbol}")
     result = s.protocol.token(symbol).deposit(
         assets,
@@ -256,6 +266,7 @@ def cmd_redeem(args: argparse.Namespace) -> None:
     symbol = s.symbol(args.symbol)
     shares = parse_amount(args.shares, SHARE_DECIMALS, "shares")
     min_assets = None if args.min_assets is None else parse_amount(args.min_assets, s.decimals, "--min-assets")
+    _check_user_write(s, symbol, args)
     s.confirm(args, f"redeem {shares_text(shares)} {symbol}")
     result = s.protocol.token(symbol).redeem(
         shares,
@@ -290,6 +301,9 @@ def cmd_split(args: argparse.Namespace) -> None:
         factor = int(args.factor)
     except ValueError:
         raise CliError(f"factor must be a whole number, got {args.factor!r}") from None
+    from ltsdk import plans
+
+    plans.check_factor(factor)
     s = session(args, signer=True)
     symbol = s.symbol(args.symbol)
     s.confirm(args, f"{'reverse-' if args.reverse else ''}split {symbol} by {factor}")

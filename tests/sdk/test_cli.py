@@ -236,6 +236,14 @@ def test_prompt__live_network__declined_sends_nothing(live_chain, depositor, non
     assert nonce_of(depositor) == before
 
 
+def test_prompt__live_network__bad_input_refused_without_asking(live_chain, depositor, nonce_of):
+    before = nonce_of(depositor)
+    for args in (("deposit", "BTC3L", "100", "--slippage-bps", "-1"), ("redeem", "BTC3L", "1", "--deadline", "0")):
+        code, err = live_chain("y\n", *args)
+        assert code == ltsdk_cli.EXIT_BAD_INPUT and "Send?" not in err and len(err.splitlines()) == 1, err
+    assert nonce_of(depositor) == before
+
+
 def test_prompt__live_network__yes_sends(live_chain, depositor, user_protocol):
     code, err = live_chain("y\n", "deposit", "BTC3L", "100")
     assert code == 0 and "Send? [y/N]" in err
