@@ -41,7 +41,7 @@ from bench.settings import (
 )
 from bench.trace import BREAKDOWN_OPS, COLLATERAL_CALLS, VENUE_CALLS, VIEWS_CALL, gas_breakdown
 from ltsdk import permit
-from ltsdk.deploy import deploy_protocol
+from ltsdk.deploy import ApeBackend, deploy_protocol
 from ltsdk.units import MAX_UINT256, MINUTE, USDC, WAD
 
 
@@ -153,7 +153,7 @@ def measure_token(manifest, probe, admin, user, other):
     Returns ({name: (gas, floor items)}, {name: receipt}, {what-if name: gas}, {name: venue
     execution gas})."""
     c = manifest["contracts"]
-    usdc, token = c["collateral"], c["tokens"][TOKEN]
+    usdc, token, configurator = c["collateral"], c["tokens"][TOKEN], c["configurator"]
     adapter, oracle = c["markets"]["BTC"]["adapter"], c["markets"]["BTC"]["oracle"]
     usdc.mint(user, USER_FUNDS, sender=user)
     usdc.approve(token, MAX_UINT256, sender=user)
@@ -204,7 +204,7 @@ def measure_token(manifest, probe, admin, user, other):
         share_items(False, WITHDRAW_EVENT),
     )
 
-    what_if = {"deposit (no fee due)": deposit_without_fee(token, admin, user)}
+    what_if = {"deposit (no fee due)": deposit_without_fee(configurator, token, admin, user)}
 
     trade_only = exit_call(adapter, lambda r: 0, admin, admin.address)
     rebalance_items = [ROLE_CHECK, BAND_READ, COOLDOWN_WRITE]
@@ -221,13 +221,14 @@ def measure_token(manifest, probe, admin, user, other):
     what_if["rebalance (the fund's first)"] = token.rebalance(sender=admin).gas_used
     oracle.set_price(48_600 * 10**8, sender=admin)  # -10 % again
     run("rebalance (full)", lambda: token.rebalance(sender=admin), trade_only, VENUE_TRADE, rebalance_items)
-    token.set_execution(86_400, 120, 50, 500 * USDC, 0, sender=admin)  # 500 USDC chunks, no cooldown
+    # 500 USDC chunks, no cooldown: queued (the fund has holders), executed after the delay
+    change(configurator, token, admin, "set_execution", 86_400, 120, 50, 500 * USDC, 0)
     oracle.set_price(44_000 * 10**8, sender=admin)
     later()
     # warm-up: the first chunk of this TWAP sets chunk_pending
     what_if["rebalance (first chunk)"] = token.rebalance(sender=admin).gas_used
     run("rebalance (chunk)", lambda: token.rebalance(sender=admin), trade_only, VENUE_TRADE, rebalance_items)
-    token.set_execution(86_400, 120, 50, 1_000_000 * USDC, 60, sender=admin)
+    change(configurator, token, admin, "set_execution", 86_400, 120, 50, 1_000_000 * USDC, 60)
     oracle.set_price(40_000 * 10**8, sender=admin)  # far past the ripcord level
     reward = exit_call(adapter, lambda r: token.Ripcord.from_receipt(r)[0].reward, other, other.address)
     run(
@@ -245,10 +246,19 @@ def measure_token(manifest, probe, admin, user, other):
     return rows, receipts, what_if, venue
 
 
-def deposit_without_fee(token, admin, user) -> int:
+def change(configurator, token, admin, setter, *args):
+    """A parameter change through the configurator: at once if it may, else queued, the token's
+    delay waited out and executed (the caller re-posts the oracle afterwards)."""
+    queued = getattr(configurator, setter)(token, *args, sender=admin).events.filter(configurator.ChangeQueued)
+    if queued:
+        chain.pending_timestamp = max(chain.pending_timestamp, queued[0].eta)
+        configurator.execute(queued[0].change_id, sender=admin)
+
+
+def deposit_without_fee(configurator, token, admin, user) -> int:
     """What the steady-state deposit costs when no management fee is due (fee set to 0 first)."""
     before = chain.snapshot()
-    token.set_fees(token.mint_fee_bps(), token.redeem_fee_bps(), 0, sender=admin)
+    change(configurator, token, admin, "set_fees", token.mint_fee_bps(), token.redeem_fee_bps(), 0)
     later()
     gas = token.deposit(DEPOSIT_ASSETS, user, sender=user).gas_used
     chain.restore(before)
@@ -300,7 +310,7 @@ def measure_vault(usdc, admin, user):
 
 def measure_gas(admin, user, other, spender):
     """The gas section: the token, its references and the lower bounds."""
-    manifest = deploy_protocol(project, admin)
+    manifest = deploy_protocol(ApeBackend(project, admin))
     c = manifest["contracts"]
     token = c["tokens"][TOKEN]
     probe = Probe(c["markets"]["BTC"]["adapter"], c["collateral"], admin)
@@ -327,5 +337,17 @@ def measure_gas(admin, user, other, spender):
     }
     breakdowns = {name: gas_breakdown(receipts[name], callees) for name in BREAKDOWN_OPS}
     breakdowns["ERC-20 transfer"] = gas_breakdown(reference_erc20["transfer"], {})
-    deployed = len(chain.provider.get_code(token.address))
+    deployed = {
+        "token": len(chain.provider.get_code(token.address)),
+        "blueprint": len(chain.provider.get_code(c["factory"].token_blueprint())),
+        "create gas": token_creation_gas(c["factory"], c["markets"]["BTC"]["adapter"], admin),
+    }
     return rows, references, what_if, venue, breakdowns, deployed
+
+
+def token_creation_gas(factory, adapter, admin) -> int:
+    """Gas of factory.create_token for one more product (from the blueprint, roles handed over)."""
+    before = chain.snapshot()
+    gas = factory.create_token("SOL", 3, True, adapter, admin, admin, sender=admin).gas_used
+    chain.restore(before)
+    return gas

@@ -25,7 +25,7 @@ from bench.settings import (
 )
 from ltsdk import backtest
 from ltsdk.client import Protocol
-from ltsdk.deploy import create_token, deploy_protocol, manifest_json, token_symbol
+from ltsdk.deploy import ApeBackend, create_token, deploy_protocol, manifest_json, token_symbol
 from ltsdk.keeper import Keeper, Policy, decide
 from ltsdk.prices import generate_prices
 
@@ -61,7 +61,7 @@ def backtest_speed() -> dict[str, float]:
 def deploy_fifty(admin, user) -> dict:
     """A fresh deployment with SPEED_TOKENS live tokens: the 6 products plus more through the
     factory, each holding a deposit. Returns the SDK manifest."""
-    deployed = deploy_protocol(project, admin)
+    deployed = deploy_protocol(ApeBackend(project, admin))
     c = deployed["contracts"]
     factory, usdc = c["factory"], c["collateral"]
     manifest = manifest_json(deployed, chain.chain_id, networks.provider.network_choice, chain.blocks.head.number)
@@ -72,7 +72,7 @@ def deploy_fifty(admin, user) -> dict:
                 symbol = token_symbol(name, leverage, is_long)
                 if len(tokens) < SPEED_TOKENS and symbol not in tokens:
                     adapter = c["markets"][market]["adapter"]
-                    tokens[symbol] = create_token(project, factory, admin, name, leverage, is_long, adapter)
+                    tokens[symbol] = create_token(ApeBackend(project, admin), factory, name, leverage, is_long, adapter)
                     manifest["tokens"][symbol] = {"address": tokens[symbol].address}
     usdc.mint(user, SPEED_TOKENS * SPEED_DEPOSIT, sender=user)
     for token in tokens.values():

@@ -34,12 +34,15 @@
 
         Size: the token must fit EIP-170's 24,576 bytes, so it is compiled for code size and
         every view it can derive from its state is computed by LeveragedTokenViews (shared by
-        all tokens); the token's views forward there.
+        all tokens); the token's views forward there. Parameters change through
+        LeveragedTokenConfigurator (one per deployment, also shared), which holds the setters,
+        their bounds, their events and the timelock, and calls configure() here.
 
         Reverts (the SDK maps each): "lt: zero", "lt: zero shares", "lt: expired",
         "lt: slippage", "lt: paused", "lt: shutdown", "lt: cap", "lt: stale price",
         "lt: insolvent", "lt: receiver", "lt: balance", "lt: allowance", "lt: first deposit",
-        "lt: bounds", "lt: not needed", "lt: cooldown", "lt: signature", "lt: no convergence"
+        "lt: bounds", "lt: not needed", "lt: cooldown", "lt: signature", "lt: configurator",
+        "lt: no convergence"
         (from LeveragedTokenViews), "venue: ..." (passed through), and snekmate's
         "access_control: account is missing role".
 @custom:kill `emergency_shutdown()` (admin): closes the position, stops mint and rebalance
@@ -91,41 +94,7 @@ exports: (
 
 
 # ---------------------------------------------------------------- events
-# (the parameter setters' events; every other event of the token is in ILeveragedToken.vyi)
-
-event FeesSet:
-    mint_fee_bps: uint256
-    redeem_fee_bps: uint256
-    management_fee_bps: uint256
-
-event LimitsSet:
-    max_total_assets: uint256
-    max_slippage_bps: uint256
-    max_price_age: uint256
-
-event LeverageBandSet:
-    target_leverage: uint256
-    band_bps: uint256
-    ripcord_leverage: uint256
-
-event ExecutionSet:
-    rebalance_interval: uint256
-    rebalance_offset: uint256
-    min_drift_bps: uint256
-    max_trade_notional: uint256
-    twap_cooldown: uint256
-
-event IncentivesSet:
-    ripcord_trade_notional: uint256
-    ripcord_reward: uint256
-    keeper_grace: uint256
-
-event FeeRecipientSet:
-    fee_recipient: indexed(address)
-
-event SplitBandSet:
-    split_lower_nav: uint256
-    split_upper_nav: uint256
+# (every event of the token is in ILeveragedToken.vyi; the parameter events are the configurator's)
 
 
 # ---------------------------------------------------------------- constants
@@ -138,13 +107,6 @@ GUARDIAN_ROLE: public(constant(bytes32)) = keccak256("GUARDIAN_ROLE")
 
 DEAD_SHARES: public(constant(uint256)) = constants.DEAD_SHARES
 
-MAX_MINT_FEE_BPS: constant(uint256) = 100
-MAX_REDEEM_FEE_BPS: constant(uint256) = 100
-MAX_MANAGEMENT_FEE_BPS: constant(uint256) = 2_000  # per year
-MAX_SLIPPAGE_BPS: constant(uint256) = 500
-MIN_PRICE_AGE: constant(uint256) = 60
-MAX_PRICE_AGE: constant(uint256) = 86_400
-
 MIN_SPLIT_FACTOR: constant(uint256) = 2
 MAX_SPLIT_FACTOR: constant(uint256) = 10_000
 
@@ -154,17 +116,7 @@ REASON_RIPCORD: constant(uint8) = lt_math.REASON_RIPCORD
 REASON_CHUNK: constant(uint8) = lt_math.REASON_CHUNK
 REASON_SCHEDULED: constant(uint8) = lt_math.REASON_SCHEDULED
 
-MIN_BAND_BPS: constant(uint256) = 100
-MAX_BAND_BPS: constant(uint256) = 5_000
-MIN_REBALANCE_INTERVAL: constant(uint256) = 3_600
-MAX_REBALANCE_INTERVAL: constant(uint256) = 7 * 86_400
-MAX_MIN_DRIFT_BPS: constant(uint256) = 2_000
-MAX_TWAP_COOLDOWN: constant(uint256) = 3_600
-MIN_KEEPER_GRACE: constant(uint256) = 60
-MAX_KEEPER_GRACE: constant(uint256) = 86_400
 RIPCORD_REWARD_MAX_BPS: public(constant(uint256)) = 5  # of NAV
-MAX_RIPCORD_REWARD_UNITS: constant(uint256) = 1_000  # whole collateral units
-MAX_TRADE_NOTIONAL: constant(uint256) = 10**30  # assets; keeps the chunk arithmetic far from overflow
 
 
 # ---------------------------------------------------------------- immutables
@@ -174,6 +126,8 @@ adapter: public(immutable(IPerpAdapter))  # the venue; its getter returns the ad
 # LeveragedTokenViews: previews, conversions, rebalance and split status; called through its own
 # interface, so a renamed or retyped views function (or FundState field) fails to compile here
 views: public(immutable(LeveragedTokenViews.__interface__))
+configurator: public(immutable(address))  # LeveragedTokenConfigurator: the only caller of configure()
+target_leverage: public(immutable(uint256))  # WAD; fixed: the token's name promises it
 is_long: public(immutable(bool))
 ASSET_SCALE: public(immutable(uint256))  # 10**(18 - asset decimals): assets -> WAD USD
 MIN_INITIAL_ASSETS: public(immutable(uint256))  # one whole unit of the collateral
@@ -187,7 +141,6 @@ initial_nav_per_share: public(immutable(uint256))  # assets per 1e18 shares at t
 idle_assets: public(uint256)  # collateral held by the token that belongs to NAV
 protocol_fees: public(uint256)  # mint/redeem fees held for the fee recipient; not NAV
 
-target_leverage: public(uint256)  # WAD
 fee_recipient: public(address)
 mint_fee_bps: public(uint256)
 redeem_fee_bps: public(uint256)
@@ -233,6 +186,7 @@ def __init__(
     asset_: address,
     adapter_: address,
     views_: address,
+    configurator_: address,
     target_leverage_: uint256,
     is_long_: bool,
     fee_recipient_: address,
@@ -244,7 +198,8 @@ def __init__(
     @param max_total_assets_ Cap on NAV after a mint, in collateral base units
     @dev The deployer gets DEFAULT_ADMIN_ROLE (snekmate); the factory hands every role to the
          token's admin and renounces its own in the same transaction. Defaults: band 20 %,
-         ripcord at 1.5 T, fees 10/10 bps and 365 bps/year, daily slot at 00:02 UTC.
+         ripcord at 1.5 T, fees 10/10 bps and 365 bps/year, daily slot at 00:02 UTC; the
+         configurator changes them later (configure()), never the target leverage.
     """
     access_control.__init__()
     asset_decimals: uint8 = staticcall IERC20Detailed(asset_).decimals()
@@ -263,12 +218,13 @@ def __init__(
     asset = asset_
     adapter = IPerpAdapter(adapter_)
     views = LeveragedTokenViews.__interface__(views_)
+    configurator = configurator_
     is_long = is_long_
     ASSET_SCALE = 10 ** convert(18 - asset_decimals, uint256)
     MIN_INITIAL_ASSETS = unit
     initial_nav_per_share = initial_nav_per_share_whole * unit
 
-    self.target_leverage = target_leverage_
+    target_leverage = target_leverage_
     self.band_bps = 2_000
     self.ripcord_leverage = ripcord_leverage_
     self.fee_recipient = fee_recipient_
@@ -732,139 +688,42 @@ def collect_fees() -> uint256:
     log ILeveragedToken.FeesCollected(fee_recipient=recipient, assets=amount)
     return amount
 
-
 @external
-def set_fee_recipient(new_recipient: address):
-    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
-    assert new_recipient != empty(address), "lt: zero"
+def configure(p: ILeveragedToken.Parameters):
+    """
+    @notice The configurator alone: write every changeable parameter at once (it checks the
+            caller's role on this token, the bounds and the timelock; see
+            LeveragedTokenConfigurator.vy). Management fees streamed so far are minted first,
+            at the old rate and to the old recipient; a new slot length or offset counts the
+            current slot as used.
+    """
+    assert msg.sender == configurator, "lt: configurator"
     self._accrue_management_fee()
-    self.fee_recipient = new_recipient
-    log FeeRecipientSet(fee_recipient=new_recipient)
-
-
-@external
-def set_fees(mint_fee_bps_: uint256, redeem_fee_bps_: uint256, management_fee_bps_: uint256):
-    """
-    @notice Mint and redeem fees (bps of the amount) and the streaming management fee (bps per
-            year). What accrued so far is minted at the old management rate first.
-    """
-    self._check_admin_bounds(
-        mint_fee_bps_ <= MAX_MINT_FEE_BPS
-        and redeem_fee_bps_ <= MAX_REDEEM_FEE_BPS
-        and management_fee_bps_ <= MAX_MANAGEMENT_FEE_BPS
-    )
-    self._accrue_management_fee()
-    self.mint_fee_bps = mint_fee_bps_
-    self.redeem_fee_bps = redeem_fee_bps_
-    self.management_fee_bps = management_fee_bps_
-    log FeesSet(mint_fee_bps=mint_fee_bps_, redeem_fee_bps=redeem_fee_bps_, management_fee_bps=management_fee_bps_)
-
-
-@external
-def set_limits(max_total_assets_: uint256, max_slippage_bps_: uint256, max_price_age_: uint256):
-    """
-    @notice Cap on NAV after a mint (assets), the worst execution vs the oracle price for every
-            fund trade (bps), and the oldest oracle answer the fund trades on (seconds).
-    """
-    self._check_admin_bounds(
-        max_slippage_bps_ > 0
-        and max_slippage_bps_ <= MAX_SLIPPAGE_BPS
-        and max_price_age_ >= MIN_PRICE_AGE
-        and max_price_age_ <= MAX_PRICE_AGE
-    )
-    self.max_total_assets = max_total_assets_
-    self.max_slippage_bps = max_slippage_bps_
-    self.max_price_age = max_price_age_
-    log LimitsSet(max_total_assets=max_total_assets_, max_slippage_bps=max_slippage_bps_, max_price_age=max_price_age_)
-
-
-@external
-def set_split_band(split_lower_nav_: uint256, split_upper_nav_: uint256):
-    """
-    @notice NAV per share (assets per whole share) outside which the keeper may split.
-    """
-    self._check_admin_bounds(split_lower_nav_ > 0 and split_lower_nav_ <= split_upper_nav_ // 100)
-    self.split_lower_nav = split_lower_nav_
-    self.split_upper_nav = split_upper_nav_
-    log SplitBandSet(split_lower_nav=split_lower_nav_, split_upper_nav=split_upper_nav_)
-
-
-@external
-def set_leverage_band(target_leverage_: uint256, band_bps_: uint256, ripcord_leverage_: uint256):
-    """
-    @notice Target leverage, band and ripcord level together, so they stay consistent:
-            1x <= T, MIN_BAND_BPS <= band <= MAX_BAND_BPS, upper band < ripcord level <= venue
-            max leverage.
-    """
-    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
-    self._set_leverage_band(target_leverage_, band_bps_, ripcord_leverage_)
-
-
-@external
-def set_execution(
-    rebalance_interval_: uint256,
-    rebalance_offset_: uint256,
-    min_drift_bps_: uint256,
-    max_trade_notional_: uint256,
-    twap_cooldown_: uint256,
-):
-    """
-    @notice How rebalances execute: slot length and offset (seconds), the drift a slot needs
-            (bps), the chunk size (assets of notional) and the pause between chunks (seconds).
-            Slot numbering changes with the interval, so the current slot counts as used.
-    """
-    self._check_admin_bounds(
-        rebalance_interval_ >= MIN_REBALANCE_INTERVAL
-        and rebalance_interval_ <= MAX_REBALANCE_INTERVAL
-        and rebalance_offset_ < rebalance_interval_
-        and min_drift_bps_ <= MAX_MIN_DRIFT_BPS
-        and max_trade_notional_ >= MIN_INITIAL_ASSETS
-        and max_trade_notional_ <= MAX_TRADE_NOTIONAL
-        and twap_cooldown_ <= MAX_TWAP_COOLDOWN
-    )
-    self.rebalance_interval = rebalance_interval_
-    self.rebalance_offset = rebalance_offset_
-    self.last_rebalance_slot = self._current_slot()
-    self.min_drift_bps = min_drift_bps_
-    self.max_trade_notional = max_trade_notional_
-    self.twap_cooldown = twap_cooldown_
-    log ExecutionSet(
-        rebalance_interval=rebalance_interval_,
-        rebalance_offset=rebalance_offset_,
-        min_drift_bps=min_drift_bps_,
-        max_trade_notional=max_trade_notional_,
-        twap_cooldown=twap_cooldown_,
-    )
-
-
-@external
-def set_incentives(ripcord_trade_notional_: uint256, ripcord_reward_: uint256, keeper_grace_: uint256):
-    """
-    @notice The ripcord's chunk size and caller reward (assets; the reward is also capped per
-            call at RIPCORD_REWARD_MAX_BPS of NAV) and how long a due rebalance waits for a
-            keeper before anyone may call it (seconds).
-    """
-    self._check_admin_bounds(
-        ripcord_trade_notional_ >= MIN_INITIAL_ASSETS
-        and ripcord_trade_notional_ <= MAX_TRADE_NOTIONAL
-        and ripcord_reward_ <= MAX_RIPCORD_REWARD_UNITS * MIN_INITIAL_ASSETS
-        and keeper_grace_ >= MIN_KEEPER_GRACE
-        and keeper_grace_ <= MAX_KEEPER_GRACE
-    )
-    self.ripcord_trade_notional = ripcord_trade_notional_
-    self.ripcord_reward = ripcord_reward_
-    self.keeper_grace = keeper_grace_
-    log IncentivesSet(ripcord_trade_notional=ripcord_trade_notional_, ripcord_reward=ripcord_reward_, keeper_grace=keeper_grace_)
+    reslot: bool = p.rebalance_interval != self.rebalance_interval or p.rebalance_offset != self.rebalance_offset
+    self.fee_recipient = p.fee_recipient
+    self.mint_fee_bps = p.mint_fee_bps
+    self.redeem_fee_bps = p.redeem_fee_bps
+    self.management_fee_bps = p.management_fee_bps
+    self.max_total_assets = p.max_total_assets
+    self.max_slippage_bps = p.max_slippage_bps
+    self.max_price_age = p.max_price_age
+    self.band_bps = p.band_bps
+    self.ripcord_leverage = p.ripcord_leverage
+    self.rebalance_interval = p.rebalance_interval
+    self.rebalance_offset = p.rebalance_offset
+    self.min_drift_bps = p.min_drift_bps
+    self.max_trade_notional = p.max_trade_notional
+    self.twap_cooldown = p.twap_cooldown
+    self.ripcord_trade_notional = p.ripcord_trade_notional
+    self.ripcord_reward = p.ripcord_reward
+    self.keeper_grace = p.keeper_grace
+    self.split_lower_nav = p.split_lower_nav
+    self.split_upper_nav = p.split_upper_nav
+    if reslot:
+        self.last_rebalance_slot = self._current_slot()
 
 
 # ---------------------------------------------------------------- internal: checks
-
-@internal
-@view
-def _check_admin_bounds(within_bounds: bool):
-    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
-    assert within_bounds, "lt: bounds"
-
 
 @internal
 @view
@@ -911,7 +770,7 @@ def _snapshot() -> lt_math.FundState:
         price=venue.price,
         fresh=lt_math._is_fresh(venue.fresh, venue.price, venue.updated_at, block.timestamp, self.max_price_age),
         idle_assets=idle,
-        target_leverage=self.target_leverage,
+        target_leverage=target_leverage,
         is_long=is_long,
         asset_scale=ASSET_SCALE,
         initial_nav_per_share=initial_nav_per_share,
@@ -1051,27 +910,6 @@ def _trade(size_delta: int256, price: uint256) -> uint256:
     return extcall adapter.trade(
         size_delta, lt_math._limit_price(price, self.max_slippage_bps, size_delta > 0)
     )
-
-
-@internal
-def _set_leverage_band(target_leverage_: uint256, band_bps_: uint256, ripcord_leverage_: uint256):
-    venue_max: uint256 = staticcall adapter.max_leverage()
-    # plain bounds first, so the band below cannot overflow
-    assert (
-        target_leverage_ >= WAD
-        and target_leverage_ < venue_max
-        and band_bps_ >= MIN_BAND_BPS
-        and band_bps_ <= MAX_BAND_BPS
-        and ripcord_leverage_ <= venue_max
-    ), "lt: bounds"
-    lower: uint256 = 0
-    upper: uint256 = 0
-    lower, upper = lt_math._band(target_leverage_, band_bps_)
-    assert ripcord_leverage_ > upper, "lt: bounds"
-    self.target_leverage = target_leverage_
-    self.band_bps = band_bps_
-    self.ripcord_leverage = ripcord_leverage_
-    log LeverageBandSet(target_leverage=target_leverage_, band_bps=band_bps_, ripcord_leverage=ripcord_leverage_)
 
 
 # ---------------------------------------------------------------- internal: rebalancing

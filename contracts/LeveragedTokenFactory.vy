@@ -6,11 +6,10 @@
         "{UNDERLYING} {LEVERAGE}x Long|Short") and keeps the registry that the SDK, the keeper
         and the lens read.
 
-        Deployment: the token's runtime fits EIP-170 (24,576 bytes) but its initcode does not, so
-        an EIP-5202 blueprint (which stores the initcode as contract code) cannot hold it. The
-        creator passes the initcode instead, and the factory accepts only initcode whose keccak256
-        equals `token_initcode_hash`, fixed by the admin: the same guarantee as a blueprint (only
-        the audited token can be created), paid for with ~0.4M gas of calldata per token.
+        Deployment: every token is created from the EIP-5202 blueprint at `token_blueprint`
+        (LeveragedToken's initcode stored as contract code, which EIP-170 caps at 24,576 bytes),
+        set by the admin: only the audited token can be created. Every token is wired to the
+        deployment's shared views contract and configurator.
 @custom:kill The admin revokes CREATOR_ROLE from everyone: no new tokens; existing tokens are
         independent and unaffected.
 """
@@ -37,8 +36,8 @@ event TokenCreated:
     leverage: uint256
     is_long: bool
 
-event TokenInitcodeSet:
-    initcode_hash: bytes32
+event TokenBlueprintSet:
+    blueprint: indexed(address)
 
 
 CREATOR_ROLE: public(constant(bytes32)) = keccak256("CREATOR_ROLE")
@@ -47,39 +46,40 @@ TOKEN_ROLES: constant(bytes32[3]) = [empty(bytes32), keccak256("KEEPER_ROLE"), k
 MAX_TOKENS: constant(uint256) = 1_000
 MAX_LEVERAGE: constant(uint256) = 9  # whole units, one digit in the symbol; the token also checks the venue's limit
 DIGITS: constant(String[10]) = "0123456789"
-MAX_INITCODE_SIZE: constant(uint256) = 49_152  # EIP-3860
 
 collateral: public(immutable(address))
 views: public(immutable(address))  # LeveragedTokenViews shared by every token
-token_initcode_hash: public(bytes32)
+configurator: public(immutable(address))  # LeveragedTokenConfigurator shared by every token
+token_blueprint: public(address)  # EIP-5202 blueprint of LeveragedToken
 
 tokens: public(DynArray[address, MAX_TOKENS])
 token_by_symbol: public(HashMap[String[32], address])
 
 
 @deploy
-def __init__(token_initcode_hash_: bytes32, collateral_: address, views_: address, admin: address):
+def __init__(token_blueprint_: address, collateral_: address, views_: address, configurator_: address, admin: address):
     access_control.__init__()
     collateral = collateral_
     views = views_
-    self.token_initcode_hash = token_initcode_hash_
+    configurator = configurator_
+    self.token_blueprint = token_blueprint_
     access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin)
     access_control._grant_role(CREATOR_ROLE, admin)
     if admin != msg.sender:
         access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
-    log TokenInitcodeSet(initcode_hash=token_initcode_hash_)
+    log TokenBlueprintSet(blueprint=token_blueprint_)
 
 
 @external
-def set_token_initcode_hash(new_hash: bytes32):
+def set_token_blueprint(new_blueprint: address):
     """
-    @notice Admin: tokens created from now on must use the initcode with this hash; existing
-            tokens are unchanged.
+    @notice Admin: tokens created from now on come from this blueprint; existing tokens are
+            unchanged.
     """
     access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
-    assert new_hash != empty(bytes32), "factory: initcode"
-    self.token_initcode_hash = new_hash
-    log TokenInitcodeSet(initcode_hash=new_hash)
+    assert new_blueprint != empty(address), "factory: blueprint"
+    self.token_blueprint = new_blueprint
+    log TokenBlueprintSet(blueprint=new_blueprint)
 
 
 @external
@@ -90,7 +90,6 @@ def create_token(
     adapter: address,
     admin: address,
     fee_recipient: address,
-    initcode: Bytes[MAX_INITCODE_SIZE],
     initial_nav_per_share_whole: uint256 = 100,
     max_total_assets: uint256 = max_value(uint256),
 ) -> address:
@@ -98,11 +97,9 @@ def create_token(
     @notice Deploy one leveraged token, e.g. ("BTC", 3, True, btc_adapter, ...) -> BTC3L.
     @param leverage Whole-number target leverage (2..9); the token stores it as WAD.
     @param admin Receives every role on the new token; the factory keeps none.
-    @param initcode LeveragedToken's compiled initcode; its keccak256 must be token_initcode_hash.
     @return The new token's address.
     """
     access_control._check_role(CREATOR_ROLE, msg.sender)
-    assert keccak256(initcode) == self.token_initcode_hash, "factory: initcode"
     assert admin != empty(address), "factory: admin"
     assert len(underlying) > 0, "factory: underlying"
     assert leverage >= 2 and leverage <= MAX_LEVERAGE, "factory: leverage"
@@ -116,13 +113,14 @@ def create_token(
     assert self.token_by_symbol[symbol] == empty(address), "factory: exists"
     name: String[50] = concat(underlying, " ", leverage_text, "x ", direction_name)
 
-    token: address = raw_create(
-        initcode,
+    token: address = create_from_blueprint(
+        self.token_blueprint,
         name,
         symbol,
         collateral,
         adapter,
         views,
+        configurator,
         leverage * constants.WAD,
         is_long,
         fee_recipient,

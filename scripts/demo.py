@@ -19,7 +19,7 @@ from eth_account import Account
 from web3 import Web3
 
 from ltsdk import Protocol, simulation
-from ltsdk.deploy import deploy_protocol, manifest_json, write_manifest
+from ltsdk.deploy import ApeBackend, deploy_protocol, manifest_json, write_manifest
 from ltsdk.keeper import Keeper, Policy
 from ltsdk.market import Market
 from ltsdk.units import HOUR, USDC
@@ -38,11 +38,9 @@ def main():
     network_choice = networks.provider.network_choice
     admin, keeper_actor, user = accounts.test_accounts[0], accounts.test_accounts[1], accounts.test_accounts[2]
 
-    deployed = deploy_protocol(project, admin)
+    deployed = deploy_protocol(ApeBackend(project, admin), keeper=keeper_actor)
     manifest = manifest_json(deployed, chain.chain_id, network_choice, chain.blocks.head.number)
     path = write_manifest(manifest, network_choice)
-    for token in deployed["contracts"]["tokens"].values():
-        token.grantRole(token.KEEPER_ROLE(), keeper_actor, sender=admin)
     print(f"deployed {len(manifest['tokens'])} tokens on {network_choice}; manifest {path}")
     print(f"keeper {keeper_actor.address} holds KEEPER_ROLE; user {user.address}")
 

@@ -12,8 +12,8 @@ import pytest
 from helpers import venue_settings
 
 from ltsdk import math
+from ltsdk.deploy import ApeBackend, deploy_core, deploy_market, oracle_answer
 from ltsdk.deploy import create_token as create_token_via_factory
-from ltsdk.deploy import deploy_factory, deploy_market, oracle_answer
 from ltsdk.errors import ModelRevert
 from ltsdk.replica import Fund, Venue
 from ltsdk.units import USDC, WAD
@@ -106,7 +106,7 @@ def manifest_file(project, admin, chain, tmp_path_factory):
 
     from ltsdk.deploy import deploy_protocol, manifest_json
 
-    manifest = deploy_protocol(project, admin)
+    manifest = deploy_protocol(ApeBackend(project, admin))
     data = manifest_json(manifest, chain.chain_id, "ethereum:local:foundry", chain.blocks.head.number)
     path = tmp_path_factory.mktemp("deployments") / "local.json"
     path.write_text(json.dumps(data))
@@ -125,8 +125,7 @@ def usdc(project, admin):
 
 def _market(project, admin, usdc, name, price, depth_usd):
     oracle, adapter = deploy_market(
-        project,
-        admin,
+        ApeBackend(project, admin),
         usdc,
         name,
         {
@@ -156,8 +155,20 @@ def btc_venue(btc_market):
 
 
 @pytest.fixture(scope="session")
-def factory(project, admin, usdc):
-    return deploy_factory(project, admin, usdc)
+def core(project, admin, usdc):
+    """The shared contracts: views, configurator, the token blueprint and the factory wired to them."""
+    return deploy_core(ApeBackend(project, admin), usdc)
+
+
+@pytest.fixture(scope="session")
+def factory(core):
+    return core["factory"]
+
+
+@pytest.fixture(scope="session")
+def configurator(core):
+    """The deployment's LeveragedTokenConfigurator: every token's parameter setters and timelock."""
+    return core["configurator"]
 
 
 @pytest.fixture(scope="session")
@@ -167,9 +178,8 @@ def create_token(project, admin, keeper, guardian, factory, fee_recipient, btc_v
 
     def create(leverage=3, is_long=True, adapter=None, underlying="BTC", cap=10**12 * USDC):
         token = create_token_via_factory(
-            project,
+            ApeBackend(project, admin),
             factory,
-            admin,
             underlying,
             leverage,
             is_long,
@@ -308,3 +318,25 @@ def mirror_of(chain, btc_venue, btc_oracle):
         return Mirror(chain, token, venue or btc_venue, oracle or btc_oracle)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def configure(project, chain, admin):
+    """configure(token, "set_fees", 10, 10, 0) -> receipt: change a parameter as the admin must.
+    At once where the configurator allows it (no shares yet, a fee cut, a lower cap); otherwise
+    the change is queued, the token's delay waited out and the change executed, the oracle's
+    answer re-posted on the way so the price is as fresh as before the wait."""
+
+    def _configure(token, setter, *args, sender=None):
+        sender = sender or admin
+        configurator = project.LeveragedTokenConfigurator.at(token.configurator())
+        tx = getattr(configurator, setter)(token, *args, sender=sender)
+        queued = tx.events.filter(configurator.ChangeQueued)
+        if not queued:
+            return tx
+        chain.pending_timestamp = max(chain.pending_timestamp, queued[0].eta)
+        oracle = project.MockOracle.at(project.MockPerpAdapter.at(token.adapter()).oracle())
+        oracle.set_price(oracle.latestRoundData()[1], sender=admin)
+        return configurator.execute(queued[0].change_id, sender=sender)
+
+    return _configure

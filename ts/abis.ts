@@ -6,155 +6,6 @@ export const LeveragedTokenAbi = [
     "anonymous": false,
     "inputs": [
       {
-        "indexed": false,
-        "name": "mint_fee_bps",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "name": "redeem_fee_bps",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "name": "management_fee_bps",
-        "type": "uint256"
-      }
-    ],
-    "name": "FeesSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": false,
-        "name": "max_total_assets",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "name": "max_slippage_bps",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "name": "max_price_age",
-        "type": "uint256"
-      }
-    ],
-    "name": "LimitsSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": false,
-        "name": "target_leverage",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "name": "band_bps",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "name": "ripcord_leverage",
-        "type": "uint256"
-      }
-    ],
-    "name": "LeverageBandSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": false,
-        "name": "rebalance_interval",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "name": "rebalance_offset",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "name": "min_drift_bps",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "name": "max_trade_notional",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "name": "twap_cooldown",
-        "type": "uint256"
-      }
-    ],
-    "name": "ExecutionSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": false,
-        "name": "ripcord_trade_notional",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "name": "ripcord_reward",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "name": "keeper_grace",
-        "type": "uint256"
-      }
-    ],
-    "name": "IncentivesSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "name": "fee_recipient",
-        "type": "address"
-      }
-    ],
-    "name": "FeeRecipientSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": false,
-        "name": "split_lower_nav",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "name": "split_upper_nav",
-        "type": "uint256"
-      }
-    ],
-    "name": "SplitBandSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
         "indexed": true,
         "name": "role",
         "type": "bytes32"
@@ -1441,135 +1292,89 @@ export const LeveragedTokenAbi = [
   {
     "inputs": [
       {
-        "name": "new_recipient",
-        "type": "address"
+        "components": [
+          {
+            "name": "fee_recipient",
+            "type": "address"
+          },
+          {
+            "name": "mint_fee_bps",
+            "type": "uint256"
+          },
+          {
+            "name": "redeem_fee_bps",
+            "type": "uint256"
+          },
+          {
+            "name": "management_fee_bps",
+            "type": "uint256"
+          },
+          {
+            "name": "max_total_assets",
+            "type": "uint256"
+          },
+          {
+            "name": "max_slippage_bps",
+            "type": "uint256"
+          },
+          {
+            "name": "max_price_age",
+            "type": "uint256"
+          },
+          {
+            "name": "band_bps",
+            "type": "uint256"
+          },
+          {
+            "name": "ripcord_leverage",
+            "type": "uint256"
+          },
+          {
+            "name": "rebalance_interval",
+            "type": "uint256"
+          },
+          {
+            "name": "rebalance_offset",
+            "type": "uint256"
+          },
+          {
+            "name": "min_drift_bps",
+            "type": "uint256"
+          },
+          {
+            "name": "max_trade_notional",
+            "type": "uint256"
+          },
+          {
+            "name": "twap_cooldown",
+            "type": "uint256"
+          },
+          {
+            "name": "ripcord_trade_notional",
+            "type": "uint256"
+          },
+          {
+            "name": "ripcord_reward",
+            "type": "uint256"
+          },
+          {
+            "name": "keeper_grace",
+            "type": "uint256"
+          },
+          {
+            "name": "split_lower_nav",
+            "type": "uint256"
+          },
+          {
+            "name": "split_upper_nav",
+            "type": "uint256"
+          }
+        ],
+        "name": "p",
+        "type": "tuple"
       }
     ],
-    "name": "set_fee_recipient",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "name": "mint_fee_bps_",
-        "type": "uint256"
-      },
-      {
-        "name": "redeem_fee_bps_",
-        "type": "uint256"
-      },
-      {
-        "name": "management_fee_bps_",
-        "type": "uint256"
-      }
-    ],
-    "name": "set_fees",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "name": "max_total_assets_",
-        "type": "uint256"
-      },
-      {
-        "name": "max_slippage_bps_",
-        "type": "uint256"
-      },
-      {
-        "name": "max_price_age_",
-        "type": "uint256"
-      }
-    ],
-    "name": "set_limits",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "name": "split_lower_nav_",
-        "type": "uint256"
-      },
-      {
-        "name": "split_upper_nav_",
-        "type": "uint256"
-      }
-    ],
-    "name": "set_split_band",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "name": "target_leverage_",
-        "type": "uint256"
-      },
-      {
-        "name": "band_bps_",
-        "type": "uint256"
-      },
-      {
-        "name": "ripcord_leverage_",
-        "type": "uint256"
-      }
-    ],
-    "name": "set_leverage_band",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "name": "rebalance_interval_",
-        "type": "uint256"
-      },
-      {
-        "name": "rebalance_offset_",
-        "type": "uint256"
-      },
-      {
-        "name": "min_drift_bps_",
-        "type": "uint256"
-      },
-      {
-        "name": "max_trade_notional_",
-        "type": "uint256"
-      },
-      {
-        "name": "twap_cooldown_",
-        "type": "uint256"
-      }
-    ],
-    "name": "set_execution",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "name": "ripcord_trade_notional_",
-        "type": "uint256"
-      },
-      {
-        "name": "ripcord_reward_",
-        "type": "uint256"
-      },
-      {
-        "name": "keeper_grace_",
-        "type": "uint256"
-      }
-    ],
-    "name": "set_incentives",
+    "name": "configure",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -1660,6 +1465,30 @@ export const LeveragedTokenAbi = [
   },
   {
     "inputs": [],
+    "name": "configurator",
+    "outputs": [
+      {
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "target_leverage",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "is_long",
     "outputs": [
       {
@@ -1721,18 +1550,6 @@ export const LeveragedTokenAbi = [
   {
     "inputs": [],
     "name": "protocol_fees",
-    "outputs": [
-      {
-        "name": "",
-        "type": "uint256"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "target_leverage",
     "outputs": [
       {
         "name": "",
@@ -2089,6 +1906,10 @@ export const LeveragedTokenAbi = [
         "type": "address"
       },
       {
+        "name": "configurator_",
+        "type": "address"
+      },
+      {
         "name": "target_leverage_",
         "type": "uint256"
       },
@@ -2111,6 +1932,942 @@ export const LeveragedTokenAbi = [
     ],
     "stateMutability": "nonpayable",
     "type": "constructor"
+  }
+] as const;
+
+export const LeveragedTokenConfiguratorAbi = [
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "name": "mint_fee_bps",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "redeem_fee_bps",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "management_fee_bps",
+        "type": "uint256"
+      }
+    ],
+    "name": "FeesSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "name": "max_total_assets",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "max_slippage_bps",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "max_price_age",
+        "type": "uint256"
+      }
+    ],
+    "name": "LimitsSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "name": "split_lower_nav",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "split_upper_nav",
+        "type": "uint256"
+      }
+    ],
+    "name": "SplitBandSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "name": "band_bps",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "ripcord_leverage",
+        "type": "uint256"
+      }
+    ],
+    "name": "LeverageBandSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "name": "rebalance_interval",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "rebalance_offset",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "min_drift_bps",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "max_trade_notional",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "twap_cooldown",
+        "type": "uint256"
+      }
+    ],
+    "name": "ExecutionSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "name": "ripcord_trade_notional",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "ripcord_reward",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "keeper_grace",
+        "type": "uint256"
+      }
+    ],
+    "name": "IncentivesSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "name": "fee_recipient",
+        "type": "address"
+      }
+    ],
+    "name": "FeeRecipientSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "name": "delay",
+        "type": "uint256"
+      }
+    ],
+    "name": "DelaySet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "name": "change_id",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "name": "kind",
+        "type": "uint8"
+      },
+      {
+        "indexed": false,
+        "name": "values",
+        "type": "uint256[5]"
+      },
+      {
+        "indexed": false,
+        "name": "eta",
+        "type": "uint256"
+      }
+    ],
+    "name": "ChangeQueued",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "name": "change_id",
+        "type": "bytes32"
+      }
+    ],
+    "name": "ChangeExecuted",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "name": "change_id",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "ChangeCancelled",
+    "type": "event"
+  },
+  {
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "name": "mint_fee_bps",
+        "type": "uint256"
+      },
+      {
+        "name": "redeem_fee_bps",
+        "type": "uint256"
+      },
+      {
+        "name": "management_fee_bps",
+        "type": "uint256"
+      }
+    ],
+    "name": "set_fees",
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "name": "max_total_assets",
+        "type": "uint256"
+      },
+      {
+        "name": "max_slippage_bps",
+        "type": "uint256"
+      },
+      {
+        "name": "max_price_age",
+        "type": "uint256"
+      }
+    ],
+    "name": "set_limits",
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "name": "split_lower_nav",
+        "type": "uint256"
+      },
+      {
+        "name": "split_upper_nav",
+        "type": "uint256"
+      }
+    ],
+    "name": "set_split_band",
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "name": "band_bps",
+        "type": "uint256"
+      },
+      {
+        "name": "ripcord_leverage",
+        "type": "uint256"
+      }
+    ],
+    "name": "set_leverage_band",
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "name": "rebalance_interval",
+        "type": "uint256"
+      },
+      {
+        "name": "rebalance_offset",
+        "type": "uint256"
+      },
+      {
+        "name": "min_drift_bps",
+        "type": "uint256"
+      },
+      {
+        "name": "max_trade_notional",
+        "type": "uint256"
+      },
+      {
+        "name": "twap_cooldown",
+        "type": "uint256"
+      }
+    ],
+    "name": "set_execution",
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "name": "ripcord_trade_notional",
+        "type": "uint256"
+      },
+      {
+        "name": "ripcord_reward",
+        "type": "uint256"
+      },
+      {
+        "name": "keeper_grace",
+        "type": "uint256"
+      }
+    ],
+    "name": "set_incentives",
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "name": "fee_recipient",
+        "type": "address"
+      }
+    ],
+    "name": "set_fee_recipient",
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "name": "delay",
+        "type": "uint256"
+      }
+    ],
+    "name": "set_delay",
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "change_id",
+        "type": "bytes32"
+      }
+    ],
+    "name": "execute",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "change_id",
+        "type": "bytes32"
+      }
+    ],
+    "name": "cancel",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "delay",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "name": "kind",
+        "type": "uint8"
+      },
+      {
+        "name": "values",
+        "type": "uint256[5]"
+      }
+    ],
+    "name": "change_id",
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "name": "kind",
+        "type": "uint8"
+      },
+      {
+        "name": "values",
+        "type": "uint256[5]"
+      }
+    ],
+    "name": "is_instant",
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "KIND_FEES",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "KIND_LIMITS",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "KIND_SPLIT_BAND",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "KIND_LEVERAGE_BAND",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "KIND_EXECUTION",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "KIND_INCENTIVES",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "KIND_FEE_RECIPIENT",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "KIND_DELAY",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MIN_DELAY",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_DELAY",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_MINT_FEE_BPS",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_REDEEM_FEE_BPS",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_MANAGEMENT_FEE_BPS",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_SLIPPAGE_BPS",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MIN_PRICE_AGE",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_PRICE_AGE",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MIN_BAND_BPS",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_BAND_BPS",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MIN_REBALANCE_INTERVAL",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_REBALANCE_INTERVAL",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_MIN_DRIFT_BPS",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_TWAP_COOLDOWN",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MIN_KEEPER_GRACE",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_KEEPER_GRACE",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_RIPCORD_REWARD_UNITS",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_TRADE_NOTIONAL",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MIN_SPLIT_BAND_RATIO",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "arg0",
+        "type": "bytes32"
+      }
+    ],
+    "name": "queued",
+    "outputs": [
+      {
+        "components": [
+          {
+            "name": "token",
+            "type": "address"
+          },
+          {
+            "name": "kind",
+            "type": "uint8"
+          },
+          {
+            "name": "values",
+            "type": "uint256[5]"
+          },
+          {
+            "name": "eta",
+            "type": "uint256"
+          }
+        ],
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
   }
 ] as const;
 
@@ -2477,12 +3234,12 @@ export const LeveragedTokenFactoryAbi = [
     "anonymous": false,
     "inputs": [
       {
-        "indexed": false,
-        "name": "initcode_hash",
-        "type": "bytes32"
+        "indexed": true,
+        "name": "blueprint",
+        "type": "address"
       }
     ],
-    "name": "TokenInitcodeSet",
+    "name": "TokenBlueprintSet",
     "type": "event"
   },
   {
@@ -2618,11 +3375,11 @@ export const LeveragedTokenFactoryAbi = [
   {
     "inputs": [
       {
-        "name": "new_hash",
-        "type": "bytes32"
+        "name": "new_blueprint",
+        "type": "address"
       }
     ],
-    "name": "set_token_initcode_hash",
+    "name": "set_token_blueprint",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -2652,10 +3409,6 @@ export const LeveragedTokenFactoryAbi = [
       {
         "name": "fee_recipient",
         "type": "address"
-      },
-      {
-        "name": "initcode",
-        "type": "bytes"
       }
     ],
     "name": "create_token",
@@ -2693,10 +3446,6 @@ export const LeveragedTokenFactoryAbi = [
       {
         "name": "fee_recipient",
         "type": "address"
-      },
-      {
-        "name": "initcode",
-        "type": "bytes"
       },
       {
         "name": "initial_nav_per_share_whole",
@@ -2738,10 +3487,6 @@ export const LeveragedTokenFactoryAbi = [
       {
         "name": "fee_recipient",
         "type": "address"
-      },
-      {
-        "name": "initcode",
-        "type": "bytes"
       },
       {
         "name": "initial_nav_per_share_whole",
@@ -2824,11 +3569,23 @@ export const LeveragedTokenFactoryAbi = [
   },
   {
     "inputs": [],
-    "name": "token_initcode_hash",
+    "name": "configurator",
     "outputs": [
       {
         "name": "",
-        "type": "bytes32"
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "token_blueprint",
+    "outputs": [
+      {
+        "name": "",
+        "type": "address"
       }
     ],
     "stateMutability": "view",
@@ -2871,8 +3628,8 @@ export const LeveragedTokenFactoryAbi = [
   {
     "inputs": [
       {
-        "name": "token_initcode_hash_",
-        "type": "bytes32"
+        "name": "token_blueprint_",
+        "type": "address"
       },
       {
         "name": "collateral_",
@@ -2880,6 +3637,10 @@ export const LeveragedTokenFactoryAbi = [
       },
       {
         "name": "views_",
+        "type": "address"
+      },
+      {
+        "name": "configurator_",
         "type": "address"
       },
       {
@@ -4169,6 +4930,11 @@ export const manifestSchema = {
     "factory": {
       "type": "string",
       "pattern": "^0x[0-9a-fA-F]{40}$"
+    },
+    "configurator": {
+      "type": "string",
+      "pattern": "^0x[0-9a-fA-F]{40}$",
+      "description": "LeveragedTokenConfigurator: every token's parameter setters"
     },
     "lens": {
       "type": "string",

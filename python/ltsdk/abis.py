@@ -18,7 +18,15 @@ REPO_ROOT = Path(__file__).resolve().parents[2]  # only for `make abis`, run fro
 BUILD_FILE = REPO_ROOT / ".build" / "__local__.json"  # ape's compiler output
 SCHEMA_FILE = ABI_DIR / "manifest.schema.json"
 TYPESCRIPT_FILE = REPO_ROOT / "ts" / "abis.ts"
-SHIPPED = ("LeveragedToken", "LeveragedTokenLens", "LeveragedTokenFactory", "MockUSDC", "MockPerpAdapter", "MockOracle")
+SHIPPED = (
+    "LeveragedToken",
+    "LeveragedTokenConfigurator",
+    "LeveragedTokenLens",
+    "LeveragedTokenFactory",
+    "MockUSDC",
+    "MockPerpAdapter",
+    "MockOracle",
+)
 
 
 @cache

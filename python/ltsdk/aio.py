@@ -192,3 +192,7 @@ class AsyncToken:
 
     async def transact(self, name: str, *args: Any, **tx_kwargs: Any) -> Any:
         return await self._run(plans.transact(self.protocol, self.symbol, name, args, tx_kwargs))
+
+    async def configure(self, setter: str, *args: Any, **tx_kwargs: Any) -> Any:
+        """A parameter change through the token's configurator, as `Token.configure`."""
+        return await self._run(plans.configure(self.protocol, self.symbol, setter, args, tx_kwargs))

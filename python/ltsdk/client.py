@@ -251,9 +251,21 @@ class Token:
         return self._run(plans.keeper_call(self.protocol, self.symbol, name, (factor,), tx_kwargs))
 
     def transact(self, name: str, *args: Any, **tx_kwargs: Any) -> Any:
-        """Any other state-changing call by name (e.g. "set_fees", 10, 10, 365): simulated, sent,
-        the receipt returned."""
+        """Any other state-changing call of the token by name (e.g. "pause"): simulated, sent, the
+        receipt returned."""
         return self._run(plans.transact(self.protocol, self.symbol, name, args, tx_kwargs))
+
+    def configurator(self) -> Any:
+        """The token's LeveragedTokenConfigurator (web3 contract): its parameter setters and timelock."""
+        address = self.contract.functions.configurator().call()
+        return self.protocol.node.contract(address, plans.CONFIGURATOR_ABI)
+
+    def configure(self, setter: str, *args: Any, **tx_kwargs: Any) -> Any:
+        """A parameter change through the configurator (e.g. "set_fees", 10, 10, 365), the token
+        passed first: simulated, sent, the receipt returned. It acts at once where the
+        configurator allows (a fee cut, a lower cap, no shares yet); otherwise its ChangeQueued
+        event carries the id to `execute` after the delay (`configurator().functions.execute`)."""
+        return self._run(plans.configure(self.protocol, self.symbol, setter, args, tx_kwargs))
 
     # ---------------------------------------------------------------- events
 

@@ -1,8 +1,14 @@
-"""Deploy the protocol with ape: collateral, oracles, venues, the factory and a batch of tokens.
+"""Deploy the protocol: one routine over a small backend seam (ape for scripts and tests on a
+JSON-RPC chain, titanoboa for the in-process fuzz suite).
 
-The one home of deployment logic: `scripts/deploy.py`, the test fixtures and the demo call
-`deploy_protocol`. It needs ape (imported by the caller's environment); the rest of ltsdk does not.
-The products deployed by default are in `deployments/products.json`.
+The one home of deployment logic: `scripts/deploy.py`, the demo, the benchmarks, the ape test
+fixtures (`ApeBackend`) and the fuzz suite's chain (`BoaBackend`) all call `deploy_protocol` or
+its steps. The order: collateral, one oracle and one funded venue per market, the shared views
+contract and configurator, the token blueprint, the factory wired to all three, the lens, then
+the products of `deployments/products.json` through the factory (each product's own parameters
+set through the configurator before its first mint, when they act at once), then the roles.
+Neither framework is imported here: a backend is handed the caller's own (an ape `project`, or
+boa when `BoaBackend` is used).
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ltsdk import math
 from ltsdk.units import WAD
@@ -18,6 +24,10 @@ from ltsdk.units import WAD
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEPLOYMENTS_DIR = REPO_ROOT / "deployments"
 PRODUCTS_FILE = DEPLOYMENTS_DIR / "products.json"
+CONTRACTS_DIR = REPO_ROOT / "contracts"
+MAX_UINT256 = 2**256 - 1
+KEEPER_ROLE_NAME = "KEEPER_ROLE"
+GUARDIAN_ROLE_NAME = "GUARDIAN_ROLE"
 
 
 def load_products(path: Path = PRODUCTS_FILE) -> dict[str, Any]:
@@ -37,93 +47,212 @@ def oracle_answer(price: str | Decimal, decimals: int) -> int:
     return int(scaled)
 
 
-def deploy_market(project, deployer, collateral, name: str, market: dict[str, Any], collateral_decimals: int):
+# ---------------------------------------------------------------- the backend seam
+
+
+class Backend(Protocol):
+    """What the routine needs from a framework: deploy, read, send, all as one deployer.
+    `name` is a contract's path under contracts/ without `.vy` (e.g. "mocks/MockUSDC")."""
+
+    sender: Any  # the deployer: holds every role it creates
+
+    def deploy(self, name: str, *args: Any) -> Any: ...
+
+    def deploy_blueprint(self, name: str) -> str: ...
+
+    def at(self, name: str, address: str) -> Any: ...
+
+    def call(self, contract: Any, method: str, *args: Any) -> Any: ...
+
+    def transact(self, contract: Any, method: str, *args: Any) -> None: ...
+
+
+def _address(item: Any) -> str:
+    return item if isinstance(item, str) else item.address
+
+
+class ApeBackend:
+    """The routine on ape: `project` is the caller's `ape.project`, `sender` an ape account."""
+
+    def __init__(self, project: Any, sender: Any):
+        self.project = project
+        self.sender = sender
+
+    def _container(self, name: str) -> Any:
+        return getattr(self.project, name.rsplit("/", 1)[-1])
+
+    def deploy(self, name: str, *args: Any) -> Any:
+        return self._container(name).deploy(*args, sender=self.sender)
+
+    def deploy_blueprint(self, name: str) -> str:
+        """An EIP-5202 blueprint of the contract (its initcode stored as code)."""
+        return self._container(name).declare(sender=self.sender).contract_address
+
+    def at(self, name: str, address: str) -> Any:
+        return self._container(name).at(address)
+
+    def call(self, contract: Any, method: str, *args: Any) -> Any:
+        return getattr(contract, method)(*args)
+
+    def transact(self, contract: Any, method: str, *args: Any) -> None:
+        getattr(contract, method)(*args, sender=self.sender)
+
+
+class BoaBackend:
+    """The routine on titanoboa (in-process EVM): `sender` is an address."""
+
+    def __init__(self, sender: str):
+        self.sender = sender
+
+    def deploy(self, name: str, *args: Any) -> Any:
+        import boa
+
+        with boa.env.prank(self.sender):
+            return boa_contract(name).deploy(*args)
+
+    def deploy_blueprint(self, name: str) -> str:
+        import boa
+
+        with boa.env.prank(self.sender):
+            return boa_contract(name).deploy_as_blueprint().address
+
+    def at(self, name: str, address: str) -> Any:
+        return boa_contract(name).at(address)
+
+    def call(self, contract: Any, method: str, *args: Any) -> Any:
+        return getattr(contract, method)(*args)
+
+    def transact(self, contract: Any, method: str, *args: Any) -> None:
+        getattr(contract, method)(*args, sender=self.sender)
+
+
+_BOA_CONTRACTS: dict[str, Any] = {}
+
+
+def boa_contract(name: str) -> Any:
+    """contracts/<name>.vy compiled by titanoboa, once per process (snekmate resolves from
+    site-packages: boa searches sys.path)."""
+    if name not in _BOA_CONTRACTS:
+        import boa
+
+        _BOA_CONTRACTS[name] = boa.load_partial(str(CONTRACTS_DIR / f"{name}.vy"))
+    return _BOA_CONTRACTS[name]
+
+
+# ---------------------------------------------------------------- the steps, in order
+
+
+def deploy_market(backend: Backend, collateral: Any, name: str, market: dict[str, Any], collateral_decimals: int):
     """One oracle and one funded venue for `name` (e.g. BTC). Returns (oracle, adapter)."""
-    oracle = project.MockOracle.deploy(
+    oracle = backend.deploy(
+        "mocks/MockOracle",
         market["oracle_decimals"],
         f"{name} / USD",
         oracle_answer(market["price"], market["oracle_decimals"]),
-        sender=deployer,
     )
-    adapter = project.MockPerpAdapter.deploy(
-        collateral,
-        oracle,
+    adapter = backend.deploy(
+        "mocks/MockPerpAdapter",
+        _address(collateral),
+        _address(oracle),
         f"{name}-PERP",
         collateral_decimals,
         int(market["depth_usd"]) * WAD,
-        sender=deployer,
     )
     # the venue pays traders' profits from its own balance
-    collateral.mint(adapter, int(market["venue_liquidity"]) * 10**collateral_decimals, sender=deployer)
+    liquidity = int(market["venue_liquidity"]) * 10**collateral_decimals
+    backend.transact(collateral, "mint", _address(adapter), liquidity)
     return oracle, adapter
 
 
-def token_initcode(project) -> bytes:
-    """LeveragedToken's compiled initcode: the factory creates tokens only from this exact code."""
-    return bytes.fromhex(project.LeveragedToken.contract_type.deployment_bytecode.bytecode.removeprefix("0x"))
-
-
-def deploy_factory(project, deployer, collateral):
-    """The shared views contract and the factory pinned to the token's initcode hash."""
-    from eth_utils.crypto import keccak
-
-    views = project.LeveragedTokenViews.deploy(sender=deployer)
-    return project.LeveragedTokenFactory.deploy(
-        keccak(token_initcode(project)), collateral, views, deployer, sender=deployer
+def deploy_core(backend: Backend, collateral: Any) -> dict[str, Any]:
+    """The contracts every token shares: the views contract, the configurator, the token's
+    blueprint and the factory wired to them (the deployer holds the factory's roles).
+    Returns {"views", "configurator", "blueprint" (address), "factory"}."""
+    views = backend.deploy("LeveragedTokenViews")
+    configurator = backend.deploy("LeveragedTokenConfigurator")
+    blueprint = backend.deploy_blueprint("LeveragedToken")
+    factory = backend.deploy(
+        "LeveragedTokenFactory",
+        blueprint,
+        _address(collateral),
+        _address(views),
+        _address(configurator),
+        _address(backend.sender),
     )
+    return {"views": views, "configurator": configurator, "blueprint": blueprint, "factory": factory}
 
 
-def create_token(project, factory, deployer, underlying: str, leverage: int, is_long: bool, adapter, **options):
+def create_token(backend: Backend, factory: Any, underlying: str, leverage: int, is_long: bool, adapter, **options):
     """Create one token through the factory; `options`: admin, fee_recipient, initial_nav_per_share, cap.
-    Returns the token as an ape contract."""
-    factory.create_token(
+    Returns the token contract."""
+    backend.transact(
+        factory,
+        "create_token",
         underlying,
         leverage,
         is_long,
-        adapter,
-        options.get("admin", deployer),
-        options.get("fee_recipient", deployer),
-        token_initcode(project),
+        _address(adapter),
+        _address(options.get("admin", backend.sender)),
+        _address(options.get("fee_recipient", backend.sender)),
         options.get("initial_nav_per_share", 100),
-        options.get("cap", 2**256 - 1),
-        sender=deployer,
+        options.get("cap", MAX_UINT256),
     )
-    return project.LeveragedToken.at(factory.token_by_symbol(token_symbol(underlying, leverage, is_long)))
+    address = backend.call(factory, "token_by_symbol", token_symbol(underlying, leverage, is_long))
+    return backend.at("LeveragedToken", _address(address))
 
 
-def deploy_protocol(project, deployer, products: dict[str, Any] | None = None, fee_recipient=None) -> dict[str, Any]:
-    """Deploy everything in `products` with `deployer` holding every role.
+def set_leverage_band(backend: Backend, configurator: Any, token: Any, band_bps: int) -> None:
+    """A product's own band (e.g. 5x: 15 % -> [4.35, 5.75]), the ripcord staying at 1.5 T. Made
+    before the first mint, so it acts at once; anything else is a deployment error."""
+    ripcord = math.default_ripcord_leverage(backend.call(token, "target_leverage"))
+    backend.transact(configurator, "set_leverage_band", _address(token), band_bps, ripcord)
+    if backend.call(token, "band_bps") != band_bps:
+        raise RuntimeError(f"{_address(token)}: the band change was queued, not applied (shares exist)")
 
-    Returns the manifest (PROTOCOL.md §4a) with live ape contract objects under "contracts"
-    for callers in the same process; `manifest_json` strips them for writing.
+
+def grant_roles(backend: Backend, token: Any, keeper: Any = None, guardian: Any = None) -> None:
+    """KEEPER_ROLE / GUARDIAN_ROLE to the given actors (the deployer keeps every role too)."""
+    for role_name, account in ((KEEPER_ROLE_NAME, keeper), (GUARDIAN_ROLE_NAME, guardian)):
+        if account is not None:
+            backend.transact(token, "grantRole", backend.call(token, role_name), _address(account))
+
+
+def deploy_protocol(
+    backend: Backend,
+    products: dict[str, Any] | None = None,
+    fee_recipient: Any = None,
+    keeper: Any = None,
+    guardian: Any = None,
+) -> dict[str, Any]:
+    """Deploy everything in `products` (default: deployments/products.json) with the backend's
+    sender holding every role; `keeper` and `guardian`, when given, get those roles on every token.
+
+    Returns the manifest (PROTOCOL.md §4a) with live contract objects under "contracts" for
+    callers in the same process; `manifest_json` strips them for writing.
     """
     products = products or load_products()
-    fee_recipient = fee_recipient or deployer
+    fee_recipient = fee_recipient or backend.sender
     decimals = products["collateral"]["decimals"]
-    collateral = project.MockUSDC.deploy(sender=deployer)
-    factory = deploy_factory(project, deployer, collateral)
-    lens = project.LeveragedTokenLens.deploy(sender=deployer)
+    collateral = backend.deploy("mocks/MockUSDC")
 
     markets: dict[str, Any] = {}
-    contracts: dict[str, Any] = {
-        "collateral": collateral,
-        "factory": factory,
-        "lens": lens,
-        "markets": {},
-        "tokens": {},
-    }
+    contracts: dict[str, Any] = {"collateral": collateral, "markets": {}, "tokens": {}}
     for name, market in products["markets"].items():
-        oracle, adapter = deploy_market(project, deployer, collateral, name, market, decimals)
-        markets[name] = {"oracle": oracle.address, "adapter": adapter.address}
+        oracle, adapter = deploy_market(backend, collateral, name, market, decimals)
+        markets[name] = {"oracle": _address(oracle), "adapter": _address(adapter)}
         contracts["markets"][name] = {"oracle": oracle, "adapter": adapter}
+
+    core = deploy_core(backend, collateral)
+    factory, configurator = core["factory"], core["configurator"]
+    lens = backend.deploy("LeveragedTokenLens")
+    contracts.update(core, lens=lens)
 
     cap = int(products["max_total_assets_usd"]) * 10**decimals
     tokens: dict[str, Any] = {}
     for spec in products["tokens"]:
         token = create_token(
-            project,
+            backend,
             factory,
-            deployer,
             spec["underlying"],
             spec["leverage"],
             spec["is_long"],
@@ -132,13 +261,12 @@ def deploy_protocol(project, deployer, products: dict[str, Any] | None = None, f
             initial_nav_per_share=products["initial_nav_per_share"],
             cap=cap,
         )
-        if "band_bps" in spec:  # e.g. 5x: band 15 % -> [4.35, 5.75]; ripcord stays at 1.5 T
-            target = spec["leverage"] * WAD
-            ripcord = math.default_ripcord_leverage(target)
-            token.set_leverage_band(target, spec["band_bps"], ripcord, sender=deployer)
+        if "band_bps" in spec:
+            set_leverage_band(backend, configurator, token, spec["band_bps"])
+        grant_roles(backend, token, keeper, guardian)
         symbol = token_symbol(spec["underlying"], spec["leverage"], spec["is_long"])
         tokens[symbol] = {
-            "address": token.address,
+            "address": _address(token),
             "market": spec["underlying"],
             "leverage": spec["leverage"],
             "is_long": spec["is_long"],
@@ -146,9 +274,10 @@ def deploy_protocol(project, deployer, products: dict[str, Any] | None = None, f
         contracts["tokens"][symbol] = token
 
     return {
-        "collateral": collateral.address,
-        "factory": factory.address,
-        "lens": lens.address,
+        "collateral": _address(collateral),
+        "factory": _address(factory),
+        "configurator": _address(configurator),
+        "lens": _address(lens),
         "markets": markets,
         "tokens": tokens,
         "contracts": contracts,
@@ -163,6 +292,7 @@ def manifest_json(manifest: dict[str, Any], chain_id: int, network: str, block: 
         "block": block,
         "collateral": manifest["collateral"],
         "factory": manifest["factory"],
+        "configurator": manifest["configurator"],
         "lens": manifest["lens"],
         "markets": manifest["markets"],
         "tokens": manifest["tokens"],

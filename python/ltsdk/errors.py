@@ -91,6 +91,18 @@ class VenueError(LtError, RuntimeError):
     """The perp venue refused (paused, liquidity, slippage, margin, max leverage, stale price)."""
 
 
+class ChangeAlreadyQueued(LtError, RuntimeError):
+    """The same parameter change is already waiting in the configurator's queue."""
+
+
+class UnknownChange(LtError, ValueError):
+    """No parameter change is queued under that id (never queued, executed or cancelled)."""
+
+
+class ChangeTooEarly(LtError, RuntimeError):
+    """The queued parameter change's delay has not passed yet."""
+
+
 class Unauthorized(LtError, PermissionError):
     """The caller lacks the role the call needs."""
 
@@ -132,7 +144,8 @@ class ModelRevert(ValueError):
     """The reference model (ltsdk.math, ltsdk.replica): the contract would revert with this reason."""
 
 
-# The contracts' revert strings (LeveragedToken.vy's docstring lists them) -> exception class.
+# The contracts' revert strings (the docstrings of LeveragedToken.vy and
+# LeveragedTokenConfigurator.vy list them) -> exception class.
 REVERTS: dict[str, type[LtError]] = {
     "lt: zero": ZeroAmount,
     "lt: zero shares": ZeroAmount,
@@ -152,6 +165,12 @@ REVERTS: dict[str, type[LtError]] = {
     "lt: cooldown": Cooldown,
     "lt: signature": InvalidSignature,
     "lt: no convergence": NoConvergence,
+    "lt: configurator": Unauthorized,
+    "configurator: bounds": OutOfBounds,
+    "configurator: zero": OutOfBounds,
+    "configurator: queued": ChangeAlreadyQueued,
+    "configurator: unknown": UnknownChange,
+    "configurator: too early": ChangeTooEarly,
     "access_control: account is missing role": Unauthorized,
     "usdc: insufficient balance": InsufficientBalance,
     "usdc: insufficient allowance": InsufficientAllowance,

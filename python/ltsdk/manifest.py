@@ -28,6 +28,7 @@ SCHEMA: dict[str, Any] = {
         "block": {"type": "integer", "description": "the block the deployment finished in"},
         "collateral": _ADDRESS,
         "factory": _ADDRESS,
+        "configurator": {**_ADDRESS, "description": "LeveragedTokenConfigurator: every token's parameter setters"},
         "lens": _ADDRESS,
         "markets": {
             "type": "object",

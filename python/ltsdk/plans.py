@@ -29,6 +29,7 @@ DEFAULT_DEADLINE_SECONDS = 900
 TOKEN_ABI = "LeveragedToken"
 LENS_ABI = "LeveragedTokenLens"
 COLLATERAL_ABI = "MockUSDC"  # any ERC-20: balanceOf, allowance, approve
+CONFIGURATOR_ABI = "LeveragedTokenConfigurator"
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -213,6 +214,14 @@ def ensure_allowance(
 def transact(d: Deployment, symbol: str, name: str, args: tuple[Any, ...], tx_kwargs: dict[str, Any]) -> Plan[Any]:
     """Simulate, sign, send one token call; the receipt (a revert raises its typed error)."""
     return (yield from send_plan(d.signer(), Fn(d.address_of(symbol), TOKEN_ABI, name, args), tx_kwargs))
+
+
+def configure(d: Deployment, symbol: str, setter: str, args: tuple[Any, ...], tx_kwargs: dict[str, Any]) -> Plan[Any]:
+    """One parameter change through the token's configurator (the token passed first): simulate,
+    sign, send; the receipt (a revert raises its typed error)."""
+    token = d.address_of(symbol)
+    configurator = yield Call(Fn(token, TOKEN_ABI, "configurator"), typed=False)
+    return (yield from send_plan(d.signer(), Fn(configurator, CONFIGURATOR_ABI, setter, (token, *args)), tx_kwargs))
 
 
 def decode(d: Deployment, symbol: str, receipt: Any, event_name: str, result_type: type[R]) -> R:

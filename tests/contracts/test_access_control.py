@@ -23,7 +23,6 @@ from helpers import split_status_of
 from ltsdk import math, permit
 from ltsdk.units import MAX_UINT256, USDC, WAD
 
-MAX_TRADE_NOTIONAL = 10**30  # LeveragedToken.MAX_TRADE_NOTIONAL (assets)
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 MISSING_ROLE = "access_control: account is missing role"
 NOT_NEEDED = "lt: not needed"
@@ -33,25 +32,6 @@ DEFAULT_ADMIN_ROLE = b"\x00" * 32
 KEEPER_ROLE = keccak(text="KEEPER_ROLE")
 GUARDIAN_ROLE = keccak(text="GUARDIAN_ROLE")
 ROLE_NAMES = {DEFAULT_ADMIN_ROLE: "DEFAULT_ADMIN_ROLE", KEEPER_ROLE: "KEEPER_ROLE", GUARDIAN_ROLE: "GUARDIAN_ROLE"}
-
-# bounds, copied from the constants at the top of contracts/LeveragedToken.vy
-MAX_MINT_FEE_BPS = 100
-MAX_REDEEM_FEE_BPS = 100
-MAX_MANAGEMENT_FEE_BPS = 2_000
-MAX_SLIPPAGE_BPS = 500
-MIN_PRICE_AGE = 60
-MAX_PRICE_AGE = 86_400
-MIN_BAND_BPS = 100
-MAX_BAND_BPS = 5_000
-MIN_REBALANCE_INTERVAL = 3_600
-MAX_REBALANCE_INTERVAL = 7 * 86_400
-MAX_MIN_DRIFT_BPS = 2_000
-MIN_TRADE_NOTIONAL = USDC  # MIN_INITIAL_ASSETS: one whole collateral unit
-MAX_TWAP_COOLDOWN = 3_600
-MIN_KEEPER_GRACE = 60
-MAX_KEEPER_GRACE = 86_400
-MAX_RIPCORD_REWARD = 1_000 * USDC
-VENUE_MAX_LEVERAGE = 20 * WAD  # MockPerpAdapter's default
 
 # rebalance_status() reasons
 REASON_NONE = 0
@@ -63,6 +43,7 @@ REASON_RIPCORD = 4
 # ---------------------------------------------------------------- the classification table
 
 PUBLIC = "public"
+CONFIGURATOR = "configurator only"
 
 
 @dataclass(frozen=True)
@@ -117,36 +98,6 @@ def _rebalance_state(token, ctx):
     return token.last_rebalance_time(), token.due_since(), ctx.venue.account_snapshot(token).size
 
 
-def _fee_state(token, ctx):
-    return token.mint_fee_bps(), token.redeem_fee_bps(), token.management_fee_bps()
-
-
-def _limit_state(token, ctx):
-    return token.max_total_assets(), token.max_slippage_bps(), token.max_price_age()
-
-
-def _split_band_state(token, ctx):
-    return token.split_lower_nav(), token.split_upper_nav()
-
-
-def _leverage_band_state(token, ctx):
-    return token.target_leverage(), token.band_bps(), token.ripcord_leverage()
-
-
-def _execution_state(token, ctx):
-    return (
-        token.rebalance_interval(),
-        token.rebalance_offset(),
-        token.min_drift_bps(),
-        token.max_trade_notional(),
-        token.twap_cooldown(),
-    )
-
-
-def _incentive_state(token, ctx):
-    return token.ripcord_trade_notional(), token.ripcord_reward(), token.keeper_grace()
-
-
 METHODS: dict[str, str | Privileged] = {
     # ERC-20
     "transfer": PUBLIC,
@@ -161,6 +112,9 @@ METHODS: dict[str, str | Privileged] = {
     "withdraw": PUBLIC,
     # pays the fee recipient whoever calls
     "collect_fees": PUBLIC,
+    # the token's configurator alone, whose setters check the caller's role on this token
+    # (tests/contracts/test_configurator.py)
+    "configure": CONFIGURATOR,
     # anyone, but only at or above the ripcord level; otherwise "lt: not needed" (tests below)
     "ripcord": PUBLIC,
     # anyone, but only while a rebalance is due; starts the keeper-grace clock (tests below)
@@ -181,15 +135,6 @@ METHODS: dict[str, str | Privileged] = {
     # admin
     "unpause": Privileged(DEFAULT_ADMIN_ROLE, _no_args, lambda t, c: t.paused(), setup=_pause_first),
     "emergency_shutdown": Privileged(DEFAULT_ADMIN_ROLE, _no_args, lambda t, c: t.is_shutdown()),
-    "set_fee_recipient": Privileged(DEFAULT_ADMIN_ROLE, lambda t, c: (c.depositor,), lambda t, c: t.fee_recipient()),
-    "set_fees": Privileged(DEFAULT_ADMIN_ROLE, lambda t, c: (20, 30, 400), _fee_state),
-    "set_limits": Privileged(DEFAULT_ADMIN_ROLE, lambda t, c: (12_345 * USDC, 100, 600), _limit_state),
-    "set_split_band": Privileged(DEFAULT_ADMIN_ROLE, lambda t, c: (2 * USDC, 500 * USDC), _split_band_state),
-    "set_leverage_band": Privileged(DEFAULT_ADMIN_ROLE, lambda t, c: (2 * WAD, 1_000, 3 * WAD), _leverage_band_state),
-    "set_execution": Privileged(
-        DEFAULT_ADMIN_ROLE, lambda t, c: (4 * 3_600, 60, 100, 500_000 * USDC, 120), _execution_state
-    ),
-    "set_incentives": Privileged(DEFAULT_ADMIN_ROLE, lambda t, c: (10**6 * USDC, 5 * USDC, 600), _incentive_state),
     # role management (snekmate): the caller needs the role's admin role, DEFAULT_ADMIN_ROLE
     "grantRole": Privileged(
         DEFAULT_ADMIN_ROLE,
@@ -216,6 +161,14 @@ REMOVED = [
     "set_max_total_assets",
     "set_max_slippage_bps",
     "set_max_price_age",
+    # moved to LeveragedTokenConfigurator (with the token as their first argument)
+    "set_fees",
+    "set_limits",
+    "set_split_band",
+    "set_leverage_band",
+    "set_execution",
+    "set_incentives",
+    "set_fee_recipient",
     "nav",
     "pending_management_fee_shares",
     "next_rebalance_slot",
@@ -227,7 +180,18 @@ REMOVED = [
 
 @pytest.fixture
 def ctx(
-    admin, keeper, guardian, depositor, other_depositor, attacker, fee_recipient, outsider, fund, set_price, btc_venue
+    admin,
+    keeper,
+    guardian,
+    depositor,
+    other_depositor,
+    attacker,
+    fee_recipient,
+    outsider,
+    fund,
+    set_price,
+    btc_venue,
+    configure,
 ):
     """Actors by role, and the helpers the table's setups need."""
     return SimpleNamespace(
@@ -242,6 +206,7 @@ def ctx(
         fund=fund,
         set_price=set_price,
         venue=btc_venue,
+        configure=configure,
     )
 
 
@@ -294,14 +259,14 @@ def test_abi__view_methods__are_not_in_the_table(project):
 
 def test_abi__removed_methods__are_absent(project):
     names = {abi.name for abi in project.LeveragedToken.contract_type.methods}
-    assert "set_fees" in names
+    assert "configure" in names
     assert not names & set(REMOVED)
 
 
 def test_abi__events__have_no_parameter_set(project):
     events = {abi.name for abi in project.LeveragedToken.contract_type.events}
     assert "ParameterSet" not in events
-    assert {setter.event for setter in SETTERS.values()} <= events
+    assert "FeesSet" not in events  # the configurator emits the parameter events
 
 
 def test_privileged_methods__from_accounts_without_the_role__revert_and_change_nothing(token, ctx, isolated):
@@ -313,7 +278,7 @@ def test_privileged_methods__from_accounts_without_the_role__revert_and_change_n
     for abi in token.contract_type.mutable_methods:
         assert abi.name in METHODS, f"{abi.name} is in the ABI but not classified in METHODS"
         entry = METHODS[abi.name]
-        if entry == PUBLIC:
+        if entry in (PUBLIC, CONFIGURATOR):
             continue
         with isolated():  # each method starts from the freshly created token
             if entry.setup:
@@ -329,8 +294,8 @@ def test_privileged_methods__from_accounts_without_the_role__revert_and_change_n
                 checked.append((abi.name, caller.address, expected))
     assert {name for name, *_ in checked} == PRIVILEGED.keys()
     # admin-only methods were tried from the keeper and the guardian too, the guardian's from the keeper
-    assert ("set_fees", ctx.keeper.address, MISSING_ROLE) in checked
-    assert ("set_fees", ctx.guardian.address, MISSING_ROLE) in checked
+    assert ("emergency_shutdown", ctx.keeper.address, MISSING_ROLE) in checked
+    assert ("emergency_shutdown", ctx.guardian.address, MISSING_ROLE) in checked
     assert ("pause", ctx.keeper.address, MISSING_ROLE) in checked
     assert ("rebalance", ctx.guardian.address, MISSING_ROLE) in checked
     assert not any(name == "pause" and caller == ctx.guardian.address for name, caller, _ in checked)
@@ -497,7 +462,7 @@ def test_rebalance__scheduled_slot_from_outsider__allowed_only_after_keeper_grac
     """A scheduled slot's grace clock starts when the slot opens; no flag is needed."""
     interval = 6 * 3_600
     _open_position(token, ctx)
-    token.set_execution(interval, 0, 50, 1_000_000 * USDC, 60, sender=ctx.admin)  # the current slot is used
+    ctx.configure(token, "set_execution", interval, 0, 50, 1_000_000 * USDC, 60)  # the current slot is used
     slot_start = (chain.blocks.head.timestamp // interval + 1) * interval
     chain.pending_timestamp = slot_start + 1
     ctx.set_price(59_000)  # leverage ~3.1x: inside the band, drift above min_drift_bps
@@ -597,7 +562,7 @@ def test_split__from_admin_in_band__splits_and_emits(deposited, ctx):
 
 def test_split__from_keeper_above_band__splits_into_band(deposited, ctx):
     token = deposited
-    token.set_split_band(USDC // 20, 20 * USDC, sender=ctx.admin)  # NAV per share ~100 USDC is above
+    ctx.configure(token, "set_split_band", USDC // 20, 20 * USDC)  # NAV per share ~100 USDC is above
     assert tuple(split_status_of(token)) == (10, False)
 
     token.split(10, sender=ctx.keeper)
@@ -607,7 +572,7 @@ def test_split__from_keeper_above_band__splits_into_band(deposited, ctx):
 
 def test_split__from_keeper_above_band_landing_outside__reverts_not_needed(deposited, ctx):
     token = deposited
-    token.set_split_band(USDC // 20, 20 * USDC, sender=ctx.admin)
+    ctx.configure(token, "set_split_band", USDC // 20, 20 * USDC)
     before = token.base_per_share()
 
     with ape.reverts(NOT_NEEDED):
@@ -618,7 +583,7 @@ def test_split__from_keeper_above_band_landing_outside__reverts_not_needed(depos
 
 def test_split__from_outsider_above_band__reverts_missing_role(deposited, ctx):
     token = deposited
-    token.set_split_band(USDC // 20, 20 * USDC, sender=ctx.admin)
+    ctx.configure(token, "set_split_band", USDC // 20, 20 * USDC)
     before = token.base_per_share()
 
     with ape.reverts(MISSING_ROLE):
@@ -629,7 +594,7 @@ def test_split__from_outsider_above_band__reverts_missing_role(deposited, ctx):
 
 def test_reverse_split__from_keeper_below_band__reverse_splits_into_band(deposited, ctx):
     token = deposited
-    token.set_split_band(2_000 * USDC, 200_000 * USDC, sender=ctx.admin)  # ~100 USDC per share is below
+    ctx.configure(token, "set_split_band", 2_000 * USDC, 200_000 * USDC)  # ~100 USDC per share is below
     assert tuple(split_status_of(token)) == (100, True)
     balance = token.balanceOf(ctx.depositor)
 
@@ -642,7 +607,7 @@ def test_reverse_split__from_keeper_below_band__reverse_splits_into_band(deposit
 
 def test_reverse_split__from_keeper_below_band_landing_outside__reverts_not_needed(deposited, ctx):
     token = deposited
-    token.set_split_band(2_000 * USDC, 200_000 * USDC, sender=ctx.admin)
+    ctx.configure(token, "set_split_band", 2_000 * USDC, 200_000 * USDC)
     before = token.base_per_share()
 
     with ape.reverts(NOT_NEEDED):
@@ -812,415 +777,6 @@ def test_pause__blocks_deposit_but_not_redeem(deposited, guardian, depositor, ot
     assert token.balanceOf(depositor) == 0
 
 
-# ---------------------------------------------------------------- parameter setters
-
-
-@dataclass(frozen=True)
-class Setter:
-    """A grouped setter: its arguments set the getters named in `fields`, in order, and it emits
-    one `event` whose fields carry the same names.
-
-    in_bounds / out_of_bounds: (label, args); each case moves one bound or one relation."""
-
-    fields: tuple[str, ...]
-    event: str
-    in_bounds: list[tuple[str, tuple]]
-    out_of_bounds: list[tuple[str, tuple]]
-
-
-def _with(base: tuple, **changes) -> tuple:
-    """`base` with the named positions (a0, a1, ...) replaced."""
-    values = list(base)
-    for key, value in changes.items():
-        values[int(key[1:])] = value
-    return tuple(values)
-
-
-FEES = (10, 10, 365)
-LIMITS = (10**12 * USDC, 50, 3_600)
-SPLIT_BAND = (USDC, 10_000 * USDC)
-LEVERAGE_BAND = (3 * WAD, 2_000, 45 * WAD // 10)
-EXECUTION = (86_400, 120, 50, 1_000_000 * USDC, 60)
-INCENTIVES = (2_000_000 * USDC, 10 * USDC, 3_600)
-
-
-def _upper_band(target_leverage: int, band_bps: int) -> int:
-    return target_leverage * (10_000 + band_bps) // 10_000
-
-
-SETTERS: dict[str, Setter] = {
-    "set_fees": Setter(
-        ("mint_fee_bps", "redeem_fee_bps", "management_fee_bps"),
-        "FeesSet",
-        [
-            ("all zero", (0, 0, 0)),
-            ("all at max", (MAX_MINT_FEE_BPS, MAX_REDEEM_FEE_BPS, MAX_MANAGEMENT_FEE_BPS)),
-            ("mint max", _with(FEES, a0=MAX_MINT_FEE_BPS)),
-            ("redeem max", _with(FEES, a1=MAX_REDEEM_FEE_BPS)),
-            ("management max", _with(FEES, a2=MAX_MANAGEMENT_FEE_BPS)),
-        ],
-        [
-            ("mint max+1", _with(FEES, a0=MAX_MINT_FEE_BPS + 1)),
-            ("redeem max+1", _with(FEES, a1=MAX_REDEEM_FEE_BPS + 1)),
-            ("management max+1", _with(FEES, a2=MAX_MANAGEMENT_FEE_BPS + 1)),
-            ("mint uint max", _with(FEES, a0=MAX_UINT256)),
-            ("redeem uint max", _with(FEES, a1=MAX_UINT256)),
-            ("management uint max", _with(FEES, a2=MAX_UINT256)),
-        ],
-    ),
-    "set_limits": Setter(
-        ("max_total_assets", "max_slippage_bps", "max_price_age"),
-        "LimitsSet",
-        [
-            # any cap is valid: 0 closes the token to new money
-            ("cap zero", _with(LIMITS, a0=0)),
-            ("cap uint max", _with(LIMITS, a0=MAX_UINT256)),
-            ("slippage min", _with(LIMITS, a1=1)),
-            ("slippage max", _with(LIMITS, a1=MAX_SLIPPAGE_BPS)),
-            ("price age min", _with(LIMITS, a2=MIN_PRICE_AGE)),
-            ("price age max", _with(LIMITS, a2=MAX_PRICE_AGE)),
-        ],
-        [
-            ("slippage zero", _with(LIMITS, a1=0)),
-            ("slippage max+1", _with(LIMITS, a1=MAX_SLIPPAGE_BPS + 1)),
-            ("slippage uint max", _with(LIMITS, a1=MAX_UINT256)),
-            ("price age zero", _with(LIMITS, a2=0)),
-            ("price age min-1", _with(LIMITS, a2=MIN_PRICE_AGE - 1)),
-            ("price age max+1", _with(LIMITS, a2=MAX_PRICE_AGE + 1)),
-            ("price age uint max", _with(LIMITS, a2=MAX_UINT256)),
-        ],
-    ),
-    "set_split_band": Setter(
-        ("split_lower_nav", "split_upper_nav"),
-        "SplitBandSet",
-        [
-            ("smallest band", (1, 100)),
-            ("upper exactly 100x lower", (USDC, 100 * USDC)),
-            ("upper uint max", (USDC, MAX_UINT256)),
-        ],
-        [
-            ("lower zero", (0, 10_000 * USDC)),
-            ("both zero", (0, 0)),
-            ("upper just under 100x lower", (USDC, 100 * USDC - 1)),
-            ("upper below lower", (10 * USDC, USDC)),
-        ],
-    ),
-    "set_leverage_band": Setter(
-        ("target_leverage", "band_bps", "ripcord_leverage"),
-        "LeverageBandSet",
-        [
-            ("target 1x", (WAD, 2_000, _upper_band(WAD, 2_000) + 1)),
-            ("band min", _with(LEVERAGE_BAND, a1=MIN_BAND_BPS)),
-            ("band max", (3 * WAD, MAX_BAND_BPS, _upper_band(3 * WAD, MAX_BAND_BPS) + 1)),
-            ("ripcord just above upper band", (3 * WAD, 2_000, _upper_band(3 * WAD, 2_000) + 1)),
-            ("ripcord at venue max", _with(LEVERAGE_BAND, a2=VENUE_MAX_LEVERAGE)),
-            ("highest target under venue max", (16 * WAD, 2_000, VENUE_MAX_LEVERAGE)),
-        ],
-        [
-            ("target 1x-1", (WAD - 1, 2_000, 2 * WAD)),
-            ("target zero", (0, 2_000, 2 * WAD)),
-            ("band min-1", _with(LEVERAGE_BAND, a1=MIN_BAND_BPS - 1)),
-            ("band zero", _with(LEVERAGE_BAND, a1=0)),
-            ("band max+1", (3 * WAD, MAX_BAND_BPS + 1, 5 * WAD)),
-            ("ripcord at upper band", (3 * WAD, 2_000, _upper_band(3 * WAD, 2_000))),
-            ("ripcord below upper band", (3 * WAD, 2_000, 3 * WAD)),
-            ("ripcord zero", _with(LEVERAGE_BAND, a2=0)),
-            ("ripcord venue max+1", _with(LEVERAGE_BAND, a2=VENUE_MAX_LEVERAGE + 1)),
-            ("ripcord uint max", _with(LEVERAGE_BAND, a2=MAX_UINT256)),
-            ("upper band above venue max", (17 * WAD, 2_000, VENUE_MAX_LEVERAGE)),
-        ],
-    ),
-    "set_execution": Setter(
-        ("rebalance_interval", "rebalance_offset", "min_drift_bps", "max_trade_notional", "twap_cooldown"),
-        "ExecutionSet",
-        [
-            ("interval min", _with(EXECUTION, a0=MIN_REBALANCE_INTERVAL)),
-            ("interval max", _with(EXECUTION, a0=MAX_REBALANCE_INTERVAL)),
-            ("offset zero", _with(EXECUTION, a1=0)),
-            ("offset interval-1", _with(EXECUTION, a1=86_399)),
-            ("drift zero", _with(EXECUTION, a2=0)),
-            ("drift max", _with(EXECUTION, a2=MAX_MIN_DRIFT_BPS)),
-            ("notional min", _with(EXECUTION, a3=MIN_TRADE_NOTIONAL)),
-            ("notional max", _with(EXECUTION, a3=MAX_TRADE_NOTIONAL)),
-            ("cooldown zero", _with(EXECUTION, a4=0)),
-            ("cooldown max", _with(EXECUTION, a4=MAX_TWAP_COOLDOWN)),
-        ],
-        [
-            ("interval zero", _with(EXECUTION, a0=0, a1=0)),
-            ("interval min-1", _with(EXECUTION, a0=MIN_REBALANCE_INTERVAL - 1)),
-            ("interval max+1", _with(EXECUTION, a0=MAX_REBALANCE_INTERVAL + 1)),
-            ("interval uint max", _with(EXECUTION, a0=MAX_UINT256)),
-            ("offset equal to interval", _with(EXECUTION, a1=86_400)),
-            ("offset above interval", _with(EXECUTION, a0=MIN_REBALANCE_INTERVAL, a1=MIN_REBALANCE_INTERVAL + 1)),
-            ("offset uint max", _with(EXECUTION, a1=MAX_UINT256)),
-            ("drift max+1", _with(EXECUTION, a2=MAX_MIN_DRIFT_BPS + 1)),
-            ("drift uint max", _with(EXECUTION, a2=MAX_UINT256)),
-            ("notional zero", _with(EXECUTION, a3=0)),
-            ("notional min-1", _with(EXECUTION, a3=MIN_TRADE_NOTIONAL - 1)),
-            ("notional max+1", _with(EXECUTION, a3=MAX_TRADE_NOTIONAL + 1)),
-            ("notional uint max", _with(EXECUTION, a3=MAX_UINT256)),
-            ("cooldown max+1", _with(EXECUTION, a4=MAX_TWAP_COOLDOWN + 1)),
-            ("cooldown uint max", _with(EXECUTION, a4=MAX_UINT256)),
-        ],
-    ),
-    "set_incentives": Setter(
-        ("ripcord_trade_notional", "ripcord_reward", "keeper_grace"),
-        "IncentivesSet",
-        [
-            ("notional min", _with(INCENTIVES, a0=MIN_TRADE_NOTIONAL)),
-            ("notional max", _with(INCENTIVES, a0=MAX_TRADE_NOTIONAL)),
-            ("reward zero", _with(INCENTIVES, a1=0)),
-            ("reward max", _with(INCENTIVES, a1=MAX_RIPCORD_REWARD)),
-            ("grace min", _with(INCENTIVES, a2=MIN_KEEPER_GRACE)),
-            ("grace max", _with(INCENTIVES, a2=MAX_KEEPER_GRACE)),
-        ],
-        [
-            ("notional zero", _with(INCENTIVES, a0=0)),
-            ("notional min-1", _with(INCENTIVES, a0=MIN_TRADE_NOTIONAL - 1)),
-            ("notional max+1", _with(INCENTIVES, a0=MAX_TRADE_NOTIONAL + 1)),
-            ("notional uint max", _with(INCENTIVES, a0=MAX_UINT256)),
-            ("reward max+1", _with(INCENTIVES, a1=MAX_RIPCORD_REWARD + 1)),
-            ("reward uint max", _with(INCENTIVES, a1=MAX_UINT256)),
-            ("grace zero", _with(INCENTIVES, a2=0)),
-            ("grace min-1", _with(INCENTIVES, a2=MIN_KEEPER_GRACE - 1)),
-            ("grace max+1", _with(INCENTIVES, a2=MAX_KEEPER_GRACE + 1)),
-            ("grace uint max", _with(INCENTIVES, a2=MAX_UINT256)),
-        ],
-    ),
-}
-
-# out of bounds too, but the arithmetic that computes the bound overflows before the check
-OVERFLOWING = [
-    ("set_split_band", "lower uint max", (MAX_UINT256, MAX_UINT256)),
-    ("set_split_band", "lower times 100 overflows", (MAX_UINT256 // 100 + 1, MAX_UINT256)),
-    ("set_leverage_band", "target uint max", (MAX_UINT256, 2_000, VENUE_MAX_LEVERAGE)),
-    ("set_leverage_band", "band uint max", _with(LEVERAGE_BAND, a1=MAX_UINT256)),
-]
-
-IN_BOUNDS = [(name, label, args) for name, setter in SETTERS.items() for label, args in setter.in_bounds]
-OUT_OF_BOUNDS = [(name, label, args) for name, setter in SETTERS.items() for label, args in setter.out_of_bounds]
-
-
-def _fields(token, setter: Setter) -> tuple:
-    return tuple(getattr(token, field)() for field in setter.fields)
-
-
-def test_setters__cover_every_bounded_setter_in_the_table():
-    setters_in_table = {name for name in METHODS if name.startswith("set_")}
-    assert setters_in_table - {"set_fee_recipient"} == SETTERS.keys()
-
-
-@pytest.mark.parametrize("name", sorted(SETTERS))
-def test_setter__abi__arguments_and_event_fields_match_the_table(project, name):
-    """The table's field names are the setter's argument count, the getters and the event's fields."""
-    contract_type = project.LeveragedToken.contract_type
-    setter = SETTERS[name]
-    (method,) = [abi for abi in contract_type.mutable_methods if abi.name == name]
-    (event,) = [abi for abi in contract_type.events if abi.name == setter.event]
-    assert len(method.inputs) == len(setter.fields)
-    assert tuple(field.name for field in event.inputs) == setter.fields
-    view_names = {abi.name for abi in contract_type.view_methods}
-    assert set(setter.fields) <= view_names
-
-
-@pytest.mark.parametrize(("name", "label", "args"), IN_BOUNDS, ids=[f"{n}-{label}" for n, label, _ in IN_BOUNDS])
-def test_setter__in_bounds__sets_every_field_and_emits_one_typed_event(token, admin, name, label, args):
-    setter = SETTERS[name]
-
-    tx = getattr(token, name)(*args, sender=admin)
-
-    assert _fields(token, setter) == args
-    event_type = getattr(token, setter.event)
-    assert tx.events.filter(event_type) == [event_type(**dict(zip(setter.fields, args, strict=True)))]
-    setter_events = {s.event for s in SETTERS.values()} | {"FeeRecipientSet"}
-    assert [log.event_name for log in tx.events if log.event_name in setter_events] == [setter.event]
-
-
-@pytest.mark.parametrize(
-    ("name", "label", "args"), OUT_OF_BOUNDS, ids=[f"{n}-{label}" for n, label, _ in OUT_OF_BOUNDS]
-)
-def test_setter__out_of_bounds__reverts_bounds_and_changes_nothing(token, admin, name, label, args):
-    setter = SETTERS[name]
-    before = _fields(token, setter)
-
-    with ape.reverts("lt: bounds"):
-        getattr(token, name)(*args, sender=admin)
-
-    assert _fields(token, setter) == before
-
-
-@pytest.mark.parametrize(("name", "label", "args"), OVERFLOWING, ids=[f"{n}-{label}" for n, label, _ in OVERFLOWING])
-def test_setter__out_of_bounds_overflowing_value__reverts_bounds(token, admin, name, label, args):
-    """Documented: every out-of-bounds value reverts "lt: bounds", a reason the SDK maps; an
-    arithmetic overflow while computing the bound is not one of the token's documented reverts."""
-    setter = SETTERS[name]
-    before = _fields(token, setter)
-
-    with ape.reverts("lt: bounds"):
-        getattr(token, name)(*args, sender=admin)
-
-    assert _fields(token, setter) == before
-
-
-@pytest.mark.parametrize("role_name", ["keeper", "guardian", "outsider"])
-@pytest.mark.parametrize("name", sorted(SETTERS))
-def test_setter__in_bounds_from_non_admin__reverts_missing_role(token, ctx, name, role_name):
-    setter = SETTERS[name]
-    args = setter.in_bounds[0][1]
-    before = _fields(token, setter)
-
-    with ape.reverts(MISSING_ROLE):
-        getattr(token, name)(*args, sender=getattr(ctx, role_name))
-
-    assert _fields(token, setter) == before
-
-
-@pytest.mark.parametrize("name", sorted(SETTERS))
-def test_setter__out_of_bounds_from_outsider__reverts_missing_role_first(token, outsider, name):
-    """The role is checked before the bounds: an outsider learns nothing about the bounds."""
-    setter = SETTERS[name]
-    args = setter.out_of_bounds[0][1]
-    before = _fields(token, setter)
-
-    with ape.reverts(MISSING_ROLE):
-        getattr(token, name)(*args, sender=outsider)
-
-    assert _fields(token, setter) == before
-
-
-def test_defaults__match_the_documentation(token):
-    """Constructor docstring: band 20 %, ripcord at 1.5 T, fees 10/10 bps and 365 bps/year,
-    daily slot at 00:02 UTC."""
-    assert _fields(token, SETTERS["set_fees"]) == (10, 10, 365)
-    assert token.band_bps() == 2_000
-    assert token.ripcord_leverage() == token.target_leverage() * 3 // 2
-    assert (token.rebalance_interval(), token.rebalance_offset()) == (86_400, 120)
-
-
-@pytest.mark.parametrize("name", sorted(SETTERS))
-def test_defaults__are_within_bounds(token, admin, name):
-    """Setting every default again is accepted: the defaults satisfy the same bounds."""
-    setter = SETTERS[name]
-    defaults = _fields(token, setter)
-
-    getattr(token, name)(*defaults, sender=admin)
-
-    assert _fields(token, setter) == defaults
-
-
-def test_set_leverage_band__sets_the_band_view(token, admin):
-    token.set_leverage_band(2 * WAD, 1_000, 3 * WAD, sender=admin)
-
-    assert (token.target_leverage(), token.band_bps()) == (2 * WAD, 1_000)
-    lower, upper = math.band(token.target_leverage(), token.band_bps())
-    assert upper == _upper_band(2 * WAD, 1_000)
-    assert lower == -(-2 * WAD * 10_000 // 11_000)  # rounded up
-
-
-def test_set_leverage_band__ripcord_limit__follows_the_venue_max_leverage(token, admin, btc_venue):
-    btc_venue.set_max_leverage(10 * WAD, sender=admin)
-
-    with ape.reverts("lt: bounds"):
-        token.set_leverage_band(3 * WAD, 2_000, 10 * WAD + 1, sender=admin)
-    token.set_leverage_band(3 * WAD, 2_000, 10 * WAD, sender=admin)
-
-    assert token.ripcord_leverage() == 10 * WAD
-
-
-def test_set_execution__marks_the_current_slot_used(token, admin):
-    tx = token.set_execution(MIN_REBALANCE_INTERVAL, 600, 50, 1_000_000 * USDC, 60, sender=admin)
-
-    assert token.last_rebalance_slot() == (tx.timestamp - 600) // MIN_REBALANCE_INTERVAL
-
-
-def test_set_limits__cap_below_nav__blocks_deposits(deposited, admin, other_depositor, fund):
-    token = deposited
-    token.set_limits(token.totalAssets(), token.max_slippage_bps(), token.max_price_age(), sender=admin)
-    fund(other_depositor, token, 1_000 * USDC)
-
-    assert token.maxDeposit(other_depositor) == 0
-    with ape.reverts("lt: cap"):
-        token.deposit(1_000 * USDC, other_depositor, sender=other_depositor)
-
-
-def test_set_limits__uint_max_cap__means_no_cap_and_deposits_succeed(token, admin, depositor, fund):
-    """Any cap is valid; max_value(uint256) is "no cap" (maxDeposit is then bounded only by the
-    venue's depth at the fund's price limit), so a deposit must not revert for the cap."""
-    token.set_limits(MAX_UINT256, token.max_slippage_bps(), token.max_price_age(), sender=admin)
-    fund(depositor, token, 1_000 * USDC)
-    assert 1_000 * USDC < token.maxDeposit(depositor) < MAX_UINT256
-
-    shares = token.deposit(1_000 * USDC, depositor, sender=depositor).return_value
-
-    assert shares > 0
-    assert token.balanceOf(depositor) == shares
-
-
-def test_set_limits__max_price_age__older_oracle_answer_is_not_traded_on(
-    token, admin, depositor, fund, set_price, btc_venue, chain
-):
-    """Documented on `max_price_age` ("older oracle answers are not traded on") and in
-    set_limits ("the oldest oracle answer the fund trades on"). The venue's own limit (3,600 s)
-    is looser here, so only the token's limit can stop the trade."""
-    fund(depositor, token, 1_000 * USDC)
-    set_price(60_000)
-    token.set_limits(token.max_total_assets(), token.max_slippage_bps(), MIN_PRICE_AGE, sender=admin)
-    chain.mine(deltatime=10 * MIN_PRICE_AGE)
-    assert btc_venue.account_snapshot(token).fresh, "the venue still calls the price fresh"
-
-    with ape.reverts("lt: stale price"):
-        token.deposit(1_000 * USDC, depositor, sender=depositor)
-
-    assert token.balanceOf(depositor) == 0
-
-
-def test_set_fees__accrues_management_fee_at_old_rate_first(deposited, admin, fee_recipient, chain):
-    token = deposited
-    assert token.balanceOf(fee_recipient) == 0
-    supply = token.totalSupply()
-    accrued_at = token.last_fee_accrual()
-    chain.mine(deltatime=30 * 86_400)
-
-    tx = token.set_fees(10, 10, 0, sender=admin)
-
-    expected = math.management_fee_shares(supply, 365, tx.timestamp - accrued_at)
-    assert expected > 0
-    assert token.balanceOf(fee_recipient) == expected
-    assert tx.events.filter(token.ManagementFeeMinted) == [
-        token.ManagementFeeMinted(fee_recipient=fee_recipient, shares=expected)
-    ]
-    names = [log.event_name for log in tx.events]
-    assert names.index("ManagementFeeMinted") < names.index("FeesSet")
-    assert token.last_fee_accrual() == tx.timestamp
-
-    chain.mine(deltatime=30 * 86_400)
-    tx = token.set_fees(10, 10, 0, sender=admin)
-    assert not tx.events.filter(token.ManagementFeeMinted)
-    assert token.balanceOf(fee_recipient) == expected
-
-
-# ---------------------------------------------------------------- fee recipient
-
-
-def test_set_fee_recipient__zero_address__reverts_zero(token, admin, fee_recipient):
-    with ape.reverts("lt: zero"):
-        token.set_fee_recipient(ZERO_ADDRESS, sender=admin)
-    assert token.fee_recipient() == fee_recipient
-
-
-def test_set_fee_recipient__from_admin__sets_and_emits(token, admin, outsider):
-    tx = token.set_fee_recipient(outsider, sender=admin)
-
-    assert token.fee_recipient() == outsider
-    assert tx.events.filter(token.FeeRecipientSet) == [token.FeeRecipientSet(fee_recipient=outsider)]
-
-
-def test_set_fee_recipient__from_guardian__reverts(token, guardian, fee_recipient):
-    with ape.reverts(MISSING_ROLE):
-        token.set_fee_recipient(guardian, sender=guardian)
-    assert token.fee_recipient() == fee_recipient
-
-
 # ---------------------------------------------------------------- role management
 
 
@@ -1288,15 +844,15 @@ def test_grant_role__guardian_to_itself_as_admin__reverts(token, guardian):
     assert not token.hasRole(DEFAULT_ADMIN_ROLE, guardian)
 
 
-def test_admin_handover__new_admin_can_set_and_old_admin_cannot(token, admin, outsider):
+def test_admin_handover__new_admin_can_pause_and_shut_down_and_old_admin_cannot(token, admin, outsider):
     token.grantRole(DEFAULT_ADMIN_ROLE, outsider, sender=admin)
     token.renounceRole(DEFAULT_ADMIN_ROLE, admin, sender=admin)
 
     with ape.reverts(MISSING_ROLE):
-        token.set_fees(20, 10, 365, sender=admin)
-    token.set_fees(20, 10, 365, sender=outsider)
+        token.emergency_shutdown(sender=admin)
+    token.emergency_shutdown(sender=outsider)
 
-    assert token.mint_fee_bps() == 20
+    assert token.is_shutdown()
     assert not token.hasRole(DEFAULT_ADMIN_ROLE, admin)
 
 

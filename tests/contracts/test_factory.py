@@ -1,5 +1,5 @@
 """LeveragedTokenFactory: the naming rule, the registry, creation checks, the roles it hands
-out and the token initcode pinned by hash."""
+out, the token blueprint it creates from and the shared contracts it wires in."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ import ape
 import pytest
 from eth_utils import keccak
 
-from ltsdk.deploy import deploy_market, token_initcode
+from ltsdk.deploy import ApeBackend, deploy_market
 from ltsdk.units import MAX_UINT256, USDC, WAD
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-ZERO_HASH = b"\x00" * 32
+EIP_170 = 24_576  # bytes of deployed code
+BLUEPRINT_PREAMBLE = bytes.fromhex("fe7100")  # EIP-5202, version 0, no data section
 MISSING_ROLE = "access_control: account is missing role"
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
 CREATOR_ROLE = keccak(text="CREATOR_ROLE")
@@ -23,13 +24,13 @@ ETH_MARKET = {"price": "3000", "oracle_decimals": 8, "depth_usd": 500_000_000, "
 
 @pytest.fixture(scope="module")
 def initcode(project):
-    """LeveragedToken's compiled initcode, the code the factory is pinned to."""
-    return token_initcode(project)
+    """LeveragedToken's compiled initcode, the code the blueprint holds."""
+    return bytes.fromhex(project.LeveragedToken.contract_type.deployment_bytecode.bytecode.removeprefix("0x"))
 
 
 @pytest.fixture
 def eth_venue(project, admin, usdc):
-    _, adapter = deploy_market(project, admin, usdc, "ETH", ETH_MARKET, 6)
+    _, adapter = deploy_market(ApeBackend(project, admin), usdc, "ETH", ETH_MARKET, 6)
     return adapter
 
 
@@ -37,44 +38,21 @@ def eth_venue(project, admin, usdc):
 def foreign_venue(project, admin):
     """A venue margined in a different collateral than the factory's."""
     other_usdc = project.MockUSDC.deploy(sender=admin)
-    _, adapter = deploy_market(project, admin, other_usdc, "BTC", {**ETH_MARKET, "price": "60000"}, 6)
+    _, adapter = deploy_market(ApeBackend(project, admin), other_usdc, "BTC", {**ETH_MARKET, "price": "60000"}, 6)
     return adapter
 
 
 @pytest.fixture
-def create(factory, initcode, admin, fee_recipient):
+def create(factory, admin, fee_recipient):
     """create(underlying, leverage, is_long, adapter) -> receipt of factory.create_token with the
-    pinned initcode, the default NAV (100) and cap (none), `admin` receiving the token's roles."""
+    default NAV (100) and cap (none), `admin` receiving the token's roles."""
 
-    def _create(underlying, leverage, is_long, adapter, sender=None, code=None):
+    def _create(underlying, leverage, is_long, adapter, sender=None):
         return factory.create_token(
-            underlying,
-            leverage,
-            is_long,
-            adapter,
-            admin,
-            fee_recipient,
-            initcode if code is None else code,
-            sender=sender or admin,
+            underlying, leverage, is_long, adapter, admin, fee_recipient, sender=sender or admin
         )
 
     return _create
-
-
-def _one_byte_changed(code: bytes, index: int) -> bytes:
-    changed = bytearray(code)
-    changed[index] ^= 0xFF
-    return bytes(changed)
-
-
-def _metadata_variant(code: bytes) -> bytes:
-    """The token's initcode with one byte of the compiler's metadata trailer changed: another
-    initcode (another hash) that creates a token with the same runtime code. Vyper 0.4 ends the
-    initcode with CBOR metadata, a 5-item array whose first item is a 32-byte integrity hash,
-    followed by the trailer's length (2 bytes); nothing executes it."""
-    start = len(code) - int.from_bytes(code[-2:], "big")
-    assert code[start : start + 3] == bytes.fromhex("855820"), "the compiler's metadata layout changed"
-    return _one_byte_changed(code, start + 3)
 
 
 # ---------------------------------------------------------------- naming and the registry
@@ -100,13 +78,15 @@ def test_create_token__btc_3_long__is_named_btc3l_and_registered(token, factory,
 
 
 def test_create_token__on_fresh_factory__btc3l_is_first_entry_of_registry(
-    project, factory, admin, fee_recipient, usdc, btc_venue, initcode
+    project, factory, admin, fee_recipient, usdc, btc_venue
 ):
-    fresh = project.LeveragedTokenFactory.deploy(keccak(initcode), usdc, factory.views(), admin, sender=admin)
+    fresh = project.LeveragedTokenFactory.deploy(
+        factory.token_blueprint(), usdc, factory.views(), factory.configurator(), admin, sender=admin
+    )
     assert fresh.token_count() == 0
     assert list(fresh.all_tokens()) == []
 
-    tx = fresh.create_token("BTC", 3, True, btc_venue, admin, fee_recipient, initcode, sender=admin)
+    tx = fresh.create_token("BTC", 3, True, btc_venue, admin, fee_recipient, sender=admin)
 
     address = tx.return_value
     token = project.LeveragedToken.at(address)
@@ -185,13 +165,11 @@ def test_create_token__emits_token_created(factory, create, eth_venue):
     ("underlying", "leverage", "is_long"), [("BTC", 4, True), ("BTC", 3, False), ("ETH", 5, False)]
 )
 def test_create_token__token_is_configured_from_arguments(
-    project, factory, admin, fee_recipient, usdc, btc_venue, eth_venue, initcode, underlying, leverage, is_long
+    project, factory, admin, fee_recipient, usdc, btc_venue, eth_venue, underlying, leverage, is_long
 ):
     venue = btc_venue if underlying == "BTC" else eth_venue
     cap = 1_234_567 * USDC
-    tx = factory.create_token(
-        underlying, leverage, is_long, venue, admin, fee_recipient, initcode, 250, cap, sender=admin
-    )
+    tx = factory.create_token(underlying, leverage, is_long, venue, admin, fee_recipient, 250, cap, sender=admin)
 
     token = project.LeveragedToken.at(tx.return_value)
     assert token.asset() == usdc.address
@@ -216,17 +194,17 @@ def test_created_token__deployed_code__fits_eip_170(token, chain):
     assert len(chain.provider.get_code(token.address)) <= 24_576
 
 
-def test_create_token__defaults__nav_100_and_no_cap(project, factory, admin, fee_recipient, btc_venue, initcode):
-    tx = factory.create_token("BTC", 2, True, btc_venue, admin, fee_recipient, initcode, sender=admin)
+def test_create_token__defaults__nav_100_and_no_cap(project, factory, admin, fee_recipient, btc_venue):
+    tx = factory.create_token("BTC", 2, True, btc_venue, admin, fee_recipient, sender=admin)
 
     token = project.LeveragedToken.at(tx.return_value)
     assert token.nav_per_share() == 100 * USDC
     assert token.max_total_assets() == MAX_UINT256
 
 
-def test_create_token__default_cap__accepts_deposits(project, factory, admin, fee_recipient, btc_venue, initcode, usdc):
+def test_create_token__default_cap__accepts_deposits(project, factory, admin, fee_recipient, btc_venue, usdc):
     """The default cap, max_value(uint256), means no cap: the token takes deposits."""
-    tx = factory.create_token("BTC", 2, True, btc_venue, admin, fee_recipient, initcode, sender=admin)
+    tx = factory.create_token("BTC", 2, True, btc_venue, admin, fee_recipient, sender=admin)
     token = project.LeveragedToken.at(tx.return_value)
     usdc.mint(admin, 1_000 * USDC, sender=admin)
     usdc.approve(token, 1_000 * USDC, sender=admin)
@@ -239,9 +217,9 @@ def test_create_token__default_cap__accepts_deposits(project, factory, admin, fe
 
 
 def test_create_token__roles__go_to_admin_and_factory_keeps_none(
-    project, factory, admin, fee_recipient, btc_venue, outsider, initcode
+    project, factory, admin, fee_recipient, btc_venue, outsider
 ):
-    tx = factory.create_token("BTC", 4, True, btc_venue, outsider, fee_recipient, initcode, sender=admin)
+    tx = factory.create_token("BTC", 4, True, btc_venue, outsider, fee_recipient, sender=admin)
 
     token = project.LeveragedToken.at(tx.return_value)
     for role in (DEFAULT_ADMIN_ROLE, KEEPER_ROLE, GUARDIAN_ROLE):
@@ -263,10 +241,10 @@ def test_create_token__roles__go_to_admin_and_factory_keeps_none(
     ]
 
 
-def test_create_token__admin_argument__can_administer_the_new_token(project, create, admin, btc_venue):
+def test_create_token__admin_argument__can_administer_the_new_token(project, create, configurator, admin, btc_venue):
     token = project.LeveragedToken.at(create("BTC", 6, True, btc_venue).return_value)
 
-    token.set_fees(20, 20, 100, sender=admin)
+    configurator.set_fees(token, 20, 20, 100, sender=admin)
     token.pause(sender=admin)
 
     assert (token.mint_fee_bps(), token.redeem_fee_bps(), token.management_fee_bps()) == (20, 20, 100)
@@ -399,110 +377,86 @@ def test_create_token__ripcord_level_above_venue_max_leverage__reverts_bounds(
     assert token.ripcord_leverage() == 6 * WAD
 
 
-def test_create_token__zero_admin__reverts_admin(factory, fee_recipient, btc_venue, admin, initcode):
+def test_create_token__zero_admin__reverts_admin(factory, fee_recipient, btc_venue, admin):
     count = factory.token_count()
 
     with ape.reverts("factory: admin"):
-        factory.create_token("BTC", 8, True, btc_venue, ZERO_ADDRESS, fee_recipient, initcode, sender=admin)
+        factory.create_token("BTC", 8, True, btc_venue, ZERO_ADDRESS, fee_recipient, sender=admin)
 
     assert factory.token_count() == count
     assert factory.token_by_symbol("BTC8L") == ZERO_ADDRESS
 
 
-def test_create_token__zero_fee_recipient__reverts_zero(factory, admin, btc_venue, initcode):
+def test_create_token__zero_fee_recipient__reverts_zero(factory, admin, btc_venue):
     count = factory.token_count()
 
     with ape.reverts("lt: zero"):
-        factory.create_token("BTC", 8, True, btc_venue, admin, ZERO_ADDRESS, initcode, sender=admin)
+        factory.create_token("BTC", 8, True, btc_venue, admin, ZERO_ADDRESS, sender=admin)
 
     assert factory.token_count() == count
     assert factory.token_by_symbol("BTC8L") == ZERO_ADDRESS
 
 
-# ---------------------------------------------------------------- the pinned token initcode
+# ---------------------------------------------------------------- the token blueprint
 
 
-def test_factory__token_initcode_hash__is_keccak_of_the_token_initcode(factory, initcode):
-    assert factory.token_initcode_hash() == keccak(initcode)
+def test_factory__token_blueprint__holds_the_token_initcode_within_eip_170(factory, chain, initcode):
+    """EIP-5202: the blueprint's code is the preamble and the token's initcode, which EIP-170 caps."""
+    code = bytes(chain.provider.get_code(factory.token_blueprint()))
+
+    assert code == BLUEPRINT_PREAMBLE + initcode
+    assert len(code) <= EIP_170
 
 
-def test_factory__constructor__pins_hash_and_emits_initcode_set(project, factory, admin, usdc, initcode):
-    fresh = project.LeveragedTokenFactory.deploy(keccak(initcode), usdc, factory.views(), admin, sender=admin)
+def test_factory__constructor__wires_shared_contracts_and_emits_blueprint_set(project, factory, admin, usdc):
+    fresh = project.LeveragedTokenFactory.deploy(
+        factory.token_blueprint(), usdc, factory.views(), factory.configurator(), admin, sender=admin
+    )
 
-    assert fresh.token_initcode_hash() == keccak(initcode)
+    assert fresh.token_blueprint() == factory.token_blueprint()
     assert fresh.collateral() == usdc.address
     assert fresh.views() == factory.views()
+    assert fresh.configurator() == factory.configurator()
     receipt = fresh.creation_metadata.receipt
-    assert receipt.events.filter(fresh.TokenInitcodeSet) == [fresh.TokenInitcodeSet(initcode_hash=keccak(initcode))]
+    assert receipt.events.filter(fresh.TokenBlueprintSet) == [
+        fresh.TokenBlueprintSet(blueprint=factory.token_blueprint())
+    ]
 
 
-@pytest.mark.parametrize(
-    "wrong", ["mock_usdc", "one_byte_changed", "metadata_changed", "truncated", "extended", "empty"]
-)
-def test_create_token__initcode_not_matching_hash__reverts_initcode(
-    project, factory, create, btc_venue, initcode, wrong
-):
-    code = {
-        "mock_usdc": bytes.fromhex(project.MockUSDC.contract_type.deployment_bytecode.bytecode.removeprefix("0x")),
-        "one_byte_changed": _one_byte_changed(initcode, len(initcode) // 2),
-        "metadata_changed": _metadata_variant(initcode),
-        "truncated": initcode[:-1],
-        "extended": initcode + b"\x00",
-        "empty": b"",
-    }[wrong]
-    assert keccak(code) != factory.token_initcode_hash()
-    count = factory.token_count()
+def test_factory__configurator__is_wired_into_every_token(project, factory, configurator, create, btc_venue, eth_venue):
+    first = project.LeveragedToken.at(create("BTC", 2, False, btc_venue).return_value)
+    second = project.LeveragedToken.at(create("ETH", 2, False, eth_venue).return_value)
 
-    with ape.reverts("factory: initcode"):
-        create("SOL", 3, True, btc_venue, code=code)
-
-    assert factory.token_count() == count
-    assert factory.token_by_symbol("SOL3L") == ZERO_ADDRESS
+    assert first.configurator() == second.configurator() == configurator.address == factory.configurator()
 
 
-def test_set_token_initcode_hash__same_hash_from_admin__emits_and_initcode_still_accepted(
-    factory, create, admin, btc_venue, initcode
-):
-    tx = factory.set_token_initcode_hash(keccak(initcode), sender=admin)
+def test_set_token_blueprint__another_blueprint__creates_from_it(project, factory, create, admin, btc_venue):
+    other = project.LeveragedToken.declare(sender=admin).contract_address
 
-    assert factory.token_initcode_hash() == keccak(initcode)
-    assert tx.events.filter(factory.TokenInitcodeSet) == [factory.TokenInitcodeSet(initcode_hash=keccak(initcode))]
-    created = create("SOL", 3, True, btc_venue).return_value
-    assert factory.token_by_symbol("SOL3L") == created
+    tx = factory.set_token_blueprint(other, sender=admin)
 
-
-def test_set_token_initcode_hash__other_hash__rejects_the_token_initcode(factory, create, admin, btc_venue, initcode):
-    other_hash = keccak(text="another token's initcode")
-
-    tx = factory.set_token_initcode_hash(other_hash, sender=admin)
-
-    assert factory.token_initcode_hash() == other_hash
-    assert tx.events.filter(factory.TokenInitcodeSet) == [factory.TokenInitcodeSet(initcode_hash=other_hash)]
-    count = factory.token_count()
-    with ape.reverts("factory: initcode"):
-        create("SOL", 3, True, btc_venue)
-    assert factory.token_count() == count
-    assert factory.token_by_symbol("SOL3L") == ZERO_ADDRESS
-
-
-def test_set_token_initcode_hash__to_another_valid_initcode__accepts_it_and_rejects_the_old(
-    project, factory, create, admin, btc_venue, initcode
-):
-    variant = _metadata_variant(initcode)
-
-    factory.set_token_initcode_hash(keccak(variant), sender=admin)
-
-    with ape.reverts("factory: initcode"):
-        create("SOL", 3, True, btc_venue)
-    token = project.LeveragedToken.at(create("SOL", 3, True, btc_venue, code=variant).return_value)
-    assert factory.token_by_symbol("SOL3L") == token.address
+    assert factory.token_blueprint() == other
+    assert tx.events.filter(factory.TokenBlueprintSet) == [factory.TokenBlueprintSet(blueprint=other)]
+    token = project.LeveragedToken.at(create("SOL", 3, True, btc_venue).return_value)
     assert (token.symbol(), token.nav_per_share(), token.target_leverage()) == ("SOL3L", 100 * USDC, 3 * WAD)
     assert token.hasRole(DEFAULT_ADMIN_ROLE, admin)
     assert not token.hasRole(DEFAULT_ADMIN_ROLE, factory)
 
 
-def test_set_token_initcode_hash__existing_tokens__are_unaffected(token, factory, admin, guardian):
-    factory.set_token_initcode_hash(keccak(text="another token's initcode"), sender=admin)
+def test_set_token_blueprint__not_a_blueprint__creation_reverts(factory, create, admin, usdc, btc_venue):
+    """create_from_blueprint refuses code without the EIP-5202 preamble (a plain contract)."""
+    factory.set_token_blueprint(usdc, sender=admin)
+    count = factory.token_count()
+
+    with ape.reverts():
+        create("SOL", 3, True, btc_venue)
+
+    assert factory.token_count() == count
+    assert factory.token_by_symbol("SOL3L") == ZERO_ADDRESS
+
+
+def test_set_token_blueprint__existing_tokens__are_unaffected(token, factory, admin, guardian, usdc):
+    factory.set_token_blueprint(usdc, sender=admin)
 
     assert factory.token_by_symbol("BTC3L") == token.address
     assert token.address in factory.all_tokens()
@@ -510,32 +464,36 @@ def test_set_token_initcode_hash__existing_tokens__are_unaffected(token, factory
     assert token.paused()
 
 
-def test_set_token_initcode_hash__zero__reverts_initcode(factory, admin, initcode):
-    with ape.reverts("factory: initcode"):
-        factory.set_token_initcode_hash(ZERO_HASH, sender=admin)
+def test_set_token_blueprint__zero__reverts_blueprint(factory, admin):
+    blueprint = factory.token_blueprint()
 
-    assert factory.token_initcode_hash() == keccak(initcode)
+    with ape.reverts("factory: blueprint"):
+        factory.set_token_blueprint(ZERO_ADDRESS, sender=admin)
+
+    assert factory.token_blueprint() == blueprint
 
 
 @pytest.mark.parametrize("role_name", ["outsider", "keeper", "guardian"])
-def test_set_token_initcode_hash__from_non_admin__reverts_missing_role(
-    factory, outsider, keeper, guardian, initcode, role_name
+def test_set_token_blueprint__from_non_admin__reverts_missing_role(
+    factory, outsider, keeper, guardian, usdc, role_name
 ):
     caller = {"outsider": outsider, "keeper": keeper, "guardian": guardian}[role_name]
+    blueprint = factory.token_blueprint()
 
     with ape.reverts(MISSING_ROLE):
-        factory.set_token_initcode_hash(keccak(text="another token's initcode"), sender=caller)
+        factory.set_token_blueprint(usdc, sender=caller)
 
-    assert factory.token_initcode_hash() == keccak(initcode)
+    assert factory.token_blueprint() == blueprint
 
 
-def test_set_token_initcode_hash__from_creator_without_admin__reverts_missing_role(factory, admin, outsider, initcode):
+def test_set_token_blueprint__from_creator_without_admin__reverts_missing_role(factory, admin, outsider, usdc):
     factory.grantRole(CREATOR_ROLE, outsider, sender=admin)
+    blueprint = factory.token_blueprint()
 
     with ape.reverts(MISSING_ROLE):
-        factory.set_token_initcode_hash(keccak(text="another token's initcode"), sender=outsider)
+        factory.set_token_blueprint(usdc, sender=outsider)
 
-    assert factory.token_initcode_hash() == keccak(initcode)
+    assert factory.token_blueprint() == blueprint
 
 
 # ---------------------------------------------------------------- factory roles and ABI
@@ -549,8 +507,10 @@ def test_factory__roles__admin_holds_admin_and_creator(factory, admin, outsider)
     assert not factory.hasRole(CREATOR_ROLE, outsider)
 
 
-def test_factory__deployed_for_another_admin__deployer_keeps_no_role(project, admin, outsider, usdc, factory, initcode):
-    other = project.LeveragedTokenFactory.deploy(keccak(initcode), usdc, factory.views(), outsider, sender=admin)
+def test_factory__deployed_for_another_admin__deployer_keeps_no_role(project, admin, outsider, usdc, factory):
+    other = project.LeveragedTokenFactory.deploy(
+        factory.token_blueprint(), usdc, factory.views(), factory.configurator(), outsider, sender=admin
+    )
 
     assert other.hasRole(DEFAULT_ADMIN_ROLE, outsider)
     assert other.hasRole(CREATOR_ROLE, outsider)
@@ -581,8 +541,9 @@ def test_factory__abi__exports_only_role_functions_and_its_own(factory):
         "CREATOR_ROLE",
         "collateral",
         "views",
-        "token_initcode_hash",
-        "set_token_initcode_hash",
+        "configurator",
+        "token_blueprint",
+        "set_token_blueprint",
         "create_token",
         "tokens",
         "token_by_symbol",

@@ -1,8 +1,9 @@
-"""Typed boundaries: interfaces/ILeveragedToken.vyi is the token's whole public surface except the
-parameter setters (which move to the configurator), the token declares it with `implements:`,
-and the lens calls the token through it, so a renamed getter is a compile error in both. The
-token calls its views contract through that contract's own interface, so a renamed views function
-or a FundState field changed on one side is a compile error too.
+"""Typed boundaries: interfaces/ILeveragedToken.vyi is the token's whole public surface (its
+parameter setters live in the configurator, which calls the token's `configure` through it), the
+token declares it with `implements:`, and the lens and the configurator call the token through
+it, so a renamed getter is a compile error in all three. The token calls its views contract
+through that contract's own interface, so a renamed views function or a FundState field changed
+on one side is a compile error too.
 
 Compiled with vyper directly (no chain): the sources as they are, and copies with one name
 changed, resolved against the real contracts folder and snekmate in site-packages.
@@ -23,28 +24,10 @@ from vyper.exceptions import InterfaceViolation, UnknownAttribute
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 TOKEN = CONTRACTS / "LeveragedToken.vy"
 LENS = CONTRACTS / "LeveragedTokenLens.vy"
+CONFIGURATOR = CONTRACTS / "LeveragedTokenConfigurator.vy"
 VIEWS = CONTRACTS / "LeveragedTokenViews.vy"
 INTERFACE = CONTRACTS / "interfaces" / "ILeveragedToken.vyi"
 
-# what stays out of ILeveragedToken: the setters and their events, bound for the configurator
-SETTERS = {
-    "set_fees",
-    "set_limits",
-    "set_split_band",
-    "set_leverage_band",
-    "set_execution",
-    "set_incentives",
-    "set_fee_recipient",
-}
-SETTER_EVENTS = {
-    "FeesSet",
-    "LimitsSet",
-    "SplitBandSet",
-    "LeverageBandSet",
-    "ExecutionSet",
-    "IncentivesSet",
-    "FeeRecipientSet",
-}
 # events the token takes from the standard interfaces (IERC20, IERC4626) and snekmate's access control
 STANDARD_EVENTS = {"Transfer", "Approval", "Deposit", "Withdraw", "RoleGranted", "RoleRevoked"}
 
@@ -87,21 +70,28 @@ def _events(abi: list[dict]) -> dict[str, tuple]:
     }
 
 
-def test_interface__every_token_function_but_the_setters__same_types():
+def test_interface__every_token_function__same_types():
     token = _functions(compiled_abi("token"))
     interface = _functions(compiled_abi("interface"))
-    assert {f for f in token if f[0] not in SETTERS} == interface
-    assert {f[0] for f in token} - {f[0] for f in interface} == SETTERS
+    assert token == interface
+    assert not {f[0] for f in token if f[0].startswith("set_")}  # the setters are the configurator's
 
 
 def test_interface__adapter_getter__returns_the_address_abi_type():
     assert ("adapter", (), ("address",), "view") in _functions(compiled_abi("interface"))
 
 
-def test_interface__events__are_the_tokens_own_but_the_setters():
+def test_interface__configure__takes_the_parameters_struct():
+    (configure,) = [item for item in compiled_abi("interface") if item.get("name") == "configure"]
+    (argument,) = configure["inputs"]
+    assert argument["type"] == "tuple"
+    assert "target_leverage" not in {component["name"] for component in argument["components"]}
+
+
+def test_interface__events__are_the_tokens_own():
     token = _events(compiled_abi("token"))
     interface = _events(compiled_abi("interface"))
-    assert set(token) == set(interface) | SETTER_EVENTS | STANDARD_EVENTS
+    assert set(token) == set(interface) | STANDARD_EVENTS
     assert all(token[name] == fields for name, fields in interface.items())
 
 
@@ -115,6 +105,13 @@ def test_token__renamed_getter__fails_to_compile(getter):
     assert source != TOKEN.read_text()
     with pytest.raises(InterfaceViolation, match=getter):
         _compile_abi(TOKEN, source)
+
+
+def test_configurator__getter_not_in_the_interface__fails_to_compile():
+    source = CONFIGURATOR.read_text().replace("staticcall t.band_bps()", "staticcall t.band_bps_renamed()")
+    assert source != CONFIGURATOR.read_text()
+    with pytest.raises(UnknownAttribute):
+        _compile_abi(CONFIGURATOR, source)
 
 
 def test_lens__getter_not_in_the_interface__fails_to_compile():

@@ -15,7 +15,7 @@ from helpers import split_status_of
 
 from ltsdk import math
 from ltsdk.codes import Reason
-from ltsdk.deploy import deploy_market, deploy_protocol, oracle_answer
+from ltsdk.deploy import ApeBackend, deploy_market, deploy_protocol, oracle_answer
 from ltsdk.units import USDC, WAD
 
 MAX = 2**256 - 1
@@ -146,7 +146,7 @@ def funded_token(token, depositor, fund, set_price):
 @pytest.fixture
 def protocol(project, admin):
     """deploy_protocol: BTC and ETH markets, six products (BTC3L/S, ETH3L/S, BTC5L/S) and a lens."""
-    return deploy_protocol(project, admin)
+    return deploy_protocol(ApeBackend(project, admin))
 
 
 @pytest.fixture
@@ -262,8 +262,7 @@ def test_get_states__two_markets_on_the_fixture_stack__rows_follow_their_own_ven
     project, admin, usdc, lens, token, create_token, depositor, fund
 ):
     eth_oracle, eth_venue = deploy_market(
-        project,
-        admin,
+        ApeBackend(project, admin),
         usdc,
         "ETH",
         {

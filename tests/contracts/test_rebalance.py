@@ -22,6 +22,20 @@ def mirror(mirror_of, token):
 
 
 @pytest.fixture
+def chunked(token, configure, mirror_of, depositor, fund):
+    """The mirror of BTC3L rebalancing in chunks of 1,000 USDC of notional, with no streaming fee
+    (so a queued change's wait mints nothing the mirror does not see), holding the depositor's
+    10,000 USDC. The parameters are set before the deposit, so at once."""
+    configure(token, "set_fees", 10, 10, 0)
+    configure(token, "set_execution", 86_400, 120, 50, 1_000 * USDC, 60)
+    mirror = mirror_of(token)
+    fund(depositor, token, 100_000 * USDC)
+    mirror.deposit(depositor, 10_000 * USDC)
+    mirror.check()
+    return mirror
+
+
+@pytest.fixture
 def funded(token, depositor, fund, mirror):
     """BTC3L holding the depositor's 10,000 USDC at 3x, mirrored in the model."""
     fund(depositor, token, 100_000 * USDC)
@@ -130,10 +144,10 @@ def test_band__short_token__trades_in_the_right_direction(
 
 
 def test_band__five_x_token_with_its_band__rebalances(
-    create_token, mirror_of, keeper, depositor, fund, chain, btc_venue, btc_oracle, admin
+    create_token, mirror_of, keeper, depositor, fund, chain, btc_venue, btc_oracle, admin, configure
 ):
     five = create_token(leverage=5)
-    five.set_leverage_band(5 * WAD, 1_500, 15 * WAD // 2, sender=admin)
+    configure(five, "set_leverage_band", 1_500, 15 * WAD // 2)
     assert (five.target_leverage(), five.band_bps()) == (5 * WAD, 1_500)
     assert math.band(5 * WAD, 1_500)[1] == 5 * WAD * 115 // 100  # upper 5.75x
     mirror = mirror_of(five)
@@ -148,9 +162,9 @@ def test_band__five_x_token_with_its_band__rebalances(
 # ---------------------------------------------------------------- chunks and cooldown
 
 
-def test_chunks__large_trade__split_by_max_notional_with_cooldown(funded, keeper, mirror, chain, btc_oracle, admin):
-    funded.set_execution(86_400, 120, 50, 1_000 * USDC, 60, sender=admin)
-    mirror.f.max_trade_notional = 1_000 * USDC
+def test_chunks__large_trade__split_by_max_notional_with_cooldown(chunked, keeper, chain, btc_oracle, admin):
+    mirror, funded = chunked, chunked.token
+    assert mirror.f.max_trade_notional == 1_000 * USDC
     mirror.set_price(btc_oracle, admin, START_PRICE * 0.92)  # needs ~3,400 USDC of notional sold
     reason, size_delta = funded.rebalance_status()
     assert reason == Reason.BAND
@@ -318,11 +332,11 @@ def test_funding_and_fees__keep_flowing_into_nav_between_rebalances(
 
 
 def test_seed_example__plus_five_percent__rebalance_adds_thirty_of_notional(
-    token, mirror_of, depositor, fund, keeper, chain, btc_venue, btc_oracle, admin
+    token, mirror_of, depositor, fund, keeper, chain, btc_venue, btc_oracle, admin, configure
 ):
     """NAV 100, 3x long, price +5 % -> NAV 115, leverage 2.739x; the rebalance adds 30 of
     notional (315 -> 345), within the venue's fees."""
-    token.set_fees(0, 0, 0, sender=admin)
+    configure(token, "set_fees", 0, 0, 0)
     mirror = mirror_of(token)
     fund(depositor, token, 100 * USDC)
     mirror.deposit(depositor, 100 * USDC)
@@ -365,16 +379,16 @@ def test_seed_example__in_the_model_without_fees__is_exact():
 
 
 def test_chunks__parameter_change_mid_sequence__applies_to_the_next_chunk(
-    funded, keeper, mirror, chain, btc_oracle, admin
+    chunked, keeper, chain, btc_oracle, admin, configure
 ):
-    """Chunks are stateless: a larger chunk size set between chunks finishes the sequence at once."""
-    funded.set_execution(86_400, 120, 50, 1_000 * USDC, 60, sender=admin)
-    mirror.f.max_trade_notional = 1_000 * USDC
+    """Chunks are stateless: a larger chunk size set between chunks (queued, then executed after
+    the configurator's delay) finishes the sequence at once."""
+    mirror, funded = chunked, chunked.token
     mirror.set_price(btc_oracle, admin, START_PRICE * 0.92)
     mirror.rebalance(keeper)
     assert funded.chunk_pending()
 
-    funded.set_execution(86_400, 120, 50, 1_000_000 * USDC, 60, sender=admin)
+    configure(funded, "set_execution", 86_400, 120, 50, 1_000_000 * USDC, 60)
     mirror.f.max_trade_notional = 1_000_000 * USDC
     warp(chain, chain.pending_timestamp + 60)
     mirror.set_price(btc_oracle, admin, START_PRICE * 0.92)

@@ -70,9 +70,9 @@ def test_redeem__after_shutdown_with_a_stale_oracle__pays_from_idle_collateral(
     assert usdc.balanceOf(depositor) == paid
 
 
-def test_emergency_shutdown__large_position__closes_in_chunks(token, depositor, fund, admin, btc_venue):
+def test_emergency_shutdown__large_position__closes_in_chunks(token, depositor, fund, admin, btc_venue, configure):
+    configure(token, "set_execution", 86_400, 120, 50, 5_000_000 * USDC, 60)  # before the first mint: at once
     _big_fund(token, depositor, fund)
-    token.set_execution(86_400, 120, 50, 5_000_000 * USDC, 60, sender=admin)
     size = btc_venue.position(token)[0]
 
     token.emergency_shutdown(sender=admin)

@@ -69,9 +69,9 @@ def actors(admin, keeper, guardian, depositor, other_depositor, attacker, fee_re
 
 
 @pytest.fixture
-def no_fee_token(token, admin):
+def no_fee_token(token, admin, configure):
     """BTC3L without the streaming management fee: a split then changes the supply only by its factor."""
-    token.set_fees(10, 10, 0, sender=admin)
+    configure(token, "set_fees", 10, 10, 0)
     return token
 
 
@@ -216,7 +216,7 @@ def management_fee_shares(supply, elapsed, fee_bps=365):
 
 
 def test_split__leaves_management_fee_pending_and_it_streams_on_the_scaled_supply(
-    token, admin, depositor, fee_recipient, fund, chain
+    token, admin, depositor, fee_recipient, fund, chain, configure
 ):
     """A split mints no fee (the supply only scales); the fee streamed so far stays pending and
     is minted at the next share-changing call on the new supply: factor x the old amount, give or
@@ -239,7 +239,7 @@ def test_split__leaves_management_fee_pending_and_it_streams_on_the_scaled_suppl
     assert event.nav_per_share_before == nav * WAD // (supply + management_fee_shares(supply, elapsed))
     assert event.nav_per_share_after == nav * WAD // (10 * supply + management_fee_shares(10 * supply, elapsed))
 
-    tx = token.set_fees(10, 10, 365, sender=admin)  # accrues what streamed since the deposit
+    tx = configure(token, "set_fees", 10, 10, 365)  # accrues what streamed since the deposit
 
     elapsed = tx.timestamp - accrual
     minted = [log.shares for log in tx.events.filter(token.ManagementFeeMinted)]
@@ -416,12 +416,12 @@ def test_reverse_split__beyond_max_base_per_share__reverts_bounds(seeded, admin,
 @pytest.mark.parametrize("method", ["split", "reverse_split"])
 @pytest.mark.parametrize("caller", ["outsider", "guardian", "depositor"])
 @pytest.mark.parametrize("band", ["in band", "above band", "below band"])
-def test_split__without_role__reverts_missing_role(seeded, actors, admin, method, caller, band):
+def test_split__without_role__reverts_missing_role(seeded, actors, admin, method, caller, band, configure):
     token = seeded
     if band == "above band":
-        token.set_split_band(USDC // 20, 20 * USDC, sender=admin)
+        configure(token, "set_split_band", USDC // 20, 20 * USDC)
     elif band == "below band":
-        token.set_split_band(2_000 * USDC, 200_000 * USDC, sender=admin)
+        configure(token, "set_split_band", 2_000 * USDC, 200_000 * USDC)
 
     with ape.reverts(MISSING_ROLE):
         getattr(token, method)(10, sender=actors[caller])
@@ -442,9 +442,9 @@ def test_split__from_keeper_in_band__reverts_not_needed(seeded, keeper, method):
     assert token.base_per_share() == INITIAL_BASE_PER_SHARE
 
 
-def test_split__from_keeper_above_band__uses_split_status_factor(seeded, admin, keeper, depositor):
+def test_split__from_keeper_above_band__uses_split_status_factor(seeded, admin, keeper, depositor, configure):
     token = seeded
-    token.set_split_band(USDC // 20, 20 * USDC, sender=admin)  # ~100 USDC per share is above
+    configure(token, "set_split_band", USDC // 20, 20 * USDC)  # ~100 USDC per share is above
     nav_per_share = token.nav_per_share()
     assert nav_per_share > 20 * USDC
     factor, is_reverse = split_status_of(token)
@@ -470,9 +470,11 @@ def test_split__from_keeper_above_band__uses_split_status_factor(seeded, admin, 
         ("reverse_split", 10),  # the wrong direction
     ],
 )
-def test_split__from_keeper_above_band_landing_outside__reverts_not_needed(seeded, admin, keeper, method, factor):
+def test_split__from_keeper_above_band_landing_outside__reverts_not_needed(
+    seeded, admin, keeper, method, factor, configure
+):
     token = seeded
-    token.set_split_band(USDC // 20, 20 * USDC, sender=admin)
+    configure(token, "set_split_band", USDC // 20, 20 * USDC)
 
     with ape.reverts(NOT_NEEDED):
         getattr(token, method)(factor, sender=keeper)
@@ -483,9 +485,9 @@ def test_split__from_keeper_above_band_landing_outside__reverts_not_needed(seede
     assert token.base_per_share() == expected
 
 
-def test_reverse_split__from_keeper_below_band__uses_split_status_factor(seeded, admin, keeper, depositor):
+def test_reverse_split__from_keeper_below_band__uses_split_status_factor(seeded, admin, keeper, depositor, configure):
     token = seeded
-    token.set_split_band(2_000 * USDC, 200_000 * USDC, sender=admin)  # ~100 USDC per share is below
+    configure(token, "set_split_band", 2_000 * USDC, 200_000 * USDC)  # ~100 USDC per share is below
     nav_per_share = token.nav_per_share()
     factor, is_reverse = split_status_of(token)
     assert (factor, is_reverse) == (100, True)  # 10x (~1,000 USDC) would still be below
@@ -510,10 +512,10 @@ def test_reverse_split__from_keeper_below_band__uses_split_status_factor(seeded,
     ],
 )
 def test_reverse_split__from_keeper_below_band_landing_outside__reverts_not_needed(
-    seeded, admin, keeper, method, factor
+    seeded, admin, keeper, method, factor, configure
 ):
     token = seeded
-    token.set_split_band(2_000 * USDC, 200_000 * USDC, sender=admin)
+    configure(token, "set_split_band", 2_000 * USDC, 200_000 * USDC)
 
     with ape.reverts(NOT_NEEDED):
         getattr(token, method)(factor, sender=keeper)
@@ -521,9 +523,9 @@ def test_reverse_split__from_keeper_below_band_landing_outside__reverts_not_need
     assert token.base_per_share() == INITIAL_BASE_PER_SHARE
 
 
-def test_split_status__before_first_deposit__none_due(no_fee_token, admin):
+def test_split_status__before_first_deposit__none_due(no_fee_token, admin, configure):
     token = no_fee_token
-    token.set_split_band(USDC // 20, 20 * USDC, sender=admin)  # the initial 100 USDC is above
+    configure(token, "set_split_band", USDC // 20, 20 * USDC)  # the initial 100 USDC is above
     assert tuple(split_status_of(token)) == (0, False)
 
 

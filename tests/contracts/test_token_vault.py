@@ -14,19 +14,19 @@ MAX = 2**256 - 1
 
 
 @pytest.fixture
-def no_streaming_fee(token, admin):
+def no_streaming_fee(token, admin, configure):
     """Previews and actuals then agree whatever the block time."""
-    token.set_fees(10, 10, 0, sender=admin)
+    configure(token, "set_fees", 10, 10, 0)
     return token
 
 
 @pytest.fixture
-def frictionless(btc_venue, token, admin):
+def frictionless(btc_venue, token, admin, configure):
     """A venue with no spread, fee or impact and a token with no fees: NAV moves only with price."""
     btc_venue.set_half_spread_bps(0, sender=admin)
     btc_venue.set_taker_fee_bps(0, sender=admin)
     btc_venue.set_depth(10**40, sender=admin)
-    token.set_fees(0, 0, 0, sender=admin)
+    configure(token, "set_fees", 0, 0, 0)
     return token
 
 
@@ -273,9 +273,9 @@ def test_redeem_and_withdraw__paused__succeed(seeded, guardian, depositor, usdc)
     assert usdc.balanceOf(depositor) > 10 * USDC
 
 
-def test_deposit__over_cap__reverts_and_max_deposit_is_room(seeded, admin, other_depositor, fund):
+def test_deposit__over_cap__reverts_and_max_deposit_is_room(seeded, admin, other_depositor, fund, configure):
     nav = seeded.totalAssets()
-    seeded.set_limits(nav + 500 * USDC, seeded.max_slippage_bps(), seeded.max_price_age(), sender=admin)
+    configure(seeded, "set_limits", nav + 500 * USDC, seeded.max_slippage_bps(), seeded.max_price_age())
     fund(other_depositor, seeded, 1_000 * USDC)
 
     assert seeded.maxDeposit(other_depositor) == 500 * USDC

@@ -24,7 +24,7 @@ from eth_utils import keccak
 from helpers import venue_settings
 
 from ltsdk import math
-from ltsdk.deploy import load_products, oracle_answer, token_symbol
+from ltsdk.deploy import BoaBackend, boa_contract, deploy_protocol, load_products, token_symbol
 from ltsdk.replica import Fund, Venue
 from ltsdk.units import MAX_UINT256, USDC, WAD
 
@@ -59,11 +59,9 @@ HOLDERS = ("depositor", "other_depositor", "attacker", "outsider", "fee_recipien
 # ---------------------------------------------------------------- compilation and deployment
 
 
-@functools.cache
 def deployer(name: str):
-    """The compiled contract `contracts/<name>.vy` (e.g. "mocks/MockUSDC"), once per session.
-    snekmate resolves from site-packages: boa searches sys.path."""
-    return boa.load_partial(str(CONTRACTS / f"{name}.vy"))
+    """The compiled contract `contracts/<name>.vy` (e.g. "mocks/MockUSDC"), once per session."""
+    return boa_contract(name)
 
 
 @dataclass(frozen=True)
@@ -87,6 +85,7 @@ class Stack:
     oracle: Any
     venue: Any
     views: Any
+    configurator: Any
     factory: Any
     tokens: dict[str, Any]  # symbol -> token
     actors: Actors
@@ -94,50 +93,37 @@ class Stack:
 
 @functools.cache
 def stack() -> Stack:
-    """Mock USDC, the BTC oracle and venue, the views contract, the factory and the BTC products of
-    deployments/products.json, created through the factory (pinned to the token's initcode hash)
-    as `ltsdk.deploy` does; the admin holds every role on every token and grants KEEPER_ROLE /
-    GUARDIAN_ROLE to the keeper and the guardian."""
+    """The BTC market and the BTC products of deployments/products.json, deployed by the one
+    deployment routine (`ltsdk.deploy.deploy_protocol`, here over titanoboa): the admin holds every
+    role on every token, the keeper and the guardian hold theirs."""
     boa.env.timestamp = START_TIME
     actors = Actors(**{role: boa.env.generate_address(role) for role in ROLES})
-    admin = actors.admin
-    with boa.env.prank(admin):
-        usdc = deployer("mocks/MockUSDC").deploy()
-        oracle = deployer("mocks/MockOracle").deploy(
-            ORACLE_DECIMALS, "BTC / USD", oracle_answer(BTC["price"], ORACLE_DECIMALS)
-        )
-        venue = deployer("mocks/MockPerpAdapter").deploy(
-            usdc, oracle, "BTC-PERP", SPEC["collateral"]["decimals"], BTC_DEPTH
-        )
-        usdc.mint(venue, VENUE_LIQUIDITY)
-        views = deployer("LeveragedTokenViews").deploy()
-        initcode = token_initcode()
-        factory = deployer("LeveragedTokenFactory").deploy(keccak(initcode), usdc, views, admin)
-        tokens = {}
-        initial_nav = SPEC["initial_nav_per_share"]
-        for symbol, (leverage, is_long, band_bps) in PRODUCTS.items():
-            address = factory.create_token(
-                "BTC", leverage, is_long, venue, admin, actors.fee_recipient, initcode, initial_nav, CAP
-            )
-            token = deployer("LeveragedToken").at(address)
-            assert token.symbol() == symbol
-            if band_bps is not None:  # e.g. 5x: band 15 %, ripcord stays at 1.5 T (as ltsdk.deploy does)
-                target = leverage * WAD
-                token.set_leverage_band(target, band_bps, math.default_ripcord_leverage(target))
-            token.grantRole(token.KEEPER_ROLE(), actors.keeper)
-            token.grantRole(token.GUARDIAN_ROLE(), actors.guardian)
-            tokens[symbol] = token
+    products = {**SPEC, "markets": {"BTC": BTC}, "tokens": [t for t in SPEC["tokens"] if t["underlying"] == "BTC"]}
+    deployed = deploy_protocol(
+        BoaBackend(actors.admin),
+        products,
+        fee_recipient=actors.fee_recipient,
+        keeper=actors.keeper,
+        guardian=actors.guardian,
+    )
+    c = deployed["contracts"]
+    usdc, venue, tokens = c["collateral"], c["markets"]["BTC"]["adapter"], c["tokens"]
+    assert list(tokens) == list(PRODUCTS)
     for actor in actors.by_role().values():
         usdc.mint(actor, ACTOR_COLLATERAL, sender=actor)
         usdc.approve(venue, MAX_UINT256, sender=actor)
         for token in tokens.values():
             usdc.approve(token, MAX_UINT256, sender=actor)
-    return Stack(usdc, oracle, venue, views, factory, tokens, actors)
+    return Stack(
+        usdc, c["markets"]["BTC"]["oracle"], venue, c["views"], c["configurator"], c["factory"], tokens, actors
+    )
 
 
-def token_initcode() -> bytes:
-    """LeveragedToken's initcode as boa compiles it; the factory is pinned to its keccak."""
-    return deployer("LeveragedToken").compiler_data.bytecode
+def configure(s: Stack, token, setter: str, *args) -> None:
+    """A parameter change by the admin through the configurator, made in a set-up before any
+    deposit, where it acts at once (the fuzz suite never waits out the timelock)."""
+    change_id = getattr(s.configurator, setter)(token, *args, sender=s.actors.admin)
+    assert change_id == b"\x00" * 32, f"{setter}{args} was queued: set-up changes belong before the first mint"
 
 
 # ---------------------------------------------------------------- CPython 3.11 frame stack

@@ -250,6 +250,10 @@ def sandwich(s, token, attacker: str, worth: int, around: str, move_bps: int) ->
             f"inv 9: paid {worth}, took {payout} around a {move_bps} bps update; holders got x{nav_after / nav_before}"
         )
     else:
+        if supply == 0:
+            # no holder, no position: nothing to sandwich (a donation made to the empty fund goes
+            # to its first minter, the donor's loss: inv 6 covers what that does to later depositors)
+            return
         ok, shares = _deposit(token, attacker, worth)
         if not ok:
             return

@@ -39,7 +39,7 @@ from ltsdk.codes import Reason
 from ltsdk.errors import REVERTS, ModelRevert
 from ltsdk.replica import Fund
 
-# bounds, as at the top of contracts/LeveragedToken.vy (hard bounds of the setters)
+# bounds, as at the top of contracts/LeveragedTokenConfigurator.vy (hard bounds of the setters)
 MAX_MINT_FEE_BPS = 100
 MAX_REDEEM_FEE_BPS = 100
 MAX_MANAGEMENT_FEE_BPS = 2_000
@@ -52,7 +52,8 @@ MIN_TRADE_NOTIONAL, MAX_TRADE_NOTIONAL = USDC, 10**30
 MAX_TWAP_COOLDOWN = 3_600
 MIN_KEEPER_GRACE, MAX_KEEPER_GRACE = 60, 86_400
 MAX_RIPCORD_REWARD = 1_000 * USDC
-MIN_SPLIT_FACTOR, MAX_SPLIT_FACTOR = 2, 10_000
+MIN_DELAY, MAX_DELAY = 86_400, 30 * 86_400
+MIN_SPLIT_FACTOR, MAX_SPLIT_FACTOR = 2, 10_000  # LeveragedToken.vy
 VENUE_MAX_LEVERAGE = 20 * WAD
 
 DEPOSITOR_ASSETS = 10_000 * USDC
@@ -404,7 +405,8 @@ def test_split_factor__outside_two_to_ten_thousand__reverts_bounds(ctx, name, fa
 
 
 def _setter_cases() -> list[tuple[str, tuple, str | None]]:
-    """(setter, arguments, expected) at each hard bound (succeeds) and one step outside (bounds)."""
+    """(configurator setter, arguments after the token, expected) at each hard bound (succeeds: the
+    change acts at once or is queued) and one step outside ("configurator: bounds")."""
     fees = (10, 10, 365)
     limits = (10_000_000 * USDC, 50, 3_600)
     execution = (86_400, 120, 50, 1_000_000 * USDC, 60)
@@ -417,7 +419,7 @@ def _setter_cases() -> list[tuple[str, tuple, str | None]]:
         for value in ok_values:
             cases.append((name, (*base[:index], value, *base[index + 1 :]), None))
         for value in bad_values:
-            cases.append((name, (*base[:index], value, *base[index + 1 :]), "lt: bounds"))
+            cases.append((name, (*base[:index], value, *base[index + 1 :]), "configurator: bounds"))
 
     vary("set_fees", fees, 0, [0, MAX_MINT_FEE_BPS], [MAX_MINT_FEE_BPS + 1, MAX_UINT256])
     vary("set_fees", fees, 1, [0, MAX_REDEEM_FEE_BPS], [MAX_REDEEM_FEE_BPS + 1])
@@ -427,11 +429,9 @@ def _setter_cases() -> list[tuple[str, tuple, str | None]]:
     vary("set_limits", limits, 2, [MIN_PRICE_AGE, MAX_PRICE_AGE], [MIN_PRICE_AGE - 1, MAX_PRICE_AGE + 1])
     vary("set_split_band", (USDC, 10_000 * USDC), 0, [1, 100 * USDC], [0, 100 * USDC + 1])
     vary("set_split_band", (USDC, 10_000 * USDC), 1, [100 * USDC, MAX_UINT256], [100 * USDC - 1, 0])
-    band = (target, 2_000, math.default_ripcord_leverage(target))
-    vary("set_leverage_band", band, 0, [WAD, 37 * WAD // 10], [WAD - 1, 0])  # 3.7x: upper band 4.44x < 4.5x
-    vary("set_leverage_band", (target, 2_000, VENUE_MAX_LEVERAGE), 0, [], [VENUE_MAX_LEVERAGE])
-    vary("set_leverage_band", band, 1, [MIN_BAND_BPS, 4_000], [MIN_BAND_BPS - 1, MAX_BAND_BPS + 1])
-    vary("set_leverage_band", band, 2, [upper + 1, VENUE_MAX_LEVERAGE], [upper, VENUE_MAX_LEVERAGE + 1])
+    band = (2_000, math.default_ripcord_leverage(target))  # the target (3x) is fixed
+    vary("set_leverage_band", band, 0, [MIN_BAND_BPS, 4_000], [MIN_BAND_BPS - 1, MAX_BAND_BPS + 1])
+    vary("set_leverage_band", band, 1, [upper + 1, VENUE_MAX_LEVERAGE], [upper, VENUE_MAX_LEVERAGE + 1])
     vary("set_execution", execution, 0, [MIN_REBALANCE_INTERVAL, MAX_REBALANCE_INTERVAL], [3_599, 604_801])
     vary("set_execution", execution, 1, [0, 86_399], [86_400, MAX_UINT256])
     vary("set_execution", execution, 2, [0, MAX_MIN_DRIFT_BPS], [MAX_MIN_DRIFT_BPS + 1])
@@ -441,6 +441,7 @@ def _setter_cases() -> list[tuple[str, tuple, str | None]]:
     vary("set_incentives", incentives, 0, [MIN_TRADE_NOTIONAL, MAX_TRADE_NOTIONAL], [0, MAX_TRADE_NOTIONAL + 1])
     vary("set_incentives", incentives, 1, [0, MAX_RIPCORD_REWARD], [MAX_RIPCORD_REWARD + 1, MAX_UINT256])
     vary("set_incentives", incentives, 2, [MIN_KEEPER_GRACE, MAX_KEEPER_GRACE], [MIN_KEEPER_GRACE - 1, 86_401])
+    vary("set_delay", (MIN_DELAY,), 0, [MIN_DELAY, MAX_DELAY], [0, MIN_DELAY - 1, MAX_DELAY + 1])
     return cases
 
 
@@ -453,7 +454,8 @@ SETTER_CASES = _setter_cases()
     ids=[f"{name}{args}->{'ok' if expected is None else 'bounds'}" for name, args, expected in SETTER_CASES],
 )
 def test_setter__at_its_bound_succeeds_and_outside_reverts_bounds(ctx, setter, args, expected):
-    run_case(ctx, "normal", lambda: getattr(ctx.token, setter)(*args, sender=ctx.admin), expected)
+    configurator = ctx.s.configurator
+    run_case(ctx, "normal", lambda: getattr(configurator, setter)(ctx.token, *args, sender=ctx.admin), expected)
 
 
 # ---------------------------------------------------------------- oracle and venue faults
@@ -523,35 +525,35 @@ ROLES = {
     **{
         (name, arg): "setter"
         for name, arg in [
-            ("set_fees", "mint_fee_bps_"),
-            ("set_fees", "redeem_fee_bps_"),
-            ("set_fees", "management_fee_bps_"),
-            ("set_limits", "max_total_assets_"),
-            ("set_limits", "max_slippage_bps_"),
-            ("set_limits", "max_price_age_"),
-            ("set_split_band", "split_lower_nav_"),
-            ("set_split_band", "split_upper_nav_"),
-            ("set_leverage_band", "target_leverage_"),
-            ("set_leverage_band", "band_bps_"),
-            ("set_leverage_band", "ripcord_leverage_"),
-            ("set_execution", "rebalance_interval_"),
-            ("set_execution", "rebalance_offset_"),
-            ("set_execution", "min_drift_bps_"),
-            ("set_execution", "max_trade_notional_"),
-            ("set_execution", "twap_cooldown_"),
-            ("set_incentives", "ripcord_trade_notional_"),
-            ("set_incentives", "ripcord_reward_"),
-            ("set_incentives", "keeper_grace_"),
+            ("set_fees", "mint_fee_bps"),
+            ("set_fees", "redeem_fee_bps"),
+            ("set_fees", "management_fee_bps"),
+            ("set_limits", "max_total_assets"),
+            ("set_limits", "max_slippage_bps"),
+            ("set_limits", "max_price_age"),
+            ("set_split_band", "split_lower_nav"),
+            ("set_split_band", "split_upper_nav"),
+            ("set_leverage_band", "band_bps"),
+            ("set_leverage_band", "ripcord_leverage"),
+            ("set_execution", "rebalance_interval"),
+            ("set_execution", "rebalance_offset"),
+            ("set_execution", "min_drift_bps"),
+            ("set_execution", "max_trade_notional"),
+            ("set_execution", "twap_cooldown"),
+            ("set_incentives", "ripcord_trade_notional"),
+            ("set_incentives", "ripcord_reward"),
+            ("set_incentives", "keeper_grace"),
+            ("set_delay", "delay"),
         ]
     },
 }
 
 
 def test_every_abi_argument_has_edge_cases(ctx):
-    """Generated from the ABI: every uint256 argument of every state-changing function is
-    classified above, and every amount / setter / receiver has cases."""
+    """Generated from the ABIs of the token and its configurator: every uint256 argument of every
+    state-changing function is classified above, and every amount / setter / receiver has cases."""
     unclassified = []
-    for item in ctx.token.abi:
+    for item in [*ctx.token.abi, *ctx.s.configurator.abi]:
         if item.get("type") != "function" or item.get("stateMutability") in ("view", "pure"):
             continue
         for arg in item["inputs"]:

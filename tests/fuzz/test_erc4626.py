@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fuzz import erc4626
-from fuzz.chain import HOLDERS, PRODUCTS, USDC, WAD, attempt, model_fund, stack
+from fuzz.chain import HOLDERS, PRODUCTS, USDC, WAD, attempt, configure, model_fund, stack
 from fuzz.profiles import examples, fuzz_settings
 
 EXAMPLES = examples(8)  # ~10 transactions an example: an eighth of the profile's examples
@@ -40,7 +40,7 @@ def build(state) -> tuple:
     s = stack()
     a = s.actors
     token = s.tokens[state["symbol"]]
-    token.set_fees(*state["fees"], sender=a.admin)
+    configure(s, token, "set_fees", *state["fees"])
     for role, assets in state["deposits"]:
         actor = getattr(a, role)
         attempt(lambda actor=actor, assets=assets: token.deposit(assets, actor, sender=actor))

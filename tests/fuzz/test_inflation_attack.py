@@ -15,7 +15,7 @@ import boa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fuzz.chain import MAX_UINT256, USDC, attempt, stack
+from fuzz.chain import MAX_UINT256, USDC, attempt, configure, stack
 from fuzz.profiles import examples, fuzz_settings
 from ltsdk import math
 
@@ -38,7 +38,7 @@ def test_first_mint_plus_donations__cost_the_next_depositor_under_ten_bps(
     token, usdc, venue = s.tokens["BTC3L"], s.usdc, s.venue
     attacker, victim = s.actors.attacker, s.actors.depositor
     with boa.env.anchor():
-        token.set_limits(MAX_UINT256, 50, 3_600, sender=s.actors.admin)  # no cap: a donation must not block deposits
+        configure(s, token, "set_limits", MAX_UINT256, 50, 3_600)  # no cap: a donation must not block deposits
         attacker_usdc = usdc.balanceOf(attacker)
         shares = token.deposit(first, attacker, sender=attacker)
         if shares > keep:

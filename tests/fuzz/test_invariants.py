@@ -15,6 +15,9 @@ source of formulas:
   at least the shares asked for; the receiver is then credited exactly those (the surplus of the
   exact-output search stays in the fund, as in `LeveragedToken.mint`);
 - transfers move shares in the model's ledger; collect_fees empties its fee bucket;
+- fee changes go through the configurator: a cut (or any change before the first mint) acts at
+  once, a rise is queued and acts only when executed after its delay (or never, if the guardian
+  cancels it); the model accrues the management fee at the old rate when a change acts;
 - withdraw and splits are not in the model: each is checked on its own terms (previews, exact
   amounts, other holders' NAV per share, scaling) and then the parts of the model it changes are
   copied from chain (`chain.resync_after_exit`, `chain.resync_ledger`).
@@ -39,6 +42,7 @@ from fuzz.chain import (
     USDC,
     WAD,
     attempt,
+    configure,
     model_fund,
     on_own_stack_chunk,
     resync_after_exit,
@@ -83,6 +87,11 @@ PROBES = st.sampled_from(
     + [("split_identity", "reverse then split")]
 )
 WARP_SECONDS = st.one_of(st.sampled_from([1, 59, 60, 61, 3_599, 3_600, 3_601, 86_400]), st.integers(1, 2 * 86_400))
+# fee changes through the configurator (bps): cuts act at once, rises wait the timelock
+FEE_CHANGES = st.tuples(
+    st.sampled_from([0, 5, 10, 100]), st.sampled_from([0, 5, 10, 100]), st.sampled_from([0, 100, 365, 2_000])
+)
+NO_CHANGE_ID = b"\x00" * 32
 
 
 def pick_shares(balance: int, choice: tuple[str, int]) -> int:
@@ -113,6 +122,7 @@ class FundMachine(RuleBasedStateMachine):
         self.dust_possible = False  # a reverse split has happened: inv 1 holds within 1 wei per holder
         self.unwatched = False  # leverage is at the ripcord level and nobody pulled it (inv 8 not claimed)
         self.last_full_check = None  # the key of the state NAV, inv 2 and inv 8 were last checked on
+        self.queued_fees: list[tuple[bytes, tuple]] = []  # (change id, fees) waiting in the configurator
 
     def teardown(self):
         self.anchor.__exit__(None, None, None)
@@ -188,10 +198,9 @@ class FundMachine(RuleBasedStateMachine):
         """One product with random fees (bps), cap and rebalance chunk (assets of notional), empty
         or seeded by the depositor (and the other depositor) so the first steps are not all dust."""
         self.token = self.s.tokens[symbol]
-        admin = self.s.actors.admin
-        self.token.set_fees(*fees, sender=admin)
-        self.token.set_limits(CAP if capped else MAX_UINT256, 50, 3_600, sender=admin)
-        self.token.set_execution(86_400, 120, 50, chunk, 60, sender=admin)
+        configure(self.s, self.token, "set_fees", *fees)
+        configure(self.s, self.token, "set_limits", CAP if capped else MAX_UINT256, 50, 3_600)
+        configure(self.s, self.token, "set_execution", 86_400, 120, 50, chunk, 60)
         self.f = model_fund(self.s, self.token)
         for role, assets in zip(("depositor", "other_depositor"), seed, strict=False):
             actor = self.actor(role)
@@ -551,6 +560,61 @@ class FundMachine(RuleBasedStateMachine):
             answer = self.s.oracle.latestRoundData()[1]
             self.s.oracle.set_price(answer, sender=self.s.actors.admin)
             self.f.venue.set_price(answer * ORACLE_SCALE, self.now)
+
+    # ------------------------------------------------------------ parameter changes (the configurator's timelock)
+
+    def _apply_fees(self, fees: tuple) -> None:
+        """The model of configure(): the management fee streamed so far is minted first, at the old
+        rate, then the new fees hold."""
+        self.f._accrue(self.now)
+        self.f.mint_fee_bps, self.f.redeem_fee_bps, self.f.management_fee_bps = fees
+
+    @rule(fees=FEE_CHANGES)
+    def change_fees(self, fees):
+        """The admin sets the fees: with no shares yet, or when no fee rises, at once; otherwise
+        queued, changing nothing until executed (PROTOCOL.md 6.1)."""
+        now_fees = (self.f.mint_fee_bps, self.f.redeem_fee_bps, self.f.management_fee_bps)
+        ok, change_id = attempt(lambda: self.s.configurator.set_fees(self.token, *fees, sender=self.s.actors.admin))
+        if not ok:
+            assert change_id == "configurator: queued" and fees in [f for _, f in self.queued_fees], change_id
+            return
+        at_once = self.f.supply == 0 or all(new <= old for new, old in zip(fees, now_fees, strict=True))
+        assert (change_id == NO_CHANGE_ID) == at_once, f"fees {now_fees} -> {fees}: at once {at_once}"
+        if at_once:
+            self._apply_fees(fees)
+        else:
+            self.queued_fees.append((change_id, fees))
+        assert (self.token.mint_fee_bps(), self.token.redeem_fee_bps(), self.token.management_fee_bps()) == (
+            self.f.mint_fee_bps,
+            self.f.redeem_fee_bps,
+            self.f.management_fee_bps,
+        )
+
+    @rule(pick=st.integers(0, 10), wait=st.booleans(), cancel=st.booleans())
+    def settle_queued_fees(self, pick, wait, cancel):
+        """A queued fee change: the guardian cancels it, or the admin executes it, which succeeds
+        exactly once its delay has passed (with `wait`, time runs to it and the oracle re-publishes)."""
+        if not self.queued_fees:
+            return
+        change_id, fees = self.queued_fees[pick % len(self.queued_fees)]
+        configurator = self.s.configurator
+        if cancel:
+            configurator.cancel(change_id, sender=self.s.actors.guardian)
+            self.queued_fees.remove((change_id, fees))
+            return
+        eta = configurator.queued(change_id)[-1]
+        if wait and self.now < eta:
+            boa.env.time_travel(seconds=eta - self.now)
+            answer = self.s.oracle.latestRoundData()[1]
+            self.s.oracle.set_price(answer, sender=self.s.actors.admin)
+            self.f.venue.set_price(answer * ORACLE_SCALE, self.now)
+        ok, reason = attempt(lambda: configurator.execute(change_id, sender=self.s.actors.admin))
+        if self.now < eta:
+            assert (ok, reason) == (False, "configurator: too early")
+            return
+        assert ok, reason
+        self._apply_fees(fees)
+        self.queued_fees.remove((change_id, fees))
 
     # ------------------------------------------------------------ guardian and donations
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import boa
 import pytest
 
-from fuzz.chain import MAX_UINT256, USDC, attempt, stack
+from fuzz.chain import MAX_UINT256, USDC, attempt, configure, stack
 from fuzz.test_invariants import FundMachine
 
 
@@ -85,8 +85,8 @@ def test_redeem__of_max_redeem__is_the_most_the_price_limit_allows_a_whale(s):
 def test_deposit__of_max_deposit__is_the_most_the_price_limit_allows_an_uncapped_fund(s):
     """Finding 3: with no cap, maxDeposit was 2**256 - 1; it is now the largest deposit whose 3x
     trade stays inside 50 bps (~3.2M USDC), to within 0.2 %, and maxMint is what 99.9 % of it mints."""
-    token, depositor, admin = s.tokens["BTC3L"], s.actors.depositor, s.actors.admin
-    token.set_limits(MAX_UINT256, 50, 3_600, sender=admin)
+    token, depositor = s.tokens["BTC3L"], s.actors.depositor
+    configure(s, token, "set_limits", MAX_UINT256, 50, 3_600)
     token.deposit(1_000 * USDC, depositor, sender=depositor)
     most = token.maxDeposit(depositor)
     assert 3_000_000 * USDC < most < 3_300_000 * USDC
@@ -137,7 +137,7 @@ def test_max_mint__does_not_revert_for_any_cap(s):
     """Finding 5. ERC-4626: maxMint MUST NOT revert. With max_total_assets = 2**256 - 2 (any cap
     above ~1.2e73 that is not max_value) maxMint computed room x 9,990 and overflowed."""
     token = s.tokens["BTC3L"]
-    token.set_limits(MAX_UINT256 - 1, 50, 3_600, sender=s.actors.admin)
+    configure(s, token, "set_limits", MAX_UINT256 - 1, 50, 3_600)
     assert attempt(lambda: token.maxMint(s.actors.depositor))[0]
 
 

@@ -280,9 +280,9 @@ def test_keeper_down__permissionless_ripcord_by_anyone_keeps_fund_safe(invest, m
     assert token.Ripcord.from_receipt(outcomes[0].receipt)[0].caller == outsider.address
 
 
-def test_split_due_by_rule__keeper_applies_the_lens_factor(invest, make_keeper, admin, products):
+def test_split_due_by_rule__keeper_applies_the_lens_factor(invest, make_keeper, admin, products, configure):
     token = invest("ETH3L")
-    token.set_split_band(10**6 // 2, 50 * 10**6, sender=admin)  # NAV/share 100 is now above the band
+    configure(token, "set_split_band", 10**6 // 2, 50 * 10**6)  # NAV/share 100 is now above the band
     keeper = make_keeper()
 
     outcomes = keeper.tick()

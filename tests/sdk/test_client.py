@@ -128,6 +128,26 @@ def test_paused__deposit_raises_paused_and_redeem_works(user_protocol, keeper_pr
     assert user_protocol.states(["BTC3L"])["BTC3L"].paused
 
 
+def test_configure__fee_cut_acts_at_once_and_a_rise_is_queued_and_typed_errors_map(user_protocol, keeper_protocol):
+    """The admin's parameter changes go through the token's configurator: a fee cut acts at once,
+    a rise is queued (its event carries the id), out-of-bounds and non-admin calls raise typed errors."""
+    user_protocol.token("BTC3S").deposit(1_000 * USDC)
+    admin_token = keeper_protocol.token("BTC3S")
+    configurator = admin_token.configurator()
+
+    admin_token.configure("set_fees", 5, 5, 100)
+    receipt = admin_token.configure("set_fees", 20, 20, 100)
+
+    contract = admin_token.contract.functions
+    assert (contract.mint_fee_bps().call(), contract.management_fee_bps().call()) == (5, 100)
+    (queued,) = configurator.events.ChangeQueued().process_receipt(receipt)
+    assert configurator.functions.queued(queued["args"]["change_id"]).call()[-1] == queued["args"]["eta"]
+    with pytest.raises(errors.OutOfBounds):
+        admin_token.configure("set_fees", 101, 5, 100)
+    with pytest.raises(errors.Unauthorized):
+        user_protocol.token("BTC3S").configure("set_fees", 0, 0, 0)
+
+
 def test_keeper_calls__not_needed_and_unauthorized(user_protocol, keeper_protocol):
     user_protocol.token("BTC3L").deposit(1_000 * USDC)
     with pytest.raises(errors.NotNeeded):
@@ -197,7 +217,8 @@ def test_errors__every_contract_revert_string_is_mapped():
 
     source = (Path(__file__).resolve().parents[2] / "contracts" / "LeveragedToken.vy").read_text()
     source += (Path(__file__).resolve().parents[2] / "contracts" / "LeveragedTokenViews.vy").read_text()
-    reasons = set(re.findall(r'(?:assert .*?|raise )"(lt: [a-z ]+)"', source))
+    source += (Path(__file__).resolve().parents[2] / "contracts" / "LeveragedTokenConfigurator.vy").read_text()
+    reasons = set(re.findall(r'(?:assert .*?|raise )"((?:lt|configurator): [a-z ]+)"', source))
     assert reasons and reasons <= set(errors.REVERTS), reasons - set(errors.REVERTS)
     assert isinstance(errors.from_revert("venue: liquidity"), errors.VenueError)
     assert isinstance(errors.from_revert(None), errors.TransactionFailed)
