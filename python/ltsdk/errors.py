@@ -32,7 +32,7 @@ class SlippageExceeded(LtError, ValueError):
 
 
 class BadReceiver(LtError, ValueError):
-    """The receiver is the zero address or the token itself."""
+    """The receiver is not an address, or is the zero address or the token itself."""
 
 
 class InsufficientBalance(LtError, ValueError):
@@ -124,6 +124,16 @@ class NoSigner(LtError, RuntimeError):
 
 class BadManifest(LtError, ValueError):
     """The manifest file is missing or not in PROTOCOL.md §4a format."""
+
+
+class BadArgument(LtError, ValueError):
+    """An argument refused before anything is sent or run: a slippage outside 0..10,000 bps, an
+    owner that is not an address, a value the ABI cannot encode, a backtest over no time."""
+
+
+class BadAccount(LtError, ValueError):
+    """LT_PRIVATE_KEY or LT_KEYSTORE (with LT_KEYSTORE_PASSWORD) does not give an account; the
+    message names the variable and never repeats its value."""
 
 
 class RpcUnavailable(RuntimeError):

@@ -52,7 +52,7 @@ def send_plan(
     tx_hash = yield SendRaw(account.sign_transaction(tx).raw_transaction)
     receipt = yield WaitReceipt(tx_hash, timeout_seconds, poll_seconds)
     if receipt["status"] != 1:
-        raise errors.TransactionFailed(f"transaction {tx_hash.hex()} reverted")
+        raise errors.TransactionFailed(f"transaction {Web3.to_hex(tx_hash)} reverted")
     return receipt
 
 
