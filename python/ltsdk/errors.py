@@ -103,6 +103,10 @@ class ChangeTooEarly(LtError, RuntimeError):
     """The queued parameter change's delay has not passed yet."""
 
 
+class ChangeExpired(LtError, RuntimeError):
+    """The queued parameter change was not executed within its window after the delay: queue it again."""
+
+
 class Unauthorized(LtError, PermissionError):
     """The caller lacks the role the call needs."""
 
@@ -171,6 +175,7 @@ REVERTS: dict[str, type[LtError]] = {
     "configurator: queued": ChangeAlreadyQueued,
     "configurator: unknown": UnknownChange,
     "configurator: too early": ChangeTooEarly,
+    "configurator: expired": ChangeExpired,
     "access_control: account is missing role": Unauthorized,
     "usdc: insufficient balance": InsufficientBalance,
     "usdc: insufficient allowance": InsufficientAllowance,
