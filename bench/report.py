@@ -217,9 +217,9 @@ saves (N - 1) x 2,000.
   deposit costs {what_if["deposit (no fee due)"]:,}. The venue path alone (NAV read, collateral
   pull, venue deposit and trade, from a contract that does nothing else) is {venue["deposit"]:,}.
 - **rebalance {gas["rebalance (chunk)"]:,} (chunk) and {gas["rebalance (full)"]:,} (full), target <
-  {TARGET_GAS["rebalance (full)"]:,}.** Steady state: the fund's first rebalance costs
-  {what_if["rebalance (the fund's first)"]:,} and a TWAP's first chunk {what_if["rebalance (first chunk)"]:,},
-  because they fill bookkeeping slots for the first time. The NAV read and the trade cost
+  {TARGET_GAS["rebalance (full)"]:,}.** The fund's first rebalance costs
+  {what_if["rebalance (the fund's first)"]:,} and a TWAP's first chunk {what_if["rebalance (first chunk)"]:,}
+  (the rebalance word is written at construction, so no first call fills a new slot). The NAV read and the trade cost
   {venue["rebalance (full)"]:,} from a contract that does nothing else (lower bound
   {bound("rebalance (full)"):,}); on top the token asks the views contract for the status
   ({part("rebalance (full)", VIEWS_CALL):,}) and reads the venue again after the trade for the
