@@ -43,8 +43,9 @@ demo: build
 fuzz: setup
 	LT_FUZZ_PROFILE=$${LT_FUZZ_PROFILE:-deep} $(UV) run --frozen pytest tests/fuzz -p no:ape_test -q
 
+# writes out/bench-results.md; `make bench PUBLISH=1` writes the tracked bench/results.md
 bench: build
-	$(APE) run bench --network ethereum:local:foundry
+	LT_BENCH_PUBLISH=$(PUBLISH) $(APE) run bench --network ethereum:local:foundry
 
 abis: setup
 	$(APE) compile

@@ -238,11 +238,15 @@ def measure_token(manifest, probe, admin, user, other):
         VENUE_RIPCORD,
         [("ripcord level: SLOAD, cold", 1, SLOAD_COLD)],
     )
-    split_items = [ROLE_CHECK, ("share scale: SSTORE update, cold", 1, SSTORE_UPDATE)]
+    # a split reports NAV per share before and after (the keeper's band rule needs it), so its
+    # bound includes the NAV read and the supply beside the share scale it rewrites
+    split_items = [
+        ROLE_CHECK,
+        ("share scale: SSTORE update, cold", 1, SSTORE_UPDATE),
+        ("supply, for NAV per share: SLOAD, cold", 1, SLOAD_COLD),
+    ]
     for name, method in (("split", token.split), ("reverse split", token.reverse_split)):
-        later()
-        receipts[name] = method(10, sender=admin)
-        rows[name] = (receipts[name].gas_used, base_items(receipts[name]) + split_items)
+        run(name, lambda method=method: method(10, sender=admin), read_call(admin), VENUE_READ, split_items)
     return rows, receipts, what_if, venue
 
 

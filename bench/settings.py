@@ -9,7 +9,10 @@ from ltsdk.units import USDC
 ROOT = Path(__file__).resolve().parents[1]
 
 
-RESULTS = ROOT / "bench" / "results.md"
+RESULTS = ROOT / "bench" / "results.md"  # the published results: `make bench PUBLISH=1` only
+
+
+DRAFT_RESULTS = ROOT / "out" / "bench-results.md"  # what a plain `make bench` writes (untracked)
 
 
 TEST_SECONDS = ROOT / "out" / "test-seconds.txt"  # written by `make test`
@@ -59,3 +62,31 @@ DECIDE_REPEATS = 51
 
 
 TICK_REPEATS = 5
+
+
+# The "before" column: bench/results.md at BEFORE_COMMIT, the last run before issue 12's gas work
+# (packed storage, shared revert sites). Gas per operation; sizes in bytes.
+BEFORE_COMMIT = "cd698ea"
+
+
+BEFORE = {
+    "transfer": 36_781,
+    "transferFrom": 42_801,
+    "approve": 48_683,
+    "permit": 76_842,
+    "deposit (first)": 330_722,
+    "deposit": 201_335,
+    "mint": 261_760,
+    "withdraw": 236_075,
+    "redeem (first)": 196_202,
+    "redeem": 196_202,
+    "rebalance (full)": 170_134,
+    "rebalance (chunk)": 167_409,
+    "rebalance (not needed, reverts)": 103_858,
+    "ripcord": 239_313,
+    "split": 88_503,
+    "reverse split": 88_476,
+    "token bytes": 22_765,
+    "blueprint bytes": 24_292,
+    "create gas": 5_383_604,
+}

@@ -38,6 +38,11 @@
         LeveragedTokenConfigurator (one per deployment, also shared), which holds the setters,
         their bounds, their events and the timelock, and calls configure() here.
 
+        Gas: the values read together are packed by hand into three words (packing.vy: fees
+        and flags; rebalancing parameters and trade limits; rebalancing state), each field
+        keeping its public getter; the bytes for it come from sharing the revert sites of the
+        reasons raised in several places (one internal check each).
+
         Reverts (the SDK maps each): "lt: zero", "lt: zero shares", "lt: expired",
         "lt: slippage", "lt: paused", "lt: shutdown", "lt: cap", "lt: stale price",
         "lt: insolvent", "lt: receiver", "lt: balance", "lt: allowance", "lt: first deposit",
@@ -57,6 +62,7 @@ from .interfaces import ILeveragedToken
 from .interfaces import IPerpAdapter
 from . import constants
 from . import lt_math
+from . import packing
 from . import share_ledger
 from . import LeveragedTokenViews
 
@@ -140,41 +146,33 @@ initial_nav_per_share: public(immutable(uint256))  # assets per 1e18 shares at t
 
 idle_assets: public(uint256)  # collateral held by the token that belongs to NAV
 protocol_fees: public(uint256)  # mint/redeem fees held for the fee recipient; not NAV
-
-fee_recipient: public(address)
-mint_fee_bps: public(uint256)
-redeem_fee_bps: public(uint256)
-management_fee_bps: public(uint256)  # per year, streamed per second as new shares
-last_fee_accrual: public(uint256)  # timestamp
 max_total_assets: public(uint256)  # assets; NAV after a mint may not exceed it
-max_slippage_bps: public(uint256)  # venue execution vs oracle price, for every fund trade
-max_price_age: public(uint256)  # seconds; older oracle answers are not traded on
-
-# rebalancing parameters
-band_bps: public(uint256)  # leverage band: [T / (1 + b), T * (1 + b)]
-rebalance_interval: public(uint256)  # seconds between scheduled slots
-rebalance_offset: public(uint256)  # seconds after each interval boundary (UTC) a slot opens
-min_drift_bps: public(uint256)  # a slot trades only if |L - T| / T is at least this
 max_trade_notional: public(uint256)  # assets of notional per rebalance call (TWAP chunk)
-twap_cooldown: public(uint256)  # seconds between rebalance calls (ripcord exempt)
-ripcord_leverage: public(uint256)  # WAD; at or above it anyone may de-lever
 ripcord_trade_notional: public(uint256)  # assets of notional per ripcord call
 ripcord_reward: public(uint256)  # assets paid to the ripcord caller, capped at RIPCORD_REWARD_MAX_BPS of NAV
-keeper_grace: public(uint256)  # seconds a due rebalance waits for a keeper before anyone may call it
-
-# rebalancing state
-last_rebalance_time: public(uint256)
-last_rebalance_price: public(uint256)  # WAD, execution price of the last rebalance trade
-last_rebalance_slot: public(uint256)  # index of the last slot a rebalance used
-chunk_pending: public(bool)  # the last rebalance was clamped to max_trade_notional
-due_since: public(uint256)  # when anyone flagged a band/ripcord rebalance as due (0: not flagged)
 
 # splits: the keeper may split or reverse split only while NAV per share is outside this band
 split_lower_nav: public(uint256)  # assets per whole share
 split_upper_nav: public(uint256)  # assets per whole share
 
-paused: public(bool)
-is_shutdown: public(bool)
+# Packed words (layout and helpers in packing.vy): the values each call reads together share a
+# slot; every field keeps its public getter below, same name and ABI.
+# fee word: fee_recipient, mint_fee_bps, redeem_fee_bps, management_fee_bps (per year, streamed
+# per second as new shares), last_fee_accrual (timestamp), paused, is_shutdown
+_fee_word: uint256
+# parameter word: band_bps (leverage band [T / (1 + b), T * (1 + b)]), min_drift_bps (a slot
+# trades only if |L - T| / T is at least this), max_slippage_bps (venue execution vs oracle
+# price, every fund trade), max_price_age (seconds; older oracle answers are not traded on),
+# rebalance_interval (seconds between scheduled slots), rebalance_offset (seconds after each
+# interval boundary, UTC, a slot opens), twap_cooldown (seconds between rebalance calls, ripcord
+# exempt), keeper_grace (seconds a due rebalance waits for a keeper before anyone may call it),
+# ripcord_leverage (WAD; at or above it anyone may de-lever)
+_parameter_word: uint256
+# rebalance word: last_rebalance_time, last_rebalance_slot (index of the last slot a rebalance
+# used), due_since (when anyone flagged a band/ripcord rebalance as due; 0: not flagged),
+# chunk_pending (the last rebalance was clamped to max_trade_notional), last_rebalance_price
+# (WAD, execution price of the last rebalance trade)
+_rebalance_word: uint256
 
 
 # ---------------------------------------------------------------- constructor
@@ -205,14 +203,14 @@ def __init__(
     asset_decimals: uint8 = staticcall IERC20Detailed(asset_).decimals()
     unit: uint256 = 10 ** convert(asset_decimals, uint256)
     ripcord_leverage_: uint256 = lt_math._default_ripcord_leverage(target_leverage_)
-    assert (
+    self._check_bounds(
         asset_decimals <= 18
         and initial_nav_per_share_whole > 0
         and target_leverage_ >= WAD
         and ripcord_leverage_ <= staticcall IPerpAdapter(adapter_).max_leverage()
         and staticcall IPerpAdapter(adapter_).collateral() == asset_
-    ), "lt: bounds"
-    assert fee_recipient_ != empty(address), "lt: zero"
+    )
+    self._check_nonzero(fee_recipient_ != empty(address))
 
     share_ledger.__init__(name_, symbol_)
     asset = asset_
@@ -225,27 +223,31 @@ def __init__(
     initial_nav_per_share = initial_nav_per_share_whole * unit
 
     target_leverage = target_leverage_
-    self.band_bps = 2_000
-    self.ripcord_leverage = ripcord_leverage_
-    self.fee_recipient = fee_recipient_
-    self.mint_fee_bps = 10
-    self.redeem_fee_bps = 10
-    self.management_fee_bps = 365
-    self.last_fee_accrual = block.timestamp
-    self.max_total_assets = max_total_assets_
-    self.max_slippage_bps = 50
-    self.max_price_age = 3_600
-    self.rebalance_interval = 86_400
-    self.rebalance_offset = 120  # 00:02 UTC
-    self.last_rebalance_slot = self._current_slot()
-    self.min_drift_bps = 50
-    self.max_trade_notional = 1_000_000 * unit
-    self.twap_cooldown = 60
-    self.ripcord_trade_notional = 2_000_000 * unit
-    self.ripcord_reward = 10 * unit
-    self.keeper_grace = 3_600
-    self.split_lower_nav = unit
-    self.split_upper_nav = 10_000 * unit
+    self._fee_word = block.timestamp << packing.LAST_FEE_ACCRUAL
+    self._store_parameters(
+        ILeveragedToken.Parameters(
+            fee_recipient=fee_recipient_,
+            mint_fee_bps=10,
+            redeem_fee_bps=10,
+            management_fee_bps=365,
+            max_total_assets=max_total_assets_,
+            max_slippage_bps=50,
+            max_price_age=3_600,
+            band_bps=2_000,
+            ripcord_leverage=ripcord_leverage_,
+            rebalance_interval=86_400,
+            rebalance_offset=120,  # 00:02 UTC
+            min_drift_bps=50,
+            max_trade_notional=1_000_000 * unit,
+            twap_cooldown=60,
+            ripcord_trade_notional=2_000_000 * unit,
+            ripcord_reward=10 * unit,
+            keeper_grace=3_600,
+            split_lower_nav=unit,
+            split_upper_nav=10_000 * unit,
+        )
+    )
+    self._rebalance_word = self._current_slot() << packing.LAST_REBALANCE_SLOT
 
     assert extcall IERC20(asset_).approve(adapter_, max_value(uint256), default_return_value=True)
 
@@ -267,11 +269,11 @@ def deposit(
     @return Shares minted to `receiver`.
     """
     self._check_entry(receiver, deadline)
-    assert assets > 0, "lt: zero"
+    self._check_nonzero(assets > 0)
     snap: lt_math.FundState = self._accrue_and_snapshot()
     self._check_mintable(snap)
     shares: uint256 = self._execute_mint(snap, assets)
-    assert shares >= min_shares, "lt: slippage"
+    self._check_slippage(shares >= min_shares)
     self._finish_mint(snap, assets, shares, receiver)
     return shares
 
@@ -290,12 +292,12 @@ def mint(
     @return Collateral paid.
     """
     self._check_entry(receiver, deadline)
-    assert shares > 0, "lt: zero"
+    self._check_nonzero(shares > 0)
     snap: lt_math.FundState = self._accrue_and_snapshot()
     self._check_mintable(snap)
     assets: uint256 = staticcall views.preview_mint(snap, shares)
-    assert assets <= max_assets, "lt: slippage"
-    assert self._execute_mint(snap, assets) >= shares, "lt: slippage"
+    self._check_slippage(assets <= max_assets)
+    self._check_slippage(self._execute_mint(snap, assets) >= shares)
     self._finish_mint(snap, assets, shares, receiver)
     return assets
 
@@ -316,7 +318,7 @@ def redeem(
     @return Collateral paid to `receiver`.
     """
     self._check_receiver(receiver, deadline)
-    assert shares > 0, "lt: zero"
+    self._check_nonzero(shares > 0)
     snap: lt_math.FundState = self._exit_snapshot()
     share_ledger._burn_from(owner, shares)
     assets: uint256 = 0
@@ -330,8 +332,8 @@ def redeem(
         gross: uint256 = self._execute_redeem(snap, shares)
         fee = lt_math._fee(gross, snap.redeem_fee_bps)
         assets = gross - fee
-    assert assets > 0, "lt: zero"
-    assert assets >= min_assets, "lt: slippage"
+    self._check_nonzero(assets > 0)
+    self._check_slippage(assets >= min_assets)
     self._pay_out(assets, fee, receiver)
     log IERC4626.Withdraw(sender=msg.sender, receiver=receiver, owner=owner, assets=assets, shares=shares)
     return assets
@@ -353,14 +355,14 @@ def withdraw(
     @return Shares burned.
     """
     self._check_receiver(receiver, deadline)
-    assert assets > 0, "lt: zero"
+    self._check_nonzero(assets > 0)
     snap: lt_math.FundState = self._exit_snapshot()
     self._require_solvent(snap)
     shares: uint256 = staticcall views.preview_withdraw(snap, assets)
-    assert shares <= max_shares, "lt: slippage"
+    self._check_slippage(shares <= max_shares)
     gross: uint256 = lt_math._gross_up(assets, snap.redeem_fee_bps)
     share_ledger._burn_from(owner, shares)
-    assert self._execute_redeem(snap, shares) >= gross, "lt: slippage"
+    self._check_slippage(self._execute_redeem(snap, shares) >= gross)
     self._pay_out(assets, gross - assets, receiver)
     log IERC4626.Withdraw(sender=msg.sender, receiver=receiver, owner=owner, assets=assets, shares=shares)
     return shares
@@ -470,7 +472,7 @@ def maxRedeem(owner: address) -> uint256:
     @notice The owner's whole balance, less if closing its slice would breach max_slippage_bps;
             0 while a position is open on a stale price (redeem would revert).
     """
-    return staticcall views.max_redeem(self._snapshot(), share_ledger._balance_of(owner), self.max_slippage_bps)
+    return staticcall views.max_redeem(self._snapshot(), share_ledger._balance_of(owner), ((self._parameter_word >> packing.MAX_SLIPPAGE) & packing.BPS_MASK))
 
 
 @external
@@ -480,7 +482,7 @@ def maxWithdraw(owner: address) -> uint256:
     @notice What redeeming maxRedeem pays, less a few base units that withdraw()'s share search may
             need; 0 on insolvency or while a position is open on a stale price.
     """
-    return staticcall views.max_withdraw(self._snapshot(), share_ledger._balance_of(owner), self.max_slippage_bps)
+    return staticcall views.max_withdraw(self._snapshot(), share_ledger._balance_of(owner), ((self._parameter_word >> packing.MAX_SLIPPAGE) & packing.BPS_MASK))
 
 
 # ---------------------------------------------------------------- fund views
@@ -535,25 +537,27 @@ def rebalance() -> int256:
             the management fee accrues on the next share-changing call.
     @return The size traded (WAD, signed).
     """
-    assert not self.is_shutdown, "lt: shutdown"
+    self._check_live()
     snap: lt_math.FundState = self._fresh_snapshot()
     self._require_solvent(snap)
     reason: uint8 = REASON_NONE
     size_delta: int256 = 0
     full_delta: int256 = 0
     reason, size_delta, full_delta = self._rebalance_status(snap)
-    assert reason != REASON_NONE, "lt: not needed"
+    self._check_needed(reason != REASON_NONE)
     if not access_control.hasRole[KEEPER_ROLE][msg.sender]:
         grace_start: uint256 = self._grace_start(reason)
-        assert grace_start != 0 and block.timestamp >= grace_start + self.keeper_grace, "access_control: account is missing role"
+        assert grace_start != 0 and block.timestamp >= grace_start + ((self._parameter_word >> packing.KEEPER_GRACE) & packing.SECONDS_MASK), "access_control: account is missing role"
     if reason != REASON_RIPCORD:
-        assert block.timestamp >= self.last_rebalance_time + self.twap_cooldown, "lt: cooldown"
-    leverage_after: uint256 = self._execute_rebalance(snap, size_delta, full_delta)
+        assert block.timestamp >= ((self._rebalance_word >> packing.LAST_REBALANCE_TIME) & packing.TIME_MASK) + ((self._parameter_word >> packing.TWAP_COOLDOWN) & packing.SECONDS_MASK), "lt: cooldown"
+    leverage_after: uint256 = 0
+    nav_after: int256 = 0
+    leverage_after, nav_after = self._execute_rebalance(snap, size_delta, full_delta)
     log ILeveragedToken.Rebalanced(
         reason=reason,
         size_before=snap.size,
         size_after=snap.size + size_delta,
-        price=self.last_rebalance_price,
+        price=((self._rebalance_word >> packing.LAST_REBALANCE_PRICE) & packing.PRICE_MASK),
         leverage_before=lt_math._leverage(snap.size, snap.price, snap.nav, ASSET_SCALE),
         leverage_after=leverage_after,
     )
@@ -570,20 +574,22 @@ def ripcord() -> uint256:
             after the trade, before the reward leaves the fund.
     @return The reward paid to the caller (assets).
     """
-    assert not self.is_shutdown, "lt: shutdown"
+    self._check_live()
     snap: lt_math.FundState = self._fresh_snapshot()
     self._require_solvent(snap)
     leverage_before: uint256 = lt_math._leverage(snap.size, snap.price, snap.nav, ASSET_SCALE)
-    assert snap.supply > 0 and leverage_before >= self.ripcord_leverage, "lt: not needed"
+    self._check_needed(snap.supply > 0 and leverage_before >= ((self._parameter_word >> packing.RIPCORD_LEVERAGE) & packing.LEVERAGE_MASK))
     reason: uint8 = REASON_NONE
     size_delta: int256 = 0
     full_delta: int256 = 0
     reason, size_delta, full_delta = self._rebalance_status(snap)
     size_delta = lt_math._clamp_trade(full_delta, snap.price, self.ripcord_trade_notional, ASSET_SCALE)
-    leverage_after: uint256 = self._execute_rebalance(snap, size_delta, full_delta)
+    leverage_after: uint256 = 0
+    nav_after: int256 = 0
+    leverage_after, nav_after = self._execute_rebalance(snap, size_delta, full_delta)
     # never more than the venue will release: a reward must not make the de-levering revert
     reward: uint256 = min(
-        lt_math._ripcord_reward(convert(max(self._nav(), 0), uint256), self.ripcord_reward, RIPCORD_REWARD_MAX_BPS),
+        lt_math._ripcord_reward(convert(max(nav_after, 0), uint256), self.ripcord_reward, RIPCORD_REWARD_MAX_BPS),
         self.idle_assets + staticcall adapter.max_withdrawable(self),
     )
     if reward > 0:
@@ -604,9 +610,9 @@ def flag_rebalance_due():
     full_delta: int256 = 0
     reason, size_delta, full_delta = self._rebalance_status(self._snapshot())
     # scheduled and chunk rebalances have their own grace clocks
-    assert reason == REASON_BAND or reason == REASON_RIPCORD, "lt: not needed"
-    if self.due_since == 0 or self._flag_expired():
-        self.due_since = block.timestamp
+    self._check_needed(reason == REASON_BAND or reason == REASON_RIPCORD)
+    if ((self._rebalance_word >> packing.DUE_SINCE) & packing.TIME_MASK) == 0 or self._flag_expired():
+        self._rebalance_word = (self._rebalance_word & ~(packing.TIME_MASK << packing.DUE_SINCE)) | block.timestamp << packing.DUE_SINCE
     log ILeveragedToken.RebalanceDue(reason=reason, caller=msg.sender)
 
 
@@ -641,14 +647,14 @@ def reverse_split(factor: uint256):
 @external
 def pause():
     access_control._check_role(GUARDIAN_ROLE, msg.sender)
-    self.paused = True
+    self._fee_word |= 1 << packing.PAUSED
     log ILeveragedToken.Paused(account=msg.sender)
 
 
 @external
 def unpause():
     access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
-    self.paused = False
+    self._fee_word &= ~(1 << packing.PAUSED)
     log ILeveragedToken.Unpaused(account=msg.sender)
 
 
@@ -662,8 +668,8 @@ def emergency_shutdown():
     """
     access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
     self._accrue_management_fee()
-    if not self.is_shutdown:
-        self.is_shutdown = True
+    if not self._is_shut_down():
+        self._fee_word |= 1 << packing.SHUTDOWN
         log ILeveragedToken.Shutdown(account=msg.sender)
     snap: lt_math.FundState = self._snapshot()
     if snap.size != 0:
@@ -681,7 +687,7 @@ def collect_fees() -> uint256:
     @notice Send the mint and redeem fees held by the token to the fee recipient (anyone may call).
     """
     amount: uint256 = self.protocol_fees
-    recipient: address = self.fee_recipient
+    recipient: address = convert((self._fee_word >> packing.FEE_RECIPIENT) & packing.ADDRESS_MASK, address)
     self.protocol_fees = 0
     if amount > 0:
         assert extcall IERC20(asset).transfer(recipient, amount, default_return_value=True)
@@ -699,28 +705,234 @@ def configure(p: ILeveragedToken.Parameters):
     """
     assert msg.sender == configurator, "lt: configurator"
     self._accrue_management_fee()
-    reslot: bool = p.rebalance_interval != self.rebalance_interval or p.rebalance_offset != self.rebalance_offset
-    self.fee_recipient = p.fee_recipient
-    self.mint_fee_bps = p.mint_fee_bps
-    self.redeem_fee_bps = p.redeem_fee_bps
-    self.management_fee_bps = p.management_fee_bps
+    reslot: bool = p.rebalance_interval != ((self._parameter_word >> packing.REBALANCE_INTERVAL) & packing.SECONDS_MASK) or p.rebalance_offset != ((self._parameter_word >> packing.REBALANCE_OFFSET) & packing.SECONDS_MASK)
+    self._store_parameters(p)
+    if reslot:
+        self._rebalance_word = (self._rebalance_word & ~(packing.TIME_MASK << packing.LAST_REBALANCE_SLOT)) | self._current_slot() << packing.LAST_REBALANCE_SLOT
+
+
+
+# ---------------------------------------------------------------- packed parameters and state: getters
+
+@external
+@view
+def fee_recipient() -> address:
+    return convert((self._fee_word >> packing.FEE_RECIPIENT) & packing.ADDRESS_MASK, address)
+
+
+@external
+@view
+def mint_fee_bps() -> uint256:
+    return (self._fee_word >> packing.MINT_FEE) & packing.BPS_MASK
+
+
+@external
+@view
+def redeem_fee_bps() -> uint256:
+    return (self._fee_word >> packing.REDEEM_FEE) & packing.BPS_MASK
+
+
+@external
+@view
+def management_fee_bps() -> uint256:
+    return (self._fee_word >> packing.MANAGEMENT_FEE) & packing.BPS_MASK
+
+
+@external
+@view
+def last_fee_accrual() -> uint256:
+    return (self._fee_word >> packing.LAST_FEE_ACCRUAL) & packing.TIME_MASK
+
+
+@external
+@view
+def paused() -> bool:
+    return self._is_paused()
+
+
+@external
+@view
+def is_shutdown() -> bool:
+    return self._is_shut_down()
+
+
+@external
+@view
+def band_bps() -> uint256:
+    return (self._parameter_word >> packing.BAND) & packing.BPS_MASK
+
+
+@external
+@view
+def min_drift_bps() -> uint256:
+    return (self._parameter_word >> packing.MIN_DRIFT) & packing.BPS_MASK
+
+
+@external
+@view
+def max_slippage_bps() -> uint256:
+    return (self._parameter_word >> packing.MAX_SLIPPAGE) & packing.BPS_MASK
+
+
+@external
+@view
+def max_price_age() -> uint256:
+    return (self._parameter_word >> packing.MAX_PRICE_AGE) & packing.SECONDS_MASK
+
+
+@external
+@view
+def rebalance_interval() -> uint256:
+    return (self._parameter_word >> packing.REBALANCE_INTERVAL) & packing.SECONDS_MASK
+
+
+@external
+@view
+def rebalance_offset() -> uint256:
+    return (self._parameter_word >> packing.REBALANCE_OFFSET) & packing.SECONDS_MASK
+
+
+@external
+@view
+def twap_cooldown() -> uint256:
+    return (self._parameter_word >> packing.TWAP_COOLDOWN) & packing.SECONDS_MASK
+
+
+@external
+@view
+def keeper_grace() -> uint256:
+    return (self._parameter_word >> packing.KEEPER_GRACE) & packing.SECONDS_MASK
+
+
+@external
+@view
+def ripcord_leverage() -> uint256:
+    return (self._parameter_word >> packing.RIPCORD_LEVERAGE) & packing.LEVERAGE_MASK
+
+
+@external
+@view
+def last_rebalance_time() -> uint256:
+    return (self._rebalance_word >> packing.LAST_REBALANCE_TIME) & packing.TIME_MASK
+
+
+@external
+@view
+def last_rebalance_slot() -> uint256:
+    return (self._rebalance_word >> packing.LAST_REBALANCE_SLOT) & packing.TIME_MASK
+
+
+@external
+@view
+def due_since() -> uint256:
+    return (self._rebalance_word >> packing.DUE_SINCE) & packing.TIME_MASK
+
+
+@external
+@view
+def chunk_pending() -> bool:
+    return (self._rebalance_word >> packing.CHUNK_PENDING) & packing.FLAG_MASK == 1
+
+
+@external
+@view
+def last_rebalance_price() -> uint256:
+    return (self._rebalance_word >> packing.LAST_REBALANCE_PRICE) & packing.PRICE_MASK
+
+
+# ---------------------------------------------------------------- internal: packed words
+
+@internal
+def _store_parameters(p: ILeveragedToken.Parameters):
+    """
+    @dev Write every changeable parameter; the fee word keeps its last accrual and flags.
+    """
+    # the configurator's bounds are far inside every field's width; checked again here, so a
+    # wider value can never spill into its neighbour (an OR of values is within a 2**k - 1 mask
+    # only if each value is)
+    self._check_bounds(
+        (p.mint_fee_bps | p.redeem_fee_bps | p.management_fee_bps | p.band_bps | p.min_drift_bps | p.max_slippage_bps)
+        <= packing.BPS_MASK
+        and (p.max_price_age | p.rebalance_interval | p.rebalance_offset | p.twap_cooldown | p.keeper_grace)
+        <= packing.SECONDS_MASK
+        and p.ripcord_leverage <= packing.LEVERAGE_MASK
+    )
+    self._fee_word = (self._fee_word & packing.FEE_STATE_MASK) | (
+        convert(p.fee_recipient, uint256) << packing.FEE_RECIPIENT
+        | p.mint_fee_bps << packing.MINT_FEE
+        | p.redeem_fee_bps << packing.REDEEM_FEE
+        | p.management_fee_bps << packing.MANAGEMENT_FEE
+    )
+    self._parameter_word = (
+        p.band_bps << packing.BAND
+        | p.min_drift_bps << packing.MIN_DRIFT
+        | p.max_slippage_bps << packing.MAX_SLIPPAGE
+        | p.max_price_age << packing.MAX_PRICE_AGE
+        | p.rebalance_interval << packing.REBALANCE_INTERVAL
+        | p.rebalance_offset << packing.REBALANCE_OFFSET
+        | p.twap_cooldown << packing.TWAP_COOLDOWN
+        | p.keeper_grace << packing.KEEPER_GRACE
+        | p.ripcord_leverage << packing.RIPCORD_LEVERAGE
+    )
     self.max_total_assets = p.max_total_assets
-    self.max_slippage_bps = p.max_slippage_bps
-    self.max_price_age = p.max_price_age
-    self.band_bps = p.band_bps
-    self.ripcord_leverage = p.ripcord_leverage
-    self.rebalance_interval = p.rebalance_interval
-    self.rebalance_offset = p.rebalance_offset
-    self.min_drift_bps = p.min_drift_bps
     self.max_trade_notional = p.max_trade_notional
-    self.twap_cooldown = p.twap_cooldown
     self.ripcord_trade_notional = p.ripcord_trade_notional
     self.ripcord_reward = p.ripcord_reward
-    self.keeper_grace = p.keeper_grace
     self.split_lower_nav = p.split_lower_nav
     self.split_upper_nav = p.split_upper_nav
-    if reslot:
-        self.last_rebalance_slot = self._current_slot()
+
+
+
+# ---------------------------------------------------------------- internal: revert reasons
+# One assert per reason, shared by every check that raises it: each revert site with a reason
+# string costs ~110 bytes of code (its Error(string) encoding is inlined).
+
+@internal
+@pure
+def _check_nonzero(ok: bool):
+    assert ok, "lt: zero"
+
+
+@internal
+@pure
+def _check_zero_shares(ok: bool):
+    assert ok, "lt: zero shares"
+
+
+@internal
+@pure
+def _check_slippage(ok: bool):
+    assert ok, "lt: slippage"
+
+
+@internal
+@pure
+def _check_needed(ok: bool):
+    assert ok, "lt: not needed"
+
+
+@internal
+@pure
+def _check_bounds(ok: bool):
+    assert ok, "lt: bounds"
+
+
+@internal
+@view
+def _check_live():
+    assert not self._is_shut_down(), "lt: shutdown"
+
+
+@internal
+@view
+def _is_shut_down() -> bool:
+    return (self._fee_word >> packing.SHUTDOWN) & packing.FLAG_MASK == 1
+
+
+@internal
+@view
+def _is_paused() -> bool:
+    return (self._fee_word >> packing.PAUSED) & packing.FLAG_MASK == 1
 
 
 # ---------------------------------------------------------------- internal: checks
@@ -736,8 +948,8 @@ def _check_receiver(receiver: address, deadline: uint256):
 @view
 def _check_entry(receiver: address, deadline: uint256):
     self._check_receiver(receiver, deadline)
-    assert not self.is_shutdown, "lt: shutdown"
-    assert not self.paused, "lt: paused"
+    self._check_live()
+    assert not self._is_paused(), "lt: paused"
 
 
 @internal
@@ -768,14 +980,14 @@ def _snapshot() -> lt_math.FundState:
         nav=convert(idle, int256) + venue.equity,
         size=venue.size,
         price=venue.price,
-        fresh=lt_math._is_fresh(venue.fresh, venue.price, venue.updated_at, block.timestamp, self.max_price_age),
+        fresh=lt_math._is_fresh(venue.fresh, venue.price, venue.updated_at, block.timestamp, ((self._parameter_word >> packing.MAX_PRICE_AGE) & packing.SECONDS_MASK)),
         idle_assets=idle,
         target_leverage=target_leverage,
         is_long=is_long,
         asset_scale=ASSET_SCALE,
         initial_nav_per_share=initial_nav_per_share,
-        mint_fee_bps=self.mint_fee_bps,
-        redeem_fee_bps=self.redeem_fee_bps,
+        mint_fee_bps=((self._fee_word >> packing.MINT_FEE) & packing.BPS_MASK),
+        redeem_fee_bps=((self._fee_word >> packing.REDEEM_FEE) & packing.BPS_MASK),
     )
 
 
@@ -833,9 +1045,9 @@ def _execute_mint(snap: lt_math.FundState, assets: uint256) -> uint256:
     @return Shares the NAV actually added is worth (the first minter's DEAD_SHARES deducted).
     """
     assert extcall IERC20(asset).transferFrom(msg.sender, self, assets, default_return_value=True)
-    fee: uint256 = lt_math._fee(assets, self.mint_fee_bps)
+    fee: uint256 = lt_math._fee(assets, ((self._fee_word >> packing.MINT_FEE) & packing.BPS_MASK))
     net: uint256 = assets - fee
-    assert net > 0, "lt: zero shares"
+    self._check_zero_shares(net > 0)
     if snap.supply == 0:
         assert net >= MIN_INITIAL_ASSETS, "lt: first deposit"
     self.protocol_fees += fee
@@ -846,7 +1058,7 @@ def _execute_mint(snap: lt_math.FundState, assets: uint256) -> uint256:
     nav_after: int256 = self._nav()
     assert nav_after <= 0 or convert(nav_after, uint256) <= self.max_total_assets, "lt: cap"
     shares: uint256 = lt_math._shares_minted(snap, convert(max(nav_after - snap.nav, 0), uint256))
-    assert shares > 0, "lt: zero shares"
+    self._check_zero_shares(shares > 0)
     return shares
 
 
@@ -861,12 +1073,12 @@ def _finish_mint(snap: lt_math.FundState, assets: uint256, shares: uint256, rece
 @internal
 @view
 def _max_deposit() -> uint256:
-    if self.paused or self.is_shutdown:
+    if (self._is_paused()) or (self._is_shut_down()):
         return 0
     snap: lt_math.FundState = self._snapshot()
     if not snap.fresh or (snap.supply > 0 and snap.nav <= 0):
         return 0
-    return staticcall views.max_deposit(snap, self.max_total_assets, self.max_slippage_bps)
+    return staticcall views.max_deposit(snap, self.max_total_assets, ((self._parameter_word >> packing.MAX_SLIPPAGE) & packing.BPS_MASK))
 
 
 # ---------------------------------------------------------------- internal: redeem
@@ -880,7 +1092,7 @@ def _execute_redeem(snap: lt_math.FundState, shares: uint256) -> uint256:
     if size_delta != 0:
         self._trade(size_delta, snap.price)
     taken: int256 = lt_math._redeem_value(snap.supply, convert(snap.nav, uint256), self._nav(), shares)
-    assert taken > 0, "lt: zero"
+    self._check_nonzero(taken > 0)
     return convert(taken, uint256)
 
 
@@ -908,7 +1120,7 @@ def _trade(size_delta: int256, price: uint256) -> uint256:
     @return The execution price (WAD).
     """
     return extcall adapter.trade(
-        size_delta, lt_math._limit_price(price, self.max_slippage_bps, size_delta > 0)
+        size_delta, lt_math._limit_price(price, ((self._parameter_word >> packing.MAX_SLIPPAGE) & packing.BPS_MASK), size_delta > 0)
     )
 
 
@@ -917,7 +1129,7 @@ def _trade(size_delta: int256, price: uint256) -> uint256:
 @internal
 @view
 def _current_slot() -> uint256:
-    return lt_math._current_slot(block.timestamp, self.rebalance_offset, self.rebalance_interval)
+    return lt_math._current_slot(block.timestamp, ((self._parameter_word >> packing.REBALANCE_OFFSET) & packing.SECONDS_MASK), ((self._parameter_word >> packing.REBALANCE_INTERVAL) & packing.SECONDS_MASK))
 
 
 @internal
@@ -926,13 +1138,13 @@ def _rebalance_status(snap: lt_math.FundState) -> (uint8, int256, int256):
     return staticcall views.rebalance_status(
         snap,
         lt_math.RebalanceState(
-            is_shutdown=self.is_shutdown,
-            band_bps=self.band_bps,
-            ripcord_leverage=self.ripcord_leverage,
-            min_drift_bps=self.min_drift_bps,
+            is_shutdown=(self._is_shut_down()),
+            band_bps=((self._parameter_word >> packing.BAND) & packing.BPS_MASK),
+            ripcord_leverage=((self._parameter_word >> packing.RIPCORD_LEVERAGE) & packing.LEVERAGE_MASK),
+            min_drift_bps=((self._parameter_word >> packing.MIN_DRIFT) & packing.BPS_MASK),
             max_trade_notional=self.max_trade_notional,
-            chunk_pending=self.chunk_pending,
-            slot_open=self._current_slot() > self.last_rebalance_slot,
+            chunk_pending=((self._rebalance_word >> packing.CHUNK_PENDING) & packing.FLAG_MASK == 1),
+            slot_open=self._current_slot() > ((self._rebalance_word >> packing.LAST_REBALANCE_SLOT) & packing.TIME_MASK),
         ),
     )
 
@@ -944,7 +1156,7 @@ def _flag_expired() -> bool:
     @dev A flag opens the rebalance to anyone for one grace period after its own grace period,
          then lapses: a breach that healed and came back needs a new flag (and a new grace).
     """
-    return block.timestamp > self.due_since + 2 * self.keeper_grace
+    return block.timestamp > ((self._rebalance_word >> packing.DUE_SINCE) & packing.TIME_MASK) + 2 * ((self._parameter_word >> packing.KEEPER_GRACE) & packing.SECONDS_MASK)
 
 
 @internal
@@ -954,34 +1166,38 @@ def _grace_start(reason: uint8) -> uint256:
     @dev When a due rebalance started waiting for the keeper (0: not known yet).
     """
     if reason == REASON_SCHEDULED:
-        return self._current_slot() * self.rebalance_interval + self.rebalance_offset
+        return self._current_slot() * ((self._parameter_word >> packing.REBALANCE_INTERVAL) & packing.SECONDS_MASK) + ((self._parameter_word >> packing.REBALANCE_OFFSET) & packing.SECONDS_MASK)
     if reason == REASON_CHUNK:
-        return self.last_rebalance_time
+        return (self._rebalance_word >> packing.LAST_REBALANCE_TIME) & packing.TIME_MASK
     if self._flag_expired():
         return 0
-    return self.due_since
+    return (self._rebalance_word >> packing.DUE_SINCE) & packing.TIME_MASK
 
 
 @internal
-def _execute_rebalance(snap: lt_math.FundState, size_delta: int256, full_delta: int256) -> uint256:
+def _execute_rebalance(snap: lt_math.FundState, size_delta: int256, full_delta: int256) -> (uint256, int256):
     """
     @dev Trade `size_delta` and record it; a clamped trade (short of `full_delta`) leaves a chunk pending.
-    @return Leverage after the trade (WAD).
+    @return Leverage (WAD) and NAV (assets) right after the trade, from one venue read.
     """
-    self.last_rebalance_price = self._trade(size_delta, snap.price)
-    self.last_rebalance_time = block.timestamp
-    self.last_rebalance_slot = self._current_slot()
-    self.due_since = 0
+    price: uint256 = self._trade(size_delta, snap.price)
+    self._check_bounds(price <= packing.PRICE_MASK)
+    # one write: time, slot, price, chunk pending; due_since cleared
+    self._rebalance_word = (
+        block.timestamp << packing.LAST_REBALANCE_TIME
+        | self._current_slot() << packing.LAST_REBALANCE_SLOT
+        | convert(size_delta != full_delta, uint256) << packing.CHUNK_PENDING
+        | price << packing.LAST_REBALANCE_PRICE
+    )
     after: lt_math.FundState = self._snapshot()
-    self.chunk_pending = size_delta != full_delta
-    return lt_math._leverage(after.size, after.price, after.nav, ASSET_SCALE)
+    return lt_math._leverage(after.size, after.price, after.nav, ASSET_SCALE), after.nav
 
 
 # ---------------------------------------------------------------- internal: splits
 
 @internal
 def _split(factor: uint256, is_reverse: bool):
-    assert factor >= MIN_SPLIT_FACTOR and factor <= MAX_SPLIT_FACTOR, "lt: bounds"
+    self._check_bounds(factor >= MIN_SPLIT_FACTOR and factor <= MAX_SPLIT_FACTOR)
     # NAV does not change and pending management-fee shares scale with the supply, so one
     # snapshot serves both sides and nothing needs to accrue first
     snap: lt_math.FundState = self._snapshot()
@@ -997,7 +1213,7 @@ def _split(factor: uint256, is_reverse: bool):
         lower: uint256 = self.split_lower_nav
         upper: uint256 = self.split_upper_nav
         out_of_band: bool = before < lower if is_reverse else before > upper
-        assert out_of_band and after >= lower and after <= upper, "lt: not needed"
+        self._check_needed(out_of_band and after >= lower and after <= upper)
     log ILeveragedToken.Split(factor=factor, is_reverse=is_reverse, nav_per_share_before=before, nav_per_share_after=after)
 
 
@@ -1006,16 +1222,16 @@ def _split(factor: uint256, is_reverse: bool):
 @internal
 @view
 def _pending_fee_shares(supply: uint256) -> uint256:
-    if supply == 0 or self.is_shutdown:
+    if supply == 0 or (self._is_shut_down()):
         return 0
-    return lt_math._management_fee_shares(supply, self.management_fee_bps, block.timestamp - self.last_fee_accrual)
+    return lt_math._management_fee_shares(supply, ((self._fee_word >> packing.MANAGEMENT_FEE) & packing.BPS_MASK), block.timestamp - ((self._fee_word >> packing.LAST_FEE_ACCRUAL) & packing.TIME_MASK))
 
 
 @internal
 def _accrue_management_fee():
     shares: uint256 = self._pending_fee_shares(share_ledger._total_supply())
-    self.last_fee_accrual = block.timestamp
+    self._fee_word = (self._fee_word & ~(packing.TIME_MASK << packing.LAST_FEE_ACCRUAL)) | block.timestamp << packing.LAST_FEE_ACCRUAL
     if shares > 0:
-        recipient: address = self.fee_recipient
+        recipient: address = convert((self._fee_word >> packing.FEE_RECIPIENT) & packing.ADDRESS_MASK, address)
         share_ledger._mint_shares(recipient, shares)
         log ILeveragedToken.ManagementFeeMinted(fee_recipient=recipient, shares=shares)

@@ -57,9 +57,10 @@ def preview_mint(s: lt_math.FundState, shares: uint256) -> uint256:
     )
     assets: uint256 = lt_math._gross_up(value_needed, s.mint_fee_bps)
     for _: uint256 in range(MAX_SEARCH_STEPS):
-        if self._shares_for_deposit(s, assets) >= shares:
-            return assets
+        # one venue quote per round: the NAV this deposit adds gives both its shares and its cost
         added: uint256 = self._mint_value_added(s, assets)
+        if lt_math._shares_minted(s, added) >= shares:
+            return assets
         shortfall: uint256 = value_needed - min(added, value_needed - 1)
         if added == 0:
             assets += lt_math._gross_up(shortfall, s.mint_fee_bps)

@@ -17,6 +17,13 @@
         rescales through `_rescale`; it exports the external functions (mocks/MockShareLedger.vy
         shows the wiring).
 
+        Locks: the pragma locks every function, except transfer, transferFrom and approve
+        (`@reentrant`, ~330 gas each): they make no external call and write only settled
+        balances, so entering them from inside another of the token's calls (e.g. from a
+        collateral with transfer hooks) moves shares the fund has finished with and never the
+        supply or NAV a running mint or redeem priced; every function that calls out stays
+        locked.
+
         Reverts: "lt: receiver", "lt: balance", "lt: allowance", "lt: expired", "lt: signature",
         "lt: bounds" (the token's revert strings: the ledger is part of the token).
 """
@@ -91,12 +98,14 @@ def allowance(owner: address, spender: address) -> uint256:
 
 
 @external
+@reentrant  # makes no external call (see Locks above)
 def transfer(receiver: address, amount: uint256) -> bool:
     self._transfer(msg.sender, receiver, amount)
     return True
 
 
 @external
+@reentrant  # makes no external call (see Locks above)
 def transferFrom(owner: address, receiver: address, amount: uint256) -> bool:
     self._spend_allowance(owner, msg.sender, amount)
     self._transfer(owner, receiver, amount)
@@ -104,6 +113,7 @@ def transferFrom(owner: address, receiver: address, amount: uint256) -> bool:
 
 
 @external
+@reentrant  # makes no external call (see Locks above)
 def approve(spender: address, amount: uint256) -> bool:
     """
     @notice Allowances are kept in base units so splits rescale them; an amount too large to
@@ -219,7 +229,7 @@ def _debit(owner: address, shares: uint256) -> uint256:
     owner_base: uint256 = self._base_balances[owner]
     assert shares <= owner_base // scale, "lt: balance"  # by division: no amount overflows
     base: uint256 = unsafe_mul(shares, scale)  # <= owner_base
-    self._base_balances[owner] = owner_base - base
+    self._base_balances[owner] = unsafe_sub(owner_base, base)  # >= 0: base <= owner_base
     return base
 
 

@@ -1,6 +1,9 @@
-"""Benchmarks (`make bench`): prints the gas and speed tables and writes bench/results.md. Wiring
-only: the harness and its method are the `bench` package's (bench/__init__.py)."""
+"""Benchmarks (`make bench`): prints the gas and speed tables and writes them to
+out/bench-results.md, or to the tracked bench/results.md with `make bench PUBLISH=1`
+(LT_BENCH_PUBLISH=1), so a plain run never dirties the checkout. Wiring only: the harness and
+its method are the `bench` package's (bench/__init__.py)."""
 
+import os
 import time
 
 from ape import accounts
@@ -8,7 +11,7 @@ from ape.logging import logger
 
 from bench import report, speed
 from bench.measure import measure_gas
-from bench.settings import RESULTS
+from bench.settings import DRAFT_RESULTS, RESULTS
 
 
 def main():
@@ -35,6 +38,8 @@ def main():
     print("\nSpeed\n")
     print(speed_text)
     print(f"\nbench ran in {time.perf_counter() - began:.0f} s")
+    path = RESULTS if os.environ.get("LT_BENCH_PUBLISH") == "1" else DRAFT_RESULTS
     report.write_results(
-        RESULTS, table, size_line, where, rows, references, what_if, venue, breakdowns, deployed, speed_text
+        path, table, size_line, where, rows, references, what_if, venue, breakdowns, deployed, speed_text
     )
+    print(f"results written to {path.relative_to(RESULTS.parents[1])}")
