@@ -25,9 +25,13 @@ BTC_DEPTH = 2_000_000_000 * WAD  # USD: a trade of this notional would move the 
 
 
 def pytest_configure(config):
-    """Expected reverts are the bulk of the suite. On each one, ape maps the revert to a Vyper source
+    """The suite runs on an anvil of its own (a random free port), never on the local node that
+    ape-config.yaml points ape at (`make node`); ape connects after collection, so this is early enough.
+
+    Expected reverts are the bulk of the suite. On each one, ape maps the revert to a Vyper source
     traceback and prints the call trace: 10-15 s per revert, debugging aids only. Skip both unless
     LT_APE_TRACES=1; the revert message that `ape.reverts` checks is unaffected."""
+    os.environ["APE_FOUNDRY_HOST"] = "auto"
     if os.environ.get("LT_APE_TRACES") == "1":
         return
     from ape.exceptions import TransactionError

@@ -7,8 +7,12 @@
     ltsdk rebalance BTC3L                     keeper: rebalance if due
     ltsdk split BTC3L 10 [--reverse]          admin/keeper: split
     ltsdk backtest --days 30 --png out/b.png  the reference model over a price path
+    ltsdk faucet 10000 0xYOU                  mock USDC (local and test networks)
+    ltsdk set-price BTC 65000                 a mock oracle's price, as the deployer
+    ltsdk warp 1d                             anvil's clock a day on (oracles refreshed)
 
-Options: --rpc URL (or LT_RPC_URL), --manifest PATH|NETWORK (default "local"), --json. Writes sign
+Options: --rpc URL (or LT_RPC_URL; default the local node of `make node`, http://127.0.0.1:8545),
+--manifest PATH|NETWORK (default "local"; one for another chain id exits 2), --json. Writes sign
 with LT_PRIVATE_KEY or LT_KEYSTORE + LT_KEYSTORE_PASSWORD. Bad input prints one line and exits 2.
 """
 
@@ -155,6 +159,76 @@ def cmd_backtest(args) -> None:
             print(f"{key:24} {value}")
 
 
+# ---------------------------------------------------------------- mock helpers (local and test networks)
+# `faucet`, `set-price`, `warp`: ltsdk.mocks over the deployment's mock collateral, oracles and
+# anvil's clock. Signed with LT_PRIVATE_KEY/LT_KEYSTORE if set, else by the node's first unlocked
+# account (anvil account 0, the local deployer).
+
+
+def cmd_faucet(args) -> None:
+    from ltsdk import mocks
+
+    protocol = _protocol(args)
+    receiver = args.address or (protocol.account.address if protocol.account else None)
+    if receiver is None:
+        raise CliError("faucet needs an ADDRESS (or LT_PRIVATE_KEY, to fund its account)")
+    from web3 import Web3
+
+    if not Web3.is_address(receiver):
+        raise CliError(f"ADDRESS must be a 0x-prefixed 20-byte address, got {receiver!r}")
+    assets = parse_amount(args.amount, protocol.asset_decimals, "amount")
+    balance = mocks.faucet(protocol.w3, protocol.manifest, protocol.account, receiver, assets)
+    human = Decimal(balance) / 10**protocol.asset_decimals
+    print(json.dumps({"receiver": receiver, "balance": str(balance)}) if args.json else f"{receiver}: {human:,} USDC")
+
+
+def cmd_set_price(args) -> None:
+    from ltsdk import mocks
+
+    try:
+        usd = Decimal(args.price)
+    except InvalidOperation:
+        raise CliError(f"price must be a number, got {args.price!r}") from None
+    protocol = _protocol(args)
+    answer = mocks.set_price(protocol.w3, protocol.manifest, protocol.account, args.market, usd)
+    print(
+        json.dumps({"market": args.market.upper(), "answer": str(answer)})
+        if args.json
+        else f"{args.market.upper()} = {usd} USD"
+    )
+
+
+def cmd_warp(args) -> None:
+    from ltsdk import mocks
+
+    seconds = mocks.parse_duration(args.duration)
+    protocol = _protocol(args)
+    timestamp = mocks.warp(protocol.w3, protocol.manifest, protocol.account, seconds, refresh=not args.no_refresh)
+    print(
+        json.dumps({"timestamp": timestamp}) if args.json else f"chain time {_fmt_time(timestamp)} UTC (+{seconds} s)"
+    )
+
+
+def add_mock_commands(sub) -> None:
+    faucet = sub.add_parser("faucet", help="mock USDC to an address (default: LT_PRIVATE_KEY's)")
+    faucet.add_argument("amount", help="USDC, e.g. 10000")
+    faucet.add_argument("address", nargs="?")
+    faucet.set_defaults(run=cmd_faucet)
+
+    price = sub.add_parser("set-price", help="a mock oracle's new price (USD), as the deployer")
+    price.add_argument("market", help="e.g. BTC")
+    price.add_argument("price", help="USD, e.g. 65000")
+    price.set_defaults(run=cmd_set_price)
+
+    warp = sub.add_parser("warp", help="anvil: move the chain's clock forward and refresh the oracles")
+    warp.add_argument("duration", help="seconds, or with a unit: 90m, 12h, 2d, 1w")
+    warp.add_argument("--no-refresh", action="store_true", help="leave the oracles' last update (they go stale)")
+    warp.set_defaults(run=cmd_warp)
+
+
+# ---------------------------------------------------------------- end of the mock helpers
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ltsdk", description="Leveraged tokens from the command line")
     parser.add_argument("--rpc", help="JSON-RPC URL (default: $LT_RPC_URL or http://127.0.0.1:8545)")
@@ -197,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--short", action="store_true")
     bt.add_argument("--png")
     bt.set_defaults(run=cmd_backtest)
+    add_mock_commands(sub)
     return parser
 
 

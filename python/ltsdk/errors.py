@@ -126,6 +126,14 @@ class BadManifest(LtError, ValueError):
     """The manifest file is missing or not in PROTOCOL.md §4a format."""
 
 
+class WrongChain(BadManifest):
+    """The manifest's `chain_id` is not the chain id of the node the client talks to."""
+
+
+class NotDeployed(BadManifest):
+    """The manifest's lens has no code on the node (e.g. a local node restarted empty)."""
+
+
 class RpcUnavailable(RuntimeError):
     """The node did not answer after every retry (the keeper's)."""
 
