@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ltsdk import math
+from ltsdk.manifest import DEPLOYMENTS_ENV
 from ltsdk.units import WAD
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -516,10 +517,11 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 def manifest_path(network_choice: str) -> Path:
-    """deployments/<network>.json, e.g. 'ethereum:local:foundry' -> deployments/local.json."""
+    """deployments/<network>.json, e.g. 'ethereum:local:foundry' -> deployments/local.json; in
+    $LT_DEPLOYMENTS instead when set (where the SDK looks first)."""
     parts = network_choice.split(":")
     network = parts[1] if len(parts) > 1 else parts[0]
-    return DEPLOYMENTS_DIR / f"{network}.json"
+    return Path(os.environ.get(DEPLOYMENTS_ENV) or DEPLOYMENTS_DIR) / f"{network}.json"
 
 
 def write_manifest(data: dict[str, Any], network_choice: str) -> Path:

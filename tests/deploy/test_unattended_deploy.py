@@ -1,0 +1,166 @@
+"""The unattended test-network path end to end: an anvil posing as Sepolia (chain 11155111) started
+here, an encrypted ape keystore written here with its passphrase only in the environment, then
+`ape run deploy --network ethereum:sepolia:node` with no terminal, the SDK reading the deployment,
+one keeper tick signed by the keystore's key, and a re-run that deploys nothing."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+from web3 import Web3
+
+from ltsdk import Protocol, mocks
+from ltsdk.deploy import load_products
+from ltsdk.errors import WrongChain
+from ltsdk.keeper import Keeper, Policy
+from ltsdk.units import DAY, USDC
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+SEPOLIA_CHAIN_ID = 11155111
+ALIAS = "deployer"
+PASSPHRASE = "correct horse battery staple"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def sepolia_node():
+    """An automining anvil with Sepolia's chain id on a free port; stopped after the module."""
+    port = free_port()
+    process = subprocess.Popen(
+        ["anvil", "--port", str(port), "--chain-id", str(SEPOLIA_CHAIN_ID), "--silent"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    w3 = Web3(Web3.HTTPProvider(url))
+    deadline = time.monotonic() + 30
+    while not w3.is_connected():
+        assert time.monotonic() < deadline and process.poll() is None, "anvil did not start"
+        time.sleep(0.1)
+    yield url, w3
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def keystore(tmp_path_factory, sepolia_node):
+    """A new key encrypted in ape's keystore format (what `ape accounts import` writes) in a data
+    folder of its own, funded with test ETH. Returns (ape data folder, the decrypted account)."""
+    _, w3 = sepolia_node
+    data_folder = tmp_path_factory.mktemp("ape-data")
+    account = Account.create()
+    (data_folder / "accounts").mkdir()
+    (data_folder / "accounts" / f"{ALIAS}.json").write_text(json.dumps(Account.encrypt(account.key, PASSPHRASE)))
+    w3.provider.make_request("anvil_setBalance", [account.address, hex(100 * 10**18)])
+    return data_folder, account
+
+
+def run_deploy(sepolia_node, keystore, deployments: Path, *options: str) -> subprocess.CompletedProcess:
+    url, _ = sepolia_node
+    data_folder, _ = keystore
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("LT_", "APE_ACCOUNTS_"))},
+        "APE_DATA_FOLDER": str(data_folder),
+        "SEPOLIA_RPC_URL": url,
+        "LT_DEPLOYER": ALIAS,
+        f"APE_ACCOUNTS_{ALIAS}_PASSPHRASE": PASSPHRASE,
+        "LT_DEPLOYMENTS": str(deployments),
+    }
+    command = [str(BIN / "ape"), "run", "deploy", "--network", "ethereum:sepolia:node", *options]
+    done = subprocess.run(
+        command, cwd=REPO, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    return done
+
+
+@pytest.fixture(scope="module")
+def deployed(sepolia_node, keystore, tmp_path_factory):
+    deployments = tmp_path_factory.mktemp("deployments")
+    done = run_deploy(sepolia_node, keystore, deployments, "--confirmations", "0")
+    return deployments / "sepolia.json", done
+
+
+def test_deploy__no_terminal_passphrase_from_env__manifest_names_the_network_not_the_url(
+    deployed, sepolia_node, keystore
+):
+    path, done = deployed
+    url, _ = sepolia_node
+    _, account = keystore
+    text = path.read_text()
+    manifest = json.loads(text)
+    assert "Sign:" not in done.stdout + done.stderr  # autosign: no prompt was shown
+    assert manifest["chain_id"] == SEPOLIA_CHAIN_ID
+    assert manifest["network"] == "ethereum:sepolia"
+    assert url not in text and str(url.rsplit(":", 1)[1]) not in text
+    assert "partial" not in manifest
+    assert len(manifest["tokens"]) == 6
+    assert f"deployer {account.address}" in done.stdout
+
+
+def test_sdk_status_and_one_keeper_tick__signed_by_the_keystore_key(deployed, sepolia_node, keystore):
+    path, _ = deployed
+    url, w3 = sepolia_node
+    _, account = keystore
+    protocol = Protocol.from_manifest(path, url, account=account)
+    states = protocol.states()
+    assert sorted(states) == ["BTC3L", "BTC3S", "BTC5L", "BTC5S", "ETH3L", "ETH3S"]
+    assert all(state.ok and state.supply == 0 for state in states.values())
+
+    # a position; a day later (the oracles refreshed by the warp) BTC falls 10 %: 3x long is
+    # at ~3.86x, out of its band (2.5-3.6x)
+    mocks.faucet(w3, protocol.manifest, account, account.address, 2_000 * USDC)
+    protocol.token("BTC3L").deposit(2_000 * USDC)
+    mocks.warp(w3, protocol.manifest, account, DAY)
+    mocks.set_price(w3, protocol.manifest, account, "BTC", Decimal(load_products()["markets"]["BTC"]["price"]) * 9 / 10)
+    keeper = Keeper.from_manifest(path, url, Account.from_key(account.key), Policy(poll_seconds=0))
+    outcomes = {outcome.symbol: outcome for outcome in keeper.tick()}
+    assert outcomes["BTC3L"].status == "mined", outcomes
+    assert outcomes["BTC3L"].action is not None and outcomes["BTC3L"].action.kind == "rebalance"
+
+
+def test_manifest_for_another_chain__typed_error_in_sdk__one_line_exit_two_in_cli(deployed, rpc_url):
+    """The suite's own chain is 31337; the manifest says 11155111."""
+    path, _ = deployed
+    with pytest.raises(WrongChain, match="chain 11155111"):
+        Protocol.from_manifest(path, rpc_url).states()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LT_")}
+    done = subprocess.run(
+        [str(BIN / "ltsdk"), "--rpc", rpc_url, "--manifest", str(path), "status"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "WrongChain" in lines[0] and "11155111" in lines[0], done.stderr
+
+
+def test_rerun__complete_manifest__deploys_nothing(deployed, sepolia_node, keystore):
+    path, _ = deployed
+    _, w3 = sepolia_node
+    _, account = keystore
+    before = path.read_text()
+    nonce = w3.eth.get_transaction_count(account.address)
+    done = run_deploy(sepolia_node, keystore, path.parent, "--confirmations", "0")
+    assert "0 contracts deployed now" in done.stdout, done.stdout
+    assert w3.eth.get_transaction_count(account.address) == nonce  # not one transaction sent
+    after = json.loads(path.read_text())
+    assert {k: v for k, v in after.items() if k != "block"} == {
+        k: v for k, v in json.loads(before).items() if k != "block"
+    }
