@@ -20,7 +20,7 @@ APE := $(UV) run --frozen ape
 # The mnemonic and account count are ape-config.yaml's `test:` ones, so ape's test accounts sign.
 NODE_PORT ?= 8545
 NODE_URL := http://127.0.0.1:$(NODE_PORT)
-NODE_DIR := .cache/node
+NODE_DIR ?= .cache/node
 NODE_MNEMONIC := test test test test test test test test test test test junk
 ON_NODE := APE_FOUNDRY_HOST=$(NODE_URL)
 # the demo, the benchmarks and the suite run on an anvil of their own (a random free port)
@@ -49,7 +49,9 @@ test: build
 demo: build
 	$(THROWAWAY) $(APE) run demo --network ethereum:local:foundry
 
-node: setup
+# needs only anvil (the pinned npm one unless one is on PATH), not the Python environment
+node:
+	@command -v anvil >/dev/null 2>&1 || npm ci --no-audit --no-fund
 	@mkdir -p $(NODE_DIR)
 	@if [ -f $(NODE_DIR)/anvil.pid ] && kill -0 "$$(cat $(NODE_DIR)/anvil.pid)" 2>/dev/null; then \
 		echo "node already running at $(NODE_URL) (pid $$(cat $(NODE_DIR)/anvil.pid))"; \

@@ -17,6 +17,7 @@ from eth_account import Account
 from web3 import Web3
 
 from ltsdk import Protocol, mocks
+from ltsdk.abis import load_abi
 from ltsdk.deploy import load_products
 from ltsdk.errors import WrongChain
 from ltsdk.keeper import Keeper, Policy
@@ -164,3 +165,51 @@ def test_rerun__complete_manifest__deploys_nothing(deployed, sepolia_node, keyst
     assert {k: v for k, v in after.items() if k != "block"} == {
         k: v for k, v in json.loads(before).items() if k != "block"
     }
+
+
+def ltsdk(*args: str, key: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LT_")}
+    if key is not None:
+        env["LT_PRIVATE_KEY"] = key
+    return subprocess.run(
+        [str(BIN / "ltsdk"), *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+
+
+def test_mock_helpers__faucet_set_price_warp__on_the_command_line(deployed, sepolia_node, keystore):
+    path, _ = deployed
+    url, w3 = sepolia_node
+    _, account = keystore
+    base = ("--rpc", url, "--manifest", str(path), "--json")
+    key = "0x" + account.key.hex().removeprefix("0x")
+    receiver = Account.create().address
+
+    funded = ltsdk(*base, "faucet", "2500.5", receiver, key=key)
+    assert funded.returncode == 0, funded.stderr
+    protocol = Protocol.from_manifest(path, url)
+    assert json.loads(funded.stdout)["balance"] == str(2_500_500_000)
+    assert protocol.collateral.functions.balanceOf(receiver).call() == 2_500_500_000
+
+    priced = ltsdk(*base, "set-price", "eth", "3210.5", key=key)
+    assert priced.returncode == 0, priced.stderr
+    oracle = w3.eth.contract(address=protocol.manifest["markets"]["ETH"]["oracle"], abi=load_abi("MockOracle"))
+    assert oracle.functions.latestAnswer().call() == 3210_5 * 10 ** (oracle.functions.decimals().call() - 1)
+
+    before = w3.eth.get_block("latest")["timestamp"]
+    warped = ltsdk(*base, "warp", "2h", key=key)
+    assert warped.returncode == 0, warped.stderr
+    assert json.loads(warped.stdout)["timestamp"] >= before + 2 * 3_600
+    assert all(state.oracle_fresh for state in protocol.states().values())  # re-posted at the new time
+
+    # anvil's unlocked account 0 signs when no key is set: it may mint, not update an oracle here
+    assert ltsdk(*base, "faucet", "1", receiver).returncode == 0
+    refused = ltsdk(*base, "set-price", "BTC", "1")
+    assert refused.returncode == 2 and "may not update the BTC oracle" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    for args, message in (
+        (("faucet", "10"), "faucet needs an ADDRESS"),
+        (("set-price", "DOGE", "1"), "unknown market"),
+        (("warp", "-5"), "duration must be"),
+    ):
+        bad = ltsdk(*base, *args)
+        assert bad.returncode == 2 and message in bad.stderr, (args, bad.stderr)
