@@ -49,9 +49,9 @@ NOT_TOKEN_STATE |= {"fee_recipient"}  # an address on chain, a name in the model
 
 
 def test_fund_defaults__equal_a_new_tokens_state(project, factory, admin, btc_venue, chain):
-    from ltsdk.deploy import create_token
+    from ltsdk.deploy import ApeBackend, create_token
 
-    token = create_token(project, factory, admin, "BTC", 4, False, btc_venue)
+    token = create_token(ApeBackend(project, admin), factory, "BTC", 4, False, btc_venue)
     created_at = chain.blocks.head.timestamp
     venue = Venue(price=0, updated_at=created_at, **venue_settings(btc_venue))  # no price is compared
 
