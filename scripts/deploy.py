@@ -18,6 +18,7 @@ from ape.cli import ConnectedProviderCommand
 from ltsdk.deploy import (
     LOCAL_KEEPER,
     ApeBackend,
+    ConfirmationTimeout,
     deploy_protocol,
     is_local,
     manifest_json,
@@ -51,7 +52,10 @@ def cli(network, confirmations, confirm_timeout, keeper_address, guardian_addres
     click.echo(f"{note}; deployer {deployer.address}, {confirmations} confirmation(s) per transaction")
 
     backend = ApeBackend(project, deployer, confirmations, confirm_timeout, chain)
-    manifest = deploy_protocol(backend, keeper=keeper, guardian=guardian_address, record=record)
+    try:
+        manifest = deploy_protocol(backend, keeper=keeper, guardian=guardian_address, record=record)
+    except ConfirmationTimeout as exc:
+        raise SystemExit(f"deploy: {exc}") from None
     data = manifest_json(manifest, chain.chain_id, network_choice, chain.blocks.head.number)
     write_json(path, data)
     done = f"{len(record.deployed)} contracts deployed now, {len(record.reused)} found in the manifest"

@@ -69,7 +69,10 @@ def keystore(tmp_path_factory, sepolia_node):
     return data_folder, account
 
 
-def run_deploy(sepolia_node, keystore, deployments: Path, *options: str) -> subprocess.CompletedProcess:
+def run_deploy(
+    sepolia_node, keystore, deployments: Path, *options: str, passphrase: str | None = PASSPHRASE, ok: bool = True
+) -> subprocess.CompletedProcess:
+    """`ape run deploy` as a scheduler would run it: no terminal (stdin closed), secrets in the env."""
     url, _ = sepolia_node
     data_folder, _ = keystore
     env = {
@@ -77,14 +80,15 @@ def run_deploy(sepolia_node, keystore, deployments: Path, *options: str) -> subp
         "APE_DATA_FOLDER": str(data_folder),
         "SEPOLIA_RPC_URL": url,
         "LT_DEPLOYER": ALIAS,
-        f"APE_ACCOUNTS_{ALIAS}_PASSPHRASE": PASSPHRASE,
         "LT_DEPLOYMENTS": str(deployments),
     }
+    if passphrase is not None:
+        env[f"APE_ACCOUNTS_{ALIAS}_PASSPHRASE"] = passphrase
     command = [str(BIN / "ape"), "run", "deploy", "--network", "ethereum:sepolia:node", *options]
     done = subprocess.run(
         command, cwd=REPO, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600, check=False
     )
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    assert (done.returncode == 0) == ok, done.stdout[-2000:] + done.stderr[-3000:]
     return done
 
 
@@ -110,6 +114,18 @@ def test_deploy__no_terminal_passphrase_from_env__manifest_names_the_network_not
     assert "partial" not in manifest
     assert len(manifest["tokens"]) == 6
     assert f"deployer {account.address}" in done.stdout
+
+
+def test_deploy__no_passphrase_and_no_terminal__one_line_not_a_prompt(sepolia_node, keystore, tmp_path):
+    _, w3 = sepolia_node
+    _, account = keystore
+    nonce = w3.eth.get_transaction_count(account.address)
+    done = run_deploy(sepolia_node, keystore, tmp_path, passphrase=None, ok=False)
+    assert f"set APE_ACCOUNTS_{ALIAS}_PASSPHRASE to deploy unattended" in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    wrong = run_deploy(sepolia_node, keystore, tmp_path, passphrase="wrong", ok=False)
+    assert f"cannot unlock ape account '{ALIAS}'" in wrong.stdout + wrong.stderr
+    assert w3.eth.get_transaction_count(account.address) == nonce and not list(tmp_path.iterdir())
 
 
 def test_sdk_status_and_one_keeper_tick__signed_by_the_keystore_key(deployed, sepolia_node, keystore):
