@@ -2,10 +2,10 @@
 node folder, its state saved when stopped and loaded by the next `make node`."""
 
 import os
-import socket
 import subprocess
 from pathlib import Path
 
+from nodes import free_port
 from web3 import Web3
 
 REPO = Path(__file__).resolve().parents[2]
@@ -19,9 +19,7 @@ def make(target: str, port: int, node_dir: Path) -> subprocess.CompletedProcess:
 
 
 def test_make_node__stays_up_between_commands__state_survives_a_restart(tmp_path):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     node_dir = tmp_path / "node"
     w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}"))
     try:

@@ -3,21 +3,21 @@ here, an encrypted ape keystore written here with its passphrase only in the env
 `ape run deploy --network ethereum:sepolia:node` with no terminal, the SDK reading the deployment,
 one keeper tick signed by the keystore's key, and a re-run that deploys nothing."""
 
+import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from eth_account import Account
-from web3 import Web3
+from nodes import anvil
 
 from ltsdk import Protocol, mocks
 from ltsdk.abis import load_abi
+from ltsdk.aio import AsyncProtocol
 from ltsdk.deploy import load_products
 from ltsdk.errors import WrongChain
 from ltsdk.keeper import Keeper, Policy
@@ -30,30 +30,11 @@ ALIAS = "deployer"
 PASSPHRASE = "correct horse battery staple"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def sepolia_node():
     """An automining anvil with Sepolia's chain id on a free port; stopped after the module."""
-    port = free_port()
-    process = subprocess.Popen(
-        ["anvil", "--port", str(port), "--chain-id", str(SEPOLIA_CHAIN_ID), "--silent"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    w3 = Web3(Web3.HTTPProvider(url))
-    deadline = time.monotonic() + 30
-    while not w3.is_connected():
-        assert time.monotonic() < deadline and process.poll() is None, "anvil did not start"
-        time.sleep(0.1)
-    yield url, w3
-    process.terminate()
-    process.wait(timeout=30)
+    with anvil("--chain-id", str(SEPOLIA_CHAIN_ID)) as node:
+        yield node
 
 
 @pytest.fixture(scope="module")
@@ -154,6 +135,13 @@ def test_manifest_for_another_chain__typed_error_in_sdk__one_line_exit_two_in_cl
     path, _ = deployed
     with pytest.raises(WrongChain, match="chain 11155111"):
         Protocol.from_manifest(path, rpc_url).states()
+
+    async def read_async():
+        async with AsyncProtocol.from_manifest(path, rpc_url) as protocol:
+            await protocol.states()
+
+    with pytest.raises(WrongChain, match="chain 11155111"):
+        asyncio.run(read_async())
     env = {k: v for k, v in os.environ.items() if not k.startswith("LT_")}
     done = subprocess.run(
         [str(BIN / "ltsdk"), "--rpc", rpc_url, "--manifest", str(path), "status"],
