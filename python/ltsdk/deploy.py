@@ -7,6 +7,9 @@ its steps. The order: collateral, one oracle and one funded venue per market, th
 contract and configurator, the token blueprint, the factory wired to all three, the lens, then
 the products of `deployments/products.json` through the factory (each product's own parameters
 set through the configurator before its first mint, when they act at once), then the roles.
+Every step can be resumed: with a `Record` (the manifest so far, saved after each contract is
+mined) a re-run deploys only what it lacks and skips the calls whose effect the chain already
+shows (`start_record` decides what a deploy to a manifest file starts from).
 Neither framework is imported here: a backend is handed the caller's own (an ape `project`, or
 boa when `BoaBackend` is used).
 """
@@ -236,7 +239,10 @@ class Record:
         self.save()
 
     def save(self) -> None:
+        """Write the record; a record being written is an unfinished deployment until the caller
+        writes the final manifest (`manifest_json`, without the flag)."""
         if self._save is not None:
+            self.data["partial"] = True
             self._save(self.data)
 
     def contract(self, backend: Backend, name: str, path: tuple[str, ...], *args: Any) -> Any:
@@ -416,8 +422,10 @@ def deploy_protocol(
             "is_long": spec["is_long"],
         }
         contracts["tokens"][symbol] = token
-        record.data.setdefault("tokens", {})[symbol] = tokens[symbol]
-        record.save()
+        recorded = record.data.setdefault("tokens", {})
+        if recorded.get(symbol) != tokens[symbol]:
+            recorded[symbol] = tokens[symbol]
+            record.save()
 
     return {
         "collateral": _address(collateral),
