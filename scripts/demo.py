@@ -38,6 +38,11 @@ def main():
     days = float(os.environ.get("LT_DEMO_DAYS", "30"))
     seed = int(os.environ.get("LT_DEMO_SEED", "1"))
     network_choice = networks.provider.network_choice
+    if getattr(networks.provider, "process", None) is None:
+        raise SystemExit(
+            f"the demo warps the chain's clock by {days:g} days: run it on an anvil of its own (`make demo`, "
+            f"or APE_FOUNDRY_HOST=auto), not on the running node at {networks.provider.http_uri}"
+        )
     admin, keeper_actor, user = accounts.test_accounts[0], accounts.test_accounts[1], accounts.test_accounts[2]
 
     deployed = deploy_protocol(ApeBackend(project, admin), keeper=keeper_actor)
