@@ -17,6 +17,7 @@ from web3.types import RPCEndpoint
 
 from ltsdk import errors
 from ltsdk.calls import Call, Fn, SyncNode
+from ltsdk.deploy import oracle_answer
 from ltsdk.sender import send_plan
 
 RECEIPT_TIMEOUT_SECONDS = 120
@@ -86,7 +87,7 @@ def set_price(w3: Web3, manifest: dict[str, Any], account: LocalAccount | None, 
     if not node.execute(Call(Fn(oracle, "MockOracle", "is_updater", (sender,)), typed=False)):
         raise errors.Unauthorized(f"{sender} may not update the {name} oracle (the deployer can)")
     decimals = node.execute(Call(Fn(oracle, "MockOracle", "decimals"), typed=False))
-    answer = int(usd * 10**decimals)
+    answer = oracle_answer(usd, decimals)  # exact: more decimals than the feed has is a ValueError
     send(w3, account, Fn(oracle, "MockOracle", "set_price", (answer,)))
     return answer
 
@@ -95,11 +96,10 @@ def warp(w3: Web3, manifest: dict[str, Any], account: LocalAccount | None, secon
     """anvil: mine a block `seconds` after the latest one; with `refresh`, re-post every mock
     oracle's last answer at the new time (else they go stale). The new block's timestamp."""
     latest = w3.eth.get_block("latest")["timestamp"]  # pyright: ignore[reportTypedDictNotRequiredAccess] (every block has one)
-    try:
-        w3.provider.make_request(RPCEndpoint("evm_setNextBlockTimestamp"), [latest + seconds])
-        w3.provider.make_request(RPCEndpoint("evm_mine"), [])
-    except Exception as exc:  # a node without anvil's methods answers with an error
-        raise errors.LtError(f"the node cannot warp time (anvil only): {exc}") from None
+    for method, params in (("evm_setNextBlockTimestamp", [latest + seconds]), ("evm_mine", [])):
+        response = w3.provider.make_request(RPCEndpoint(method), params)
+        if "error" in response:  # a node without anvil's methods
+            raise errors.LtError(f"the node cannot warp time ({method}: {response['error']}); anvil only")
     if refresh:
         node = SyncNode(w3)
         for market in _markets(manifest).values():

@@ -198,6 +198,8 @@ def test_mock_helpers__faucet_set_price_warp__on_the_command_line(deployed, sepo
     assert priced.returncode == 0, priced.stderr
     oracle = w3.eth.contract(address=protocol.manifest["markets"]["ETH"]["oracle"], abi=load_abi("MockOracle"))
     assert oracle.functions.latestAnswer().call() == 3210_5 * 10 ** (oracle.functions.decimals().call() - 1)
+    too_fine = ltsdk(*base, "set-price", "ETH", "3210.123456789", key=key)  # the feed has 8 decimals
+    assert too_fine.returncode == 2 and "more than 8 decimals" in too_fine.stderr, too_fine.stderr
 
     before = w3.eth.get_block("latest")["timestamp"]
     warped = ltsdk(*base, "warp", "2h", key=key)
