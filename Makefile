@@ -33,6 +33,9 @@ setup:
 	$(UV) sync --frozen --all-extras --all-groups
 	@command -v anvil >/dev/null 2>&1 || npm ci --no-audit --no-fund
 	@anvil --version | head -n 1
+	@# the scaled-out keeper's test starts a Redis of its own (Debian's package; as root, like CI)
+	@command -v redis-server >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq redis-server)
+	@redis-server --version | head -n 1
 
 # ape's incremental compile was seen here to keep a stale LeveragedToken after the contracts
 # changed: whenever a contract is newer than the build, compile everything afresh

@@ -16,7 +16,8 @@
           (`set_limits` with a lower or equal `max_total_assets`, slippage and price age
           unchanged) act at once: no redeem can revert because of them;
         - every other change is queued under `keccak256(abi_encode(token, kind, values))` and
-          may be executed by the token's admin once the token's delay has passed; the guardian
+          may be executed by the token's admin once the token's delay has passed and for
+          EXECUTION_WINDOW after (a stale change cannot hang over later holders); the guardian
           (or the admin) may cancel it before. Bounds are checked when it is queued and again
           when it executes. Changes of the delay itself are queued too.
         - the target leverage cannot change: the token's name promises it (it is immutable in
@@ -32,7 +33,7 @@
         slippage in basis points, times in seconds.
 
         Reverts: "configurator: bounds", "configurator: zero", "configurator: queued",
-        "configurator: unknown", "configurator: too early", and snekmate's
+        "configurator: unknown", "configurator: too early", "configurator: expired", and snekmate's
         "access_control: account is missing role" for a caller without the token's role.
 @custom:kill Nothing to kill: stateless but for the queue. To freeze a token's parameters its
         admin renounces DEFAULT_ADMIN_ROLE; the guardian cancels what is queued.
@@ -139,6 +140,8 @@ KIND_DELAY: public(constant(uint8)) = 8
 # the timelock: a queued change waits the token's delay, never less than MIN_DELAY
 MIN_DELAY: public(constant(uint256)) = 86_400  # seconds (24 h)
 MAX_DELAY: public(constant(uint256)) = 30 * 86_400  # seconds
+# a queued change not executed within this long after its eta lapses and must be queued again
+EXECUTION_WINDOW: public(constant(uint256)) = 14 * 86_400  # seconds
 
 # hard bounds, checked whenever a change is made, queued or executed
 MAX_MINT_FEE_BPS: public(constant(uint256)) = 100
@@ -277,6 +280,7 @@ def execute(change_id: bytes32):
     assert change.eta != 0, "configurator: unknown"
     self._check_role(change.token, DEFAULT_ADMIN_ROLE)
     assert block.timestamp >= change.eta, "configurator: too early"
+    assert block.timestamp <= change.eta + EXECUTION_WINDOW, "configurator: expired"
     self.queued[change_id] = empty(QueuedChange)
     self._check_bounds(change.token, change.kind, change.values)
     self._apply(change.token, change.kind, change.values)
@@ -443,6 +447,10 @@ def _apply(token: address, kind: uint8, v: uint256[MAX_VALUES]):
     if kind == KIND_DELAY:
         self._delays[token] = v[0]
     else:
+        if kind == KIND_FEE_RECIPIENT:
+            # the mint and redeem fees held so far belong to the old recipient (configure mints
+            # the management fee accrued so far to it too)
+            extcall ILeveragedToken(token).collect_fees()
         extcall ILeveragedToken(token).configure(self._updated(self._parameters(token), kind, v))
     self._log_change(token, kind, v)
 

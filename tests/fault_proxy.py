@@ -35,6 +35,7 @@ class Fault:
     times: int = 1
     message: str = ""
     hold_seconds: float = 2.0
+    code: int = -32000  # rpc_error's JSON-RPC error code
 
 
 class FaultProxy:
@@ -103,7 +104,7 @@ class FaultProxy:
             time.sleep(fault.hold_seconds)
             return self._reply(handler, 504, b"gateway timeout")
         if kind == "rpc_error":
-            error = {"jsonrpc": "2.0", "id": request["id"], "error": {"code": -32000, "message": fault.message}}
+            error = {"jsonrpc": "2.0", "id": request["id"], "error": {"code": fault.code, "message": fault.message}}
             return self._reply(handler, 200, json.dumps(error).encode())
         if method == "eth_sendRawTransaction":
             raw = request["params"][0]

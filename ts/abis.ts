@@ -2632,6 +2632,18 @@ export const LeveragedTokenConfiguratorAbi = [
   },
   {
     "inputs": [],
+    "name": "EXECUTION_WINDOW",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "MAX_MINT_FEE_BPS",
     "outputs": [
       {

@@ -120,9 +120,21 @@ class AsyncToken:
         receiver: str | None = None,
         slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
         deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
+        min_shares: int | None = None,
+        approve_max: bool = False,
         **tx_kwargs: Any,
     ) -> types.Deposited:
-        plan = plans.deposit(self.protocol, self.symbol, assets, receiver, slippage_bps, deadline_seconds, tx_kwargs)
+        plan = plans.deposit(
+            self.protocol,
+            self.symbol,
+            assets,
+            receiver,
+            slippage_bps,
+            deadline_seconds,
+            tx_kwargs,
+            min_shares,
+            approve_max,
+        )
         return await self._run(plan)
 
     async def mint(
@@ -131,9 +143,12 @@ class AsyncToken:
         receiver: str | None = None,
         slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
         deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
+        approve_max: bool = False,
         **tx_kwargs: Any,
     ) -> types.Deposited:
-        plan = plans.mint(self.protocol, self.symbol, shares, receiver, slippage_bps, deadline_seconds, tx_kwargs)
+        plan = plans.mint(
+            self.protocol, self.symbol, shares, receiver, slippage_bps, deadline_seconds, tx_kwargs, approve_max
+        )
         return await self._run(plan)
 
     async def redeem(
@@ -143,10 +158,11 @@ class AsyncToken:
         owner: str | None = None,
         slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
         deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
+        min_assets: int | None = None,
         **tx_kwargs: Any,
     ) -> types.Withdrawn:
         plan = plans.redeem(
-            self.protocol, self.symbol, shares, receiver, owner, slippage_bps, deadline_seconds, tx_kwargs
+            self.protocol, self.symbol, shares, receiver, owner, slippage_bps, deadline_seconds, tx_kwargs, min_assets
         )
         return await self._run(plan)
 

@@ -5,14 +5,14 @@ to the chain, so a backtest is what the contracts would have done, to the wei, g
 prices and keeper timing. Price paths come from a CSV (timestamp, price) or from a seeded
 geometric Brownian motion with jumps (`ltsdk.prices.generate_prices`).
 
-    uv run ltsdk backtest --days 365 --step 60 --leverage 3 --png out/backtest.png   (once the CLI lands)
-    python -m ltsdk.backtest --days 30 --png out/backtest.png
+    ltsdk backtest --days 365 --step 60 --leverage 3 --png out/backtest.png
+    python -m ltsdk.backtest --days 30 --png out/backtest.png     (the same command)
 """
 
 from __future__ import annotations
 
-import argparse
 import itertools
+import sys
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,8 +20,9 @@ from pathlib import Path
 
 from ltsdk import math, plotting
 from ltsdk.codes import Reason
+from ltsdk.errors import BadArgument
 from ltsdk.math import VenueParams
-from ltsdk.prices import IdealTracker, PricePath, generate_prices
+from ltsdk.prices import IdealTracker, PricePath
 from ltsdk.replica import Fund, Venue
 from ltsdk.units import DAY, USDC, WAD
 
@@ -133,7 +134,14 @@ def run(
 ) -> BacktestResult:
     """Mint `deposit` at the first price, then after every price update let the keeper act as it
     does on chain: it reads the status when the price lands and, if a rebalance is due and the
-    cooldown allows, rebalances `keeper_delay` seconds later (its transaction's block time)."""
+    cooldown allows, rebalances `keeper_delay` seconds later (its transaction's block time).
+    Leverage is a token's (math.MIN_LEVERAGE..MAX_LEVERAGE); anything else raises BadArgument."""
+    if not isinstance(leverage, int) or not math.MIN_LEVERAGE <= leverage <= math.MAX_LEVERAGE:
+        raise BadArgument(
+            f"leverage must be a whole number from {math.MIN_LEVERAGE} to {math.MAX_LEVERAGE}, got {leverage!r}"
+        )
+    if len(prices.points) < 2 or deposit <= 0:
+        raise BadArgument("a backtest needs at least two prices and a positive deposit")
     start_time, start_price = prices.points[0]
     fund = fund or new_fund(start_price, start_time, leverage, is_long, funding_rate_per_second=funding_rate_per_second)
     venue = fund.venue
@@ -173,28 +181,12 @@ def run(
     return result
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Backtest a leveraged token with the reference model")
-    parser.add_argument("--csv", help="price file: timestamp,price rows")
-    parser.add_argument("--days", type=float, default=30)
-    parser.add_argument("--step", type=int, default=60, help="seconds between generated prices")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--volatility", type=float, default=0.6)
-    parser.add_argument("--leverage", type=int, default=3)
-    parser.add_argument("--short", action="store_true")
-    parser.add_argument("--png", help="write a chart here")
-    args = parser.parse_args(argv)
-    prices = (
-        PricePath.from_csv(args.csv)
-        if args.csv
-        else generate_prices(args.days, args.step, annual_volatility=args.volatility, seed=args.seed)
-    )
-    result = run(prices, leverage=args.leverage, is_long=not args.short)
-    for key, value in result.summary().items():
-        print(f"{key:24} {value}")
-    if args.png:
-        print(f"chart: {result.plot(args.png)}")
+def main(argv: list[str] | None = None) -> int:
+    """`python -m ltsdk.backtest ARGS` is `ltsdk backtest ARGS`: one parser, one set of checks."""
+    from ltsdk import cli
+
+    return cli.main(["backtest", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from web3 import AsyncWeb3, Web3
-from web3.exceptions import ContractCustomError, ContractLogicError
+from web3.exceptions import ContractCustomError, ContractLogicError, MismatchedABI, Web3ValidationError
 
 from ltsdk import errors
 from ltsdk import manifest as manifests
@@ -124,10 +124,15 @@ class _Contracts:
         return self.cache[key]
 
     def function(self, fn: Fn) -> Any:
+        """The web3 function call; arguments the ABI cannot encode (a negative uint, "0x123" for an
+        address) raise BadArgument here, before any request reaches the node."""
         contract = self.contract(fn.address, fn.abi)
-        if "(" in fn.name:
-            return contract.get_function_by_signature(fn.name)(*fn.args)
-        return getattr(contract.functions, fn.name)(*fn.args)
+        try:
+            if "(" in fn.name:
+                return contract.get_function_by_signature(fn.name)(*fn.args)
+            return getattr(contract.functions, fn.name)(*fn.args)
+        except (MismatchedABI, Web3ValidationError):
+            raise errors.BadArgument(f"{fn.name}: the arguments {fn.args!r} do not fit its ABI types") from None
 
 
 class SyncNode(_Contracts):

@@ -1,8 +1,9 @@
-"""`ltsdk`: the command line over the SDK.
+"""`ltsdk`: the command line over the SDK, for people (human units in and out, one-line errors, a
+prompt before sending on a live network) and for scripts (--json).
 
     ltsdk status                              every token: NAV/share, leverage, band, status, next slot
-    ltsdk quote BTC3L --deposit 1000          exact previews in this block (or --redeem SHARES)
-    ltsdk deposit BTC3L 1000                  pay 1,000 USDC (approval, slippage, deadline handled)
+    ltsdk quote btc3l --deposit 1000          what 1,000 USDC buys now: shares, fee, venue cost
+    ltsdk deposit BTC3L 1000                  pay 1,000 USDC (exact approval, slippage, deadline)
     ltsdk redeem BTC3L 2.5                    redeem 2.5 shares
     ltsdk rebalance BTC3L                     keeper: rebalance if due
     ltsdk split BTC3L 10 [--reverse]          admin/keeper: split
@@ -11,9 +12,11 @@
     ltsdk set-price BTC 65000                 a mock oracle's price, as the deployer
     ltsdk warp 1d                             anvil's clock a day on (oracles refreshed)
 
-Options: --rpc URL (or LT_RPC_URL; default the local node of `make node`, http://127.0.0.1:8545),
---manifest PATH|NETWORK (default "local"; one for another chain id exits 2), --json. Writes sign
-with LT_PRIVATE_KEY or LT_KEYSTORE + LT_KEYSTORE_PASSWORD. Bad input prints one line and exits 2.
+Options go before or after the command: --rpc URL (or LT_RPC_URL; default the local node of
+`make node`, http://127.0.0.1:8545), --manifest PATH|NETWORK (default "local"; a manifest for
+another chain id exits 2), --json. Writes sign with LT_PRIVATE_KEY, or LT_KEYSTORE and
+LT_KEYSTORE_PASSWORD; reads need no key. Bad input prints one line on stderr and exits 2, before
+anything is sent; a declined prompt exits 1.
 """
 
 from __future__ import annotations
@@ -22,55 +25,154 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import asdict
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ltsdk import errors
 
-EXIT_BAD_INPUT = 2
+if TYPE_CHECKING:
+    from ltsdk.client import Protocol
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # declined at the prompt (nothing sent), the node failed mid-way, or stdout closed early
+EXIT_BAD_INPUT = 2  # refused before anything was sent
+# chains where a write is sent without asking: anvil's and hardhat's default chain id
+LOCAL_CHAIN_IDS = frozenset({31337})
+SHARE_DECIMALS = 18
+SHARE_PLACES = 6  # shares are printed to 6 decimals, rounded down
+DEFAULTS = {"rpc": None, "manifest": "local", "json": False}  # the options accepted anywhere
 
 
 class CliError(Exception):
     """A one-line message for the user; exit code 2."""
 
 
+class Declined(Exception):
+    """The user did not confirm a transaction: nothing was sent; exit code 1."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line (exit 2) instead of a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CliError(f"{message} (see {self.prog} --help)")
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog: str):
+        super().__init__(prog, max_help_position=34)
+
+
+# ---------------------------------------------------------------- units
+
+
 def parse_amount(text: str, decimals: int, what: str) -> int:
-    """A human decimal ("1000", "2.5") as base units, exactly; no float anywhere."""
+    """A human decimal ("1000", "2.5", "1,000") as base units, exactly; no float anywhere."""
     try:
-        value = Decimal(text)
+        value = Decimal(text.replace(",", "").replace("_", ""))
     except InvalidOperation:
         raise CliError(f"{what} must be a number, got {text!r}") from None
-    scaled = value * (10**decimals)
-    if not value.is_finite() or scaled <= 0 or scaled != scaled.to_integral_value():
+    if not value.is_finite():
+        raise CliError(f"{what} must be a number, got {text!r}")
+    scaled = value.scaleb(decimals)
+    if scaled <= 0 or scaled != scaled.to_integral_value():
         raise CliError(f"{what} must be positive with at most {decimals} decimals, got {text!r}")
     return int(scaled)
 
 
-def _protocol(args):
+def human(amount: int, decimals: int, places: int | None = None) -> str:
+    """`amount` base units for people: thousands separated, rounded down (never more than there
+    is). `places` None: every significant decimal, at least two (1,000.00; 1.001001)."""
+    value = Decimal(amount).scaleb(-decimals)
+    if places is None:
+        exponent = value.normalize().as_tuple().exponent
+        places = max(-exponent if isinstance(exponent, int) else 0, 2)
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
+    return f"{rounded:,.{places}f}"
+
+
+def shares_text(shares: int) -> str:
+    return human(shares, SHARE_DECIMALS, SHARE_PLACES)
+
+
+def _raw(data: dict[str, Any]) -> dict[str, Any]:
+    """JSON-friendly: integers as strings (they exceed 2**53)."""
+    return {k: (str(v) if isinstance(v, int) and not isinstance(v, bool) else v) for k, v in data.items()}
+
+
+# ---------------------------------------------------------------- the SDK session
+
+
+class Session:
+    """What a command works with: the protocol, the collateral's symbol and decimals."""
+
+    def __init__(self, protocol: Protocol):
+        self.protocol = protocol
+        self.decimals = protocol.asset_decimals
+        self._asset_symbol: str | None = None
+
+    @property
+    def asset_symbol(self) -> str:
+        if self._asset_symbol is None:
+            self._asset_symbol = str(self.protocol.collateral.functions.symbol().call())
+        return self._asset_symbol
+
+    def assets_text(self, amount: int) -> str:
+        return f"{human(amount, self.decimals)} {self.asset_symbol}"
+
+    def symbol(self, text: str) -> str:
+        """The manifest's symbol for `text`, whatever its case ("btc3l" -> "BTC3L")."""
+        by_upper = {symbol.upper(): symbol for symbol in self.protocol.addresses}
+        symbol = by_upper.get(text.upper(), text)
+        self.protocol.address_of(symbol)  # UnknownToken, naming the known symbols
+        return symbol
+
+    def confirm(self, args: argparse.Namespace, action: str) -> None:
+        """Ask before sending `action` on a chain that is not local (the node's chain id), unless
+        --yes. Anything but "y"/"yes" (an empty line, end of input) declines."""
+        chain_id = self.protocol.w3.eth.chain_id
+        if args.yes or chain_id in LOCAL_CHAIN_IDS:
+            return
+        signer = self.protocol.signer().address
+        print(f"{action}, on chain {chain_id}, signed by {signer}. Send? [y/N] ", end="", file=sys.stderr, flush=True)
+        if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+            raise Declined("declined: nothing was sent")
+
+
+def session(args: argparse.Namespace, signer: bool = False) -> Session:
+    """The SDK over the manifest and RPC of `args`. Only a command that sends (`signer`) loads the
+    account from the environment: reads need no key, and a broken one does not stop them."""
     from web3.exceptions import Web3Exception
 
-    from ltsdk.client import DEFAULT_RPC, Protocol
+    from ltsdk import manifest as manifests
+    from ltsdk.client import DEFAULT_RPC, Protocol, account_from_env, http_web3
 
     rpc_url = args.rpc or os.environ.get("LT_RPC_URL", DEFAULT_RPC)
-    try:
-        protocol = Protocol.from_manifest(args.manifest, rpc_url)
-    except errors.LtError as exc:
-        raise CliError(str(exc)) from None
-    except OSError as exc:  # e.g. LT_KEYSTORE names a file that cannot be read
-        raise CliError(f"cannot load the account: {exc}") from None
+    manifest = manifests.load(args.manifest)
+    account = account_from_env() if signer else None
+    if signer and account is None:
+        raise errors.NoSigner(
+            "this command sends a transaction: set LT_PRIVATE_KEY, or LT_KEYSTORE and LT_KEYSTORE_PASSWORD"
+        )
+    protocol = Protocol(http_web3(rpc_url), manifest, account)
     try:
         _ = protocol.w3.eth.chain_id  # fail fast without a node
     except (OSError, Web3Exception) as exc:
         raise CliError(f"cannot reach the RPC at {rpc_url}: {exc}") from None
-    return protocol
+    return Session(protocol)
+
+
+# ---------------------------------------------------------------- commands
 
 
 def _fmt_time(timestamp: int) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M")
 
 
-def cmd_status(args) -> None:
-    states = _protocol(args).states()
+def cmd_status(args: argparse.Namespace) -> None:
+    states = session(args).protocol.states()
     if args.json:
         print(json.dumps({symbol: state.as_dict() for symbol, state in states.items()}, indent=2))
         return
@@ -93,53 +195,131 @@ def cmd_status(args) -> None:
         )
 
 
-def cmd_quote(args) -> None:
-    token = _protocol(args).token(args.symbol)
+def cmd_quote(args: argparse.Namespace) -> None:
+    from ltsdk import quote
+
+    s = session(args)
+    symbol = s.symbol(args.symbol)
+    token = s.protocol.token(symbol)
+    state = token.state()
     if args.deposit is not None:
-        assets = parse_amount(args.deposit, 6, "amount")
-        result = {"assets": assets, "shares": token.preview_deposit(assets)}
-    elif args.redeem is not None:
-        shares = parse_amount(args.redeem, 18, "shares")
-        result = {"shares": shares, "assets": token.preview_redeem(shares)}
+        assets = parse_amount(args.deposit, s.decimals, "amount")
+        shares = token.preview_deposit(assets)
+        breakdown = quote.mint_breakdown(state, assets, shares)
+        line = f"{s.assets_text(assets)} -> {shares_text(shares)} {symbol}"
+        fee_name = "mint fee"
     else:
-        raise CliError("quote needs --deposit AMOUNT or --redeem SHARES")
-    print(
-        json.dumps({k: str(v) for k, v in result.items()})
-        if args.json
-        else "  ".join(f"{k}={v}" for k, v in result.items())
+        shares = parse_amount(args.redeem, SHARE_DECIMALS, "shares")
+        assets = token.preview_redeem(shares)
+        breakdown = quote.redeem_breakdown(state, shares, assets)
+        line = f"{shares_text(shares)} {symbol} -> {s.assets_text(assets)}"
+        fee_name = "redeem fee"
+    if args.json:
+        data = {"symbol": symbol, "assets": assets, "shares": shares, "nav_per_share": state.nav_per_share}
+        data.update(fee=breakdown.fee, locked=breakdown.locked, venue_cost=breakdown.venue_cost, text=line)
+        print(json.dumps(_raw(data)))
+        return
+    print(line)
+    print(f"  {'NAV per share':16} {s.assets_text(state.nav_per_share)}")
+    rows = [(fee_name, breakdown.fee, "the token's fee")]
+    if breakdown.locked:
+        rows.append(("first-mint lock", breakdown.locked, "0.001 share locked forever by the first mint"))
+    rows.append(("venue cost", breakdown.venue_cost, "the venue's fee, spread and price impact"))
+    for name, amount, what in rows:
+        print(f"  {name:16} {s.assets_text(amount)} ({breakdown.bps(amount):.1f} bps: {what})")
+
+
+def _print_result(args: argparse.Namespace, result: Any, text: str) -> None:
+    if args.json:
+        print(json.dumps(_raw(asdict(result))))
+    else:
+        print(text)
+        print(f"  tx {result.tx_hash} (gas {result.gas_used:,})")
+
+
+def _check_user_write(s: Session, symbol: str, args: argparse.Namespace) -> None:
+    """The SDK's own argument checks, run before the prompt: bad input is refused without asking."""
+    from ltsdk import plans
+
+    plans.check_slippage(args.slippage_bps)
+    plans.check_deadline(args.deadline)
+    plans.check_receiver(s.protocol, symbol, args.receiver)
+
+
+def cmd_deposit(args: argparse.Namespace) -> None:
+    s = session(args, signer=True)
+    symbol = s.symbol(args.symbol)
+    assets = parse_amount(args.amount, s.decimals, "amount")
+    min_shares = None if args.min_shares is None else parse_amount(args.min_shares, SHARE_DECIMALS, "--min-shares")
+    _check_user_write(s, symbol, args)
+    s.confirm(args, f"deposit {s.assets_text(assets)} into {symbol}")
+    result = s.protocol.token(symbol).deposit(
+        assets,
+        receiver=args.receiver,
+        slippage_bps=args.slippage_bps,
+        deadline_seconds=args.deadline,
+        min_shares=min_shares,
+        approve_max=args.approve_max,
     )
+    text = f"deposited {s.assets_text(result.assets)} -> {shares_text(result.shares)} {symbol} to {result.owner}"
+    _print_result(args, result, text)
 
 
-def _print_result(args, result) -> None:
-    from dataclasses import asdict
-
-    data = {k: (str(v) if isinstance(v, int) and not isinstance(v, bool) else v) for k, v in asdict(result).items()}
-    print(json.dumps(data) if args.json else "  ".join(f"{k}={v}" for k, v in data.items()))
-
-
-def cmd_deposit(args) -> None:
-    token = _protocol(args).token(args.symbol)
-    _print_result(args, token.deposit(parse_amount(args.amount, 6, "amount"), slippage_bps=args.slippage_bps))
-
-
-def cmd_redeem(args) -> None:
-    token = _protocol(args).token(args.symbol)
-    _print_result(args, token.redeem(parse_amount(args.shares, 18, "shares"), slippage_bps=args.slippage_bps))
-
-
-def cmd_rebalance(args) -> None:
-    _print_result(args, _protocol(args).token(args.symbol).rebalance())
+def cmd_redeem(args: argparse.Namespace) -> None:
+    s = session(args, signer=True)
+    symbol = s.symbol(args.symbol)
+    shares = parse_amount(args.shares, SHARE_DECIMALS, "shares")
+    min_assets = None if args.min_assets is None else parse_amount(args.min_assets, s.decimals, "--min-assets")
+    _check_user_write(s, symbol, args)
+    s.confirm(args, f"redeem {shares_text(shares)} {symbol}")
+    result = s.protocol.token(symbol).redeem(
+        shares,
+        receiver=args.receiver,
+        slippage_bps=args.slippage_bps,
+        deadline_seconds=args.deadline,
+        min_assets=min_assets,
+    )
+    text = f"redeemed {shares_text(result.shares)} {symbol} -> {s.assets_text(result.assets)} to {result.receiver}"
+    _print_result(args, result, text)
 
 
-def cmd_split(args) -> None:
+def _leverage(wad: int) -> str:
+    return f"{human(wad, SHARE_DECIMALS, 3)}x"
+
+
+def cmd_rebalance(args: argparse.Namespace) -> None:
+    s = session(args, signer=True)
+    symbol = s.symbol(args.symbol)
+    s.confirm(args, f"rebalance {symbol}")
+    result = s.protocol.token(symbol).rebalance()
+    text = (
+        f"rebalanced {symbol} ({result.reason_name}): leverage {_leverage(result.leverage_before)} ->"
+        f" {_leverage(result.leverage_after)}, size {human(result.size_before, SHARE_DECIMALS, 6)} ->"
+        f" {human(result.size_after, SHARE_DECIMALS, 6)}"
+    )
+    _print_result(args, result, text)
+
+
+def cmd_split(args: argparse.Namespace) -> None:
     try:
         factor = int(args.factor)
     except ValueError:
         raise CliError(f"factor must be a whole number, got {args.factor!r}") from None
-    _print_result(args, _protocol(args).token(args.symbol).split(factor, reverse=args.reverse))
+    from ltsdk import plans
+
+    plans.check_factor(factor)
+    s = session(args, signer=True)
+    symbol = s.symbol(args.symbol)
+    s.confirm(args, f"{'reverse-' if args.reverse else ''}split {symbol} by {factor}")
+    result = s.protocol.token(symbol).split(factor, reverse=args.reverse)
+    text = (
+        f"{'reverse-' if result.is_reverse else ''}split {symbol} by {result.factor}: NAV per share"
+        f" {s.assets_text(result.nav_per_share_before)} -> {s.assets_text(result.nav_per_share_after)}"
+    )
+    _print_result(args, result, text)
 
 
-def cmd_backtest(args) -> None:
+def cmd_backtest(args: argparse.Namespace) -> None:
     from ltsdk import backtest
     from ltsdk.prices import PricePath, generate_prices
 
@@ -161,134 +341,283 @@ def cmd_backtest(args) -> None:
 
 # ---------------------------------------------------------------- mock helpers (local and test networks)
 # `faucet`, `set-price`, `warp`: ltsdk.mocks over the deployment's mock collateral, oracles and
-# anvil's clock. Signed with LT_PRIVATE_KEY/LT_KEYSTORE if set, else by the node's first unlocked
-# account (anvil account 0, the local deployer).
+# anvil's clock. Signed with LT_PRIVATE_KEY/LT_KEYSTORE if set (asking first off a local chain,
+# as every write does), else sent from the node's unlocked account 0 (a dev node's: anvil's, the
+# local deployer).
 
 
-def cmd_faucet(args) -> None:
+def _mock_session(args: argparse.Namespace, action: str) -> Session:
+    from ltsdk.client import account_from_env
+
+    sess = session(args)
+    sess.protocol.account = account_from_env()
+    if sess.protocol.account is not None:
+        sess.confirm(args, action)
+    return sess
+
+
+def cmd_faucet(args: argparse.Namespace) -> None:
+    from web3 import Web3
+
     from ltsdk import mocks
 
-    protocol = _protocol(args)
+    if args.address is not None and not Web3.is_address(args.address):
+        raise CliError(f"ADDRESS must be a 0x-prefixed 20-byte address, got {args.address!r}")
+    sess = _mock_session(args, f"mint {args.amount} mock collateral to {args.address or 'the signer'}")
+    protocol = sess.protocol
     receiver = args.address or (protocol.account.address if protocol.account else None)
     if receiver is None:
         raise CliError("faucet needs an ADDRESS (or LT_PRIVATE_KEY, to fund its account)")
-    from web3 import Web3
-
-    if not Web3.is_address(receiver):
-        raise CliError(f"ADDRESS must be a 0x-prefixed 20-byte address, got {receiver!r}")
-    assets = parse_amount(args.amount, protocol.asset_decimals, "amount")
+    assets = parse_amount(args.amount, sess.decimals, "amount")
     balance = mocks.faucet(protocol.w3, protocol.manifest, protocol.account, receiver, assets)
-    human = Decimal(balance) / 10**protocol.asset_decimals
-    print(json.dumps({"receiver": receiver, "balance": str(balance)}) if args.json else f"{receiver}: {human:,} USDC")
+    print(
+        json.dumps(_raw({"receiver": receiver, "balance": balance}))
+        if args.json
+        else f"{receiver}: {sess.assets_text(balance)}"
+    )
 
 
-def cmd_set_price(args) -> None:
+def cmd_set_price(args: argparse.Namespace) -> None:
     from ltsdk import mocks
 
     try:
-        usd = Decimal(args.price)
+        usd = Decimal(args.price.replace(",", ""))
     except InvalidOperation:
         raise CliError(f"price must be a number, got {args.price!r}") from None
-    protocol = _protocol(args)
-    answer = mocks.set_price(protocol.w3, protocol.manifest, protocol.account, args.market, usd)
-    print(
-        json.dumps({"market": args.market.upper(), "answer": str(answer)})
-        if args.json
-        else f"{args.market.upper()} = {usd} USD"
-    )
+    market = args.market.upper()
+    sess = _mock_session(args, f"set the {market} mock oracle to {usd} USD")
+    protocol = sess.protocol
+    answer = mocks.set_price(protocol.w3, protocol.manifest, protocol.account, market, usd)
+    print(json.dumps(_raw({"market": market, "answer": answer})) if args.json else f"{market} = {usd} USD")
 
 
-def cmd_warp(args) -> None:
+def cmd_warp(args: argparse.Namespace) -> None:
     from ltsdk import mocks
 
     seconds = mocks.parse_duration(args.duration)
-    protocol = _protocol(args)
+    sess = _mock_session(args, f"move the clock {seconds} s on and re-post the oracles")
+    protocol = sess.protocol
     timestamp = mocks.warp(protocol.w3, protocol.manifest, protocol.account, seconds, refresh=not args.no_refresh)
-    print(
-        json.dumps({"timestamp": timestamp}) if args.json else f"chain time {_fmt_time(timestamp)} UTC (+{seconds} s)"
-    )
+    text = f"chain time {_fmt_time(timestamp)} UTC (+{seconds} s)"
+    print(json.dumps({"timestamp": timestamp}) if args.json else text)
 
 
-def add_mock_commands(sub) -> None:
-    faucet = sub.add_parser("faucet", help="mock USDC to an address (default: LT_PRIVATE_KEY's)")
-    faucet.add_argument("amount", help="USDC, e.g. 10000")
-    faucet.add_argument("address", nargs="?")
+def add_mock_commands(command) -> None:
+    """The mock helpers' subcommands; `command(name, help)` makes one with the common options."""
+    faucet = command("faucet", "mock USDC to an address (default: the signer's), local and test networks")
+    faucet.add_argument("amount", help="collateral to mint, in whole units (10000 = 10,000 USDC)")
+    faucet.add_argument("address", nargs="?", help="receiver (default: LT_PRIVATE_KEY's account)")
+    _write_options(faucet)
     faucet.set_defaults(run=cmd_faucet)
 
-    price = sub.add_parser("set-price", help="a mock oracle's new price (USD), as the deployer")
-    price.add_argument("market", help="e.g. BTC")
-    price.add_argument("price", help="USD, e.g. 65000")
+    price = command("set-price", "a mock oracle's new price, signed by an updater (the deployer)")
+    price.add_argument("market", help="underlying, any case (BTC, eth)")
+    price.add_argument("price", help="USD, up to the feed's decimals (65000, 3210.5)")
+    _write_options(price)
     price.set_defaults(run=cmd_set_price)
 
-    warp = sub.add_parser("warp", help="anvil: move the chain's clock forward and refresh the oracles")
+    warp = command("warp", "anvil only: move the chain's clock forward, then re-post every oracle")
     warp.add_argument("duration", help="seconds, or with a unit: 90m, 12h, 2d, 1w")
     warp.add_argument("--no-refresh", action="store_true", help="leave the oracles' last update (they go stale)")
+    _write_options(warp)
     warp.set_defaults(run=cmd_warp)
 
 
 # ---------------------------------------------------------------- end of the mock helpers
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ltsdk", description="Leveraged tokens from the command line")
-    parser.add_argument("--rpc", help="JSON-RPC URL (default: $LT_RPC_URL or http://127.0.0.1:8545)")
-    parser.add_argument("--manifest", default="local", help="manifest path or network name (default: local)")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    sub = parser.add_subparsers(dest="command", required=True)
+# ---------------------------------------------------------------- the parser
 
-    sub.add_parser("status", help="every token's state").set_defaults(run=cmd_status)
 
-    quote = sub.add_parser("quote", help="exact previews now")
-    quote.add_argument("symbol")
-    quote.add_argument("--deposit", metavar="AMOUNT")
-    quote.add_argument("--redeem", metavar="SHARES")
+def _common_options() -> Parser:
+    """--rpc, --manifest, --json: on the main parser and on every command, so they go before or
+    after it. Their defaults are SUPPRESS (a command's parser must not overwrite what was given
+    before it); `DEFAULTS` fills in what was not given."""
+    from ltsdk.client import DEFAULT_RPC
+
+    common = Parser(add_help=False)
+    common.add_argument(
+        "--rpc",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help=f"JSON-RPC URL (default: $LT_RPC_URL, else {DEFAULT_RPC})",
+    )
+    common.add_argument(
+        "--manifest",
+        metavar="PATH|NETWORK",
+        default=argparse.SUPPRESS,
+        help="a manifest file, or a network name looked up in $LT_DEPLOYMENTS then ./deployments (default: local)",
+    )
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output, and errors as JSON"
+    )
+    return common
+
+
+def _write_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--yes", "-y", action="store_true", help="send without asking (the prompt comes only on non-local chains)"
+    )
+
+
+def _user_write_options(command: argparse.ArgumentParser) -> None:
+    from ltsdk.plans import DEFAULT_DEADLINE_SECONDS, DEFAULT_SLIPPAGE_BPS
+
+    command.add_argument(
+        "--slippage-bps",
+        type=int,
+        default=DEFAULT_SLIPPAGE_BPS,
+        metavar="BPS",
+        help="tolerance in basis points, 0-10000, against the preview just before sending"
+        " (default: %(default)s = 0.5 %%)",
+    )
+    command.add_argument(
+        "--deadline",
+        type=int,
+        default=DEFAULT_DEADLINE_SECONDS,
+        metavar="SECONDS",
+        help="revert if not mined this many seconds after the latest block (default: %(default)s)",
+    )
+    command.add_argument("--receiver", metavar="ADDRESS", help="who receives the output (default: the signer)")
+    _write_options(command)
+
+
+def build_parser() -> Parser:
+    common = _common_options()
+    parser = Parser(
+        prog="ltsdk",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        formatter_class=HelpFormatter,
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name, help=help_text, description=help_text, parents=[common], formatter_class=HelpFormatter
+        )
+
+    command("status", "every token's state: NAV per share (USDC), NAV, leverage, band, status").set_defaults(
+        run=cmd_status
+    )
+
+    quote = command("quote", "exact previews in the latest block, with the fee and the venue's cost")
+    quote.add_argument("symbol", help="token symbol, any case (BTC3L, btc3l)")
+    side = quote.add_mutually_exclusive_group(required=True)
+    side.add_argument("--deposit", metavar="AMOUNT", help="collateral to pay, in whole units (1000 = 1,000 USDC)")
+    side.add_argument("--redeem", metavar="SHARES", help="shares to redeem, in whole shares (2.5)")
     quote.set_defaults(run=cmd_quote)
 
-    for name, arg, run in (("deposit", "amount", cmd_deposit), ("redeem", "shares", cmd_redeem)):
-        command = sub.add_parser(name)
-        command.add_argument("symbol")
-        command.add_argument(arg)
-        command.add_argument("--slippage-bps", type=int, default=50)
-        command.set_defaults(run=run)
+    deposit = command("deposit", "pay collateral, receive shares")
+    deposit.add_argument("symbol", help="token symbol, any case")
+    deposit.add_argument("amount", help="collateral to pay, in whole units (1000 = 1,000 USDC; up to 6 decimals)")
+    deposit.add_argument(
+        "--min-shares", metavar="SHARES", help="revert below this many shares (default: from --slippage-bps)"
+    )
+    deposit.add_argument(
+        "--approve-max",
+        action="store_true",
+        help="approve the token for every future deposit (default: approve exactly AMOUNT, if needed)",
+    )
+    _user_write_options(deposit)
+    deposit.set_defaults(run=cmd_deposit)
 
-    rebalance = sub.add_parser("rebalance", help="keeper: rebalance if due")
-    rebalance.add_argument("symbol")
+    redeem = command("redeem", "burn shares, receive collateral")
+    redeem.add_argument("symbol", help="token symbol, any case")
+    redeem.add_argument("shares", help="shares to burn, in whole shares (2.5; up to 18 decimals)")
+    redeem.add_argument(
+        "--min-assets",
+        metavar="AMOUNT",
+        help="revert below this much collateral, in whole units (default: from --slippage-bps)",
+    )
+    _user_write_options(redeem)
+    redeem.set_defaults(run=cmd_redeem)
+
+    rebalance = command("rebalance", "keeper: rebalance if due (needs KEEPER_ROLE until the keeper grace)")
+    rebalance.add_argument("symbol", help="token symbol, any case")
+    _write_options(rebalance)
     rebalance.set_defaults(run=cmd_rebalance)
 
-    split = sub.add_parser("split", help="split (or --reverse) shares")
-    split.add_argument("symbol")
-    split.add_argument("factor")
-    split.add_argument("--reverse", action="store_true")
+    split = command("split", "admin/keeper: split (or --reverse) every balance by a factor")
+    split.add_argument("symbol", help="token symbol, any case")
+    split.add_argument("factor", help="whole number, within the contract's bounds (2-10000)")
+    split.add_argument("--reverse", action="store_true", help="merge FACTOR shares into one")
+    _write_options(split)
     split.set_defaults(run=cmd_split)
 
-    bt = sub.add_parser("backtest", help="the reference model over a price path")
-    bt.add_argument("--csv")
-    bt.add_argument("--days", type=float, default=30)
-    bt.add_argument("--step", type=int, default=60)
-    bt.add_argument("--seed", type=int, default=1)
-    bt.add_argument("--volatility", type=float, default=0.6)
-    bt.add_argument("--leverage", type=int, default=3)
-    bt.add_argument("--short", action="store_true")
-    bt.add_argument("--png")
+    bt = command("backtest", "the reference model over a price path (no chain)")
+    bt.add_argument("--csv", metavar="PATH", help="price file of timestamp,price rows (default: a generated path)")
+    bt.add_argument("--days", type=float, default=30, help="length of the generated path, > 0 (default: %(default)s)")
+    bt.add_argument(
+        "--step", type=int, default=60, metavar="SECONDS", help="seconds between prices (default: %(default)s)"
+    )
+    bt.add_argument("--seed", type=int, default=1, help="random seed of the path (default: %(default)s)")
+    bt.add_argument(
+        "--volatility", type=float, default=0.6, help="annual volatility, 0.6 = 60 %% (default: %(default)s)"
+    )
+    bt.add_argument("--leverage", type=int, default=3, help="whole-number target leverage, 2-9 (default: %(default)s)")
+    bt.add_argument("--short", action="store_true", help="a short token (default: long)")
+    bt.add_argument("--png", metavar="PATH", help="write a chart here")
     bt.set_defaults(run=cmd_backtest)
-    add_mock_commands(sub)
+    add_mock_commands(command)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str]) -> argparse.Namespace:
     args = build_parser().parse_args(argv)
+    for name, default in DEFAULTS.items():
+        if not hasattr(args, name):
+            setattr(args, name, default)
+    return args
+
+
+# ---------------------------------------------------------------- errors and exit codes
+
+
+def _report(error: BaseException, as_json: bool) -> None:
+    """One line on stderr: `ltsdk: [Type: ]message`, or a JSON object with --json."""
+    message = " ".join(str(error).split()) or type(error).__name__
+    typed = isinstance(error, errors.LtError)
+    if as_json:
+        kind = type(error).__name__ if typed or isinstance(error, Declined) else "BadInput"
+        data = {"error": kind, "message": message}
+        if typed and error.reason:
+            data["reason"] = error.reason
+        print(json.dumps(data), file=sys.stderr)
+    else:
+        print(f"ltsdk: {type(error).__name__}: {message}" if typed else f"ltsdk: {message}", file=sys.stderr)
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null so the interpreter's last flush is quiet."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    as_json = "--json" in argv  # known even when parsing fails
     try:
+        args = parse_args(argv)
         args.run(args)
-    except CliError as exc:
-        print(f"ltsdk: {exc}", file=sys.stderr)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `ltsdk --json status | head`: the reader has what it wanted
+        _silence_stdout()
+        return EXIT_FAILED
+    except Declined as exc:
+        _report(exc, as_json)
+        return EXIT_FAILED
+    except (CliError, errors.LtError, ValueError, OSError) as exc:
+        _report(exc, as_json)
         return EXIT_BAD_INPUT
-    except errors.LtError as exc:
-        print(f"ltsdk: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (ValueError, OSError) as exc:
-        print(f"ltsdk: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    return 0
+    except Exception as exc:
+        from web3.exceptions import Web3Exception
+
+        if not isinstance(exc, Web3Exception):  # a bug: keep its traceback
+            raise
+        _report(exc, as_json)  # e.g. no receipt before the timeout
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 if __name__ == "__main__":

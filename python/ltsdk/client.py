@@ -25,11 +25,12 @@ from web3 import Web3
 from ltsdk import manifest as manifests
 from ltsdk import plans, types
 from ltsdk.calls import SyncNode, revert_reason
-from ltsdk.errors import BadManifest, NoSigner, UnknownToken
+from ltsdk.errors import BadAccount, BadManifest, NoSigner, UnknownToken
 from ltsdk.plans import DEFAULT_DEADLINE_SECONDS, DEFAULT_SLIPPAGE_BPS
 from ltsdk.sender import gas_limit
 
 __all__ = [
+    "BadAccount",
     "BadManifest",
     "NoSigner",
     "Protocol",
@@ -46,12 +47,25 @@ load_manifest = manifests.load
 
 
 def account_from_env() -> LocalAccount | None:
-    """LT_PRIVATE_KEY, or LT_KEYSTORE (an encrypted JSON keystore) with LT_KEYSTORE_PASSWORD."""
+    """LT_PRIVATE_KEY, or LT_KEYSTORE (an encrypted JSON keystore) with LT_KEYSTORE_PASSWORD; None
+    if neither is set. A key or keystore that does not give an account raises BadAccount naming the
+    variable (never its value)."""
     if key := os.environ.get("LT_PRIVATE_KEY"):
-        return Account.from_key(key)
+        try:
+            return Account.from_key(key)
+        except ValueError:  # binascii.Error is one
+            raise BadAccount("LT_PRIVATE_KEY is not a private key: expected 32 bytes as 64 hex digits") from None
     if keystore := os.environ.get("LT_KEYSTORE"):
-        encrypted = json.loads(Path(keystore).read_text())
-        return Account.from_key(Account.decrypt(encrypted, os.environ.get("LT_KEYSTORE_PASSWORD", "")))
+        try:
+            encrypted = json.loads(Path(keystore).read_text())
+        except OSError as exc:
+            raise BadAccount(f"LT_KEYSTORE {keystore} cannot be read: {exc.strerror or exc}") from None
+        except ValueError:  # json.JSONDecodeError, UnicodeDecodeError
+            raise BadAccount(f"LT_KEYSTORE {keystore} is not a JSON keystore") from None
+        try:
+            return Account.from_key(Account.decrypt(encrypted, os.environ.get("LT_KEYSTORE_PASSWORD", "")))
+        except (ValueError, KeyError, TypeError):
+            raise BadAccount(f"LT_KEYSTORE_PASSWORD does not decrypt LT_KEYSTORE {keystore}") from None
     return None
 
 
@@ -158,10 +172,24 @@ class Token:
         receiver: str | None = None,
         slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
         deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
+        min_shares: int | None = None,
+        approve_max: bool = False,
         **tx_kwargs: Any,
     ) -> types.Deposited:
-        """Pay `assets` (collateral base units); at least preview x (1 - slippage) shares or revert."""
-        plan = plans.deposit(self.protocol, self.symbol, assets, receiver, slippage_bps, deadline_seconds, tx_kwargs)
+        """Pay `assets` (collateral base units); at least `min_shares` (default: the preview just
+        before sending x (1 - slippage)) or revert. Approves exactly `assets` if the allowance is
+        short (`approve_max`: the maximum)."""
+        plan = plans.deposit(
+            self.protocol,
+            self.symbol,
+            assets,
+            receiver,
+            slippage_bps,
+            deadline_seconds,
+            tx_kwargs,
+            min_shares,
+            approve_max,
+        )
         return self._run(plan)
 
     def mint(
@@ -170,10 +198,13 @@ class Token:
         receiver: str | None = None,
         slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
         deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
+        approve_max: bool = False,
         **tx_kwargs: Any,
     ) -> types.Deposited:
         """Mint exactly `shares`, paying at most preview x (1 + slippage)."""
-        plan = plans.mint(self.protocol, self.symbol, shares, receiver, slippage_bps, deadline_seconds, tx_kwargs)
+        plan = plans.mint(
+            self.protocol, self.symbol, shares, receiver, slippage_bps, deadline_seconds, tx_kwargs, approve_max
+        )
         return self._run(plan)
 
     def redeem(
@@ -183,11 +214,12 @@ class Token:
         owner: str | None = None,
         slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
         deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
+        min_assets: int | None = None,
         **tx_kwargs: Any,
     ) -> types.Withdrawn:
-        """Burn `shares`; at least preview x (1 - slippage) assets or revert."""
+        """Burn `shares`; at least `min_assets` (default: the preview x (1 - slippage)) or revert."""
         plan = plans.redeem(
-            self.protocol, self.symbol, shares, receiver, owner, slippage_bps, deadline_seconds, tx_kwargs
+            self.protocol, self.symbol, shares, receiver, owner, slippage_bps, deadline_seconds, tx_kwargs, min_assets
         )
         return self._run(plan)
 
@@ -241,4 +273,6 @@ class Token:
         """Typed iteration of one event (Deposit, Withdraw, Rebalanced, Ripcord, Split, Transfer)
         over a block range: the decoded arguments plus block and transaction."""
         logs = getattr(self.contract.events, name)().get_logs(from_block=from_block, to_block=to_block)
-        return [dict(log["args"], block=log["blockNumber"], tx_hash=log["transactionHash"].hex()) for log in logs]
+        return [
+            dict(log["args"], block=log["blockNumber"], tx_hash=Web3.to_hex(log["transactionHash"])) for log in logs
+        ]

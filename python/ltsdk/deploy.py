@@ -591,7 +591,7 @@ def eth_signer(accounts, network_choice: str, alias: str | None = None, local_in
         if not is_local(network_choice):
             raise SystemExit("pass --account <ape alias> off a local network")
         return Account.from_key(accounts.test_accounts[local_index].private_key)
-    account = load_alias(accounts, alias)
+    account = accounts.load(alias)  # KeyError for an unknown alias: the caller says it in one line
     passphrase = os.environ.get(passphrase_variable(alias))
     if passphrase is None:
         import click

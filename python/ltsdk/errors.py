@@ -32,7 +32,7 @@ class SlippageExceeded(LtError, ValueError):
 
 
 class BadReceiver(LtError, ValueError):
-    """The receiver is the zero address or the token itself."""
+    """The receiver is not an address, or is the zero address or the token itself."""
 
 
 class InsufficientBalance(LtError, ValueError):
@@ -103,6 +103,10 @@ class ChangeTooEarly(LtError, RuntimeError):
     """The queued parameter change's delay has not passed yet."""
 
 
+class ChangeExpired(LtError, RuntimeError):
+    """The queued parameter change was not executed within its window after the delay: queue it again."""
+
+
 class Unauthorized(LtError, PermissionError):
     """The caller lacks the role the call needs."""
 
@@ -132,6 +136,16 @@ class WrongChain(BadManifest):
 
 class NotDeployed(BadManifest):
     """The manifest's lens has no code on the node (e.g. a local node restarted empty)."""
+
+
+class BadArgument(LtError, ValueError):
+    """An argument refused before anything is sent or run: a slippage outside 0..10,000 bps, an
+    owner that is not an address, a value the ABI cannot encode, a backtest over no time."""
+
+
+class BadAccount(LtError, ValueError):
+    """LT_PRIVATE_KEY or LT_KEYSTORE (with LT_KEYSTORE_PASSWORD) does not give an account; the
+    message names the variable and never repeats its value."""
 
 
 class RpcUnavailable(RuntimeError):
@@ -169,6 +183,7 @@ REVERTS: dict[str, type[LtError]] = {
     "configurator: queued": ChangeAlreadyQueued,
     "configurator: unknown": UnknownChange,
     "configurator: too early": ChangeTooEarly,
+    "configurator: expired": ChangeExpired,
     "access_control: account is missing role": Unauthorized,
     "usdc: insufficient balance": InsufficientBalance,
     "usdc: insufficient allowance": InsufficientAllowance,

@@ -12,7 +12,16 @@ action with eth_call, signs with its own nonce counter, replaces a stuck transac
 higher fee), retries RPC failures with backoff, backs a failing token off exponentially while the
 others proceed, and journals what is in flight so that a restart rebroadcasts instead of acting
 twice. Without a signer it only logs what it would do (dry run). Every line it logs is one JSON
-object; its metrics are Prometheus text (`metrics_text()`, or `serve_metrics(port)`).
+object stamped with the wall clock (`ts`); an alert is logged once when its incident starts and
+once when it clears; its metrics are Prometheus text (`metrics_text()`, or `serve_metrics(port)`).
+
+On an idle chain (an automine node mines only when sent a transaction) the latest block's time
+stands still; the keeper evaluates at the later of that time and the wall clock, by reading the
+lens and simulating with eth_call block overrides, so due work is seen without mining a block.
+
+Several workers may run keepers for one deployment (bots/keeper.py): `shard` splits the tokens
+across signing keys, and `RedisCoordination` gives each key one writer at a time (a lock), one
+nonce counter (ltsdk.sender.RedisNonces) and one journal shared by every worker.
 """
 
 from __future__ import annotations
@@ -20,26 +29,32 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from typing import Protocol as Interface
 
 import requests
 from eth_typing import HexStr
+from eth_utils.abi import get_abi_output_types
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, start_http_server
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
+from web3.types import RPCEndpoint
 
-from ltsdk import errors
+from ltsdk import errors, math
 from ltsdk.calls import revert_reason
 from ltsdk.client import Protocol
 from ltsdk.codes import ActionKind, Reason, Status, reason_name
 from ltsdk.errors import RpcUnavailable
 from ltsdk.manifest import load as load_manifest
-from ltsdk.sender import Sender, gas_limit
+from ltsdk.sender import RedisNonces, Sender, gas_limit
 from ltsdk.types import TokenState
-from ltsdk.units import BPS, GWEI
+from ltsdk.units import BPS, GWEI, WAD
 
 # reverts that mean "someone else already did it, or it is not time yet": not a failure
 NO_OP_ERRORS = (errors.NotNeeded, errors.Cooldown)
@@ -68,6 +83,14 @@ class Policy:
     failure_backoff_seconds: float = 60.0  # chain seconds a token rests after a failed action; doubles
     max_failure_backoff_seconds: float = 3_600.0
     min_balance_wei: int = 5 * 10**16  # warn below 0.05 ETH of gas money
+    wall_clock: bool = True  # evaluate at max(latest block time, wall clock): an idle chain's clock stands still
+    wall_clock_after_seconds: float = 15.0  # ...once the latest block is this much older (a live chain's is ~12 s)
+    invariants: bool = True  # read each venue account and check NAV, margin and withdrawable (alerts)
+    invariant_interval_seconds: float = 60.0  # at most one round of those checks per this much clock()
+    nav_tolerance_assets: int = 1  # lens NAV vs the reference model, collateral base units
+    ripcord_warn_bps: int = 9_000  # alert leverage_near_ripcord from 90 % of the ripcord level
+    oracle_age_warn_bps: int = 7_500  # alert oracle_aging from 75 % of the token's max_price_age
+    margin_warn_multiple: int = 2  # alert venue_margin_low when equity < this x maintenance margin
 
 
 @dataclass(frozen=True)
@@ -193,6 +216,106 @@ class _Backoff:
     until: int = 0  # chain time
 
 
+# Every alert kind, with what the operator does about it (docs/operations.md, "Alerts", says more).
+ALERTS: dict[str, str] = {
+    "rpc_unavailable": "the node does not answer: check the RPC endpoint; the keeper retries every tick",
+    "unreadable_token": "the lens cannot read this token: check the token and its venue contracts",
+    "stale_oracle": "no action is possible: check the oracle's updater; anyone may ripcord once it is fresh",
+    "oracle_aging": "the oracle answer is close to max_price_age: check the updater before it goes stale",
+    "leverage_near_ripcord": "leverage approaches the ripcord level: confirm the keeper's rebalances land",
+    "nav_mismatch": "the lens NAV differs from the reference model: pause the token (runbook) and investigate",
+    "venue_margin_low": "the fund's venue equity nears maintenance margin: rebalance now; pause if it persists",
+    "venue_withdrawable_zero": "the venue lets the fund withdraw nothing: redeems fail; pause and contact the venue",
+    "low_balance": "top up the keeper's gas money",
+    "out_of_gas_money": "the keeper cannot pay for gas: top up its address now",
+    "stuck_transaction": "a transaction stays unmined at the fee cap: raise max_fee_cap_wei or clear the nonce",
+}
+
+
+class Journal(Interface):
+    """Where a keeper keeps what survives it: the transactions in flight, each token's back-off and
+    the open alerts."""
+
+    def load(self) -> dict[str, Any]: ...
+
+    def save(self, data: dict[str, Any]) -> None: ...
+
+
+class FileJournal:
+    """A JSON file, replaced atomically: a crash leaves the old or the new journal."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def load(self) -> dict[str, Any]:
+        return json.loads(self.path.read_text()) if self.path.exists() else {}
+
+    def save(self, data: dict[str, Any]) -> None:
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(data, indent=1))
+        temporary.replace(self.path)
+
+
+class RedisJournal:
+    """One Redis string per signing key, shared by every worker that signs with the key."""
+
+    def __init__(self, client: Any, key: str):
+        self.client = client
+        self.key = key
+
+    def load(self) -> dict[str, Any]:
+        raw = self.client.get(self.key)
+        return json.loads(raw) if raw else {}
+
+    def save(self, data: dict[str, Any]) -> None:
+        self.client.set(self.key, json.dumps(data))
+
+
+def shard(symbols: list[str], shards: int, index: int) -> list[str]:
+    """The tokens shard `index` of `shards` keeps: every shards-th symbol in sorted order, so every
+    worker that knows the same symbols computes the same split."""
+    if not 0 <= index < shards:
+        raise ValueError(f"shard {index} of {shards}")
+    return sorted(symbols)[index::shards]
+
+
+class RedisCoordination:
+    """What the keepers of one signing key share across worker processes, in Redis under
+    `lt:keeper:<chain id>:<address>:*`: the writer lock (one tick at a time per key, so one
+    transaction per due action), the nonce counter and the journal."""
+
+    def __init__(self, client: Any, chain_id: int, address: str, lock_seconds: float = 600.0):
+        self.client = client
+        self.prefix = f"lt:keeper:{chain_id}:{address.lower()}"
+        self.lock_seconds = lock_seconds  # a worker that dies holding the lock frees it after this
+
+    @classmethod
+    def from_url(cls, url: str, chain_id: int, address: str) -> RedisCoordination:
+        import redis  # the keeper extra: only scaled-out keepers need it
+
+        return cls(redis.Redis.from_url(url), chain_id, address)
+
+    def nonces(self) -> RedisNonces:
+        return RedisNonces(self.client, f"{self.prefix}:nonce")
+
+    def journal(self, deployment: str = "") -> RedisJournal:
+        """The key's journal for one deployment (e.g. its lens address): a key that keeps two
+        deployments shares their lock and nonces, not their in-flight entries."""
+        return RedisJournal(self.client, f"{self.prefix}:journal:{deployment.lower()}")
+
+    @contextmanager
+    def writer(self) -> Iterator[bool]:
+        """`with coordination.writer() as held:` True while this worker is the key's only writer;
+        False (at once, no waiting) when another worker is."""
+        lock = self.client.lock(f"{self.prefix}:writer", timeout=self.lock_seconds, blocking=False)
+        held = lock.acquire()
+        try:
+            yield held
+        finally:
+            if held:
+                lock.release()
+
+
 class Metrics:
     """The keeper's Prometheus metrics, in a registry of their own."""
 
@@ -204,8 +327,43 @@ class Metrics:
             "lt_keeper_failures", "Failed actions, by token and kind", ["token", "kind"], registry=r
         )
         self.noops = Counter("lt_keeper_noops", "Actions dropped because the state moved", ["token"], registry=r)
-        self.alerts = Counter("lt_keeper_alerts", "Alerts raised, by kind", ["kind"], registry=r)
+        self.alerts = Counter("lt_keeper_alerts", "Alert incidents raised, by kind", ["kind"], registry=r)
+        self.alert_active = Gauge(
+            "lt_keeper_alert_active", "1 while an incident is open, by kind and token", ["kind", "token"], registry=r
+        )
+        self.ticks = Counter("lt_keeper_ticks", "Ticks completed", registry=r)
+        self.heartbeat = Gauge(
+            "lt_keeper_heartbeat_timestamp_seconds", "Wall clock (unix seconds) of the last completed tick", registry=r
+        )
+        self.chain_lag = Gauge(
+            "lt_keeper_chain_lag_seconds", "Wall clock minus the latest block's time (idle chain: grows)", registry=r
+        )
         self.leverage = Gauge("lt_keeper_leverage", "Leverage per token (multiple)", ["token"], registry=r)
+        self.ripcord_headroom = Gauge(
+            "lt_keeper_ripcord_headroom", "Ripcord level minus leverage (multiple)", ["token"], registry=r
+        )
+        self.nav = Gauge("lt_keeper_nav_assets", "NAV per token (collateral units, e.g. USDC)", ["token"], registry=r)
+        self.nav_per_share = Gauge(
+            "lt_keeper_nav_per_share_assets", "NAV per share (collateral units)", ["token"], registry=r
+        )
+        self.nav_deviation = Gauge(
+            "lt_keeper_nav_model_deviation_assets",
+            "Lens NAV minus the reference model's NAV (collateral base units)",
+            ["token"],
+            registry=r,
+        )
+        self.oracle_age = Gauge(
+            "lt_keeper_oracle_age_seconds", "Age of the token's oracle answer", ["token"], registry=r
+        )
+        self.margin = Gauge(
+            "lt_keeper_venue_margin_assets", "The fund's margin on its venue (collateral units)", ["token"], registry=r
+        )
+        self.withdrawable = Gauge(
+            "lt_keeper_venue_withdrawable_assets",
+            "Margin the fund may withdraw from its venue now (collateral units)",
+            ["token"],
+            registry=r,
+        )
         self.balance = Gauge("lt_keeper_balance_wei", "The keeper's gas money (wei)", registry=r)
         self.latency = Histogram(
             "lt_keeper_detection_to_mined_seconds",
@@ -229,6 +387,9 @@ class Keeper:
         sleep: Callable[[float], None] = time.sleep,
         logger: logging.Logger | None = None,
         dry_run_address: str | None = None,
+        journal: Journal | None = None,
+        nonces: RedisNonces | None = None,
+        wall: Callable[[], float] = time.time,
     ):
         self.protocol = protocol
         self.w3: Web3 = protocol.w3
@@ -237,17 +398,26 @@ class Keeper:
         self.account = protocol.account  # None: dry run
         # who simulations run as: the signer, or in a dry run the keeper address to impersonate
         self.address = self.account.address if self.account else dry_run_address
-        self.journal_path = Path(journal_path) if journal_path else None
+        self.journal = journal or (FileJournal(journal_path) if journal_path else None)
         self.metrics = metrics or Metrics()
         self.clock = clock
         self.sleep = sleep
+        self.wall = wall  # unix seconds: log stamps, the heartbeat and the idle-chain clock
         self.logger = logger or logging.getLogger("ltsdk.keeper")
-        self.sender = Sender(self.w3, self.account, self.rpc)  # the nonce counter lives here
-        self.backoff: dict[str, _Backoff] = {}  # per token, in chain time (block timestamps)
-        self.chain_now = 0  # the block time of the latest lens read
+        self.sender = Sender(self.w3, self.account, self.rpc, nonces)  # the nonce counter lives here
+        self.chain_now = 0  # the time the latest tick evaluated at (see read_clock)
+        self.block_overrides: dict[str, str] | None = None  # eth_call block fields when chain_now is ahead
+        self._overrides_work = True  # until the node rejects them: then block time only
         self.detected_at: dict[str, float] = {}
-        self.in_flight: dict[str, InFlight] = self._load_journal()
-        self._resumed = bool(self.in_flight)  # rebroadcast the journal's transactions on the first tick
+        self.incidents: dict[tuple[str, str], float] = {}  # open alerts (kind, token) -> wall time raised
+        self._seen: set[tuple[str, str]] = set()  # alerts whose condition held during this tick
+        self._venues: dict[str, tuple[int, int]] = {}  # adapter -> (ASSET_SCALE, maintenance_margin_bps), per tick
+        self._unchecked: set[str] = set()  # tokens whose venue cannot be checked (logged once)
+        self._checked_at: float | None = None  # clock() of the last invariant checks
+        self._invariant_alerts: set[tuple[str, str]] = set()  # what they raised
+        self.in_flight: dict[str, InFlight] = {}
+        self.backoff: dict[str, _Backoff] = {}  # per token, in chain time
+        self.reload()
 
     @classmethod
     def from_manifest(
@@ -269,11 +439,29 @@ class Keeper:
     # ------------------------------------------------------------ logging and metrics
 
     def log(self, event: str, level: int = logging.INFO, **fields) -> None:
-        self.logger.log(level, json.dumps({"event": event, **fields}, default=str, sort_keys=True))
+        """One JSON line, stamped `ts` with the wall clock (UTC, ISO 8601)."""
+        ts = datetime.fromtimestamp(self.wall(), UTC).isoformat(timespec="milliseconds")
+        self.logger.log(level, json.dumps({"ts": ts, "event": event, **fields}, default=str, sort_keys=True))
 
-    def alert(self, kind: str, **fields) -> None:
+    def alert(self, kind: str, token: str = "", **fields) -> None:
+        """The condition `kind` holds (for `token`) now. Logged and counted once per incident: when
+        it starts; the end of the first tick without it logs `alert_cleared`."""
+        key = (kind, token)
+        self._seen.add(key)
+        if key in self.incidents:
+            return
+        self.incidents[key] = self.wall()
         self.metrics.alerts.labels(kind).inc()
-        self.log("alert", logging.WARNING, kind=kind, **fields)
+        self.metrics.alert_active.labels(kind, token).set(1)
+        self.log("alert", logging.WARNING, kind=kind, token=token, hint=ALERTS[kind], **fields)
+
+    def close_incidents(self) -> None:
+        """Clear every open alert whose condition did not hold during this tick."""
+        for key in [key for key in self.incidents if key not in self._seen]:
+            raised = self.incidents.pop(key)
+            self.metrics.alert_active.labels(*key).set(0)
+            self.log("alert_cleared", kind=key[0], token=key[1], lasted_seconds=round(self.wall() - raised, 3))
+        self.save_journal()
 
     def metrics_text(self) -> str:
         return generate_latest(self.metrics.registry).decode()
@@ -285,30 +473,40 @@ class Keeper:
     # ------------------------------------------------------------ the loop
 
     def run(self, ticks: int | None = None) -> None:
-        """Tick every `poll_seconds` (forever, or `ticks` times). An RPC outage ends no loop."""
+        """Tick every `poll_seconds` (forever, or `ticks` times). An RPC outage ends no loop;
+        Ctrl-C (SIGINT, KeyboardInterrupt) ends it with a `shutdown` line."""
         done = 0
-        while ticks is None or done < ticks:
-            try:
-                self.tick()
-            except RpcUnavailable as exc:
-                self.alert("rpc_unavailable", error=str(exc))
-            done += 1
-            if ticks is None or done < ticks:
-                self.sleep(self.policy.poll_seconds)
+        try:
+            while ticks is None or done < ticks:
+                try:
+                    self.tick()
+                except RpcUnavailable as exc:
+                    self.alert("rpc_unavailable", error=str(exc))
+                done += 1
+                if ticks is None or done < ticks:
+                    self.sleep(self.policy.poll_seconds)
+        except KeyboardInterrupt:
+            self.log("shutdown", reason="interrupt", ticks=done, in_flight=sorted(self.in_flight))
+            return
+        self.log("shutdown", reason="ticks done", ticks=done, in_flight=sorted(self.in_flight))
 
     def tick(self) -> list[Outcome]:
         """One round: confirm what is in flight, read every token, simulate every due action
         against that same state, then send them all and wait (up to `confirm_timeout_seconds`).
         Simulating all before sending any keeps each simulation off a block still being mined."""
+        self._seen = set()
         outcomes = self.resume() if self._resumed else []
         outcomes += self.confirm(wait=False)
-        states = self.rpc("get_states", lambda: self.protocol.states(self.symbols))
-        now = self.chain_now = max(state.timestamp for state in states.values())
+        now = self.read_clock()
+        states = self.rpc("get_states", self.read_states)
         read_at = self.clock()
         self.check_balance()
+        for state in states.values():
+            self.observe(state, now)
+        if self.policy.invariants:
+            self.check_invariants(states)
         ready: list[tuple[Action, int, float]] = []
         for symbol, state in states.items():
-            self.observe(state)
             if symbol in self.in_flight:
                 continue  # never a second action while one is unconfirmed
             action = decide(state, now, self.policy)
@@ -327,7 +525,85 @@ class Keeper:
                 ready.append((action, simulated, detected))
         outcomes += [self.send(action, gas, detected) for action, gas, detected in ready]
         outcomes += self.confirm(wait=True)
+        self.close_incidents()
+        self.metrics.ticks.inc()
+        self.metrics.heartbeat.set(self.wall())
         return [o for o in outcomes if o.status != Status.SENT]
+
+    def reload(self) -> None:
+        """Read the journal afresh: what is in flight (rebroadcast on the next tick) and each
+        token's back-off. A worker sharing a journal calls this before each tick it writes."""
+        self.in_flight, self.backoff, incidents = self._load_journal()
+        if self.journal is not None:
+            self.incidents = incidents  # open alerts too: another worker (or the last run) raised them
+            for kind, token in incidents:
+                self.metrics.alert_active.labels(kind, token).set(1)
+        self._resumed = bool(self.in_flight)
+
+    # ------------------------------------------------------------ reading at the right time
+
+    def read_clock(self) -> int:
+        """The time to evaluate at: the latest block's, or the wall clock once the block is older
+        than `wall_clock_after_seconds` (`Policy.wall_clock`): an automine node mines only when sent
+        something, so its latest block can be minutes old. Reads and simulations then carry that
+        time as an eth_call block override; a node that rejects overrides gets block time only."""
+        head = self.rpc("get_block", lambda: self.w3.eth.get_block("latest"))
+        block_time, wall = int(head["timestamp"]), int(self.wall())
+        self.metrics.chain_lag.set(wall - block_time)
+        lag = wall - block_time
+        idle = self.policy.wall_clock and self._overrides_work and lag > self.policy.wall_clock_after_seconds
+        now = wall if idle else block_time
+        self.block_overrides = {"time": hex(now), "number": hex(head["number"] + 1)} if idle else None
+        self.chain_now = now
+        return now
+
+    def read_states(self) -> dict[str, TokenState]:
+        """Every token's lens row at `chain_now`: one eth_call."""
+        if self.block_overrides is None:
+            return self.protocol.states(self.symbols)
+        addresses = [self.protocol.address_of(symbol) for symbol in self.symbols]
+        function = self.protocol.lens.functions.get_states(addresses)
+        names = [component["name"] for component in function.abi["outputs"][0]["components"]]
+        rows = self.call(function)
+        return {
+            symbol: TokenState.from_row(symbol, dict(zip(names, row, strict=True)), self.protocol.asset_decimals)
+            for symbol, row in zip(self.symbols, rows, strict=True)
+        }
+
+    def call(self, function, sender: str | None = None) -> Any:
+        """eth_call `function` at `chain_now` (with block overrides when it is ahead of the chain);
+        a revert raises ContractLogicError, as web3 does."""
+        if self.block_overrides is None:
+            return function.call({"from": sender} if sender else {})
+        result = self._request("eth_call", self._call_fields(function, sender))
+        values = self.w3.codec.decode(get_abi_output_types(function.abi), bytes.fromhex(result.removeprefix("0x")))
+        return values[0] if len(values) == 1 else values
+
+    def estimate_gas(self, function, sender: str) -> int:
+        if self.block_overrides is None:
+            return function.estimate_gas({"from": sender}, "latest")
+        return int(self._request("eth_estimateGas", self._call_fields(function, sender)), 16)
+
+    def _call_fields(self, function, sender: str | None) -> dict[str, str]:
+        fields = {"to": function.address, "data": function._encode_transaction_data()}
+        return {**fields, "from": sender} if sender else fields
+
+    def _request(self, method: str, fields: dict[str, str]) -> Any:
+        response = None
+        if self._overrides_work:
+            params: list[Any] = [fields, "latest", {}, self.block_overrides]
+            response = self.w3.provider.make_request(RPCEndpoint(method), params)
+            error = response.get("error")
+            if isinstance(error, dict) and error.get("code") in (-32601, -32602):  # the node takes no overrides
+                self._overrides_work = False
+                self.log("block_overrides_unsupported", logging.WARNING, method=method, error=error.get("message"))
+        if response is None or not self._overrides_work:
+            response = self.w3.provider.make_request(RPCEndpoint(method), [fields, "latest"])
+        if "error" in response:
+            error = response["error"]
+            message = error.get("message", "") if isinstance(error, dict) else str(error)
+            raise ContractLogicError(message, data=error.get("data") if isinstance(error, dict) else None)
+        return response.get("result")
 
     def resume(self) -> list[Outcome]:
         """After a restart: rebroadcast each journaled transaction (the same signed bytes, so at
@@ -340,7 +616,7 @@ class Keeper:
                 self.rpc("send_raw_transaction", lambda flight=flight: self._send_raw(flight))
             except _NonceTaken:
                 del self.in_flight[symbol]
-                self._save_journal()
+                self.save_journal()
                 outcomes.append(
                     Outcome(
                         symbol, flight.action, Status.REPLACED, flight.hashes[-1], "nonce used by another transaction"
@@ -348,17 +624,91 @@ class Keeper:
                 )
         return outcomes
 
-    def observe(self, state: TokenState) -> None:
-        """Leverage gauge, and the alerts a row can raise."""
+    def observe(self, state: TokenState, now: int) -> None:
+        """The gauges of one lens row, and the alerts the row alone can raise."""
+        symbol = state.symbol
         if not state.ok:
-            self.alert("unreadable_token", token=state.symbol)
+            self.alert("unreadable_token", token=symbol)
             return
+        age = now - state.oracle_updated_at
+        self.metrics.oracle_age.labels(symbol).set(age)
+        self.metrics.nav.labels(symbol).set(float(state.nav_usd))
+        self.metrics.nav_per_share.labels(symbol).set(float(state.nav_per_share_usd))
+        self.metrics.margin.labels(symbol).set(float(state.assets(state.margin)))
         if state.leverage_x is not None and state.size != 0:
-            self.metrics.leverage.labels(state.symbol).set(float(state.leverage_x))
-        if not state.oracle_fresh and state.supply > 0 and not state.is_shutdown:
+            self.metrics.leverage.labels(symbol).set(float(state.leverage_x))
+            self.metrics.ripcord_headroom.labels(symbol).set(float((state.ripcord_leverage - state.leverage) / WAD))
+        if state.supply == 0 or state.is_shutdown:
+            return
+        if not state.oracle_fresh:
+            self.alert("stale_oracle", token=symbol, oracle_updated_at=state.oracle_updated_at, now=now)
+        elif age * BPS >= state.max_price_age * self.policy.oracle_age_warn_bps:
+            self.alert("oracle_aging", token=symbol, age_seconds=age, max_price_age=state.max_price_age)
+        if state.size != 0 and state.leverage * BPS >= state.ripcord_leverage * self.policy.ripcord_warn_bps:
             self.alert(
-                "stale_oracle", token=state.symbol, oracle_updated_at=state.oracle_updated_at, now=state.timestamp
+                "leverage_near_ripcord",
+                token=symbol,
+                leverage=str(state.leverage_x),
+                ripcord=str(Decimal(state.ripcord_leverage) / WAD),
             )
+
+    def check_invariants(self, states: dict[str, TokenState]) -> None:
+        """For every funded token: the lens NAV against the reference model (idle collateral +
+        margin + unrealised PnL - funding owed, ltsdk.math over the venue's raw account), the
+        venue equity against its maintenance margin, and what the fund may withdraw."""
+        if self._checked_at is not None and self.clock() - self._checked_at < self.policy.invariant_interval_seconds:
+            self._seen |= self._invariant_alerts  # not checked this tick: what the last check found holds
+            return
+        self._checked_at = self.clock()
+        seen_before = set(self._seen)
+        self._venues = {}
+        markets = self.protocol.manifest.get("markets", {})
+        for symbol, state in states.items():
+            market = markets.get(self.protocol.manifest["tokens"][symbol].get("market", ""))
+            if market is None or not state.ok or state.supply == 0 or state.is_shutdown:
+                continue
+            venue = self.protocol.node.contract(Web3.to_checksum_address(market["adapter"]), "MockPerpAdapter")
+            token = self.protocol.address_of(symbol)
+            try:
+                self.rpc("check_invariants", lambda v=venue, t=token, s=state: self._check(v, t, s))
+            except RpcUnavailable:
+                raise
+            except Exception as exc:  # a venue without the mock's views: the checks cannot run, the keeper can
+                if symbol not in self._unchecked:
+                    self._unchecked.add(symbol)
+                    self.log("invariants_skipped", logging.WARNING, token=symbol, error=f"{type(exc).__name__}: {exc}")
+        self._invariant_alerts = self._seen - seen_before
+
+    def _check(self, venue, token: str, state: TokenState) -> None:
+        symbol = state.symbol
+        if venue.address not in self._venues:
+            self._venues[venue.address] = (
+                self.call(venue.functions.ASSET_SCALE()),
+                self.call(venue.functions.maintenance_margin_bps()),
+            )
+        scale, maintenance_bps = self._venues[venue.address]
+        account = math.Account(
+            margin=state.margin, size=state.size, open_notional=self.call(venue.functions.open_notional(token))
+        )
+        equity = (
+            state.margin
+            + math.unrealized_pnl(account, state.price, scale)
+            - self.call(venue.functions.funding_owed(token))
+        )
+        model_nav = max(state.idle_assets + equity, 0)
+        deviation = state.nav - model_nav
+        self.metrics.nav_deviation.labels(symbol).set(deviation)
+        if abs(deviation) > self.policy.nav_tolerance_assets:
+            self.alert("nav_mismatch", token=symbol, nav=state.nav, model_nav=model_nav, deviation=deviation)
+        withdrawable = self.call(venue.functions.max_withdrawable(token))
+        self.metrics.withdrawable.labels(symbol).set(float(state.assets(withdrawable)))
+        if state.size == 0:
+            return
+        maintenance = abs(state.size) * state.price // WAD // scale * maintenance_bps // BPS
+        if equity < self.policy.margin_warn_multiple * maintenance:
+            self.alert("venue_margin_low", token=symbol, equity=equity, maintenance_margin=maintenance)
+        if withdrawable == 0 and state.oracle_fresh:
+            self.alert("venue_withdrawable_zero", token=symbol, margin=state.margin)
 
     def check_balance(self) -> None:
         account = self.account
@@ -385,8 +735,8 @@ class Keeper:
             self.log("dry_run", token=action.symbol, action=action.kind, label=action.label, simulated=False)
             return Outcome(action.symbol, action, Status.DRY_RUN, detail="not simulated")
         try:
-            self.rpc("simulate", lambda: function.call({"from": sender}))
-            gas = gas_limit(self.rpc("estimate_gas", lambda: function.estimate_gas({"from": sender}, "latest")))
+            self.rpc("simulate", lambda: self.call(function, sender))
+            gas = gas_limit(self.rpc("estimate_gas", lambda: self.estimate_gas(function, sender)))
         except (ContractLogicError, ContractCustomError) as exc:
             return self.refused(action, revert_reason(exc))
         if self.account is None:
@@ -429,6 +779,7 @@ class Keeper:
         delay = min(self.policy.failure_backoff_seconds * 2**backoff.failures, self.policy.max_failure_backoff_seconds)
         backoff.failures += 1
         backoff.until = self.chain_now + int(delay)
+        self.save_journal()
         self.metrics.failures.labels(action.symbol, kind).inc()
         self.log(
             "failed",
@@ -446,19 +797,19 @@ class Keeper:
         RPC error that may or may not have delivered them is simply retried."""
         symbol = flight.action.symbol
         self.in_flight[symbol] = flight
-        self._save_journal()
+        self.save_journal()
         try:
             self.rpc("send_raw_transaction", lambda: self._send_raw(flight))
         except _NonceTaken:
             # our nonce was used by another transaction from this account: resync and re-sign
             del self.in_flight[symbol]
-            self._save_journal()
+            self.save_journal()
             self.sender.resync()
             self.log("nonce_resync", token=symbol, nonce=flight.nonce)
             return self.execute(flight.action, flight.detected_at)
         except _InsufficientFunds as exc:
             del self.in_flight[symbol]
-            self._save_journal()
+            self.save_journal()
             self.sender.resync()
             self.alert("out_of_gas_money", token=symbol, error=str(exc))
             return self.failed(flight.action, "funds", str(exc))
@@ -499,7 +850,7 @@ class Keeper:
                 outcome = self._settle(flight)
                 if outcome is not None:
                     del self.in_flight[symbol]
-                    self._save_journal()
+                    self.save_journal()
                     outcomes.append(outcome)
             if not self.in_flight or self.clock() >= deadline:
                 break
@@ -520,7 +871,7 @@ class Keeper:
             if receipt["status"] != 1:
                 outcome = self.failed(action, "reverted", f"transaction {tx_hash} reverted on chain")
                 return Outcome(symbol, action, Status.REVERTED, tx_hash, outcome.detail, latency, receipt)
-            self.backoff.pop(symbol, None)
+            self.backoff.pop(symbol, None)  # saved with the in-flight entry's removal
             self.metrics.actions.labels(symbol, action.label).inc()
             self.metrics.latency.observe(latency)
             self.log(
@@ -575,7 +926,7 @@ class Keeper:
             tx=flight.hashes[-1],
             max_fee_wei=flight.max_fee_wei,
         )
-        self._save_journal()
+        self.save_journal()
         self.rpc("send_raw_transaction", lambda: self._send_raw(flight))
 
     def _mined_receipt(self, flight: InFlight):
@@ -640,26 +991,32 @@ class Keeper:
             self.sleep(delay)
         raise RpcUnavailable(f"{what}: {error}")
 
-    def _load_journal(self) -> dict[str, InFlight]:
-        if self.journal_path is None or not self.journal_path.exists():
-            return {}
-        data = json.loads(self.journal_path.read_text())
+    def _load_journal(self) -> tuple[dict[str, InFlight], dict[str, _Backoff], dict[tuple[str, str], float]]:
+        if self.journal is None:
+            return {}, {}, {}
+        data = self.journal.load()
         now = self.clock()
         flights = {}
         for symbol, entry in data.get("in_flight", {}).items():
             flight = InFlight.from_json(entry)
-            # clock values do not survive a restart: count the waits from now
+            # clock values do not survive a restart (or another worker): count the waits from now
             flight.detected_at = flight.sent_at = now
             flights[symbol] = flight
-        return flights
+        backoff = {symbol: _Backoff(*entry) for symbol, entry in data.get("backoff", {}).items()}
+        incidents = {(kind, token): raised for kind, token, raised in data.get("incidents", [])}
+        return flights, backoff, incidents
 
-    def _save_journal(self) -> None:
-        if self.journal_path is None:
+    def save_journal(self) -> None:
+        """Write what is in flight, the back-offs and the open alerts to the journal (if any)."""
+        if self.journal is None:
             return
-        data = {"in_flight": {symbol: flight.to_json() for symbol, flight in self.in_flight.items()}}
-        temporary = self.journal_path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(data, indent=1))
-        temporary.replace(self.journal_path)  # atomic: a crash leaves the old or the new journal
+        self.journal.save(
+            {
+                "in_flight": {symbol: flight.to_json() for symbol, flight in self.in_flight.items()},
+                "backoff": {symbol: [b.failures, b.until] for symbol, b in self.backoff.items()},
+                "incidents": [[kind, token, raised] for (kind, token), raised in self.incidents.items()],
+            }
+        )
 
 
 class _NonceTaken(Exception):

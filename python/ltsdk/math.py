@@ -21,6 +21,8 @@ from ltsdk.errors import ModelRevert
 from ltsdk.units import BPS, MAX_INT256, MAX_UINT256, MIN_INT256, SECONDS_PER_YEAR, WAD
 
 DEAD_SHARES = 10**15  # constants.vy: shares locked at a token's first mint
+MIN_LEVERAGE = 2  # LeveragedTokenFactory.vy: a token's whole-number target leverage, 2..MAX_LEVERAGE
+MAX_LEVERAGE = 9  # LeveragedTokenFactory.MAX_LEVERAGE (one digit in the symbol)
 MAX_PREMIUM = WAD // 2  # MockPerpAdapter: the price premium at which the venue refuses a trade
 RIPCORD_REWARD_MAX_BPS = 5
 

@@ -1,7 +1,10 @@
 """The client's logic, written once: every read and write of `Protocol`/`Token` and of their asyncio
-twins as a generator of node requests (ltsdk.calls). A plan decides (amount checks, the preflight
-that names why a mint would fail, slippage bounds, deadlines, approvals) and decodes the result;
-the sync or async node only carries each request to the chain."""
+twins as a generator of node requests (ltsdk.calls). A plan decides (argument checks, the
+preflight that names why a mint would fail, slippage bounds, deadlines, approvals) and decodes the
+result; the sync or async node only carries each request to the chain.
+
+Every argument is checked before the first transaction (an approval included) is sent: a bad one
+raises its ltsdk.errors class and nothing reaches the chain."""
 
 from __future__ import annotations
 
@@ -12,12 +15,14 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.logs import DISCARD
 
-from ltsdk import errors, types
+from ltsdk import errors, math, types
 from ltsdk.abis import load_abi
 from ltsdk.calls import Call, Fn, LatestBlock, Plan
 from ltsdk.errors import NoSigner, UnknownToken
 from ltsdk.sender import send_plan
 from ltsdk.units import BPS, MAX_UINT256
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 DEFAULT_SLIPPAGE_BPS = 50
 DEFAULT_DEADLINE_SECONDS = 900
@@ -96,9 +101,58 @@ def latest_timestamp() -> Plan[int]:
 # ---------------------------------------------------------------- writes
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def check_amount(amount: int, what: str) -> None:
-    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0 or amount > MAX_UINT256:
+    if not _is_int(amount) or amount <= 0 or amount > MAX_UINT256:
         raise errors.ZeroAmount(f"{what} must be a positive integer in base units, got {amount!r}")
+
+
+def check_slippage(slippage_bps: int) -> None:
+    """A slippage tolerance is 0..10,000 basis points (0 %..100 %)."""
+    if not _is_int(slippage_bps) or not 0 <= slippage_bps <= BPS:
+        raise errors.BadArgument(
+            f"slippage_bps must be a whole number from 0 to {BPS} (basis points), got {slippage_bps!r}"
+        )
+
+
+def check_deadline(deadline_seconds: int) -> None:
+    """The deadline is `deadline_seconds` after the latest block. The transaction lands in a later
+    block, so zero or less has passed by then: Expired, before anything is sent."""
+    if not _is_int(deadline_seconds):
+        raise errors.BadArgument(f"deadline_seconds must be a whole number of seconds, got {deadline_seconds!r}")
+    if deadline_seconds <= 0:
+        raise errors.Expired(
+            f"deadline_seconds must be positive: {deadline_seconds} s after the latest block has passed before"
+            " the next block",
+            "lt: expired",
+        )
+
+
+def check_address(value: object, what: str) -> str:
+    """`value` as a checksummed address: 20 bytes in hex, all one case or correctly checksummed."""
+    if not isinstance(value, str) or not Web3.is_address(value):
+        error = errors.BadReceiver if what == "receiver" else errors.BadArgument
+        raise error(f"{what} must be a 20-byte hex address (0x and 40 hex digits), got {value!r}")
+    return Web3.to_checksum_address(value)
+
+
+def check_receiver(d: Deployment, symbol: str, receiver: str | None) -> str:
+    """The receiver (default: the signer), refused as the contract refuses it ("lt: receiver")."""
+    if receiver is None:
+        return d.signer().address
+    address = check_address(receiver, "receiver")
+    if address in (ZERO_ADDRESS, d.address_of(symbol)):
+        raise errors.BadReceiver(f"the receiver cannot be the zero address or the token, got {address}", "lt: receiver")
+    return address
+
+
+def check_factor(factor: int) -> None:
+    """A split factor is a positive whole number (its bounds are the contract's: "lt: bounds")."""
+    if not _is_int(factor) or not 0 < factor <= MAX_UINT256:
+        raise errors.OutOfBounds(f"the split factor must be a positive whole number, got {factor!r}", "lt: bounds")
 
 
 def _collateral(d: Deployment, name: str, *args: Any) -> Fn:
@@ -134,17 +188,27 @@ def preflight_mint(d: Deployment, symbol: str, assets: int, receiver: str) -> Pl
                 "venue: slippage",
             )
     if state.supply == 0:
-        net = assets - assets * state.mint_fee_bps // BPS
+        # the contract's own rule: the fee rounded up (math.fee, as lt_math._fee), the rest >= one unit
+        net = assets - math.fee(assets, state.mint_fee_bps)
         minimum = yield Call(Fn(d.address_of(symbol), TOKEN_ABI, "MIN_INITIAL_ASSETS"), typed=False)
         if net < minimum:
-            raise errors.FirstDepositTooSmall("the first mint must add at least one whole unit", "lt: first deposit")
+            least = math.gross_up(minimum, state.mint_fee_bps)
+            raise errors.FirstDepositTooSmall(
+                f"the first mint must add at least {minimum} base units after the mint fee: pay at least {least}",
+                "lt: first deposit",
+            )
 
 
-def ensure_allowance(d: Deployment, symbol: str, assets: int, tx_kwargs: dict[str, Any]) -> Plan[None]:
+def ensure_allowance(
+    d: Deployment, symbol: str, assets: int, tx_kwargs: dict[str, Any], approve_max: bool = False
+) -> Plan[None]:
+    """Approve the token for `assets` exactly (or, with `approve_max`, for every future call) if
+    the current allowance is short."""
     owner, spender = d.signer().address, d.address_of(symbol)
     allowance = yield Call(_collateral(d, "allowance", owner, spender), typed=False)
     if allowance < assets:
-        yield from send_plan(d.signer(), _collateral(d, "approve", spender, assets), tx_kwargs)
+        amount = MAX_UINT256 if approve_max else assets
+        yield from send_plan(d.signer(), _collateral(d, "approve", spender, amount), tx_kwargs)
 
 
 def transact(d: Deployment, symbol: str, name: str, args: tuple[Any, ...], tx_kwargs: dict[str, Any]) -> Plan[Any]:
@@ -167,25 +231,43 @@ def decode(d: Deployment, symbol: str, receipt: Any, event_name: str, result_typ
     own = dict(receipt, logs=[log for log in receipt["logs"] if Web3.to_checksum_address(log["address"]) == address])
     logs = getattr(_EVENTS, event_name)().process_receipt(own, errors=DISCARD)
     if not logs:
-        raise errors.TransactionFailed(f"no {event_name} event in {receipt['transactionHash'].hex()}")
+        raise errors.TransactionFailed(f"no {event_name} event in {Web3.to_hex(receipt['transactionHash'])}")
     args = logs[0]["args"]
     fields = {f.name for f in dataclasses.fields(result_type)} - {"tx_hash", "gas_used"}
     values = {name: args[name] for name in fields}
-    values.update(tx_hash=receipt["transactionHash"].hex(), gas_used=receipt["gasUsed"])
+    values.update(tx_hash=Web3.to_hex(receipt["transactionHash"]), gas_used=receipt["gasUsed"])
     return result_type(**values)
 
 
 def deposit(
-    d: Deployment, symbol: str, assets: int, receiver: str | None, slippage_bps: int, deadline_seconds: int, tx: dict
+    d: Deployment,
+    symbol: str,
+    assets: int,
+    receiver: str | None,
+    slippage_bps: int,
+    deadline_seconds: int,
+    tx: dict,
+    min_shares: int | None = None,
+    approve_max: bool = False,
 ) -> Plan[types.Deposited]:
+    """Pay `assets`; at least `min_shares` (default: the preview less `slippage_bps`) or revert."""
     check_amount(assets, "assets")
-    to: str = receiver or d.signer().address
+    check_slippage(slippage_bps)
+    check_deadline(deadline_seconds)
+    if min_shares is not None and (not _is_int(min_shares) or not 0 <= min_shares <= MAX_UINT256):
+        raise errors.BadArgument(f"min_shares must be a whole number of share units (wei), got {min_shares!r}")
+    to = check_receiver(d, symbol, receiver)
     yield from preflight_mint(d, symbol, assets, to)
     preview = yield from view(d, symbol, "previewDeposit", assets)
     if preview == 0:
         raise errors.ZeroAmount(f"{assets} is too small to mint a share", "lt: zero shares")
-    yield from ensure_allowance(d, symbol, assets, tx)
-    min_shares = preview * (BPS - slippage_bps) // BPS
+    if min_shares is None:
+        min_shares = preview * (BPS - slippage_bps) // BPS
+    elif min_shares > preview:
+        raise errors.SlippageExceeded(
+            f"{assets} buys {preview} shares now, fewer than min_shares {min_shares}", "lt: slippage"
+        )
+    yield from ensure_allowance(d, symbol, assets, tx, approve_max)
     deadline = (yield from latest_timestamp()) + deadline_seconds
     args = (assets, to, min_shares, deadline)
     receipt = yield from transact(d, symbol, "deposit(uint256,address,uint256,uint256)", args, tx)
@@ -193,14 +275,23 @@ def deposit(
 
 
 def mint(
-    d: Deployment, symbol: str, shares: int, receiver: str | None, slippage_bps: int, deadline_seconds: int, tx: dict
+    d: Deployment,
+    symbol: str,
+    shares: int,
+    receiver: str | None,
+    slippage_bps: int,
+    deadline_seconds: int,
+    tx: dict,
+    approve_max: bool = False,
 ) -> Plan[types.Deposited]:
     check_amount(shares, "shares")
-    to: str = receiver or d.signer().address
+    check_slippage(slippage_bps)
+    check_deadline(deadline_seconds)
+    to = check_receiver(d, symbol, receiver)
     charge = yield from view(d, symbol, "previewMint", shares)
     max_assets = charge * (BPS + slippage_bps) // BPS
     yield from preflight_mint(d, symbol, charge, to)
-    yield from ensure_allowance(d, symbol, max_assets, tx)
+    yield from ensure_allowance(d, symbol, max_assets, tx, approve_max)
     deadline = (yield from latest_timestamp()) + deadline_seconds
     args = (shares, to, max_assets, deadline)
     receipt = yield from transact(d, symbol, "mint(uint256,address,uint256,uint256)", args, tx)
@@ -216,12 +307,20 @@ def redeem(
     slippage_bps: int,
     deadline_seconds: int,
     tx: dict,
+    min_assets: int | None = None,
 ) -> Plan[types.Withdrawn]:
+    """Burn `shares`; at least `min_assets` (default: the preview less `slippage_bps`) or revert."""
     check_amount(shares, "shares")
-    me = d.signer().address
-    min_assets = (yield from view(d, symbol, "previewRedeem", shares)) * (BPS - slippage_bps) // BPS
+    check_slippage(slippage_bps)
+    check_deadline(deadline_seconds)
+    if min_assets is not None and (not _is_int(min_assets) or not 0 <= min_assets <= MAX_UINT256):
+        raise errors.BadArgument(f"min_assets must be a whole number of collateral base units, got {min_assets!r}")
+    to = check_receiver(d, symbol, receiver)
+    holder = d.signer().address if owner is None else check_address(owner, "owner")
+    if min_assets is None:
+        min_assets = (yield from view(d, symbol, "previewRedeem", shares)) * (BPS - slippage_bps) // BPS
     deadline = (yield from latest_timestamp()) + deadline_seconds
-    args = (shares, receiver or me, owner or me, min_assets, deadline)
+    args = (shares, to, holder, min_assets, deadline)
     receipt = yield from transact(d, symbol, "redeem(uint256,address,address,uint256,uint256)", args, tx)
     return decode(d, symbol, receipt, "Withdraw", types.Withdrawn)
 
@@ -237,10 +336,13 @@ def withdraw(
     tx: dict,
 ) -> Plan[types.Withdrawn]:
     check_amount(assets, "assets")
-    me = d.signer().address
+    check_slippage(slippage_bps)
+    check_deadline(deadline_seconds)
+    to = check_receiver(d, symbol, receiver)
+    holder = d.signer().address if owner is None else check_address(owner, "owner")
     max_shares = (yield from view(d, symbol, "previewWithdraw", assets)) * (BPS + slippage_bps) // BPS
     deadline = (yield from latest_timestamp()) + deadline_seconds
-    args = (assets, receiver or me, owner or me, max_shares, deadline)
+    args = (assets, to, holder, max_shares, deadline)
     receipt = yield from transact(d, symbol, "withdraw(uint256,address,address,uint256,uint256)", args, tx)
     return decode(d, symbol, receipt, "Withdraw", types.Withdrawn)
 
@@ -256,5 +358,7 @@ KEEPER_CALLS: dict[str, tuple[str, type]] = {
 
 def keeper_call(d: Deployment, symbol: str, name: str, args: tuple[Any, ...], tx: dict) -> Plan[Any]:
     event_name, result_type = KEEPER_CALLS[name]
+    if name in ("split", "reverse_split"):
+        check_factor(args[0])
     receipt = yield from transact(d, symbol, name, args, tx)
     return decode(d, symbol, receipt, event_name, result_type)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from ltsdk.errors import BadArgument
 from ltsdk.units import DAY, WAD
 
 
@@ -46,7 +47,15 @@ def generate_prices(
     start_time: int = 1_700_006_400,
 ) -> PricePath:
     """A seeded GBM with Poisson jumps (symmetric, log-size `jump_size`). Floats generate the path
-    only; every amount the fund computes is an integer, as on chain."""
+    only; every amount the fund computes is an integer, as on chain. A path needs at least one
+    step: `days` and `step_seconds` positive, the step no longer than the path."""
+    if not days > 0 or step_seconds <= 0 or days * DAY < step_seconds:
+        raise BadArgument(
+            f"a price path needs days > 0 and 0 < step_seconds <= the path's length, got days={days}"
+            f" step_seconds={step_seconds}"
+        )
+    if annual_volatility < 0:
+        raise BadArgument(f"annual_volatility must be >= 0, got {annual_volatility}")
     rng = random.Random(seed)
     steps = int(days * DAY / step_seconds)
     dt = step_seconds / (365 * DAY)

@@ -1,5 +1,6 @@
 """Offline quotes: what a mint or redeem would give, from a lens row and the venue's pricing,
-computed with the reference model and no RPC call.
+computed with the reference model and no RPC call; and the breakdown of an exact preview into fee,
+first-mint lock and venue cost (what `ltsdk quote` prints).
 
 The on-chain previews (`Token.preview_*`) are exact in their block. These are exact up to
 rounding: the lens row does not carry the venue's cost basis, so the venue's unrealised-PnL
@@ -9,9 +10,12 @@ share. Use them to show a price before a wallet connects, or to plan in a backte
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from ltsdk import math
 from ltsdk.types import TokenState
-from ltsdk.units import WAD
+from ltsdk.units import BPS, WAD
 
 
 def _fund_state(state: TokenState, price: int | None = None) -> math.FundState:
@@ -60,3 +64,43 @@ def redeem_assets(state: TokenState, shares: int, venue: math.VenueParams) -> in
     nav_after = s.nav - trade_cost(math.redeem_size_delta(s, shares), s.price, venue)
     taken = math.redeem_value(s.supply, s.nav, nav_after, shares)
     return max(taken - math.fee(taken, s.redeem_fee_bps), 0) if taken > 0 else 0
+
+
+# ---------------------------------------------------------------- where an exact preview's value goes
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Where a mint's payment (or a redemption's value at NAV) goes, in collateral base units,
+    from an exact on-chain preview and the lens row of the same block. `fee` is the token's mint or
+    redeem fee (rounded up, as lt_math._fee); `locked` the value of the DEAD_SHARES a first mint
+    locks forever; `venue_cost` the rest: the venue's fee, spread and price impact of the
+    position's trade (plus rounding)."""
+
+    amount: int  # assets paid (mint) or the shares' value at NAV per share (redeem)
+    fee: int
+    locked: int
+    venue_cost: int
+
+    def bps(self, part: int) -> Decimal:
+        """`part` in basis points of `amount`."""
+        return Decimal(part * BPS) / Decimal(self.amount) if self.amount else Decimal(0)
+
+
+def _share_value(state: TokenState, shares: int) -> int:
+    return shares * state.nav_per_share // WAD
+
+
+def mint_breakdown(state: TokenState, assets: int, shares: int) -> Breakdown:
+    """`assets` paid for `shares` (previewDeposit's answer in `state`'s block)."""
+    fee = math.fee(assets, state.mint_fee_bps)
+    locked = _share_value(state, math.DEAD_SHARES) if state.supply == 0 else 0
+    venue_cost = max(assets - fee - locked - _share_value(state, shares), 0)
+    return Breakdown(assets, fee, locked, venue_cost)
+
+
+def redeem_breakdown(state: TokenState, shares: int, assets: int) -> Breakdown:
+    """`shares` redeemed for `assets` (previewRedeem's answer in `state`'s block)."""
+    worth = _share_value(state, shares)
+    gross = math.gross_up(assets, state.redeem_fee_bps) if assets else 0
+    return Breakdown(worth, gross - assets, 0, max(worth - gross, 0))

@@ -1,6 +1,7 @@
 """Sending a transaction, written once: `send_plan` (simulate, nonce, gas, sign, broadcast, receipt)
 for the sync and async clients and the simulated market, and `Sender`, one account's nonce counter
-and signer on a blocking node, which the market and the keeper send through."""
+and signer on a blocking node, which the market and the keeper send through. The counter lives in
+the process, or in Redis (`RedisNonces`) when several keeper workers sign with one key."""
 
 from __future__ import annotations
 
@@ -51,12 +52,40 @@ def send_plan(
     tx_hash = yield SendRaw(account.sign_transaction(tx).raw_transaction)
     receipt = yield WaitReceipt(tx_hash, timeout_seconds, poll_seconds)
     if receipt["status"] != 1:
-        raise errors.TransactionFailed(f"transaction {tx_hash.hex()} reverted")
+        raise errors.TransactionFailed(f"transaction {Web3.to_hex(tx_hash)} reverted")
     return receipt
 
 
 def _direct(what: str, call: Callable[[], T]) -> T:
     return call()
+
+
+# Reserve the next nonce of one key atomically: seed the counter from the node's pending count
+# (ARGV[1]) if nobody has, never below it, then hand out one number. Redis runs a script alone, so
+# two workers can never get the same nonce.
+_RESERVE = """
+local held = tonumber(redis.call('GET', KEYS[1]) or '-1')
+local seed = tonumber(ARGV[1])
+if held < seed then redis.call('SET', KEYS[1], seed) end
+return redis.call('INCR', KEYS[1]) - 1
+"""
+
+
+class RedisNonces:
+    """One key's nonce counter in Redis, shared by every worker that signs with the key.
+    `reserve(seed)` returns the next nonce (at least `seed`, the node's pending count); `forget()`
+    drops the counter so the next reservation starts from the node again."""
+
+    def __init__(self, client: Any, key: str):
+        self.client = client
+        self.key = key
+        self._script = client.register_script(_RESERVE)
+
+    def reserve(self, seed: int) -> int:
+        return int(self._script(keys=[self.key], args=[seed]))
+
+    def forget(self) -> None:
+        self.client.delete(self.key)
 
 
 class Sender:
@@ -65,13 +94,22 @@ class Sender:
 
     The nonce is a counter of our own, synced from the node's pending count when unknown: several
     transactions can then be in flight at once. A caller that shares the key with another client
-    (ape, a second session) calls `resync()` before each transaction so the node decides."""
+    (ape, a second session) calls `resync()` before each transaction so the node decides. With
+    `shared` (a RedisNonces), the counter is the one in Redis: every worker signing with this key
+    reserves from it atomically, each reservation seeded with the node's pending count."""
 
-    def __init__(self, w3: Web3, account: LocalAccount | None, rpc: Callable[[str, Callable[[], Any]], Any] = _direct):
+    def __init__(
+        self,
+        w3: Web3,
+        account: LocalAccount | None,
+        rpc: Callable[[str, Callable[[], Any]], Any] = _direct,
+        shared: RedisNonces | None = None,
+    ):
         self.w3 = w3
         self.account = account
         self.rpc = rpc
         self.node = SyncNode(w3)
+        self.shared = shared
         self.nonce: int | None = None  # next nonce to use; synced from the node when None
         self._chain_id: int | None = None
 
@@ -101,7 +139,10 @@ class Sender:
         )
 
     def next_nonce(self) -> int:
-        """Our own counter, synced from the node's pending count when unknown."""
+        """Our own counter, synced from the node's pending count when unknown; with `shared`, a
+        reservation from the Redis counter (never below the node's pending count)."""
+        if self.shared is not None:
+            return self.shared.reserve(self.node_nonce("pending"))
         if self.nonce is None:
             self.nonce = self.node_nonce("pending")
         nonce = self.nonce
@@ -111,6 +152,8 @@ class Sender:
     def resync(self) -> None:
         """Forget the counter: the next nonce comes from the node."""
         self.nonce = None
+        if self.shared is not None:
+            self.shared.forget()
 
     def sign(self, tx: dict[str, Any]) -> Any:
         """The signed transaction (`raw_transaction`, `hash`)."""

@@ -735,6 +735,51 @@ def test_execute__unknown_or_already_executed__reverts_unknown(deposited, config
         configurator.execute(queued.change_id, sender=admin)
 
 
+def test_execute__after_the_execution_window__reverts_expired_and_changes_nothing(
+    deposited, configurator, admin, chain
+):
+    """Review finding: a queued change never lapsed, so a rise queued long ago could land on
+    holders who arrived later. It may execute for EXECUTION_WINDOW after its eta, no later."""
+    token = deposited
+    _, queued = _queue(configurator, token, "set_fees", 20, 20, 500, sender=admin)
+    assert configurator.EXECUTION_WINDOW() == 14 * DAY
+    chain.pending_timestamp = queued.eta + configurator.EXECUTION_WINDOW() + 1
+
+    with ape.reverts("configurator: expired"):
+        configurator.execute(queued.change_id, sender=admin)
+
+    assert token.mint_fee_bps() == 10
+
+
+def test_execute__at_the_end_of_the_execution_window__applies(deposited, configurator, admin, chain):
+    token = deposited
+    _, queued = _queue(configurator, token, "set_fees", 20, 20, 500, sender=admin)
+    chain.pending_timestamp = queued.eta + configurator.EXECUTION_WINDOW()
+
+    configurator.execute(queued.change_id, sender=admin)
+
+    assert token.mint_fee_bps() == 20
+
+
+def test_set_fee_recipient__with_fees_held__pays_them_to_the_old_recipient_first(
+    deposited, configurator, admin, chain, fee_recipient, outsider, usdc
+):
+    """Review finding: the mint and redeem fees held when the recipient changed went to the new
+    recipient at the next collect_fees. They belong to the old one."""
+    token = deposited
+    held = token.protocol_fees()
+    assert held > 0  # the deposit's mint fee
+    before = usdc.balanceOf(fee_recipient)
+    _, queued = _queue(configurator, token, "set_fee_recipient", outsider, sender=admin)
+    chain.pending_timestamp = queued.eta
+
+    configurator.execute(queued.change_id, sender=admin)
+
+    assert token.fee_recipient() == outsider
+    assert usdc.balanceOf(fee_recipient) - before == held
+    assert token.protocol_fees() == 0 and usdc.balanceOf(outsider) == 0
+
+
 def test_queue__same_change_twice__reverts_queued(deposited, configurator, admin):
     token = deposited
     _queue(configurator, token, "set_fees", 20, 20, 500, sender=admin)

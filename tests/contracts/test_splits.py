@@ -410,6 +410,27 @@ def test_reverse_split__beyond_max_base_per_share__reverts_bounds(seeded, admin,
     assert token.balanceOf(depositor) == balance // 10**4
 
 
+@pytest.mark.parametrize("method", ["split", "reverse_split"])
+def test_split__before_the_first_mint__reverts_zero_even_for_the_admin(no_fee_token, admin, method):
+    """Review finding: an admin who split an empty fund down to base_per_share 1 could later
+    reverse-split a live fund until its supply read 0, which every "no holder yet" rule trusts
+    (instant configuration, first-mint pricing). Splits wait for the first mint."""
+    token = no_fee_token
+    with ape.reverts("lt: zero"):
+        getattr(token, method)(2, sender=admin)
+    assert token.base_per_share() == INITIAL_BASE_PER_SHARE
+
+
+def test_reverse_split__to_the_largest_scale__leaves_the_supply_above_zero(seeded, admin, depositor):
+    """The dead shares are minted at the initial scale: at the largest scale a reverse split can
+    reach, the supply still reads more than zero, so a live fund never looks empty."""
+    token = seeded
+    while token.base_per_share() * 10 <= MAX_BASE_PER_SHARE:
+        token.reverse_split(10, sender=admin)
+    dead_base = token.DEAD_SHARES() * INITIAL_BASE_PER_SHARE
+    assert token.totalSupply() >= dead_base // MAX_BASE_PER_SHARE > 0
+
+
 # ---------------------------------------------------------------- who may split
 
 

@@ -172,11 +172,19 @@ def test_rerun__complete_manifest__deploys_nothing(deployed, sepolia_node, keyst
 
 
 def ltsdk(*args: str, key: str | None = None) -> subprocess.CompletedProcess:
+    """The CLI with only `key` in its environment; with a key, off a local chain id, `--yes` skips
+    the prompt each write asks first (and closed stdin declines it)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LT_")}
     if key is not None:
         env["LT_PRIVATE_KEY"] = key
     return subprocess.run(
-        [str(BIN / "ltsdk"), *args], capture_output=True, text=True, env=env, timeout=120, check=False
+        [str(BIN / "ltsdk"), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+        stdin=subprocess.DEVNULL,
     )
 
 
@@ -188,21 +196,23 @@ def test_mock_helpers__faucet_set_price_warp__on_the_command_line(deployed, sepo
     key = "0x" + account.key.hex().removeprefix("0x")
     receiver = Account.create().address
 
-    funded = ltsdk(*base, "faucet", "2500.5", receiver, key=key)
+    funded = ltsdk(*base, "faucet", "2500.5", receiver, "--yes", key=key)
     assert funded.returncode == 0, funded.stderr
     protocol = Protocol.from_manifest(path, url)
     assert json.loads(funded.stdout)["balance"] == str(2_500_500_000)
+    declined = ltsdk(*base, "faucet", "1", receiver, key=key)  # chain 11155111 is not local: it asks
+    assert declined.returncode == 1 and "Send? [y/N]" in declined.stderr
     assert protocol.collateral.functions.balanceOf(receiver).call() == 2_500_500_000
 
-    priced = ltsdk(*base, "set-price", "eth", "3210.5", key=key)
+    priced = ltsdk(*base, "set-price", "eth", "3210.5", "--yes", key=key)
     assert priced.returncode == 0, priced.stderr
     oracle = w3.eth.contract(address=protocol.manifest["markets"]["ETH"]["oracle"], abi=load_abi("MockOracle"))
     assert oracle.functions.latestAnswer().call() == 3210_5 * 10 ** (oracle.functions.decimals().call() - 1)
-    too_fine = ltsdk(*base, "set-price", "ETH", "3210.123456789", key=key)  # the feed has 8 decimals
+    too_fine = ltsdk(*base, "set-price", "ETH", "3210.123456789", "--yes", key=key)  # the feed has 8 decimals
     assert too_fine.returncode == 2 and "more than 8 decimals" in too_fine.stderr, too_fine.stderr
 
     before = w3.eth.get_block("latest")["timestamp"]
-    warped = ltsdk(*base, "warp", "2h", key=key)
+    warped = ltsdk(*base, "warp", "2h", "--yes", key=key)
     assert warped.returncode == 0, warped.stderr
     assert json.loads(warped.stdout)["timestamp"] >= before + 2 * 3_600
     assert all(state.oracle_fresh for state in protocol.states().values())  # re-posted at the new time

@@ -86,10 +86,11 @@ def make_keeper(manifest_file, proxy, clock, keeper):
 
 @pytest.fixture
 def invest(products, depositor):
-    """invest(symbol, usd): the depositor mints `usd` of the token (the fund opens its position)."""
+    """invest(symbol or token, usd): the depositor mints `usd` of the token (the fund opens its position)."""
 
     def _invest(symbol, usd=10_000):
-        token, usdc = products["tokens"][symbol], products["usdc"]
+        token = products["tokens"][symbol] if isinstance(symbol, str) else symbol
+        usdc = products["usdc"]
         usdc.mint(depositor, usd * USDC, sender=depositor)
         usdc.approve(token, usd * USDC, sender=depositor)
         token.deposit(usd * USDC, depositor, sender=depositor)

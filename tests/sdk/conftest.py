@@ -1,10 +1,18 @@
-"""Fixtures for the SDK and CLI: the six products deployed once, and SDK sessions by role."""
+"""Fixtures for the SDK and CLI: the six products deployed once, SDK sessions by role, the console
+script and the nonce of an account read from the node."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from eth_account import Account
 
 from ltsdk import Protocol
 from ltsdk.units import USDC
+
+LTSDK = str(Path(sys.executable).parent / "ltsdk")
 
 
 @pytest.fixture
@@ -20,3 +28,29 @@ def user_protocol(manifest_file, rpc_url, depositor, project):
 def keeper_protocol(manifest_file, rpc_url, admin):
     """The admin (deployer) holds every role on the local network."""
     return Protocol.from_manifest(manifest_file, rpc_url, account=Account.from_key(admin.private_key))
+
+
+@pytest.fixture(scope="session")
+def cli():
+    """cli(*args, env=None, module=None, stdin=None) -> CompletedProcess: the `ltsdk` console
+    script (or `python -m module`) run as a user would, without the test run's LT_ variables."""
+
+    def run(*args, env=None, module=None, stdin=None):
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("LT_")}
+        environment.update(env or {})
+        command = [sys.executable, "-m", module] if module else [LTSDK]
+        return subprocess.run(
+            [*command, *args], check=False, capture_output=True, text=True, env=environment, input=stdin, timeout=120
+        )
+
+    return run
+
+
+@pytest.fixture
+def nonce_of(chain):
+    """nonce_of(account) -> the node's count of its transactions, pool included."""
+
+    def nonce(account):
+        return chain.provider.web3.eth.get_transaction_count(account.address, "pending")
+
+    return nonce
