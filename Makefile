@@ -1,4 +1,5 @@
 # Two commands do all set-up: `make demo` (the main job) and `make test` (the whole suite).
+# `make node`, `make deploy`, `make keeper`, `make market` run the local flow on a node that stays up.
 # Each runs `setup` first, which installs what is missing: uv, the locked Python environment
 # and the pinned npm toolchain (anvil). Nothing else needs to be on the machine but Python,
 # pip, Node and npm.
@@ -12,7 +13,20 @@ UV ?= $(shell command -v uv >/dev/null 2>&1 && echo uv || echo "$(SYSTEM_PYTHON)
 export UV  # tests/sdk/test_wheel.py builds and installs the wheel with it
 APE := $(UV) run --frozen ape
 
-.PHONY: setup build test demo bench lint typecheck abis clean fuzz
+# The local node: one anvil that stays up between commands, on NODE_PORT, its state saved to
+# .cache/node/state.json (every 30 s and when stopped) and loaded again by the next `make node`.
+# ape's foundry provider (ape-config.yaml), the SDK and the CLI default to http://127.0.0.1:8545;
+# for another port the targets below pass APE_FOUNDRY_HOST, and the CLI takes --rpc/LT_RPC_URL.
+# The mnemonic and account count are ape-config.yaml's `test:` ones, so ape's test accounts sign.
+NODE_PORT ?= 8545
+NODE_URL := http://127.0.0.1:$(NODE_PORT)
+NODE_DIR ?= .cache/node
+NODE_MNEMONIC := test test test test test test test test test test test junk
+ON_NODE := APE_FOUNDRY_HOST=$(NODE_URL)
+# the demo, the benchmarks and the suite run on an anvil of their own (a random free port)
+THROWAWAY := APE_FOUNDRY_HOST=auto
+
+.PHONY: setup build test demo bench lint typecheck abis clean fuzz node node-stop node-reset deploy keeper market
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || $(SYSTEM_PYTHON) -m pip install --quiet --user uv || $(SYSTEM_PYTHON) -m pip install --quiet uv
@@ -32,10 +46,52 @@ build: setup
 # the suite's wall time goes to out/test-seconds.txt, which `make bench` reports
 test: build
 	@mkdir -p out
-	@start=$$(date +%s) && $(APE) test tests && echo "$$(( $$(date +%s) - start ))" > out/test-seconds.txt
+	@start=$$(date +%s) && $(THROWAWAY) $(APE) test tests && echo "$$(( $$(date +%s) - start ))" > out/test-seconds.txt
 
+# writes out/demo-manifest.json, never deployments/local.json (the local node's)
 demo: build
-	$(APE) run demo --network ethereum:local:foundry
+	$(THROWAWAY) $(APE) run demo --network ethereum:local:foundry
+
+# needs only anvil (the pinned npm one unless one is on PATH), not the Python environment
+node:
+	@command -v anvil >/dev/null 2>&1 || npm ci --no-audit --no-fund
+	@mkdir -p $(NODE_DIR)
+	@if [ -f $(NODE_DIR)/anvil.pid ] && kill -0 "$$(cat $(NODE_DIR)/anvil.pid)" 2>/dev/null; then \
+		echo "node already running at $(NODE_URL) (pid $$(cat $(NODE_DIR)/anvil.pid))"; \
+	else \
+		nohup anvil --port $(NODE_PORT) --mnemonic "$(NODE_MNEMONIC)" --accounts 10 --balance 10000 \
+			--block-base-fee-per-gas 0 --gas-price 0 --steps-tracing \
+			--state $(NODE_DIR)/state.json --state-interval 30 > $(NODE_DIR)/anvil.log 2>&1 & \
+		echo $$! > $(NODE_DIR)/anvil.pid; \
+		for _ in $$(seq 300); do grep -q "Listening on" $(NODE_DIR)/anvil.log && break; sleep 0.1; done; \
+		if ! grep -q "Listening on" $(NODE_DIR)/anvil.log; then \
+			kill "$$(cat $(NODE_DIR)/anvil.pid)" 2>/dev/null; rm -f $(NODE_DIR)/anvil.pid; tail -n 5 $(NODE_DIR)/anvil.log; \
+			echo "anvil did not start in 30 s (log: $(NODE_DIR)/anvil.log)"; exit 1; fi; \
+		echo "node at $(NODE_URL) (pid $$(cat $(NODE_DIR)/anvil.pid)); log $(NODE_DIR)/anvil.log, state $(NODE_DIR)/state.json"; \
+	fi
+
+# SIGTERM: anvil writes its state, then exits
+node-stop:
+	@if [ -f $(NODE_DIR)/anvil.pid ] && kill -0 "$$(cat $(NODE_DIR)/anvil.pid)" 2>/dev/null; then \
+		pid=$$(cat $(NODE_DIR)/anvil.pid); kill $$pid; \
+		for _ in $$(seq 300); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; \
+		echo "node stopped (state kept in $(NODE_DIR)/state.json)"; \
+	else echo "no node running"; fi
+	@rm -f $(NODE_DIR)/anvil.pid
+
+# a fresh chain next time: the saved state and the manifest that pointed into it go
+node-reset: node-stop
+	rm -f $(NODE_DIR)/state.json deployments/local.json
+
+# deploy to the local node (started if needed); a re-run resumes or finds everything deployed
+deploy: build node
+	$(ON_NODE) $(APE) run deploy --network ethereum:local:foundry
+
+keeper: build
+	$(ON_NODE) $(APE) run keeper --network ethereum:local:foundry $(ARGS)
+
+market: build
+	$(ON_NODE) $(APE) run market --network ethereum:local:foundry $(ARGS)
 
 # The fuzz suite (tests/fuzz, titanoboa, no anvil) at its deep hypothesis profile: 5,000 examples
 # x 50 steps per state machine, random (~40 times the `ci` work). `make test` runs it at `ci`.
@@ -45,7 +101,7 @@ fuzz: setup
 
 # writes out/bench-results.md; `make bench PUBLISH=1` writes the tracked bench/results.md
 bench: build
-	LT_BENCH_PUBLISH=$(PUBLISH) $(APE) run bench --network ethereum:local:foundry
+	LT_BENCH_PUBLISH=$(PUBLISH) $(THROWAWAY) $(APE) run bench --network ethereum:local:foundry
 
 abis: setup
 	$(APE) compile

@@ -1,10 +1,12 @@
 """The main job: the first batch of tokens on a local anvil, a user's money in them, and 30
 simulated days (hourly prices, daily funding changes) with the keeper acting.
 
-make demo        (= uv run ape run demo --network ethereum:local:foundry; ape starts and stops anvil)
+make demo        (= APE_FOUNDRY_HOST=auto uv run ape run demo --network ethereum:local:foundry: ape
+                  starts an anvil of its own on a free port and stops it)
 
 LT_DEMO_DAYS (default 30) and LT_DEMO_SEED (default 1) change the run. Prints progress per day,
-then a table per token; writes out/demo.png and out/demo.json.
+then a table per token; writes out/demo.png, out/demo.json and out/demo-manifest.json (the demo's
+anvil stops with it, so its manifest never replaces deployments/local.json, the local node's).
 """
 
 import json
@@ -19,7 +21,7 @@ from eth_account import Account
 from web3 import Web3
 
 from ltsdk import Protocol, simulation
-from ltsdk.deploy import ApeBackend, deploy_protocol, manifest_json, write_manifest
+from ltsdk.deploy import ApeBackend, deploy_protocol, manifest_json, write_json
 from ltsdk.keeper import Keeper, Policy
 from ltsdk.market import Market
 from ltsdk.units import HOUR, USDC
@@ -36,11 +38,17 @@ def main():
     days = float(os.environ.get("LT_DEMO_DAYS", "30"))
     seed = int(os.environ.get("LT_DEMO_SEED", "1"))
     network_choice = networks.provider.network_choice
+    if getattr(networks.provider, "process", None) is None:
+        raise SystemExit(
+            f"the demo warps the chain's clock by {days:g} days: run it on an anvil of its own (`make demo`, "
+            f"or APE_FOUNDRY_HOST=auto), not on the running node at {networks.provider.http_uri}"
+        )
     admin, keeper_actor, user = accounts.test_accounts[0], accounts.test_accounts[1], accounts.test_accounts[2]
 
     deployed = deploy_protocol(ApeBackend(project, admin), keeper=keeper_actor)
     manifest = manifest_json(deployed, chain.chain_id, network_choice, chain.blocks.head.number)
-    path = write_manifest(manifest, network_choice)
+    path = OUT / "demo-manifest.json"  # its own: deployments/local.json is the local node's (make deploy)
+    write_json(path, manifest)
     print(f"deployed {len(manifest['tokens'])} tokens on {network_choice}; manifest {path}")
     print(f"keeper {keeper_actor.address} holds KEEPER_ROLE; user {user.address}")
 

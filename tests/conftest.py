@@ -6,6 +6,7 @@ Session-scoped deployments are snapshotted by ape; every test starts from the sa
 from __future__ import annotations
 
 import os
+import time
 
 import ape
 import pytest
@@ -25,9 +26,13 @@ BTC_DEPTH = 2_000_000_000 * WAD  # USD: a trade of this notional would move the 
 
 
 def pytest_configure(config):
-    """Expected reverts are the bulk of the suite. On each one, ape maps the revert to a Vyper source
+    """The suite runs on an anvil of its own (a random free port), never on the local node that
+    ape-config.yaml points ape at (`make node`); ape connects after collection, so this is early enough.
+
+    Expected reverts are the bulk of the suite. On each one, ape maps the revert to a Vyper source
     traceback and prints the call trace: 10-15 s per revert, debugging aids only. Skip both unless
     LT_APE_TRACES=1; the revert message that `ape.reverts` checks is unaffected."""
+    os.environ["APE_FOUNDRY_HOST"] = "auto"
     if os.environ.get("LT_APE_TRACES") == "1":
         return
     from ape.exceptions import TransactionError
@@ -36,6 +41,24 @@ def pytest_configure(config):
     TransactionError.source_traceback = property(lambda self: None, lambda self, value: None)
     TransactionError._get_ape_traceback = lambda self: None
     Trace.show = lambda self, *args, **kwargs: None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def chain_clock_near_wall_clock(request):
+    """Each module starts with the chain's clock near the wall clock. anvil's revert rewinds its
+    clock to the snapshot's, so every test ape isolates leaves the chain behind the wall clock by
+    the test's duration (long subprocess tests: minutes), and a later test comparing an oracle's
+    age with the wall clock (the keeper evaluates at the later of the two) would see that lag.
+    Only a lag over 5 s is closed, by one block at the wall clock's time. (Without ape's plugin,
+    as `make fuzz` runs the boa suite, there is no chain.)"""
+    if not request.config.pluginmanager.hasplugin("ape_test"):
+        return
+    chain = request.getfixturevalue("chain")
+    latest = chain.blocks.head.timestamp
+    now = int(time.time())
+    if now - latest > 5:
+        chain.provider.make_request("evm_setNextBlockTimestamp", [now])
+        chain.provider.make_request("evm_mine", [])
 
 
 @pytest.fixture

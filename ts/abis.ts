@@ -2632,6 +2632,18 @@ export const LeveragedTokenConfiguratorAbi = [
   },
   {
     "inputs": [],
+    "name": "EXECUTION_WINDOW",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "MAX_MINT_FEE_BPS",
     "outputs": [
       {
@@ -4914,14 +4926,20 @@ export const manifestSchema = {
   ],
   "properties": {
     "chain_id": {
-      "type": "integer"
+      "type": "integer",
+      "description": "checked against the node's before the first request"
     },
     "network": {
-      "type": "string"
+      "type": "string",
+      "description": "ecosystem:network (e.g. ethereum:sepolia), never an RPC URL"
     },
     "block": {
       "type": "integer",
       "description": "the block the deployment finished in"
+    },
+    "partial": {
+      "type": "boolean",
+      "description": "present while a deployment is unfinished (re-run it)"
     },
     "collateral": {
       "type": "string",
@@ -4939,6 +4957,16 @@ export const manifestSchema = {
     "lens": {
       "type": "string",
       "pattern": "^0x[0-9a-fA-F]{40}$"
+    },
+    "views": {
+      "type": "string",
+      "pattern": "^0x[0-9a-fA-F]{40}$",
+      "description": "LeveragedTokenViews, shared by every token"
+    },
+    "blueprint": {
+      "type": "string",
+      "pattern": "^0x[0-9a-fA-F]{40}$",
+      "description": "the EIP-5202 blueprint the factory creates tokens from"
     },
     "markets": {
       "type": "object",

@@ -36,7 +36,7 @@ class AsyncProtocol(plans.Deployment):
     ):
         super().__init__(manifests.validate(manifest), account, asset_decimals)
         self.w3 = w3
-        self.node = AsyncNode(w3)
+        self.node = AsyncNode(w3, self.manifest)
         self.tokens = {symbol: AsyncToken(self, symbol) for symbol in self.addresses}
 
     @classmethod

@@ -13,6 +13,7 @@ from web3 import AsyncWeb3, Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, MismatchedABI, Web3ValidationError
 
 from ltsdk import errors
+from ltsdk import manifest as manifests
 from ltsdk.abis import load_abi
 
 T = TypeVar("T")
@@ -105,11 +106,14 @@ def typed_revert(exc: Exception) -> errors.LtError:
 
 
 class _Contracts:
-    """web3 contract objects by (address, ABI name), made once per node."""
+    """web3 contract objects by (address, ABI name), made once per node. With a `manifest`, the
+    first plan run first checks that the node is the manifest's chain and holds its lens
+    (ltsdk.manifest.check_chain), once: a wrong RPC fails in one line, not in a decoding error."""
 
-    def __init__(self, w3: Any):
+    def __init__(self, w3: Any, manifest: dict[str, Any] | None = None):
         self.w3 = w3
         self.cache: dict[tuple[str, str], Any] = {}
+        self.unchecked = manifest  # None once checked
 
     def contract(self, address: str, abi: str) -> Any:
         key = (address, abi)
@@ -134,8 +138,14 @@ class _Contracts:
 class SyncNode(_Contracts):
     """Executes requests over a blocking `Web3`."""
 
-    def __init__(self, w3: Web3):
-        super().__init__(w3)
+    def __init__(self, w3: Web3, manifest: dict[str, Any] | None = None):
+        super().__init__(w3, manifest)
+
+    def check_chain(self) -> None:
+        if (manifest := self.unchecked) is not None:
+            code = self.w3.eth.get_code(Web3.to_checksum_address(manifest["lens"]))
+            manifests.check_chain(manifest, self.w3.eth.chain_id, bytes(code))
+            self.unchecked = None
 
     def execute(self, request: Request) -> Any:
         eth = self.w3.eth
@@ -163,6 +173,7 @@ class SyncNode(_Contracts):
 
     def run(self, plan: Plan[T]) -> T:
         """Drive `plan` to its return value."""
+        self.check_chain()
         try:
             request = next(plan)
             while True:
@@ -174,8 +185,14 @@ class SyncNode(_Contracts):
 class AsyncNode(_Contracts):
     """Executes requests over an `AsyncWeb3`."""
 
-    def __init__(self, w3: AsyncWeb3):
-        super().__init__(w3)
+    def __init__(self, w3: AsyncWeb3, manifest: dict[str, Any] | None = None):
+        super().__init__(w3, manifest)
+
+    async def check_chain(self) -> None:
+        if (manifest := self.unchecked) is not None:
+            code = await self.w3.eth.get_code(Web3.to_checksum_address(manifest["lens"]))
+            manifests.check_chain(manifest, await self.w3.eth.chain_id, bytes(code))
+            self.unchecked = None
 
     async def execute(self, request: Request) -> Any:
         eth = self.w3.eth
@@ -203,6 +220,7 @@ class AsyncNode(_Contracts):
 
     async def run(self, plan: Plan[T]) -> T:
         """Drive `plan` to its return value."""
+        await self.check_chain()
         try:
             request = next(plan)
             while True:

@@ -8,9 +8,13 @@ prompt before sending on a live network) and for scripts (--json).
     ltsdk rebalance BTC3L                     keeper: rebalance if due
     ltsdk split BTC3L 10 [--reverse]          admin/keeper: split
     ltsdk backtest --days 30 --png out/b.png  the reference model over a price path
+    ltsdk faucet 10000 0xYOU                  mock USDC (local and test networks)
+    ltsdk set-price BTC 65000                 a mock oracle's price, as the deployer
+    ltsdk warp 1d                             anvil's clock a day on (oracles refreshed)
 
-Options go before or after the command: --rpc URL (or LT_RPC_URL), --manifest PATH|NETWORK
-(default "local"), --json. Writes sign with LT_PRIVATE_KEY, or LT_KEYSTORE and
+Options go before or after the command: --rpc URL (or LT_RPC_URL; default the local node of
+`make node`, http://127.0.0.1:8545), --manifest PATH|NETWORK (default "local"; a manifest for
+another chain id exits 2), --json. Writes sign with LT_PRIVATE_KEY, or LT_KEYSTORE and
 LT_KEYSTORE_PASSWORD; reads need no key. Bad input prints one line on stderr and exits 2, before
 anything is sent; a declined prompt exits 1.
 """
@@ -335,6 +339,93 @@ def cmd_backtest(args: argparse.Namespace) -> None:
             print(f"{key:24} {value}")
 
 
+# ---------------------------------------------------------------- mock helpers (local and test networks)
+# `faucet`, `set-price`, `warp`: ltsdk.mocks over the deployment's mock collateral, oracles and
+# anvil's clock. Signed with LT_PRIVATE_KEY/LT_KEYSTORE if set (asking first off a local chain,
+# as every write does), else sent from the node's unlocked account 0 (a dev node's: anvil's, the
+# local deployer).
+
+
+def _mock_session(args: argparse.Namespace, action: str) -> Session:
+    from ltsdk.client import account_from_env
+
+    sess = session(args)
+    sess.protocol.account = account_from_env()
+    if sess.protocol.account is not None:
+        sess.confirm(args, action)
+    return sess
+
+
+def cmd_faucet(args: argparse.Namespace) -> None:
+    from web3 import Web3
+
+    from ltsdk import mocks
+
+    if args.address is not None and not Web3.is_address(args.address):
+        raise CliError(f"ADDRESS must be a 0x-prefixed 20-byte address, got {args.address!r}")
+    sess = _mock_session(args, f"mint {args.amount} mock collateral to {args.address or 'the signer'}")
+    protocol = sess.protocol
+    receiver = args.address or (protocol.account.address if protocol.account else None)
+    if receiver is None:
+        raise CliError("faucet needs an ADDRESS (or LT_PRIVATE_KEY, to fund its account)")
+    assets = parse_amount(args.amount, sess.decimals, "amount")
+    balance = mocks.faucet(protocol.w3, protocol.manifest, protocol.account, receiver, assets)
+    print(
+        json.dumps(_raw({"receiver": receiver, "balance": balance}))
+        if args.json
+        else f"{receiver}: {sess.assets_text(balance)}"
+    )
+
+
+def cmd_set_price(args: argparse.Namespace) -> None:
+    from ltsdk import mocks
+
+    try:
+        usd = Decimal(args.price.replace(",", ""))
+    except InvalidOperation:
+        raise CliError(f"price must be a number, got {args.price!r}") from None
+    market = args.market.upper()
+    sess = _mock_session(args, f"set the {market} mock oracle to {usd} USD")
+    protocol = sess.protocol
+    answer = mocks.set_price(protocol.w3, protocol.manifest, protocol.account, market, usd)
+    print(json.dumps(_raw({"market": market, "answer": answer})) if args.json else f"{market} = {usd} USD")
+
+
+def cmd_warp(args: argparse.Namespace) -> None:
+    from ltsdk import mocks
+
+    seconds = mocks.parse_duration(args.duration)
+    sess = _mock_session(args, f"move the clock {seconds} s on and re-post the oracles")
+    protocol = sess.protocol
+    timestamp = mocks.warp(protocol.w3, protocol.manifest, protocol.account, seconds, refresh=not args.no_refresh)
+    text = f"chain time {_fmt_time(timestamp)} UTC (+{seconds} s)"
+    print(json.dumps({"timestamp": timestamp}) if args.json else text)
+
+
+def add_mock_commands(command) -> None:
+    """The mock helpers' subcommands; `command(name, help)` makes one with the common options."""
+    faucet = command("faucet", "mock USDC to an address (default: the signer's), local and test networks")
+    faucet.add_argument("amount", help="collateral to mint, in whole units (10000 = 10,000 USDC)")
+    faucet.add_argument("address", nargs="?", help="receiver (default: LT_PRIVATE_KEY's account)")
+    _write_options(faucet)
+    faucet.set_defaults(run=cmd_faucet)
+
+    price = command("set-price", "a mock oracle's new price, signed by an updater (the deployer)")
+    price.add_argument("market", help="underlying, any case (BTC, eth)")
+    price.add_argument("price", help="USD, up to the feed's decimals (65000, 3210.5)")
+    _write_options(price)
+    price.set_defaults(run=cmd_set_price)
+
+    warp = command("warp", "anvil only: move the chain's clock forward, then re-post every oracle")
+    warp.add_argument("duration", help="seconds, or with a unit: 90m, 12h, 2d, 1w")
+    warp.add_argument("--no-refresh", action="store_true", help="leave the oracles' last update (they go stale)")
+    _write_options(warp)
+    warp.set_defaults(run=cmd_warp)
+
+
+# ---------------------------------------------------------------- end of the mock helpers
+
+
 # ---------------------------------------------------------------- the parser
 
 
@@ -468,6 +559,7 @@ def build_parser() -> Parser:
     bt.add_argument("--short", action="store_true", help="a short token (default: long)")
     bt.add_argument("--png", metavar="PATH", help="write a chart here")
     bt.set_defaults(run=cmd_backtest)
+    add_mock_commands(command)
     return parser
 
 

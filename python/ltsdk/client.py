@@ -87,7 +87,7 @@ class Protocol(plans.Deployment):
     ):
         super().__init__(manifests.validate(manifest), account, asset_decimals)
         self.w3 = w3
-        self.node = SyncNode(w3)
+        self.node = SyncNode(w3, self.manifest)
         self.lens = self.node.contract(self.lens_address, plans.LENS_ABI)
         self.collateral = self.node.contract(self.collateral_address, plans.COLLATERAL_ABI)
         self.tokens = {symbol: Token(self, symbol) for symbol in self.addresses}

@@ -7,6 +7,9 @@ its steps. The order: collateral, one oracle and one funded venue per market, th
 contract and configurator, the token blueprint, the factory wired to all three, the lens, then
 the products of `deployments/products.json` through the factory (each product's own parameters
 set through the configurator before its first mint, when they act at once), then the roles.
+Every step can be resumed: with a `Record` (the manifest so far, saved after each contract is
+mined) a re-run deploys only what it lacks and skips the calls whose effect the chain already
+shows (`start_record` decides what a deploy to a manifest file starts from).
 Neither framework is imported here: a backend is handed the caller's own (an ape `project`, or
 boa when `BoaBackend` is used).
 """
@@ -14,11 +17,15 @@ boa when `BoaBackend` is used).
 from __future__ import annotations
 
 import json
+import os
+import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
 from ltsdk import math
+from ltsdk.manifest import DEPLOYMENTS_ENV
 from ltsdk.units import WAD
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -52,13 +59,18 @@ def oracle_answer(price: str | Decimal, decimals: int) -> int:
 
 class Backend(Protocol):
     """What the routine needs from a framework: deploy, read, send, all as one deployer.
-    `name` is a contract's path under contracts/ without `.vy` (e.g. "mocks/MockUSDC")."""
+    `name` is a contract's path under contracts/ without `.vy` (e.g. "mocks/MockUSDC").
+    `deploy` and `deploy_blueprint` return once the creation is mined; `settle` then waits for
+    whatever confirmations the backend requires (the routine records the address in between, so
+    a timeout while confirming never costs a redeploy)."""
 
     sender: Any  # the deployer: holds every role it creates
 
     def deploy(self, name: str, *args: Any) -> Any: ...
 
     def deploy_blueprint(self, name: str) -> str: ...
+
+    def settle(self) -> None: ...
 
     def at(self, name: str, address: str) -> Any: ...
 
@@ -71,22 +83,74 @@ def _address(item: Any) -> str:
     return item if isinstance(item, str) else item.address
 
 
-class ApeBackend:
-    """The routine on ape: `project` is the caller's `ape.project`, `sender` an ape account."""
+class ConfirmationTimeout(RuntimeError):
+    """A mined transaction did not get its confirmations in time (a chain that makes no blocks)."""
 
-    def __init__(self, project: Any, sender: Any):
+
+class ApeBackend:
+    """The routine on ape: `project` is the caller's `ape.project`, `sender` an ape account.
+
+    `confirmations` (blocks on top of each transaction's block, 0 = mined) are awaited here, at
+    most `confirm_timeout_seconds` per transaction, polling `chain` (the caller's `ape.chain`,
+    needed when confirmations > 0); ape's own wait has no timeout, so ape is asked for none."""
+
+    def __init__(
+        self,
+        project: Any,
+        sender: Any,
+        confirmations: int = 0,
+        confirm_timeout_seconds: float = 300.0,
+        chain: Any = None,
+        poll_seconds: float = 1.0,
+    ):
+        if confirmations < 0:
+            raise ValueError(f"confirmations must be >= 0, got {confirmations}")
+        if confirmations and chain is None:
+            raise ValueError("waiting for confirmations needs the chain")
         self.project = project
         self.sender = sender
+        self.confirmations = confirmations
+        self.confirm_timeout_seconds = confirm_timeout_seconds
+        self.chain = chain
+        self.poll_seconds = poll_seconds
+        self._unsettled: tuple[str, int] | None = None  # (tx hash, block) of the last creation
 
     def _container(self, name: str) -> Any:
         return getattr(self.project, name.rsplit("/", 1)[-1])
 
+    def _kwargs(self) -> dict[str, Any]:
+        return {"sender": self.sender, "required_confirmations": 0}
+
     def deploy(self, name: str, *args: Any) -> Any:
-        return self._container(name).deploy(*args, sender=self.sender)
+        contract = self._container(name).deploy(*args, **self._kwargs())
+        if self.confirmations:
+            receipt = self.chain.provider.get_receipt(contract.txn_hash)
+            self._unsettled = (contract.txn_hash, receipt.block_number)
+        return contract
 
     def deploy_blueprint(self, name: str) -> str:
         """An EIP-5202 blueprint of the contract (its initcode stored as code)."""
-        return self._container(name).declare(sender=self.sender).contract_address
+        receipt = self._container(name).declare(**self._kwargs())
+        self._unsettled = (receipt.txn_hash, receipt.block_number)
+        return receipt.contract_address
+
+    def settle(self) -> None:
+        if self._unsettled is not None:
+            self._confirm(*self._unsettled)
+            self._unsettled = None
+
+    def _confirm(self, tx_hash: str, block: int) -> None:
+        if not self.confirmations:
+            return
+        deadline = time.monotonic() + self.confirm_timeout_seconds
+        while (seen := self.chain.blocks.head.number - block) < self.confirmations:
+            if time.monotonic() > deadline:
+                raise ConfirmationTimeout(
+                    f"transaction {tx_hash} (block {block}) has {seen} of {self.confirmations} confirmations "
+                    f"after {self.confirm_timeout_seconds:g} s: is the chain making blocks? Lower "
+                    "--confirmations or raise --confirm-timeout, then re-run: the deploy resumes"
+                )
+            time.sleep(self.poll_seconds)
 
     def at(self, name: str, address: str) -> Any:
         return self._container(name).at(address)
@@ -95,7 +159,8 @@ class ApeBackend:
         return getattr(contract, method)(*args)
 
     def transact(self, contract: Any, method: str, *args: Any) -> None:
-        getattr(contract, method)(*args, sender=self.sender)
+        receipt = getattr(contract, method)(*args, **self._kwargs())
+        self._confirm(receipt.txn_hash, receipt.block_number)
 
 
 class BoaBackend:
@@ -115,6 +180,9 @@ class BoaBackend:
 
         with boa.env.prank(self.sender):
             return boa_contract(name).deploy_as_blueprint().address
+
+    def settle(self) -> None:
+        """Nothing to wait for: every call executes at once."""
 
     def at(self, name: str, address: str) -> Any:
         return boa_contract(name).at(address)
@@ -139,40 +207,111 @@ def boa_contract(name: str) -> Any:
     return _BOA_CONTRACTS[name]
 
 
+# ---------------------------------------------------------------- the record: resume after a partial deploy
+
+
+class Record:
+    """The manifest as the deployment fills it: each contract's address is written (`save`) as
+    soon as its creation is mined, so a re-run finds what exists and deploys only the rest.
+    Calls on existing contracts (venue funding, token creation, bands, roles) are skipped when the
+    chain already shows their effect. `data` is the on-disk manifest so far; `saved` counts writes."""
+
+    def __init__(self, data: dict[str, Any] | None = None, save: Callable[[dict[str, Any]], None] | None = None):
+        self.data: dict[str, Any] = data if data is not None else {}
+        self._save = save
+        self.deployed: list[str] = []  # the paths deployed in this run, e.g. "markets.BTC.oracle"
+        self.reused: list[str] = []  # the paths found in the record
+
+    def get(self, *path: str) -> str | None:
+        node: Any = self.data
+        for key in path:
+            if not isinstance(node, dict) or key not in node:
+                return None
+            node = node[key]
+        return node if isinstance(node, str) else None
+
+    def put(self, address: str, *path: str) -> None:
+        node = self.data
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = address
+        self.deployed.append(".".join(path))
+        self.save()
+
+    def save(self) -> None:
+        """Write the record; a record being written is an unfinished deployment until the caller
+        writes the final manifest (`manifest_json`, without the flag)."""
+        if self._save is not None:
+            self.data["partial"] = True
+            self._save(self.data)
+
+    def contract(self, backend: Backend, name: str, path: tuple[str, ...], *args: Any) -> Any:
+        """The contract recorded at `path`, or a new `name` deployed with `args` and recorded."""
+        if address := self.get(*path):
+            self.reused.append(".".join(path))
+            return backend.at(name, address)
+        contract = backend.deploy(name, *args)
+        self.put(_address(contract), *path)
+        backend.settle()
+        return contract
+
+
 # ---------------------------------------------------------------- the steps, in order
 
 
-def deploy_market(backend: Backend, collateral: Any, name: str, market: dict[str, Any], collateral_decimals: int):
+def deploy_market(
+    backend: Backend,
+    collateral: Any,
+    name: str,
+    market: dict[str, Any],
+    collateral_decimals: int,
+    record: Record | None = None,
+):
     """One oracle and one funded venue for `name` (e.g. BTC). Returns (oracle, adapter)."""
-    oracle = backend.deploy(
+    record = record or Record()
+    oracle = record.contract(
+        backend,
         "mocks/MockOracle",
+        ("markets", name, "oracle"),
         market["oracle_decimals"],
         f"{name} / USD",
         oracle_answer(market["price"], market["oracle_decimals"]),
     )
-    adapter = backend.deploy(
+    adapter = record.contract(
+        backend,
         "mocks/MockPerpAdapter",
+        ("markets", name, "adapter"),
         _address(collateral),
         _address(oracle),
         f"{name}-PERP",
         collateral_decimals,
         int(market["depth_usd"]) * WAD,
     )
-    # the venue pays traders' profits from its own balance
+    # the venue pays traders' profits from its own balance (funded once: nobody trades mid-deploy)
     liquidity = int(market["venue_liquidity"]) * 10**collateral_decimals
-    backend.transact(collateral, "mint", _address(adapter), liquidity)
+    if backend.call(collateral, "balanceOf", _address(adapter)) < liquidity:
+        backend.transact(collateral, "mint", _address(adapter), liquidity)
     return oracle, adapter
 
 
-def deploy_core(backend: Backend, collateral: Any) -> dict[str, Any]:
+def deploy_core(backend: Backend, collateral: Any, record: Record | None = None) -> dict[str, Any]:
     """The contracts every token shares: the views contract, the configurator, the token's
     blueprint and the factory wired to them (the deployer holds the factory's roles).
     Returns {"views", "configurator", "blueprint" (address), "factory"}."""
-    views = backend.deploy("LeveragedTokenViews")
-    configurator = backend.deploy("LeveragedTokenConfigurator")
-    blueprint = backend.deploy_blueprint("LeveragedToken")
-    factory = backend.deploy(
+    record = record or Record()
+    views = record.contract(backend, "LeveragedTokenViews", ("views",))
+    configurator = record.contract(backend, "LeveragedTokenConfigurator", ("configurator",))
+    blueprint = record.get("blueprint")
+    if blueprint is None:
+        blueprint = backend.deploy_blueprint("LeveragedToken")
+        record.put(blueprint, "blueprint")
+        backend.settle()
+    else:
+        record.reused.append("blueprint")
+    factory = record.contract(
+        backend,
         "LeveragedTokenFactory",
+        ("factory",),
         blueprint,
         _address(collateral),
         _address(views),
@@ -183,27 +322,32 @@ def deploy_core(backend: Backend, collateral: Any) -> dict[str, Any]:
 
 
 def create_token(backend: Backend, factory: Any, underlying: str, leverage: int, is_long: bool, adapter, **options):
-    """Create one token through the factory; `options`: admin, fee_recipient, initial_nav_per_share, cap.
-    Returns the token contract."""
-    backend.transact(
-        factory,
-        "create_token",
-        underlying,
-        leverage,
-        is_long,
-        _address(adapter),
-        _address(options.get("admin", backend.sender)),
-        _address(options.get("fee_recipient", backend.sender)),
-        options.get("initial_nav_per_share", 100),
-        options.get("cap", MAX_UINT256),
-    )
-    address = backend.call(factory, "token_by_symbol", token_symbol(underlying, leverage, is_long))
-    return backend.at("LeveragedToken", _address(address))
+    """Create one token through the factory (unless the factory already has its symbol);
+    `options`: admin, fee_recipient, initial_nav_per_share, cap. Returns the token contract."""
+    symbol = token_symbol(underlying, leverage, is_long)
+    address = _address(backend.call(factory, "token_by_symbol", symbol))
+    if int(address, 16) == 0:
+        backend.transact(
+            factory,
+            "create_token",
+            underlying,
+            leverage,
+            is_long,
+            _address(adapter),
+            _address(options.get("admin", backend.sender)),
+            _address(options.get("fee_recipient", backend.sender)),
+            options.get("initial_nav_per_share", 100),
+            options.get("cap", MAX_UINT256),
+        )
+        address = _address(backend.call(factory, "token_by_symbol", symbol))
+    return backend.at("LeveragedToken", address)
 
 
 def set_leverage_band(backend: Backend, configurator: Any, token: Any, band_bps: int) -> None:
     """A product's own band (e.g. 5x: 15 % -> [4.35, 5.75]), the ripcord staying at 1.5 T. Made
     before the first mint, so it acts at once; anything else is a deployment error."""
+    if backend.call(token, "band_bps") == band_bps:
+        return
     ripcord = math.default_ripcord_leverage(backend.call(token, "target_leverage"))
     backend.transact(configurator, "set_leverage_band", _address(token), band_bps, ripcord)
     if backend.call(token, "band_bps") != band_bps:
@@ -214,7 +358,9 @@ def grant_roles(backend: Backend, token: Any, keeper: Any = None, guardian: Any 
     """KEEPER_ROLE / GUARDIAN_ROLE to the given actors (the deployer keeps every role too)."""
     for role_name, account in ((KEEPER_ROLE_NAME, keeper), (GUARDIAN_ROLE_NAME, guardian)):
         if account is not None:
-            backend.transact(token, "grantRole", backend.call(token, role_name), _address(account))
+            role = backend.call(token, role_name)
+            if not backend.call(token, "hasRole", role, _address(account)):
+                backend.transact(token, "grantRole", role, _address(account))
 
 
 def deploy_protocol(
@@ -223,28 +369,32 @@ def deploy_protocol(
     fee_recipient: Any = None,
     keeper: Any = None,
     guardian: Any = None,
+    record: Record | None = None,
 ) -> dict[str, Any]:
     """Deploy everything in `products` (default: deployments/products.json) with the backend's
     sender holding every role; `keeper` and `guardian`, when given, get those roles on every token.
+    With a `record` holding a partial deployment, only what it lacks is deployed (and each new
+    address is saved through it at once).
 
     Returns the manifest (PROTOCOL.md §4a) with live contract objects under "contracts" for
     callers in the same process; `manifest_json` strips them for writing.
     """
     products = products or load_products()
+    record = record or Record()
     fee_recipient = fee_recipient or backend.sender
     decimals = products["collateral"]["decimals"]
-    collateral = backend.deploy("mocks/MockUSDC")
+    collateral = record.contract(backend, "mocks/MockUSDC", ("collateral",))
 
     markets: dict[str, Any] = {}
     contracts: dict[str, Any] = {"collateral": collateral, "markets": {}, "tokens": {}}
     for name, market in products["markets"].items():
-        oracle, adapter = deploy_market(backend, collateral, name, market, decimals)
+        oracle, adapter = deploy_market(backend, collateral, name, market, decimals, record)
         markets[name] = {"oracle": _address(oracle), "adapter": _address(adapter)}
         contracts["markets"][name] = {"oracle": oracle, "adapter": adapter}
 
-    core = deploy_core(backend, collateral)
+    core = deploy_core(backend, collateral, record)
     factory, configurator = core["factory"], core["configurator"]
-    lens = backend.deploy("LeveragedTokenLens")
+    lens = record.contract(backend, "LeveragedTokenLens", ("lens",))
     contracts.update(core, lens=lens)
 
     cap = int(products["max_total_assets_usd"]) * 10**decimals
@@ -272,12 +422,18 @@ def deploy_protocol(
             "is_long": spec["is_long"],
         }
         contracts["tokens"][symbol] = token
+        recorded = record.data.setdefault("tokens", {})
+        if recorded.get(symbol) != tokens[symbol]:
+            recorded[symbol] = tokens[symbol]
+            record.save()
 
     return {
         "collateral": _address(collateral),
         "factory": _address(factory),
         "configurator": _address(configurator),
         "lens": _address(lens),
+        "views": _address(core["views"]),
+        "blueprint": core["blueprint"],
         "markets": markets,
         "tokens": tokens,
         "contracts": contracts,
@@ -285,10 +441,12 @@ def deploy_protocol(
 
 
 def manifest_json(manifest: dict[str, Any], chain_id: int, network: str, block: int) -> dict[str, Any]:
-    """The on-disk manifest: addresses only, in the order of PROTOCOL.md §4a."""
-    return {
+    """The on-disk manifest: addresses only, in the order of PROTOCOL.md §4a (then the views
+    contract and the token blueprint, which a resumed deployment needs). `network` is stored as
+    ecosystem:network only ("ethereum:sepolia"): a provider part could be an RPC URL with a key."""
+    data = {
         "chain_id": chain_id,
-        "network": network,
+        "network": network_name(network),
         "block": block,
         "collateral": manifest["collateral"],
         "factory": manifest["factory"],
@@ -297,48 +455,144 @@ def manifest_json(manifest: dict[str, Any], chain_id: int, network: str, block: 
         "markets": manifest["markets"],
         "tokens": manifest["tokens"],
     }
+    data.update({key: manifest[key] for key in ("views", "blueprint") if key in manifest})
+    return data
+
+
+def network_name(network_choice: str) -> str:
+    """'ethereum:sepolia:https://host/KEY' -> 'ethereum:sepolia': never the provider (or its URL)."""
+    return ":".join(network_choice.split(":")[:2])
+
+
+def is_local(network_choice: str) -> bool:
+    parts = network_choice.split(":")
+    return len(parts) > 1 and parts[1] == "local"
+
+
+def start_record(
+    path: Path, chain_id: int, network_choice: str, has_code: Callable[[str], bool], fresh: bool = False
+) -> tuple[Record, str]:
+    """The record a deployment to `path` starts from, and one line saying what it resumes.
+
+    A manifest of this chain whose contracts all exist is resumed (a complete one: nothing to
+    deploy). A manifest for another chain id is an error. One whose contracts are missing is an
+    error off a local network (wrong RPC?) and replaced on a local one (anvil was restarted
+    empty). `fresh` ignores any manifest."""
+
+    def save(data: dict[str, Any]) -> None:
+        write_json(path, data)
+
+    header = {"chain_id": chain_id, "network": network_name(network_choice), "partial": True}
+    if fresh or not path.exists():
+        return Record(dict(header), save), f"new deployment; manifest {path}"
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SystemExit(f"cannot read {path} to resume: {exc}; move it away or pass --fresh") from None
+    if data.get("chain_id") != chain_id:
+        raise SystemExit(
+            f"{path} is for chain {data.get('chain_id')}, this node is chain {chain_id}: "
+            "point at the right RPC, or move the file away / pass --fresh"
+        )
+    addresses = list(_addresses(data))
+    missing = [address for address in addresses if not has_code(address)]
+    if missing:
+        if is_local(network_choice):
+            return Record(dict(header), save), f"{path} lists contracts this chain does not have: deploying anew"
+        raise SystemExit(
+            f"{path} lists {len(missing)} contracts with no code on chain {chain_id} (first {missing[0]}): "
+            "wrong RPC? Pass --fresh to deploy anew"
+        )
+    data.update(chain_id=chain_id, network=network_name(network_choice))
+    return Record(data, save), f"resuming from {path} ({len(addresses)} addresses on record)"
+
+
+def _addresses(node: Any):
+    """Every address in a manifest (the tokens' included)."""
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from _addresses(value)
+    elif isinstance(node, str) and node.startswith("0x") and len(node) == 42:
+        yield node
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write `data` atomically: a reader (or an interrupted run) never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".tmp")
+    partial.write_text(json.dumps(data, indent=2) + "\n")
+    os.replace(partial, path)
 
 
 def manifest_path(network_choice: str) -> Path:
-    """deployments/<network>.json, e.g. 'ethereum:local:foundry' -> deployments/local.json."""
+    """deployments/<network>.json, e.g. 'ethereum:local:foundry' -> deployments/local.json; in
+    $LT_DEPLOYMENTS instead when set (where the SDK looks first)."""
     parts = network_choice.split(":")
     network = parts[1] if len(parts) > 1 else parts[0]
-    return DEPLOYMENTS_DIR / f"{network}.json"
+    return Path(os.environ.get(DEPLOYMENTS_ENV) or DEPLOYMENTS_DIR) / f"{network}.json"
 
 
 def write_manifest(data: dict[str, Any], network_choice: str) -> Path:
     path = manifest_path(network_choice)
-    path.write_text(json.dumps(data, indent=2) + "\n")
+    write_json(path, data)
     return path
 
 
-def select_deployer(accounts, network_choice: str):
-    """Anvil account 0 on a local network (it then holds every role); elsewhere the ape account
-    named by LT_DEPLOYER (`ape accounts import <alias>`)."""
-    import os
+# the local actors (anvil's accounts from ape's test mnemonic): the deployer, which holds every
+# role, updates the mock oracles and owns the mock venues (`ape run market` signs as it), and a
+# keeper with KEEPER_ROLE only (`ape run keeper`): two senders, two nonce counters
+LOCAL_DEPLOYER = 0
+LOCAL_KEEPER = 1
 
-    if ":local:" in network_choice or network_choice.endswith(":local"):
-        return accounts.test_accounts[0]
+
+def select_deployer(accounts, network_choice: str, prompt: bool | None = None):
+    """Anvil account 0 on a local network (it then holds every role); elsewhere the ape account
+    named by LT_DEPLOYER (`ape accounts import <alias>`), set to sign without asking: its
+    passphrase comes from APE_ACCOUNTS_<alias>_PASSPHRASE, or one prompt when `prompt` (default:
+    stdin is a terminal). Without either, a one-line exit: an unattended deploy never hangs."""
+    import sys
+
+    if is_local(network_choice):
+        return accounts.test_accounts[LOCAL_DEPLOYER]
     alias = os.environ.get("LT_DEPLOYER")
     if not alias:
         raise SystemExit("set LT_DEPLOYER to the alias of an ape account to deploy with")
-    return accounts.load(alias)
+    account = load_alias(accounts, alias)
+    passphrase = os.environ.get(passphrase_variable(alias))
+    if passphrase is None and not (sys.stdin.isatty() if prompt is None else prompt):
+        raise SystemExit(f"set {passphrase_variable(alias)} to deploy unattended (no terminal to ask on)")
+    try:
+        account.set_autosign(True, passphrase=passphrase)
+    except Exception as exc:  # ape's InvalidPasswordError / AccountsError
+        raise SystemExit(f"cannot unlock ape account {alias!r}: {type(exc).__name__} {exc}".strip()) from None
+    return account
 
 
-def eth_signer(accounts, network_choice: str, alias: str | None = None):
+def passphrase_variable(alias: str) -> str:
+    """Where ape (and these scripts) read an account's passphrase from."""
+    return f"APE_ACCOUNTS_{alias}_PASSPHRASE"
+
+
+def load_alias(accounts, alias: str):
+    try:
+        return accounts.load(alias)
+    except Exception:  # ape raises KeyError or AccountsError for an unknown alias
+        known = ", ".join(sorted(accounts.aliases)) or "none"
+        raise SystemExit(f"no ape account {alias!r} (known: {known}); `ape accounts import {alias}`") from None
+
+
+def eth_signer(accounts, network_choice: str, alias: str | None = None, local_index: int = LOCAL_DEPLOYER):
     """An eth-account signer for the SDK and the keeper (which sign raw transactions themselves):
     the ape account `alias`, decrypted once with APE_ACCOUNTS_<alias>_PASSPHRASE or a prompt; with
-    no alias on a local network, anvil account 0 (the deployer, holding every role)."""
-    import os
-
+    no alias on a local network, anvil account `local_index` (LOCAL_DEPLOYER or LOCAL_KEEPER)."""
     from eth_account import Account
 
     if alias is None:
-        if ":local:" not in network_choice and not network_choice.endswith(":local"):
+        if not is_local(network_choice):
             raise SystemExit("pass --account <ape alias> off a local network")
-        return Account.from_key(accounts.test_accounts[0].private_key)
-    account = accounts.load(alias)
-    passphrase = os.environ.get(f"APE_ACCOUNTS_{alias}_PASSPHRASE")
+        return Account.from_key(accounts.test_accounts[local_index].private_key)
+    account = accounts.load(alias)  # KeyError for an unknown alias: the caller says it in one line
+    passphrase = os.environ.get(passphrase_variable(alias))
     if passphrase is None:
         import click
 

@@ -130,6 +130,14 @@ class BadManifest(LtError, ValueError):
     """The manifest file is missing or not in PROTOCOL.md §4a format."""
 
 
+class WrongChain(BadManifest):
+    """The manifest's `chain_id` is not the chain id of the node the client talks to."""
+
+
+class NotDeployed(BadManifest):
+    """The manifest's lens has no code on the node (e.g. a local node restarted empty)."""
+
+
 class BadArgument(LtError, ValueError):
     """An argument refused before anything is sent or run: a slippage outside 0..10,000 bps, an
     owner that is not an address, a value the ABI cannot encode, a backtest over no time."""

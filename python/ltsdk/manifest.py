@@ -10,7 +10,7 @@ from typing import Any
 
 from web3 import Web3
 
-from ltsdk.errors import BadManifest
+from ltsdk.errors import BadManifest, NotDeployed, WrongChain
 
 DEPLOYMENTS_ENV = "LT_DEPLOYMENTS"  # a folder of <network>.json manifests
 REQUIRED = ("collateral", "lens", "tokens")
@@ -23,13 +23,16 @@ SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": list(REQUIRED),
     "properties": {
-        "chain_id": {"type": "integer"},
-        "network": {"type": "string"},
+        "chain_id": {"type": "integer", "description": "checked against the node's before the first request"},
+        "network": {"type": "string", "description": "ecosystem:network (e.g. ethereum:sepolia), never an RPC URL"},
         "block": {"type": "integer", "description": "the block the deployment finished in"},
+        "partial": {"type": "boolean", "description": "present while a deployment is unfinished (re-run it)"},
         "collateral": _ADDRESS,
         "factory": _ADDRESS,
         "configurator": {**_ADDRESS, "description": "LeveragedTokenConfigurator: every token's parameter setters"},
         "lens": _ADDRESS,
+        "views": {**_ADDRESS, "description": "LeveragedTokenViews, shared by every token"},
+        "blueprint": {**_ADDRESS, "description": "the EIP-5202 blueprint the factory creates tokens from"},
         "markets": {
             "type": "object",
             "additionalProperties": {
@@ -84,6 +87,8 @@ def validate(manifest: Any, source: str = "manifest") -> dict[str, Any]:
     """`manifest` if it has what the SDK reads (collateral, lens, tokens with addresses)."""
     if not isinstance(manifest, dict):
         raise BadManifest(f"{source} is not a JSON object")
+    if manifest.get("partial"):
+        raise BadManifest(f"{source} is an unfinished deployment: re-run the deploy to complete it")
     for key in REQUIRED:
         if key not in manifest:
             raise BadManifest(f"{source} has no {key!r}")
@@ -114,3 +119,20 @@ def from_addresses(lens: str, collateral: str, tokens: dict[str, str], **extra: 
         **extra,
     }
     return validate(manifest, "addresses")
+
+
+def check_chain(manifest: dict[str, Any], chain_id: int, lens_code: bytes) -> None:
+    """Raise `WrongChain` unless the node (`chain_id`) is the manifest's chain (a manifest without
+    `chain_id`, e.g. from addresses alone, fits any), and `NotDeployed` if its lens has no code."""
+    expected = manifest.get("chain_id")
+    if expected is not None and expected != chain_id:
+        network = f" ({manifest['network']})" if manifest.get("network") else ""
+        raise WrongChain(
+            f"the manifest is for chain {expected}{network} but the node is chain {chain_id}: "
+            "use this chain's manifest or that chain's RPC"
+        )
+    if not lens_code:
+        raise NotDeployed(
+            f"no contract at the manifest's lens {manifest['lens']} on chain {chain_id}: the node has not this "
+            "deployment (a restarted local node? `make node`, then `make deploy`)"
+        )

@@ -1,0 +1,42 @@
+"""`make demo` keeps off the operator's work: it runs on an anvil of its own, writes its manifest
+to out/demo-manifest.json (never over deployments/local.json), and refuses a running node."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from nodes import anvil
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def run_demo(host: str, deployments: Path) -> subprocess.CompletedProcess:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("LT_")},
+        "APE_FOUNDRY_HOST": host,
+        "LT_DEPLOYMENTS": str(deployments),  # where the local manifest is looked up and written
+        "LT_DEMO_DAYS": "0.25",
+    }
+    command = [str(BIN / "ape"), "run", "demo", "--network", "ethereum:local:foundry"]
+    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
+
+
+def test_demo__own_anvil__writes_its_own_manifest_not_the_local_one(tmp_path):
+    local = tmp_path / "local.json"
+    local.write_text('{"operator": "my deployment"}\n')
+    done = run_demo("auto", tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert local.read_text() == '{"operator": "my deployment"}\n'
+    assert "manifest out/demo-manifest.json" in done.stdout
+    assert json.loads((REPO / "out" / "demo-manifest.json").read_text())["chain_id"] == 31337
+
+
+def test_demo__on_a_running_node__refused_before_any_transaction(tmp_path):
+    with anvil() as (url, w3):
+        done = run_demo(url, tmp_path)
+        assert done.returncode != 0
+        assert "the demo warps the chain's clock" in done.stdout + done.stderr
+        assert w3.eth.block_number == 0 and not list(tmp_path.iterdir())
