@@ -1201,9 +1201,6 @@ def _split(factor: uint256, is_reverse: bool):
     # NAV does not change and pending management-fee shares scale with the supply, so one
     # snapshot serves both sides and nothing needs to accrue first
     snap: lt_math.FundState = self._snapshot()
-    # not before the first mint: its dead shares, minted at the initial scale, keep the supply
-    # above zero at every scale a split may reach, so "supply 0" always means "no holder yet"
-    assert snap.supply > 0, "lt: zero"
     before: uint256 = lt_math._nav_per_share(snap)
     supply: uint256 = share_ledger._rescale(factor, is_reverse)
     snap.supply = supply + self._pending_fee_shares(supply)

@@ -252,7 +252,9 @@ def _rescale(factor: uint256, is_reverse: bool) -> uint256:
     scale: uint256 = self.base_per_share
     if is_reverse:
         scale *= factor
-        assert scale <= MAX_BASE_PER_SHARE, "lt: bounds"
+        # a fund with holders never reads a supply of 0: "supply 0" means "no holder yet" to the
+        # first-mint pricing and to the configurator's instant changes
+        assert scale <= MAX_BASE_PER_SHARE and (self._base_supply == 0 or self._base_supply >= scale), "lt: bounds"
     else:
         assert scale % factor == 0, "lt: bounds"
         scale //= factor

@@ -410,15 +410,32 @@ def test_reverse_split__beyond_max_base_per_share__reverts_bounds(seeded, admin,
     assert token.balanceOf(depositor) == balance // 10**4
 
 
-@pytest.mark.parametrize("method", ["split", "reverse_split"])
-def test_split__before_the_first_mint__reverts_zero_even_for_the_admin(no_fee_token, admin, method):
-    """Review finding: an admin who split an empty fund down to base_per_share 1 could later
-    reverse-split a live fund until its supply read 0, which every "no holder yet" rule trusts
-    (instant configuration, first-mint pricing). Splits wait for the first mint."""
+def test_reverse_split__that_would_make_a_funded_supply_read_zero__reverts_bounds(
+    no_fee_token, admin, depositor, fund, set_price
+):
+    """Review finding: an admin who split an empty fund down to one base unit per share could
+    later reverse-split the live fund until its supply read 0, which every "no holder yet" rule
+    trusts (instant configuration changes, first-mint pricing of the next deposit). A reverse
+    split may not take a funded supply below one wei."""
     token = no_fee_token
-    with ape.reverts("lt: zero"):
-        getattr(token, method)(2, sender=admin)
-    assert token.base_per_share() == INITIAL_BASE_PER_SHARE
+    while token.base_per_share() % 10 == 0:
+        token.split(10, sender=admin)
+    for factor in (2, 3, 7):
+        while token.base_per_share() % factor == 0:
+            token.split(factor, sender=admin)
+    assert token.base_per_share() == 1
+    set_price(60_000)
+    fund(depositor, token, 1_000 * USDC)
+    token.deposit(1_000 * USDC, depositor, sender=depositor)
+    supply = token.totalSupply()
+    while token.totalSupply() // 10 > 0:
+        token.reverse_split(10, sender=admin)
+
+    with ape.reverts("lt: bounds"):
+        token.reverse_split(10, sender=admin)
+
+    assert 0 < token.totalSupply() < 10 and token.totalAssets() > 0
+    assert token.totalSupply() == supply // 10 ** (len(str(supply)) - 1)
 
 
 def test_reverse_split__to_the_largest_scale__leaves_the_supply_above_zero(seeded, admin, depositor):

@@ -56,7 +56,7 @@ def test_write__revert__raises_the_typed_error_before_sending(async_protocol, ch
             await btc3l.deposit(0)
         with pytest.raises(errors.FirstDepositTooSmall):
             await btc3l.deposit(USDC // 2)
-        with pytest.raises(errors.ZeroAmount):  # an empty fund cannot split, whoever asks
+        with pytest.raises(errors.Unauthorized):
             await btc3l.split(10)
 
     run(async_protocol, scenario)
