@@ -443,7 +443,7 @@ class FundMachine(RuleBasedStateMachine):
         call = token.reverse_split if reverse else token.split
         ok, reason = attempt(lambda: call(factor, sender=self.s.actors.admin))
         # a reverse split may not make a fund with holders read a supply of 0 (share_ledger._rescale)
-        emptied = 0 < supply and supply // factor == 0
+        emptied = supply > 0 and supply // factor == 0
         too_far = (base_per_share * factor > 10**46 or emptied) if reverse else base_per_share % factor != 0
         if too_far:
             assert (ok, reason) == (False, "lt: bounds"), reason
