@@ -160,6 +160,11 @@ def test_reverse_split__rounds_each_balance_down_and_keeps_the_remainder(balance
     token = ledger()
     token.mint(holder, balance)
     token.mint(other_holder, other_balance)
+    if 0 < balance + other_balance < factor:
+        # a funded supply may not read 0 after a reverse split ("supply 0" means "no holder yet")
+        assert revert_reason(lambda: token.rescale(factor, True)) == "lt: bounds"
+        assert token.base_per_share() == INITIAL_BASE_PER_SHARE
+        return
     supply = token.rescale(factor, True)
     assert (token.balanceOf(holder), token.balanceOf(other_holder)) == (balance // factor, other_balance // factor)
     # the supply is floored once, so it may exceed the floored balances by < 1 wei per holder
