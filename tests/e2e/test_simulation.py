@@ -45,7 +45,9 @@ def test_two_simulated_days__keeper_keeps_every_token_on_target__report_matches_
     for symbol, report in result.reports.items():
         state = states[symbol]
         assert report.nav_per_share_end == result.series[symbol].nav_per_share[-1] == state.nav_per_share
-        assert report.rebalances.get("scheduled", 0) >= 2  # one per daily slot at least
+        # every daily slot is used: by its scheduled rebalance, or by a band rebalance after the
+        # slot opened (any rebalance records the slot as used)
+        assert report.rebalances.get("scheduled", 0) + report.rebalances.get("band", 0) >= 2
         assert sum(report.rebalances.values()) == len(result.series[symbol].actions)
         assert report.trading_fees > 0
         # after the keeper's last tick nothing is left due (or it waits for the cooldown)

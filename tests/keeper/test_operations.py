@@ -216,7 +216,9 @@ def test_idle_automine_chain__cooldown_passed_by_the_wall_clock__acted_on_withou
     move_price("BTC", -10)  # out of the band again, within the 60 s TWAP cooldown
     assert band_breach.rebalance_status()[0] == Reason.BAND
     head = chain.blocks.head
-    chain.provider.make_request("evm_increaseTime", [70])  # the node's clock moves on; no block is mined
+    # the node's clock moves on 70 s; no block is mined (the next one is stamped then, whatever
+    # earlier tests' reverts left anvil's own clock at)
+    chain.provider.make_request("evm_setNextBlockTimestamp", [head.timestamp + 70])
     started = time.time()
 
     def wall() -> float:
