@@ -218,7 +218,9 @@ def test_errors__every_contract_revert_string_is_mapped():
     source = (Path(__file__).resolve().parents[2] / "contracts" / "LeveragedToken.vy").read_text()
     source += (Path(__file__).resolve().parents[2] / "contracts" / "LeveragedTokenViews.vy").read_text()
     source += (Path(__file__).resolve().parents[2] / "contracts" / "LeveragedTokenConfigurator.vy").read_text()
-    reasons = set(re.findall(r'(?:assert .*?|raise )"((?:lt|configurator): [a-z ]+)"', source))
+    source += (Path(__file__).resolve().parents[2] / "contracts" / "LeveragedTokenFactory.vy").read_text()
+    reasons = set(re.findall(r'(?:assert .*?|raise )"((?:lt|configurator|factory): [a-z ]+)"', source))
+    assert {"factory: market", "factory: not active"} <= reasons
     assert reasons and reasons <= set(errors.REVERTS), reasons - set(errors.REVERTS)
     assert isinstance(errors.from_revert("venue: liquidity"), errors.VenueError)
     assert isinstance(errors.from_revert(None), errors.TransactionFailed)
