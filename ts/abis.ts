@@ -2824,6 +2824,30 @@ export const LeveragedTokenConfiguratorAbi = [
   },
   {
     "inputs": [],
+    "name": "MAX_RIPCORD_REWARD_CHUNK_BPS",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_RIPCORD_TARGET_BPS",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "MAX_TRADE_NOTIONAL",
     "outputs": [
       {
