@@ -43,6 +43,36 @@ def account_leverage(s, token) -> int:
     return math.leverage(snap.size, snap.price, snap.equity, token.ASSET_SCALE())
 
 
+PARAMETERS = (  # ILeveragedToken.Parameters, in order: what configure() writes
+    "fee_recipient",
+    "mint_fee_bps",
+    "redeem_fee_bps",
+    "management_fee_bps",
+    "max_total_assets",
+    "max_slippage_bps",
+    "max_price_age",
+    "band_bps",
+    "ripcord_leverage",
+    "rebalance_interval",
+    "rebalance_offset",
+    "min_drift_bps",
+    "max_trade_notional",
+    "twap_cooldown",
+    "ripcord_trade_notional",
+    "ripcord_reward",
+    "keeper_grace",
+    "split_lower_nav",
+    "split_upper_nav",
+)
+
+
+def write_parameters(s, token, **changes) -> None:
+    """configure() as a configurator without today's joint bounds would call it: the token's
+    own checks are what is under test."""
+    values = tuple(changes.get(name, getattr(token, name)()) for name in PARAMETERS)
+    token.configure(values, sender=s.configurator.address)
+
+
 def five_million_in_btc3l(s):
     """The review's fund: 5M USDC in BTC3L, in two deposits (each in-kind trade inside 50 bps)."""
     token, depositor = s.tokens["BTC3L"], s.actors.depositor
@@ -160,10 +190,15 @@ def test_emergency_shutdown__stale_price_mid_shutdown__locks_no_idle_collateral(
 def test_ripcord__chunk_2000_reward_1000__cannot_be_repeated_for_the_reward(s):
     """L1 (token side): the review set the ripcord chunk to 2,000 USDC and the reward to 1,000
     USDC; each ripcord then raised leverage (the reward leaves the fund, the chunk barely
-    de-levers), so 100 calls in one transaction paid ~100k (4.816x -> 4.907x). A ripcord that pays
-    must now lower leverage, so none of them goes through."""
+    de-levers), so 100 calls in one transaction paid ~100k (4.816x -> 4.907x). The configurator
+    now refuses that pair (reward above 10 bps of the chunk); the token does not rely on it: a
+    ripcord that pays must lower leverage, so none of the 100 goes through."""
     token, depositor, attacker = s.tokens["BTC3L"], s.actors.depositor, s.actors.attacker
-    configure(s, token, "set_incentives", 2_000 * USDC, 1_000 * USDC, 3_600)  # before the first mint: at once
+    assert attempt(lambda: configure(s, token, "set_incentives", 2_000 * USDC, 1_000 * USDC, 3_600)) == (
+        False,
+        "configurator: bounds",
+    )
+    write_parameters(s, token, ripcord_trade_notional=2_000 * USDC, ripcord_reward=1_000 * USDC)
     for _ in range(3):
         token.deposit(1_500_000 * USDC, depositor, sender=depositor)
     move_price(s, -1_530)
