@@ -4272,6 +4272,53 @@ export const MockPerpAdapterAbi = [
       {
         "name": "account",
         "type": "address"
+      },
+      {
+        "name": "margin_delta",
+        "type": "int256"
+      },
+      {
+        "name": "size_delta",
+        "type": "int256"
+      },
+      {
+        "name": "reopen_delta",
+        "type": "int256"
+      }
+    ],
+    "name": "preview_account",
+    "outputs": [
+      {
+        "components": [
+          {
+            "name": "equity",
+            "type": "int256"
+          },
+          {
+            "name": "withdrawable",
+            "type": "uint256"
+          },
+          {
+            "name": "margin",
+            "type": "int256"
+          },
+          {
+            "name": "accepted",
+            "type": "bool"
+          }
+        ],
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address"
       }
     ],
     "name": "equity",
