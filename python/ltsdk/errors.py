@@ -107,6 +107,10 @@ class ChangeExpired(LtError, RuntimeError):
     """The queued parameter change was not executed within its window after the delay: queue it again."""
 
 
+class HasHolders(LtError, RuntimeError):
+    """The token has holders: its parameters change one group at a time, through the queue."""
+
+
 class Unauthorized(LtError, PermissionError):
     """The caller lacks the role the call needs."""
 
@@ -184,6 +188,7 @@ REVERTS: dict[str, type[LtError]] = {
     "configurator: unknown": UnknownChange,
     "configurator: too early": ChangeTooEarly,
     "configurator: expired": ChangeExpired,
+    "configurator: has holders": HasHolders,
     "access_control: account is missing role": Unauthorized,
     "usdc: insufficient balance": InsufficientBalance,
     "usdc: insufficient allowance": InsufficientAllowance,
