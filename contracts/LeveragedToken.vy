@@ -188,68 +188,35 @@ def __init__(
     configurator_: address,
     target_leverage_: uint256,
     is_long_: bool,
-    fee_recipient_: address,
-    initial_nav_per_share_whole: uint256,
-    max_total_assets_: uint256,
+    asset_scale_: uint256,
+    min_initial_assets_: uint256,
+    initial_nav_per_share_: uint256,
 ):
     """
-    @param initial_nav_per_share_whole NAV per share at the first mint, in whole collateral units (100 = 100 USDC)
-    @param max_total_assets_ Cap on NAV after a mint, in collateral base units
+    @notice Stores what the deployer (LeveragedTokenFactory) has validated: the venue is margined
+            in `asset_`, the leverage is a whole number the venue allows, the scales match the
+            asset's decimals. The parameters are written by the configurator's first
+            `set_parameters` (defaults: `default_parameters`), in the factory's transaction;
+            until then the token has no fee recipient, no cap room and no fresh price age, so
+            it takes no deposit.
+    @param asset_scale_ 10**(18 - asset decimals): assets -> WAD USD
+    @param min_initial_assets_ One whole unit of the asset (10**decimals): the first mint's minimum
+    @param initial_nav_per_share_ NAV per share at the first mint, in asset base units
     @dev The deployer gets DEFAULT_ADMIN_ROLE (snekmate); the factory hands every role to the
-         token's admin and renounces its own in the same transaction. Defaults: band 20 %,
-         ripcord at 1.5 T, fees 10/10 bps and 365 bps/year, daily slot at 00:02 UTC; the
-         configurator changes them later (configure()), never the target leverage.
+         token's admin and renounces its own in the same transaction. The constructor is kept to
+         the bare minimum because the blueprint holds it next to the runtime, under EIP-170.
     """
     access_control.__init__()
-    asset_decimals: uint8 = staticcall IERC20Detailed(asset_).decimals()
-    unit: uint256 = 10 ** convert(asset_decimals, uint256)
-    ripcord_leverage_: uint256 = lt_math._default_ripcord_leverage(target_leverage_)
-    self._check_bounds(
-        asset_decimals <= 18
-        and initial_nav_per_share_whole > 0
-        and target_leverage_ >= WAD
-        and ripcord_leverage_ <= staticcall IPerpAdapter(adapter_).max_leverage()
-        and staticcall IPerpAdapter(adapter_).collateral() == asset_
-    )
-    self._check_nonzero(fee_recipient_ != empty(address))
-
     share_ledger.__init__(name_, symbol_)
     asset = asset_
     adapter = IPerpAdapter(adapter_)
     views = LeveragedTokenViews.__interface__(views_)
     configurator = configurator_
-    is_long = is_long_
-    ASSET_SCALE = 10 ** convert(18 - asset_decimals, uint256)
-    MIN_INITIAL_ASSETS = unit
-    initial_nav_per_share = initial_nav_per_share_whole * unit
-
     target_leverage = target_leverage_
-    self._fee_word = block.timestamp << packing.LAST_FEE_ACCRUAL
-    self._store_parameters(
-        ILeveragedToken.Parameters(
-            fee_recipient=fee_recipient_,
-            mint_fee_bps=10,
-            redeem_fee_bps=10,
-            management_fee_bps=365,
-            max_total_assets=max_total_assets_,
-            max_slippage_bps=50,
-            max_price_age=3_600,
-            band_bps=2_000,
-            ripcord_leverage=ripcord_leverage_,
-            rebalance_interval=86_400,
-            rebalance_offset=120,  # 00:02 UTC
-            min_drift_bps=50,
-            max_trade_notional=1_000_000 * unit,
-            twap_cooldown=60,
-            ripcord_trade_notional=2_000_000 * unit,
-            ripcord_reward=10 * unit,
-            keeper_grace=3_600,
-            split_lower_nav=unit,
-            split_upper_nav=10_000 * unit,
-        )
-    )
-    self._rebalance_word = self._current_slot() << packing.LAST_REBALANCE_SLOT
-
+    is_long = is_long_
+    ASSET_SCALE = asset_scale_
+    MIN_INITIAL_ASSETS = min_initial_assets_
+    initial_nav_per_share = initial_nav_per_share_
     assert extcall IERC20(asset_).approve(adapter_, max_value(uint256), default_return_value=True)
 
 
@@ -548,7 +515,9 @@ def rebalance() -> int256:
     self._check_needed(reason != REASON_NONE)
     if not access_control.hasRole[KEEPER_ROLE][msg.sender]:
         grace_start: uint256 = self._grace_start(reason)
-        assert grace_start != 0 and block.timestamp >= grace_start + ((self._parameter_word >> packing.KEEPER_GRACE) & packing.SECONDS_MASK), "access_control: account is missing role"
+        if grace_start == 0 or block.timestamp < grace_start + ((self._parameter_word >> packing.KEEPER_GRACE) & packing.SECONDS_MASK):
+            # the caller has no KEEPER_ROLE: snekmate's check reverts with its own reason (one site)
+            access_control._check_role(KEEPER_ROLE, msg.sender)
     if reason != REASON_RIPCORD:
         self._check_cooldown()
     nav_after: int256 = self._execute_rebalance(snap, size_delta, full_delta)
@@ -927,7 +896,8 @@ def _check_needed(ok: bool):
 @internal
 @pure
 def _check_bounds(ok: bool):
-    assert ok, "lt: bounds"
+    if not ok:
+        share_ledger._raise_bounds()  # "lt: bounds": one revert site, the ledger's
 
 
 @internal
@@ -959,8 +929,11 @@ def _is_paused() -> bool:
 @internal
 @view
 def _check_receiver(receiver: address, deadline: uint256):
-    assert block.timestamp <= deadline, "lt: expired"
-    assert receiver != empty(address) and receiver != self, "lt: receiver"
+    # the ledger's revert sites: "lt: expired", "lt: receiver"
+    if block.timestamp > deadline:
+        share_ledger._raise_expired()
+    if receiver == empty(address) or receiver == self:
+        share_ledger._raise_receiver()
 
 
 @internal
