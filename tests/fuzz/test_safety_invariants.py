@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import boa
 import pytest
+from hypothesis import Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
@@ -478,16 +479,27 @@ class _OnOwnStack:
         on_own_stack_chunk(super().runTest)  # speed only: see chain.on_own_stack_chunk
 
 
-@pytest.mark.xfail(strict=True, reason="H1")
+def unfixed(*findings: str):
+    """A machine that still fails on the named findings of the review (issue 14): expected to
+    fail (strict: it must fail), and not shrunk, since a known failure need not be minimised and
+    shrinking it on py-evm costs minutes of CI. Remove the decorator when the fixes land."""
+
+    def mark(test_case):
+        test_case.settings = settings(test_case.settings, phases=(Phase.explicit, Phase.reuse, Phase.generate))
+        return pytest.mark.xfail(strict=True, reason=", ".join(findings))(test_case)
+
+    return mark
+
+
+@unfixed("H1", "L6")
 class TestShutdownInvariants(_OnOwnStack, ShutdownMachine.TestCase):
     settings = fuzz_settings()
 
 
-@pytest.mark.xfail(strict=True, reason="M1, L2")
 class TestTrendInvariants(_OnOwnStack, TrendMachine.TestCase):
     settings = fuzz_settings()
 
 
-@pytest.mark.xfail(strict=True, reason="L4")
+@unfixed("L4")
 class TestLifetimeInvariants(_OnOwnStack, LifetimeMachine.TestCase):
     settings = fuzz_settings()
