@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from web3 import Web3
 
 from ltsdk import mocks
+from ltsdk.calls import Fn
 from ltsdk.index import models, queries
 from ltsdk.units import USDC
 
@@ -136,3 +137,102 @@ def test_index__reorg_after_snapshot_revert__rows_past_the_fork_rolled_back(
         w3 = chain.provider.web3
         for block in session.scalars(select(models.Block)):
             assert block.block_hash == Web3.to_hex(w3.eth.get_block(block.block_number)["hash"])
+
+
+def test_index__restart__resumes_after_its_last_block_without_duplicates(
+    database, make_indexer, depositor_sdk, depositor
+):
+    btc3l = depositor_sdk.token("BTC3L")
+    btc3l.deposit(1_000 * USDC)
+    first, sessions = make_indexer(database)
+    done = first.step()
+    events_before = _count(sessions, models.Event)
+
+    btc3l.deposit(500 * USDC)
+    again, _ = make_indexer(database)  # a new process on the same database
+    resumed = again.step()
+
+    assert resumed.from_block == done.to_block
+    assert _count(sessions, models.Event) == events_before + resumed.logs
+    with sessions() as session:
+        token = queries.token_address(session, "BTC3L")
+        assert [mint.assets for mint in queries.mints(session, token)] == [1_000 * USDC, 500 * USDC]
+        position = queries.position(session, token, depositor.address)
+        assert position.shares == btc3l.balance_of(depositor.address)
+        assert position.cost_basis == 1_500 * USDC
+
+
+def test_index__confirmation_depth__stays_that_many_blocks_behind_the_head(
+    database, make_indexer, depositor_sdk, chain
+):
+    depositor_sdk.token("BTC3L").deposit(1_000 * USDC)  # approve, then deposit: the last block
+    indexer, sessions = make_indexer(database, confirmations=3)
+
+    result = indexer.step()
+
+    head = chain.blocks.head.number
+    assert result.to_block == head - 3
+    with sessions() as session:
+        assert queries.indexed_block(session) == head - 3
+        assert queries.mints(session, queries.token_address(session, "BTC3L")) == []  # not yet confirmed
+    chain.mine(3)
+    indexer.step()
+    with sessions() as session:
+        assert len(queries.mints(session, queries.token_address(session, "BTC3L"))) == 1
+
+
+def test_index__rebalance_funding_and_parameter_changes__stored_by_kind_with_a_sample_in_the_block(
+    database, make_indexer, depositor_sdk, admin_sdk, chain
+):
+    depositor_sdk.token("BTC3L").deposit(10_000 * USDC)
+    keeper = admin_sdk.token("BTC3L")
+    venue = admin_sdk.manifest["markets"]["BTC"]["adapter"]
+    mocks.send(admin_sdk.w3, admin_sdk.account, Fn(venue, "MockPerpAdapter", "set_funding_rate_per_second", (10**11,)))
+    mocks.warp(admin_sdk.w3, admin_sdk.manifest, admin_sdk.account, 3600)  # an hour of funding and fees
+    mocks.set_price(admin_sdk.w3, admin_sdk.manifest, admin_sdk.account, "BTC", Decimal("72000"))  # +20 %: band
+    rebalanced = keeper.rebalance()
+    depositor_sdk.token("BTC3L").deposit(100 * USDC)  # the management fee accrues on a share-changing call
+    keeper.configure("set_fees", 10, 10, 500)  # a fee rise is queued behind the delay
+    keeper.transact("collect_fees")  # the mint fee, to the fee recipient
+    indexer, sessions = make_indexer(database)
+
+    indexer.step()
+
+    with sessions() as session:
+        token = queries.token_address(session, "BTC3L")
+        [rebalance] = queries.rebalances(session, token)
+        assert (rebalance.reason, rebalance.size_after, rebalance.leverage_after) == (
+            rebalanced.reason,
+            rebalanced.size_after,
+            rebalanced.leverage_after,
+        )
+        trades = queries.trades(session, token)
+        assert len(trades) == 3  # two mints' and the rebalance's
+        assert trades[1].size_after == rebalanced.size_after
+        assert trades[1].block_number == rebalance.block_number
+        assert [funding.amount for funding in queries.fundings(session, token)]  # settled at the rebalance
+        sample = queries.latest_sample(session, token, rebalance.block_number)
+        assert sample is not None and sample.block_number == rebalance.block_number
+        assert sample.size == rebalanced.size_after  # the state right after the rebalance's block
+        [queued] = [change for change in queries.parameter_changes(session, token) if change.action == "queued"]
+        assert queued.name == "ChangeQueued" and queued.eta is not None and queued.eta > chain.blocks.head.timestamp
+        fees = queries.fees(session, token)
+        assert {fee.kind for fee in fees} == {"management", "collected"}
+        recipient = queries.position(session, token, fees[0].fee_recipient)
+        assert recipient.shares == keeper.balance_of(fees[0].fee_recipient) > 0
+        assert recipient.cost_basis == 0  # fee shares cost their holder nothing
+        assert {event.name for event in queries.events(session, token)} >= {"Deposit", "Rebalanced", "Traded"}
+
+
+def test_migrations__applied_on_start__schema_equals_the_models(database):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from ltsdk.index import db
+
+    engine, _ = db.open_database(database)
+    db.migrate(engine)  # a second start applies nothing and changes nothing
+
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), models.Base.metadata) == []
+        assert MigrationContext.configure(connection).get_current_revision() == "0001"
