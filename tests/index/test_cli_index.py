@@ -1,35 +1,43 @@
-"""`ltsdk index` as a user runs it: one catch-up step into a SQLite file, and bad options refused."""
+"""`ltsdk index`'s command line (in-process: tests/sdk runs the console script itself): one catch-up
+step into a SQLite file, and bad options refused."""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
+import pytest
+
+from ltsdk import cli
 from ltsdk.index import db, queries
 from ltsdk.units import USDC
 
-LTSDK = str(Path(sys.executable).parent / "ltsdk")
 
+@pytest.fixture
+def ltsdk(capsys, monkeypatch):
+    """ltsdk(*args) -> (exit code, stdout, stderr), without the test run's LT_ variables."""
+    for name in [name for name in os.environ if name.startswith("LT_")]:
+        monkeypatch.delenv(name)
 
-def _ltsdk(*args):
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("LT_")}
-    return subprocess.run([LTSDK, *args], check=False, capture_output=True, text=True, env=environment, timeout=120)
+    def run(*args):
+        code = cli.main(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
 
 
 def test_cli_index__once__catches_up_to_the_head_and_stores_the_deposit(
-    manifest_file, rpc_url, depositor_sdk, depositor, tmp_path, chain
+    ltsdk, manifest_file, rpc_url, depositor_sdk, depositor, tmp_path, chain
 ):
     depositor_sdk.token("ETH3L").deposit(250 * USDC)
     database = tmp_path / "index.sqlite"
     common = ("--rpc", rpc_url, "--manifest", str(manifest_file), "--db", str(database))
 
-    done = _ltsdk("index", *common, "--once", "--confirmations", "0", "--json")
+    code, out, err = ltsdk("index", *common, "--once", "--confirmations", "0", "--json")
 
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["to_block"] == chain.blocks.head.number
+    assert code == 0, err
+    assert json.loads(out)["to_block"] == chain.blocks.head.number
     _, sessions = db.open_database(str(database))
     with sessions() as session:
         eth3l = queries.token_address(session, "ETH3L")
@@ -37,13 +45,15 @@ def test_cli_index__once__catches_up_to_the_head_and_stores_the_deposit(
         assert {token.symbol for token in queries.tokens(session)} == set(depositor_sdk.addresses)
 
 
-def test_cli_index__negative_confirmations__exits_2_before_touching_the_database(manifest_file, rpc_url, tmp_path):
+def test_cli_index__negative_confirmations__exits_2_before_touching_the_database(
+    ltsdk, manifest_file, rpc_url, tmp_path
+):
     database = tmp_path / "index.sqlite"
 
-    done = _ltsdk(
+    code, _, err = ltsdk(
         "index", "--rpc", rpc_url, "--manifest", str(manifest_file), "--db", str(database), "--confirmations", "-1"
     )
 
-    assert done.returncode == 2
-    assert "--confirmations" in done.stderr
+    assert code == 2
+    assert "--confirmations" in err
     assert not database.exists()
