@@ -4,6 +4,7 @@ the confirmation depth and reorgs (anvil's evm_snapshot/evm_revert, then other b
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -55,9 +56,9 @@ def test_index__deposit_transfer_redeem__positions_match_chain_with_cost_basis_a
         assert [(row.shares, row.assets) for row in queries.redeems(session, token)] == [
             (minted.shares // 2, redeemed.assets)
         ]
-        # the sample of the last block is the lens's row in that block, and values the position
+        # a sample is the lens's row in its block, and values the position
         sample = queries.latest_sample(session, token)
-        assert sample is not None and sample.block_number == result.to_block
+        assert sample is not None and sample.block_number <= result.to_block
         lens = admin_sdk.lens.functions.get_states([token]).call(block_identifier=sample.block_number)[0]
         assert (sample.nav_per_share, sample.supply, sample.leverage, sample.price) == (
             lens.nav_per_share,
@@ -67,6 +68,8 @@ def test_index__deposit_transfer_redeem__positions_match_chain_with_cost_basis_a
         )
         assert mine.value == held * sample.nav_per_share // SHARE
         assert mine.unrealized_pnl == mine.value - mine.cost_basis
+        # the oracle's update is the underlying's price path, in WAD
+        assert queries.prices(session, "BTC")[-1].price == 63_000 * 10**18
 
 
 def test_index__split_then_reverse_split__holders_rescale_without_transfer_events(
@@ -227,6 +230,7 @@ def test_index__rebalance_funding_and_parameter_changes__stored_by_kind_with_a_s
 def test_migrations__applied_on_start__schema_equals_the_models(database):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
     from ltsdk.index import db
 
@@ -235,4 +239,22 @@ def test_migrations__applied_on_start__schema_equals_the_models(database):
 
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), models.Base.metadata) == []
-        assert MigrationContext.configure(connection).get_current_revision() == "0001"
+        head = ScriptDirectory.from_config(db.alembic_config()).get_current_head()
+        assert MigrationContext.configure(connection).get_current_revision() == head
+
+
+def test_index__sample_interval__samples_at_read_blocks_no_closer_than_the_interval(
+    database, make_indexer, depositor_sdk, admin_sdk
+):
+    btc3l = depositor_sdk.token("BTC3L")
+    for _ in range(3):
+        btc3l.deposit(100 * USDC)
+        mocks.warp(admin_sdk.w3, admin_sdk.manifest, admin_sdk.account, 400)  # oracles re-posted: logs
+    indexer, sessions = make_indexer(database, sample_interval=600)
+
+    indexer.step()
+
+    with sessions() as session:
+        times = [sample.timestamp for sample in queries.samples(session, queries.token_address(session, "BTC3L"))]
+    assert len(times) >= 2
+    assert all(later - earlier >= 600 for earlier, later in itertools.pairwise(times))
