@@ -122,6 +122,12 @@ class Indexer:
     def _start(self) -> None:
         """The cursor and the token rows, created on the first start; resumed on the next."""
         with self.sessions.begin() as session:
+            others = [row.lens for row in session.scalars(select(models.Cursor)) if row.lens != self.lens]
+            if others:
+                raise ValueError(
+                    f"the database follows the deployment of lens {others[0]}, not {self.lens}: "
+                    "use another database for another deployment"
+                )
             cursor = session.get(models.Cursor, self.lens)
             if cursor is None:
                 start = self.settings.start_block
