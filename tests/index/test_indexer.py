@@ -258,3 +258,32 @@ def test_index__sample_interval__samples_at_read_blocks_no_closer_than_the_inter
         times = [sample.timestamp for sample in queries.samples(session, queries.token_address(session, "BTC3L"))]
     assert len(times) >= 2
     assert all(later - earlier >= 600 for earlier, later in itertools.pairwise(times))
+
+
+def test_index__ripcord_then_shutdown__stored_with_samples_showing_them(
+    database, make_indexer, depositor_sdk, admin_sdk, depositor
+):
+    depositor_sdk.token("BTC3L").deposit(5_000 * USDC)
+    mocks.set_price(admin_sdk.w3, admin_sdk.manifest, admin_sdk.account, "BTC", Decimal("51000"))  # -15 %: 4.6x
+    guard = admin_sdk.token("BTC3L")
+    ripcorded = guard.ripcord()
+    guard.transact("emergency_shutdown")
+    indexer, sessions = make_indexer(database)
+
+    indexer.step()
+
+    with sessions() as session:
+        token = queries.token_address(session, "BTC3L")
+        [ripcord] = queries.ripcords(session, token)
+        assert (ripcord.caller, ripcord.reward, ripcord.leverage_after) == (
+            admin_sdk.account.address,
+            ripcorded.reward,
+            ripcorded.leverage_after,
+        )
+        assert queries.latest_sample(session, token, ripcord.block_number).block_number == ripcord.block_number
+        [shutdown] = [row for row in queries.lifecycle(session, token) if row.name == "Shutdown"]
+        last = queries.latest_sample(session, token)
+        assert last.block_number == shutdown.block_number and last.is_shutdown
+        assert queries.position(session, token, depositor.address).shares == depositor_sdk.token("BTC3L").balance_of(
+            depositor.address
+        )
