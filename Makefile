@@ -26,7 +26,7 @@ ON_NODE := APE_FOUNDRY_HOST=$(NODE_URL)
 # the demo, the benchmarks and the suite run on an anvil of their own (a random free port)
 THROWAWAY := APE_FOUNDRY_HOST=auto
 
-.PHONY: setup build test demo bench lint typecheck abis clean fuzz node node-stop node-reset deploy keeper market
+.PHONY: setup build test demo bench lint typecheck abis clean fuzz node node-stop node-reset deploy keeper market index
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || $(SYSTEM_PYTHON) -m pip install --quiet --user uv || $(SYSTEM_PYTHON) -m pip install --quiet uv
@@ -95,6 +95,10 @@ keeper: build
 
 market: build
 	$(ON_NODE) $(APE) run market --network ethereum:local:foundry $(ARGS)
+
+# the indexer on the local node into out/index.sqlite (ARGS="--db postgresql://..." for PostgreSQL)
+index: setup
+	$(UV) run --frozen ltsdk index --rpc $(NODE_URL) $(ARGS)
 
 # The fuzz suite (tests/fuzz, titanoboa, no anvil) at its deep hypothesis profile: 5,000 examples
 # x 50 steps per state machine, random (~40 times the `ci` work). `make test` runs it at `ci`.
