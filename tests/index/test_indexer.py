@@ -287,3 +287,22 @@ def test_index__ripcord_then_shutdown__stored_with_samples_showing_them(
         assert queries.position(session, token, depositor.address).shares == depositor_sdk.token("BTC3L").balance_of(
             depositor.address
         )
+
+
+def test_index__venue_liquidates_a_token__liquidation_stored_for_that_token(
+    database, make_indexer, depositor_sdk, admin_sdk
+):
+    depositor_sdk.token("BTC3L").deposit(5_000 * USDC)
+    mocks.set_price(admin_sdk.w3, admin_sdk.manifest, admin_sdk.account, "BTC", Decimal("40800"))  # -32 %: 3x is under
+    venue = admin_sdk.manifest["markets"]["BTC"]["adapter"]
+    token = admin_sdk.token("BTC3L").address
+    mocks.send(admin_sdk.w3, admin_sdk.account, Fn(venue, "MockPerpAdapter", "liquidate", (token,)))
+    indexer, sessions = make_indexer(database)
+
+    indexer.step()
+
+    with sessions() as session:
+        [liquidation] = queries.liquidations(session, token)
+        assert liquidation.liquidator == admin_sdk.account.address
+        assert liquidation.venue == venue
+        assert liquidation.size > 0 and liquidation.price == 40_800 * 10**18
