@@ -46,12 +46,12 @@ def manifest(manifest_file):
 
 @pytest.fixture
 def make_indexer(rpc_url, manifest):
-    """make_indexer(database, **settings) -> (indexer, sessions): a new indexer over the database (a
-    restart when it was used before), at confirmation depth 0 unless told."""
+    """make_indexer(database, manifest=the deployment's, **settings) -> (indexer, sessions): a new
+    indexer over the database (a restart when it was used before), at confirmation depth 0 unless told."""
 
     engines = []
 
-    def make(database, **settings):
+    def make(database, manifest=manifest, **settings):
         engine, sessions = db.open_database(database)
         engines.append(engine)
         options = {"confirmations": 0, "sample_interval": 3600, **settings}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 from web3 import Web3
 
@@ -306,3 +307,29 @@ def test_index__venue_liquidates_a_token__liquidation_stored_for_that_token(
         assert liquidation.liquidator == admin_sdk.account.address
         assert liquidation.venue == venue
         assert liquidation.size > 0 and liquidation.price == 40_800 * 10**18
+
+
+def test_index__token_added_to_the_manifest_later__followed_from_then_unless_it_had_holders(
+    database, make_indexer, manifest, depositor_sdk, depositor
+):
+    without = {**manifest, "tokens": {k: v for k, v in manifest["tokens"].items() if k not in ("BTC5S", "ETH3S")}}
+    first, sessions = make_indexer(database, manifest=without)
+    first.step()
+    depositor_sdk.token("ETH3S").deposit(100 * USDC)  # holders before the indexer knew the token
+    first.step()
+
+    with pytest.raises(ValueError, match="ETH3S already had"):
+        make_indexer(
+            database, manifest={**manifest, "tokens": {k: v for k, v in manifest["tokens"].items() if k != "BTC5S"}}
+        )
+
+    later, _ = make_indexer(
+        database, manifest={**without, "tokens": {**without["tokens"], "BTC5S": manifest["tokens"]["BTC5S"]}}
+    )
+    minted = depositor_sdk.token("BTC5S").deposit(300 * USDC)
+    later.step()
+
+    with sessions() as session:
+        btc5s = queries.token_address(session, "BTC5S")
+        position = queries.position(session, btc5s, depositor.address)
+        assert (position.shares, position.cost_basis) == (minted.shares, 300 * USDC)

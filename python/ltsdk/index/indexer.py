@@ -146,10 +146,13 @@ class Indexer:
                     f"the database follows chain {cursor.chain_id}, the node is chain {self.w3.eth.chain_id}: "
                     "use another database for another chain"
                 )
-            self._add_tokens(session, cursor.start_block)
+            self._add_tokens(session, cursor.last_block + 1)
             self._load_scales(session)
 
     def _add_tokens(self, session: Session, start: int) -> None:
+        """A row for each manifest token the database lacks, followed from block `start` on (the first
+        block, or the next one for a token added to the manifest later). A token that already had
+        shares before `start` is refused: its holders' positions would lack their first events."""
         markets = self.manifest.get("markets", {})
         for symbol, entry in self.manifest["tokens"].items():
             address = Web3.to_checksum_address(entry["address"])
