@@ -180,7 +180,7 @@ def test_index__confirmation_depth__stays_that_many_blocks_behind_the_head(
         assert queries.indexed_block(session) == head - 3
         assert queries.mints(session, queries.token_address(session, "BTC3L")) == []  # not yet confirmed
     chain.mine(3)
-    indexer.step()
+    indexer.run(poll_seconds=0, steps=1)  # the loop `ltsdk index` runs, one step
     with sessions() as session:
         assert len(queries.mints(session, queries.token_address(session, "BTC3L"))) == 1
 
