@@ -26,7 +26,7 @@ ON_NODE := APE_FOUNDRY_HOST=$(NODE_URL)
 # the demo, the benchmarks and the suite run on an anvil of their own (a random free port)
 THROWAWAY := APE_FOUNDRY_HOST=auto
 
-.PHONY: setup build test demo bench lint typecheck abis clean fuzz node node-stop node-reset deploy keeper market
+.PHONY: setup build test demo bench lint typecheck abis clean fuzz node node-stop node-reset deploy keeper market index
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || $(SYSTEM_PYTHON) -m pip install --quiet --user uv || $(SYSTEM_PYTHON) -m pip install --quiet uv
@@ -36,6 +36,9 @@ setup:
 	@# the scaled-out keeper's test starts a Redis of its own (Debian's package; as root, like CI)
 	@command -v redis-server >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq redis-server)
 	@redis-server --version | head -n 1
+	@# the indexer's PostgreSQL test starts a server of its own (Debian's package; binaries in /usr/lib/postgresql/N/bin)
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq postgresql)
+	@ls /usr/lib/postgresql/*/bin/initdb | tail -n 1
 
 # ape's incremental compile was seen here to keep a stale LeveragedToken after the contracts
 # changed: whenever a contract is newer than the build, compile everything afresh
@@ -92,6 +95,10 @@ keeper: build
 
 market: build
 	$(ON_NODE) $(APE) run market --network ethereum:local:foundry $(ARGS)
+
+# the indexer on the local node into out/index.sqlite (ARGS="--db postgresql://..." for PostgreSQL)
+index: setup
+	$(UV) run --frozen ltsdk index --rpc $(NODE_URL) $(ARGS)
 
 # The fuzz suite (tests/fuzz, titanoboa, no anvil) at its deep hypothesis profile: 5,000 examples
 # x 50 steps per state machine, random (~40 times the `ci` work). `make test` runs it at `ci`.
