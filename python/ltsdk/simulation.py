@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ltsdk import plotting, tracking
+from ltsdk import math, plotting, tracking
 from ltsdk.abis import load_abi
 from ltsdk.codes import Status, reason_name
 from ltsdk.keeper import Keeper, Summary
@@ -66,7 +66,7 @@ class TokenReport:
     splits: int
     trading_fees: int
     funding_paid: int  # < 0: received
-    management_fee_shares: int
+    management_fee_shares: int  # minted since the start, plus accrued and not yet minted at the end
     tracking: tracking.Decomposition | None = None
 
 
@@ -151,6 +151,10 @@ def report(keeper: Keeper, result: SimulationResult, symbol: str) -> TokenReport
     )
     funding += venue.functions.funding_owed(token.address).call()  # accrued, not yet settled
     fee_shares = sum(event["shares"] for event in token.events("ManagementFeeMinted", since))
+    last = s.samples[-1]  # accrued since the last share-changing call (NAV per share already counts it)
+    accrued_since = token.contract.functions.last_fee_accrual().call(block_identifier=last.block)
+    fee_bps = token.contract.functions.management_fee_bps().call(block_identifier=last.block)
+    fee_shares += math.management_fee_shares(last.supply, fee_bps, last.timestamp - accrued_since)
     underlying = Decimal(s.prices[-1]) / Decimal(s.prices[0]) - 1
     decomposition = tracking.decompose(_track(protocol, s, venue, token.address, since))
     return TokenReport(

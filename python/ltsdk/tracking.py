@@ -32,6 +32,7 @@ window (-0.0001 is about -1 bp of NAV per share).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
@@ -40,6 +41,8 @@ from ltsdk import math
 from ltsdk.errors import BadArgument
 from ltsdk.prices import IdealTracker
 from ltsdk.units import DAY, WAD
+
+PRECISION = 40  # significant digits of every computation here: a 1e-12 residual keeps 28 of them
 
 # ---------------------------------------------------------------- input
 
@@ -150,12 +153,31 @@ class Point:
         return self.fund - self.ideal
 
 
+@dataclass(frozen=True, slots=True)
+class Growth:
+    """Growth of 1 from the window's first Mark to one Mark: the fund, the ideal and the replays
+    R1..R4 (see the module docstring); a Point is their logs' differences."""
+
+    timestamp: int
+    fund: Decimal
+    ideal: Decimal
+    replays: tuple[Decimal, Decimal, Decimal, Decimal]
+
+    def point(self) -> Point:
+        with localcontext() as context:
+            context.prec = PRECISION
+            fund, ideal = self.fund.ln(), self.ideal.ln()
+            r1, r2, r3, r4 = (r.ln() for r in self.replays)
+            return Point(self.timestamp, fund, ideal, r1 - ideal, r2 - r1, r3 - r2, r4 - r3, fund - r4)
+
+
 @dataclass(frozen=True)
 class Decomposition:
-    """`points`: one per Mark (the first is all zeros); `total` is the last. The raw amounts are
-    what the terms were computed from, summed over the window."""
+    """`growth`: one per Mark (the first is all ones); `points` their log-return terms (computed
+    when first asked: a year of hourly Marks takes seconds); `total` the last. The raw amounts
+    are what the terms were computed from, summed over the window."""
 
-    points: tuple[Point, ...]
+    growth: tuple[Growth, ...]
     venue_fees: int  # assets: taker fees of the fund's own trades
     slippage: int  # assets: |execution - oracle| x |size traded| of the same trades, rounded down
     rewards: int  # assets: ripcord rewards paid out of the fund
@@ -163,17 +185,21 @@ class Decomposition:
     fee_shares: int  # management-fee shares minted or accrued
     rebalances: int
 
-    @property
+    @functools.cached_property
+    def points(self) -> tuple[Point, ...]:
+        return tuple(g.point() for g in self.growth)
+
+    @functools.cached_property
     def total(self) -> Point:
-        return self.points[-1]
+        return self.growth[-1].point()
 
     @property
     def days(self) -> Decimal:
-        return Decimal(self.points[-1].timestamp - self.points[0].timestamp) / DAY
+        return Decimal(self.growth[-1].timestamp - self.growth[0].timestamp) / DAY
 
     def per_30_days(self, value: Decimal) -> Decimal:
         """A log return over the window scaled to 30 days (0 for a window under a second)."""
-        seconds = self.points[-1].timestamp - self.points[0].timestamp
+        seconds = self.growth[-1].timestamp - self.growth[0].timestamp
         return value * 30 * DAY / seconds if seconds else Decimal(0)
 
     @property
@@ -182,8 +208,6 @@ class Decomposition:
 
 
 # ---------------------------------------------------------------- the decomposition
-
-PRECISION = 40  # significant digits: a 1e-12 residual on a log return of order 1 keeps 28 of them
 
 
 class _Replay:
@@ -228,7 +252,8 @@ def _decompose(track: Track) -> Decomposition:
     size = first.size
     start_nav_per_share = Decimal(first.nav) / first.shares  # assets per share, re-based at splits
     fees = slippage = rewards = funding_paid = fee_shares = rebalances = 0
-    points = [Point(first.timestamp, *(Decimal(0),) * 7)]
+    one = Decimal(1)
+    growth = [Growth(first.timestamp, one, one, (one, one, one, one))]
 
     def move(to_price: int, timestamp: int) -> None:
         nonlocal price
@@ -293,13 +318,12 @@ def _decompose(track: Track) -> Decomposition:
                     f"the Mark at {event.timestamp} reads shares {event.shares} and size {event.size}; the events"
                     f" before it imply {shares} and {size}: the track leaves something out"
                 )
-            fund = (Decimal(event.nav) / event.shares / start_nav_per_share).ln()
-            ln_ideal = ideal.value.ln()
-            r1, r2, r3, r4 = (r.value.ln() for r in replays)
-            points.append(Point(event.timestamp, fund, ln_ideal, r1 - ln_ideal, r2 - r1, r3 - r2, r4 - r3, fund - r4))
+            fund = Decimal(event.nav) / event.shares / start_nav_per_share
+            r1, r2, r3, r4 = (r.value for r in replays)
+            growth.append(Growth(event.timestamp, fund, ideal.value, (r1, r2, r3, r4)))
         else:
             raise BadArgument(f"not a tracking event: {event!r}")
-    return Decomposition(tuple(points), fees, slippage, rewards, funding_paid, fee_shares, rebalances)
+    return Decomposition(tuple(growth), fees, slippage, rewards, funding_paid, fee_shares, rebalances)
 
 
 # ---------------------------------------------------------------- from the chain's logs and lens rows

@@ -300,7 +300,9 @@ def test_backtest__thirty_days_with_funding__residual_under_a_basis_point(levera
     assert abs(total.ideal - result.ideal[-1].ln()) < Decimal("1e-20")
     assert total.trading < 0 and total.management_fee < 0
     assert (total.funding < 0) == is_long  # positive funding: longs pay, shorts receive
-    assert result.summary()["tracking_residual_bp_per_30d"] == decomposition.residual_bp_per_30_days
+    summary = result.summary()
+    assert abs(summary["tracking_residual_bp_per_30d"] - decomposition.residual_bp_per_30_days) < Decimal("1e-6")
+    assert summary["tracking_gap_bp"] == (total.gap * 10_000).quantize(Decimal("0.0001"))
 
 
 def test_backtest__with_a_keeper_delay__residual_under_a_basis_point():
