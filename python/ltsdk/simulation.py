@@ -116,7 +116,14 @@ def run(
                 series[symbol].sample(state.timestamp, state.nav_per_share, state.price)
                 series[symbol].samples.append(
                     tracking.Sample(
-                        block, state.timestamp, state.price, state.nav, state.supply, state.size, state.nav_per_share
+                        block,
+                        state.timestamp,
+                        state.price,
+                        state.nav,
+                        state.supply,
+                        state.size,
+                        state.nav_per_share,
+                        state.management_fee_bps,
                     )
                 )
         if progress and (step + 1) * market.step_seconds % DAY == 0:
@@ -219,10 +226,9 @@ def _track(protocol, s: TokenSeries, venue, token_address: str, since: int) -> t
     return tracking.from_logs(
         s.leverage,
         s.is_long,
-        management_fee_bps=contract.functions.management_fee_bps().call(block_identifier=first.block),
+        samples,
+        logs,
         last_fee_accrual=contract.functions.last_fee_accrual().call(block_identifier=first.block),
-        samples=samples,
-        logs=logs,
         oracle_decimals=oracle.functions.decimals().call(),
     )
 

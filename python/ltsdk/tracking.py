@@ -353,6 +353,7 @@ class Sample:
     supply: int  # minted shares (the lens's totalSupply)
     size: int
     nav_per_share: int  # assets per whole share, as the token reports it (checks the pending fee shares)
+    management_fee_bps: int  # per year, in effect at the row
     funding_owed: int | None = None  # the venue's funding_owed(token) if read with the row (assets)
 
 
@@ -402,7 +403,15 @@ def log_from_row(table: str, row) -> Log | None:
 def sample_from_row(row, funding_owed: int | None = None) -> Sample:
     """The Sample an index `sample` row records (same names and units as the lens)."""
     return Sample(
-        row.block_number, row.timestamp, row.price, row.nav, row.supply, row.size, row.nav_per_share, funding_owed
+        row.block_number,
+        row.timestamp,
+        row.price,
+        row.nav,
+        row.supply,
+        row.size,
+        row.nav_per_share,
+        row.management_fee_bps,
+        funding_owed,
     )
 
 
@@ -415,34 +424,53 @@ ORACLE_EVENTS = ("AnswerUpdated",)  # of the token's market
 def from_logs(
     leverage: int,
     is_long: bool,
-    management_fee_bps: int,
-    last_fee_accrual: int,
     samples: Sequence[Sample],
     logs: Iterable[Log],
+    last_fee_accrual: int | None = None,
     oracle_decimals: int = 8,
     asset_decimals: int = 6,
 ) -> Track:
-    """A Track from a token's lens samples and its logs after the first sample (TOKEN_EVENTS,
-    VENUE_EVENTS of its account, ORACLE_EVENTS of its market, in any order).
+    """A Track from a token's lens samples and its logs (TOKEN_EVENTS, VENUE_EVENTS of its account,
+    ORACLE_EVENTS of its market, in any order); the window opens at the first sample.
 
-    `last_fee_accrual` is the token's `last_fee_accrual()` at the first sample; every later accrual
-    that mints shares logs ManagementFeeMinted (one that mints none leaves NAV per share as it was).
-    The fee shares accrued and not yet minted at each sample follow from lt_math's formula and are
-    checked against the row's NAV per share. Funding is counted where it settles (FundingSettled)
-    and where a sample carries `funding_owed`. Raises BadArgument where rows and logs disagree."""
+    Oracle price at a trade: the latest AnswerUpdated before it; with no oracle logs at all, the
+    sample of the trade's block (an indexer that samples the lens in each block it stores rows
+    from). The ideal then re-levers at the last sample of each day instead of the day's last
+    oracle price.
+    Management fee: every accrual that mints shares logs ManagementFeeMinted; the shares accrued
+    and not yet minted at each sample follow from lt_math's formula and the time of the last
+    accrual, checked against the row's NAV per share. That time at the first sample is
+    `last_fee_accrual` (the token's `last_fee_accrual()` then), or else the latest Deposit,
+    Withdraw or ManagementFeeMinted at or before it (every share-changing call accrues, and each
+    with time elapsed mints at least one share): pass the logs from the token's first mint on.
+    Funding is counted where it settles (FundingSettled) and where a sample carries
+    `funding_owed`: give the last sample one, or the funding accrued since the last settlement
+    is missing from the window. Raises BadArgument where rows and logs disagree."""
     if not samples:
         raise BadArgument("a track needs at least one lens sample")
     oracle_scale = 10 ** (18 - oracle_decimals)
     asset_scale = 10 ** (18 - asset_decimals)
     first, later = samples[0], list(samples[1:])
+    logs = sorted(logs, key=lambda log: (log.block, log.index))
+    if last_fee_accrual is None:
+        accruals = [
+            log.timestamp
+            for log in logs
+            if log.block <= first.block and log.name in ("Deposit", "Withdraw", "ManagementFeeMinted")
+        ]
+        if not accruals and first.management_fee_bps:
+            raise BadArgument("no mint, redeem or fee mint before the first sample: pass last_fee_accrual")
+        last_fee_accrual = max(accruals, default=first.timestamp)
+    with_oracle = any(log.name == "AnswerUpdated" for log in logs)
     events: list[Event] = []
     minted, accrual, price = first.supply, last_fee_accrual, first.price
+    fee_bps = first.management_fee_bps
     size = first.size
     track_shares = 0  # the shares the track's events imply so far (Mark.shares' counterpart)
     owed_counted = 0  # funding owed that samples gave the track and no settlement has yet
 
     def pending(timestamp: int) -> int:
-        return math.management_fee_shares(minted, management_fee_bps, max(timestamp - accrual, 0)) if minted else 0
+        return math.management_fee_shares(minted, fee_bps, max(timestamp - accrual, 0)) if minted else 0
 
     def accrue_to(timestamp: int, pending_now: int) -> None:
         nonlocal track_shares
@@ -451,7 +479,8 @@ def from_logs(
             track_shares = minted + pending_now
 
     def mark(sample: Sample) -> None:
-        nonlocal owed_counted, track_shares
+        nonlocal owed_counted, track_shares, fee_bps, price
+        fee_bps, price = sample.management_fee_bps, sample.price
         if sample.supply != minted:
             raise BadArgument(
                 f"the lens row at block {sample.block} reads supply {sample.supply}; the logs imply {minted}"
@@ -473,12 +502,15 @@ def from_logs(
         events.append(Mark(sample.timestamp, sample.price, sample.nav, shares, sample.size))
 
     mark(first)
-    ordered = sorted((log for log in logs if log.block > first.block), key=lambda log: (log.block, log.index))
     trade: Mapping | None = None  # the venue's Traded, until the token's event of the same transaction
     trade_tx = ""
-    for log in ordered:
+    for log in logs:
+        if log.block <= first.block:
+            continue
         while later and later[0].block < log.block:
             mark(later.pop(0))
+        if not with_oracle and later and later[0].block == log.block:
+            price = later[0].price  # the oracle's price in this block, as the block's sample read it
         a = log.args
         if log.name == "AnswerUpdated":
             price = int(a["current"]) * oracle_scale

@@ -314,64 +314,61 @@ def test_backtest__with_a_keeper_delay__residual_under_a_basis_point():
 # ---------------------------------------------------------------- from logs and lens rows
 
 
-def _sample(block, timestamp, fund: HandFund) -> tracking.Sample:
-    return tracking.Sample(
-        block, timestamp, fund.price, fund.nav, fund.shares, fund.size, fund.nav * WAD // fund.shares
-    )
+def _sample(block, fund: HandFund, fee_bps=0) -> tracking.Sample:
+    nav_per_share = fund.nav * WAD // fund.shares
+    return tracking.Sample(block, fund.now, fund.price, fund.nav, fund.shares, fund.size, nav_per_share, fee_bps)
 
 
-def _log(block, index, timestamp, name, tx=None, **args) -> tracking.Log:
-    return tracking.Log(block, index, tx or f"0x{block:x}", timestamp, name, args)
+def _log(block, index, timestamp, name, **args) -> tracking.Log:
+    return tracking.Log(block, index, f"0x{block:x}", timestamp, name, args)
 
 
-def test_from_logs__a_rebalance_funding_and_an_oracle_update__decompose_as_the_fund_paid():
+def _rebalanced_on_chain(with_oracle: bool):
+    """A hand fund and what the chain would hold of it: an oracle update, a rebalance whose call
+    settles funding first, another update; lens samples at the start, in the rebalance's block
+    (as the indexer samples) and at the end."""
     fund = HandFund()
-    samples, logs = [_sample(10, START, fund)], []
+    samples, logs = [_sample(10, fund)], []
     fund.move(prices_within_a_day(0.04)[0])
-    logs.append(_log(11, 0, fund.now, "AnswerUpdated", current=fund.price // 10**10, roundId=2, updatedAt=fund.now))
-    size_before, nav_before = fund.size, fund.nav
-    # the rebalance's call: the venue settles funding, then trades; the token logs Rebalanced
+    logs.append(_log(11, 0, fund.now, "AnswerUpdated", current=fund.price // 10**10, updatedAt=fund.now))
+    size_before = fund.size
     fund.pay_funding(40 * USDC)
     nav_before = fund.nav
     fund.rebalance(premium_bps=2, fee=25 * USDC)
     trade = next(e for e in reversed(fund.events) if isinstance(e, tracking.Rebalance))
-    notional = abs(size_before) * fund.price // WAD
-    leverage_before = math.mul_div(notional, WAD, nav_before * 10**12, False)
+    leverage_before = math.mul_div(abs(size_before) * fund.price // WAD, WAD, nav_before * 10**12, False)
+    traded = {"size_delta": fund.size - size_before, "exec_price": trade.exec_price, "size_after": fund.size}
     logs += [
         _log(12, 0, fund.now, "FundingSettled", amount=40 * USDC),
-        _log(
-            12,
-            1,
-            fund.now,
-            "Traded",
-            size_delta=fund.size - size_before,
-            exec_price=trade.exec_price,
-            fee=25 * USDC,
-            size_after=fund.size,
-        ),
+        _log(12, 1, fund.now, "Traded", fee=25 * USDC, **traded),
         _log(
             12,
             2,
             fund.now,
             "Rebalanced",
-            reason=1,
             size_before=size_before,
             size_after=fund.size,
-            price=trade.exec_price,
             leverage_before=leverage_before,
-            leverage_after=0,
         ),
     ]
+    samples.append(_sample(12, fund))
     fund.move(prices_within_a_day(0.05)[0])
-    logs.append(_log(13, 0, fund.now, "AnswerUpdated", current=fund.price // 10**10, roundId=3, updatedAt=fund.now))
-    samples.append(_sample(13, fund.now, fund))
+    logs.append(_log(13, 0, fund.now, "AnswerUpdated", current=fund.price // 10**10, updatedAt=fund.now))
+    samples.append(_sample(13, fund))
+    if not with_oracle:
+        logs = [log for log in logs if log.name != "AnswerUpdated"]
+    return fund, samples, logs
 
-    track = tracking.from_logs(3, True, 0, START, samples, reversed(logs))
-    decomposition = tracking.decompose(track)
-    hand = fund.decompose()
+
+@pytest.mark.parametrize("with_oracle", [True, False], ids=["oracle logs", "prices from same-block samples"])
+def test_from_logs__a_rebalance_after_funding__decomposes_as_the_fund_paid(with_oracle):
+    fund, samples, logs = _rebalanced_on_chain(with_oracle)
+
+    decomposition = tracking.decompose(tracking.from_logs(3, True, samples, reversed(logs), last_fee_accrual=START))
+    hand = fund.decompose()  # the hand fund's own track
 
     assert decomposition.venue_fees == 25 * USDC and decomposition.funding_paid == 40 * USDC
-    assert decomposition.slippage == hand.slippage
+    assert decomposition.slippage == hand.slippage > 0
     assert abs(decomposition.total.trading - hand.total.trading) < TINY
     assert abs(decomposition.total.funding - hand.total.funding) < TINY
     assert abs(decomposition.total.residual) < TINY
@@ -381,23 +378,28 @@ def test_from_logs__accrued_fee_shares__counted_at_each_sample_and_checked_again
     nav, supply, bps = 1_000_000 * USDC, 10_000 * WAD, 365
     pending = math.management_fee_shares(supply, bps, DAY)
     rows = [
-        tracking.Sample(1, START, WAD, nav, supply, WAD, nav * WAD // supply),
-        tracking.Sample(2, START + DAY, WAD, nav, supply, WAD, nav * WAD // (supply + pending)),
+        tracking.Sample(1, START, WAD, nav, supply, WAD, nav * WAD // supply, bps),
+        tracking.Sample(2, START + DAY, WAD, nav, supply, WAD, nav * WAD // (supply + pending), bps),
     ]
-    decomposition = tracking.decompose(tracking.from_logs(3, True, bps, START, rows, []))
+    decomposition = tracking.decompose(tracking.from_logs(3, True, rows, [], last_fee_accrual=START))
     assert decomposition.fee_shares == pending
     assert decomposition.total.management_fee < 0 and abs(decomposition.total.residual) < TINY
     with pytest.raises(BadArgument, match="fee accrual time"):
-        tracking.from_logs(3, True, bps, START + 3_600, rows, [])
+        tracking.from_logs(3, True, rows, [], last_fee_accrual=START + 3_600)
+    # without it, the last share-changing call before the first sample sets the clock
+    minted = _log(1, 0, START, "Deposit", shares=supply)
+    assert tracking.decompose(tracking.from_logs(3, True, rows, [minted])).fee_shares == pending
+    with pytest.raises(BadArgument, match="pass last_fee_accrual"):
+        tracking.from_logs(3, True, rows, [])
 
 
 def test_from_logs__a_supply_the_logs_do_not_explain__raises():
     rows = [
-        tracking.Sample(1, START, WAD, 10**12, 10**22, WAD, 10**12 * WAD // 10**22),
-        tracking.Sample(2, START + 60, WAD, 10**12, 2 * 10**22, WAD, 10**12 * WAD // (2 * 10**22)),
+        tracking.Sample(1, START, WAD, 10**12, 10**22, WAD, 10**12 * WAD // 10**22, 0),
+        tracking.Sample(2, START + 60, WAD, 10**12, 2 * 10**22, WAD, 10**12 * WAD // (2 * 10**22), 0),
     ]
     with pytest.raises(BadArgument, match="the logs imply"):
-        tracking.from_logs(3, True, 0, START, rows, [])
+        tracking.from_logs(3, True, rows, [], last_fee_accrual=START)
 
 
 def test_log_from_row__index_rows__read_as_the_events_they_store():
@@ -405,12 +407,21 @@ def test_log_from_row__index_rows__read_as_the_events_they_store():
         block_number=7, log_index=2, tx_hash="0xab", timestamp=START, token="0xT", venue="0xV", amount=-12
     )
     log = tracking.log_from_row("funding", row)
+    assert log is not None
     assert (log.block, log.index, log.tx, log.timestamp, log.name) == (7, 2, "0xab", START, "FundingSettled")
-    assert log.args["amount"] == -12
-    sample = tracking.sample_from_row(
-        SimpleNamespace(block_number=7, timestamp=START, price=WAD, nav=5, supply=6, size=7, nav_per_share=8)
+    assert log.args == {"amount": -12}
+    collected = SimpleNamespace(
+        block_number=7, log_index=3, tx_hash="0xab", timestamp=START, kind="collected", shares=0
     )
-    assert sample == tracking.Sample(7, START, WAD, 5, 6, 7, 8)
+    assert tracking.log_from_row("fee", collected) is None
+    oracle = SimpleNamespace(
+        block_number=8, log_index=0, tx_hash="0xcd", timestamp=START, name="AnswerUpdated",
+        args={"current": "6000000000000", "roundId": "2", "updatedAt": START},
+    )  # fmt: skip
+    assert tracking.log_from_row("event", oracle).args == {"current": "6000000000000", "updatedAt": START}  # pyright: ignore[reportOptionalMemberAccess]
+    columns = {"price": WAD, "nav": 5, "supply": 6, "size": 7, "nav_per_share": 8, "management_fee_bps": 365}
+    sample = tracking.sample_from_row(SimpleNamespace(block_number=7, timestamp=START, **columns), funding_owed=3)
+    assert sample == tracking.Sample(7, START, WAD, 5, 6, 7, 8, 365, 3)
 
 
 # ---------------------------------------------------------------- properties
