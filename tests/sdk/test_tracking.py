@@ -461,6 +461,86 @@ def test_decompose__any_path__parts_add_up_and_each_cost_has_its_sign(steps, pro
         assert total.funding == 0
 
 
+class ChainFund(HandFund):
+    """A HandFund that also writes what the chain would hold of it: a block per action with the
+    logs it emits, and a lens sample at each mark (no management fee accrues between blocks)."""
+
+    def __init__(self, **kwargs):
+        self.logs: list[tracking.Log] = []
+        self.samples: list[tracking.Sample] = []
+        self.block = 0
+        super().__init__(**kwargs)
+
+    def _emit(self, *logs: tuple[str, dict]) -> None:
+        self.block += 1
+        self.logs += [tracking.Log(self.block, i, f"0x{self.block:x}", self.now, n, a) for i, (n, a) in enumerate(logs)]
+
+    def move(self, price: int, seconds: int = 3_600) -> None:
+        price -= price % 10**10  # an 8-decimal oracle answer
+        super().move(price, seconds)
+        self._emit(("AnswerUpdated", {"current": price // 10**10, "updatedAt": self.now}))
+
+    def pay_funding(self, amount: int) -> None:
+        super().pay_funding(amount)
+        self._emit(("FundingSettled", {"amount": amount}))
+
+    def mint_fee_shares(self, shares: int) -> None:
+        super().mint_fee_shares(shares)
+        self._emit(("ManagementFeeMinted", {"shares": shares}))
+
+    def rebalance(self, premium_bps: int = 0, fee: int = 0, reward: int = 0) -> None:
+        size_before, nav_before = self.size, self.nav
+        super().rebalance(premium_bps, fee, reward)
+        trade = self.events[-1]
+        assert isinstance(trade, tracking.Rebalance)
+        notional = math.mul_div(abs(size_before), self.price, WAD, False)
+        traded = {"size_delta": self.size - size_before, "exec_price": trade.exec_price, "fee": fee}
+        leverage_before = math.mul_div(notional, WAD, nav_before * 10**12, False)
+        if reward:
+            self._emit(
+                ("Traded", {**traded, "size_after": self.size}),
+                ("Ripcord", {"reward": reward, "leverage_before": leverage_before}),
+            )
+        else:
+            rebalanced = {"size_before": size_before, "size_after": self.size, "leverage_before": leverage_before}
+            self._emit(("Traded", {**traded, "size_after": self.size}), ("Rebalanced", rebalanced))
+
+    def mark(self) -> None:
+        super().mark()
+        self.block += 1
+        nav_per_share = self.nav * WAD // self.shares
+        self.samples.append(
+            tracking.Sample(self.block, self.now, self.price, self.nav, self.shares, self.size, nav_per_share, 0)
+        )
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None)
+@given(st.lists(step, min_size=1, max_size=15), st.sampled_from([(3, True), (5, False)]), st.booleans())
+def test_from_logs__any_path_written_as_logs_and_rows__decomposes_as_the_fund_itself(steps, product, ripcord):
+    leverage, is_long = product
+    fund = ChainFund(leverage=leverage, is_long=is_long)
+    for move_bp, seconds, funding, fee_shares, trade in steps:
+        fund.move(fund.price * (10_000 + move_bp) // 10_000, seconds)
+        if funding:
+            fund.pay_funding(funding * USDC)
+        if fee_shares:
+            fund.mint_fee_shares(fee_shares)
+        if trade is not None:
+            fund.rebalance(premium_bps=trade[0], fee=trade[1] * USDC, reward=10 * USDC if ripcord else 0)
+        fund.mark()
+    hand = fund.decompose()
+    built = tracking.decompose(tracking.from_logs(leverage, is_long, fund.samples, fund.logs, last_fee_accrual=START))
+    for name, value in terms(built.total).items():
+        assert abs(value - terms(hand.total)[name]) < TINY, name
+    assert (built.venue_fees, built.slippage, built.rewards, built.funding_paid, built.fee_shares) == (
+        hand.venue_fees,
+        hand.slippage,
+        hand.rewards,
+        hand.funding_paid,
+        hand.fee_shares,
+    )
+
+
 @settings(max_examples=8, deadline=None, derandomize=True, database=None)
 @given(st.integers(1, 10**6), st.sampled_from([(3, True), (3, False), (5, False)]), st.integers(-5, 5))
 def test_backtest__any_seed__residual_under_a_basis_point_per_thirty_days(seed, product, funding):
