@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
 
 from ltsdk import math
@@ -101,7 +101,9 @@ class Rebalance:
 @dataclass(frozen=True, slots=True)
 class Flow:
     """A mint or redeem at NAV: shares and the position change pro rata, and the in-kind trade's
-    cost is the minter's or redeemer's (swing pricing), not the holders'."""
+    cost is the minter's or redeemer's (swing pricing), not the holders'. The replays scale their
+    position per share as the fund's does; a flow into a flat fund (size_before 0) leaves them
+    flat, and what the fund then does shows in the residual."""
 
     timestamp: int
     shares_delta: int  # minted > 0, burned < 0
@@ -413,6 +415,27 @@ def sample_from_row(row, funding_owed: int | None = None) -> Sample:
         row.management_fee_bps,
         funding_owed,
     )
+
+
+def from_index(
+    leverage: int,
+    is_long: bool,
+    samples: Iterable,
+    rows: Mapping[str, Iterable],
+    funding_owed: int | None = None,
+    last_fee_accrual: int | None = None,
+) -> Track:
+    """A Track from the indexer's rows of one token: `samples` from its `sample` table (the window,
+    in block order), `rows` by table name (INDEX_TABLES: trade, funding, fee, mint, redeem,
+    rebalance, ripcord, split, and event for any oracle AnswerUpdated), from the token's first
+    block so that the last fee accrual before the window is among them. `funding_owed`: the
+    venue's funding_owed(token) in the last sample's block (without it, funding accrued since the
+    last settlement is missing; see from_logs)."""
+    sampled = [sample_from_row(row) for row in samples]
+    if sampled and funding_owed is not None:
+        sampled[-1] = replace(sampled[-1], funding_owed=funding_owed)
+    logs = [log for table, table_rows in rows.items() for row in table_rows if (log := log_from_row(table, row))]
+    return from_logs(leverage, is_long, sampled, logs, last_fee_accrual=last_fee_accrual)
 
 
 # the events from_logs reads; an index of a token stores at least these

@@ -424,6 +424,29 @@ def test_log_from_row__index_rows__read_as_the_events_they_store():
     assert sample == tracking.Sample(7, START, WAD, 5, 6, 7, 8, 365, 3)
 
 
+def test_from_index__rows_of_the_indexer_tables__decompose_as_the_logs_do():
+    """The same chain history as index rows (ltsdk.index.models' column names): no oracle rows,
+    so trade prices come from the samples in the trades' blocks."""
+    _, samples, logs = _rebalanced_on_chain(with_oracle=False)
+    table_of = {name: table for table, name in tracking.INDEX_TABLES.items()}
+    rows: dict[str, list] = {}
+    for log in logs:
+        columns = {"block_number": log.block, "log_index": log.index, "tx_hash": log.tx, "timestamp": log.timestamp}
+        rows.setdefault(table_of[log.name], []).append(SimpleNamespace(**columns, **log.args))
+    deposit = {"block_number": 9, "log_index": 0, "tx_hash": "0x9", "timestamp": START, "shares": 10_000 * WAD}
+    rows["mint"] = [SimpleNamespace(**deposit)]  # the first mint: the fee clock starts there
+    sample_rows = [
+        SimpleNamespace(**{"block_number": s.block, **{f: getattr(s, f) for f in ("timestamp", "price", "nav", "supply",
+                        "size", "nav_per_share", "management_fee_bps")}})
+        for s in samples
+    ]  # fmt: skip
+
+    built = tracking.decompose(tracking.from_index(3, True, sample_rows, rows, funding_owed=0))
+    direct = tracking.decompose(tracking.from_logs(3, True, samples, logs, last_fee_accrual=START))
+
+    assert built.total == direct.total and built.funding_paid == 40 * USDC and built.venue_fees == 25 * USDC
+
+
 # ---------------------------------------------------------------- properties
 
 
