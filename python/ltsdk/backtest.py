@@ -90,9 +90,9 @@ class BacktestResult:
             "tracking_timing_bp": bp(total.timing),
             "tracking_trading_bp": bp(total.trading),
             "tracking_funding_bp": bp(total.funding),
-            "tracking_management_fee_bp": bp(total.management_fee),
+            "tracking_mgmt_fee_bp": bp(total.management_fee),
             "tracking_residual_bp": bp(total.residual),
-            "tracking_residual_bp_per_30d": d.residual_bp_per_30_days.quantize(Decimal("0.000001")),
+            "residual_bp_per_30d": d.residual_bp_per_30_days.quantize(Decimal("0.000001")),
         }
 
     def daily_returns(self, series: list[int] | list[Decimal]) -> list[Decimal]:

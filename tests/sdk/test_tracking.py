@@ -301,7 +301,7 @@ def test_backtest__thirty_days_with_funding__residual_under_a_basis_point(levera
     assert total.trading < 0 and total.management_fee < 0
     assert (total.funding < 0) == is_long  # positive funding: longs pay, shorts receive
     summary = result.summary()
-    assert abs(summary["tracking_residual_bp_per_30d"] - decomposition.residual_bp_per_30_days) < Decimal("1e-6")
+    assert abs(summary["residual_bp_per_30d"] - decomposition.residual_bp_per_30_days) < Decimal("1e-6")
     assert summary["tracking_gap_bp"] == (total.gap * 10_000).quantize(Decimal("0.0001"))
 
 
