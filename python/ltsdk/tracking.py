@@ -370,6 +370,7 @@ EVENT_ARGS: dict[str, tuple[str, ...]] = {
     "Rebalanced": ("size_before", "size_after", "leverage_before"),
     "Ripcord": ("reward", "leverage_before"),
     "Split": ("factor", "is_reverse"),
+    "Shutdown": (),
 }
 # the indexer's typed tables (ltsdk.index.models) and the event each row is; its `event` table
 # holds any other log by name (AnswerUpdated, if the index follows the oracles)
@@ -382,6 +383,7 @@ INDEX_TABLES = {
     "rebalance": "Rebalanced",
     "ripcord": "Ripcord",
     "split": "Split",
+    "lifecycle": "Shutdown",  # its rows named Shutdown; Paused, Unpaused, RebalanceDue change nothing here
     "event": "",
 }
 
@@ -396,7 +398,7 @@ def log_from_row(table: str, row) -> Log | None:
         args = {key: source[key] for key in EVENT_ARGS[name]}
     else:
         name = INDEX_TABLES[table]
-        if table == "fee" and row.kind != "management":
+        if (table == "fee" and row.kind != "management") or (table == "lifecycle" and row.name != "Shutdown"):
             return None
         args = {key: getattr(row, key) for key in EVENT_ARGS[name]}
     return Log(row.block_number, row.log_index, row.tx_hash, row.timestamp, name, args)
@@ -439,7 +441,7 @@ def from_index(
 
 
 # the events from_logs reads; an index of a token stores at least these
-TOKEN_EVENTS = ("ManagementFeeMinted", "Deposit", "Withdraw", "Rebalanced", "Ripcord", "Split")
+TOKEN_EVENTS = ("ManagementFeeMinted", "Deposit", "Withdraw", "Rebalanced", "Ripcord", "Split", "Shutdown")
 VENUE_EVENTS = ("FundingSettled", "Traded")  # of the token's account
 ORACLE_EVENTS = ("AnswerUpdated",)  # of the token's market
 
@@ -468,7 +470,11 @@ def from_logs(
     with time elapsed mints at least one share): pass the logs from the token's first mint on.
     Funding is counted where it settles (FundingSettled) and where a sample carries
     `funding_owed`: give the last sample one, or the funding accrued since the last settlement
-    is missing from the window. Raises BadArgument where rows and logs disagree."""
+    is missing from the window.
+    Emergency shutdown: the fee stops at Shutdown; a venue trade that no token event claims is a
+    shutdown chunk (emergency_shutdown() logs nothing after its first call), a cost to holders,
+    whose NAV before is the sample of its block's NAV plus the trade's cost (the indexer samples
+    in that block). Raises BadArgument where rows and logs disagree."""
     if not samples:
         raise BadArgument("a track needs at least one lens sample")
     oracle_scale = 10 ** (18 - oracle_decimals)
@@ -491,9 +497,30 @@ def from_logs(
     size = first.size
     track_shares = 0  # the shares the track's events imply so far (Mark.shares' counterpart)
     owed_counted = 0  # funding owed that samples gave the track and no settlement has yet
+    shut_down = False  # no management fee accrues after an emergency shutdown
+    trade: Mapping | None = None  # the venue's Traded, until the token's event of the same transaction
+    trade_log: Log | None = None
 
     def pending(timestamp: int) -> int:
-        return math.management_fee_shares(minted, fee_bps, max(timestamp - accrual, 0)) if minted else 0
+        if shut_down or not minted:
+            return 0
+        return math.management_fee_shares(minted, fee_bps, max(timestamp - accrual, 0))
+
+    def unclaimed_trade() -> None:
+        """The pending Traded had no token event in its transaction: a shutdown chunk."""
+        nonlocal trade, size
+        if trade is None or trade_log is None:
+            return
+        if not later or later[0].block != trade_log.block:
+            raise BadArgument(
+                f"a venue trade at block {trade_log.block} with no token event and no lens sample in its block"
+            )
+        size_after, exec_price, fee = int(trade["size_after"]), int(trade["exec_price"]), int(trade["fee"])
+        size_before = size_after - int(trade["size_delta"])
+        slip = abs(size_after - size_before) * abs(exec_price - price) // (WAD * asset_scale)
+        nav_before = later[0].nav + fee + slip
+        events.append(Rebalance(trade_log.timestamp, price, size_before, size_after, exec_price, fee, nav_before))
+        size, trade = size_after, None
 
     def accrue_to(timestamp: int, pending_now: int) -> None:
         nonlocal track_shares
@@ -525,11 +552,11 @@ def from_logs(
         events.append(Mark(sample.timestamp, sample.price, sample.nav, shares, sample.size))
 
     mark(first)
-    trade: Mapping | None = None  # the venue's Traded, until the token's event of the same transaction
-    trade_tx = ""
     for log in logs:
         if log.block <= first.block:
             continue
+        if trade is not None and trade_log is not None and log.tx != trade_log.tx:
+            unclaimed_trade()
         while later and later[0].block < log.block:
             mark(later.pop(0))
         if not with_oracle and later and later[0].block == log.block:
@@ -548,11 +575,11 @@ def from_logs(
             accrual = log.timestamp
             accrue_to(log.timestamp, 0)
         elif log.name == "Traded":
-            trade, trade_tx = a, log.tx
+            trade, trade_log = a, log
         elif log.name in ("Deposit", "Withdraw"):
             delta = int(a["shares"]) if log.name == "Deposit" else -int(a["shares"])
             size_before = size
-            if trade is not None and trade_tx == log.tx:
+            if trade is not None and trade_log is not None and trade_log.tx == log.tx:
                 size = int(trade["size_after"])
                 size_before = size - int(trade["size_delta"])
             events.append(Flow(log.timestamp, delta, size_before, size))
@@ -560,7 +587,7 @@ def from_logs(
             track_shares += delta
             trade = None
         elif log.name in ("Rebalanced", "Ripcord"):
-            if trade is None or trade_tx != log.tx:
+            if trade is None or trade_log is None or trade_log.tx != log.tx:
                 raise BadArgument(f"a {log.name} at block {log.block} without the venue's Traded before it")
             size = int(trade["size_after"])
             size_before = size - int(trade["size_delta"])
@@ -587,6 +614,9 @@ def from_logs(
             minted = minted // factor if a["is_reverse"] else minted * factor
             track_shares = minted + pending(log.timestamp)
             events.append(Split(log.timestamp, track_shares))
+        elif log.name == "Shutdown":
+            shut_down = True  # after its accrual (ManagementFeeMinted, logged before it)
+    unclaimed_trade()
     for sample in later:
         mark(sample)
     return Track(leverage, is_long, events, asset_decimals)

@@ -1,6 +1,7 @@
 """Tracking error, decomposed (ltsdk.tracking): exact splits on hand-built paths, the residual on
 simulated months, the track built from logs and index rows, and properties over random paths."""
 
+import dataclasses
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -51,7 +52,9 @@ class HandFund:
 
     def rebalance(self, premium_bps: int = 0, fee: int = 0, reward: int = 0) -> None:
         """Trade back to target at the oracle price -+ premium, paying `fee` and `reward`."""
-        size_after = self.target_size()
+        self.trade_to(self.target_size(), premium_bps, fee, reward)
+
+    def trade_to(self, size_after: int, premium_bps: int = 0, fee: int = 0, reward: int = 0) -> None:
         delta = size_after - self.size
         exec_price = self.price + (1 if delta > 0 else -1) * self.price * premium_bps // 10_000
         slippage = abs(delta) * abs(exec_price - self.price) // SCALE
@@ -528,9 +531,20 @@ class ChainFund(HandFund):
             rebalanced = {"size_before": size_before, "size_after": self.size, "leverage_before": leverage_before}
             self._emit(("Traded", {**traded, "size_after": self.size}), ("Rebalanced", rebalanced))
 
-    def mark(self) -> None:
+    def shutdown_chunk(self, size_after: int, first: bool, fee: int) -> None:
+        """emergency_shutdown(): the first call logs Shutdown, every call trades toward flat and
+        logs nothing else; a lens sample in the same block."""
+        size_before = self.size
+        self.trade_to(size_after, premium_bps=4, fee=fee)
+        trade = self.events[-1]
+        assert isinstance(trade, tracking.Rebalance)
+        traded = {"size_delta": self.size - size_before, "exec_price": trade.exec_price, "fee": fee}
+        self._emit(*([("Shutdown", {})] if first else []), ("Traded", {**traded, "size_after": self.size}))
+        self.mark(same_block=True)
+
+    def mark(self, same_block: bool = False) -> None:
         super().mark()
-        self.block += 1
+        self.block += 0 if same_block else 1
         nav_per_share = self.nav * WAD // self.shares
         self.samples.append(
             tracking.Sample(self.block, self.now, self.price, self.nav, self.shares, self.size, nav_per_share, 0)
@@ -562,6 +576,26 @@ def test_from_logs__any_path_written_as_logs_and_rows__decomposes_as_the_fund_it
         hand.funding_paid,
         hand.fee_shares,
     )
+
+
+def test_from_logs__emergency_shutdown_chunks__are_the_fund_own_trades_and_the_fee_stops():
+    fund = ChainFund()
+    fund.move(prices_within_a_day(0.02)[0])
+    fund.mark()
+    fund.shutdown_chunk(fund.size // 2, first=True, fee=40 * USDC)
+    fund.move(prices_within_a_day(-0.01)[0])
+    fund.shutdown_chunk(0, first=False, fee=35 * USDC)
+    fund.move(prices_within_a_day(0.03)[0])
+    fund.mark()
+    hand = fund.decompose()
+    # rows after the shutdown read a 365 bp/year fee: it would have accrued shares, but has stopped
+    shutdown_block = next(log.block for log in fund.logs if log.name == "Shutdown")
+    rows = [dataclasses.replace(r, management_fee_bps=365) if r.block > shutdown_block else r for r in fund.samples]
+    built = tracking.decompose(tracking.from_logs(3, True, rows, fund.logs, last_fee_accrual=START))
+
+    assert built.rebalances == 2 and built.venue_fees == 75 * USDC and built.fee_shares == 0
+    assert abs(built.total.trading - hand.total.trading) < TINY and built.total.trading < 0
+    assert abs(built.total.residual) < TINY
 
 
 @settings(max_examples=8, deadline=None, derandomize=True, database=None)
