@@ -1,0 +1,3 @@
+"""The indexer (`ltsdk index`): a deployment's events and sampled lens rows in SQLite or PostgreSQL,
+resumable and reorg-safe; `ltsdk.index.queries` is what readers (the dashboard) call. Needs the
+`index` extra (SQLAlchemy, Alembic, psycopg)."""
