@@ -31,11 +31,15 @@ THROWAWAY := APE_FOUNDRY_HOST=auto
 setup:
 	@$(UV) --version >/dev/null 2>&1 || $(SYSTEM_PYTHON) -m pip install --quiet --user uv || $(SYSTEM_PYTHON) -m pip install --quiet uv
 	$(UV) sync --frozen --all-extras --all-groups
-	@command -v anvil >/dev/null 2>&1 || npm ci --no-audit --no-fund
+	@# anvil, and uPlot (the dashboard's charts, vendored into python/ltsdk/dashboard/static; a test compares)
+	@(command -v anvil >/dev/null 2>&1 && [ -f node_modules/uplot/dist/uPlot.iife.min.js ]) || npm ci --no-audit --no-fund
 	@anvil --version | head -n 1
 	@# the scaled-out keeper's test starts a Redis of its own (Debian's package; as root, like CI)
 	@command -v redis-server >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq redis-server)
 	@redis-server --version | head -n 1
+	@# the dashboard's browser tests drive Debian's headless Chromium (no browser download)
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)
+	@chromium --version 2>/dev/null | head -n 1
 
 # ape's incremental compile was seen here to keep a stale LeveragedToken after the contracts
 # changed: whenever a contract is newer than the build, compile everything afresh

@@ -160,8 +160,9 @@ def keeper_page(request: Request) -> Response:
 async def wallet_transactions(request: Request) -> Response:
     """POST {"symbol", "amount" (whole units: USDC for a deposit, shares for a redeem), "sender",
     "slippage_bps"?}: the transactions the browser wallet sends, in order, with the exact quote
-    they carry; a bad input or a call that would revert answers 400 {"error", "message"} and no
-    transaction."""
+    they carry. A bad input or a call that would revert is an answer, not a failure of the request:
+    200 {"error", "message"} and no transaction (a browser logs every 4xx as a console error). A
+    body that is not a JSON object is 400, a node that does not answer 503."""
     from starlette.concurrency import run_in_threadpool
 
     dash: Dashboard = request.app.state.dashboard
@@ -176,7 +177,7 @@ async def wallet_transactions(request: Request) -> Response:
         return JSONResponse(await run_in_threadpool(_build_transactions, dash, side, body))
     except (errors.LtError, CliError) as exc:
         kind = "BadInput" if isinstance(exc, CliError) else type(exc).__name__
-        return JSONResponse({"error": kind, "message": str(exc)}, 400)
+        return JSONResponse({"error": kind, "message": str(exc)})
     except UNREACHABLE as exc:
         return JSONResponse({"error": "Unreachable", "message": f"the node does not answer: {exc}"}, 503)
 
@@ -204,7 +205,7 @@ def _build_transactions(dash: Dashboard, side: str, body: dict[str, Any]) -> dic
         "block": plan.block,
         "quoted_out": str(plan.quoted_out),
         "min_out": str(plan.min_out),
-        "summary": f"{out} (block {plan.block}); the transaction accepts {bound}",
+        "summary": f"quoted {out} in block {plan.block}; the transaction accepts {bound}",
         "transactions": [{"description": tx.description, "request": tx.as_request()} for tx in plan.transactions],
     }
 

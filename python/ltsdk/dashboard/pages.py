@@ -97,7 +97,7 @@ FILTERS = {
 
 def status_reason(state: TokenState) -> tuple[str, str]:
     """A token's status word and why, from its lens row: what a holder or a keeper would ask."""
-    band = f"[{multiple_text(state.band_lower, 2)}, {multiple_text(state.band_upper, 2)}]"
+    band = f"[{multiple_text(state.band_lower)}, {multiple_text(state.band_upper)}]"
     leverage = multiple_text(state.leverage)
     if not state.ok:
         return "unreadable", "the lens could not read this token or its venue"

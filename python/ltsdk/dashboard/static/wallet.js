@@ -49,7 +49,7 @@
       body: JSON.stringify({ symbol: symbol, amount: amount, sender: sender }),
     });
     const plan = await response.json();
-    if (!response.ok) { fail(plan.error + ": " + plan.message); return; }
+    if (plan.error) { fail(plan.error + ": " + plan.message); return; }
     const count = plan.transactions.length;
     let mined = null;
     for (let i = 0; i < count; i++) {
