@@ -41,6 +41,9 @@ setup:
 	@# the dashboard's browser tests drive Debian's headless Chromium (no browser download)
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)
 	@chromium --version 2>/dev/null | head -n 1
+	@# the indexer's PostgreSQL test starts a server of its own (Debian's package; binaries in /usr/lib/postgresql/N/bin)
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq postgresql)
+	@ls /usr/lib/postgresql/*/bin/initdb | tail -n 1
 
 # ape's incremental compile was seen here to keep a stale LeveragedToken after the contracts
 # changed: whenever a contract is newer than the build, compile everything afresh

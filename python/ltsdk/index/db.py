@@ -11,7 +11,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-DEFAULT_PATH = "out/index.sqlite"  # `ltsdk index` without --db
 
 
 def database_url(db: str) -> str:
