@@ -4,18 +4,20 @@ The engine of `make demo` (scripts/demo.py) and of its end-to-end test: every st
 chain to the next price time, pushes the prices (`ltsdk.market`), lets the keeper tick
 (`ltsdk.keeper`), and samples every token through the lens. The report is read back from the
 chain's own events: rebalances by reason, the venue's trading fees and funding, the management
-fee minted.
+fee minted, and the tracking error against the ideal decomposed (ltsdk.tracking) from the same
+events and the lens rows sampled at every step.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ltsdk import plotting
+from ltsdk import plotting, tracking
 from ltsdk.abis import load_abi
 from ltsdk.codes import Status, reason_name
 from ltsdk.keeper import Keeper, Summary
@@ -38,6 +40,7 @@ class TokenSeries:
     ideal: list[Decimal] = field(default_factory=list)  # growth of 1
     actions: list[tuple[int, str]] = field(default_factory=list)  # (timestamp, label) of keeper actions
     tracker: IdealTracker | None = None
+    samples: list[tracking.Sample] = field(default_factory=list)  # the lens rows, for the decomposition
 
     def sample(self, timestamp: int, nav_per_share: int, price: int) -> None:
         if self.tracker is None:
@@ -64,6 +67,7 @@ class TokenReport:
     trading_fees: int
     funding_paid: int  # < 0: received
     management_fee_shares: int
+    tracking: tracking.Decomposition | None = None
 
 
 @dataclass
@@ -105,9 +109,16 @@ def run(
         for outcome in outcomes:
             if outcome.status == Status.MINED and outcome.action is not None and outcome.symbol in series:
                 series[outcome.symbol].actions.append((timestamp, outcome.action.label))
-        for symbol, state in protocol.states(symbols).items():
+        states = protocol.states(symbols)
+        block = protocol.w3.eth.block_number  # the lens read the latest block; nothing was mined since
+        for symbol, state in states.items():
             if state.supply > 0:
                 series[symbol].sample(state.timestamp, state.nav_per_share, state.price)
+                series[symbol].samples.append(
+                    tracking.Sample(
+                        block, state.timestamp, state.price, state.nav, state.supply, state.size, state.nav_per_share
+                    )
+                )
         if progress and (step + 1) * market.step_seconds % DAY == 0:
             day = (step + 1) * market.step_seconds // DAY
             prices = "  ".join(
@@ -141,6 +152,7 @@ def report(keeper: Keeper, result: SimulationResult, symbol: str) -> TokenReport
     funding += venue.functions.funding_owed(token.address).call()  # accrued, not yet settled
     fee_shares = sum(event["shares"] for event in token.events("ManagementFeeMinted", since))
     underlying = Decimal(s.prices[-1]) / Decimal(s.prices[0]) - 1
+    decomposition = tracking.decompose(_track(protocol, s, venue, token.address, since))
     return TokenReport(
         symbol=symbol,
         nav_per_share_start=s.nav_per_share[0],
@@ -154,6 +166,60 @@ def report(keeper: Keeper, result: SimulationResult, symbol: str) -> TokenReport
         trading_fees=fees,
         funding_paid=funding,
         management_fee_shares=fee_shares,
+        tracking=decomposition,
+    )
+
+
+def _track(protocol, s: TokenSeries, venue, token_address: str, since: int) -> tracking.Track:
+    """The token's tracking.Track from its lens samples and the chain's logs since `since`: its own
+    events, its venue account's and its market oracle's (tracking.from_logs)."""
+    w3 = protocol.w3
+    first, last = s.samples[0], s.samples[-1]
+    contract = w3.eth.contract(address=token_address, abi=load_abi("LeveragedToken"))
+    oracle = w3.eth.contract(address=protocol.manifest["markets"][s.market]["oracle"], abi=load_abi("MockOracle"))
+    ours = {"account": token_address}
+    raw = [
+        *(log for name in tracking.TOKEN_EVENTS for log in getattr(contract.events, name)().get_logs(from_block=since)),
+        *(
+            log
+            for name in tracking.VENUE_EVENTS
+            for log in getattr(venue.events, name)().get_logs(from_block=since, argument_filters=ours)
+        ),
+        *oracle.events.AnswerUpdated().get_logs(from_block=since),
+    ]
+    times: dict[int, int] = {}
+
+    def timestamp(log) -> int:
+        if log["event"] == "AnswerUpdated":
+            return log["args"]["updatedAt"]
+        block = log["blockNumber"]
+        if block not in times:
+            times[block] = w3.eth.get_block(block)["timestamp"]  # pyright: ignore[reportTypedDictNotRequiredAccess]
+        return times[block]
+
+    logs = [
+        tracking.Log(
+            log["blockNumber"],
+            log["logIndex"],
+            log["transactionHash"].hex(),
+            timestamp(log),
+            log["event"],
+            dict(log["args"]),
+        )
+        for log in raw
+        if log["blockNumber"] <= last.block
+    ]
+    # funding accrued since the last settlement, as of the last sample: the window's end
+    owed = venue.functions.funding_owed(token_address).call(block_identifier=last.block)
+    samples = [*s.samples[:-1], dataclasses.replace(last, funding_owed=owed)] if len(s.samples) > 1 else s.samples
+    return tracking.from_logs(
+        s.leverage,
+        s.is_long,
+        management_fee_bps=contract.functions.management_fee_bps().call(block_identifier=first.block),
+        last_fee_accrual=contract.functions.last_fee_accrual().call(block_identifier=first.block),
+        samples=samples,
+        logs=logs,
+        oracle_decimals=oracle.functions.decimals().call(),
     )
 
 
@@ -182,6 +248,30 @@ def table(result: SimulationResult, asset_decimals: int = 6) -> str:
             f" {pct(r.underlying_return):>10} {pct(r.ideal_return):>9}  {counts:>35} {r.ripcords:>9}"
             f" {usd(r.trading_fees):>12} {usd(r.funding_paid):>10}"
             f" {usd(r.management_fee_shares * r.nav_per_share_end // WAD):>9}"
+        )
+    return "\n".join(lines)
+
+
+def tracking_table(result: SimulationResult) -> str:
+    """The tracking error against the ideal daily-leveraged product, decomposed (ltsdk.tracking):
+    per token, in basis points of log return over the run (negative: the fund fell behind); the
+    five parts add up to the gap, and the residual is also shown per 30 days."""
+
+    def bp(value: Decimal) -> str:
+        return f"{value * 10_000:+.2f}"
+
+    header = (
+        f"{'token':6} {'fund-ideal':>10} {'= timing':>9} {'+ trading':>10} {'+ funding':>10} {'+ mgmt fee':>11}"
+        f" {'+ residual':>11} {'residual bp/30d':>16}"
+    )
+    lines = [header, "-" * len(header)]
+    for r in result.reports.values():
+        if r.tracking is None:
+            continue
+        t = r.tracking.total
+        lines.append(
+            f"{r.symbol:6} {bp(t.gap):>10} {bp(t.timing):>9} {bp(t.trading):>10} {bp(t.funding):>10}"
+            f" {bp(t.management_fee):>11} {bp(t.residual):>11} {r.tracking.residual_bp_per_30_days:>+16.4f}"
         )
     return "\n".join(lines)
 

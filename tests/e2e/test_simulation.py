@@ -7,6 +7,7 @@ import pytest
 from eth_account import Account
 
 from ltsdk import Protocol, simulation
+from ltsdk.abis import load_abi
 from ltsdk.codes import Reason
 from ltsdk.keeper import Keeper, Policy
 from ltsdk.market import Market
@@ -54,7 +55,27 @@ def test_two_simulated_days__keeper_keeps_every_token_on_target__report_matches_
         assert state.status == Reason.NONE or state.timestamp < state.last_rebalance_time + state.twap_cooldown
         # daily re-levering tracks the ideal daily-leveraged product closely over two days
         assert abs(report.fund_return - report.ideal_return) < Decimal("0.05")
+        # the tracking error's parts, read from the chain's logs and the lens rows, explain it
+        decomposition = report.tracking
+        assert decomposition is not None
+        assert decomposition.venue_fees == report.trading_fees - _flow_fees(runner, symbol, result.start_block)
+        assert decomposition.funding_paid == report.funding_paid
+        assert decomposition.rebalances == sum(report.rebalances.values())
+        assert abs(decomposition.residual_bp_per_30_days) < 1
     assert market.funding["BTC"] != 0  # a new day drew a funding rate
     table = simulation.table(result)
     assert all(symbol in table for symbol in result.reports)
+    assert all(symbol in simulation.tracking_table(result) for symbol in result.reports)
     assert simulation.plot(result, tmp_path / "demo.png").stat().st_size > 10_000
+
+
+def _flow_fees(runner, symbol, since):
+    """Venue fees of the in-kind trades of mints and redeems (the minter's and redeemer's to pay)."""
+    token = runner.protocol.token(symbol)
+    flow_txs = {e["tx_hash"] for name in ("Deposit", "Withdraw") for e in token.events(name, since)}
+    venue = runner.protocol.w3.eth.contract(
+        address=runner.protocol.manifest["markets"][runner.protocol.manifest["tokens"][symbol]["market"]]["adapter"],
+        abi=load_abi("MockPerpAdapter"),
+    )
+    logs = venue.events.Traded().get_logs(from_block=since, argument_filters={"account": token.address})
+    return sum(log["args"]["fee"] for log in logs if log["transactionHash"].to_0x_hex() in flow_txs)
