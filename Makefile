@@ -105,7 +105,8 @@ market: build
 # background (pid and log in DASH_DIR; a re-run starts only what is not running): the node and the
 # deployment (above), a user invested in every token once (anvil account 3), the keeper with its
 # metrics on KEEPER_METRICS_PORT, the market (30 simulated days, a step a second, the clock warped),
-# the indexer following the node into DASH_DIR/index.sqlite, and `ltsdk serve` on DASH_PORT.
+# the indexer following the node into DASH_DIR/index.sqlite (a sample per simulated hour), and
+# `ltsdk serve` on DASH_PORT.
 # `make dashboard-stop` stops them all but the node (`make node-stop`).
 DASH_DIR ?= .cache/dashboard
 DASH_PORT ?= 8000
@@ -131,7 +132,8 @@ dashboard: deploy
 			LT_PRIVATE_KEY=$(SEED_KEY) $(LTSDK) deposit $$symbol 10000 || exit 1; done; fi
 	$(call background,keeper,env $(ON_NODE) $(APE) run keeper --network ethereum:local:foundry --interval 1 --metrics-port $(KEEPER_METRICS_PORT) --journal $(DASH_DIR)/keeper-journal.json)
 	$(call background,market,env $(ON_NODE) $(APE) run market --network ethereum:local:foundry --days 30 --pace 1)
-	$(call background,serve,$(LTSDK) serve --port $(DASH_PORT) --keeper-metrics http://127.0.0.1:$(KEEPER_METRICS_PORT)/metrics)
+	$(call background,index,$(LTSDK) index --db $(DASH_DIR)/index.sqlite --confirmations 1 --interval 3600 --from-block 0)
+	$(call background,serve,$(LTSDK) serve --port $(DASH_PORT) --index $(DASH_DIR)/index.sqlite --keeper-metrics http://127.0.0.1:$(KEEPER_METRICS_PORT)/metrics)
 	@for _ in $$(seq 100); do curl -sf -o /dev/null http://127.0.0.1:$(DASH_PORT)/ && break; sleep 0.2; done
 	@curl -sf -o /dev/null http://127.0.0.1:$(DASH_PORT)/ || (tail -n 5 $(DASH_DIR)/serve.log; echo "the dashboard did not answer"; exit 1)
 	@echo "dashboard at http://127.0.0.1:$(DASH_PORT)/  (make dashboard-stop stops it; logs in $(DASH_DIR))"

@@ -354,7 +354,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         from ltsdk.dashboard import Settings, serve
     except ImportError as exc:
         raise CliError(f"the dashboard needs the `dashboard` extra (pip install 'ltsdk[dashboard]'): {exc}") from None
-    settings = Settings(manifest=args.manifest, rpc_url=args.rpc, keeper_metrics=args.keeper_metrics)
+    settings = Settings(manifest=args.manifest, rpc_url=args.rpc, index=args.index, keeper_metrics=args.keeper_metrics)
     session(args)  # the node answers and the manifest is its chain's, or one line and exit 2
     print(f"dashboard at http://{args.host}:{args.port}/", flush=True)
     serve(settings, args.host, args.port)
@@ -643,6 +643,9 @@ def build_parser() -> Parser:
     web = command("serve", "the web dashboard: tokens, history, holders, keeper health, mint and redeem")
     web.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     web.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
+    web.add_argument(
+        "--index", metavar="PATH|URL", help="the indexer's database (as `ltsdk index --db`): history, cost basis, 24 h"
+    )
     web.add_argument(
         "--keeper-metrics", metavar="URL", help="the keeper's Prometheus metrics (http://127.0.0.1:9101/metrics)"
     )

@@ -3,7 +3,10 @@ settings it runs with, and the JSON endpoints that build a browser wallet's tran
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,7 @@ from web3.exceptions import Web3Exception
 from ltsdk import errors
 from ltsdk.cli import CliError, parse_amount
 from ltsdk.client import Protocol, http_web3
-from ltsdk.dashboard import health, pages
+from ltsdk.dashboard import health, history, pages
 from ltsdk.manifest import load as load_manifest
 
 HERE = Path(__file__).parent
@@ -31,11 +34,13 @@ UNREACHABLE = (OSError, Web3Exception)
 
 @dataclass(frozen=True)
 class Settings:
-    """`manifest`: a path or a network name (ltsdk.manifest.resolve); `keeper_metrics`: the
-    keeper's Prometheus URL (http://127.0.0.1:9101/metrics), or None for no keeper page data."""
+    """`manifest`: a path or a network name (ltsdk.manifest.resolve); `index`: the indexer's
+    database (a SQLite path or a PostgreSQL URL, as `ltsdk index --db`), or None for pages without
+    history; `keeper_metrics`: the keeper's Prometheus URL (http://127.0.0.1:9101/metrics), or None."""
 
     manifest: str = "local"
     rpc_url: str | None = None
+    index: str | None = None
     keeper_metrics: str | None = None
 
 
@@ -50,6 +55,20 @@ class Dashboard:
         )
         self.templates.filters.update(pages.FILTERS)
         self.asset_symbol: str | None = None
+        self._sessions: Any = None
+
+    @contextmanager
+    def index(self) -> Iterator[Any]:
+        """A read session on the index, or None when none is configured."""
+        if self.settings.index is None:
+            yield None
+            return
+        if self._sessions is None:
+            from ltsdk.index import db
+
+            _, self._sessions = db.open_database(self.settings.index)
+        with self._sessions() as session:
+            yield session
 
     def symbol(self, text: str) -> str:
         """The manifest's symbol for `text`, any case; UnknownToken otherwise."""
@@ -67,6 +86,7 @@ class Dashboard:
         context.setdefault("symbols", list(self.protocol.addresses))
         context.setdefault("asset", self.asset_symbol or "USDC")
         context.setdefault("keeper_configured", self.settings.keeper_metrics is not None)
+        context.setdefault("index_configured", self.settings.index is not None)
         html = self.templates.get_template(name).render(**context)
         return HTMLResponse(html, status_code=status_code)
 
@@ -92,7 +112,9 @@ def token_table(request: Request) -> Response:
 
     def build(block: pages.Block) -> dict[str, Any]:
         states = dash.protocol.states(block=block.number)
-        return {"rows": pages.token_rows(states, block)}
+        with dash.index() as session:
+            before = history.nav_24h_ago(session, block.timestamp) if session is not None else None
+        return {"rows": pages.token_rows(states, block, before)}
 
     return dash.page("tokens.html", build)
 
@@ -104,8 +126,15 @@ def token_page(request: Request) -> Response:
     def build(block: pages.Block) -> dict[str, Any]:
         symbol = dash.symbol(request.path_params["symbol"])
         state = dash.protocol.states([symbol], block=block.number)[symbol]
-        row = pages.token_rows({symbol: state}, block)[0]
-        context: dict[str, Any] = {"row": row, "state": state, "token": dash.protocol.addresses[symbol]}
+        context: dict[str, Any] = {"state": state, "token": dash.protocol.addresses[symbol], "history": None}
+        before = None
+        with dash.index() as session:
+            if session is not None:
+                before = history.nav_24h_ago(session, block.timestamp)
+                past = history.token_history(session, dash.protocol.w3, symbol, state.asset_decimals)
+                context["history"] = past
+                context["charts"] = json.dumps({"navs": past.chart, "costs": past.costs})
+        context["row"] = pages.token_rows({symbol: state}, block, before)[0]
         try:
             if amount := query.get("deposit"):
                 context["quote"] = pages.quote_deposit(
@@ -139,7 +168,14 @@ def holder_page(request: Request) -> Response:
         address = Web3.to_checksum_address(text)
         states = dash.protocol.states(block=block.number)
         held = pages.positions(dash.protocol, states, address, block)
-        return {"address": address, "positions": held, "total": sum(p.value for p in held)}
+        indexed = None
+        with dash.index() as session:
+            if session is not None:
+                from ltsdk.index import queries
+
+                indexed = queries.indexed_block(session)
+                held = pages.with_cost_basis(held, history.positions(session, address))
+        return {"address": address, "positions": held, "total": sum(p.value for p in held), "indexed_block": indexed}
 
     return dash.page("holder.html", build)
 

@@ -4,7 +4,7 @@ down, never float)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -208,3 +208,20 @@ def positions(protocol: Protocol, states: dict[str, TokenState], address: str, b
         if shares:
             held.append(Position(symbol, shares, shares * state.nav_per_share // WAD))
     return held
+
+
+def with_cost_basis(held: list[Position], indexed: dict[str, Any]) -> list[Position]:
+    """`held` with each position's cost basis and realised PnL from the index's positions
+    (ltsdk.index.queries.HolderPosition by symbol), where the index has the token; and a row for
+    each token the index knows the holder redeemed entirely (shares 0, realised PnL)."""
+    out = [
+        replace(p, cost_basis=indexed[p.symbol].cost_basis, realised=indexed[p.symbol].realized_pnl)
+        if p.symbol in indexed
+        else p
+        for p in held
+    ]
+    chain_symbols = {p.symbol for p in held}
+    for symbol, p in indexed.items():
+        if symbol not in chain_symbols and p.assets_in:
+            out.append(Position(symbol, 0, 0, 0, p.realized_pnl))
+    return out
