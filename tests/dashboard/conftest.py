@@ -39,27 +39,54 @@ def protocol(manifest_file, chain, admin):
 
 
 @pytest.fixture(scope="module")
-def funded(manifest_file, chain, holder, protocol, project):
+def index_db(tmp_path_factory) -> str:
+    return str(tmp_path_factory.mktemp("index") / "index.sqlite")
+
+
+@pytest.fixture(scope="module")
+def index_now(manifest_file, chain, protocol, index_db):
+    """index_now(): mine a block, then let the indexer (ltsdk.index, one block behind the head, a
+    sample at every step) catch up to the block before it; the step's result."""
+    from ltsdk.index import db
+    from ltsdk.index.indexer import Indexer, Settings
+
+    _, sessions = db.open_database(index_db)
+    indexer = Indexer(protocol.w3, protocol.manifest, sessions, Settings(confirmations=1, sample_interval=0))
+
+    def step():
+        chain.provider.make_request("evm_mine", [])
+        return indexer.step()
+
+    return step
+
+
+@pytest.fixture(scope="module")
+def funded(manifest_file, chain, holder, protocol, project, index_now, depositor, outsider):
     """The holder's deposits into FUNDED, then BTC up 4 % so leverage has moved off target: a state
-    where every column of the token table has something to show."""
+    where every column of the token table has something to show; indexed after each. (The wallet
+    tests' actors, `depositor` and `outsider`, are asked for here so that they exist before ape
+    snapshots the module.)"""
     rpc = chain.provider.http_uri
     usdc = project.MockUSDC.at(protocol.manifest["collateral"])
     usdc.mint(holder, len(FUNDED) * INVESTED, sender=holder)
     investor = Protocol.from_manifest(manifest_file, rpc, account=Account.from_key(holder.private_key))
     for symbol in FUNDED:
         investor.token(symbol).deposit(INVESTED)
+    index_now()
     set_price(protocol.w3, protocol.manifest, protocol.account, "BTC", Decimal(62_400))
+    index_now()
     return investor
 
 
 @pytest.fixture(scope="module")
-def dashboard_url(manifest_file, chain, funded):
-    """The dashboard (ltsdk.dashboard.create_app) served by uvicorn in a thread, on a free port."""
+def dashboard_url(manifest_file, chain, funded, index_db):
+    """The dashboard (ltsdk.dashboard.create_app) over the chain and the index, served by uvicorn
+    in a thread, on a free port."""
     import uvicorn
 
     from ltsdk.dashboard import Settings, create_app
 
-    app = create_app(Settings(manifest=str(manifest_file), rpc_url=chain.provider.http_uri))
+    app = create_app(Settings(manifest=str(manifest_file), rpc_url=chain.provider.http_uri, index=index_db))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))

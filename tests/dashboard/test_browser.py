@@ -24,7 +24,7 @@ def printed_block(page) -> int:
     return int(page.get_attribute("#block", "data-block"))
 
 
-def test_every_page__loads__without_console_errors(dashboard_url, open_page, screenshot, holder):
+def test_every_page__loads__without_console_errors(dashboard_url, holder, open_page, screenshot):
     for name, path in [
         ("tokens", "/"),
         ("token", "/token/BTC3L?deposit=1000"),
@@ -37,7 +37,7 @@ def test_every_page__loads__without_console_errors(dashboard_url, open_page, scr
         screenshot(page, name)
 
 
-def test_token_table__every_number__is_the_lens_in_the_printed_block(dashboard_url, open_page, protocol, funded):
+def test_token_table__every_number__is_the_lens_in_the_printed_block(dashboard_url, protocol, open_page):
     page = open_page(dashboard_url + "/")
     block = printed_block(page)
     states = protocol.states(block=block)
@@ -58,7 +58,7 @@ def test_token_table__every_number__is_the_lens_in_the_printed_block(dashboard_u
     assert states["BTC3L"].leverage < 3 * WAD  # a long after a rise: below target
 
 
-def test_token_page__numbers_and_quote__are_the_chain_in_the_printed_block(dashboard_url, open_page, protocol):
+def test_token_page__numbers_and_quote__are_the_chain_in_the_printed_block(dashboard_url, protocol, open_page):
     page = open_page(dashboard_url + "/token/BTC3L?deposit=1000")
     block = printed_block(page)
     state = protocol.states(["BTC3L"], block=block)["BTC3L"]
@@ -70,7 +70,23 @@ def test_token_page__numbers_and_quote__are_the_chain_in_the_printed_block(dashb
     assert f"block {block}" in page.inner_text("#quote")
 
 
-def test_holder_page__positions__are_the_balances_in_the_printed_block(dashboard_url, open_page, protocol, holder):
+def test_token_page__history__comes_from_the_index_and_its_terms_add_up(dashboard_url, open_page):
+    page = open_page(dashboard_url + "/token/BTC3L")
+    assert int(page.inner_text("#indexed-block")) <= printed_block(page)
+    page.wait_for_selector("#nav-chart .uplot")  # uPlot drew the NAV chart
+    assert page.locator("#cost-chart .uplot").count() == 1
+    terms = {
+        row.get_attribute("data-term"): [float(cell.inner_text()) for cell in row.locator("td.num").all()]
+        for row in page.locator("#tracking tbody tr").all()
+    }
+    parts = ("rebalancing timing", "venue trading cost", "funding", "management fee", "residual")
+    assert set(terms) == {"fund vs ideal", *parts}
+    gap = terms["fund vs ideal"][0]
+    assert abs(gap - sum(terms[name][0] for name in parts)) < 0.03  # each printed to 0.01 bp
+    assert abs(terms["residual"][1]) < 1  # bp per 30 days
+
+
+def test_holder_page__positions__are_the_balances_in_the_printed_block(dashboard_url, protocol, holder, open_page):
     page = open_page(dashboard_url + f"/holder/{holder.address}")
     block = printed_block(page)
     states = protocol.states(block=block)
@@ -80,10 +96,11 @@ def test_holder_page__positions__are_the_balances_in_the_printed_block(dashboard
         shares = protocol.token(symbol).contract.functions.balanceOf(holder.address).call(block_identifier=block)
         assert int(cells["shares"]["raw"]) == shares
         assert int(cells["value"]["raw"]) == shares * states[symbol].nav_per_share // WAD
+        assert int(cells["cost_basis"]["raw"]) == 5_000 * USDC  # the index: paid at mint, fees included
 
 
 def test_deposit__signed_in_the_browser_wallet__mines_and_the_holder_page_shows_it(
-    dashboard_url, open_page, screenshot, protocol, project, depositor
+    depositor, project, dashboard_url, protocol, index_now, open_page, screenshot
 ):
     usdc = project.MockUSDC.at(protocol.manifest["collateral"])
     usdc.mint(depositor, 2_000 * USDC, sender=depositor)
@@ -103,6 +120,7 @@ def test_deposit__signed_in_the_browser_wallet__mines_and_the_holder_page_shows_
     assert event["args"]["assets"] == 1_000 * USDC and event["args"]["owner"] == depositor.address
     screenshot(page, "token-after-deposit")
 
+    index_now()
     page.click("#holdings")
     page.wait_for_selector("#positions")
     block = printed_block(page)
@@ -112,10 +130,11 @@ def test_deposit__signed_in_the_browser_wallet__mines_and_the_holder_page_shows_
     assert int(rows["BTC3L"]["shares"]["raw"]) == token.functions.balanceOf(depositor.address).call(
         block_identifier=block
     )
+    assert int(rows["BTC3L"]["cost_basis"]["raw"]) == 1_000 * USDC  # the index saw the wallet's deposit
     screenshot(page, "holder-after-deposit")
 
 
-def test_redeem__signed_in_the_browser_wallet__pays_the_holder(dashboard_url, open_page, protocol, holder):
+def test_redeem__signed_in_the_browser_wallet__pays_the_holder(dashboard_url, protocol, holder, open_page):
     token = protocol.token("ETH3S").contract
     shares_before = token.functions.balanceOf(holder.address).call()
     page = open_page(dashboard_url + "/token/ETH3S", wallet=holder.address)
@@ -130,7 +149,7 @@ def test_redeem__signed_in_the_browser_wallet__pays_the_holder(dashboard_url, op
 
 
 def test_bad_amount__in_the_wallet_flow__shows_the_error_and_sends_nothing(
-    dashboard_url, open_page, protocol, outsider
+    outsider, dashboard_url, protocol, open_page
 ):
     nonce = protocol.w3.eth.get_transaction_count(outsider.address)
     page = open_page(dashboard_url + "/token/BTC3L", wallet=outsider.address)

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 from web3 import Web3
+from web3.exceptions import Web3Exception
 
 from ltsdk import tracking
 from ltsdk.abis import load_abi
@@ -121,8 +122,11 @@ def token_history(session: Session, w3: Web3, symbol: str, asset_decimals: int =
         decomposition = tracking.decompose(_track(session, w3, info, window, asset_decimals))
     except BadArgument as exc:
         history.tracking_error = f"the index's rows do not decompose: {exc}"
-    except (OSError, ValueError) as exc:  # the node cannot answer for an old block (a restarted anvil)
-        history.tracking_error = f"the node cannot read the window's first block: {exc}"
+    except (OSError, ValueError, Web3Exception) as exc:
+        # the node cannot answer for the window's blocks: an old one (a restarted anvil keeps no
+        # history), or one the index holds and the chain no longer has (a reorg the index has not
+        # rolled back yet)
+        history.tracking_error = f"the node cannot read the window's blocks: {exc}"
     history.chart = _chart(info, window, decomposition, history.rebalances)
     history.costs = _costs(session, address, window, history.rebalances, asset_decimals)
     if decomposition is not None:
