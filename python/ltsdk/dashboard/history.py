@@ -241,13 +241,27 @@ def _rebalances(
     return found
 
 
+def _accrued_fee_shares(sample: models.Sample) -> int:
+    """Management-fee shares accrued and not yet minted at a sample: NAV per share counts them
+    (NAV / (supply + accrued)), so they are NAV / NAV per share - supply (rounding: a few wei)."""
+    if not sample.nav_per_share or not sample.supply:
+        return 0
+    return max(sample.nav * WAD // sample.nav_per_share - sample.supply, 0)
+
+
+def _fee_shares(fee_rows: list[models.Fee], sample: models.Sample) -> int:
+    """Management-fee shares minted up to the sample's block plus those accrued at it."""
+    minted = sum(f.shares for f in fee_rows if f.kind == "management" and f.block_number <= sample.block_number)
+    return minted + _accrued_fee_shares(sample)
+
+
 def _fee_totals(session: Session, address: str, window: list[models.Sample]) -> dict[str, int]:
-    nav = window[-1].nav_per_share if window else 0
-    management = sum(f.shares for f in queries.fees(session, address) if f.kind == "management")
+    last = window[-1] if window else None
+    management = _fee_shares(queries.fees(session, address), last) * last.nav_per_share // WAD if last else 0
     return {
         "venue_fees": sum(t.fee for t in queries.trades(session, address)),
         "funding": sum(f.amount for f in queries.fundings(session, address)),
-        "management": management * nav // WAD,
+        "management": management,
         "collected": sum(f.assets for f in queries.fees(session, address) if f.kind == "collected"),
     }
 
@@ -298,11 +312,11 @@ def _costs(
     unit = Decimal(10**asset_decimals)
     times = [s.timestamp for s in window]
     fundings = queries.fundings(session, address)
-    fee_rows = [f for f in queries.fees(session, address) if f.kind == "management"]
+    fee_rows = queries.fees(session, address)
     trading, funding, management = [], [], []
     for s in window:
         trading.append(sum(r.cost for r in rebalances if r.block <= s.block_number))
         funding.append(sum(f.amount for f in fundings if f.block_number <= s.block_number))
-        management.append(sum(f.shares for f in fee_rows if f.block_number <= s.block_number) * s.nav_per_share // WAD)
+        management.append(_fee_shares(fee_rows, s) * s.nav_per_share // WAD)
     columns = {"trading": trading, "funding": funding, "management": management}
     return {"t": times, **{name: [float(Decimal(v) / unit) for v in column] for name, column in columns.items()}}

@@ -136,7 +136,7 @@ class TokenRow:
     status: str
     why: str
     oracle_age: int  # seconds, at the page's block
-    change_24h: Decimal | None  # NAV per share against the index's sample 24 h before; None without one
+    change_24h: Decimal | None  # NAV per share against the index's sample 24 h before; None without one or shares
 
     @property
     def symbol(self) -> str:
@@ -152,7 +152,7 @@ def token_rows(
         status, why = status_reason(state)
         before = (nav_24h_ago or {}).get(symbol)
         change = None
-        if before and state.nav_per_share:
+        if before and state.nav_per_share and state.supply:
             change = Decimal(state.nav_per_share) / Decimal(before) - 1
         rows.append(TokenRow(state, status, why, block.timestamp - state.oracle_updated_at, change))
     return rows
