@@ -24,6 +24,7 @@ from ltsdk.math import (
     limit_price,
     management_fee_shares,
     mint_size_delta,
+    mul_div,
     rebalance_status,
     redeem_size_delta,
     redeem_value,
@@ -32,6 +33,10 @@ from ltsdk.math import (
 )
 from ltsdk.replica.venue import Venue
 from ltsdk.units import MAX_UINT256, WAD
+
+# LeveragedTokenViews.MAX_REALISE_STEPS: rounds of the search for the part of the position an exit
+# closes and reopens to realise the PnL the venue must release
+MAX_REALISE_STEPS = 8
 
 
 def atomic(method):
@@ -244,9 +249,10 @@ class Fund:
                 self.idle_assets + self.venue.max_withdrawable(self.account, now), shares, s.supply
             )
         else:
-            delta = redeem_size_delta(s, shares)
-            if delta:
-                self._trade(delta, s.price, now)
+            close, reopen = self.exit_trades(s, shares, now)
+            for delta in (close, reopen):
+                if delta:
+                    self._trade(delta, s.price, now)
             taken = redeem_value(s.supply, s.nav, self.nav(now), shares)
             if taken <= 0:
                 raise ModelRevert("lt: zero")
@@ -257,6 +263,50 @@ class Fund:
         self._pay_out(assets, redeem_fee, now)
         return assets
 
+    def exit_trades(self, s: FundState, shares: int, now: int) -> tuple[int, int]:
+        """LeveragedTokenViews.exit_trades -> (close, reopen): the shares' slice of the position
+        and, when the venue would not then release what the exit takes, a further part closed
+        with it and reopened, which realises its PnL into margin."""
+        return self._exit_trades(s, shares, now)[:2]
+
+    def _exit_trades(self, s: FundState, shares: int, now: int) -> tuple[int, int, int, bool]:
+        """LeveragedTokenViews._exit_trades -> (close, reopen, venue equity after, the venue
+        executes both and then releases what the exit takes)."""
+        close = redeem_size_delta(s, shares)
+        equity_after, withdrawable, margin, accepted = self.venue.preview_account(self.account, 0, close, 0, now)
+        short, deficit = self._release_shortfall(s, shares, equity_after, withdrawable, margin)
+        if short <= 0 or not accepted or deficit <= 0:
+            return close, 0, equity_after, accepted and short <= 0
+        entry = self.venue.position(self.account)[1]
+        gain = s.price - entry if s.size > 0 else entry - s.price  # WAD USD per unit closed
+        if gain <= 0:
+            return close, 0, equity_after, False
+        room = abs(s.size + close)
+        extra = 0
+        for _ in range(MAX_REALISE_STEPS):
+            extra = min(extra + mul_div(deficit * s.asset_scale, WAD, gain, True), room)
+            q = extra if s.size > 0 else -extra
+            trial_equity, trial_withdrawable, trial_margin, trial_accepted = self.venue.preview_account(
+                self.account, 0, close - q, q, now
+            )
+            if not trial_accepted:
+                break
+            short, deficit = self._release_shortfall(s, shares, trial_equity, trial_withdrawable, trial_margin)
+            if short <= 0:
+                return close - q, q, trial_equity, True
+            if extra == room or deficit <= 0:
+                break
+        return close, 0, equity_after, False
+
+    @staticmethod
+    def _release_shortfall(
+        s: FundState, shares: int, equity_after: int, withdrawable: int, margin: int
+    ) -> tuple[int, int]:
+        """LeveragedTokenViews._release_shortfall -> (what the exit takes beyond idle collateral and
+        what the venue releases, beyond idle collateral and margin)."""
+        taken = redeem_value(s.supply, s.nav, s.idle_assets + equity_after, shares) - s.idle_assets
+        return taken - withdrawable, taken - margin
+
     def _pay_out(self, assets: int, fee_assets: int, now: int) -> None:
         needed = assets + fee_assets
         from_idle = min(needed, self.idle_assets)
@@ -265,11 +315,17 @@ class Fund:
             self.venue.withdraw(self.account, needed - from_idle, now)
         self.protocol_fees += fee_assets
 
-    def _execute_rebalance(self, s: FundState, size_delta: int, full_delta: int, now: int) -> None:
+    def _execute_rebalance(self, s: FundState, size_delta: int, full_delta: int, now: int) -> int:
+        """-> NAV right after the trade."""
         self.last_rebalance_price = self._trade(size_delta, s.price, now)
         self.last_rebalance_time = now
         self.last_rebalance_slot = self.current_slot(now)
         self.chunk_pending = size_delta != full_delta
+        return self.nav(now)
+
+    def _check_cooldown(self, now: int) -> None:
+        if now < self.last_rebalance_time + self.twap_cooldown:
+            raise ModelRevert("lt: cooldown")
 
     @atomic
     def rebalance(self, now: int) -> tuple[int, int]:
@@ -282,28 +338,54 @@ class Fund:
         reason, size_delta, full_delta = self.rebalance_status(now)
         if reason == Reason.NONE:
             raise ModelRevert("lt: not needed")
-        if reason != Reason.RIPCORD and now < self.last_rebalance_time + self.twap_cooldown:
-            raise ModelRevert("lt: cooldown")
+        if reason != Reason.RIPCORD:
+            self._check_cooldown(now)
         self._execute_rebalance(s, size_delta, full_delta, now)
         return reason, size_delta
 
     @atomic
     def ripcord(self, now: int) -> int:
-        """-> reward paid to the caller."""
-        if self.is_shutdown:
-            raise ModelRevert("lt: shutdown")
+        """-> reward paid to the caller. Open during a shutdown too (toward flat)."""
         s = self._fresh_snapshot(now)
         if s.supply > 0 and s.nav <= 0:
             raise ModelRevert("lt: insolvent")
-        if s.supply == 0 or leverage(s.size, s.price, s.nav, self.asset_scale) < self.ripcord_leverage:
+        leverage_before = leverage(s.size, s.price, s.nav, self.asset_scale)
+        if s.supply == 0 or leverage_before < self.ripcord_leverage:
             raise ModelRevert("lt: not needed")
         _, _, full_delta = self.rebalance_status(now)
         size_delta = clamp_trade(full_delta, s.price, self.ripcord_trade_notional, self.asset_scale)
-        self._execute_rebalance(s, size_delta, full_delta, now)
+        nav_after = self._execute_rebalance(s, size_delta, full_delta, now)
         reward = min(
-            ripcord_reward(max(self.nav(now), 0), self.ripcord_reward_assets, RIPCORD_REWARD_MAX_BPS),
+            ripcord_reward(max(nav_after, 0), self.ripcord_reward_assets, RIPCORD_REWARD_MAX_BPS),
             self.idle_assets + self.venue.max_withdrawable(self.account, now),
         )
         if reward:
             self._pay_out(reward, 0, now)
+        # a paid ripcord must lower leverage, its reward's exit included (no farming by repetition)
+        if reward and leverage(s.size + size_delta, s.price, nav_after - reward, self.asset_scale) >= leverage_before:
+            raise ModelRevert("lt: not needed")
         return reward
+
+    @atomic
+    def emergency_shutdown(self, now: int, is_admin: bool = True) -> None:
+        """The admin starts it (the management fee is minted first and then stops); then anyone
+        continues, once per twap_cooldown: close up to max_trade_notional if the price is fresh,
+        and bring all margin home once flat (none while a position remains)."""
+        if self.is_shutdown:
+            self._check_cooldown(now)
+        else:
+            if not is_admin:
+                raise ModelRevert("access_control: account is missing role")
+            self._accrue(now)
+            self.is_shutdown = True
+        s = self.snapshot(now)
+        size = s.size
+        if size != 0 and s.fresh:
+            delta = clamp_trade(-size, s.price, self.max_trade_notional, self.asset_scale)
+            self._execute_rebalance(s, delta, -size, now)
+            size += delta
+        if size == 0:
+            free = self.venue.max_withdrawable(self.account, now)
+            if free:
+                self.venue.withdraw(self.account, free, now)
+                self.idle_assets += free
