@@ -4,6 +4,10 @@ by the browser's wallet mine and show on the holder page. Screenshots go to out/
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
+
 from web3 import Web3
 from web3.logs import DISCARD
 
@@ -160,3 +164,41 @@ def test_bad_amount__in_the_wallet_flow__shows_the_error_and_sends_nothing(
         assert expected in page.inner_text("#wallet-error")
     assert page.evaluate("window.__sentTransactions") == []
     assert protocol.w3.eth.get_transaction_count(Web3.to_checksum_address(outsider.address)) == nonce
+
+
+# ---------------------------------------------------------------- the same server, without a browser
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def _post(url: str, body: bytes) -> tuple[int, dict]:
+    request = urllib.request.Request(url, body, {"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_bad_address_or_symbol__answers_400_with_the_reason(dashboard_url):
+    status, html = _get(dashboard_url + "/holder/0x123")
+    assert status == 400 and "not an address" in html
+    status, html = _get(dashboard_url + "/token/DOGE9L")
+    assert status == 400 and "unknown token" in html and "BTC3L" in html  # names the known symbols
+
+
+def test_wallet_api__refusals_are_answers_and_a_bad_body_is_400(dashboard_url, outsider):
+    status, answer = _post(dashboard_url + "/api/transactions/deposit", b"not json")
+    assert status == 400 and answer["error"] == "BadRequest"
+    body = {"symbol": "btc3l", "amount": "1000", "sender": outsider.address, "slippage_bps": 20_000}
+    status, answer = _post(dashboard_url + "/api/transactions/deposit", json.dumps(body).encode())
+    assert status == 200 and answer["error"] == "BadArgument" and "transactions" not in answer
+    body = {"symbol": "BTC3L", "amount": "1", "sender": outsider.address}
+    status, answer = _post(dashboard_url + "/api/transactions/redeem", json.dumps(body).encode())
+    assert status == 200 and answer["error"] == "InsufficientBalance"

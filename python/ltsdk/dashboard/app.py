@@ -13,6 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -199,8 +200,6 @@ async def wallet_transactions(request: Request) -> Response:
     they carry. A bad input or a call that would revert is an answer, not a failure of the request:
     200 {"error", "message"} and no transaction (a browser logs every 4xx as a console error). A
     body that is not a JSON object is 400, a node that does not answer 503."""
-    from starlette.concurrency import run_in_threadpool
-
     dash: Dashboard = request.app.state.dashboard
     side = request.path_params["side"]
     try:
