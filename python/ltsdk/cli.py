@@ -11,6 +11,7 @@ prompt before sending on a live network) and for scripts (--json).
     ltsdk faucet 10000 0xYOU                  mock USDC (local and test networks)
     ltsdk set-price BTC 65000                 a mock oracle's price, as the deployer
     ltsdk warp 1d                             anvil's clock a day on (oracles refreshed)
+    ltsdk serve --port 8000                   the web dashboard (the `dashboard` extra)
     ltsdk index --db out/index.sqlite         follow the events and sample the lens into a database
 
 Options go before or after the command: --rpc URL (or LT_RPC_URL; default the local node of
@@ -348,6 +349,17 @@ def cmd_backtest(args: argparse.Namespace) -> None:
 # local deployer).
 
 
+def cmd_serve(args: argparse.Namespace) -> None:
+    try:
+        from ltsdk.dashboard import Settings, serve
+    except ImportError as exc:
+        raise CliError(f"the dashboard needs the `dashboard` extra (pip install 'ltsdk[dashboard]'): {exc}") from None
+    settings = Settings(manifest=args.manifest, rpc_url=args.rpc, index=args.index, keeper_metrics=args.keeper_metrics)
+    session(args)  # the node answers and the manifest is its chain's, or one line and exit 2
+    print(f"dashboard at http://{args.host}:{args.port}/", flush=True)
+    serve(settings, args.host, args.port)
+
+
 def _mock_session(args: argparse.Namespace, action: str) -> Session:
     from ltsdk.client import account_from_env
 
@@ -628,6 +640,17 @@ def build_parser() -> Parser:
     bt.add_argument("--short", action="store_true", help="a short token (default: long)")
     bt.add_argument("--png", metavar="PATH", help="write a chart here")
     bt.set_defaults(run=cmd_backtest)
+
+    web = command("serve", "the web dashboard: tokens, history, holders, keeper health, mint and redeem")
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    web.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
+    web.add_argument(
+        "--index", metavar="PATH|URL", help="the indexer's database (as `ltsdk index --db`): history, cost basis, 24 h"
+    )
+    web.add_argument(
+        "--keeper-metrics", metavar="URL", help="the keeper's Prometheus metrics (http://127.0.0.1:9101/metrics)"
+    )
+    web.set_defaults(run=cmd_serve)
     add_index_command(command)
     add_mock_commands(command)
     return parser
