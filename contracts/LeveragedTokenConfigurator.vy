@@ -11,7 +11,10 @@
 
         Which changes act at once, which wait:
         - before a token's first mint (totalSupply 0) every change acts at once: there is no
-          holder to protect yet (this is how a deployment sets up its products);
+          holder to protect yet (this is how a deployment sets up its products); then
+          `set_parameters` may also write every parameter at once, which is how the factory
+          gives a new token its first parameters (`default_parameters`, the one home of the
+          defaults; the token's constructor writes none, to keep the blueprint small);
         - fee decreases (`set_fees` with no fee higher than now) and a lower supply cap
           (`set_limits` with a lower or equal `max_total_assets`, slippage and price age
           unchanged) act at once: no redeem can revert because of them;
@@ -41,6 +44,7 @@
         slippage in basis points, times in seconds.
 
         Reverts: "configurator: bounds", "configurator: zero", "configurator: queued",
+        "configurator: has holders",
         "configurator: unknown", "configurator: too early", "configurator: expired", and snekmate's
         "access_control: account is missing role" for a caller without the token's role.
 @custom:kill Nothing to kill: stateless but for the queue. To freeze a token's parameters its
@@ -145,6 +149,10 @@ KIND_EXECUTION: public(constant(uint8)) = 5
 KIND_INCENTIVES: public(constant(uint8)) = 6
 KIND_FEE_RECIPIENT: public(constant(uint8)) = 7
 KIND_DELAY: public(constant(uint8)) = 8
+# the kinds that are the token's own parameters (all but the delay, which lives here)
+GROUPS: constant(uint8[7]) = [
+    KIND_FEES, KIND_LIMITS, KIND_SPLIT_BAND, KIND_LEVERAGE_BAND, KIND_EXECUTION, KIND_INCENTIVES, KIND_FEE_RECIPIENT
+]
 
 # the timelock: a queued change waits the token's delay, never less than MIN_DELAY (72 h). A
 # holder who looks once a day sees a change up to 24 h after it is queued; the slowest ordinary
@@ -289,6 +297,60 @@ def set_delay(token: address, delay: uint256) -> bytes32:
     @return The queued change's id, or empty when it acted at once.
     """
     return self._propose(token, KIND_DELAY, [delay, 0, 0, 0, 0])
+
+
+@external
+def set_parameters(token: address, p: ILeveragedToken.Parameters):
+    """
+    @notice The token's admin, before the token's first mint only (totalSupply 0, when every
+            change acts at once anyway): write every parameter at once, each group checked
+            against its bounds and logged as its setter logs it. The factory sets up every new
+            token with it, in the creating transaction.
+    """
+    self._check_role(token, DEFAULT_ADMIN_ROLE)
+    assert staticcall ILeveragedToken(token).totalSupply() == 0, "configurator: has holders"
+    for kind: uint8 in GROUPS:
+        self._check_bounds(token, kind, self._values(p, kind))
+    extcall ILeveragedToken(token).configure(p)
+    for kind: uint8 in GROUPS:
+        self._log_change(token, kind, self._values(p, kind))
+
+
+@external
+@view
+def default_parameters(token: address, fee_recipient: address, max_total_assets: uint256) -> ILeveragedToken.Parameters:
+    """
+    @notice The parameters a new product starts with (their one home; the SDK's model mirrors
+            them): mint and redeem fees 10 bps each, management fee 365 bps/year, slippage
+            50 bps, price age 1 h, band 20 %, ripcord at 1.5 T, a daily slot at 00:02 UTC with
+            50 bps of drift, chunks of 1M (rebalance) and 2M (ripcord) collateral units of
+            notional 60 s apart, a 10-unit ripcord reward, 1 h of keeper grace and a split band
+            of [1, 10,000] units per share. Amounts scale with the token's collateral unit.
+    @param max_total_assets Cap on NAV after a mint, in collateral base units
+    """
+    t: ILeveragedToken = ILeveragedToken(token)
+    unit: uint256 = staticcall t.MIN_INITIAL_ASSETS()  # one whole unit of the collateral
+    return ILeveragedToken.Parameters(
+        fee_recipient=fee_recipient,
+        mint_fee_bps=10,
+        redeem_fee_bps=10,
+        management_fee_bps=365,
+        max_total_assets=max_total_assets,
+        max_slippage_bps=50,
+        max_price_age=3_600,
+        band_bps=2_000,
+        ripcord_leverage=lt_math._default_ripcord_leverage(staticcall t.target_leverage()),
+        rebalance_interval=86_400,
+        rebalance_offset=120,  # 00:02 UTC
+        min_drift_bps=50,
+        max_trade_notional=1_000_000 * unit,
+        twap_cooldown=60,
+        ripcord_trade_notional=2_000_000 * unit,
+        ripcord_reward=10 * unit,
+        keeper_grace=3_600,
+        split_lower_nav=unit,
+        split_upper_nav=10_000 * unit,
+    )
 
 
 # ---------------------------------------------------------------- admin and guardian: the queue
@@ -513,6 +575,27 @@ def _updated(p: ILeveragedToken.Parameters, kind: uint8, v: uint256[MAX_VALUES])
     elif kind == KIND_FEE_RECIPIENT:
         q.fee_recipient = self._as_address(v[0])
     return q
+
+
+@internal
+@pure
+def _values(p: ILeveragedToken.Parameters, kind: uint8) -> uint256[MAX_VALUES]:
+    """
+    @dev The setter's arguments of one group of `p` (the inverse of `_updated`).
+    """
+    if kind == KIND_FEES:
+        return [p.mint_fee_bps, p.redeem_fee_bps, p.management_fee_bps, 0, 0]
+    if kind == KIND_LIMITS:
+        return [p.max_total_assets, p.max_slippage_bps, p.max_price_age, 0, 0]
+    if kind == KIND_SPLIT_BAND:
+        return [p.split_lower_nav, p.split_upper_nav, 0, 0, 0]
+    if kind == KIND_LEVERAGE_BAND:
+        return [p.band_bps, p.ripcord_leverage, 0, 0, 0]
+    if kind == KIND_EXECUTION:
+        return [p.rebalance_interval, p.rebalance_offset, p.min_drift_bps, p.max_trade_notional, p.twap_cooldown]
+    if kind == KIND_INCENTIVES:
+        return [p.ripcord_trade_notional, p.ripcord_reward, p.keeper_grace, 0, 0]
+    return [convert(p.fee_recipient, uint256), 0, 0, 0, 0]  # KIND_FEE_RECIPIENT
 
 
 @internal

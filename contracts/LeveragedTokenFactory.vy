@@ -19,18 +19,30 @@
         token ever created, in order. The token itself is not touched: its holders keep
         redeeming, its roles and parameters stay with its own admin.
 
-        Reverts: "factory: admin", "factory: underlying", "factory: leverage", "factory: market",
-        "factory: exists", "factory: blueprint", "factory: not active", and snekmate's
-        "access_control: account is missing role".
+        The token's constructor stores what it is given and checks nothing (its code sits in
+        the blueprint next to the runtime, under EIP-170), so the checks are made here: the
+        venue is margined in this factory's collateral, the leverage is a whole number 2..9,
+        the initial NAV per share is positive, the collateral has at most 18 decimals. The
+        token's parameters are then written, in the same transaction, by the configurator's
+        `set_parameters` with its `default_parameters` (which check the fee recipient and that
+        the venue allows the ripcord level).
+
+        Reverts: "factory: blueprint", "factory: admin", "factory: underlying",
+        "factory: leverage", "factory: market", "factory: exists", "factory: not active",
+        "factory: collateral", "factory: nav", "factory: decimals", snekmate's
+        "access_control: account is missing role"; the configurator's "configurator: bounds" /
+        "configurator: zero" for a fee recipient of 0 or a venue that does not allow the ripcord level.
 @custom:kill The admin revokes CREATOR_ROLE from everyone: no new tokens; existing tokens are
         independent and unaffected.
 """
 
 from snekmate.auth import access_control
+from ethereum.ercs import IERC20Detailed
 from snekmate.auth.interfaces import IAccessControl
 from .interfaces import ILeveragedToken
 from .interfaces import IPerpAdapter
 from . import constants
+from . import LeveragedTokenConfigurator
 
 initializes: access_control
 
@@ -69,6 +81,8 @@ MARKET_SUFFIX: constant(String[5]) = "-PERP"  # a venue's market() is "{UNDERLYI
 collateral: public(immutable(address))
 views: public(immutable(address))  # LeveragedTokenViews shared by every token
 configurator: public(immutable(address))  # LeveragedTokenConfigurator shared by every token
+COLLATERAL_UNIT: immutable(uint256)  # 10**decimals: one whole unit of the collateral
+ASSET_SCALE: immutable(uint256)  # 10**(18 - decimals): collateral base units -> WAD USD
 token_blueprint: public(address)  # EIP-5202 blueprint of LeveragedToken
 
 tokens: public(DynArray[address, MAX_TOKENS])  # every token ever created, in order (retired included)
@@ -82,6 +96,10 @@ def __init__(token_blueprint_: address, collateral_: address, views_: address, c
     collateral = collateral_
     views = views_
     configurator = configurator_
+    decimals: uint256 = convert(staticcall IERC20Detailed(collateral_).decimals(), uint256)
+    assert decimals <= 18, "factory: decimals"
+    COLLATERAL_UNIT = 10**decimals
+    ASSET_SCALE = 10 ** (18 - decimals)
     self.token_blueprint = token_blueprint_
     access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin)
     access_control._grant_role(CREATOR_ROLE, admin)
@@ -116,6 +134,8 @@ def create_token(
     """
     @notice Deploy one leveraged token, e.g. ("BTC", 3, True, btc_adapter, ...) -> BTC3L.
     @param leverage Whole-number target leverage (2..9); the token stores it as WAD.
+    @param initial_nav_per_share_whole NAV per share at the first mint, in whole collateral units (100 = 100 USDC)
+    @param max_total_assets Cap on NAV after a mint, in collateral base units
     @param admin Receives every role on the new token; the factory keeps none.
     @return The new token's address.
     """
@@ -133,6 +153,8 @@ def create_token(
     symbol: String[32] = concat(underlying, leverage_text, direction)
     assert self.token_by_symbol[symbol] == empty(address), "factory: exists"
     name: String[50] = concat(underlying, " ", leverage_text, "x ", direction_name)
+    assert initial_nav_per_share_whole > 0, "factory: nav"
+    assert staticcall IPerpAdapter(adapter).collateral() == collateral, "factory: collateral"
 
     token: address = create_from_blueprint(
         self.token_blueprint,
@@ -144,10 +166,13 @@ def create_token(
         configurator,
         leverage * constants.WAD,
         is_long,
-        fee_recipient,
-        initial_nav_per_share_whole,
-        max_total_assets,
+        ASSET_SCALE,
+        COLLATERAL_UNIT,
+        initial_nav_per_share_whole * COLLATERAL_UNIT,
     )
+    # the factory is the token's admin until the roles are handed over below
+    c: LeveragedTokenConfigurator.__interface__ = LeveragedTokenConfigurator.__interface__(configurator)
+    extcall c.set_parameters(token, staticcall c.default_parameters(token, fee_recipient, max_total_assets))
     for role: bytes32 in TOKEN_ROLES:
         extcall IAccessControl(token).grantRole(role, admin)
     extcall IAccessControl(token).renounceRole(empty(bytes32), self)

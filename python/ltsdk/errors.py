@@ -113,6 +113,10 @@ class BadProduct(LtError, ValueError):
     to retire that is not active."""
 
 
+class HasHolders(LtError, RuntimeError):
+    """The token has holders: its parameters change one group at a time, through the queue."""
+
+
 class Unauthorized(LtError, PermissionError):
     """The caller lacks the role the call needs."""
 
@@ -197,6 +201,10 @@ REVERTS: dict[str, type[LtError]] = {
     "factory: exists": BadProduct,
     "factory: blueprint": BadProduct,
     "factory: not active": BadProduct,
+    "factory: collateral": BadProduct,
+    "factory: nav": BadProduct,
+    "factory: decimals": BadProduct,
+    "configurator: has holders": HasHolders,
     "access_control: account is missing role": Unauthorized,
     "usdc: insufficient balance": InsufficientBalance,
     "usdc: insufficient allowance": InsufficientAllowance,

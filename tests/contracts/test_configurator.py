@@ -323,7 +323,7 @@ def test_constants__bounds_and_kinds__match_the_contract(configurator):
 
 def test_abi__every_setter__is_in_the_table(project):
     in_abi = {abi.name for abi in project.LeveragedTokenConfigurator.contract_type.mutable_methods}
-    assert in_abi - {"execute", "cancel"} == SETTERS.keys() | {"set_fee_recipient", "set_delay"}
+    assert in_abi - {"execute", "cancel", "set_parameters"} == SETTERS.keys() | {"set_fee_recipient", "set_delay"}
     assert KIND.keys() == SETTERS.keys() | {"set_fee_recipient", "set_delay"}
 
 
@@ -474,8 +474,8 @@ def test_setter__admin_of_another_token_only__reverts_missing_role(token, create
 
 
 def test_defaults__match_the_documentation(token):
-    """Constructor docstring: band 20 %, ripcord at 1.5 T, fees 10/10 bps and 365 bps/year,
-    daily slot at 00:02 UTC."""
+    """default_parameters' docstring: band 20 %, ripcord at 1.5 T, fees 10/10 bps and 365
+    bps/year, daily slot at 00:02 UTC."""
     assert _fields(token, SETTERS["set_fees"]) == (10, 10, 365)
     assert token.band_bps() == 2_000
     assert token.ripcord_leverage() == token.target_leverage() * 3 // 2
@@ -758,6 +758,82 @@ def test_change__before_the_first_mint__acts_at_once(token, configurator, admin)
     assert not tx.events.filter(configurator.ChangeQueued)
     assert token.mint_fee_bps() == 50
     assert configurator.delay(token) == 5 * DAY
+
+
+# ILeveragedToken.Parameters, in order: each is a getter of the token under the same name
+PARAMETER_FIELDS = (
+    "fee_recipient",
+    "mint_fee_bps",
+    "redeem_fee_bps",
+    "management_fee_bps",
+    "max_total_assets",
+    "max_slippage_bps",
+    "max_price_age",
+    "band_bps",
+    "ripcord_leverage",
+    "rebalance_interval",
+    "rebalance_offset",
+    "min_drift_bps",
+    "max_trade_notional",
+    "twap_cooldown",
+    "ripcord_trade_notional",
+    "ripcord_reward",
+    "keeper_grace",
+    "split_lower_nav",
+    "split_upper_nav",
+)
+
+
+def _parameters(token) -> list:
+    return [getattr(token, name)() for name in PARAMETER_FIELDS]
+
+
+def test_set_parameters__before_the_first_mint__writes_every_group_and_logs_each(token, configurator, admin, outsider):
+    p = list(configurator.default_parameters(token, outsider, 5_000_000 * USDC))
+    p[1:4] = [25, 30, 700]  # fees
+    p[7] = 2_500  # band
+
+    tx = configurator.set_parameters(token, p, sender=admin)
+
+    assert _parameters(token) == p
+    assert token.fee_recipient() == outsider
+    logged = [log.event_name for log in tx.events if log.contract_address == configurator.address]
+    assert logged == [
+        "FeesSet",
+        "LimitsSet",
+        "SplitBandSet",
+        "LeverageBandSet",
+        "ExecutionSet",
+        "IncentivesSet",
+        "FeeRecipientSet",
+    ]
+
+
+def test_set_parameters__with_holders__reverts_has_holders_and_changes_nothing(deposited, configurator, admin):
+    token = deposited
+    before = _parameters(token)
+    p = list(configurator.default_parameters(token, token.fee_recipient(), MAX_UINT256))
+    p[3] = 2_000  # a management-fee rise that would otherwise be queued
+
+    with ape.reverts("configurator: has holders"):
+        configurator.set_parameters(token, p, sender=admin)
+
+    assert _parameters(token) == before
+
+
+def test_set_parameters__one_group_out_of_bounds__reverts_bounds(token, configurator, admin):
+    p = list(configurator.default_parameters(token, admin, MAX_UINT256))
+    p[16] = MAX_KEEPER_GRACE + 1  # keeper_grace
+
+    with ape.reverts(BOUNDS):
+        configurator.set_parameters(token, p, sender=admin)
+
+
+def test_set_parameters__from_non_admin__reverts_missing_role(token, configurator, guardian):
+    p = configurator.default_parameters(token, guardian, MAX_UINT256)
+
+    with ape.reverts(MISSING_ROLE):
+        configurator.set_parameters(token, p, sender=guardian)
 
 
 # ---------------------------------------------------------------- the queue

@@ -13,12 +13,38 @@ from ltsdk.units import MAX_UINT256, USDC, WAD
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 EIP_170 = 24_576  # bytes of deployed code
 MIN_HEADROOM = 1_024  # bytes under EIP-170 the token must leave for the safety fixes
+# bytes under EIP-170 the token's blueprint (preamble + initcode) must leave: the constructor
+# stores what the factory validated and nothing more, so the token's code can grow
+MIN_BLUEPRINT_HEADROOM = 2_048
 BLUEPRINT_PREAMBLE = bytes.fromhex("fe7100")  # EIP-5202, version 0, no data section
 MISSING_ROLE = "access_control: account is missing role"
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
 CREATOR_ROLE = keccak(text="CREATOR_ROLE")
 KEEPER_ROLE = keccak(text="KEEPER_ROLE")
 GUARDIAN_ROLE = keccak(text="GUARDIAN_ROLE")
+
+# ILeveragedToken.Parameters, in order
+PARAMETER_FIELDS = (
+    "fee_recipient",
+    "mint_fee_bps",
+    "redeem_fee_bps",
+    "management_fee_bps",
+    "max_total_assets",
+    "max_slippage_bps",
+    "max_price_age",
+    "band_bps",
+    "ripcord_leverage",
+    "rebalance_interval",
+    "rebalance_offset",
+    "min_drift_bps",
+    "max_trade_notional",
+    "twap_cooldown",
+    "ripcord_trade_notional",
+    "ripcord_reward",
+    "keeper_grace",
+    "split_lower_nav",
+    "split_upper_nav",
+)
 
 ETH_MARKET = {"price": "3000", "oracle_decimals": 8, "depth_usd": 500_000_000, "venue_liquidity": 50_000_000}
 
@@ -359,12 +385,12 @@ def test_create_token__after_creator_role_revoked__reverts(factory, create, admi
 
 
 def test_create_token__adapter_with_other_collateral__reverts(factory, create, usdc, foreign_venue):
-    """The token's constructor rejects a venue margined in another collateral; the factory
-    passes the revert through and registers nothing."""
+    """The factory rejects a venue margined in another collateral (the token's constructor checks
+    nothing) and registers nothing."""
     assert foreign_venue.collateral() != usdc.address
     count = factory.token_count()
 
-    with ape.reverts("lt: bounds"):
+    with ape.reverts("factory: collateral"):
         create("BTC", 7, True, foreign_venue)
 
     assert factory.token_count() == count
@@ -374,17 +400,50 @@ def test_create_token__adapter_with_other_collateral__reverts(factory, create, u
 def test_create_token__ripcord_level_above_venue_max_leverage__reverts_bounds(
     project, factory, create, admin, eth_venue
 ):
-    """The token starts with its ripcord at 1.5x the target, which the venue must allow."""
+    """The token starts with its ripcord at 1.5x the target, which the venue must allow (the
+    configurator's leverage-band bounds, checked when the factory sets the parameters)."""
     eth_venue.set_max_leverage(6 * WAD, sender=admin)
     count = factory.token_count()
 
-    with ape.reverts("lt: bounds"):
+    with ape.reverts("configurator: bounds"):
         create("ETH", 5, True, eth_venue)  # ripcord 7.5x
     assert factory.token_count() == count
     assert factory.token_by_symbol("ETH5L") == ZERO_ADDRESS
 
     token = project.LeveragedToken.at(create("ETH", 4, True, eth_venue).return_value)  # ripcord 6x
     assert token.ripcord_leverage() == 6 * WAD
+
+
+def test_create_token__zero_initial_nav_per_share__reverts_nav(factory, admin, fee_recipient, btc_venue):
+    count = factory.token_count()
+
+    with ape.reverts("factory: nav"):
+        factory.create_token("BTC", 8, True, btc_venue, admin, fee_recipient, 0, sender=admin)
+
+    assert factory.token_count() == count
+    assert factory.token_by_symbol("BTC8L") == ZERO_ADDRESS
+
+
+def test_create_token__parameters__are_the_configurators_defaults(
+    project, chain, factory, configurator, create, fee_recipient, btc_venue
+):
+    """The factory writes the configurator's default_parameters (their one home) in the
+    creating transaction, and logs each group as its setter would."""
+    tx = create("DOGE", 7, False, btc_venue)
+    token = project.LeveragedToken.at(tx.return_value)
+    created_at = chain.blocks[tx.block_number].timestamp
+
+    defaults = configurator.default_parameters(token, fee_recipient, MAX_UINT256)
+    # every field of Parameters is a getter of the token under the same name
+    assert [getattr(token, name)() for name in PARAMETER_FIELDS] == list(defaults)
+    assert defaults.ripcord_leverage == 7 * WAD * 3 // 2
+    assert defaults.max_trade_notional == 1_000_000 * USDC
+    assert token.last_fee_accrual() == created_at
+    assert token.last_rebalance_slot() == (created_at - defaults.rebalance_offset) // defaults.rebalance_interval
+    assert len(tx.events.filter(configurator.FeesSet)) == 1
+    assert tx.events.filter(configurator.FeeRecipientSet) == [
+        configurator.FeeRecipientSet(token=token, fee_recipient=fee_recipient)
+    ]
 
 
 def test_create_token__zero_admin__reverts_admin(factory, fee_recipient, btc_venue, admin):
@@ -400,7 +459,7 @@ def test_create_token__zero_admin__reverts_admin(factory, fee_recipient, btc_ven
 def test_create_token__zero_fee_recipient__reverts_zero(factory, admin, btc_venue):
     count = factory.token_count()
 
-    with ape.reverts("lt: zero"):
+    with ape.reverts("configurator: zero"):
         factory.create_token("BTC", 8, True, btc_venue, admin, ZERO_ADDRESS, sender=admin)
 
     assert factory.token_count() == count
@@ -529,6 +588,13 @@ def test_factory__token_blueprint__holds_the_token_initcode_within_eip_170(facto
 
     assert code == BLUEPRINT_PREAMBLE + initcode
     assert len(code) <= EIP_170
+
+
+def test_factory__token_blueprint__keeps_2048_bytes_of_eip_170_headroom(initcode):
+    """The blueprint holds the constructor next to the runtime: a constructor that validates,
+    computes defaults or packs parameters (code compiled a second time for deployment) eats
+    the room the token's own fixes need."""
+    assert EIP_170 - len(BLUEPRINT_PREAMBLE + initcode) >= MIN_BLUEPRINT_HEADROOM
 
 
 def test_factory__constructor__wires_shared_contracts_and_emits_blueprint_set(project, factory, admin, usdc):
