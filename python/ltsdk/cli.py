@@ -7,6 +7,9 @@ prompt before sending on a live network) and for scripts (--json).
     ltsdk redeem BTC3L 2.5                    redeem 2.5 shares
     ltsdk rebalance BTC3L                     keeper: rebalance if due
     ltsdk split BTC3L 10 [--reverse]          admin/keeper: split
+    ltsdk configure BTC3L set_fees 10 10 365  admin: a parameter change (at once or queued)
+    ltsdk execute BTC3L 0xID                  admin: apply a queued change after its delay
+    ltsdk cancel BTC3L 0xID                   guardian/admin: drop a queued change
     ltsdk backtest --days 30 --png out/b.png  the reference model over a price path
     ltsdk faucet 10000 0xYOU                  mock USDC (local and test networks)
     ltsdk set-price BTC 65000                 a mock oracle's price, as the deployer
@@ -322,6 +325,92 @@ def cmd_split(args: argparse.Namespace) -> None:
     _print_result(args, result, text)
 
 
+def _setters() -> dict[str, int]:
+    """The configurator's setters and how many values each takes after the token (from its ABI)."""
+    from ltsdk.abis import load_abi
+
+    return {
+        item["name"]: len(item["inputs"]) - 1
+        for item in load_abi("LeveragedTokenConfigurator")
+        if item.get("type") == "function" and item["name"].startswith("set_")
+    }
+
+
+def _raw_value(text: str) -> int | str:
+    """A setter value in the contract's own units: a whole number (assets in base units, leverage
+    in WAD, bps, seconds) or a 0x address."""
+    if text.lower().startswith("0x"):
+        from web3 import Web3
+
+        if not Web3.is_address(text):
+            raise CliError(f"not an address: {text!r}")
+        return Web3.to_checksum_address(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise CliError(
+            f"a setter value is a whole number in the contract's units or an address, got {text!r}"
+        ) from None
+    if value < 0:
+        raise CliError(f"a setter value is not negative, got {text!r}")
+    return value
+
+
+def _tx_hash(receipt: Any) -> str:
+    from web3 import Web3
+
+    return Web3.to_hex(receipt["transactionHash"])
+
+
+def _change_text(change: Any) -> str:
+    eta = datetime.fromtimestamp(change.eta, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return f"queued {change.change_id}: executable from {eta} (for 14 days)"
+
+
+def cmd_configure(args: argparse.Namespace) -> None:
+    setters = _setters()
+    if args.setter not in setters:
+        raise CliError(f"unknown setter {args.setter!r}; one of {', '.join(sorted(setters))}")
+    if len(args.values) != setters[args.setter]:
+        raise CliError(f"{args.setter} takes {setters[args.setter]} value(s), got {len(args.values)}")
+    values = [_raw_value(v) for v in args.values]
+    s = session(args, signer=True)
+    symbol = s.symbol(args.symbol)
+    s.confirm(args, f"{args.setter}{tuple(values)} on {symbol}")
+    token = s.protocol.token(symbol)
+    receipt = token.configure(args.setter, *values)
+    change = token.queued_change(receipt)
+    tx_hash, gas = _tx_hash(receipt), receipt["gasUsed"]
+    if args.json:
+        queued = None if change is None else _raw({"change_id": change.change_id, "eta": change.eta})
+        print(json.dumps(_raw({"tx_hash": tx_hash, "gas_used": gas, "queued": queued})))
+        return
+    print(f"{args.setter} on {symbol}: " + ("acted at once" if change is None else _change_text(change)))
+    print(f"  tx {tx_hash} (gas {gas:,})")
+
+
+def _queue_command(args: argparse.Namespace, name: str) -> None:
+    s = session(args, signer=True)
+    symbol = s.symbol(args.symbol)
+    s.confirm(args, f"{name} change {args.change_id} of {symbol}")
+    token = s.protocol.token(symbol)
+    receipt = (token.execute_change if name == "execute" else token.cancel_change)(args.change_id)
+    tx_hash, gas = _tx_hash(receipt), receipt["gasUsed"]
+    if args.json:
+        print(json.dumps(_raw({"tx_hash": tx_hash, "gas_used": gas})))
+        return
+    print(f"{'executed' if name == 'execute' else 'cancelled'} {args.change_id} of {symbol}")
+    print(f"  tx {tx_hash} (gas {gas:,})")
+
+
+def cmd_execute(args: argparse.Namespace) -> None:
+    _queue_command(args, "execute")
+
+
+def cmd_cancel(args: argparse.Namespace) -> None:
+    _queue_command(args, "cancel")
+
+
 def cmd_backtest(args: argparse.Namespace) -> None:
     from ltsdk import backtest
     from ltsdk.prices import PricePath, generate_prices
@@ -625,6 +714,22 @@ def build_parser() -> Parser:
     split.add_argument("--reverse", action="store_true", help="merge FACTOR shares into one")
     _write_options(split)
     split.set_defaults(run=cmd_split)
+
+    configure = command("configure", "admin: a parameter change through the configurator (at once or queued)")
+    configure.add_argument("symbol", help="token symbol, any case")
+    configure.add_argument("setter", help="the configurator's setter, e.g. set_fees, set_limits, set_delay")
+    configure.add_argument(
+        "values", nargs="+", help="its values after the token, in the contract's units (bps, seconds, base units, WAD)"
+    )
+    _write_options(configure)
+    configure.set_defaults(run=cmd_configure)
+
+    for name, who, run in (("execute", "admin: apply", cmd_execute), ("cancel", "guardian/admin: drop", cmd_cancel)):
+        queue = command(name, f"{who} a queued parameter change")
+        queue.add_argument("symbol", help="token symbol, any case")
+        queue.add_argument("change_id", help="the change's id (0x, 32 bytes), from `ltsdk configure`")
+        _write_options(queue)
+        queue.set_defaults(run=run)
 
     bt = command("backtest", "the reference model over a price path (no chain)")
     bt.add_argument("--csv", metavar="PATH", help="price file of timestamp,price rows (default: a generated path)")
