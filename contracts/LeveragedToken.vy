@@ -50,8 +50,9 @@
         "lt: no convergence"
         (from LeveragedTokenViews), "venue: ..." (passed through), and snekmate's
         "access_control: account is missing role".
-@custom:kill `emergency_shutdown()` (admin): closes the position, stops mint and rebalance
-        forever; redeem stays open and pays pro-rata. `pause()` (guardian) stops entries only.
+@custom:kill `emergency_shutdown()` (admin starts, anyone continues): closes the position in
+        chunks, stops mint and rebalance forever; redeem and the ripcord stay open, and once
+        flat redeem pays pro-rata. `pause()` (guardian) stops entries only.
 """
 
 from ethereum.ercs import IERC20
@@ -187,68 +188,35 @@ def __init__(
     configurator_: address,
     target_leverage_: uint256,
     is_long_: bool,
-    fee_recipient_: address,
-    initial_nav_per_share_whole: uint256,
-    max_total_assets_: uint256,
+    asset_scale_: uint256,
+    min_initial_assets_: uint256,
+    initial_nav_per_share_: uint256,
 ):
     """
-    @param initial_nav_per_share_whole NAV per share at the first mint, in whole collateral units (100 = 100 USDC)
-    @param max_total_assets_ Cap on NAV after a mint, in collateral base units
+    @notice Stores what the deployer (LeveragedTokenFactory) has validated: the venue is margined
+            in `asset_`, the leverage is a whole number the venue allows, the scales match the
+            asset's decimals. The parameters are written by the configurator's first
+            `set_parameters` (defaults: `default_parameters`), in the factory's transaction;
+            until then the token has no fee recipient, no cap room and no fresh price age, so
+            it takes no deposit.
+    @param asset_scale_ 10**(18 - asset decimals): assets -> WAD USD
+    @param min_initial_assets_ One whole unit of the asset (10**decimals): the first mint's minimum
+    @param initial_nav_per_share_ NAV per share at the first mint, in asset base units
     @dev The deployer gets DEFAULT_ADMIN_ROLE (snekmate); the factory hands every role to the
-         token's admin and renounces its own in the same transaction. Defaults: band 20 %,
-         ripcord at 1.5 T, fees 10/10 bps and 365 bps/year, daily slot at 00:02 UTC; the
-         configurator changes them later (configure()), never the target leverage.
+         token's admin and renounces its own in the same transaction. The constructor is kept to
+         the bare minimum because the blueprint holds it next to the runtime, under EIP-170.
     """
     access_control.__init__()
-    asset_decimals: uint8 = staticcall IERC20Detailed(asset_).decimals()
-    unit: uint256 = 10 ** convert(asset_decimals, uint256)
-    ripcord_leverage_: uint256 = lt_math._default_ripcord_leverage(target_leverage_)
-    self._check_bounds(
-        asset_decimals <= 18
-        and initial_nav_per_share_whole > 0
-        and target_leverage_ >= WAD
-        and ripcord_leverage_ <= staticcall IPerpAdapter(adapter_).max_leverage()
-        and staticcall IPerpAdapter(adapter_).collateral() == asset_
-    )
-    self._check_nonzero(fee_recipient_ != empty(address))
-
     share_ledger.__init__(name_, symbol_)
     asset = asset_
     adapter = IPerpAdapter(adapter_)
     views = LeveragedTokenViews.__interface__(views_)
     configurator = configurator_
-    is_long = is_long_
-    ASSET_SCALE = 10 ** convert(18 - asset_decimals, uint256)
-    MIN_INITIAL_ASSETS = unit
-    initial_nav_per_share = initial_nav_per_share_whole * unit
-
     target_leverage = target_leverage_
-    self._fee_word = block.timestamp << packing.LAST_FEE_ACCRUAL
-    self._store_parameters(
-        ILeveragedToken.Parameters(
-            fee_recipient=fee_recipient_,
-            mint_fee_bps=10,
-            redeem_fee_bps=10,
-            management_fee_bps=365,
-            max_total_assets=max_total_assets_,
-            max_slippage_bps=50,
-            max_price_age=3_600,
-            band_bps=2_000,
-            ripcord_leverage=ripcord_leverage_,
-            rebalance_interval=86_400,
-            rebalance_offset=120,  # 00:02 UTC
-            min_drift_bps=50,
-            max_trade_notional=1_000_000 * unit,
-            twap_cooldown=60,
-            ripcord_trade_notional=2_000_000 * unit,
-            ripcord_reward=10 * unit,
-            keeper_grace=3_600,
-            split_lower_nav=unit,
-            split_upper_nav=10_000 * unit,
-        )
-    )
-    self._rebalance_word = self._current_slot() << packing.LAST_REBALANCE_SLOT
-
+    is_long = is_long_
+    ASSET_SCALE = asset_scale_
+    MIN_INITIAL_ASSETS = min_initial_assets_
+    initial_nav_per_share = initial_nav_per_share_
     assert extcall IERC20(asset_).approve(adapter_, max_value(uint256), default_return_value=True)
 
 
@@ -547,19 +515,19 @@ def rebalance() -> int256:
     self._check_needed(reason != REASON_NONE)
     if not access_control.hasRole[KEEPER_ROLE][msg.sender]:
         grace_start: uint256 = self._grace_start(reason)
-        assert grace_start != 0 and block.timestamp >= grace_start + ((self._parameter_word >> packing.KEEPER_GRACE) & packing.SECONDS_MASK), "access_control: account is missing role"
+        if grace_start == 0 or block.timestamp < grace_start + ((self._parameter_word >> packing.KEEPER_GRACE) & packing.SECONDS_MASK):
+            # the caller has no KEEPER_ROLE: snekmate's check reverts with its own reason (one site)
+            access_control._check_role(KEEPER_ROLE, msg.sender)
     if reason != REASON_RIPCORD:
-        assert block.timestamp >= ((self._rebalance_word >> packing.LAST_REBALANCE_TIME) & packing.TIME_MASK) + ((self._parameter_word >> packing.TWAP_COOLDOWN) & packing.SECONDS_MASK), "lt: cooldown"
-    leverage_after: uint256 = 0
-    nav_after: int256 = 0
-    leverage_after, nav_after = self._execute_rebalance(snap, size_delta, full_delta)
+        self._check_cooldown()
+    nav_after: int256 = self._execute_rebalance(snap, size_delta, full_delta)
     log ILeveragedToken.Rebalanced(
         reason=reason,
         size_before=snap.size,
         size_after=snap.size + size_delta,
         price=((self._rebalance_word >> packing.LAST_REBALANCE_PRICE) & packing.PRICE_MASK),
         leverage_before=lt_math._leverage(snap.size, snap.price, snap.nav, ASSET_SCALE),
-        leverage_after=leverage_after,
+        leverage_after=lt_math._leverage(snap.size + size_delta, snap.price, nav_after, ASSET_SCALE),
     )
     return size_delta
 
@@ -567,26 +535,26 @@ def rebalance() -> int256:
 @external
 def ripcord() -> uint256:
     """
-    @notice Anyone, when leverage >= ripcord_leverage: de-lever toward target by up to
-            `ripcord_trade_notional`, ignoring the cooldown, and earn `ripcord_reward` from the
-            fund, capped at RIPCORD_REWARD_MAX_BPS of NAV. Keeps the fund away from the venue's
-            liquidation level when no keeper acts. The event's leverage_after is measured right
-            after the trade, before the reward leaves the fund.
+    @notice Anyone, when leverage >= ripcord_leverage: de-lever by up to
+            `ripcord_trade_notional` (toward target; during a shutdown, toward flat), ignoring
+            the cooldown, and earn `ripcord_reward` from the fund, capped at
+            RIPCORD_REWARD_MAX_BPS of NAV and at what the venue will release. A ripcord that
+            pays a reward must leave leverage lower than it found it, the reward's exit
+            included, or it reverts "lt: not needed": it cannot be repeated for the reward
+            alone. Keeps the fund away from the venue's liquidation level when no keeper acts.
+            The event's leverage_after is measured after the reward left the fund.
     @return The reward paid to the caller (assets).
     """
-    self._check_live()
     snap: lt_math.FundState = self._fresh_snapshot()
     self._require_solvent(snap)
     leverage_before: uint256 = lt_math._leverage(snap.size, snap.price, snap.nav, ASSET_SCALE)
     self._check_needed(snap.supply > 0 and leverage_before >= ((self._parameter_word >> packing.RIPCORD_LEVERAGE) & packing.LEVERAGE_MASK))
     reason: uint8 = REASON_NONE
     size_delta: int256 = 0
-    full_delta: int256 = 0
+    full_delta: int256 = 0  # toward target; during a shutdown, toward flat
     reason, size_delta, full_delta = self._rebalance_status(snap)
     size_delta = lt_math._clamp_trade(full_delta, snap.price, self.ripcord_trade_notional, ASSET_SCALE)
-    leverage_after: uint256 = 0
-    nav_after: int256 = 0
-    leverage_after, nav_after = self._execute_rebalance(snap, size_delta, full_delta)
+    nav_after: int256 = self._execute_rebalance(snap, size_delta, full_delta)
     # never more than the venue will release: a reward must not make the de-levering revert
     reward: uint256 = min(
         lt_math._ripcord_reward(convert(max(nav_after, 0), uint256), self.ripcord_reward, RIPCORD_REWARD_MAX_BPS),
@@ -594,6 +562,9 @@ def ripcord() -> uint256:
     )
     if reward > 0:
         self._pay_out(reward, 0, msg.sender)
+    # the oracle price is the block's, so the trade alone moved the size
+    leverage_after: uint256 = lt_math._leverage(snap.size + size_delta, snap.price, nav_after - convert(reward, int256), ASSET_SCALE)
+    self._check_needed(reward == 0 or leverage_after < leverage_before)
     log ILeveragedToken.Ripcord(caller=msg.sender, reward=reward, leverage_before=leverage_before, leverage_after=leverage_after)
     return reward
 
@@ -661,24 +632,35 @@ def unpause():
 @external
 def emergency_shutdown():
     """
-    @notice Admin: stop mint and rebalance forever, close the position by up to
-            `max_trade_notional` per call and move all free margin home; call again until the
-            position is flat. Redeem stays open throughout and, once flat, pays each share its
-            pro-rata part of the collateral whatever the oracle does. The management fee stops.
+    @notice Start (admin): stop mint and rebalance forever; the management fee stops too. Then
+            anyone may continue, once per `twap_cooldown` after the last chunk, until the
+            position is flat. Each call closes up to `max_trade_notional` of the position (if
+            the price is fresh; a stale price skips the trade, so the admin can always shut
+            down). The margin stays on the venue until the position is flat, then all of it
+            comes home: the venue account keeps the fund's own leverage, which the ripcord
+            (open during shutdown) watches, and no collateral sits idle beside an open
+            position. Redeem stays open throughout and, once flat, pays each share its
+            pro-rata part of the collateral whatever the oracle does.
     """
-    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
-    self._accrue_management_fee()
-    if not self._is_shut_down():
+    if self._is_shut_down():
+        self._check_cooldown()
+    else:
+        access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+        self._accrue_management_fee()
         self._fee_word |= 1 << packing.SHUTDOWN
         log ILeveragedToken.Shutdown(account=msg.sender)
     snap: lt_math.FundState = self._snapshot()
-    if snap.size != 0:
-        self._require_fresh(snap)
-        self._trade(lt_math._clamp_trade(-snap.size, snap.price, self.max_trade_notional, ASSET_SCALE), snap.price)
-    free: uint256 = staticcall adapter.max_withdrawable(self)
-    if free > 0:
-        extcall adapter.withdraw(free, self)
-        self.idle_assets += free
+    if snap.size != 0 and snap.fresh:
+        delta: int256 = lt_math._clamp_trade(-snap.size, snap.price, self.max_trade_notional, ASSET_SCALE)
+        self._execute_rebalance(snap, delta, -snap.size)
+        snap.size += delta
+    # nothing comes home while a position remains, so the venue account keeps the fund's own
+    # leverage (which the ripcord watches), never the venue's maximum
+    if snap.size == 0:
+        free: uint256 = staticcall adapter.max_withdrawable(self)
+        if free > 0:
+            extcall adapter.withdraw(free, self)
+            self.idle_assets += free
 
 
 @external
@@ -914,7 +896,14 @@ def _check_needed(ok: bool):
 @internal
 @pure
 def _check_bounds(ok: bool):
-    assert ok, "lt: bounds"
+    if not ok:
+        share_ledger._raise_bounds()  # "lt: bounds": one revert site, the ledger's
+
+
+@internal
+@view
+def _check_cooldown():
+    assert block.timestamp >= ((self._rebalance_word >> packing.LAST_REBALANCE_TIME) & packing.TIME_MASK) + ((self._parameter_word >> packing.TWAP_COOLDOWN) & packing.SECONDS_MASK), "lt: cooldown"
 
 
 @internal
@@ -940,8 +929,11 @@ def _is_paused() -> bool:
 @internal
 @view
 def _check_receiver(receiver: address, deadline: uint256):
-    assert block.timestamp <= deadline, "lt: expired"
-    assert receiver != empty(address) and receiver != self, "lt: receiver"
+    # the ledger's revert sites: "lt: expired", "lt: receiver"
+    if block.timestamp > deadline:
+        share_ledger._raise_expired()
+    if receiver == empty(address) or receiver == self:
+        share_ledger._raise_receiver()
 
 
 @internal
@@ -1182,13 +1174,15 @@ def _grace_start(reason: uint8) -> uint256:
 
 
 @internal
-def _execute_rebalance(snap: lt_math.FundState, size_delta: int256, full_delta: int256) -> (uint256, int256):
+def _execute_rebalance(snap: lt_math.FundState, size_delta: int256, full_delta: int256) -> int256:
     """
     @dev Trade `size_delta` and record it; a clamped trade (short of `full_delta`) leaves a chunk
-         pending. If the trade would leave the venue margin below zero, first close a part of
-         the position that the trade then buys back, so realised PnL refills the margin
+         pending. Rebalance, ripcord and shutdown chunks all record here (the cooldown's clock).
+         If the trade would leave the venue margin below zero, first close a part of the
+         position that the trade then buys back, so realised PnL refills the margin
          (LeveragedTokenViews.rebalance_realise).
-    @return Leverage (WAD) and NAV (assets) right after the trade, from one venue read.
+    @return NAV (assets) right after the trade. The size is then snap.size + size_delta at the
+         same oracle price (one block), so callers derive leverage without a second venue read.
     """
     realise: int256 = staticcall views.rebalance_realise(snap, size_delta, self.max_trade_notional, ((self._parameter_word >> packing.MAX_SLIPPAGE) & packing.BPS_MASK))
     if realise != 0:
@@ -1202,8 +1196,7 @@ def _execute_rebalance(snap: lt_math.FundState, size_delta: int256, full_delta: 
         | convert(size_delta != full_delta, uint256) << packing.CHUNK_PENDING
         | price << packing.LAST_REBALANCE_PRICE
     )
-    after: lt_math.FundState = self._snapshot()
-    return lt_math._leverage(after.size, after.price, after.nav, ASSET_SCALE), after.nav
+    return self._nav()
 
 
 # ---------------------------------------------------------------- internal: splits

@@ -11,7 +11,10 @@
 
         Which changes act at once, which wait:
         - before a token's first mint (totalSupply 0) every change acts at once: there is no
-          holder to protect yet (this is how a deployment sets up its products);
+          holder to protect yet (this is how a deployment sets up its products); then
+          `set_parameters` may also write every parameter at once, which is how the factory
+          gives a new token its first parameters (`default_parameters`, the one home of the
+          defaults; the token's constructor writes none, to keep the blueprint small);
         - fee decreases (`set_fees` with no fee higher than now) and a lower supply cap
           (`set_limits` with a lower or equal `max_total_assets`, slippage and price age
           unchanged) act at once: no redeem can revert because of them;
@@ -21,9 +24,17 @@
           (or the admin) may cancel it before. Bounds are checked when it is queued and again
           when it executes. Changes of the delay itself are queued too.
         - the target leverage cannot change: the token's name promises it (it is immutable in
-          the token).
-        The delay is per token, at least MIN_DELAY (24 h: holders can exit within it, since
-        redeem is open unless the token is insolvent or shut down) and at most MAX_DELAY.
+          the token), and the ripcord level, past which anyone may de-lever, is at most
+          MAX_RIPCORD_TARGET_BPS of it (2 T), so no band or ripcord change makes "BTC 3x Long"
+          a fund that may sit at 19x.
+        No change that could make a redeem revert acts at once: a tighter `max_slippage_bps` or
+        a shorter `max_price_age` is queued like any rise, since either could stop an exit.
+        The delay is per token, at least MIN_DELAY and at most MAX_DELAY. MIN_DELAY (72 h) is
+        longer than notice plus the slowest ordinary exit: a holder who checks once a day sees
+        a change within 24 h; a redeem needs nothing but a fresh price, which a usable feed
+        gives at least every MAX_PRICE_AGE (24 h); a third day covers the exit's own
+        transactions. Exits that no delay can wait out (a venue that pauses trading, a fund
+        shut down or insolvent) are in docs/security.md.
 
         A token is trusted to be a LeveragedToken wired to this configurator: a contract that
         only pretends to be one can emit events here about itself, so indexers filter by the
@@ -33,6 +44,7 @@
         slippage in basis points, times in seconds.
 
         Reverts: "configurator: bounds", "configurator: zero", "configurator: queued",
+        "configurator: has holders",
         "configurator: unknown", "configurator: too early", "configurator: expired", and snekmate's
         "access_control: account is missing role" for a caller without the token's role.
 @custom:kill Nothing to kill: stateless but for the queue. To freeze a token's parameters its
@@ -42,6 +54,7 @@
 from snekmate.auth.interfaces import IAccessControl
 from .interfaces import ILeveragedToken
 from .interfaces import IPerpAdapter
+from . import constants
 from . import lt_math
 
 
@@ -136,9 +149,18 @@ KIND_EXECUTION: public(constant(uint8)) = 5
 KIND_INCENTIVES: public(constant(uint8)) = 6
 KIND_FEE_RECIPIENT: public(constant(uint8)) = 7
 KIND_DELAY: public(constant(uint8)) = 8
+# the kinds that are the token's own parameters (all but the delay, which lives here)
+GROUPS: constant(uint8[7]) = [
+    KIND_FEES, KIND_LIMITS, KIND_SPLIT_BAND, KIND_LEVERAGE_BAND, KIND_EXECUTION, KIND_INCENTIVES, KIND_FEE_RECIPIENT
+]
 
-# the timelock: a queued change waits the token's delay, never less than MIN_DELAY
-MIN_DELAY: public(constant(uint256)) = 86_400  # seconds (24 h)
+# the timelock: a queued change waits the token's delay, never less than MIN_DELAY (72 h). A
+# holder who looks once a day sees a change up to 24 h after it is queued; the slowest ordinary
+# exit then waits up to one oracle heartbeat for a fresh price (a redeem that trades needs one,
+# and a feed slower than MAX_PRICE_AGE = 24 h cannot serve a token at all); the third day is for
+# the exit's own transactions (slices of a large exit, a congested chain), so the floor is the
+# first whole day strictly longer than notice + the slowest exit
+MIN_DELAY: public(constant(uint256)) = 3 * 86_400  # seconds (72 h)
 MAX_DELAY: public(constant(uint256)) = 30 * 86_400  # seconds
 # a queued change not executed within this long after its eta lapses and must be queued again
 EXECUTION_WINDOW: public(constant(uint256)) = 14 * 86_400  # seconds
@@ -159,6 +181,13 @@ MAX_TWAP_COOLDOWN: public(constant(uint256)) = 3_600  # seconds
 MIN_KEEPER_GRACE: public(constant(uint256)) = 60  # seconds
 MAX_KEEPER_GRACE: public(constant(uint256)) = 86_400  # seconds
 MAX_RIPCORD_REWARD_UNITS: public(constant(uint256)) = 1_000  # whole collateral units
+# the reward is also at most this share of the ripcord's chunk (bps of its notional): a chunk
+# lowers leverage L only if reward + trade cost < chunk / L, and at 10 bps the reward takes at
+# most L x 0.1 % of that margin (4 % at the mock venue's 40x liquidation level)
+MAX_RIPCORD_REWARD_CHUNK_BPS: public(constant(uint256)) = 10
+# the ripcord level is at most this multiple of the target (bps): the name's leverage is what
+# anyone can enforce, not a number the fund may drift 6x past (2x: the widest band reaches 1.5 T)
+MAX_RIPCORD_TARGET_BPS: public(constant(uint256)) = 20_000
 MAX_TRADE_NOTIONAL: public(constant(uint256)) = 10**30  # assets; keeps the chunk arithmetic far from overflow
 # the split band spans at least this factor, so a split that lands inside it exists
 MIN_SPLIT_BAND_RATIO: public(constant(uint256)) = 100
@@ -209,7 +238,8 @@ def set_leverage_band(token: address, band_bps: uint256, ripcord_leverage: uint2
     """
     @notice The band around the (fixed) target leverage and the ripcord level, together so they
             stay consistent: MIN_BAND_BPS <= band <= MAX_BAND_BPS, upper band < ripcord level
-            <= the venue's max leverage (WAD). Queued.
+            <= both the venue's max leverage and MAX_RIPCORD_TARGET_BPS of the target (WAD).
+            Queued.
     @return The queued change's id, or empty when it acted at once.
     """
     return self._propose(token, KIND_LEVERAGE_BAND, [band_bps, ripcord_leverage, 0, 0, 0])
@@ -240,9 +270,10 @@ def set_incentives(
     token: address, ripcord_trade_notional: uint256, ripcord_reward: uint256, keeper_grace: uint256
 ) -> bytes32:
     """
-    @notice The ripcord's chunk size and caller reward (assets; the token also caps the reward
-            per call at its RIPCORD_REWARD_MAX_BPS of NAV) and how long a due rebalance waits
-            for a keeper before anyone may call it (seconds). Queued.
+    @notice The ripcord's chunk size and caller reward (assets; the reward at most
+            MAX_RIPCORD_REWARD_UNITS whole units and MAX_RIPCORD_REWARD_CHUNK_BPS of the chunk,
+            and the token caps it per call at its RIPCORD_REWARD_MAX_BPS of NAV) and how long a
+            due rebalance waits for a keeper before anyone may call it (seconds). Queued.
     @return The queued change's id, or empty when it acted at once.
     """
     return self._propose(token, KIND_INCENTIVES, [ripcord_trade_notional, ripcord_reward, keeper_grace, 0, 0])
@@ -266,6 +297,60 @@ def set_delay(token: address, delay: uint256) -> bytes32:
     @return The queued change's id, or empty when it acted at once.
     """
     return self._propose(token, KIND_DELAY, [delay, 0, 0, 0, 0])
+
+
+@external
+def set_parameters(token: address, p: ILeveragedToken.Parameters):
+    """
+    @notice The token's admin, before the token's first mint only (totalSupply 0, when every
+            change acts at once anyway): write every parameter at once, each group checked
+            against its bounds and logged as its setter logs it. The factory sets up every new
+            token with it, in the creating transaction.
+    """
+    self._check_role(token, DEFAULT_ADMIN_ROLE)
+    assert staticcall ILeveragedToken(token).totalSupply() == 0, "configurator: has holders"
+    for kind: uint8 in GROUPS:
+        self._check_bounds(token, kind, self._values(p, kind))
+    extcall ILeveragedToken(token).configure(p)
+    for kind: uint8 in GROUPS:
+        self._log_change(token, kind, self._values(p, kind))
+
+
+@external
+@view
+def default_parameters(token: address, fee_recipient: address, max_total_assets: uint256) -> ILeveragedToken.Parameters:
+    """
+    @notice The parameters a new product starts with (their one home; the SDK's model mirrors
+            them): mint and redeem fees 10 bps each, management fee 365 bps/year, slippage
+            50 bps, price age 1 h, band 20 %, ripcord at 1.5 T, a daily slot at 00:02 UTC with
+            50 bps of drift, chunks of 1M (rebalance) and 2M (ripcord) collateral units of
+            notional 60 s apart, a 10-unit ripcord reward, 1 h of keeper grace and a split band
+            of [1, 10,000] units per share. Amounts scale with the token's collateral unit.
+    @param max_total_assets Cap on NAV after a mint, in collateral base units
+    """
+    t: ILeveragedToken = ILeveragedToken(token)
+    unit: uint256 = staticcall t.MIN_INITIAL_ASSETS()  # one whole unit of the collateral
+    return ILeveragedToken.Parameters(
+        fee_recipient=fee_recipient,
+        mint_fee_bps=10,
+        redeem_fee_bps=10,
+        management_fee_bps=365,
+        max_total_assets=max_total_assets,
+        max_slippage_bps=50,
+        max_price_age=3_600,
+        band_bps=2_000,
+        ripcord_leverage=lt_math._default_ripcord_leverage(staticcall t.target_leverage()),
+        rebalance_interval=86_400,
+        rebalance_offset=120,  # 00:02 UTC
+        min_drift_bps=50,
+        max_trade_notional=1_000_000 * unit,
+        twap_cooldown=60,
+        ripcord_trade_notional=2_000_000 * unit,
+        ripcord_reward=10 * unit,
+        keeper_grace=3_600,
+        split_lower_nav=unit,
+        split_upper_nav=10_000 * unit,
+    )
 
 
 # ---------------------------------------------------------------- admin and guardian: the queue
@@ -407,10 +492,11 @@ def _check_bounds(token: address, kind: uint8, v: uint256[MAX_VALUES]):
         # plain bounds first, so the band below cannot overflow
         ok = v[0] >= MIN_BAND_BPS and v[0] <= MAX_BAND_BPS and v[1] <= venue_max
         if ok:
+            target: uint256 = staticcall t.target_leverage()
             lower: uint256 = 0
             upper: uint256 = 0
-            lower, upper = lt_math._band(staticcall t.target_leverage(), v[0])
-            ok = v[1] > upper
+            lower, upper = lt_math._band(target, v[0])
+            ok = v[1] > upper and v[1] <= target * MAX_RIPCORD_TARGET_BPS // constants.BPS
     elif kind == KIND_EXECUTION:
         unit: uint256 = staticcall t.MIN_INITIAL_ASSETS()
         ok = (
@@ -431,6 +517,9 @@ def _check_bounds(token: address, kind: uint8, v: uint256[MAX_VALUES]):
             and v[2] >= MIN_KEEPER_GRACE
             and v[2] <= MAX_KEEPER_GRACE
         )
+        if ok:
+            # jointly, once both are bounded (so no overflow): the reward small against the chunk
+            ok = v[1] * constants.BPS <= v[0] * MAX_RIPCORD_REWARD_CHUNK_BPS
     elif kind == KIND_FEE_RECIPIENT:
         assert v[0] != 0, "configurator: zero"
     elif kind == KIND_DELAY:
@@ -486,6 +575,27 @@ def _updated(p: ILeveragedToken.Parameters, kind: uint8, v: uint256[MAX_VALUES])
     elif kind == KIND_FEE_RECIPIENT:
         q.fee_recipient = self._as_address(v[0])
     return q
+
+
+@internal
+@pure
+def _values(p: ILeveragedToken.Parameters, kind: uint8) -> uint256[MAX_VALUES]:
+    """
+    @dev The setter's arguments of one group of `p` (the inverse of `_updated`).
+    """
+    if kind == KIND_FEES:
+        return [p.mint_fee_bps, p.redeem_fee_bps, p.management_fee_bps, 0, 0]
+    if kind == KIND_LIMITS:
+        return [p.max_total_assets, p.max_slippage_bps, p.max_price_age, 0, 0]
+    if kind == KIND_SPLIT_BAND:
+        return [p.split_lower_nav, p.split_upper_nav, 0, 0, 0]
+    if kind == KIND_LEVERAGE_BAND:
+        return [p.band_bps, p.ripcord_leverage, 0, 0, 0]
+    if kind == KIND_EXECUTION:
+        return [p.rebalance_interval, p.rebalance_offset, p.min_drift_bps, p.max_trade_notional, p.twap_cooldown]
+    if kind == KIND_INCENTIVES:
+        return [p.ripcord_trade_notional, p.ripcord_reward, p.keeper_grace, 0, 0]
+    return [convert(p.fee_recipient, uint256), 0, 0, 0, 0]  # KIND_FEE_RECIPIENT
 
 
 @internal

@@ -132,7 +132,8 @@ def permit(owner: address, spender: address, amount: uint256, deadline: uint256,
             so a split between signing and execution rescales what the signer meant; sign
             right before use, or with max_value (infinite, unaffected by splits).
     """
-    assert block.timestamp <= deadline, "lt: expired"
+    if block.timestamp > deadline:
+        self._raise_expired()
     nonce: uint256 = self.nonces[owner]
     self.nonces[owner] = nonce + 1
     digest: bytes32 = keccak256(
@@ -163,6 +164,29 @@ def _domain_separator() -> bytes32:
     return keccak256(abi_encode(EIP712_DOMAIN_TYPE_HASH, NAME_HASH, EIP712_VERSION_HASH, chain.id, self))
 
 
+# ---------------------------------------------------------------- internal: revert reasons
+# One revert site per reason, shared with the token, which raises these too: each site with a
+# reason string costs ~110 bytes of the token's code. Called only on the failing branch
+# (`if not ok: self._raise_x()`), so a passing check costs no more gas than an inline assert.
+
+@internal
+@pure
+def _raise_expired():
+    raise "lt: expired"
+
+
+@internal
+@pure
+def _raise_receiver():
+    raise "lt: receiver"
+
+
+@internal
+@pure
+def _raise_bounds():
+    raise "lt: bounds"
+
+
 # ---------------------------------------------------------------- internal: reads
 
 @internal
@@ -181,7 +205,8 @@ def _balance_of(owner: address) -> uint256:
 
 @internal
 def _transfer(owner: address, receiver: address, amount: uint256):
-    assert receiver != empty(address), "lt: receiver"
+    if receiver == empty(address):
+        self._raise_receiver()
     base: uint256 = self._debit(owner, amount)
     self._base_balances[receiver] += base
     log IERC20.Transfer(sender=owner, receiver=receiver, value=amount)
@@ -189,7 +214,8 @@ def _transfer(owner: address, receiver: address, amount: uint256):
 
 @internal
 def _approve(owner: address, spender: address, amount: uint256):
-    assert spender != empty(address), "lt: receiver"
+    if spender == empty(address):
+        self._raise_receiver()
     scale: uint256 = self.base_per_share
     base: uint256 = max_value(uint256)
     if amount < max_value(uint256) // scale:
@@ -254,9 +280,11 @@ def _rescale(factor: uint256, is_reverse: bool) -> uint256:
         scale *= factor
         # a fund with holders never reads a supply of 0: "supply 0" means "no holder yet" to the
         # first-mint pricing and to the configurator's instant changes
-        assert scale <= MAX_BASE_PER_SHARE and (self._base_supply == 0 or self._base_supply >= scale), "lt: bounds"
+        if scale > MAX_BASE_PER_SHARE or (self._base_supply != 0 and self._base_supply < scale):
+            self._raise_bounds()
     else:
-        assert scale % factor == 0, "lt: bounds"
+        if scale % factor != 0:
+            self._raise_bounds()
         scale //= factor
     self.base_per_share = scale
     return self._base_supply // scale

@@ -331,6 +331,15 @@ def open_notional(account: address) -> int256:
 
 @external
 @view
+def market() -> String[16]:
+    """
+    @notice The market's name, "{UNDERLYING}-PERP" (the factory binds a token's symbol to it).
+    """
+    return MARKET
+
+
+@external
+@view
 def mark_price() -> uint256:
     """
     @notice The oracle price in WAD; reverts "venue: stale price" if it is older than

@@ -107,6 +107,16 @@ class ChangeExpired(LtError, RuntimeError):
     """The queued parameter change was not executed within its window after the delay: queue it again."""
 
 
+class BadProduct(LtError, ValueError):
+    """The factory refused: a leverage outside 2..9, an empty underlying, a venue whose market is
+    not "{UNDERLYING}-PERP", a symbol already registered, a zero admin or blueprint, or a token
+    to retire that is not active."""
+
+
+class HasHolders(LtError, RuntimeError):
+    """The token has holders: its parameters change one group at a time, through the queue."""
+
+
 class Unauthorized(LtError, PermissionError):
     """The caller lacks the role the call needs."""
 
@@ -184,6 +194,17 @@ REVERTS: dict[str, type[LtError]] = {
     "configurator: unknown": UnknownChange,
     "configurator: too early": ChangeTooEarly,
     "configurator: expired": ChangeExpired,
+    "factory: admin": BadProduct,
+    "factory: underlying": BadProduct,
+    "factory: leverage": BadProduct,
+    "factory: market": BadProduct,
+    "factory: exists": BadProduct,
+    "factory: blueprint": BadProduct,
+    "factory: not active": BadProduct,
+    "factory: collateral": BadProduct,
+    "factory: nav": BadProduct,
+    "factory: decimals": BadProduct,
+    "configurator: has holders": HasHolders,
     "access_control: account is missing role": Unauthorized,
     "usdc: insufficient balance": InsufficientBalance,
     "usdc: insufficient allowance": InsufficientAllowance,

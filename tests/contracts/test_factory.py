@@ -13,12 +13,38 @@ from ltsdk.units import MAX_UINT256, USDC, WAD
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 EIP_170 = 24_576  # bytes of deployed code
 MIN_HEADROOM = 1_024  # bytes under EIP-170 the token must leave for the safety fixes
+# bytes under EIP-170 the token's blueprint (preamble + initcode) must leave: the constructor
+# stores what the factory validated and nothing more, so the token's code can grow
+MIN_BLUEPRINT_HEADROOM = 2_048
 BLUEPRINT_PREAMBLE = bytes.fromhex("fe7100")  # EIP-5202, version 0, no data section
 MISSING_ROLE = "access_control: account is missing role"
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
 CREATOR_ROLE = keccak(text="CREATOR_ROLE")
 KEEPER_ROLE = keccak(text="KEEPER_ROLE")
 GUARDIAN_ROLE = keccak(text="GUARDIAN_ROLE")
+
+# ILeveragedToken.Parameters, in order
+PARAMETER_FIELDS = (
+    "fee_recipient",
+    "mint_fee_bps",
+    "redeem_fee_bps",
+    "management_fee_bps",
+    "max_total_assets",
+    "max_slippage_bps",
+    "max_price_age",
+    "band_bps",
+    "ripcord_leverage",
+    "rebalance_interval",
+    "rebalance_offset",
+    "min_drift_bps",
+    "max_trade_notional",
+    "twap_cooldown",
+    "ripcord_trade_notional",
+    "ripcord_reward",
+    "keeper_grace",
+    "split_lower_nav",
+    "split_upper_nav",
+)
 
 ETH_MARKET = {"price": "3000", "oracle_decimals": 8, "depth_usd": 500_000_000, "venue_liquidity": 50_000_000}
 
@@ -111,8 +137,10 @@ def test_create_token__on_fresh_factory__btc3l_is_first_entry_of_registry(
         ("BTC", 9, False, "BTC9S", "BTC 9x Short"),
     ],
 )
-def test_create_token__names_by_rule(project, factory, create, btc_venue, underlying, leverage, is_long, symbol, name):
-    tx = create(underlying, leverage, is_long, btc_venue)
+def test_create_token__names_by_rule(
+    project, factory, create, btc_venue, eth_venue, underlying, leverage, is_long, symbol, name
+):
+    tx = create(underlying, leverage, is_long, btc_venue if underlying == "BTC" else eth_venue)
 
     token = project.LeveragedToken.at(tx.return_value)
     assert token.symbol() == symbol
@@ -272,11 +300,11 @@ def test_create_token__two_tokens__are_independent(project, create, admin, btc_v
 # ---------------------------------------------------------------- creation checks
 
 
-def test_create_token__duplicate_symbol__reverts_exists(token, factory, create, eth_venue):
+def test_create_token__duplicate_symbol__reverts_exists(token, factory, create, btc_venue):
     count = factory.token_count()
 
     with ape.reverts("factory: exists"):
-        create("BTC", 3, True, eth_venue)
+        create("BTC", 3, True, btc_venue)
 
     assert factory.token_by_symbol("BTC3L") == token.address
     assert factory.token_count() == count
@@ -333,18 +361,18 @@ def test_create_token__from_non_creator__reverts_missing_role(factory, create, b
     count = factory.token_count()
 
     with ape.reverts(MISSING_ROLE):
-        create("SOL", 3, True, btc_venue, sender=outsider)
+        create("BTC", 7, True, btc_venue, sender=outsider)
 
     assert factory.token_count() == count
-    assert factory.token_by_symbol("SOL3L") == ZERO_ADDRESS
+    assert factory.token_by_symbol("BTC7L") == ZERO_ADDRESS
 
 
 def test_create_token__from_granted_creator__succeeds(factory, create, admin, btc_venue, outsider):
     factory.grantRole(CREATOR_ROLE, outsider, sender=admin)
 
-    tx = create("SOL", 3, True, btc_venue, sender=outsider)
+    tx = create("BTC", 7, True, btc_venue, sender=outsider)
 
-    assert factory.token_by_symbol("SOL3L") == tx.return_value
+    assert factory.token_by_symbol("BTC7L") == tx.return_value
 
 
 def test_create_token__after_creator_role_revoked__reverts(factory, create, admin, btc_venue):
@@ -352,17 +380,17 @@ def test_create_token__after_creator_role_revoked__reverts(factory, create, admi
     factory.revokeRole(CREATOR_ROLE, admin, sender=admin)
 
     with ape.reverts(MISSING_ROLE):
-        create("SOL", 3, True, btc_venue)
-    assert factory.token_by_symbol("SOL3L") == ZERO_ADDRESS
+        create("BTC", 7, True, btc_venue)
+    assert factory.token_by_symbol("BTC7L") == ZERO_ADDRESS
 
 
 def test_create_token__adapter_with_other_collateral__reverts(factory, create, usdc, foreign_venue):
-    """The token's constructor rejects a venue margined in another collateral; the factory
-    passes the revert through and registers nothing."""
+    """The factory rejects a venue margined in another collateral (the token's constructor checks
+    nothing) and registers nothing."""
     assert foreign_venue.collateral() != usdc.address
     count = factory.token_count()
 
-    with ape.reverts("lt: bounds"):
+    with ape.reverts("factory: collateral"):
         create("BTC", 7, True, foreign_venue)
 
     assert factory.token_count() == count
@@ -372,17 +400,50 @@ def test_create_token__adapter_with_other_collateral__reverts(factory, create, u
 def test_create_token__ripcord_level_above_venue_max_leverage__reverts_bounds(
     project, factory, create, admin, eth_venue
 ):
-    """The token starts with its ripcord at 1.5x the target, which the venue must allow."""
+    """The token starts with its ripcord at 1.5x the target, which the venue must allow (the
+    configurator's leverage-band bounds, checked when the factory sets the parameters)."""
     eth_venue.set_max_leverage(6 * WAD, sender=admin)
     count = factory.token_count()
 
-    with ape.reverts("lt: bounds"):
+    with ape.reverts("configurator: bounds"):
         create("ETH", 5, True, eth_venue)  # ripcord 7.5x
     assert factory.token_count() == count
     assert factory.token_by_symbol("ETH5L") == ZERO_ADDRESS
 
     token = project.LeveragedToken.at(create("ETH", 4, True, eth_venue).return_value)  # ripcord 6x
     assert token.ripcord_leverage() == 6 * WAD
+
+
+def test_create_token__zero_initial_nav_per_share__reverts_nav(factory, admin, fee_recipient, btc_venue):
+    count = factory.token_count()
+
+    with ape.reverts("factory: nav"):
+        factory.create_token("BTC", 8, True, btc_venue, admin, fee_recipient, 0, sender=admin)
+
+    assert factory.token_count() == count
+    assert factory.token_by_symbol("BTC8L") == ZERO_ADDRESS
+
+
+def test_create_token__parameters__are_the_configurators_defaults(
+    project, chain, factory, configurator, create, fee_recipient, btc_venue
+):
+    """The factory writes the configurator's default_parameters (their one home) in the
+    creating transaction, and logs each group as its setter would."""
+    tx = create("DOGE", 7, False, btc_venue)
+    token = project.LeveragedToken.at(tx.return_value)
+    created_at = chain.blocks[tx.block_number].timestamp
+
+    defaults = configurator.default_parameters(token, fee_recipient, MAX_UINT256)
+    # every field of Parameters is a getter of the token under the same name
+    assert [getattr(token, name)() for name in PARAMETER_FIELDS] == list(defaults)
+    assert defaults.ripcord_leverage == 7 * WAD * 3 // 2
+    assert defaults.max_trade_notional == 1_000_000 * USDC
+    assert token.last_fee_accrual() == created_at
+    assert token.last_rebalance_slot() == (created_at - defaults.rebalance_offset) // defaults.rebalance_interval
+    assert len(tx.events.filter(configurator.FeesSet)) == 1
+    assert tx.events.filter(configurator.FeeRecipientSet) == [
+        configurator.FeeRecipientSet(token=token, fee_recipient=fee_recipient)
+    ]
 
 
 def test_create_token__zero_admin__reverts_admin(factory, fee_recipient, btc_venue, admin):
@@ -398,11 +459,124 @@ def test_create_token__zero_admin__reverts_admin(factory, fee_recipient, btc_ven
 def test_create_token__zero_fee_recipient__reverts_zero(factory, admin, btc_venue):
     count = factory.token_count()
 
-    with ape.reverts("lt: zero"):
+    with ape.reverts("configurator: zero"):
         factory.create_token("BTC", 8, True, btc_venue, admin, ZERO_ADDRESS, sender=admin)
 
     assert factory.token_count() == count
     assert factory.token_by_symbol("BTC8L") == ZERO_ADDRESS
+
+
+# ---------------------------------------------------------------- the symbol's market (issue 14, I2)
+
+
+def test_venue__market__is_underlying_dash_perp(btc_venue, eth_venue):
+    """The adapter names its market by the rule the factory checks."""
+    assert btc_venue.market() == "BTC-PERP"
+    assert eth_venue.market() == "ETH-PERP"
+
+
+@pytest.mark.parametrize(("underlying", "leverage", "is_long"), [("ETH", 3, True), ("BT", 4, True), ("BTCX", 5, False)])
+def test_create_token__underlying_not_the_venue_market__reverts_market(
+    factory, create, btc_venue, underlying, leverage, is_long
+):
+    """Review finding I2: "ETH3L" could be created on the BTC-PERP venue, and the registry
+    entry was permanent. A prefix or an extension of the market's name is no match either."""
+    count = factory.token_count()
+
+    with ape.reverts("factory: market"):
+        create(underlying, leverage, is_long, btc_venue)
+
+    assert factory.token_count() == count
+    assert factory.token_by_symbol(f"{underlying}{leverage}{'L' if is_long else 'S'}") == ZERO_ADDRESS
+
+
+def test_create_token__same_underlying_on_its_own_venue__succeeds(project, create, eth_venue):
+    token = project.LeveragedToken.at(create("ETH", 3, True, eth_venue).return_value)
+
+    assert token.symbol() == "ETH3L"
+    assert token.adapter() == eth_venue.address
+
+
+def test_create_token__new_token__is_active(factory, create, eth_venue):
+    address = create("ETH", 3, True, eth_venue).return_value
+
+    assert factory.is_active(address)
+    assert address in factory.active_tokens()
+
+
+# ---------------------------------------------------------------- retiring an entry (issue 14, I2)
+
+
+@pytest.fixture
+def misbound(project, admin, usdc, factory, fee_recipient, eth_venue):
+    """An "ETH3L" wired to a venue that calls itself ETH-PERP but is not the deployment's ETH
+    venue (a mistake the market check cannot see): the entry the admin needs to retire."""
+    _, wrong_venue = deploy_market(ApeBackend(project, admin), usdc, "ETH", {**ETH_MARKET, "price": "2000"}, 6)
+    address = factory.create_token("ETH", 3, True, wrong_venue, admin, fee_recipient, sender=admin).return_value
+    return project.LeveragedToken.at(address)
+
+
+def test_retire_token__by_admin__leaves_the_lookups_and_emits(factory, admin, misbound):
+    count = factory.token_count()
+
+    tx = factory.retire_token(misbound, sender=admin)
+
+    assert tx.events.filter(factory.TokenRetired) == [factory.TokenRetired(token=misbound.address, symbol="ETH3L")]
+    assert factory.token_by_symbol("ETH3L") == ZERO_ADDRESS
+    assert not factory.is_active(misbound)
+    assert misbound.address not in factory.active_tokens()
+    # the history keeps it
+    assert factory.token_count() == count
+    assert misbound.address in factory.all_tokens()
+
+
+def test_retire_token__symbol__can_be_created_again_on_the_right_venue(
+    project, factory, create, admin, eth_venue, misbound
+):
+    factory.retire_token(misbound, sender=admin)
+
+    address = create("ETH", 3, True, eth_venue).return_value
+
+    assert factory.token_by_symbol("ETH3L") == address != misbound.address
+    assert factory.is_active(address) and not factory.is_active(misbound)
+    active = list(factory.active_tokens())
+    assert address in active and misbound.address not in active
+
+
+def test_retire_token__retired_token__keeps_working_for_its_holders(factory, admin, depositor, usdc, misbound):
+    """Retiring is a registry change only: the holders of the retired token still redeem."""
+    usdc.mint(depositor, 1_000 * USDC, sender=depositor)
+    usdc.approve(misbound, 1_000 * USDC, sender=depositor)
+    shares = misbound.deposit(1_000 * USDC, depositor, sender=depositor).return_value
+    factory.retire_token(misbound, sender=admin)
+    before = usdc.balanceOf(depositor)
+
+    paid = misbound.redeem(shares, depositor, depositor, sender=depositor).return_value
+
+    assert paid > 990 * USDC
+    assert usdc.balanceOf(depositor) - before == paid
+    assert misbound.balanceOf(depositor) == 0
+
+
+@pytest.mark.parametrize("role_name", ["outsider", "creator"])
+def test_retire_token__from_non_admin__reverts_missing_role(factory, admin, outsider, misbound, role_name):
+    if role_name == "creator":
+        factory.grantRole(CREATOR_ROLE, outsider, sender=admin)
+
+    with ape.reverts(MISSING_ROLE):
+        factory.retire_token(misbound, sender=outsider)
+
+    assert factory.is_active(misbound)
+    assert factory.token_by_symbol("ETH3L") == misbound.address
+
+
+def test_retire_token__twice_or_never_created__reverts_not_active(factory, admin, usdc, misbound):
+    factory.retire_token(misbound, sender=admin)
+
+    with ape.reverts("factory: not active"):
+        factory.retire_token(misbound, sender=admin)
+    with ape.reverts("factory: not active"):
+        factory.retire_token(usdc, sender=admin)
 
 
 # ---------------------------------------------------------------- the token blueprint
@@ -414,6 +588,13 @@ def test_factory__token_blueprint__holds_the_token_initcode_within_eip_170(facto
 
     assert code == BLUEPRINT_PREAMBLE + initcode
     assert len(code) <= EIP_170
+
+
+def test_factory__token_blueprint__keeps_2048_bytes_of_eip_170_headroom(initcode):
+    """The blueprint holds the constructor next to the runtime: a constructor that validates,
+    computes defaults or packs parameters (code compiled a second time for deployment) eats
+    the room the token's own fixes need."""
+    assert EIP_170 - len(BLUEPRINT_PREAMBLE + initcode) >= MIN_BLUEPRINT_HEADROOM
 
 
 def test_factory__constructor__wires_shared_contracts_and_emits_blueprint_set(project, factory, admin, usdc):
@@ -445,8 +626,8 @@ def test_set_token_blueprint__another_blueprint__creates_from_it(project, factor
 
     assert factory.token_blueprint() == other
     assert tx.events.filter(factory.TokenBlueprintSet) == [factory.TokenBlueprintSet(blueprint=other)]
-    token = project.LeveragedToken.at(create("SOL", 3, True, btc_venue).return_value)
-    assert (token.symbol(), token.nav_per_share(), token.target_leverage()) == ("SOL3L", 100 * USDC, 3 * WAD)
+    token = project.LeveragedToken.at(create("BTC", 7, True, btc_venue).return_value)
+    assert (token.symbol(), token.nav_per_share(), token.target_leverage()) == ("BTC7L", 100 * USDC, 7 * WAD)
     assert token.hasRole(DEFAULT_ADMIN_ROLE, admin)
     assert not token.hasRole(DEFAULT_ADMIN_ROLE, factory)
 
@@ -457,10 +638,10 @@ def test_set_token_blueprint__not_a_blueprint__creation_reverts(factory, create,
     count = factory.token_count()
 
     with ape.reverts():
-        create("SOL", 3, True, btc_venue)
+        create("BTC", 7, True, btc_venue)
 
     assert factory.token_count() == count
-    assert factory.token_by_symbol("SOL3L") == ZERO_ADDRESS
+    assert factory.token_by_symbol("BTC7L") == ZERO_ADDRESS
 
 
 def test_set_token_blueprint__existing_tokens__are_unaffected(token, factory, admin, guardian, usdc):
@@ -557,4 +738,7 @@ def test_factory__abi__exports_only_role_functions_and_its_own(factory):
         "token_by_symbol",
         "token_count",
         "all_tokens",
+        "active_tokens",
+        "is_active",
+        "retire_token",
     }
