@@ -194,10 +194,12 @@ def _logs(w3, token: str, venue, oracle: str, since: int, until: int, result: Si
     if oracle not in result.oracle_logs:
         result.oracle_logs[oracle] = _fetch(w3, oracle, since, until, [oracle_events.AnswerUpdated()])
     blocks = sorted({log["blockNumber"] for log in raw})
-    with w3.batch_requests() as batch:
-        for block in blocks:
-            batch.add(w3.eth.get_block(block))
-        times = {block: header["timestamp"] for block, header in zip(blocks, batch.execute(), strict=True)}
+    times: dict[int, int] = {}
+    if blocks:  # a node refuses an empty batch
+        with w3.batch_requests() as batch:
+            for block in blocks:
+                batch.add(w3.eth.get_block(block))
+            times = {block: header["timestamp"] for block, header in zip(blocks, batch.execute(), strict=True)}
     oracle_logs = [
         tracking.Log(log["blockNumber"], log["logIndex"], log["transactionHash"].to_0x_hex(), log["args"]["updatedAt"],
                      log["event"], dict(log["args"]))
