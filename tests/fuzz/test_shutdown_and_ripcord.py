@@ -24,6 +24,29 @@ from fuzz.chain import USDC, WAD, attempt, configure, stack
 from ltsdk import math
 from ltsdk.units import BPS
 
+# ILeveragedToken.Parameters, in order: every field is a getter of the token under its name
+PARAMETER_FIELDS = (
+    "fee_recipient",
+    "mint_fee_bps",
+    "redeem_fee_bps",
+    "management_fee_bps",
+    "max_total_assets",
+    "max_slippage_bps",
+    "max_price_age",
+    "band_bps",
+    "ripcord_leverage",
+    "rebalance_interval",
+    "rebalance_offset",
+    "min_drift_bps",
+    "max_trade_notional",
+    "twap_cooldown",
+    "ripcord_trade_notional",
+    "ripcord_reward",
+    "keeper_grace",
+    "split_lower_nav",
+    "split_upper_nav",
+)
+
 
 @pytest.fixture
 def s():
@@ -161,9 +184,15 @@ def test_ripcord__chunk_2000_reward_1000__cannot_be_repeated_for_the_reward(s):
     """L1 (token side): the review set the ripcord chunk to 2,000 USDC and the reward to 1,000
     USDC; each ripcord then raised leverage (the reward leaves the fund, the chunk barely
     de-levers), so 100 calls in one transaction paid ~100k (4.816x -> 4.907x). A ripcord that pays
-    must now lower leverage, so none of them goes through."""
+    must now lower leverage, so none of them goes through. (The configurator refuses this pair
+    too, the reward above 10 bps of the chunk; the token's own check is the second line, reached
+    here by writing the parameters as the configurator would.)"""
     token, depositor, attacker = s.tokens["BTC3L"], s.actors.depositor, s.actors.attacker
-    configure(s, token, "set_incentives", 2_000 * USDC, 1_000 * USDC, 3_600)  # before the first mint: at once
+    refused = attempt(lambda: configure(s, token, "set_incentives", 2_000 * USDC, 1_000 * USDC, 3_600))
+    assert refused == (False, "configurator: bounds")
+    parameters = {name: getattr(token, name)() for name in PARAMETER_FIELDS}
+    parameters.update(ripcord_trade_notional=2_000 * USDC, ripcord_reward=1_000 * USDC)
+    token.configure(tuple(parameters[name] for name in PARAMETER_FIELDS), sender=s.configurator.address)
     for _ in range(3):
         token.deposit(1_500_000 * USDC, depositor, sender=depositor)
     move_price(s, -1_530)
