@@ -1178,10 +1178,16 @@ def _execute_rebalance(snap: lt_math.FundState, size_delta: int256, full_delta: 
     """
     @dev Trade `size_delta` and record it; a clamped trade (short of `full_delta`) leaves a chunk
          pending. Rebalance, ripcord and shutdown chunks all record here (the cooldown's clock).
+         If the trade would leave the venue margin below zero, first close a part of the
+         position that the trade then buys back, so realised PnL refills the margin
+         (LeveragedTokenViews.rebalance_realise).
     @return NAV (assets) right after the trade. The size is then snap.size + size_delta at the
          same oracle price (one block), so callers derive leverage without a second venue read.
     """
-    price: uint256 = self._trade(size_delta, snap.price)
+    realise: int256 = staticcall views.rebalance_realise(snap, size_delta, self.max_trade_notional, ((self._parameter_word >> packing.MAX_SLIPPAGE) & packing.BPS_MASK))
+    if realise != 0:
+        self._trade(-realise, snap.price)
+    price: uint256 = self._trade(size_delta + realise, snap.price)
     self._check_bounds(price <= packing.PRICE_MASK)
     # one write: time, slot, price, chunk pending; due_since cleared
     self._rebalance_word = (

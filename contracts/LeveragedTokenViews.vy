@@ -32,6 +32,10 @@ MAX_LIMIT_STEPS: constant(uint256) = 12
 MAX_REALISE_STEPS: constant(uint256) = 8
 # rounds of halving a max* answer until the venue accepts its trades and releases what it takes
 MAX_VENUE_STEPS: constant(uint256) = 8
+# the venue margin a rebalance restores, in bps of NAV, when its trade would leave the margin below
+# zero: about a week of funding at 0.01 %/8 h on a 5x fund, so the exits in between rarely have
+# to realise PnL themselves (rebalance_realise)
+REBALANCE_MARGIN_BPS: constant(uint256) = 100
 # no single entry point takes more than this (assets, or shares in wei): beyond any fund, and
 # far below where the searches' products overflow
 MAX_AMOUNT: constant(uint256) = 2**128
@@ -121,6 +125,52 @@ def exit_trades(s: lt_math.FundState, shares: uint256) -> (int256, int256):
     ok: bool = False
     close, reopen, equity, ok = self._exit_trades(s, shares)
     return close, reopen
+
+
+@external
+@view
+def rebalance_realise(s: lt_math.FundState, size_delta: int256, max_notional: uint256, max_slippage_bps: uint256) -> int256:
+    """
+    @notice The part of the position (WAD units, signed like it) a rebalance trading `size_delta`
+            closes first and then buys back with its own trade, so that realised PnL refills the
+            venue margin: nonzero only when the trade alone would leave the margin below zero
+            (funding drains it while a trend's PnL stays unrealised); it aims at
+            REBALANCE_MARGIN_BPS of NAV, closes at most `max_notional` assets of notional, and
+            both trades must be accepted by the venue inside the fund's price limit. The fund
+            pays the round trip, as it pays every rebalance.
+    """
+    if s.size == 0:
+        return 0
+    p: IPerpAdapter.AccountPreview = staticcall IPerpAdapter(s.adapter).preview_account(s.token, 0, size_delta, 0)
+    if p.margin >= 0:
+        return 0
+    gain: int256 = self._gain_per_unit(s)
+    if gain <= 0:
+        return 0
+    target: int256 = convert(math._mul_div(convert(s.nav, uint256), REBALANCE_MARGIN_BPS, constants.BPS, False), int256)
+    room: uint256 = convert(abs(lt_math._clamp_trade(s.size, s.price, max_notional, s.asset_scale)), uint256)
+    deficit: int256 = target - p.margin
+    extra: uint256 = 0
+    best: int256 = 0
+    for _: uint256 in range(MAX_REALISE_STEPS):
+        extra = min(
+            extra + math._mul_div(convert(deficit, uint256) * s.asset_scale, constants.WAD, convert(gain, uint256), True), room
+        )
+        q: int256 = convert(extra, int256)
+        if s.size < 0:
+            q = -q
+        if size_delta + q == 0:
+            break
+        if self._limit_slack(s, max_slippage_bps, -q) < 0 or self._limit_slack(s, max_slippage_bps, size_delta + q) < 0:
+            break
+        trial: IPerpAdapter.AccountPreview = staticcall IPerpAdapter(s.adapter).preview_account(s.token, 0, -q, size_delta + q)
+        if not trial.accepted:
+            break
+        best = q
+        deficit = target - trial.margin
+        if deficit <= 0 or extra == room:
+            break
+    return best
 
 
 @external
@@ -332,13 +382,7 @@ def _exit_trades(s: lt_math.FundState, shares: uint256) -> (int256, int256, int2
     short, deficit = self._release_shortfall(s, shares, p)
     if short <= 0 or not p.accepted or deficit <= 0:  # paid, refused, or margin is not what binds
         return close, 0, p.equity, p.accepted and short <= 0
-    size: int256 = 0
-    entry: uint256 = 0
-    margin: int256 = 0
-    size, entry, margin = staticcall IPerpAdapter(s.adapter).position(s.token)
-    gain: int256 = convert(s.price, int256) - convert(entry, int256)  # WAD USD per unit closed
-    if s.size < 0:
-        gain = -gain
+    gain: int256 = self._gain_per_unit(s)
     if gain <= 0:  # a position at a loss: margin is not what binds, realising cannot help
         return close, 0, p.equity, False
     room: uint256 = convert(abs(s.size + close), uint256)  # the part of the position that stays
@@ -350,6 +394,8 @@ def _exit_trades(s: lt_math.FundState, shares: uint256) -> (int256, int256, int2
         q: int256 = convert(extra, int256)
         if s.size < 0:
             q = -q
+        if self._limit_slack(s, 0, close - q) == min_value(int256):  # the book cannot fill it
+            break
         trial: IPerpAdapter.AccountPreview = staticcall IPerpAdapter(s.adapter).preview_account(s.token, 0, close - q, q)
         if not trial.accepted:
             break
@@ -359,6 +405,23 @@ def _exit_trades(s: lt_math.FundState, shares: uint256) -> (int256, int256, int2
         if extra == room or deficit <= 0:
             break
     return close, 0, p.equity, False
+
+
+@internal
+@view
+def _gain_per_unit(s: lt_math.FundState) -> int256:
+    """
+    @dev The PnL closing one unit of the position realises at the oracle price, before the
+         trade's costs (WAD USD per unit): price - entry price for a long, entry - price for a short.
+    """
+    size: int256 = 0
+    entry: uint256 = 0
+    margin: int256 = 0
+    size, entry, margin = staticcall IPerpAdapter(s.adapter).position(s.token)
+    gain: int256 = convert(s.price, int256) - convert(entry, int256)
+    if s.size < 0:
+        return -gain
+    return gain
 
 
 @internal

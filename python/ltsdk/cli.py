@@ -14,6 +14,8 @@ prompt before sending on a live network) and for scripts (--json).
     ltsdk faucet 10000 0xYOU                  mock USDC (local and test networks)
     ltsdk set-price BTC 65000                 a mock oracle's price, as the deployer
     ltsdk warp 1d                             anvil's clock a day on (oracles refreshed)
+    ltsdk serve --port 8000                   the web dashboard (the `dashboard` extra)
+    ltsdk index --db out/index.sqlite         follow the events and sample the lens into a database
 
 Options go before or after the command: --rpc URL (or LT_RPC_URL; default the local node of
 `make node`, http://127.0.0.1:8545), --manifest PATH|NETWORK (default "local"; a manifest for
@@ -25,6 +27,7 @@ anything is sent; a declined prompt exits 1.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -438,6 +441,17 @@ def cmd_backtest(args: argparse.Namespace) -> None:
 # local deployer).
 
 
+def cmd_serve(args: argparse.Namespace) -> None:
+    try:
+        from ltsdk.dashboard import Settings, serve
+    except ImportError as exc:
+        raise CliError(f"the dashboard needs the `dashboard` extra (pip install 'ltsdk[dashboard]'): {exc}") from None
+    settings = Settings(manifest=args.manifest, rpc_url=args.rpc, index=args.index, keeper_metrics=args.keeper_metrics)
+    session(args)  # the node answers and the manifest is its chain's, or one line and exit 2
+    print(f"dashboard at http://{args.host}:{args.port}/", flush=True)
+    serve(settings, args.host, args.port)
+
+
 def _mock_session(args: argparse.Namespace, action: str) -> Session:
     from ltsdk.client import account_from_env
 
@@ -492,6 +506,73 @@ def cmd_warp(args: argparse.Namespace) -> None:
     timestamp = mocks.warp(protocol.w3, protocol.manifest, protocol.account, seconds, refresh=not args.no_refresh)
     text = f"chain time {_fmt_time(timestamp)} UTC (+{seconds} s)"
     print(json.dumps({"timestamp": timestamp}) if args.json else text)
+
+
+def cmd_index(args: argparse.Namespace) -> None:
+    try:
+        from ltsdk.index import db
+        from ltsdk.index.indexer import Indexer, Settings
+    except ImportError as exc:
+        raise CliError(f"ltsdk index needs the 'index' extra (pip install 'ltsdk[index]'): {exc}") from None
+    import logging
+
+    from ltsdk import manifest as manifests
+
+    for name in ("interval", "confirmations", "batch"):
+        if getattr(args, name) < (1 if name == "batch" else 0):
+            raise CliError(f"--{name} must be {'positive' if name == 'batch' else 'zero or more'}")
+    protocol = session(args).protocol
+    manifests.check_chain(protocol.manifest, protocol.w3.eth.chain_id, protocol.w3.eth.get_code(protocol.lens_address))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # a line per migration context otherwise
+    _, sessions = db.open_database(args.db)
+    settings = Settings(
+        confirmations=args.confirmations,
+        sample_interval=args.interval,
+        batch_blocks=args.batch,
+        start_block=args.from_block,
+    )
+    indexer = Indexer(protocol.w3, protocol.manifest, sessions, settings)
+    if args.once:
+        result = indexer.step()
+        text = f"indexed to block {result.to_block}: {result.logs} logs, {result.samples} samples"
+        print(json.dumps(asdict(result)) if args.json else text)
+        return
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: every whole batch is stored
+        indexer.run(poll_seconds=args.poll)
+
+
+def add_index_command(command) -> None:
+    from ltsdk.index import DEFAULT_DB
+
+    index = command("index", "follow the deployment's events and sample the lens into SQLite or PostgreSQL")
+    index.add_argument(
+        "--db",
+        metavar="PATH|URL",
+        default=DEFAULT_DB,
+        help="a SQLite file, or postgresql://user@host:port/name (default: %(default)s)",
+    )
+    index.add_argument(
+        "--interval",
+        type=int,
+        default=300,
+        metavar="SECONDS",
+        help="chain seconds between samples (default: %(default)s)",
+    )
+    index.add_argument(
+        "--confirmations", type=int, default=2, metavar="N", help="stay N blocks behind the head (default: %(default)s)"
+    )
+    index.add_argument(
+        "--poll", type=float, default=1.0, metavar="SECONDS", help="wait between steps (default: %(default)s)"
+    )
+    index.add_argument(
+        "--batch", type=int, default=2000, metavar="BLOCKS", help="blocks per log request (default: %(default)s)"
+    )
+    index.add_argument(
+        "--from-block", type=int, metavar="N", help="first block, on the first run (default: the manifest's block)"
+    )
+    index.add_argument("--once", action="store_true", help="one step (catch up to the head), then exit")
+    index.set_defaults(run=cmd_index)
 
 
 def add_mock_commands(command) -> None:
@@ -667,6 +748,18 @@ def build_parser() -> Parser:
     bt.add_argument("--short", action="store_true", help="a short token (default: long)")
     bt.add_argument("--png", metavar="PATH", help="write a chart here")
     bt.set_defaults(run=cmd_backtest)
+
+    web = command("serve", "the web dashboard: tokens, history, holders, keeper health, mint and redeem")
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    web.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
+    web.add_argument(
+        "--index", metavar="PATH|URL", help="the indexer's database (as `ltsdk index --db`): history, cost basis, 24 h"
+    )
+    web.add_argument(
+        "--keeper-metrics", metavar="URL", help="the keeper's Prometheus metrics (http://127.0.0.1:9101/metrics)"
+    )
+    web.set_defaults(run=cmd_serve)
+    add_index_command(command)
     add_mock_commands(command)
     return parser
 

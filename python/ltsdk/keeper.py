@@ -375,6 +375,12 @@ class Metrics:
             registry=r,
         )
         self.balance = Gauge("lt_keeper_balance_wei", "The keeper's gas money (wei)", registry=r)
+        self.last_action = Gauge(
+            "lt_keeper_last_action_timestamp_seconds",
+            "Wall clock (unix seconds) when the keeper last saw an action of its mined, by token and label",
+            ["token", "label"],
+            registry=r,
+        )
         self.latency = Histogram(
             "lt_keeper_detection_to_mined_seconds",
             "Wall time from seeing an action due to seeing it mined",
@@ -883,6 +889,7 @@ class Keeper:
                 return Outcome(symbol, action, Status.REVERTED, tx_hash, outcome.detail, latency, receipt)
             self.backoff.pop(symbol, None)  # saved with the in-flight entry's removal
             self.metrics.actions.labels(symbol, action.label).inc()
+            self.metrics.last_action.labels(symbol, action.label).set(self.wall())
             self.metrics.latency.observe(latency)
             self.log(
                 "mined",

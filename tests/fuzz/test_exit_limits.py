@@ -4,8 +4,9 @@ M1: in a steady trend a long fund's rebalances only add, so its PnL is never rea
 funding and fees drain the venue margin; the venue releases min(margin, equity - initial margin),
 so once the margin is below zero every exit reverted "venue: margin" although the fund was deep in
 profit. A redeem now realises PnL itself (it closes a further part of the fund's position and
-reopens it, paying that round trip out of its own payout), and max* promise only what the venue
-releases.
+reopens it, paying that round trip out of its own payout), the keeper's rebalance does the same
+whenever its trade would leave the margin below zero (the fund pays), and max* promise only what
+the venue releases.
 L2: max* ignored the venue's refusals (trading paused, its maximum leverage, what it releases).
 """
 
@@ -39,33 +40,47 @@ def rebalance_fully(s, token) -> None:
     raise AssertionError("the rebalance did not finish in 20 chunks")
 
 
-def trend_until_margin_negative(s, token, funding_bps_per_8h: int, drift_bps_per_day: int, max_days: int) -> int:
-    """A steady trend with funding and a daily keeper, until the fund's venue margin is below zero.
-    Returns the number of days it took."""
-    s.venue.set_funding_rate_per_second(funding_bps_per_8h * WAD // 10_000 // EIGHT_HOURS, sender=s.actors.admin)
+# the shortened trend: funding 0.03 %/8 h (longs pay), BTC +1 %/day (the review: 0.01 %/8 h, +0.3 %/day)
+FUNDING_BPS_PER_8H = 3
+DRIFT_BPS_PER_DAY = 100
+
+
+def trend(
+    s, token, days: int, keeper: bool, drift_bps_per_day: int = DRIFT_BPS_PER_DAY, until_margin_negative: bool = False
+) -> list[int]:
+    """`days` of the steady trend (or of a flat market, `drift_bps_per_day` = 0) with funding, one
+    oracle update a day, the keeper rebalancing after each (or nobody: the keeper is down). Stops
+    early, if asked, once the venue margin is below zero.
+    Returns the fund's venue margin at the end of each day, funding owed settled."""
+    s.venue.set_funding_rate_per_second(FUNDING_BPS_PER_8H * WAD // 10_000 // EIGHT_HOURS, sender=s.actors.admin)
     answer = s.oracle.latestRoundData()[1]
-    for day in range(1, max_days + 1):
+    margins = []
+    for _ in range(days):
         boa.env.time_travel(seconds=86_400)
         answer = answer * (10_000 + drift_bps_per_day) // 10_000
         s.oracle.set_price(answer, sender=s.actors.admin)
-        rebalance_fully(s, token)
-        if s.venue.position(token)[2] < 0:
-            return day
-    raise AssertionError(f"the venue margin stayed positive for {max_days} days")
+        if keeper:
+            rebalance_fully(s, token)
+        margins.append(s.venue.position(token)[2] - s.venue.funding_owed(token))  # settled
+        if until_margin_negative and margins[-1] < 0:
+            break
+    return margins
 
 
 @pytest.fixture
 def profitable_fund_with_negative_margin(s):
-    """The review's path, shortened: BTC5L seeded with 1M USDC, funding 0.03 %/8 h, BTC +1 %/day,
-    the keeper rebalancing every day (the review: 0.01 %/8 h, +0.3 %/day, day 172)."""
+    """The review's path, shortened: BTC5L seeded with 1M USDC in the trend, the keeper
+    rebalancing every day for 40 days; then a flat market with the keeper down until funding has
+    taken the venue margin below zero (before the fix the keeper's own rebalances let it fall
+    there, on day ~55 of the trend; the review: day 172)."""
     token, depositor = s.tokens["BTC5L"], s.actors.depositor
     token.deposit(1_000_000 * USDC, depositor, sender=depositor)
-    days = trend_until_margin_negative(s, token, funding_bps_per_8h=3, drift_bps_per_day=100, max_days=90)
+    trend(s, token, days=40, keeper=True)
+    assert trend(s, token, days=40, keeper=False, drift_bps_per_day=0, until_margin_negative=True)[-1] < 0
     # the review's state: NAV many times the seed at ~5x, margin below zero, nothing withdrawable
-    assert days < 90
     assert token.totalAssets() > 5 * 1_000_000 * USDC
     assert 4 * WAD < token.current_leverage() < 6 * WAD
-    assert s.venue.position(token)[2] < 0
+    assert s.venue.position(token)[2] - s.venue.funding_owed(token) < 0
     assert s.venue.max_withdrawable(token) == 0
     return token
 
@@ -92,6 +107,39 @@ def test_redeem__while_venue_margin_is_negative_in_a_profitable_trend__realises_
     size, _, margin = s.venue.position(token)
     assert size == size_before - size_before * ONE_SHARE // supply_priced
     assert margin >= 0
+
+
+def test_rebalance__in_a_long_trend_with_funding__keeps_the_venue_margin_above_zero(s):
+    """Before the fix the keeper's rebalances only added in the trend and the margin fell below
+    zero on day ~55 of this path; each rebalance whose trade would leave it there now closes a
+    part of the position first (realising its PnL) and buys it back with its own trade."""
+    token, depositor = s.tokens["BTC5L"], s.actors.depositor
+    token.deposit(1_000_000 * USDC, depositor, sender=depositor)
+    margins = trend(s, token, days=75, keeper=True)
+    assert token.totalAssets() > 10 * 1_000_000 * USDC
+    assert min(margins) >= 0
+    assert abs(token.current_leverage() - 5 * WAD) < WAD // 10
+
+
+def test_rebalance__realising_pnl__chain_and_model_agree_to_the_wei(s):
+    token, depositor = s.tokens["BTC5L"], s.actors.depositor
+    token.deposit(1_000_000 * USDC, depositor, sender=depositor)
+    trend(s, token, days=40, keeper=True)
+    for _ in range(20):  # the trend goes on until a rebalance has to realise
+        trend(s, token, days=1, keeper=False)
+        model = model_fund(s, token)
+        now = boa.env.timestamp
+        _, size_delta, _ = model.rebalance_status(now)
+        realise = model.rebalance_realise(model.snapshot(now), size_delta, now)
+        if realise:
+            break
+        rebalance_fully(s, token)
+    assert realise > 0
+
+    assert token.rebalance(sender=s.actors.keeper) == model.rebalance(now)[1]
+    assert venue_account(s.venue, token.address) == model.venue.accounts[token.address]
+    assert token.last_rebalance_price() == model.last_rebalance_price
+    assert s.venue.position(token)[2] >= 0
 
 
 @pytest.mark.parametrize("shares", [ONE_SHARE, 25 * ONE_SHARE])
@@ -171,3 +219,35 @@ def test_max_views__while_venue_trading_is_paused__are_zero(s, symbol):
     model, now = model_fund(s, token), boa.env.timestamp
     with pytest.raises(ModelRevert, match="venue: paused"):
         model.redeem(ONE_SHARE, depositor, now)
+
+
+@pytest.mark.parametrize("size_delta, reopen_delta", [(-(10**17), 0), (-3 * 10**17, 2 * 10**17), (10**17, -(10**17))])
+def test_venue_preview_account__margin_then_two_trades__is_what_they_leave(s, size_delta, reopen_delta):
+    """MockPerpAdapter.preview_account (and its replica) against the account the same deposit and
+    trades leave in the same block, with funding accruing."""
+    trader, venue = s.actors.outsider, s.venue
+    venue.set_funding_rate_per_second(10**10, sender=s.actors.admin)
+    venue.deposit(10_000 * USDC, sender=trader)
+    venue.trade(10**18, 2**255, sender=trader)
+    boa.env.time_travel(seconds=3_000)
+    s.oracle.set_price(s.oracle.latestRoundData()[1] * 11 // 10, sender=s.actors.admin)
+    preview = venue.preview_account(trader, 500 * USDC, size_delta, reopen_delta)
+    model = model_fund(s, s.tokens["BTC3L"]).venue
+    model.accounts[trader] = venue_account(venue, trader)
+    assert model.preview_account(trader, 500 * USDC, size_delta, reopen_delta, boa.env.timestamp) == (
+        preview.equity,
+        preview.withdrawable,
+        preview.margin,
+        preview.accepted,
+    )
+
+    venue.deposit(500 * USDC, sender=trader)
+    for delta in (size_delta, reopen_delta):
+        if delta:
+            venue.trade(delta, 2**255 if delta > 0 else 0, sender=trader)
+    assert preview.accepted
+    assert (preview.equity, preview.withdrawable, preview.margin) == (
+        venue.equity(trader),
+        venue.max_withdrawable(trader),
+        venue.position(trader)[2],
+    )

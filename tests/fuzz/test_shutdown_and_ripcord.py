@@ -24,8 +24,26 @@ from fuzz.chain import USDC, WAD, attempt, configure, stack
 from ltsdk import math
 from ltsdk.units import BPS
 
-# ILeveragedToken.Parameters, in order: every field is a getter of the token under its name
-PARAMETER_FIELDS = (
+
+@pytest.fixture
+def s():
+    with boa.env.anchor():
+        yield stack()
+
+
+def move_price(s, bps: int) -> None:
+    """The oracle publishes the current answer moved by `bps` (fresh)."""
+    answer = s.oracle.latestRoundData()[1]
+    s.oracle.set_price(answer * (BPS + bps) // BPS, sender=s.actors.admin)
+
+
+def account_leverage(s, token) -> int:
+    """The token's venue account alone (WAD): notional over venue equity, idle collateral excluded."""
+    snap = s.venue.account_snapshot(token)
+    return math.leverage(snap.size, snap.price, snap.equity, token.ASSET_SCALE())
+
+
+PARAMETERS = (  # ILeveragedToken.Parameters, in order: what configure() writes
     "fee_recipient",
     "mint_fee_bps",
     "redeem_fee_bps",
@@ -48,22 +66,11 @@ PARAMETER_FIELDS = (
 )
 
 
-@pytest.fixture
-def s():
-    with boa.env.anchor():
-        yield stack()
-
-
-def move_price(s, bps: int) -> None:
-    """The oracle publishes the current answer moved by `bps` (fresh)."""
-    answer = s.oracle.latestRoundData()[1]
-    s.oracle.set_price(answer * (BPS + bps) // BPS, sender=s.actors.admin)
-
-
-def account_leverage(s, token) -> int:
-    """The token's venue account alone (WAD): notional over venue equity, idle collateral excluded."""
-    snap = s.venue.account_snapshot(token)
-    return math.leverage(snap.size, snap.price, snap.equity, token.ASSET_SCALE())
+def write_parameters(s, token, **changes) -> None:
+    """configure() as a configurator without today's joint bounds would call it: the token's
+    own checks are what is under test."""
+    values = tuple(changes.get(name, getattr(token, name)()) for name in PARAMETERS)
+    token.configure(values, sender=s.configurator.address)
 
 
 def five_million_in_btc3l(s):
@@ -183,16 +190,15 @@ def test_emergency_shutdown__stale_price_mid_shutdown__locks_no_idle_collateral(
 def test_ripcord__chunk_2000_reward_1000__cannot_be_repeated_for_the_reward(s):
     """L1 (token side): the review set the ripcord chunk to 2,000 USDC and the reward to 1,000
     USDC; each ripcord then raised leverage (the reward leaves the fund, the chunk barely
-    de-levers), so 100 calls in one transaction paid ~100k (4.816x -> 4.907x). A ripcord that pays
-    must now lower leverage, so none of them goes through. (The configurator refuses this pair
-    too, the reward above 10 bps of the chunk; the token's own check is the second line, reached
-    here by writing the parameters as the configurator would.)"""
+    de-levers), so 100 calls in one transaction paid ~100k (4.816x -> 4.907x). The configurator
+    now refuses that pair (reward above 10 bps of the chunk); the token does not rely on it: a
+    ripcord that pays must lower leverage, so none of the 100 goes through."""
     token, depositor, attacker = s.tokens["BTC3L"], s.actors.depositor, s.actors.attacker
-    refused = attempt(lambda: configure(s, token, "set_incentives", 2_000 * USDC, 1_000 * USDC, 3_600))
-    assert refused == (False, "configurator: bounds")
-    parameters = {name: getattr(token, name)() for name in PARAMETER_FIELDS}
-    parameters.update(ripcord_trade_notional=2_000 * USDC, ripcord_reward=1_000 * USDC)
-    token.configure(tuple(parameters[name] for name in PARAMETER_FIELDS), sender=s.configurator.address)
+    assert attempt(lambda: configure(s, token, "set_incentives", 2_000 * USDC, 1_000 * USDC, 3_600)) == (
+        False,
+        "configurator: bounds",
+    )
+    write_parameters(s, token, ripcord_trade_notional=2_000 * USDC, ripcord_reward=1_000 * USDC)
     for _ in range(3):
         token.deposit(1_500_000 * USDC, depositor, sender=depositor)
     move_price(s, -1_530)

@@ -25,6 +25,7 @@ from ltsdk.math import (
     management_fee_shares,
     mint_size_delta,
     mul_div,
+    quote,
     rebalance_status,
     redeem_size_delta,
     redeem_value,
@@ -32,11 +33,14 @@ from ltsdk.math import (
     shares_minted,
 )
 from ltsdk.replica.venue import Venue
-from ltsdk.units import MAX_UINT256, WAD
+from ltsdk.units import BPS, MAX_INT256, MAX_UINT256, WAD
 
 # LeveragedTokenViews.MAX_REALISE_STEPS: rounds of the search for the part of the position an exit
 # closes and reopens to realise the PnL the venue must release
 MAX_REALISE_STEPS = 8
+# LeveragedTokenViews.REBALANCE_MARGIN_BPS: the venue margin (bps of NAV) a rebalance restores when
+# its trade would leave the margin below zero
+REBALANCE_MARGIN_BPS = 100
 
 
 def atomic(method):
@@ -277,8 +281,7 @@ class Fund:
         short, deficit = self._release_shortfall(s, shares, equity_after, withdrawable, margin)
         if short <= 0 or not accepted or deficit <= 0:
             return close, 0, equity_after, accepted and short <= 0
-        entry = self.venue.position(self.account)[1]
-        gain = s.price - entry if s.size > 0 else entry - s.price  # WAD USD per unit closed
+        gain = self._gain_per_unit(s)
         if gain <= 0:
             return close, 0, equity_after, False
         room = abs(s.size + close)
@@ -286,6 +289,8 @@ class Fund:
         for _ in range(MAX_REALISE_STEPS):
             extra = min(extra + mul_div(deficit * s.asset_scale, WAD, gain, True), room)
             q = extra if s.size > 0 else -extra
+            if self._limit_slack(s, 0, close - q) is None:  # the book cannot fill it
+                break
             trial_equity, trial_withdrawable, trial_margin, trial_accepted = self.venue.preview_account(
                 self.account, 0, close - q, q, now
             )
@@ -297,6 +302,56 @@ class Fund:
             if extra == room or deficit <= 0:
                 break
         return close, 0, equity_after, False
+
+    def rebalance_realise(self, s: FundState, size_delta: int, now: int) -> int:
+        """LeveragedTokenViews.rebalance_realise: the part of the position a rebalance trading
+        `size_delta` closes first and buys back with its trade, when the trade alone would leave
+        the venue margin below zero (0 otherwise)."""
+        if s.size == 0:
+            return 0
+        margin = self.venue.preview_account(self.account, 0, size_delta, 0, now)[2]
+        if margin >= 0:
+            return 0
+        gain = self._gain_per_unit(s)
+        if gain <= 0:
+            return 0
+        target = mul_div(s.nav, REBALANCE_MARGIN_BPS, BPS, False)
+        room = abs(clamp_trade(s.size, s.price, self.max_trade_notional, self.asset_scale))
+        deficit = target - margin
+        extra = best = 0
+        for _ in range(MAX_REALISE_STEPS):
+            extra = min(extra + mul_div(deficit * s.asset_scale, WAD, gain, True), room)
+            q = extra if s.size > 0 else -extra
+            if size_delta + q == 0:
+                break
+            slacks = [self._limit_slack(s, self.max_slippage_bps, delta) for delta in (-q, size_delta + q)]
+            if any(slack is None or slack < 0 for slack in slacks):
+                break
+            _, _, trial_margin, accepted = self.venue.preview_account(self.account, 0, -q, size_delta + q, now)
+            if not accepted:
+                break
+            best = q
+            deficit = target - trial_margin
+            if deficit <= 0 or extra == room:
+                break
+        return best
+
+    def _gain_per_unit(self, s: FundState) -> int:
+        """LeveragedTokenViews._gain_per_unit: PnL realised per unit closed at the oracle price (WAD USD)."""
+        entry = self.venue.position(self.account)[1]
+        return s.price - entry if s.size > 0 else entry - s.price
+
+    def _limit_slack(self, s: FundState, max_slippage_bps: int, size_delta: int) -> int | None:
+        """LeveragedTokenViews._limit_slack: how far inside the price limit the venue fills
+        `size_delta` (WAD price; None where the venue refuses to quote it)."""
+        if size_delta == 0:
+            return MAX_INT256
+        try:
+            exec_price, _ = quote(size_delta, s.price, self.venue.params)
+        except ModelRevert:
+            return None
+        limit = limit_price(s.price, max_slippage_bps, size_delta > 0)
+        return limit - exec_price if size_delta > 0 else exec_price - limit
 
     @staticmethod
     def _release_shortfall(
@@ -317,7 +372,10 @@ class Fund:
 
     def _execute_rebalance(self, s: FundState, size_delta: int, full_delta: int, now: int) -> int:
         """-> NAV right after the trade."""
-        self.last_rebalance_price = self._trade(size_delta, s.price, now)
+        realise = self.rebalance_realise(s, size_delta, now)
+        if realise:
+            self._trade(-realise, s.price, now)
+        self.last_rebalance_price = self._trade(size_delta + realise, s.price, now)
         self.last_rebalance_time = now
         self.last_rebalance_slot = self.current_slot(now)
         self.chunk_pending = size_delta != full_delta
