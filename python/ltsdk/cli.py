@@ -326,13 +326,16 @@ def cmd_split(args: argparse.Namespace) -> None:
 
 
 def _setters() -> dict[str, int]:
-    """The configurator's setters and how many values each takes after the token (from its ABI)."""
+    """The configurator's one-group setters and how many values each takes after the token (from
+    its ABI; `set_parameters`, the factory's whole-struct set-up, is not one)."""
     from ltsdk.abis import load_abi
 
     return {
         item["name"]: len(item["inputs"]) - 1
         for item in load_abi("LeveragedTokenConfigurator")
-        if item.get("type") == "function" and item["name"].startswith("set_")
+        if item.get("type") == "function"
+        and item["name"].startswith("set_")
+        and all(i["type"] in ("uint256", "address") for i in item["inputs"])
     }
 
 

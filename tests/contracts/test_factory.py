@@ -429,7 +429,7 @@ def test_create_token__parameters__are_the_configurators_defaults(
 ):
     """The factory writes the configurator's default_parameters (their one home) in the
     creating transaction, and logs each group as its setter would."""
-    tx = create("DOGE", 7, False, btc_venue)
+    tx = create("BTC", 7, False, btc_venue)  # BTC7S: a symbol no fixture creates, on its own market
     token = project.LeveragedToken.at(tx.return_value)
     created_at = chain.blocks[tx.block_number].timestamp
 

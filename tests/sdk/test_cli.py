@@ -287,5 +287,6 @@ def test_configure_execute_cancel__a_parameter_change_from_the_command_line(on_d
 
     wrong_count = on_deployment("configure", "ETH3S", "set_fees", "1", key=admin.private_key)
     assert wrong_count.returncode == 2 and "set_fees takes 3 value(s), got 1" in wrong_count.stderr
-    unknown = on_deployment("configure", "ETH3S", "set_target_leverage", "4", key=admin.private_key)
-    assert unknown.returncode == 2 and "unknown setter" in unknown.stderr
+    for setter in ("set_target_leverage", "set_parameters"):
+        unknown = on_deployment("configure", "ETH3S", setter, "4", key=admin.private_key)
+        assert unknown.returncode == 2 and "unknown setter" in unknown.stderr
