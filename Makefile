@@ -26,7 +26,7 @@ ON_NODE := APE_FOUNDRY_HOST=$(NODE_URL)
 # the demo, the benchmarks and the suite run on an anvil of their own (a random free port)
 THROWAWAY := APE_FOUNDRY_HOST=auto
 
-.PHONY: setup build test demo bench lint typecheck abis clean fuzz node node-stop node-reset deploy keeper market \
+.PHONY: setup build test demo bench lint typecheck abis clean fuzz node node-stop node-reset deploy keeper market index \
 	dashboard dashboard-stop
 
 setup:
@@ -100,6 +100,10 @@ keeper: build
 
 market: build
 	$(ON_NODE) $(APE) run market --network ethereum:local:foundry $(ARGS)
+
+# the indexer on the local node into out/index.sqlite (ARGS="--db postgresql://..." for PostgreSQL)
+index: setup
+	$(UV) run --frozen ltsdk index --rpc $(NODE_URL) $(ARGS)
 
 # The dashboard on the local node, with everything it shows running beside it, each in the
 # background (pid and log in DASH_DIR; a re-run starts only what is not running): the node and the

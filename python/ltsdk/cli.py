@@ -432,6 +432,7 @@ def cmd_index(args: argparse.Namespace) -> None:
     protocol = session(args).protocol
     manifests.check_chain(protocol.manifest, protocol.w3.eth.chain_id, protocol.w3.eth.get_code(protocol.lens_address))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # a line per migration context otherwise
     _, sessions = db.open_database(args.db)
     settings = Settings(
         confirmations=args.confirmations,

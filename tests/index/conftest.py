@@ -46,16 +46,21 @@ def manifest(manifest_file):
 
 @pytest.fixture
 def make_indexer(rpc_url, manifest):
-    """make_indexer(database, **settings) -> (indexer, sessions): a new indexer over the database (a
-    restart when it was used before), at confirmation depth 0 unless told."""
+    """make_indexer(database, manifest=the deployment's, **settings) -> (indexer, sessions): a new
+    indexer over the database (a restart when it was used before), at confirmation depth 0 unless told."""
 
-    def make(database, **settings):
-        _, sessions = db.open_database(database)
+    engines = []
+
+    def make(database, manifest=manifest, **settings):
+        engine, sessions = db.open_database(database)
+        engines.append(engine)
         options = {"confirmations": 0, "sample_interval": 3600, **settings}
         w3 = Web3(Web3.HTTPProvider(rpc_url))
         return Indexer(w3, manifest, sessions, Settings(**options)), sessions
 
-    return make
+    yield make
+    for engine in engines:  # close the pooled connections (PostgreSQL counts them)
+        engine.dispose()
 
 
 def _protocol(manifest_file, rpc_url, actor, project, collateral=0):

@@ -3,6 +3,7 @@ shipped ABIs, block headers, and the lens's rows in a given block (plain web3.py
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from ltsdk.abis import load_abi
 TOKEN_ABI = "LeveragedToken"
 CONFIGURATOR_ABI = "LeveragedTokenConfigurator"
 VENUE_ABI = "MockPerpAdapter"  # the venue's events (IPerpAdapter's and the mock's own)
+ORACLE_ABI = "MockOracle"  # Chainlink's AnswerUpdated
 LENS_ABI = "LeveragedTokenLens"
 # share_ledger.INITIAL_BASE_PER_SHARE: a token's scale before its first split
 INITIAL_BASE_PER_SHARE = 10**30 * 2**12 * 3**8 * 7**4
@@ -29,8 +31,8 @@ class Header:
 
 @dataclass(frozen=True)
 class DecodedLog:
-    """One log: where it came from (`kind` "token", "configurator" or "venue"), its event's name and
-    arguments (addresses checksummed, bytes as 0x hex)."""
+    """One log: where it came from (`kind` "token", "configurator", "venue" or "oracle"), its event's
+    name and arguments (addresses checksummed, bytes as 0x hex)."""
 
     block_number: int
     block_hash: str
@@ -67,10 +69,18 @@ def json_args(args: dict[str, Any]) -> dict[str, Any]:
 
 
 class Node:
-    """The deployment's contracts on one node: `tokens` (address -> symbol), the configurator and the
-    venues (adapters) whose logs are followed."""
+    """The deployment's contracts on one node whose logs are followed: `tokens` (address -> symbol),
+    the configurator, the venues (adapters) and the markets' oracles."""
 
-    def __init__(self, w3: Web3, lens: str, tokens: dict[str, str], configurator: str | None, venues: list[str]):
+    def __init__(
+        self,
+        w3: Web3,
+        lens: str,
+        tokens: dict[str, str],
+        configurator: str | None,
+        venues: list[str],
+        oracles: Sequence[str] = (),
+    ):
         self.w3 = w3
         self.tokens = {Web3.to_checksum_address(address): symbol for address, symbol in tokens.items()}
         self.kinds: dict[str, str] = dict.fromkeys(self.tokens, "token")
@@ -78,8 +88,11 @@ class Node:
             self.kinds[Web3.to_checksum_address(configurator)] = "configurator"
         for venue in venues:
             self.kinds[Web3.to_checksum_address(venue)] = "venue"
+        for oracle in oracles:
+            self.kinds[Web3.to_checksum_address(oracle)] = "oracle"
         self.events: dict[str, dict[str, Any]] = {}  # kind -> topic0 -> web3 event
-        for kind, abi in (("token", TOKEN_ABI), ("configurator", CONFIGURATOR_ABI), ("venue", VENUE_ABI)):
+        abis = {"token": TOKEN_ABI, "configurator": CONFIGURATOR_ABI, "venue": VENUE_ABI, "oracle": ORACLE_ABI}
+        for kind, abi in abis.items():
             by_topic: dict[str, Any] = {}
             for entry in load_abi(abi):
                 if entry["type"] == "event":
@@ -90,7 +103,6 @@ class Node:
         self.lens = self.w3.eth.contract(Web3.to_checksum_address(lens), abi=lens_abi)
         states = next(entry for entry in lens_abi if entry.get("name") == "get_states")
         self.state_fields = [component["name"] for component in states["outputs"][0]["components"]]
-        self.token_abi = load_abi(TOKEN_ABI)
 
     def head(self) -> int:
         return self.w3.eth.block_number
@@ -145,9 +157,17 @@ class Node:
             for address, row in zip(addresses, rows, strict=True)
         }
 
-    def token_call(self, address: str, name: str, block: int) -> Any | None:
+    def token_call(self, address: str, name: str, block: int | str) -> Any | None:
         """A no-argument view of a token in `block`, None where the token had no code then."""
-        if not self.w3.eth.get_code(Web3.to_checksum_address(address), block_identifier=block):
+        return self._view(address, TOKEN_ABI, name, block)
+
+    def oracle_decimals(self, oracle: str) -> int | None:
+        """The feed's decimals (None if the oracle has no code now)."""
+        return self._view(oracle, ORACLE_ABI, "decimals", "latest")
+
+    def _view(self, address: str, abi: str, name: str, block: int | str) -> Any | None:
+        address = Web3.to_checksum_address(address)
+        if not self.w3.eth.get_code(address, block_identifier=block):  # type: ignore[arg-type]
             return None
-        contract = self.w3.eth.contract(Web3.to_checksum_address(address), abi=self.token_abi)
-        return contract.functions[name]().call(block_identifier=block)
+        contract = self.w3.eth.contract(address, abi=load_abi(abi))
+        return contract.functions[name]().call(block_identifier=block)  # type: ignore[arg-type]

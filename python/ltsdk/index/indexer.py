@@ -5,9 +5,10 @@ One step (`Indexer.step`) is: (1) compare the stored hash of the last indexed bl
 node's; on a mismatch walk back over the stored blocks to the highest one the node still has
 (the fork) and delete every row past it; (2) read the logs of the next blocks in batches, each
 batch stored with the cursor in one transaction (a crash resumes after the last whole batch);
-(3) sample every token through the lens in the last block of a batch when `sample_interval`
-seconds of chain time have passed since the last sample, and in every block that had a
-Rebalanced, Ripcord, Split or Shutdown (the state right after it, for charts that mark them).
+(3) sample every token through the lens (one eth_call, in that block) whenever `sample_interval`
+seconds of chain time have passed since the last sample, at the blocks the batch read anyway
+(those with a followed log, oracle updates included) and its last block; and in every block that
+had a Rebalanced, Ripcord, Split or Shutdown (the state right after it, for charts that mark them).
 
 Holder positions are kept in the ledger's base units (share_ledger.vy), so a Split, which moves no
 balance and emits no Transfer, rescales every holder at once: shares = base // base_per_share.
@@ -105,8 +106,13 @@ class Indexer:
         self.settings = settings
         self.lens = Web3.to_checksum_address(manifest["lens"])
         tokens = {entry["address"]: symbol for symbol, entry in manifest["tokens"].items()}
-        venues = [market["adapter"] for market in manifest.get("markets", {}).values() if "adapter" in market]
-        self.node = Node(w3, self.lens, tokens, manifest.get("configurator"), venues)
+        markets = manifest.get("markets", {})
+        venues = [market["adapter"] for market in markets.values() if "adapter" in market]
+        self.markets: dict[str, str] = {
+            Web3.to_checksum_address(market["oracle"]): name for name, market in markets.items() if "oracle" in market
+        }
+        self.node = Node(w3, self.lens, tokens, manifest.get("configurator"), venues, list(self.markets))
+        self.oracle_decimals: dict[str, int] = {}
         self.positions: dict[tuple[str, str], Position] = {}
         self.base_per_share: dict[str, int] = {}
         self._start()
@@ -116,6 +122,12 @@ class Indexer:
     def _start(self) -> None:
         """The cursor and the token rows, created on the first start; resumed on the next."""
         with self.sessions.begin() as session:
+            others = [row.lens for row in session.scalars(select(models.Cursor)) if row.lens != self.lens]
+            if others:
+                raise ValueError(
+                    f"the database follows the deployment of lens {others[0]}, not {self.lens}: "
+                    "use another database for another deployment"
+                )
             cursor = session.get(models.Cursor, self.lens)
             if cursor is None:
                 start = self.settings.start_block
@@ -134,10 +146,13 @@ class Indexer:
                     f"the database follows chain {cursor.chain_id}, the node is chain {self.w3.eth.chain_id}: "
                     "use another database for another chain"
                 )
-            self._add_tokens(session, cursor.start_block)
+            self._add_tokens(session, cursor.last_block + 1)
             self._load_scales(session)
 
     def _add_tokens(self, session: Session, start: int) -> None:
+        """A row for each manifest token the database lacks, followed from block `start` on (the first
+        block, or the next one for a token added to the manifest later). A token that already had
+        shares before `start` is refused: its holders' positions would lack their first events."""
         markets = self.manifest.get("markets", {})
         for symbol, entry in self.manifest["tokens"].items():
             address = Web3.to_checksum_address(entry["address"])
@@ -271,15 +286,20 @@ class Indexer:
                     if header.hash != item.block_hash:
                         raise ReorgInStep(f"block {item.block_number} changed while it was read")
                     self._store(batch, item, header)
-                end = self._header(batch, last)
+                self._header(batch, last)  # the last block: a sample candidate and the cursor's hash
                 cursor = self._cursor(session)
-                if end.timestamp - cursor.last_sample_time >= self.settings.sample_interval:
-                    batch.sample_blocks.add(last)
+                # interval samples at the blocks already read (each block with a log) and the batch's last
+                due = cursor.last_sample_time + self.settings.sample_interval
+                for header in sorted(batch.headers.values(), key=lambda item: item.number):
+                    if header.timestamp >= due:
+                        batch.sample_blocks.add(header.number)
+                        due = header.timestamp + self.settings.sample_interval
                 samples = 0
                 for number in sorted(batch.sample_blocks):
                     samples += self._sample(batch, self._header(batch, number))
                 if batch.sample_blocks:
-                    cursor.last_sample_time = max(cursor.last_sample_time, end.timestamp)
+                    sampled = max(batch.sample_blocks)
+                    cursor.last_sample_time = max(cursor.last_sample_time, batch.headers[sampled].timestamp)
                 for header in batch.headers.values():
                     session.merge(
                         models.Block(block_number=header.number, block_hash=header.hash, timestamp=header.timestamp)
@@ -322,6 +342,8 @@ class Indexer:
         }
         session = batch.session
         session.add(models.Event(**where, address=item.address, token=token, name=item.name, args=json_args(args)))
+        if item.kind == "oracle" and item.name == "AnswerUpdated":
+            session.add(self._price_row(item, where))
         if token is None:
             return
         if item.name in SAMPLED_EVENTS:
@@ -333,9 +355,28 @@ class Indexer:
             for change in self._holder_changes(session, item, token, where):
                 session.add(change)
 
+    def _price_row(self, item: DecodedLog, where: dict[str, Any]) -> models.OraclePrice:
+        decimals = self.oracle_decimals.get(item.address)
+        if decimals is None:
+            decimals = self.node.oracle_decimals(item.address) or 0
+            self.oracle_decimals[item.address] = decimals
+        answer = item.args["current"]
+        return models.OraclePrice(
+            **where,
+            market=self.markets[item.address],
+            oracle=item.address,
+            answer=answer,
+            decimals=decimals,
+            price=answer * 10 ** (18 - decimals) if decimals <= 18 else answer // 10 ** (decimals - 18),
+            round_id=item.args["roundId"],
+            updated_at=item.args["updatedAt"],
+        )
+
     def _token_of(self, item: DecodedLog) -> str | None:
         if item.kind == "token":
             return item.address
+        if item.kind == "oracle":
+            return None
         candidate = item.args.get("token" if item.kind == "configurator" else "account")
         if candidate is None:
             return None

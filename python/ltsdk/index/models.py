@@ -284,6 +284,21 @@ class Liquidation(EventRow, Base):
     penalty: Mapped[int] = mapped_column(ChainInt)
 
 
+class OraclePrice(EventRow, Base):
+    """A market oracle's AnswerUpdated (Chainlink-style): `answer` in the feed's `decimals`, `price` the
+    same in WAD, for round `round_id` stamped `updated_at`: the underlying's price path."""
+
+    __tablename__ = "oracle_price"
+
+    market: Mapped[str] = mapped_column(String(16), index=True)
+    oracle: Mapped[str] = mapped_column(ADDRESS)
+    answer: Mapped[int] = mapped_column(ChainInt)
+    decimals: Mapped[int] = mapped_column(BigInteger)
+    price: Mapped[int] = mapped_column(ChainInt)
+    round_id: Mapped[int] = mapped_column(ChainInt)
+    updated_at: Mapped[int] = mapped_column(BigInteger)
+
+
 class HolderChange(EventRow, Base):
     """A holder's position after one event (a Transfer moves `base`, a Deposit adds cost, a Withdraw
     realises): the latest row per (token, holder) is the position. `cost_basis` is the assets paid in
@@ -365,6 +380,7 @@ BLOCK_TABLES: tuple[type[Base], ...] = (
     Trade,
     Funding,
     Liquidation,
+    OraclePrice,
     HolderChange,
     Sample,
 )

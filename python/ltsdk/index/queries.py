@@ -216,6 +216,18 @@ def lifecycle(session: Session, token: str) -> list[models.Lifecycle]:
     return _of_token(session, models.Lifecycle, token)
 
 
+def prices(
+    session: Session, market: str, since: int | None = None, until: int | None = None
+) -> list[models.OraclePrice]:
+    """The market oracle's updates (e.g. "BTC") in chain order, block times in [since, until] when given."""
+    query = select(models.OraclePrice).where(models.OraclePrice.market == market)
+    if since is not None:
+        query = query.where(models.OraclePrice.timestamp >= since)
+    if until is not None:
+        query = query.where(models.OraclePrice.timestamp <= until)
+    return list(session.scalars(query.order_by(models.OraclePrice.block_number, models.OraclePrice.log_index)))
+
+
 def events(session: Session, token: str | None = None, limit: int = 100) -> list[models.Event]:
     """The newest `limit` logs (of one token, if given), newest first: an activity feed."""
     query = select(models.Event)
