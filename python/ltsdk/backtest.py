@@ -76,18 +76,23 @@ class BacktestResult:
         }
 
     def tracking_summary(self) -> dict[str, Decimal]:
-        """The decomposition's terms (log returns over the run) and its residual in bp per 30 days."""
+        """The decomposition's terms over the run in basis points of log return, and its residual
+        in bp per 30 days (ltsdk.tracking)."""
         if self.track is None:
             return {}
         total = (d := self.decomposition()).total
+
+        def bp(value: Decimal) -> Decimal:
+            return (value * 10_000).quantize(Decimal("0.0001"))
+
         return {
-            "tracking_gap_log": total.gap,
-            "tracking_timing_log": total.timing,
-            "tracking_trading_log": total.trading,
-            "tracking_funding_log": total.funding,
-            "tracking_management_fee_log": total.management_fee,
-            "tracking_residual_log": total.residual,
-            "tracking_residual_bp_per_30d": d.residual_bp_per_30_days,
+            "tracking_gap_bp": bp(total.gap),
+            "tracking_timing_bp": bp(total.timing),
+            "tracking_trading_bp": bp(total.trading),
+            "tracking_funding_bp": bp(total.funding),
+            "tracking_mgmt_fee_bp": bp(total.management_fee),
+            "tracking_residual_bp": bp(total.residual),
+            "residual_bp_per_30d": d.residual_bp_per_30_days.quantize(Decimal("0.000001")),
         }
 
     def daily_returns(self, series: list[int] | list[Decimal]) -> list[Decimal]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ltsdk import plotting, tracking
+from ltsdk import math, plotting, tracking
 from ltsdk.abis import load_abi
 from ltsdk.codes import Status, reason_name
 from ltsdk.keeper import Keeper, Summary
@@ -66,7 +66,7 @@ class TokenReport:
     splits: int
     trading_fees: int
     funding_paid: int  # < 0: received
-    management_fee_shares: int
+    management_fee_shares: int  # minted since the start, plus accrued and not yet minted at the end
     tracking: tracking.Decomposition | None = None
 
 
@@ -78,6 +78,7 @@ class SimulationResult:
     steps: int
     wall_seconds: float
     reports: dict[str, TokenReport] = field(default_factory=dict)
+    oracle_logs: dict[str, list] = field(default_factory=dict)  # decoded AnswerUpdated by oracle, for the reports
 
 
 def run(
@@ -116,7 +117,14 @@ def run(
                 series[symbol].sample(state.timestamp, state.nav_per_share, state.price)
                 series[symbol].samples.append(
                     tracking.Sample(
-                        block, state.timestamp, state.price, state.nav, state.supply, state.size, state.nav_per_share
+                        block,
+                        state.timestamp,
+                        state.price,
+                        state.nav,
+                        state.supply,
+                        state.size,
+                        state.nav_per_share,
+                        state.management_fee_bps,
                     )
                 )
         if progress and (step + 1) * market.step_seconds % DAY == 0:
@@ -136,91 +144,87 @@ def report(keeper: Keeper, result: SimulationResult, symbol: str) -> TokenReport
     protocol = keeper.protocol
     token = protocol.token(symbol)
     s = result.series[symbol]
-    venue = protocol.w3.eth.contract(
-        address=protocol.manifest["markets"][s.market]["adapter"], abi=load_abi("MockPerpAdapter")
-    )
-    since = result.start_block
+    market = protocol.manifest["markets"][s.market]
+    venue = protocol.w3.eth.contract(address=market["adapter"], abi=load_abi("MockPerpAdapter"))
+    last = s.samples[-1]  # the window's end: the state after the last step
+    logs = _logs(protocol.w3, token.address, venue, market["oracle"], result.start_block, last.block, result)
     rebalances: dict[str, int] = {}
-    for event in token.events("Rebalanced", since):
-        name = reason_name(event["reason"])
-        rebalances[name] = rebalances.get(name, 0) + 1
-    ours = {"account": token.address}
-    fees = sum(log["args"]["fee"] for log in venue.events.Traded().get_logs(from_block=since, argument_filters=ours))
-    funding = sum(
-        log["args"]["amount"] for log in venue.events.FundingSettled().get_logs(from_block=since, argument_filters=ours)
-    )
-    funding += venue.functions.funding_owed(token.address).call()  # accrued, not yet settled
-    fee_shares = sum(event["shares"] for event in token.events("ManagementFeeMinted", since))
-    underlying = Decimal(s.prices[-1]) / Decimal(s.prices[0]) - 1
-    decomposition = tracking.decompose(_track(protocol, s, venue, token.address, since))
+    for log in logs:
+        if log.name == "Rebalanced":
+            name = reason_name(int(log.args["reason"]))
+            rebalances[name] = rebalances.get(name, 0) + 1
+
+    def total(event: str, field: str) -> int:
+        return sum(int(log.args[field]) for log in logs if log.name == event)
+
+    # accrued and not yet settled or minted at the end (NAV per share already counts both)
+    owed = venue.functions.funding_owed(token.address).call(block_identifier=last.block)
+    accrued_since = token.contract.functions.last_fee_accrual().call(block_identifier=last.block)
+    pending = math.management_fee_shares(last.supply, last.management_fee_bps, last.timestamp - accrued_since)
+    first_accrual = token.contract.functions.last_fee_accrual().call(block_identifier=s.samples[0].block)
+    samples = [*s.samples[:-1], dataclasses.replace(last, funding_owed=owed)] if len(s.samples) > 1 else s.samples
+    track = tracking.from_logs(s.leverage, s.is_long, samples, logs, last_fee_accrual=first_accrual)
     return TokenReport(
         symbol=symbol,
         nav_per_share_start=s.nav_per_share[0],
         nav_per_share_end=s.nav_per_share[-1],
-        underlying_return=underlying,
+        underlying_return=Decimal(s.prices[-1]) / Decimal(s.prices[0]) - 1,
         ideal_return=s.ideal[-1] - 1,
         fund_return=Decimal(s.nav_per_share[-1]) / Decimal(s.nav_per_share[0]) - 1,
         rebalances=rebalances,
-        ripcords=len(token.events("Ripcord", since)),
-        splits=len(token.events("Split", since)),
-        trading_fees=fees,
-        funding_paid=funding,
-        management_fee_shares=fee_shares,
-        tracking=decomposition,
+        ripcords=sum(1 for log in logs if log.name == "Ripcord"),
+        splits=sum(1 for log in logs if log.name == "Split"),
+        trading_fees=total("Traded", "fee"),
+        funding_paid=total("FundingSettled", "amount") + owed,
+        management_fee_shares=total("ManagementFeeMinted", "shares") + pending,
+        tracking=tracking.decompose(track),
     )
 
 
-def _track(protocol, s: TokenSeries, venue, token_address: str, since: int) -> tracking.Track:
-    """The token's tracking.Track from its lens samples and the chain's logs since `since`: its own
-    events, its venue account's and its market oracle's (tracking.from_logs)."""
-    w3 = protocol.w3
-    first, last = s.samples[0], s.samples[-1]
-    contract = w3.eth.contract(address=token_address, abi=load_abi("LeveragedToken"))
-    oracle = w3.eth.contract(address=protocol.manifest["markets"][s.market]["oracle"], abi=load_abi("MockOracle"))
-    ours = {"account": token_address}
-    raw = [
-        *(log for name in tracking.TOKEN_EVENTS for log in getattr(contract.events, name)().get_logs(from_block=since)),
-        *(
-            log
-            for name in tracking.VENUE_EVENTS
-            for log in getattr(venue.events, name)().get_logs(from_block=since, argument_filters=ours)
-        ),
-        *oracle.events.AnswerUpdated().get_logs(from_block=since),
-    ]
+def _logs(w3, token: str, venue, oracle: str, since: int, until: int, result: SimulationResult) -> list[tracking.Log]:
+    """The token's events, its venue account's and its market oracle's in blocks since..until, as
+    tracking.Log: one eth_getLogs per contract (the oracle's shared by the tokens of its market,
+    kept on `result`) and the block times in one batch request."""
+    token_events = w3.eth.contract(abi=load_abi("LeveragedToken")).events
+    oracle_events = w3.eth.contract(abi=load_abi("MockOracle")).events
+    wanted = [getattr(token_events, name)() for name in tracking.TOKEN_EVENTS]
+    account = "0x" + token[2:].lower().rjust(64, "0")
+    raw = _fetch(w3, token, since, until, wanted)
+    raw += _fetch(w3, venue.address, since, until, [getattr(venue.events, n)() for n in tracking.VENUE_EVENTS], account)
+    if oracle not in result.oracle_logs:
+        result.oracle_logs[oracle] = _fetch(w3, oracle, since, until, [oracle_events.AnswerUpdated()])
+    blocks = sorted({log["blockNumber"] for log in raw})
     times: dict[int, int] = {}
-
-    def timestamp(log) -> int:
-        if log["event"] == "AnswerUpdated":
-            return log["args"]["updatedAt"]
-        block = log["blockNumber"]
-        if block not in times:
-            times[block] = w3.eth.get_block(block)["timestamp"]  # pyright: ignore[reportTypedDictNotRequiredAccess]
-        return times[block]
-
-    logs = [
+    if blocks:  # a node refuses an empty batch
+        with w3.batch_requests() as batch:
+            for block in blocks:
+                batch.add(w3.eth.get_block(block))
+            times = {block: header["timestamp"] for block, header in zip(blocks, batch.execute(), strict=True)}
+    oracle_logs = [
+        tracking.Log(log["blockNumber"], log["logIndex"], log["transactionHash"].to_0x_hex(), log["args"]["updatedAt"],
+                     log["event"], dict(log["args"]))
+        for log in result.oracle_logs[oracle]
+    ]  # fmt: skip
+    return oracle_logs + [
         tracking.Log(
             log["blockNumber"],
             log["logIndex"],
-            log["transactionHash"].hex(),
-            timestamp(log),
+            log["transactionHash"].to_0x_hex(),
+            times[log["blockNumber"]],
             log["event"],
             dict(log["args"]),
         )
         for log in raw
-        if log["blockNumber"] <= last.block
     ]
-    # funding accrued since the last settlement, as of the last sample: the window's end
-    owed = venue.functions.funding_owed(token_address).call(block_identifier=last.block)
-    samples = [*s.samples[:-1], dataclasses.replace(last, funding_owed=owed)] if len(s.samples) > 1 else s.samples
-    return tracking.from_logs(
-        s.leverage,
-        s.is_long,
-        management_fee_bps=contract.functions.management_fee_bps().call(block_identifier=first.block),
-        last_fee_accrual=contract.functions.last_fee_accrual().call(block_identifier=first.block),
-        samples=samples,
-        logs=logs,
-        oracle_decimals=oracle.functions.decimals().call(),
-    )
+
+
+def _fetch(w3, address: str, since: int, until: int, events: list, account: str | None = None) -> list:
+    """The decoded logs of `events` emitted by `address` (with `account` as the first indexed
+    argument, if given), in one eth_getLogs."""
+    by_topic = {event.topic: event for event in events}
+    topics: list = [list(by_topic)] + ([account] if account else [])
+    logs = w3.eth.get_logs({"address": address, "fromBlock": since, "toBlock": until, "topics": topics})
+    return [by_topic[log["topics"][0].to_0x_hex()].process_log(log) for log in logs]
 
 
 def table(result: SimulationResult, asset_decimals: int = 6) -> str:

@@ -32,14 +32,17 @@ window (-0.0001 is about -1 bp of NAV per share).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
 
 from ltsdk import math
 from ltsdk.errors import BadArgument
 from ltsdk.prices import IdealTracker
 from ltsdk.units import DAY, WAD
+
+PRECISION = 40  # significant digits of every computation here: a 1e-12 residual keeps 28 of them
 
 # ---------------------------------------------------------------- input
 
@@ -98,7 +101,9 @@ class Rebalance:
 @dataclass(frozen=True, slots=True)
 class Flow:
     """A mint or redeem at NAV: shares and the position change pro rata, and the in-kind trade's
-    cost is the minter's or redeemer's (swing pricing), not the holders'."""
+    cost is the minter's or redeemer's (swing pricing), not the holders'. The replays scale their
+    position per share as the fund's does; a flow into a flat fund (size_before 0) leaves them
+    flat, and what the fund then does shows in the residual."""
 
     timestamp: int
     shares_delta: int  # minted > 0, burned < 0
@@ -150,12 +155,31 @@ class Point:
         return self.fund - self.ideal
 
 
+@dataclass(frozen=True, slots=True)
+class Growth:
+    """Growth of 1 from the window's first Mark to one Mark: the fund, the ideal and the replays
+    R1..R4 (see the module docstring); a Point is their logs' differences."""
+
+    timestamp: int
+    fund: Decimal
+    ideal: Decimal
+    replays: tuple[Decimal, Decimal, Decimal, Decimal]
+
+    def point(self) -> Point:
+        with localcontext() as context:
+            context.prec = PRECISION
+            fund, ideal = self.fund.ln(), self.ideal.ln()
+            r1, r2, r3, r4 = (r.ln() for r in self.replays)
+            return Point(self.timestamp, fund, ideal, r1 - ideal, r2 - r1, r3 - r2, r4 - r3, fund - r4)
+
+
 @dataclass(frozen=True)
 class Decomposition:
-    """`points`: one per Mark (the first is all zeros); `total` is the last. The raw amounts are
-    what the terms were computed from, summed over the window."""
+    """`growth`: one per Mark (the first is all ones); `points` their log-return terms (computed
+    when first asked: a year of hourly Marks takes seconds); `total` the last. The raw amounts
+    are what the terms were computed from, summed over the window."""
 
-    points: tuple[Point, ...]
+    growth: tuple[Growth, ...]
     venue_fees: int  # assets: taker fees of the fund's own trades
     slippage: int  # assets: |execution - oracle| x |size traded| of the same trades, rounded down
     rewards: int  # assets: ripcord rewards paid out of the fund
@@ -163,17 +187,21 @@ class Decomposition:
     fee_shares: int  # management-fee shares minted or accrued
     rebalances: int
 
-    @property
+    @functools.cached_property
+    def points(self) -> tuple[Point, ...]:
+        return tuple(g.point() for g in self.growth)
+
+    @functools.cached_property
     def total(self) -> Point:
-        return self.points[-1]
+        return self.growth[-1].point()
 
     @property
     def days(self) -> Decimal:
-        return Decimal(self.points[-1].timestamp - self.points[0].timestamp) / DAY
+        return Decimal(self.growth[-1].timestamp - self.growth[0].timestamp) / DAY
 
     def per_30_days(self, value: Decimal) -> Decimal:
         """A log return over the window scaled to 30 days (0 for a window under a second)."""
-        seconds = self.points[-1].timestamp - self.points[0].timestamp
+        seconds = self.growth[-1].timestamp - self.growth[0].timestamp
         return value * 30 * DAY / seconds if seconds else Decimal(0)
 
     @property
@@ -182,8 +210,6 @@ class Decomposition:
 
 
 # ---------------------------------------------------------------- the decomposition
-
-PRECISION = 40  # significant digits: a 1e-12 residual on a log return of order 1 keeps 28 of them
 
 
 class _Replay:
@@ -228,7 +254,8 @@ def _decompose(track: Track) -> Decomposition:
     size = first.size
     start_nav_per_share = Decimal(first.nav) / first.shares  # assets per share, re-based at splits
     fees = slippage = rewards = funding_paid = fee_shares = rebalances = 0
-    points = [Point(first.timestamp, *(Decimal(0),) * 7)]
+    one = Decimal(1)
+    growth = [Growth(first.timestamp, one, one, (one, one, one, one))]
 
     def move(to_price: int, timestamp: int) -> None:
         nonlocal price
@@ -293,13 +320,12 @@ def _decompose(track: Track) -> Decomposition:
                     f"the Mark at {event.timestamp} reads shares {event.shares} and size {event.size}; the events"
                     f" before it imply {shares} and {size}: the track leaves something out"
                 )
-            fund = (Decimal(event.nav) / event.shares / start_nav_per_share).ln()
-            ln_ideal = ideal.value.ln()
-            r1, r2, r3, r4 = (r.value.ln() for r in replays)
-            points.append(Point(event.timestamp, fund, ln_ideal, r1 - ln_ideal, r2 - r1, r3 - r2, r4 - r3, fund - r4))
+            fund = Decimal(event.nav) / event.shares / start_nav_per_share
+            r1, r2, r3, r4 = (r.value for r in replays)
+            growth.append(Growth(event.timestamp, fund, ideal.value, (r1, r2, r3, r4)))
         else:
             raise BadArgument(f"not a tracking event: {event!r}")
-    return Decomposition(tuple(points), fees, slippage, rewards, funding_paid, fee_shares, rebalances)
+    return Decomposition(tuple(growth), fees, slippage, rewards, funding_paid, fee_shares, rebalances)
 
 
 # ---------------------------------------------------------------- from the chain's logs and lens rows
@@ -329,6 +355,7 @@ class Sample:
     supply: int  # minted shares (the lens's totalSupply)
     size: int
     nav_per_share: int  # assets per whole share, as the token reports it (checks the pending fee shares)
+    management_fee_bps: int  # per year, in effect at the row
     funding_owed: int | None = None  # the venue's funding_owed(token) if read with the row (assets)
 
 
@@ -343,6 +370,7 @@ EVENT_ARGS: dict[str, tuple[str, ...]] = {
     "Rebalanced": ("size_before", "size_after", "leverage_before"),
     "Ripcord": ("reward", "leverage_before"),
     "Split": ("factor", "is_reverse"),
+    "Shutdown": (),
 }
 # the indexer's typed tables (ltsdk.index.models) and the event each row is; its `event` table
 # holds any other log by name (AnswerUpdated, if the index follows the oracles)
@@ -355,6 +383,7 @@ INDEX_TABLES = {
     "rebalance": "Rebalanced",
     "ripcord": "Ripcord",
     "split": "Split",
+    "lifecycle": "Shutdown",  # its rows named Shutdown; Paused, Unpaused, RebalanceDue change nothing here
     "event": "",
 }
 
@@ -369,7 +398,7 @@ def log_from_row(table: str, row) -> Log | None:
         args = {key: source[key] for key in EVENT_ARGS[name]}
     else:
         name = INDEX_TABLES[table]
-        if table == "fee" and row.kind != "management":
+        if (table == "fee" and row.kind != "management") or (table == "lifecycle" and row.name != "Shutdown"):
             return None
         args = {key: getattr(row, key) for key in EVENT_ARGS[name]}
     return Log(row.block_number, row.log_index, row.tx_hash, row.timestamp, name, args)
@@ -378,12 +407,41 @@ def log_from_row(table: str, row) -> Log | None:
 def sample_from_row(row, funding_owed: int | None = None) -> Sample:
     """The Sample an index `sample` row records (same names and units as the lens)."""
     return Sample(
-        row.block_number, row.timestamp, row.price, row.nav, row.supply, row.size, row.nav_per_share, funding_owed
+        row.block_number,
+        row.timestamp,
+        row.price,
+        row.nav,
+        row.supply,
+        row.size,
+        row.nav_per_share,
+        row.management_fee_bps,
+        funding_owed,
     )
 
 
+def from_index(
+    leverage: int,
+    is_long: bool,
+    samples: Iterable,
+    rows: Mapping[str, Iterable],
+    funding_owed: int | None = None,
+    last_fee_accrual: int | None = None,
+) -> Track:
+    """A Track from the indexer's rows of one token: `samples` from its `sample` table (the window,
+    in block order), `rows` by table name (INDEX_TABLES: trade, funding, fee, mint, redeem,
+    rebalance, ripcord, split, and event for any oracle AnswerUpdated), from the token's first
+    block so that the last fee accrual before the window is among them. `funding_owed`: the
+    venue's funding_owed(token) in the last sample's block (without it, funding accrued since the
+    last settlement is missing; see from_logs)."""
+    sampled = [sample_from_row(row) for row in samples]
+    if sampled and funding_owed is not None:
+        sampled[-1] = replace(sampled[-1], funding_owed=funding_owed)
+    logs = [log for table, table_rows in rows.items() for row in table_rows if (log := log_from_row(table, row))]
+    return from_logs(leverage, is_long, sampled, logs, last_fee_accrual=last_fee_accrual)
+
+
 # the events from_logs reads; an index of a token stores at least these
-TOKEN_EVENTS = ("ManagementFeeMinted", "Deposit", "Withdraw", "Rebalanced", "Ripcord", "Split")
+TOKEN_EVENTS = ("ManagementFeeMinted", "Deposit", "Withdraw", "Rebalanced", "Ripcord", "Split", "Shutdown")
 VENUE_EVENTS = ("FundingSettled", "Traded")  # of the token's account
 ORACLE_EVENTS = ("AnswerUpdated",)  # of the token's market
 
@@ -391,34 +449,78 @@ ORACLE_EVENTS = ("AnswerUpdated",)  # of the token's market
 def from_logs(
     leverage: int,
     is_long: bool,
-    management_fee_bps: int,
-    last_fee_accrual: int,
     samples: Sequence[Sample],
     logs: Iterable[Log],
+    last_fee_accrual: int | None = None,
     oracle_decimals: int = 8,
     asset_decimals: int = 6,
 ) -> Track:
-    """A Track from a token's lens samples and its logs after the first sample (TOKEN_EVENTS,
-    VENUE_EVENTS of its account, ORACLE_EVENTS of its market, in any order).
+    """A Track from a token's lens samples and its logs (TOKEN_EVENTS, VENUE_EVENTS of its account,
+    ORACLE_EVENTS of its market, in any order); the window opens at the first sample.
 
-    `last_fee_accrual` is the token's `last_fee_accrual()` at the first sample; every later accrual
-    that mints shares logs ManagementFeeMinted (one that mints none leaves NAV per share as it was).
-    The fee shares accrued and not yet minted at each sample follow from lt_math's formula and are
-    checked against the row's NAV per share. Funding is counted where it settles (FundingSettled)
-    and where a sample carries `funding_owed`. Raises BadArgument where rows and logs disagree."""
+    Oracle price at a trade: the latest AnswerUpdated before it; with no oracle logs at all, the
+    sample of the trade's block (an indexer that samples the lens in each block it stores rows
+    from). The ideal then re-levers at the last sample of each day instead of the day's last
+    oracle price.
+    Management fee: every accrual that mints shares logs ManagementFeeMinted; the shares accrued
+    and not yet minted at each sample follow from lt_math's formula and the time of the last
+    accrual, checked against the row's NAV per share. That time at the first sample is
+    `last_fee_accrual` (the token's `last_fee_accrual()` then), or else the latest Deposit,
+    Withdraw or ManagementFeeMinted at or before it (every share-changing call accrues, and each
+    with time elapsed mints at least one share): pass the logs from the token's first mint on.
+    Funding is counted where it settles (FundingSettled) and where a sample carries
+    `funding_owed`: give the last sample one, or the funding accrued since the last settlement
+    is missing from the window.
+    Emergency shutdown: the fee stops at Shutdown; a venue trade that no token event claims is a
+    shutdown chunk (emergency_shutdown() logs nothing after its first call), a cost to holders,
+    whose NAV before is the sample of its block's NAV plus the trade's cost (the indexer samples
+    in that block). Raises BadArgument where rows and logs disagree."""
     if not samples:
         raise BadArgument("a track needs at least one lens sample")
     oracle_scale = 10 ** (18 - oracle_decimals)
     asset_scale = 10 ** (18 - asset_decimals)
     first, later = samples[0], list(samples[1:])
+    logs = sorted(logs, key=lambda log: (log.block, log.index))
+    if last_fee_accrual is None:
+        accruals = [
+            log.timestamp
+            for log in logs
+            if log.block <= first.block and log.name in ("Deposit", "Withdraw", "ManagementFeeMinted")
+        ]
+        if not accruals and first.management_fee_bps:
+            raise BadArgument("no mint, redeem or fee mint before the first sample: pass last_fee_accrual")
+        last_fee_accrual = max(accruals, default=first.timestamp)
+    with_oracle = any(log.name == "AnswerUpdated" for log in logs)
     events: list[Event] = []
     minted, accrual, price = first.supply, last_fee_accrual, first.price
+    fee_bps = first.management_fee_bps
     size = first.size
     track_shares = 0  # the shares the track's events imply so far (Mark.shares' counterpart)
     owed_counted = 0  # funding owed that samples gave the track and no settlement has yet
+    shut_down = False  # no management fee accrues after an emergency shutdown
+    trade: Mapping | None = None  # the venue's Traded, until the token's event of the same transaction
+    trade_log: Log | None = None
 
     def pending(timestamp: int) -> int:
-        return math.management_fee_shares(minted, management_fee_bps, max(timestamp - accrual, 0)) if minted else 0
+        if shut_down or not minted:
+            return 0
+        return math.management_fee_shares(minted, fee_bps, max(timestamp - accrual, 0))
+
+    def unclaimed_trade() -> None:
+        """The pending Traded had no token event in its transaction: a shutdown chunk."""
+        nonlocal trade, size
+        if trade is None or trade_log is None:
+            return
+        if not later or later[0].block != trade_log.block:
+            raise BadArgument(
+                f"a venue trade at block {trade_log.block} with no token event and no lens sample in its block"
+            )
+        size_after, exec_price, fee = int(trade["size_after"]), int(trade["exec_price"]), int(trade["fee"])
+        size_before = size_after - int(trade["size_delta"])
+        slip = abs(size_after - size_before) * abs(exec_price - price) // (WAD * asset_scale)
+        nav_before = later[0].nav + fee + slip
+        events.append(Rebalance(trade_log.timestamp, price, size_before, size_after, exec_price, fee, nav_before))
+        size, trade = size_after, None
 
     def accrue_to(timestamp: int, pending_now: int) -> None:
         nonlocal track_shares
@@ -427,7 +529,8 @@ def from_logs(
             track_shares = minted + pending_now
 
     def mark(sample: Sample) -> None:
-        nonlocal owed_counted, track_shares
+        nonlocal owed_counted, track_shares, fee_bps, price
+        fee_bps, price = sample.management_fee_bps, sample.price
         if sample.supply != minted:
             raise BadArgument(
                 f"the lens row at block {sample.block} reads supply {sample.supply}; the logs imply {minted}"
@@ -449,12 +552,15 @@ def from_logs(
         events.append(Mark(sample.timestamp, sample.price, sample.nav, shares, sample.size))
 
     mark(first)
-    ordered = sorted((log for log in logs if log.block > first.block), key=lambda log: (log.block, log.index))
-    trade: Mapping | None = None  # the venue's Traded, until the token's event of the same transaction
-    trade_tx = ""
-    for log in ordered:
+    for log in logs:
+        if log.block <= first.block:
+            continue
+        if trade is not None and trade_log is not None and log.tx != trade_log.tx:
+            unclaimed_trade()
         while later and later[0].block < log.block:
             mark(later.pop(0))
+        if not with_oracle and later and later[0].block == log.block:
+            price = later[0].price  # the oracle's price in this block, as the block's sample read it
         a = log.args
         if log.name == "AnswerUpdated":
             price = int(a["current"]) * oracle_scale
@@ -469,11 +575,11 @@ def from_logs(
             accrual = log.timestamp
             accrue_to(log.timestamp, 0)
         elif log.name == "Traded":
-            trade, trade_tx = a, log.tx
+            trade, trade_log = a, log
         elif log.name in ("Deposit", "Withdraw"):
             delta = int(a["shares"]) if log.name == "Deposit" else -int(a["shares"])
             size_before = size
-            if trade is not None and trade_tx == log.tx:
+            if trade is not None and trade_log is not None and trade_log.tx == log.tx:
                 size = int(trade["size_after"])
                 size_before = size - int(trade["size_delta"])
             events.append(Flow(log.timestamp, delta, size_before, size))
@@ -481,7 +587,7 @@ def from_logs(
             track_shares += delta
             trade = None
         elif log.name in ("Rebalanced", "Ripcord"):
-            if trade is None or trade_tx != log.tx:
+            if trade is None or trade_log is None or trade_log.tx != log.tx:
                 raise BadArgument(f"a {log.name} at block {log.block} without the venue's Traded before it")
             size = int(trade["size_after"])
             size_before = size - int(trade["size_delta"])
@@ -508,6 +614,9 @@ def from_logs(
             minted = minted // factor if a["is_reverse"] else minted * factor
             track_shares = minted + pending(log.timestamp)
             events.append(Split(log.timestamp, track_shares))
+        elif log.name == "Shutdown":
+            shut_down = True  # after its accrual (ManagementFeeMinted, logged before it)
+    unclaimed_trade()
     for sample in later:
         mark(sample)
     return Track(leverage, is_long, events, asset_decimals)

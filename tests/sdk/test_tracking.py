@@ -1,6 +1,7 @@
 """Tracking error, decomposed (ltsdk.tracking): exact splits on hand-built paths, the residual on
 simulated months, the track built from logs and index rows, and properties over random paths."""
 
+import dataclasses
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -51,7 +52,9 @@ class HandFund:
 
     def rebalance(self, premium_bps: int = 0, fee: int = 0, reward: int = 0) -> None:
         """Trade back to target at the oracle price -+ premium, paying `fee` and `reward`."""
-        size_after = self.target_size()
+        self.trade_to(self.target_size(), premium_bps, fee, reward)
+
+    def trade_to(self, size_after: int, premium_bps: int = 0, fee: int = 0, reward: int = 0) -> None:
         delta = size_after - self.size
         exec_price = self.price + (1 if delta > 0 else -1) * self.price * premium_bps // 10_000
         slippage = abs(delta) * abs(exec_price - self.price) // SCALE
@@ -300,7 +303,9 @@ def test_backtest__thirty_days_with_funding__residual_under_a_basis_point(levera
     assert abs(total.ideal - result.ideal[-1].ln()) < Decimal("1e-20")
     assert total.trading < 0 and total.management_fee < 0
     assert (total.funding < 0) == is_long  # positive funding: longs pay, shorts receive
-    assert result.summary()["tracking_residual_bp_per_30d"] == decomposition.residual_bp_per_30_days
+    summary = result.summary()
+    assert abs(summary["residual_bp_per_30d"] - decomposition.residual_bp_per_30_days) < Decimal("1e-6")
+    assert summary["tracking_gap_bp"] == (total.gap * 10_000).quantize(Decimal("0.0001"))
 
 
 def test_backtest__with_a_keeper_delay__residual_under_a_basis_point():
@@ -312,64 +317,61 @@ def test_backtest__with_a_keeper_delay__residual_under_a_basis_point():
 # ---------------------------------------------------------------- from logs and lens rows
 
 
-def _sample(block, timestamp, fund: HandFund) -> tracking.Sample:
-    return tracking.Sample(
-        block, timestamp, fund.price, fund.nav, fund.shares, fund.size, fund.nav * WAD // fund.shares
-    )
+def _sample(block, fund: HandFund, fee_bps=0) -> tracking.Sample:
+    nav_per_share = fund.nav * WAD // fund.shares
+    return tracking.Sample(block, fund.now, fund.price, fund.nav, fund.shares, fund.size, nav_per_share, fee_bps)
 
 
-def _log(block, index, timestamp, name, tx=None, **args) -> tracking.Log:
-    return tracking.Log(block, index, tx or f"0x{block:x}", timestamp, name, args)
+def _log(block, index, timestamp, name, **args) -> tracking.Log:
+    return tracking.Log(block, index, f"0x{block:x}", timestamp, name, args)
 
 
-def test_from_logs__a_rebalance_funding_and_an_oracle_update__decompose_as_the_fund_paid():
+def _rebalanced_on_chain(with_oracle: bool):
+    """A hand fund and what the chain would hold of it: an oracle update, a rebalance whose call
+    settles funding first, another update; lens samples at the start, in the rebalance's block
+    (as the indexer samples) and at the end."""
     fund = HandFund()
-    samples, logs = [_sample(10, START, fund)], []
+    samples, logs = [_sample(10, fund)], []
     fund.move(prices_within_a_day(0.04)[0])
-    logs.append(_log(11, 0, fund.now, "AnswerUpdated", current=fund.price // 10**10, roundId=2, updatedAt=fund.now))
-    size_before, nav_before = fund.size, fund.nav
-    # the rebalance's call: the venue settles funding, then trades; the token logs Rebalanced
+    logs.append(_log(11, 0, fund.now, "AnswerUpdated", current=fund.price // 10**10, updatedAt=fund.now))
+    size_before = fund.size
     fund.pay_funding(40 * USDC)
     nav_before = fund.nav
     fund.rebalance(premium_bps=2, fee=25 * USDC)
     trade = next(e for e in reversed(fund.events) if isinstance(e, tracking.Rebalance))
-    notional = abs(size_before) * fund.price // WAD
-    leverage_before = math.mul_div(notional, WAD, nav_before * 10**12, False)
+    leverage_before = math.mul_div(abs(size_before) * fund.price // WAD, WAD, nav_before * 10**12, False)
+    traded = {"size_delta": fund.size - size_before, "exec_price": trade.exec_price, "size_after": fund.size}
     logs += [
         _log(12, 0, fund.now, "FundingSettled", amount=40 * USDC),
-        _log(
-            12,
-            1,
-            fund.now,
-            "Traded",
-            size_delta=fund.size - size_before,
-            exec_price=trade.exec_price,
-            fee=25 * USDC,
-            size_after=fund.size,
-        ),
+        _log(12, 1, fund.now, "Traded", fee=25 * USDC, **traded),
         _log(
             12,
             2,
             fund.now,
             "Rebalanced",
-            reason=1,
             size_before=size_before,
             size_after=fund.size,
-            price=trade.exec_price,
             leverage_before=leverage_before,
-            leverage_after=0,
         ),
     ]
+    samples.append(_sample(12, fund))
     fund.move(prices_within_a_day(0.05)[0])
-    logs.append(_log(13, 0, fund.now, "AnswerUpdated", current=fund.price // 10**10, roundId=3, updatedAt=fund.now))
-    samples.append(_sample(13, fund.now, fund))
+    logs.append(_log(13, 0, fund.now, "AnswerUpdated", current=fund.price // 10**10, updatedAt=fund.now))
+    samples.append(_sample(13, fund))
+    if not with_oracle:
+        logs = [log for log in logs if log.name != "AnswerUpdated"]
+    return fund, samples, logs
 
-    track = tracking.from_logs(3, True, 0, START, samples, reversed(logs))
-    decomposition = tracking.decompose(track)
-    hand = fund.decompose()
+
+@pytest.mark.parametrize("with_oracle", [True, False], ids=["oracle logs", "prices from same-block samples"])
+def test_from_logs__a_rebalance_after_funding__decomposes_as_the_fund_paid(with_oracle):
+    fund, samples, logs = _rebalanced_on_chain(with_oracle)
+
+    decomposition = tracking.decompose(tracking.from_logs(3, True, samples, reversed(logs), last_fee_accrual=START))
+    hand = fund.decompose()  # the hand fund's own track
 
     assert decomposition.venue_fees == 25 * USDC and decomposition.funding_paid == 40 * USDC
-    assert decomposition.slippage == hand.slippage
+    assert decomposition.slippage == hand.slippage > 0
     assert abs(decomposition.total.trading - hand.total.trading) < TINY
     assert abs(decomposition.total.funding - hand.total.funding) < TINY
     assert abs(decomposition.total.residual) < TINY
@@ -379,23 +381,28 @@ def test_from_logs__accrued_fee_shares__counted_at_each_sample_and_checked_again
     nav, supply, bps = 1_000_000 * USDC, 10_000 * WAD, 365
     pending = math.management_fee_shares(supply, bps, DAY)
     rows = [
-        tracking.Sample(1, START, WAD, nav, supply, WAD, nav * WAD // supply),
-        tracking.Sample(2, START + DAY, WAD, nav, supply, WAD, nav * WAD // (supply + pending)),
+        tracking.Sample(1, START, WAD, nav, supply, WAD, nav * WAD // supply, bps),
+        tracking.Sample(2, START + DAY, WAD, nav, supply, WAD, nav * WAD // (supply + pending), bps),
     ]
-    decomposition = tracking.decompose(tracking.from_logs(3, True, bps, START, rows, []))
+    decomposition = tracking.decompose(tracking.from_logs(3, True, rows, [], last_fee_accrual=START))
     assert decomposition.fee_shares == pending
     assert decomposition.total.management_fee < 0 and abs(decomposition.total.residual) < TINY
     with pytest.raises(BadArgument, match="fee accrual time"):
-        tracking.from_logs(3, True, bps, START + 3_600, rows, [])
+        tracking.from_logs(3, True, rows, [], last_fee_accrual=START + 3_600)
+    # without it, the last share-changing call before the first sample sets the clock
+    minted = _log(1, 0, START, "Deposit", shares=supply)
+    assert tracking.decompose(tracking.from_logs(3, True, rows, [minted])).fee_shares == pending
+    with pytest.raises(BadArgument, match="pass last_fee_accrual"):
+        tracking.from_logs(3, True, rows, [])
 
 
 def test_from_logs__a_supply_the_logs_do_not_explain__raises():
     rows = [
-        tracking.Sample(1, START, WAD, 10**12, 10**22, WAD, 10**12 * WAD // 10**22),
-        tracking.Sample(2, START + 60, WAD, 10**12, 2 * 10**22, WAD, 10**12 * WAD // (2 * 10**22)),
+        tracking.Sample(1, START, WAD, 10**12, 10**22, WAD, 10**12 * WAD // 10**22, 0),
+        tracking.Sample(2, START + 60, WAD, 10**12, 2 * 10**22, WAD, 10**12 * WAD // (2 * 10**22), 0),
     ]
     with pytest.raises(BadArgument, match="the logs imply"):
-        tracking.from_logs(3, True, 0, START, rows, [])
+        tracking.from_logs(3, True, rows, [], last_fee_accrual=START)
 
 
 def test_log_from_row__index_rows__read_as_the_events_they_store():
@@ -403,12 +410,44 @@ def test_log_from_row__index_rows__read_as_the_events_they_store():
         block_number=7, log_index=2, tx_hash="0xab", timestamp=START, token="0xT", venue="0xV", amount=-12
     )
     log = tracking.log_from_row("funding", row)
+    assert log is not None
     assert (log.block, log.index, log.tx, log.timestamp, log.name) == (7, 2, "0xab", START, "FundingSettled")
-    assert log.args["amount"] == -12
-    sample = tracking.sample_from_row(
-        SimpleNamespace(block_number=7, timestamp=START, price=WAD, nav=5, supply=6, size=7, nav_per_share=8)
+    assert log.args == {"amount": -12}
+    collected = SimpleNamespace(
+        block_number=7, log_index=3, tx_hash="0xab", timestamp=START, kind="collected", shares=0
     )
-    assert sample == tracking.Sample(7, START, WAD, 5, 6, 7, 8)
+    assert tracking.log_from_row("fee", collected) is None
+    oracle = SimpleNamespace(
+        block_number=8, log_index=0, tx_hash="0xcd", timestamp=START, name="AnswerUpdated",
+        args={"current": "6000000000000", "roundId": "2", "updatedAt": START},
+    )  # fmt: skip
+    assert tracking.log_from_row("event", oracle).args == {"current": "6000000000000", "updatedAt": START}  # pyright: ignore[reportOptionalMemberAccess]
+    columns = {"price": WAD, "nav": 5, "supply": 6, "size": 7, "nav_per_share": 8, "management_fee_bps": 365}
+    sample = tracking.sample_from_row(SimpleNamespace(block_number=7, timestamp=START, **columns), funding_owed=3)
+    assert sample == tracking.Sample(7, START, WAD, 5, 6, 7, 8, 365, 3)
+
+
+def test_from_index__rows_of_the_indexer_tables__decompose_as_the_logs_do():
+    """The same chain history as index rows (ltsdk.index.models' column names): no oracle rows,
+    so trade prices come from the samples in the trades' blocks."""
+    _, samples, logs = _rebalanced_on_chain(with_oracle=False)
+    table_of = {name: table for table, name in tracking.INDEX_TABLES.items()}
+    rows: dict[str, list] = {}
+    for log in logs:
+        columns = {"block_number": log.block, "log_index": log.index, "tx_hash": log.tx, "timestamp": log.timestamp}
+        rows.setdefault(table_of[log.name], []).append(SimpleNamespace(**columns, **log.args))
+    deposit = {"block_number": 9, "log_index": 0, "tx_hash": "0x9", "timestamp": START, "shares": 10_000 * WAD}
+    rows["mint"] = [SimpleNamespace(**deposit)]  # the first mint: the fee clock starts there
+    sample_rows = [
+        SimpleNamespace(**{"block_number": s.block, **{f: getattr(s, f) for f in ("timestamp", "price", "nav", "supply",
+                        "size", "nav_per_share", "management_fee_bps")}})
+        for s in samples
+    ]  # fmt: skip
+
+    built = tracking.decompose(tracking.from_index(3, True, sample_rows, rows, funding_owed=0))
+    direct = tracking.decompose(tracking.from_logs(3, True, samples, logs, last_fee_accrual=START))
+
+    assert built.total == direct.total and built.funding_paid == 40 * USDC and built.venue_fees == 25 * USDC
 
 
 # ---------------------------------------------------------------- properties
@@ -446,6 +485,117 @@ def test_decompose__any_path__parts_add_up_and_each_cost_has_its_sign(steps, pro
     assert total.trading <= 0 and total.management_fee <= 0
     if not any(funding for _, _, funding, _, _ in steps):
         assert total.funding == 0
+
+
+class ChainFund(HandFund):
+    """A HandFund that also writes what the chain would hold of it: a block per action with the
+    logs it emits, and a lens sample at each mark (no management fee accrues between blocks)."""
+
+    def __init__(self, **kwargs):
+        self.logs: list[tracking.Log] = []
+        self.samples: list[tracking.Sample] = []
+        self.block = 0
+        super().__init__(**kwargs)
+
+    def _emit(self, *logs: tuple[str, dict]) -> None:
+        self.block += 1
+        self.logs += [tracking.Log(self.block, i, f"0x{self.block:x}", self.now, n, a) for i, (n, a) in enumerate(logs)]
+
+    def move(self, price: int, seconds: int = 3_600) -> None:
+        price -= price % 10**10  # an 8-decimal oracle answer
+        super().move(price, seconds)
+        self._emit(("AnswerUpdated", {"current": price // 10**10, "updatedAt": self.now}))
+
+    def pay_funding(self, amount: int) -> None:
+        super().pay_funding(amount)
+        self._emit(("FundingSettled", {"amount": amount}))
+
+    def mint_fee_shares(self, shares: int) -> None:
+        super().mint_fee_shares(shares)
+        self._emit(("ManagementFeeMinted", {"shares": shares}))
+
+    def rebalance(self, premium_bps: int = 0, fee: int = 0, reward: int = 0) -> None:
+        size_before, nav_before = self.size, self.nav
+        super().rebalance(premium_bps, fee, reward)
+        trade = self.events[-1]
+        assert isinstance(trade, tracking.Rebalance)
+        notional = math.mul_div(abs(size_before), self.price, WAD, False)
+        traded = {"size_delta": self.size - size_before, "exec_price": trade.exec_price, "fee": fee}
+        leverage_before = math.mul_div(notional, WAD, nav_before * 10**12, False)
+        if reward:
+            self._emit(
+                ("Traded", {**traded, "size_after": self.size}),
+                ("Ripcord", {"reward": reward, "leverage_before": leverage_before}),
+            )
+        else:
+            rebalanced = {"size_before": size_before, "size_after": self.size, "leverage_before": leverage_before}
+            self._emit(("Traded", {**traded, "size_after": self.size}), ("Rebalanced", rebalanced))
+
+    def shutdown_chunk(self, size_after: int, first: bool, fee: int) -> None:
+        """emergency_shutdown(): the first call logs Shutdown, every call trades toward flat and
+        logs nothing else; a lens sample in the same block."""
+        size_before = self.size
+        self.trade_to(size_after, premium_bps=4, fee=fee)
+        trade = self.events[-1]
+        assert isinstance(trade, tracking.Rebalance)
+        traded = {"size_delta": self.size - size_before, "exec_price": trade.exec_price, "fee": fee}
+        self._emit(*([("Shutdown", {})] if first else []), ("Traded", {**traded, "size_after": self.size}))
+        self.mark(same_block=True)
+
+    def mark(self, same_block: bool = False) -> None:
+        super().mark()
+        self.block += 0 if same_block else 1
+        nav_per_share = self.nav * WAD // self.shares
+        self.samples.append(
+            tracking.Sample(self.block, self.now, self.price, self.nav, self.shares, self.size, nav_per_share, 0)
+        )
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None)
+@given(st.lists(step, min_size=1, max_size=15), st.sampled_from([(3, True), (5, False)]), st.booleans())
+def test_from_logs__any_path_written_as_logs_and_rows__decomposes_as_the_fund_itself(steps, product, ripcord):
+    leverage, is_long = product
+    fund = ChainFund(leverage=leverage, is_long=is_long)
+    for move_bp, seconds, funding, fee_shares, trade in steps:
+        fund.move(fund.price * (10_000 + move_bp) // 10_000, seconds)
+        if funding:
+            fund.pay_funding(funding * USDC)
+        if fee_shares:
+            fund.mint_fee_shares(fee_shares)
+        if trade is not None:
+            fund.rebalance(premium_bps=trade[0], fee=trade[1] * USDC, reward=10 * USDC if ripcord else 0)
+        fund.mark()
+    hand = fund.decompose()
+    built = tracking.decompose(tracking.from_logs(leverage, is_long, fund.samples, fund.logs, last_fee_accrual=START))
+    for name, value in terms(built.total).items():
+        assert abs(value - terms(hand.total)[name]) < TINY, name
+    assert (built.venue_fees, built.slippage, built.rewards, built.funding_paid, built.fee_shares) == (
+        hand.venue_fees,
+        hand.slippage,
+        hand.rewards,
+        hand.funding_paid,
+        hand.fee_shares,
+    )
+
+
+def test_from_logs__emergency_shutdown_chunks__are_the_fund_own_trades_and_the_fee_stops():
+    fund = ChainFund()
+    fund.move(prices_within_a_day(0.02)[0])
+    fund.mark()
+    fund.shutdown_chunk(fund.size // 2, first=True, fee=40 * USDC)
+    fund.move(prices_within_a_day(-0.01)[0])
+    fund.shutdown_chunk(0, first=False, fee=35 * USDC)
+    fund.move(prices_within_a_day(0.03)[0])
+    fund.mark()
+    hand = fund.decompose()
+    # rows after the shutdown read a 365 bp/year fee: it would have accrued shares, but has stopped
+    shutdown_block = next(log.block for log in fund.logs if log.name == "Shutdown")
+    rows = [dataclasses.replace(r, management_fee_bps=365) if r.block > shutdown_block else r for r in fund.samples]
+    built = tracking.decompose(tracking.from_logs(3, True, rows, fund.logs, last_fee_accrual=START))
+
+    assert built.rebalances == 2 and built.venue_fees == 75 * USDC and built.fee_shares == 0
+    assert abs(built.total.trading - hand.total.trading) < TINY and built.total.trading < 0
+    assert abs(built.total.residual) < TINY
 
 
 @settings(max_examples=8, deadline=None, derandomize=True, database=None)
