@@ -26,8 +26,8 @@ ON_NODE := APE_FOUNDRY_HOST=$(NODE_URL)
 # the demo, the benchmarks and the suite run on an anvil of their own (a random free port)
 THROWAWAY := APE_FOUNDRY_HOST=auto
 
-.PHONY: setup build test demo bench lint typecheck abis clean fuzz node node-stop node-reset deploy keeper market \
-	index dashboard dashboard-stop
+.PHONY: setup build test demo bench lint typecheck abis clean fuzz node node-stop node-reset deploy keeper market index \
+	dashboard dashboard-stop
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || $(SYSTEM_PYTHON) -m pip install --quiet --user uv || $(SYSTEM_PYTHON) -m pip install --quiet uv
