@@ -49,7 +49,9 @@ SPEED_TOKENS = 50  # the 6 products and 44 more created through the factory
 SPEED_DEPOSIT = 1_000 * USDC  # each token is funded so its lens row is a live fund
 
 
-EXTRA_UNDERLYINGS = (("BTC", "BTC"), ("ETH", "ETH"), ("WBTC", "BTC"), ("WETH", "ETH"))  # (name, market)
+# (underlying, priced as): the factory creates a symbol only on its own market, so WBTC and WETH
+# get venues of their own, set up as the BTC and ETH markets
+EXTRA_UNDERLYINGS = (("BTC", "BTC"), ("ETH", "ETH"), ("WBTC", "BTC"), ("WETH", "ETH"))
 
 
 BACKTEST_DAYS, BACKTEST_STEP_SECONDS, BACKTEST_REPEATS = 30, 60, 3

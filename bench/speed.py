@@ -25,7 +25,15 @@ from bench.settings import (
 )
 from ltsdk import backtest
 from ltsdk.client import Protocol
-from ltsdk.deploy import ApeBackend, create_token, deploy_protocol, manifest_json, token_symbol
+from ltsdk.deploy import (
+    ApeBackend,
+    create_token,
+    deploy_market,
+    deploy_protocol,
+    load_products,
+    manifest_json,
+    token_symbol,
+)
 from ltsdk.keeper import Keeper, Policy, decide
 from ltsdk.prices import generate_prices
 
@@ -66,12 +74,22 @@ def deploy_fifty(admin, user) -> dict:
     factory, usdc = c["factory"], c["collateral"]
     manifest = manifest_json(deployed, chain.chain_id, networks.provider.network_choice, chain.blocks.head.number)
     tokens = dict(c["tokens"])
-    for name, market in EXTRA_UNDERLYINGS:
+    products = load_products()
+    for name, priced_as in EXTRA_UNDERLYINGS:
+        if name in c["markets"]:
+            adapter = c["markets"][name]["adapter"]
+        else:
+            _, adapter = deploy_market(
+                ApeBackend(project, admin),
+                usdc,
+                name,
+                products["markets"][priced_as],
+                products["collateral"]["decimals"],
+            )
         for leverage in range(2, 10):
             for is_long in (True, False):
                 symbol = token_symbol(name, leverage, is_long)
                 if len(tokens) < SPEED_TOKENS and symbol not in tokens:
-                    adapter = c["markets"][market]["adapter"]
                     tokens[symbol] = create_token(ApeBackend(project, admin), factory, name, leverage, is_long, adapter)
                     manifest["tokens"][symbol] = {"address": tokens[symbol].address}
     usdc.mint(user, SPEED_TOKENS * SPEED_DEPOSIT, sender=user)

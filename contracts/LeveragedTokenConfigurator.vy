@@ -24,9 +24,17 @@
           (or the admin) may cancel it before. Bounds are checked when it is queued and again
           when it executes. Changes of the delay itself are queued too.
         - the target leverage cannot change: the token's name promises it (it is immutable in
-          the token).
-        The delay is per token, at least MIN_DELAY (24 h: holders can exit within it, since
-        redeem is open unless the token is insolvent or shut down) and at most MAX_DELAY.
+          the token), and the ripcord level, past which anyone may de-lever, is at most
+          MAX_RIPCORD_TARGET_BPS of it (2 T), so no band or ripcord change makes "BTC 3x Long"
+          a fund that may sit at 19x.
+        No change that could make a redeem revert acts at once: a tighter `max_slippage_bps` or
+        a shorter `max_price_age` is queued like any rise, since either could stop an exit.
+        The delay is per token, at least MIN_DELAY and at most MAX_DELAY. MIN_DELAY (72 h) is
+        longer than notice plus the slowest ordinary exit: a holder who checks once a day sees
+        a change within 24 h; a redeem needs nothing but a fresh price, which a usable feed
+        gives at least every MAX_PRICE_AGE (24 h); a third day covers the exit's own
+        transactions. Exits that no delay can wait out (a venue that pauses trading, a fund
+        shut down or insolvent) are in docs/security.md.
 
         A token is trusted to be a LeveragedToken wired to this configurator: a contract that
         only pretends to be one can emit events here about itself, so indexers filter by the
@@ -46,6 +54,7 @@
 from snekmate.auth.interfaces import IAccessControl
 from .interfaces import ILeveragedToken
 from .interfaces import IPerpAdapter
+from . import constants
 from . import lt_math
 
 
@@ -145,8 +154,13 @@ GROUPS: constant(uint8[7]) = [
     KIND_FEES, KIND_LIMITS, KIND_SPLIT_BAND, KIND_LEVERAGE_BAND, KIND_EXECUTION, KIND_INCENTIVES, KIND_FEE_RECIPIENT
 ]
 
-# the timelock: a queued change waits the token's delay, never less than MIN_DELAY
-MIN_DELAY: public(constant(uint256)) = 86_400  # seconds (24 h)
+# the timelock: a queued change waits the token's delay, never less than MIN_DELAY (72 h). A
+# holder who looks once a day sees a change up to 24 h after it is queued; the slowest ordinary
+# exit then waits up to one oracle heartbeat for a fresh price (a redeem that trades needs one,
+# and a feed slower than MAX_PRICE_AGE = 24 h cannot serve a token at all); the third day is for
+# the exit's own transactions (slices of a large exit, a congested chain), so the floor is the
+# first whole day strictly longer than notice + the slowest exit
+MIN_DELAY: public(constant(uint256)) = 3 * 86_400  # seconds (72 h)
 MAX_DELAY: public(constant(uint256)) = 30 * 86_400  # seconds
 # a queued change not executed within this long after its eta lapses and must be queued again
 EXECUTION_WINDOW: public(constant(uint256)) = 14 * 86_400  # seconds
@@ -167,6 +181,13 @@ MAX_TWAP_COOLDOWN: public(constant(uint256)) = 3_600  # seconds
 MIN_KEEPER_GRACE: public(constant(uint256)) = 60  # seconds
 MAX_KEEPER_GRACE: public(constant(uint256)) = 86_400  # seconds
 MAX_RIPCORD_REWARD_UNITS: public(constant(uint256)) = 1_000  # whole collateral units
+# the reward is also at most this share of the ripcord's chunk (bps of its notional): a chunk
+# lowers leverage L only if reward + trade cost < chunk / L, and at 10 bps the reward takes at
+# most L x 0.1 % of that margin (4 % at the mock venue's 40x liquidation level)
+MAX_RIPCORD_REWARD_CHUNK_BPS: public(constant(uint256)) = 10
+# the ripcord level is at most this multiple of the target (bps): the name's leverage is what
+# anyone can enforce, not a number the fund may drift 6x past (2x: the widest band reaches 1.5 T)
+MAX_RIPCORD_TARGET_BPS: public(constant(uint256)) = 20_000
 MAX_TRADE_NOTIONAL: public(constant(uint256)) = 10**30  # assets; keeps the chunk arithmetic far from overflow
 # the split band spans at least this factor, so a split that lands inside it exists
 MIN_SPLIT_BAND_RATIO: public(constant(uint256)) = 100
@@ -217,7 +238,8 @@ def set_leverage_band(token: address, band_bps: uint256, ripcord_leverage: uint2
     """
     @notice The band around the (fixed) target leverage and the ripcord level, together so they
             stay consistent: MIN_BAND_BPS <= band <= MAX_BAND_BPS, upper band < ripcord level
-            <= the venue's max leverage (WAD). Queued.
+            <= both the venue's max leverage and MAX_RIPCORD_TARGET_BPS of the target (WAD).
+            Queued.
     @return The queued change's id, or empty when it acted at once.
     """
     return self._propose(token, KIND_LEVERAGE_BAND, [band_bps, ripcord_leverage, 0, 0, 0])
@@ -248,9 +270,10 @@ def set_incentives(
     token: address, ripcord_trade_notional: uint256, ripcord_reward: uint256, keeper_grace: uint256
 ) -> bytes32:
     """
-    @notice The ripcord's chunk size and caller reward (assets; the token also caps the reward
-            per call at its RIPCORD_REWARD_MAX_BPS of NAV) and how long a due rebalance waits
-            for a keeper before anyone may call it (seconds). Queued.
+    @notice The ripcord's chunk size and caller reward (assets; the reward at most
+            MAX_RIPCORD_REWARD_UNITS whole units and MAX_RIPCORD_REWARD_CHUNK_BPS of the chunk,
+            and the token caps it per call at its RIPCORD_REWARD_MAX_BPS of NAV) and how long a
+            due rebalance waits for a keeper before anyone may call it (seconds). Queued.
     @return The queued change's id, or empty when it acted at once.
     """
     return self._propose(token, KIND_INCENTIVES, [ripcord_trade_notional, ripcord_reward, keeper_grace, 0, 0])
@@ -469,10 +492,11 @@ def _check_bounds(token: address, kind: uint8, v: uint256[MAX_VALUES]):
         # plain bounds first, so the band below cannot overflow
         ok = v[0] >= MIN_BAND_BPS and v[0] <= MAX_BAND_BPS and v[1] <= venue_max
         if ok:
+            target: uint256 = staticcall t.target_leverage()
             lower: uint256 = 0
             upper: uint256 = 0
-            lower, upper = lt_math._band(staticcall t.target_leverage(), v[0])
-            ok = v[1] > upper
+            lower, upper = lt_math._band(target, v[0])
+            ok = v[1] > upper and v[1] <= target * MAX_RIPCORD_TARGET_BPS // constants.BPS
     elif kind == KIND_EXECUTION:
         unit: uint256 = staticcall t.MIN_INITIAL_ASSETS()
         ok = (
@@ -493,6 +517,9 @@ def _check_bounds(token: address, kind: uint8, v: uint256[MAX_VALUES]):
             and v[2] >= MIN_KEEPER_GRACE
             and v[2] <= MAX_KEEPER_GRACE
         )
+        if ok:
+            # jointly, once both are bounded (so no overflow): the reward small against the chunk
+            ok = v[1] * constants.BPS <= v[0] * MAX_RIPCORD_REWARD_CHUNK_BPS
     elif kind == KIND_FEE_RECIPIENT:
         assert v[0] != 0, "configurator: zero"
     elif kind == KIND_DELAY:

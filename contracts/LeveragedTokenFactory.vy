@@ -11,6 +11,14 @@
         set by the admin: only the audited token can be created. Every token is wired to the
         deployment's shared views contract and configurator.
 
+        A symbol is bound to its market: the venue's `market()` must be "{UNDERLYING}-PERP"
+        (the adapter names its market by that rule), so "ETH3L" cannot be created on the
+        BTC-PERP venue. The admin may retire an entry (`retire_token`): the registry stops
+        listing it (`token_by_symbol` forgets it, `is_active` turns false, `active_tokens`
+        drops it) and its symbol is free to be created again; `tokens`/`all_tokens` keep every
+        token ever created, in order. The token itself is not touched: its holders keep
+        redeeming, its roles and parameters stay with its own admin.
+
         The token's constructor stores what it is given and checks nothing (its code sits in
         the blueprint next to the runtime, under EIP-170), so the checks are made here: the
         venue is margined in this factory's collateral, the leverage is a whole number 2..9,
@@ -19,10 +27,11 @@
         `set_parameters` with its `default_parameters` (which check the fee recipient and that
         the venue allows the ripcord level).
 
-        Reverts: "factory: blueprint", "factory: admin", "factory: underlying",
-        "factory: leverage", "factory: exists", "factory: collateral", "factory: nav",
-        "factory: decimals"; the configurator's "configurator: bounds" / "configurator: zero"
-        for a fee recipient of 0 or a venue that does not allow the ripcord level.
+        Reverts: "factory: admin", "factory: underlying", "factory: leverage", "factory: market",
+        "factory: exists", "factory: blueprint", "factory: not active", "factory: collateral",
+        "factory: nav", "factory: decimals", and snekmate's "access_control: account is missing
+        role"; the configurator's "configurator: bounds" / "configurator: zero" for a fee
+        recipient of 0 or a venue that does not allow the ripcord level.
 @custom:kill The admin revokes CREATOR_ROLE from everyone: no new tokens; existing tokens are
         independent and unaffected.
 """
@@ -30,6 +39,7 @@
 from snekmate.auth import access_control
 from ethereum.ercs import IERC20Detailed
 from snekmate.auth.interfaces import IAccessControl
+from .interfaces import ILeveragedToken
 from .interfaces import IPerpAdapter
 from . import constants
 from . import LeveragedTokenConfigurator
@@ -55,6 +65,10 @@ event TokenCreated:
 event TokenBlueprintSet:
     blueprint: indexed(address)
 
+event TokenRetired:
+    token: indexed(address)
+    symbol: String[32]
+
 
 CREATOR_ROLE: public(constant(bytes32)) = keccak256("CREATOR_ROLE")
 # the roles a new token's admin receives: its DEFAULT_ADMIN_ROLE, KEEPER_ROLE and GUARDIAN_ROLE
@@ -62,6 +76,7 @@ TOKEN_ROLES: constant(bytes32[3]) = [empty(bytes32), keccak256("KEEPER_ROLE"), k
 MAX_TOKENS: constant(uint256) = 1_000
 MAX_LEVERAGE: constant(uint256) = 9  # whole units, one digit in the symbol; the token also checks the venue's limit
 DIGITS: constant(String[10]) = "0123456789"
+MARKET_SUFFIX: constant(String[5]) = "-PERP"  # a venue's market() is "{UNDERLYING}-PERP"
 
 collateral: public(immutable(address))
 views: public(immutable(address))  # LeveragedTokenViews shared by every token
@@ -70,8 +85,9 @@ COLLATERAL_UNIT: immutable(uint256)  # 10**decimals: one whole unit of the colla
 ASSET_SCALE: immutable(uint256)  # 10**(18 - decimals): collateral base units -> WAD USD
 token_blueprint: public(address)  # EIP-5202 blueprint of LeveragedToken
 
-tokens: public(DynArray[address, MAX_TOKENS])
-token_by_symbol: public(HashMap[String[32], address])
+tokens: public(DynArray[address, MAX_TOKENS])  # every token ever created, in order (retired included)
+token_by_symbol: public(HashMap[String[32], address])  # the active token of each symbol; empty once retired
+is_active: public(HashMap[address, bool])  # created here and not retired
 
 
 @deploy
@@ -127,6 +143,7 @@ def create_token(
     assert admin != empty(address), "factory: admin"
     assert len(underlying) > 0, "factory: underlying"
     assert leverage >= 2 and leverage <= MAX_LEVERAGE, "factory: leverage"
+    assert staticcall IPerpAdapter(adapter).market() == concat(underlying, MARKET_SUFFIX), "factory: market"
     direction: String[1] = "S"
     direction_name: String[5] = "Short"
     if is_long:
@@ -161,17 +178,52 @@ def create_token(
     extcall IAccessControl(token).renounceRole(empty(bytes32), self)
     self.tokens.append(token)
     self.token_by_symbol[symbol] = token
+    self.is_active[token] = True
     log TokenCreated(token=token, symbol=symbol, underlying=underlying, adapter=adapter, leverage=leverage, is_long=is_long)
     return token
 
 
 @external
+def retire_token(token: address):
+    """
+    @notice Admin: take an active token out of the registry (e.g. one created on the wrong
+            market). Its symbol may be created again; the token keeps working for its holders
+            (redeem, withdraw, ripcord) under its own admin, and stays in `all_tokens`.
+    """
+    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    assert self.is_active[token], "factory: not active"
+    symbol: String[32] = staticcall ILeveragedToken(token).symbol()
+    self.is_active[token] = False
+    self.token_by_symbol[symbol] = empty(address)
+    log TokenRetired(token=token, symbol=symbol)
+
+
+@external
 @view
 def token_count() -> uint256:
+    """
+    @notice How many tokens this factory ever created, retired ones included.
+    """
     return len(self.tokens)
 
 
 @external
 @view
 def all_tokens() -> DynArray[address, MAX_TOKENS]:
+    """
+    @notice Every token this factory ever created, in order, retired ones included.
+    """
     return self.tokens
+
+
+@external
+@view
+def active_tokens() -> DynArray[address, MAX_TOKENS]:
+    """
+    @notice The tokens still in the registry (not retired), in creation order.
+    """
+    active: DynArray[address, MAX_TOKENS] = []
+    for token: address in self.tokens:
+        if self.is_active[token]:
+            active.append(token)
+    return active

@@ -25,6 +25,13 @@ MAX_SEARCH_STEPS: constant(uint256) = 16
 # rounds of the max* search for the largest trade the fund's price limit accepts: one for a
 # venue whose price impact is linear in size, a few more where it refuses huge trades
 MAX_LIMIT_STEPS: constant(uint256) = 12
+# rounds of the search for how much more of its position an exit must close and reopen to realise
+# the PnL the venue must release: each round adds the remaining shortfall at the gain per unit
+# over the position's entry price, so the shortfall left is the round trip's cost on the last
+# round's addition (a few basis points of it)
+MAX_REALISE_STEPS: constant(uint256) = 8
+# rounds of halving a max* answer until the venue accepts its trades and releases what it takes
+MAX_VENUE_STEPS: constant(uint256) = 8
 # no single entry point takes more than this (assets, or shares in wei): beyond any fund, and
 # far below where the searches' products overflow
 MAX_AMOUNT: constant(uint256) = 2**128
@@ -99,6 +106,25 @@ def preview_withdraw(s: lt_math.FundState, assets: uint256) -> uint256:
 
 @external
 @view
+def exit_trades(s: lt_math.FundState, shares: uint256) -> (int256, int256):
+    """
+    @notice The trades redeeming `shares` makes now (WAD units, signed): `close`, the shares'
+            slice of the position, and `reopen`, nonzero when the venue would not then release
+            what the exit takes out of the fund (its margin drained by funding and fees while the
+            PnL is unrealised): `close` then also closes `reopen` more of the position, which
+            realises its PnL into margin, and `reopen` buys it back. The exit pays the round
+            trip. (slice, 0) where realising cannot help; the exit then reverts at the venue.
+    """
+    close: int256 = 0
+    reopen: int256 = 0
+    equity: int256 = 0
+    ok: bool = False
+    close, reopen, equity, ok = self._exit_trades(s, shares)
+    return close, reopen
+
+
+@external
+@view
 def convert_to_shares(s: lt_math.FundState, assets: uint256) -> uint256:
     """
     @notice Shares worth `assets` at NAV, before fees and trading costs (rounded down).
@@ -122,12 +148,14 @@ def convert_to_assets(s: lt_math.FundState, shares: uint256) -> uint256:
 def max_deposit(s: lt_math.FundState, cap: uint256, max_slippage_bps: uint256) -> uint256:
     """
     @notice The room under the cap (`cap` - NAV), or less: the most whose in-kind trade the
-            fund's price limit (oracle price -+ `max_slippage_bps`) accepts, to within ~0.1 %.
+            fund's price limit (oracle price -+ `max_slippage_bps`) accepts, to within ~0.1 %,
+            halved until the venue accepts it (0 while trading is paused or the trade would
+            pass the venue's max leverage).
     """
     nav: uint256 = convert(max(s.nav, 0), uint256)
     if nav >= cap:
         return 0
-    return self._largest_within_limit(s, max_slippage_bps, True, cap - nav)
+    return self._largest_the_venue_takes(s, max_slippage_bps, True, self._largest_within_limit(s, max_slippage_bps, True, cap - nav))
 
 
 @external
@@ -154,7 +182,9 @@ def leverage(s: lt_math.FundState) -> uint256:
 def max_redeem(s: lt_math.FundState, balance: uint256, max_slippage_bps: uint256) -> uint256:
     """
     @notice `balance`, or less: the most shares whose slice's trade the fund's price limit
-            accepts (to within ~0.1 %); 0 while a position is open on a stale price.
+            accepts (to within ~0.1 %), halved until the venue accepts the exit's trades and
+            then releases what it takes; 0 while a position is open on a stale price or the
+            venue's trading is paused.
     """
     return self._max_redeem(s, max_slippage_bps, balance)
 
@@ -186,7 +216,7 @@ def max_withdraw(s: lt_math.FundState, balance: uint256, max_slippage_bps: uint2
         needed: uint256 = 0
         found: bool = False
         needed, found = self._withdraw_search(s, assets)
-        if found and needed <= shares:
+        if found and needed <= shares and self._venue_takes(s, max_slippage_bps, False, needed):
             return assets
         margin *= 4
     return 0
@@ -244,7 +274,103 @@ def _max_redeem(s: lt_math.FundState, max_slippage_bps: uint256, balance: uint25
         if self._preview_redeem(s, balance) == 0:
             return 0
         return balance
-    return self._largest_within_limit(s, max_slippage_bps, False, balance)
+    return self._largest_the_venue_takes(s, max_slippage_bps, False, self._largest_within_limit(s, max_slippage_bps, False, balance))
+
+
+@internal
+@view
+def _largest_the_venue_takes(s: lt_math.FundState, max_slippage_bps: uint256, is_mint: bool, amount: uint256) -> uint256:
+    """
+    @dev `amount` (assets to mint with, or shares to redeem), halved until the venue takes it
+         (_venue_takes); 0 if none of MAX_VENUE_STEPS halvings does.
+    """
+    x: uint256 = amount
+    for _: uint256 in range(MAX_VENUE_STEPS):
+        if x == 0 or self._venue_takes(s, max_slippage_bps, is_mint, x):
+            return x
+        x //= 2
+    return 0
+
+
+@internal
+@view
+def _venue_takes(s: lt_math.FundState, max_slippage_bps: uint256, is_mint: bool, amount: uint256) -> bool:
+    """
+    @dev Whether the venue executes the in-kind trade of a mint paying `amount` assets (trading
+         open, within its max leverage), or a redeem of `amount` shares: both its trades, each
+         inside the fund's price limit, and then releases what the exit takes.
+    """
+    if is_mint:
+        net: uint256 = amount - lt_math._fee(amount, s.mint_fee_bps)
+        return (staticcall IPerpAdapter(s.adapter).preview_account(s.token, convert(net, int256), lt_math._mint_size_delta(s, net), 0)).accepted
+    close: int256 = 0
+    reopen: int256 = 0
+    equity: int256 = 0
+    ok: bool = False
+    close, reopen, equity, ok = self._exit_trades(s, amount)
+    return ok and (
+        reopen == 0
+        or (self._limit_slack(s, max_slippage_bps, close) >= 0 and self._limit_slack(s, max_slippage_bps, reopen) >= 0)
+    )
+
+
+@internal
+@view
+def _exit_trades(s: lt_math.FundState, shares: uint256) -> (int256, int256, int256, bool):
+    """
+    @dev (close, reopen, venue equity after both, whether the venue executes both and then
+         releases what the exit takes out of the fund); see exit_trades. Needs NAV > 0.
+         Only margin leaves the venue, and closing part of the position realises that part's
+         PnL into margin: so when the slice's own trade leaves too little margin, a further
+         `extra` is closed with it and reopened, found in rounds of (margin still missing) /
+         (gain per unit: price - entry price, for a short entry - price), each previewed.
+    """
+    close: int256 = lt_math._redeem_size_delta(s, shares)
+    p: IPerpAdapter.AccountPreview = staticcall IPerpAdapter(s.adapter).preview_account(s.token, 0, close, 0)
+    short: int256 = 0
+    deficit: int256 = 0
+    short, deficit = self._release_shortfall(s, shares, p)
+    if short <= 0 or not p.accepted or deficit <= 0:  # paid, refused, or margin is not what binds
+        return close, 0, p.equity, p.accepted and short <= 0
+    size: int256 = 0
+    entry: uint256 = 0
+    margin: int256 = 0
+    size, entry, margin = staticcall IPerpAdapter(s.adapter).position(s.token)
+    gain: int256 = convert(s.price, int256) - convert(entry, int256)  # WAD USD per unit closed
+    if s.size < 0:
+        gain = -gain
+    if gain <= 0:  # a position at a loss: margin is not what binds, realising cannot help
+        return close, 0, p.equity, False
+    room: uint256 = convert(abs(s.size + close), uint256)  # the part of the position that stays
+    extra: uint256 = 0
+    for _: uint256 in range(MAX_REALISE_STEPS):
+        extra = min(
+            extra + math._mul_div(convert(deficit, uint256) * s.asset_scale, constants.WAD, convert(gain, uint256), True), room
+        )
+        q: int256 = convert(extra, int256)
+        if s.size < 0:
+            q = -q
+        trial: IPerpAdapter.AccountPreview = staticcall IPerpAdapter(s.adapter).preview_account(s.token, 0, close - q, q)
+        if not trial.accepted:
+            break
+        short, deficit = self._release_shortfall(s, shares, trial)
+        if short <= 0:
+            return close - q, q, trial.equity, True
+        if extra == room or deficit <= 0:
+            break
+    return close, 0, p.equity, False
+
+
+@internal
+@view
+def _release_shortfall(s: lt_math.FundState, shares: uint256, p: IPerpAdapter.AccountPreview) -> (int256, int256):
+    """
+    @dev What redeeming `shares` would take out of the fund (after the trades `p` previews) less
+         what the fund could then pay (its idle collateral and what the venue releases), and
+         less its idle collateral and margin (signed): the margin realised PnL must still add.
+    """
+    taken: int256 = lt_math._redeem_value(s.supply, convert(s.nav, uint256), convert(s.idle_assets, int256) + p.equity, shares) - convert(s.idle_assets, int256)
+    return taken - convert(p.withdrawable, int256), taken - p.margin
 
 
 @internal
@@ -369,9 +495,12 @@ def _shares_for_deposit(s: lt_math.FundState, assets: uint256) -> uint256:
 @view
 def _redeem_value(s: lt_math.FundState, shares: uint256) -> int256:
     """
-    @dev What redeeming `shares` would take out of the fund, as the venue quotes it now.
+    @dev What redeeming `shares` would take out of the fund after its trades (exit_trades), as
+         the venue previews them now.
     """
-    nav_after: int256 = convert(s.idle_assets, int256) + staticcall IPerpAdapter(s.adapter).preview_equity(
-        s.token, 0, lt_math._redeem_size_delta(s, shares)
-    )
-    return lt_math._redeem_value(s.supply, convert(s.nav, uint256), nav_after, shares)
+    close: int256 = 0
+    reopen: int256 = 0
+    equity: int256 = 0
+    ok: bool = False
+    close, reopen, equity, ok = self._exit_trades(s, shares)
+    return lt_math._redeem_value(s.supply, convert(s.nav, uint256), convert(s.idle_assets, int256) + equity, shares)

@@ -195,18 +195,26 @@ def configurator(core):
 
 
 @pytest.fixture(scope="session")
-def create_token(project, admin, keeper, guardian, factory, fee_recipient, btc_venue):
-    """create_token(leverage=3, is_long=True, adapter=btc_venue, underlying="BTC") -> token with
-    the keeper and guardian roles granted to their actors."""
+def create_token(project, admin, keeper, guardian, factory, fee_recipient, usdc, btc_venue):
+    """create_token(leverage=3, is_long=True, adapter=None, underlying="BTC") -> token with the
+    keeper and guardian roles granted to their actors. Without an adapter: btc_venue for BTC, a
+    new "{underlying}-PERP" venue (priced as BTC) for any other underlying, since the factory
+    creates a symbol only on its own market."""
 
     def create(leverage=3, is_long=True, adapter=None, underlying="BTC", cap=10**12 * USDC):
+        if adapter is None:
+            adapter = (
+                btc_venue
+                if underlying == "BTC"
+                else _market(project, admin, usdc, underlying, BTC_PRICE, BTC_DEPTH // WAD)[1]
+            )
         token = create_token_via_factory(
             ApeBackend(project, admin),
             factory,
             underlying,
             leverage,
             is_long,
-            adapter or btc_venue,
+            adapter,
             fee_recipient=fee_recipient,
             cap=cap,
         )

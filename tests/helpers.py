@@ -26,6 +26,7 @@ def venue_settings(venue) -> dict:
         "funding_rate_per_second": venue.funding_rate_per_second(),
         "funding_index": venue.funding_index(),
         "funding_updated_at": venue.funding_updated_at(),
+        "trading_paused": venue.trading_paused(),
     }
 
 

@@ -2824,6 +2824,30 @@ export const LeveragedTokenConfiguratorAbi = [
   },
   {
     "inputs": [],
+    "name": "MAX_RIPCORD_REWARD_CHUNK_BPS",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_RIPCORD_TARGET_BPS",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "MAX_TRADE_NOTIONAL",
     "outputs": [
       {
@@ -3259,6 +3283,23 @@ export const LeveragedTokenFactoryAbi = [
     "inputs": [
       {
         "indexed": true,
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "name": "symbol",
+        "type": "string"
+      }
+    ],
+    "name": "TokenRetired",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
         "name": "role",
         "type": "bytes32"
       },
@@ -3520,6 +3561,18 @@ export const LeveragedTokenFactoryAbi = [
     "type": "function"
   },
   {
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "retire_token",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
     "inputs": [],
     "name": "token_count",
     "outputs": [
@@ -3534,6 +3587,18 @@ export const LeveragedTokenFactoryAbi = [
   {
     "inputs": [],
     "name": "all_tokens",
+    "outputs": [
+      {
+        "name": "",
+        "type": "address[]"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "active_tokens",
     "outputs": [
       {
         "name": "",
@@ -3632,6 +3697,23 @@ export const LeveragedTokenFactoryAbi = [
       {
         "name": "",
         "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "arg0",
+        "type": "address"
+      }
+    ],
+    "name": "is_active",
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool"
       }
     ],
     "stateMutability": "view",
@@ -4190,6 +4272,53 @@ export const MockPerpAdapterAbi = [
       {
         "name": "account",
         "type": "address"
+      },
+      {
+        "name": "margin_delta",
+        "type": "int256"
+      },
+      {
+        "name": "size_delta",
+        "type": "int256"
+      },
+      {
+        "name": "reopen_delta",
+        "type": "int256"
+      }
+    ],
+    "name": "preview_account",
+    "outputs": [
+      {
+        "components": [
+          {
+            "name": "equity",
+            "type": "int256"
+          },
+          {
+            "name": "withdrawable",
+            "type": "uint256"
+          },
+          {
+            "name": "margin",
+            "type": "int256"
+          },
+          {
+            "name": "accepted",
+            "type": "bool"
+          }
+        ],
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address"
       }
     ],
     "name": "equity",
@@ -4282,6 +4411,18 @@ export const MockPerpAdapterAbi = [
       {
         "name": "",
         "type": "int256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "market",
+    "outputs": [
+      {
+        "name": "",
+        "type": "string"
       }
     ],
     "stateMutability": "view",

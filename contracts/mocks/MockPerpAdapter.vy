@@ -163,7 +163,7 @@ def trade(size_delta: int256, limit_price: uint256) -> uint256:
     realized: int256 = 0
     acc, realized = self._apply_trade(acc, size_delta, exec_price, fee)
     if abs(acc.size) > abs(size_before):
-        assert self._within_max_leverage(acc, price), "venue: max leverage"
+        assert self._within_max_leverage(acc, price, self.funding_index), "venue: max leverage"
     self.accounts[msg.sender] = acc
     log IPerpAdapter.Traded(
         account=msg.sender,
@@ -239,6 +239,46 @@ def preview_equity(account: address, margin_delta: int256, size_delta: int256) -
 
 @external
 @view
+def preview_account(
+    account: address, margin_delta: int256, size_delta: int256, reopen_delta: int256
+) -> IPerpAdapter.AccountPreview:
+    """
+    @notice What `account` would hold after adding `margin_delta` of margin, trading
+            `size_delta` and then `reopen_delta` now, exactly as deposit/withdraw and two
+            trade() calls would leave it in this block: its equity (collateral units), the
+            margin it could then withdraw, its margin, and whether both trades would be accepted (trading
+            open, a fresh price, within max leverage after each increase; no limit price).
+            A trade the book cannot fill reverts "venue: liquidity", as quote_trade does.
+    """
+    price: uint256 = 0
+    updated_at: uint256 = 0
+    fresh: bool = False
+    price, updated_at, fresh = self._read_oracle()
+    index: int256 = self._index_now(price)
+    acc: Account = self._settle(self.accounts[account], index)
+    acc.margin += margin_delta
+    accepted: bool = True
+    for delta: int256 in [size_delta, reopen_delta]:
+        if delta != 0:
+            size_before: int256 = acc.size
+            exec_price: uint256 = 0
+            fee: uint256 = 0
+            exec_price, fee = self._quote(delta, price)
+            realized: int256 = 0
+            acc, realized = self._apply_trade(acc, delta, exec_price, fee)
+            accepted = accepted and fresh and not self.trading_paused and (
+                abs(acc.size) <= abs(size_before) or self._within_max_leverage(acc, price, index)
+            )
+    withdrawable: uint256 = 0
+    if acc.size == 0 or fresh:
+        withdrawable = self._free_margin(acc, price, index)
+    return IPerpAdapter.AccountPreview(
+        equity=self._equity_of(acc, price, index), withdrawable=withdrawable, margin=acc.margin, accepted=accepted
+    )
+
+
+@external
+@view
 def equity(account: address) -> int256:
     """
     @notice Margin + unrealised PnL - funding owed, at the latest oracle price (collateral units).
@@ -287,6 +327,15 @@ def position(account: address) -> (int256, uint256, int256):
 @view
 def open_notional(account: address) -> int256:
     return self.accounts[account].open_notional
+
+
+@external
+@view
+def market() -> String[16]:
+    """
+    @notice The market's name, "{UNDERLYING}-PERP" (the factory binds a token's symbol to it).
+    """
+    return MARKET
 
 
 @external
@@ -578,8 +627,8 @@ def _apply_trade(acc: Account, size_delta: int256, exec_price: uint256, fee: uin
 
 @internal
 @view
-def _within_max_leverage(acc: Account, price: uint256) -> bool:
-    equity: int256 = self._equity_of(acc, price, self.funding_index)
+def _within_max_leverage(acc: Account, price: uint256, index: int256) -> bool:
+    equity: int256 = self._equity_of(acc, price, index)
     if equity <= 0:
         return False
     notional: uint256 = self._notional_assets(acc.size, price)

@@ -196,3 +196,16 @@ class AsyncToken:
     async def configure(self, setter: str, *args: Any, **tx_kwargs: Any) -> Any:
         """A parameter change through the token's configurator, as `Token.configure`."""
         return await self._run(plans.configure(self.protocol, self.symbol, setter, args, tx_kwargs))
+
+    @staticmethod
+    def queued_change(receipt: Any) -> types.QueuedChange | None:
+        """What a `configure` receipt queued, as `Token.queued_change`."""
+        return plans.queued_change(receipt)
+
+    async def execute_change(self, change_id: str, **tx_kwargs: Any) -> Any:
+        """Apply a queued change once its eta has passed, as `Token.execute_change`."""
+        return await self._run(plans.queue_call(self.protocol, self.symbol, "execute", change_id, tx_kwargs))
+
+    async def cancel_change(self, change_id: str, **tx_kwargs: Any) -> Any:
+        """Drop a queued change before it executes, as `Token.cancel_change`."""
+        return await self._run(plans.queue_call(self.protocol, self.symbol, "cancel", change_id, tx_kwargs))

@@ -264,8 +264,21 @@ class Token:
         """A parameter change through the configurator (e.g. "set_fees", 10, 10, 365), the token
         passed first: simulated, sent, the receipt returned. It acts at once where the
         configurator allows (a fee cut, a lower cap, no shares yet); otherwise its ChangeQueued
-        event carries the id to `execute` after the delay (`configurator().functions.execute`)."""
+        event carries the id to pass to `execute_change` after the delay (`queued_change`)."""
         return self._run(plans.configure(self.protocol, self.symbol, setter, args, tx_kwargs))
+
+    @staticmethod
+    def queued_change(receipt: Any) -> types.QueuedChange | None:
+        """What a `configure` receipt queued (id, kind, values, eta), or None if it acted at once."""
+        return plans.queued_change(receipt)
+
+    def execute_change(self, change_id: str, **tx_kwargs: Any) -> Any:
+        """The admin: apply a queued change once its eta has passed; the receipt."""
+        return self._run(plans.queue_call(self.protocol, self.symbol, "execute", change_id, tx_kwargs))
+
+    def cancel_change(self, change_id: str, **tx_kwargs: Any) -> Any:
+        """The guardian or the admin: drop a queued change before it executes; the receipt."""
+        return self._run(plans.queue_call(self.protocol, self.symbol, "cancel", change_id, tx_kwargs))
 
     # ---------------------------------------------------------------- events
 

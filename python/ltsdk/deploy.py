@@ -41,6 +41,12 @@ def load_products(path: Path = PRODUCTS_FILE) -> dict[str, Any]:
     return json.loads(Path(path).read_text())
 
 
+def market_name(underlying: str) -> str:
+    """A venue's market() by the rule the factory checks: a token on `underlying` is created only
+    on a venue named "{UNDERLYING}-PERP" (LeveragedTokenFactory's MARKET_SUFFIX)."""
+    return f"{underlying}-PERP"
+
+
 def token_symbol(underlying: str, leverage: int, is_long: bool) -> str:
     """The factory's naming rule: {UNDERLYING}{LEVERAGE}{L|S}."""
     return f"{underlying}{leverage}{'L' if is_long else 'S'}"
@@ -283,7 +289,7 @@ def deploy_market(
         ("markets", name, "adapter"),
         _address(collateral),
         _address(oracle),
-        f"{name}-PERP",
+        market_name(name),
         collateral_decimals,
         int(market["depth_usd"]) * WAD,
     )

@@ -111,6 +111,13 @@ class HasHolders(LtError, RuntimeError):
     """The token has holders: its parameters change one group at a time, through the queue."""
 
 
+class BadProduct(LtError, ValueError):
+    """The factory refused: a leverage outside 2..9, an empty underlying, a venue whose market is
+    not "{UNDERLYING}-PERP" or is margined in another collateral, a zero initial NAV per share,
+    a symbol already registered, a zero admin or blueprint, or a token to retire that is not
+    active."""
+
+
 class Unauthorized(LtError, PermissionError):
     """The caller lacks the role the call needs."""
 
@@ -189,6 +196,16 @@ REVERTS: dict[str, type[LtError]] = {
     "configurator: too early": ChangeTooEarly,
     "configurator: expired": ChangeExpired,
     "configurator: has holders": HasHolders,
+    "factory: admin": BadProduct,
+    "factory: underlying": BadProduct,
+    "factory: leverage": BadProduct,
+    "factory: market": BadProduct,
+    "factory: exists": BadProduct,
+    "factory: blueprint": BadProduct,
+    "factory: not active": BadProduct,
+    "factory: collateral": BadProduct,
+    "factory: nav": BadProduct,
+    "factory: decimals": BadProduct,
     "access_control: account is missing role": Unauthorized,
     "usdc: insufficient balance": InsufficientBalance,
     "usdc: insufficient allowance": InsufficientAllowance,

@@ -38,6 +38,7 @@ R = TypeVar("R", bound="DataclassInstance")  # a result type of ltsdk.types
 
 # decodes the token's events from a receipt; needs no node
 _EVENTS = Web3().eth.contract(abi=load_abi(TOKEN_ABI)).events
+_CONFIGURATOR_EVENTS = Web3().eth.contract(abi=load_abi(CONFIGURATOR_ABI)).events
 
 
 class Deployment:
@@ -222,6 +223,37 @@ def configure(d: Deployment, symbol: str, setter: str, args: tuple[Any, ...], tx
     token = d.address_of(symbol)
     configurator = yield Call(Fn(token, TOKEN_ABI, "configurator"), typed=False)
     return (yield from send_plan(d.signer(), Fn(configurator, CONFIGURATOR_ABI, setter, (token, *args)), tx_kwargs))
+
+
+def queued_change(receipt: Any) -> types.QueuedChange | None:
+    """The change a configurator call queued (its ChangeQueued event), or None if it acted at once."""
+    logs = _CONFIGURATOR_EVENTS.ChangeQueued().process_receipt(receipt, errors=DISCARD)
+    if not logs:
+        return None
+    args = logs[0]["args"]
+    return types.QueuedChange(
+        tx_hash=Web3.to_hex(receipt["transactionHash"]),
+        change_id=Web3.to_hex(args["change_id"]),
+        kind=args["kind"],
+        values=tuple(args["values"]),
+        eta=args["eta"],
+    )
+
+
+def queue_call(d: Deployment, symbol: str, name: str, change_id: str, tx_kwargs: dict[str, Any]) -> Plan[Any]:
+    """The configurator's `execute` (the admin, once the delay has passed) or `cancel` (the
+    guardian or the admin) of a queued change of this token: simulate, sign, send; the receipt."""
+    if name not in ("execute", "cancel"):
+        raise errors.BadArgument(f"a queued change is executed or cancelled, not {name!r}")
+    try:
+        change = bytes.fromhex(change_id.removeprefix("0x"))
+    except (AttributeError, ValueError):
+        change = b""
+    if len(change) != 32:
+        raise errors.BadArgument(f"a change id is 32 bytes of hex, got {change_id!r}")
+    token = d.address_of(symbol)
+    configurator = yield Call(Fn(token, TOKEN_ABI, "configurator"), typed=False)
+    return (yield from send_plan(d.signer(), Fn(configurator, CONFIGURATOR_ABI, name, (change,)), tx_kwargs))
 
 
 def decode(d: Deployment, symbol: str, receipt: Any, event_name: str, result_type: type[R]) -> R:

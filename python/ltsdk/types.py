@@ -174,3 +174,17 @@ class Splitted:
     nav_per_share_before: int
     nav_per_share_after: int
     gas_used: int
+
+
+@dataclass(frozen=True)
+class QueuedChange:
+    """A parameter change waiting in the configurator's queue (its ChangeQueued event): `kind`
+    is the setter's number (KIND_FEES = 1 ... KIND_DELAY = 8), `values` its arguments padded to
+    five words, `eta` the timestamp from which the admin may execute it (for the configurator's
+    EXECUTION_WINDOW after)."""
+
+    tx_hash: str
+    change_id: str  # 0x-hex, what execute_change and cancel_change take
+    kind: int
+    values: tuple[int, ...]
+    eta: int

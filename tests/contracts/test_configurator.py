@@ -41,7 +41,9 @@ MAX_TWAP_COOLDOWN = 3_600
 MIN_KEEPER_GRACE = 60
 MAX_KEEPER_GRACE = 86_400
 MAX_RIPCORD_REWARD = 1_000 * USDC
-MIN_DELAY = DAY
+MAX_RIPCORD_REWARD_CHUNK_BPS = 10  # the reward at most 10 bps of the ripcord's chunk
+MAX_RIPCORD_TARGET_BPS = 20_000  # the ripcord level at most 2x the target
+MIN_DELAY = 3 * DAY
 MAX_DELAY = 30 * DAY
 VENUE_MAX_LEVERAGE = 20 * WAD  # MockPerpAdapter's default
 
@@ -158,7 +160,7 @@ SETTERS: dict[str, Setter] = {
             ("band min", _with(LEVERAGE_BAND, a0=MIN_BAND_BPS)),
             ("band max", (MAX_BAND_BPS, _upper_band(3 * WAD, MAX_BAND_BPS) + 1)),
             ("ripcord just above upper band", (2_000, _upper_band(3 * WAD, 2_000) + 1)),
-            ("ripcord at venue max", _with(LEVERAGE_BAND, a1=VENUE_MAX_LEVERAGE)),
+            ("ripcord at twice the target", _with(LEVERAGE_BAND, a1=6 * WAD)),
         ],
         [
             ("band min-1", _with(LEVERAGE_BAND, a0=MIN_BAND_BPS - 1)),
@@ -167,6 +169,9 @@ SETTERS: dict[str, Setter] = {
             ("ripcord at upper band", (2_000, _upper_band(3 * WAD, 2_000))),
             ("ripcord below upper band", (2_000, 3 * WAD)),
             ("ripcord zero", _with(LEVERAGE_BAND, a1=0)),
+            ("ripcord just above twice the target", _with(LEVERAGE_BAND, a1=6 * WAD + 1)),
+            ("ripcord 19x on a 3x token", _with(LEVERAGE_BAND, a1=19 * WAD)),
+            ("ripcord at venue max", _with(LEVERAGE_BAND, a1=VENUE_MAX_LEVERAGE)),
             ("ripcord venue max+1", _with(LEVERAGE_BAND, a1=VENUE_MAX_LEVERAGE + 1)),
             ("ripcord uint max", _with(LEVERAGE_BAND, a1=MAX_UINT256)),
         ],
@@ -208,10 +213,15 @@ SETTERS: dict[str, Setter] = {
         ("ripcord_trade_notional", "ripcord_reward", "keeper_grace"),
         "IncentivesSet",
         [
-            ("notional min", _with(INCENTIVES, a0=MIN_TRADE_NOTIONAL)),
+            ("notional min, no reward", _with(INCENTIVES, a0=MIN_TRADE_NOTIONAL, a1=0)),
             ("notional max", _with(INCENTIVES, a0=MAX_TRADE_NOTIONAL)),
             ("reward zero", _with(INCENTIVES, a1=0)),
             ("reward max", _with(INCENTIVES, a1=MAX_RIPCORD_REWARD)),
+            ("reward at 10 bps of the chunk", _with(INCENTIVES, a0=100_000 * USDC, a1=100 * USDC)),
+            (
+                "reward max at the smallest chunk allowing it",
+                _with(INCENTIVES, a0=1_000_000 * USDC, a1=MAX_RIPCORD_REWARD),
+            ),
             ("grace min", _with(INCENTIVES, a2=MIN_KEEPER_GRACE)),
             ("grace max", _with(INCENTIVES, a2=MAX_KEEPER_GRACE)),
         ],
@@ -221,6 +231,10 @@ SETTERS: dict[str, Setter] = {
             ("notional max+1", _with(INCENTIVES, a0=MAX_TRADE_NOTIONAL + 1)),
             ("notional uint max", _with(INCENTIVES, a0=MAX_UINT256)),
             ("reward max+1", _with(INCENTIVES, a1=MAX_RIPCORD_REWARD + 1)),
+            # review finding L1: chunk 2,000 and reward 1,000 made every ripcord raise leverage
+            ("reward half the chunk", _with(INCENTIVES, a0=2_000 * USDC, a1=1_000 * USDC)),
+            ("reward just above 10 bps of the chunk", _with(INCENTIVES, a0=100_000 * USDC, a1=100 * USDC + 1)),
+            ("reward above the smallest chunk", _with(INCENTIVES, a0=MIN_TRADE_NOTIONAL, a1=10 * USDC)),
             ("reward uint max", _with(INCENTIVES, a1=MAX_UINT256)),
             ("grace zero", _with(INCENTIVES, a2=0)),
             ("grace min-1", _with(INCENTIVES, a2=MIN_KEEPER_GRACE - 1)),
@@ -297,6 +311,8 @@ def test_constants__bounds_and_kinds__match_the_contract(configurator):
         "MIN_KEEPER_GRACE": MIN_KEEPER_GRACE,
         "MAX_KEEPER_GRACE": MAX_KEEPER_GRACE,
         "MAX_RIPCORD_REWARD_UNITS": MAX_RIPCORD_REWARD // USDC,
+        "MAX_RIPCORD_REWARD_CHUNK_BPS": MAX_RIPCORD_REWARD_CHUNK_BPS,
+        "MAX_RIPCORD_TARGET_BPS": MAX_RIPCORD_TARGET_BPS,
         "MIN_DELAY": MIN_DELAY,
         "MAX_DELAY": MAX_DELAY,
     }
@@ -389,14 +405,35 @@ def test_setter__out_of_bounds_overflowing_value__reverts_bounds(token, configur
 
 def test_set_leverage_band__wide_band_of_9x__ripcord_must_clear_the_upper_band(create_token, configurator, admin):
     """A 9x token with the widest band (50 %) reaches 13.5x: a ripcord at 13x is inside it, one at
-    the venue's 20x is above it."""
+    18x (twice the target) is above it; the venue's 20x is more than the name allows."""
     token = create_token(leverage=9)
 
     with ape.reverts(BOUNDS):
         configurator.set_leverage_band(token, MAX_BAND_BPS, 13 * WAD, sender=admin)
-    configurator.set_leverage_band(token, MAX_BAND_BPS, VENUE_MAX_LEVERAGE, sender=admin)
+    with ape.reverts(BOUNDS):
+        configurator.set_leverage_band(token, MAX_BAND_BPS, VENUE_MAX_LEVERAGE, sender=admin)
+    configurator.set_leverage_band(token, MAX_BAND_BPS, 18 * WAD, sender=admin)
 
-    assert (token.band_bps(), token.ripcord_leverage()) == (MAX_BAND_BPS, VENUE_MAX_LEVERAGE)
+    assert (token.band_bps(), token.ripcord_leverage()) == (MAX_BAND_BPS, 18 * WAD)
+
+
+@pytest.mark.parametrize("leverage", [2, 3, 5, 9])
+def test_set_leverage_band__ripcord_above_twice_the_target__reverts_bounds(create_token, configurator, admin, leverage):
+    """Review finding I3: "BTC 3x Long" accepted a 19x ripcord level, so the fund could sit far
+    past what its name promises before anyone may de-lever it. The level is at most 2 T (and the
+    venue's max leverage)."""
+    token = create_token(leverage=leverage)
+    target = token.target_leverage()
+    ripcord = token.ripcord_leverage()
+
+    for level in (2 * target + 1, min(19 * WAD, VENUE_MAX_LEVERAGE)):
+        if level > 2 * target:
+            with ape.reverts(BOUNDS):
+                configurator.set_leverage_band(token, MAX_BAND_BPS, level, sender=admin)
+    assert token.ripcord_leverage() == ripcord
+    if 2 * target <= VENUE_MAX_LEVERAGE:
+        configurator.set_leverage_band(token, MAX_BAND_BPS, 2 * target, sender=admin)
+        assert token.ripcord_leverage() == 2 * target
 
 
 @pytest.mark.parametrize("role_name", ["keeper", "guardian", "outsider"])
@@ -466,13 +503,56 @@ def test_set_leverage_band__sets_the_band_view_and_keeps_the_target(token, confi
 
 
 def test_set_leverage_band__ripcord_limit__follows_the_venue_max_leverage(token, configurator, admin, btc_venue):
-    btc_venue.set_max_leverage(10 * WAD, sender=admin)
+    """Below twice the target, the venue's max leverage is the limit."""
+    btc_venue.set_max_leverage(5 * WAD, sender=admin)
 
     with ape.reverts(BOUNDS):
-        configurator.set_leverage_band(token, 2_000, 10 * WAD + 1, sender=admin)
-    configurator.set_leverage_band(token, 2_000, 10 * WAD, sender=admin)
+        configurator.set_leverage_band(token, 2_000, 5 * WAD + 1, sender=admin)
+    configurator.set_leverage_band(token, 2_000, 5 * WAD, sender=admin)
 
-    assert token.ripcord_leverage() == 10 * WAD
+    assert token.ripcord_leverage() == 5 * WAD
+
+
+def test_set_incentives__reward_against_the_chunk__bounded_jointly(token, configurator, admin):
+    """Review finding L1: each bound alone (chunk >= 1 USDC, reward <= 1,000 USDC) let a ripcord
+    pay 1,000 USDC for de-levering 2,000 USDC of notional, which raised leverage at every call.
+    The reward may be at most MAX_RIPCORD_REWARD_CHUNK_BPS of the chunk."""
+    chunk = 2_000 * USDC
+    limit = chunk * MAX_RIPCORD_REWARD_CHUNK_BPS // 10_000  # 2 USDC
+    before = _fields(token, SETTERS["set_incentives"])
+
+    with ape.reverts(BOUNDS):
+        configurator.set_incentives(token, chunk, 1_000 * USDC, 3_600, sender=admin)
+    with ape.reverts(BOUNDS):
+        configurator.set_incentives(token, chunk, limit + 1, 3_600, sender=admin)
+    assert _fields(token, SETTERS["set_incentives"]) == before
+
+    configurator.set_incentives(token, chunk, limit, 3_600, sender=admin)
+    assert (token.ripcord_trade_notional(), token.ripcord_reward()) == (chunk, limit)
+
+
+def test_set_incentives__joint_bound__keeps_the_ripcord_de_levering(
+    token, configurator, admin, depositor, outsider, fund, set_price
+):
+    """What the joint bound is for: with the largest reward it allows for a small chunk, every
+    ripcord of ten in a row leaves leverage lower (the review's loop raised it at every call)."""
+    chunk = 1_000 * USDC
+    configurator.set_incentives(token, chunk, chunk * MAX_RIPCORD_REWARD_CHUNK_BPS // 10_000, 3_600, sender=admin)
+    configurator.set_leverage_band(token, 1_000, 34 * WAD // 10, sender=admin)  # upper band 3.3x
+    set_price(60_000)
+    fund(depositor, token, 100_000 * USDC)
+    token.deposit(100_000 * USDC, depositor, sender=depositor)
+    set_price(54_000)  # 3x long, -10 %: ~3.86x
+    leverage = token.current_leverage()
+
+    for _ in range(10):
+        assert leverage >= token.ripcord_leverage()
+        tx = token.ripcord(sender=outsider)
+
+        (ripcord,) = tx.events.filter(token.Ripcord)
+        assert ripcord.reward == chunk * MAX_RIPCORD_REWARD_CHUNK_BPS // 10_000
+        assert token.current_leverage() < leverage, "a ripcord raised leverage"
+        leverage = token.current_leverage()
 
 
 def test_set_execution__new_interval__marks_the_current_slot_used(token, configurator, admin):
@@ -642,7 +722,7 @@ def test_change__fee_cut_or_lower_cap_with_holders__acts_at_once(deposited, conf
         ("set_execution", (86_400, 120, 100, 1_000_000 * USDC, 60)),
         ("set_incentives", (2_000_000 * USDC, 5 * USDC, 3_600)),
         ("set_fee_recipient", (ZERO_ADDRESS[:-1] + "1",)),
-        ("set_delay", (2 * DAY,)),
+        ("set_delay", (4 * DAY,)),
     ],
 )
 def test_change__holder_affecting_with_holders__is_queued_not_applied(
@@ -673,11 +753,11 @@ def test_change__before_the_first_mint__acts_at_once(token, configurator, admin)
     assert token.totalSupply() == 0
 
     tx = configurator.set_fees(token, 50, 50, 1_000, sender=admin)
-    configurator.set_delay(token, 3 * DAY, sender=admin)
+    configurator.set_delay(token, 5 * DAY, sender=admin)
 
     assert not tx.events.filter(configurator.ChangeQueued)
     assert token.mint_fee_bps() == 50
-    assert configurator.delay(token) == 3 * DAY
+    assert configurator.delay(token) == 5 * DAY
 
 
 # ILeveragedToken.Parameters, in order: each is a getter of the token under the same name
@@ -868,8 +948,8 @@ def test_queue__same_change_twice__reverts_queued(deposited, configurator, admin
 def test_execute__bounds_no_longer_met__reverts_bounds(deposited, configurator, admin, chain, btc_venue):
     """Bounds are checked again at execution: the venue lowered its max leverage meanwhile."""
     token = deposited
-    _, queued = _queue(configurator, token, "set_leverage_band", 2_000, 10 * WAD, sender=admin)
-    btc_venue.set_max_leverage(8 * WAD, sender=admin)
+    _, queued = _queue(configurator, token, "set_leverage_band", 2_000, 6 * WAD, sender=admin)
+    btc_venue.set_max_leverage(5 * WAD, sender=admin)
     chain.pending_timestamp = queued.eta
 
     with ape.reverts(BOUNDS):
@@ -924,18 +1004,49 @@ def test_set_delay__out_of_bounds__reverts_bounds(token, configurator, admin, de
 
 def test_set_delay__with_holders__waits_the_old_delay_then_governs_new_changes(deposited, configurator, admin, chain):
     token = deposited
-    tx, queued = _queue(configurator, token, "set_delay", 3 * DAY, sender=admin)
+    tx, queued = _queue(configurator, token, "set_delay", 5 * DAY, sender=admin)
     assert queued.eta == tx.timestamp + MIN_DELAY
     chain.pending_timestamp = queued.eta
 
     executed = configurator.execute(queued.change_id, sender=admin)
 
-    assert configurator.delay(token) == 3 * DAY
-    assert executed.events.filter(configurator.DelaySet) == [configurator.DelaySet(token=token.address, delay=3 * DAY)]
+    assert configurator.delay(token) == 5 * DAY
+    assert executed.events.filter(configurator.DelaySet) == [configurator.DelaySet(token=token.address, delay=5 * DAY)]
     tx, queued = _queue(configurator, token, "set_fees", 20, 20, 500, sender=admin)
-    assert queued.eta == tx.timestamp + 3 * DAY
+    assert queued.eta == tx.timestamp + 5 * DAY
 
 
 def test_set_delay__from_guardian__reverts_missing_role(token, configurator, guardian):
     with ape.reverts(MISSING_ROLE):
-        configurator.set_delay(token, 2 * DAY, sender=guardian)
+        configurator.set_delay(token, 4 * DAY, sender=guardian)
+
+
+def test_min_delay__holder_a_day_late_waiting_a_heartbeat__exits_before_the_change(
+    token, configurator, admin, depositor, fund, set_price, chain
+):
+    """The floor is longer than notice plus the slowest exit (issue 14, I3): a holder who sees a
+    queued fee rise a day late, on a token that trades only on prices under a minute old while
+    its feed beats once a day, waits a whole heartbeat for a fresh price and still redeems at the
+    old fee before the change may execute. (The 24 h floor it replaces let the rise land first.)"""
+    configurator.set_limits(token, token.max_total_assets(), token.max_slippage_bps(), MIN_PRICE_AGE, sender=admin)
+    set_price(60_000)
+    beat = chain.blocks.head.timestamp  # the feed's heartbeat: one answer a day from here
+    fund(depositor, token, 10_000 * USDC)
+    shares = token.deposit(10_000 * USDC, depositor, sender=depositor).return_value
+    chain.pending_timestamp = beat + MIN_PRICE_AGE + 1
+    tx, queued = _queue(configurator, token, "set_fees", 10, 100, 365, sender=admin)  # redeem fee 10 -> 100 bps
+    chain.pending_timestamp = beat + DAY
+    set_price(60_000)  # the next beat, while the holder is not looking
+    chain.pending_timestamp = tx.timestamp + DAY  # the holder sees the queued rise
+    with ape.reverts("lt: stale price"):
+        token.redeem(shares, depositor, depositor, sender=depositor)
+    chain.pending_timestamp = beat + 2 * DAY
+    set_price(60_000)  # the beat after
+
+    redeemed = token.redeem(shares, depositor, depositor, sender=depositor)
+
+    assert redeemed.timestamp < queued.eta
+    assert token.redeem_fee_bps() == 10
+    (withdrawn,) = redeemed.events.filter(token.Withdraw)
+    assert withdrawn.shares == shares and token.balanceOf(depositor) == 0
+    assert configurator.queued(queued.change_id).eta == queued.eta  # still waiting

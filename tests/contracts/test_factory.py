@@ -137,8 +137,10 @@ def test_create_token__on_fresh_factory__btc3l_is_first_entry_of_registry(
         ("BTC", 9, False, "BTC9S", "BTC 9x Short"),
     ],
 )
-def test_create_token__names_by_rule(project, factory, create, btc_venue, underlying, leverage, is_long, symbol, name):
-    tx = create(underlying, leverage, is_long, btc_venue)
+def test_create_token__names_by_rule(
+    project, factory, create, btc_venue, eth_venue, underlying, leverage, is_long, symbol, name
+):
+    tx = create(underlying, leverage, is_long, btc_venue if underlying == "BTC" else eth_venue)
 
     token = project.LeveragedToken.at(tx.return_value)
     assert token.symbol() == symbol
@@ -298,11 +300,11 @@ def test_create_token__two_tokens__are_independent(project, create, admin, btc_v
 # ---------------------------------------------------------------- creation checks
 
 
-def test_create_token__duplicate_symbol__reverts_exists(token, factory, create, eth_venue):
+def test_create_token__duplicate_symbol__reverts_exists(token, factory, create, btc_venue):
     count = factory.token_count()
 
     with ape.reverts("factory: exists"):
-        create("BTC", 3, True, eth_venue)
+        create("BTC", 3, True, btc_venue)
 
     assert factory.token_by_symbol("BTC3L") == token.address
     assert factory.token_count() == count
@@ -359,18 +361,18 @@ def test_create_token__from_non_creator__reverts_missing_role(factory, create, b
     count = factory.token_count()
 
     with ape.reverts(MISSING_ROLE):
-        create("SOL", 3, True, btc_venue, sender=outsider)
+        create("BTC", 7, True, btc_venue, sender=outsider)
 
     assert factory.token_count() == count
-    assert factory.token_by_symbol("SOL3L") == ZERO_ADDRESS
+    assert factory.token_by_symbol("BTC7L") == ZERO_ADDRESS
 
 
 def test_create_token__from_granted_creator__succeeds(factory, create, admin, btc_venue, outsider):
     factory.grantRole(CREATOR_ROLE, outsider, sender=admin)
 
-    tx = create("SOL", 3, True, btc_venue, sender=outsider)
+    tx = create("BTC", 7, True, btc_venue, sender=outsider)
 
-    assert factory.token_by_symbol("SOL3L") == tx.return_value
+    assert factory.token_by_symbol("BTC7L") == tx.return_value
 
 
 def test_create_token__after_creator_role_revoked__reverts(factory, create, admin, btc_venue):
@@ -378,8 +380,8 @@ def test_create_token__after_creator_role_revoked__reverts(factory, create, admi
     factory.revokeRole(CREATOR_ROLE, admin, sender=admin)
 
     with ape.reverts(MISSING_ROLE):
-        create("SOL", 3, True, btc_venue)
-    assert factory.token_by_symbol("SOL3L") == ZERO_ADDRESS
+        create("BTC", 7, True, btc_venue)
+    assert factory.token_by_symbol("BTC7L") == ZERO_ADDRESS
 
 
 def test_create_token__adapter_with_other_collateral__reverts(factory, create, usdc, foreign_venue):
@@ -427,7 +429,7 @@ def test_create_token__parameters__are_the_configurators_defaults(
 ):
     """The factory writes the configurator's default_parameters (their one home) in the
     creating transaction, and logs each group as its setter would."""
-    tx = create("DOGE", 7, False, btc_venue)
+    tx = create("BTC", 7, False, btc_venue)
     token = project.LeveragedToken.at(tx.return_value)
     created_at = chain.blocks[tx.block_number].timestamp
 
@@ -462,6 +464,119 @@ def test_create_token__zero_fee_recipient__reverts_zero(factory, admin, btc_venu
 
     assert factory.token_count() == count
     assert factory.token_by_symbol("BTC8L") == ZERO_ADDRESS
+
+
+# ---------------------------------------------------------------- the symbol's market (issue 14, I2)
+
+
+def test_venue__market__is_underlying_dash_perp(btc_venue, eth_venue):
+    """The adapter names its market by the rule the factory checks."""
+    assert btc_venue.market() == "BTC-PERP"
+    assert eth_venue.market() == "ETH-PERP"
+
+
+@pytest.mark.parametrize(("underlying", "leverage", "is_long"), [("ETH", 3, True), ("BT", 4, True), ("BTCX", 5, False)])
+def test_create_token__underlying_not_the_venue_market__reverts_market(
+    factory, create, btc_venue, underlying, leverage, is_long
+):
+    """Review finding I2: "ETH3L" could be created on the BTC-PERP venue, and the registry
+    entry was permanent. A prefix or an extension of the market's name is no match either."""
+    count = factory.token_count()
+
+    with ape.reverts("factory: market"):
+        create(underlying, leverage, is_long, btc_venue)
+
+    assert factory.token_count() == count
+    assert factory.token_by_symbol(f"{underlying}{leverage}{'L' if is_long else 'S'}") == ZERO_ADDRESS
+
+
+def test_create_token__same_underlying_on_its_own_venue__succeeds(project, create, eth_venue):
+    token = project.LeveragedToken.at(create("ETH", 3, True, eth_venue).return_value)
+
+    assert token.symbol() == "ETH3L"
+    assert token.adapter() == eth_venue.address
+
+
+def test_create_token__new_token__is_active(factory, create, eth_venue):
+    address = create("ETH", 3, True, eth_venue).return_value
+
+    assert factory.is_active(address)
+    assert address in factory.active_tokens()
+
+
+# ---------------------------------------------------------------- retiring an entry (issue 14, I2)
+
+
+@pytest.fixture
+def misbound(project, admin, usdc, factory, fee_recipient, eth_venue):
+    """An "ETH3L" wired to a venue that calls itself ETH-PERP but is not the deployment's ETH
+    venue (a mistake the market check cannot see): the entry the admin needs to retire."""
+    _, wrong_venue = deploy_market(ApeBackend(project, admin), usdc, "ETH", {**ETH_MARKET, "price": "2000"}, 6)
+    address = factory.create_token("ETH", 3, True, wrong_venue, admin, fee_recipient, sender=admin).return_value
+    return project.LeveragedToken.at(address)
+
+
+def test_retire_token__by_admin__leaves_the_lookups_and_emits(factory, admin, misbound):
+    count = factory.token_count()
+
+    tx = factory.retire_token(misbound, sender=admin)
+
+    assert tx.events.filter(factory.TokenRetired) == [factory.TokenRetired(token=misbound.address, symbol="ETH3L")]
+    assert factory.token_by_symbol("ETH3L") == ZERO_ADDRESS
+    assert not factory.is_active(misbound)
+    assert misbound.address not in factory.active_tokens()
+    # the history keeps it
+    assert factory.token_count() == count
+    assert misbound.address in factory.all_tokens()
+
+
+def test_retire_token__symbol__can_be_created_again_on_the_right_venue(
+    project, factory, create, admin, eth_venue, misbound
+):
+    factory.retire_token(misbound, sender=admin)
+
+    address = create("ETH", 3, True, eth_venue).return_value
+
+    assert factory.token_by_symbol("ETH3L") == address != misbound.address
+    assert factory.is_active(address) and not factory.is_active(misbound)
+    active = list(factory.active_tokens())
+    assert address in active and misbound.address not in active
+
+
+def test_retire_token__retired_token__keeps_working_for_its_holders(factory, admin, depositor, usdc, misbound):
+    """Retiring is a registry change only: the holders of the retired token still redeem."""
+    usdc.mint(depositor, 1_000 * USDC, sender=depositor)
+    usdc.approve(misbound, 1_000 * USDC, sender=depositor)
+    shares = misbound.deposit(1_000 * USDC, depositor, sender=depositor).return_value
+    factory.retire_token(misbound, sender=admin)
+    before = usdc.balanceOf(depositor)
+
+    paid = misbound.redeem(shares, depositor, depositor, sender=depositor).return_value
+
+    assert paid > 990 * USDC
+    assert usdc.balanceOf(depositor) - before == paid
+    assert misbound.balanceOf(depositor) == 0
+
+
+@pytest.mark.parametrize("role_name", ["outsider", "creator"])
+def test_retire_token__from_non_admin__reverts_missing_role(factory, admin, outsider, misbound, role_name):
+    if role_name == "creator":
+        factory.grantRole(CREATOR_ROLE, outsider, sender=admin)
+
+    with ape.reverts(MISSING_ROLE):
+        factory.retire_token(misbound, sender=outsider)
+
+    assert factory.is_active(misbound)
+    assert factory.token_by_symbol("ETH3L") == misbound.address
+
+
+def test_retire_token__twice_or_never_created__reverts_not_active(factory, admin, usdc, misbound):
+    factory.retire_token(misbound, sender=admin)
+
+    with ape.reverts("factory: not active"):
+        factory.retire_token(misbound, sender=admin)
+    with ape.reverts("factory: not active"):
+        factory.retire_token(usdc, sender=admin)
 
 
 # ---------------------------------------------------------------- the token blueprint
@@ -511,8 +626,8 @@ def test_set_token_blueprint__another_blueprint__creates_from_it(project, factor
 
     assert factory.token_blueprint() == other
     assert tx.events.filter(factory.TokenBlueprintSet) == [factory.TokenBlueprintSet(blueprint=other)]
-    token = project.LeveragedToken.at(create("SOL", 3, True, btc_venue).return_value)
-    assert (token.symbol(), token.nav_per_share(), token.target_leverage()) == ("SOL3L", 100 * USDC, 3 * WAD)
+    token = project.LeveragedToken.at(create("BTC", 7, True, btc_venue).return_value)
+    assert (token.symbol(), token.nav_per_share(), token.target_leverage()) == ("BTC7L", 100 * USDC, 7 * WAD)
     assert token.hasRole(DEFAULT_ADMIN_ROLE, admin)
     assert not token.hasRole(DEFAULT_ADMIN_ROLE, factory)
 
@@ -523,10 +638,10 @@ def test_set_token_blueprint__not_a_blueprint__creation_reverts(factory, create,
     count = factory.token_count()
 
     with ape.reverts():
-        create("SOL", 3, True, btc_venue)
+        create("BTC", 7, True, btc_venue)
 
     assert factory.token_count() == count
-    assert factory.token_by_symbol("SOL3L") == ZERO_ADDRESS
+    assert factory.token_by_symbol("BTC7L") == ZERO_ADDRESS
 
 
 def test_set_token_blueprint__existing_tokens__are_unaffected(token, factory, admin, guardian, usdc):
@@ -623,4 +738,7 @@ def test_factory__abi__exports_only_role_functions_and_its_own(factory):
         "token_by_symbol",
         "token_count",
         "all_tokens",
+        "active_tokens",
+        "is_active",
+        "retire_token",
     }

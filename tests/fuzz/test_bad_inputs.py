@@ -52,7 +52,9 @@ MIN_TRADE_NOTIONAL, MAX_TRADE_NOTIONAL = USDC, 10**30
 MAX_TWAP_COOLDOWN = 3_600
 MIN_KEEPER_GRACE, MAX_KEEPER_GRACE = 60, 86_400
 MAX_RIPCORD_REWARD = 1_000 * USDC
-MIN_DELAY, MAX_DELAY = 86_400, 30 * 86_400
+MAX_RIPCORD_REWARD_CHUNK_BPS = 10  # the reward at most 10 bps of the ripcord's chunk
+MAX_RIPCORD_TARGET_BPS = 20_000  # the ripcord level at most 2x the target
+MIN_DELAY, MAX_DELAY = 3 * 86_400, 30 * 86_400
 MIN_SPLIT_FACTOR, MAX_SPLIT_FACTOR = 2, 10_000  # LeveragedToken.vy
 VENUE_MAX_LEVERAGE = 20 * WAD
 
@@ -431,14 +433,18 @@ def _setter_cases() -> list[tuple[str, tuple, str | None]]:
     vary("set_split_band", (USDC, 10_000 * USDC), 1, [100 * USDC, MAX_UINT256], [100 * USDC - 1, 0])
     band = (2_000, math.default_ripcord_leverage(target))  # the target (3x) is fixed
     vary("set_leverage_band", band, 0, [MIN_BAND_BPS, 4_000], [MIN_BAND_BPS - 1, MAX_BAND_BPS + 1])
-    vary("set_leverage_band", band, 1, [upper + 1, VENUE_MAX_LEVERAGE], [upper, VENUE_MAX_LEVERAGE + 1])
+    twice = target * MAX_RIPCORD_TARGET_BPS // 10_000  # 6x
+    vary("set_leverage_band", band, 1, [upper + 1, twice], [upper, twice + 1, VENUE_MAX_LEVERAGE + 1])
     vary("set_execution", execution, 0, [MIN_REBALANCE_INTERVAL, MAX_REBALANCE_INTERVAL], [3_599, 604_801])
     vary("set_execution", execution, 1, [0, 86_399], [86_400, MAX_UINT256])
     vary("set_execution", execution, 2, [0, MAX_MIN_DRIFT_BPS], [MAX_MIN_DRIFT_BPS + 1])
     vary("set_execution", execution, 3, [MIN_TRADE_NOTIONAL, MAX_TRADE_NOTIONAL], [MIN_TRADE_NOTIONAL - 1, 0])
     vary("set_execution", execution, 3, [], [MAX_TRADE_NOTIONAL + 1, MAX_UINT256])
     vary("set_execution", execution, 4, [0, MAX_TWAP_COOLDOWN], [MAX_TWAP_COOLDOWN + 1])
-    vary("set_incentives", incentives, 0, [MIN_TRADE_NOTIONAL, MAX_TRADE_NOTIONAL], [0, MAX_TRADE_NOTIONAL + 1])
+    # the 10 USDC reward needs a chunk of at least 10,000 USDC (10 bps)
+    smallest = incentives[1] * 10_000 // MAX_RIPCORD_REWARD_CHUNK_BPS
+    vary("set_incentives", incentives, 0, [smallest, MAX_TRADE_NOTIONAL], [0, smallest - 1, MAX_TRADE_NOTIONAL + 1])
+    vary("set_incentives", (MIN_TRADE_NOTIONAL, 0, 3_600), 0, [MIN_TRADE_NOTIONAL], [MIN_TRADE_NOTIONAL - 1])
     vary("set_incentives", incentives, 1, [0, MAX_RIPCORD_REWARD], [MAX_RIPCORD_REWARD + 1, MAX_UINT256])
     vary("set_incentives", incentives, 2, [MIN_KEEPER_GRACE, MAX_KEEPER_GRACE], [MIN_KEEPER_GRACE - 1, 86_401])
     vary("set_delay", (MIN_DELAY,), 0, [MIN_DELAY, MAX_DELAY], [0, MIN_DELAY - 1, MAX_DELAY + 1])

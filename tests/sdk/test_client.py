@@ -5,7 +5,7 @@ import json
 import pytest
 from eth_account import Account
 
-from ltsdk import Protocol, errors, math
+from ltsdk import Protocol, errors, math, plans
 from ltsdk.abis import SHIPPED, load_abi
 from ltsdk.codes import Reason
 from ltsdk.errors import BadManifest, NoSigner, UnknownToken
@@ -148,6 +148,31 @@ def test_configure__fee_cut_acts_at_once_and_a_rise_is_queued_and_typed_errors_m
         user_protocol.token("BTC3S").configure("set_fees", 0, 0, 0)
 
 
+def test_queued_change__decoded_too_early_to_execute_cancelled_then_unknown(user_protocol, keeper_protocol):
+    """The queue's helpers: a rise's receipt decodes to its id, kind, values and eta (72 h or more
+    ahead); executing it early raises ChangeTooEarly; the admin cancels it; it is then unknown."""
+    user_protocol.token("BTC5S").deposit(1_000 * USDC)
+    admin_token = keeper_protocol.token("BTC5S")
+
+    receipt = admin_token.configure("set_fees", 30, 30, 400)
+
+    change = admin_token.queued_change(receipt)
+    assert change is not None
+    assert (change.kind, change.values) == (1, (30, 30, 400, 0, 0))
+    block = keeper_protocol.w3.eth.get_block(receipt["blockNumber"])
+    assert change.eta - block["timestamp"] >= 3 * 86_400
+    assert admin_token.queued_change(admin_token.configure("set_fees", 0, 0, 0)) is None  # a cut: at once
+    with pytest.raises(errors.ChangeTooEarly):
+        admin_token.execute_change(change.change_id)
+    admin_token.cancel_change(change.change_id)
+    with pytest.raises(errors.UnknownChange):
+        admin_token.execute_change(change.change_id)
+    with pytest.raises(errors.BadArgument):
+        admin_token._run(plans.queue_call(keeper_protocol, "BTC5S", "configure", change.change_id, {}))
+    with pytest.raises(errors.BadArgument):
+        admin_token.execute_change("0x1234")
+
+
 def test_keeper_calls__not_needed_and_unauthorized(user_protocol, keeper_protocol):
     user_protocol.token("BTC3L").deposit(1_000 * USDC)
     with pytest.raises(errors.NotNeeded):
@@ -218,7 +243,9 @@ def test_errors__every_contract_revert_string_is_mapped():
     source = (Path(__file__).resolve().parents[2] / "contracts" / "LeveragedToken.vy").read_text()
     source += (Path(__file__).resolve().parents[2] / "contracts" / "LeveragedTokenViews.vy").read_text()
     source += (Path(__file__).resolve().parents[2] / "contracts" / "LeveragedTokenConfigurator.vy").read_text()
-    reasons = set(re.findall(r'(?:assert .*?|raise )"((?:lt|configurator): [a-z ]+)"', source))
+    source += (Path(__file__).resolve().parents[2] / "contracts" / "LeveragedTokenFactory.vy").read_text()
+    reasons = set(re.findall(r'(?:assert .*?|raise )"((?:lt|configurator|factory): [a-z ]+)"', source))
+    assert {"factory: market", "factory: not active"} <= reasons
     assert reasons and reasons <= set(errors.REVERTS), reasons - set(errors.REVERTS)
     assert isinstance(errors.from_revert("venue: liquidity"), errors.VenueError)
     assert isinstance(errors.from_revert(None), errors.TransactionFailed)

@@ -24,6 +24,7 @@ from ltsdk.math import (
     limit_price,
     management_fee_shares,
     mint_size_delta,
+    mul_div,
     rebalance_status,
     redeem_size_delta,
     redeem_value,
@@ -32,6 +33,10 @@ from ltsdk.math import (
 )
 from ltsdk.replica.venue import Venue
 from ltsdk.units import MAX_UINT256, WAD
+
+# LeveragedTokenViews.MAX_REALISE_STEPS: rounds of the search for the part of the position an exit
+# closes and reopens to realise the PnL the venue must release
+MAX_REALISE_STEPS = 8
 
 
 def atomic(method):
@@ -244,9 +249,10 @@ class Fund:
                 self.idle_assets + self.venue.max_withdrawable(self.account, now), shares, s.supply
             )
         else:
-            delta = redeem_size_delta(s, shares)
-            if delta:
-                self._trade(delta, s.price, now)
+            close, reopen = self.exit_trades(s, shares, now)
+            for delta in (close, reopen):
+                if delta:
+                    self._trade(delta, s.price, now)
             taken = redeem_value(s.supply, s.nav, self.nav(now), shares)
             if taken <= 0:
                 raise ModelRevert("lt: zero")
@@ -256,6 +262,50 @@ class Fund:
             raise ModelRevert("lt: zero")
         self._pay_out(assets, redeem_fee, now)
         return assets
+
+    def exit_trades(self, s: FundState, shares: int, now: int) -> tuple[int, int]:
+        """LeveragedTokenViews.exit_trades -> (close, reopen): the shares' slice of the position
+        and, when the venue would not then release what the exit takes, a further part closed
+        with it and reopened, which realises its PnL into margin."""
+        return self._exit_trades(s, shares, now)[:2]
+
+    def _exit_trades(self, s: FundState, shares: int, now: int) -> tuple[int, int, int, bool]:
+        """LeveragedTokenViews._exit_trades -> (close, reopen, venue equity after, the venue
+        executes both and then releases what the exit takes)."""
+        close = redeem_size_delta(s, shares)
+        equity_after, withdrawable, margin, accepted = self.venue.preview_account(self.account, 0, close, 0, now)
+        short, deficit = self._release_shortfall(s, shares, equity_after, withdrawable, margin)
+        if short <= 0 or not accepted or deficit <= 0:
+            return close, 0, equity_after, accepted and short <= 0
+        entry = self.venue.position(self.account)[1]
+        gain = s.price - entry if s.size > 0 else entry - s.price  # WAD USD per unit closed
+        if gain <= 0:
+            return close, 0, equity_after, False
+        room = abs(s.size + close)
+        extra = 0
+        for _ in range(MAX_REALISE_STEPS):
+            extra = min(extra + mul_div(deficit * s.asset_scale, WAD, gain, True), room)
+            q = extra if s.size > 0 else -extra
+            trial_equity, trial_withdrawable, trial_margin, trial_accepted = self.venue.preview_account(
+                self.account, 0, close - q, q, now
+            )
+            if not trial_accepted:
+                break
+            short, deficit = self._release_shortfall(s, shares, trial_equity, trial_withdrawable, trial_margin)
+            if short <= 0:
+                return close - q, q, trial_equity, True
+            if extra == room or deficit <= 0:
+                break
+        return close, 0, equity_after, False
+
+    @staticmethod
+    def _release_shortfall(
+        s: FundState, shares: int, equity_after: int, withdrawable: int, margin: int
+    ) -> tuple[int, int]:
+        """LeveragedTokenViews._release_shortfall -> (what the exit takes beyond idle collateral and
+        what the venue releases, beyond idle collateral and margin)."""
+        taken = redeem_value(s.supply, s.nav, s.idle_assets + equity_after, shares) - s.idle_assets
+        return taken - withdrawable, taken - margin
 
     def _pay_out(self, assets: int, fee_assets: int, now: int) -> None:
         needed = assets + fee_assets

@@ -35,6 +35,7 @@ class Venue:
     funding_rate_per_second: int = 0
     funding_index: int = 0
     funding_updated_at: int = 0
+    trading_paused: bool = False
     accounts: dict[str, Account] = field(default_factory=dict)
     # bookkeeping for reports (not contract state): collateral units per account
     fees_paid: dict[str, int] = field(default_factory=dict)
@@ -75,6 +76,35 @@ class Venue:
     def preview_equity(self, account: str, margin_delta: int, size_delta: int, now: int) -> int:
         acc = self.accounts.get(account, Account())
         return preview_equity(acc, margin_delta, size_delta, self.price, self.index_now(now), self.params)
+
+    def preview_account(
+        self, account: str, margin_delta: int, size_delta: int, reopen_delta: int, now: int
+    ) -> tuple[int, int, int, bool]:
+        """MockPerpAdapter.preview_account -> (equity, withdrawable, margin, accepted) after adding
+        `margin_delta` and trading `size_delta`, then `reopen_delta`, now."""
+        fresh = self.fresh(now)
+        index = self.index_now(now)
+        acc = settle(self.accounts.get(account, Account()), index, self.params.asset_scale)
+        acc = replace(acc, margin=acc.margin + margin_delta)
+        accepted = True
+        for delta in (size_delta, reopen_delta):
+            if delta != 0:
+                size_before = acc.size
+                exec_price, fee_assets = quote(delta, self.price, self.params)
+                acc, _ = apply_trade(acc, delta, exec_price, fee_assets, self.params.asset_scale)
+                accepted = (
+                    accepted
+                    and fresh
+                    and not self.trading_paused
+                    and (abs(acc.size) <= abs(size_before) or self._within_max_leverage(acc, index))
+                )
+        withdrawable = self._free_margin(acc, index) if acc.size == 0 or fresh else 0
+        return equity(acc, self.price, index, self.params.asset_scale), withdrawable, acc.margin, accepted
+
+    def _within_max_leverage(self, acc: Account, index: int) -> bool:
+        eq = equity(acc, self.price, index, self.params.asset_scale)
+        notional = abs(acc.size) * self.price // WAD // self.params.asset_scale
+        return eq > 0 and notional * WAD <= eq * self.max_leverage
 
     def deposit(self, account: str, amount: int, now: int) -> None:
         if amount == 0:
@@ -133,6 +163,8 @@ class Venue:
 
     def trade(self, account: str, size_delta: int, limit_price: int, now: int) -> tuple[int, int, int]:
         """MockPerpAdapter.trade -> (execution price, fee, realised PnL)."""
+        if self.trading_paused:
+            raise ModelRevert("venue: paused")
         if size_delta == 0:
             raise ModelRevert("venue: zero size")
         if not self.fresh(now):
@@ -144,10 +176,7 @@ class Venue:
         size_before = acc.size
         acc, realized = apply_trade(acc, size_delta, exec_price, fee_assets, self.params.asset_scale)
         self.fees_paid[account] = self.fees_paid.get(account, 0) + fee_assets
-        if abs(acc.size) > abs(size_before):
-            eq = equity(acc, self.price, self.funding_index, self.params.asset_scale)
-            notional = abs(acc.size) * self.price // WAD // self.params.asset_scale
-            if eq <= 0 or notional * WAD > eq * self.max_leverage:
-                raise ModelRevert("venue: max leverage")
+        if abs(acc.size) > abs(size_before) and not self._within_max_leverage(acc, self.funding_index):
+            raise ModelRevert("venue: max leverage")
         self.accounts[account] = acc
         return exec_price, fee_assets, realized
