@@ -283,7 +283,15 @@ def permit_receipt(token, spender, relayer):
     signer = Account.create()
     deadline = chain.pending_timestamp + 3_600
     typed = permit.permit_typed_data(
-        token.name(), chain.chain_id, token.address, signer.address, spender.address, ERC20_AMOUNT, 0, deadline
+        token.name(),
+        chain.chain_id,
+        token.address,
+        signer.address,
+        spender.address,
+        ERC20_AMOUNT,
+        0,
+        deadline,
+        base_per_share=token.base_per_share(),
     )
     v, r, s = permit.sign_permit(signer, typed)
     return token.permit(signer.address, spender, ERC20_AMOUNT, deadline, v, r, s, sender=relayer)

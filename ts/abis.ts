@@ -462,18 +462,6 @@ export const LeveragedTokenAbi = [
     "type": "function"
   },
   {
-    "inputs": [],
-    "name": "totalSupply",
-    "outputs": [
-      {
-        "name": "",
-        "type": "uint256"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
     "inputs": [
       {
         "name": "owner",
@@ -977,6 +965,30 @@ export const LeveragedTokenAbi = [
       }
     ],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "totalSupply",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "pending_fee_shares",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -1918,15 +1930,15 @@ export const LeveragedTokenAbi = [
         "type": "bool"
       },
       {
-        "name": "fee_recipient_",
-        "type": "address"
-      },
-      {
-        "name": "initial_nav_per_share_whole",
+        "name": "asset_scale_",
         "type": "uint256"
       },
       {
-        "name": "max_total_assets_",
+        "name": "min_initial_assets_",
+        "type": "uint256"
+      },
+      {
+        "name": "initial_nav_per_share_",
         "type": "uint256"
       }
     ],
@@ -2417,6 +2429,203 @@ export const LeveragedTokenConfiguratorAbi = [
       }
     ],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "components": [
+          {
+            "name": "fee_recipient",
+            "type": "address"
+          },
+          {
+            "name": "mint_fee_bps",
+            "type": "uint256"
+          },
+          {
+            "name": "redeem_fee_bps",
+            "type": "uint256"
+          },
+          {
+            "name": "management_fee_bps",
+            "type": "uint256"
+          },
+          {
+            "name": "max_total_assets",
+            "type": "uint256"
+          },
+          {
+            "name": "max_slippage_bps",
+            "type": "uint256"
+          },
+          {
+            "name": "max_price_age",
+            "type": "uint256"
+          },
+          {
+            "name": "band_bps",
+            "type": "uint256"
+          },
+          {
+            "name": "ripcord_leverage",
+            "type": "uint256"
+          },
+          {
+            "name": "rebalance_interval",
+            "type": "uint256"
+          },
+          {
+            "name": "rebalance_offset",
+            "type": "uint256"
+          },
+          {
+            "name": "min_drift_bps",
+            "type": "uint256"
+          },
+          {
+            "name": "max_trade_notional",
+            "type": "uint256"
+          },
+          {
+            "name": "twap_cooldown",
+            "type": "uint256"
+          },
+          {
+            "name": "ripcord_trade_notional",
+            "type": "uint256"
+          },
+          {
+            "name": "ripcord_reward",
+            "type": "uint256"
+          },
+          {
+            "name": "keeper_grace",
+            "type": "uint256"
+          },
+          {
+            "name": "split_lower_nav",
+            "type": "uint256"
+          },
+          {
+            "name": "split_upper_nav",
+            "type": "uint256"
+          }
+        ],
+        "name": "p",
+        "type": "tuple"
+      }
+    ],
+    "name": "set_parameters",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "name": "fee_recipient",
+        "type": "address"
+      },
+      {
+        "name": "max_total_assets",
+        "type": "uint256"
+      }
+    ],
+    "name": "default_parameters",
+    "outputs": [
+      {
+        "components": [
+          {
+            "name": "fee_recipient",
+            "type": "address"
+          },
+          {
+            "name": "mint_fee_bps",
+            "type": "uint256"
+          },
+          {
+            "name": "redeem_fee_bps",
+            "type": "uint256"
+          },
+          {
+            "name": "management_fee_bps",
+            "type": "uint256"
+          },
+          {
+            "name": "max_total_assets",
+            "type": "uint256"
+          },
+          {
+            "name": "max_slippage_bps",
+            "type": "uint256"
+          },
+          {
+            "name": "max_price_age",
+            "type": "uint256"
+          },
+          {
+            "name": "band_bps",
+            "type": "uint256"
+          },
+          {
+            "name": "ripcord_leverage",
+            "type": "uint256"
+          },
+          {
+            "name": "rebalance_interval",
+            "type": "uint256"
+          },
+          {
+            "name": "rebalance_offset",
+            "type": "uint256"
+          },
+          {
+            "name": "min_drift_bps",
+            "type": "uint256"
+          },
+          {
+            "name": "max_trade_notional",
+            "type": "uint256"
+          },
+          {
+            "name": "twap_cooldown",
+            "type": "uint256"
+          },
+          {
+            "name": "ripcord_trade_notional",
+            "type": "uint256"
+          },
+          {
+            "name": "ripcord_reward",
+            "type": "uint256"
+          },
+          {
+            "name": "keeper_grace",
+            "type": "uint256"
+          },
+          {
+            "name": "split_lower_nav",
+            "type": "uint256"
+          },
+          {
+            "name": "split_upper_nav",
+            "type": "uint256"
+          }
+        ],
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {

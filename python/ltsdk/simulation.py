@@ -4,7 +4,7 @@ The engine of `make demo` (scripts/demo.py) and of its end-to-end test: every st
 chain to the next price time, pushes the prices (`ltsdk.market`), lets the keeper tick
 (`ltsdk.keeper`), and samples every token through the lens. The report is read back from the
 chain's own events: rebalances by reason, the venue's trading fees and funding, the management
-fee minted.
+fee charged (the shares minted to the fee recipient plus those accrued and not yet minted).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class TokenReport:
     splits: int
     trading_fees: int
     funding_paid: int  # < 0: received
-    management_fee_shares: int
+    management_fee_shares: int  # minted since the start plus pending (accrued, not yet minted)
 
 
 @dataclass
@@ -139,7 +139,10 @@ def report(keeper: Keeper, result: SimulationResult, symbol: str) -> TokenReport
         log["args"]["amount"] for log in venue.events.FundingSettled().get_logs(from_block=since, argument_filters=ours)
     )
     funding += venue.functions.funding_owed(token.address).call()  # accrued, not yet settled
+    # a token nobody entered or left since its first mint has minted no fee yet, but charged it:
+    # its totalSupply already counts the pending shares
     fee_shares = sum(event["shares"] for event in token.events("ManagementFeeMinted", since))
+    fee_shares += token.contract.functions.pending_fee_shares().call()
     underlying = Decimal(s.prices[-1]) / Decimal(s.prices[0]) - 1
     return TokenReport(
         symbol=symbol,
@@ -159,9 +162,9 @@ def report(keeper: Keeper, result: SimulationResult, symbol: str) -> TokenReport
 
 def table(result: SimulationResult, asset_decimals: int = 6) -> str:
     """The demo's printed table: one row per token. Fees and funding in collateral (funding < 0:
-    received); the management fee is the shares minted to the fee recipient, valued at the end
-    NAV per share; ripcord() counts permissionless ripcords, apart from keeper rebalances at the
-    ripcord level."""
+    received); the management fee is the shares charged to holders (minted to the fee recipient,
+    and accrued but not yet minted), valued at the end NAV per share; ripcord() counts
+    permissionless ripcords, apart from keeper rebalances at the ripcord level."""
 
     def usd(amount: int) -> str:
         return f"{Decimal(amount) / 10**asset_decimals:,.2f}"
