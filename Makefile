@@ -26,16 +26,24 @@ ON_NODE := APE_FOUNDRY_HOST=$(NODE_URL)
 # the demo, the benchmarks and the suite run on an anvil of their own (a random free port)
 THROWAWAY := APE_FOUNDRY_HOST=auto
 
-.PHONY: setup build test demo bench lint typecheck abis clean fuzz node node-stop node-reset deploy keeper market
+.PHONY: setup build test demo bench lint typecheck abis clean fuzz node node-stop node-reset deploy keeper market \
+	index dashboard dashboard-stop
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || $(SYSTEM_PYTHON) -m pip install --quiet --user uv || $(SYSTEM_PYTHON) -m pip install --quiet uv
 	$(UV) sync --frozen --all-extras --all-groups
-	@command -v anvil >/dev/null 2>&1 || npm ci --no-audit --no-fund
+	@# anvil, and uPlot (the dashboard's charts, vendored into python/ltsdk/dashboard/static; a test compares)
+	@(command -v anvil >/dev/null 2>&1 && [ -f node_modules/uplot/dist/uPlot.iife.min.js ]) || npm ci --no-audit --no-fund
 	@anvil --version | head -n 1
 	@# the scaled-out keeper's test starts a Redis of its own (Debian's package; as root, like CI)
 	@command -v redis-server >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq redis-server)
 	@redis-server --version | head -n 1
+	@# the dashboard's browser tests drive Debian's headless Chromium (no browser download)
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)
+	@chromium --version 2>/dev/null | head -n 1
+	@# the indexer's PostgreSQL test starts a server of its own (Debian's package; binaries in /usr/lib/postgresql/N/bin)
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq postgresql)
+	@ls /usr/lib/postgresql/*/bin/initdb | tail -n 1
 
 # ape's incremental compile was seen here to keep a stale LeveragedToken after the contracts
 # changed: whenever a contract is newer than the build, compile everything afresh
@@ -92,6 +100,53 @@ keeper: build
 
 market: build
 	$(ON_NODE) $(APE) run market --network ethereum:local:foundry $(ARGS)
+
+# the indexer on the local node into out/index.sqlite (ARGS="--db postgresql://..." for PostgreSQL)
+index: setup
+	$(UV) run --frozen ltsdk index --rpc $(NODE_URL) $(ARGS)
+
+# The dashboard on the local node, with everything it shows running beside it, each in the
+# background (pid and log in DASH_DIR; a re-run starts only what is not running): the node and the
+# deployment (above), a user invested in every token once (anvil account 3), the keeper with its
+# metrics on KEEPER_METRICS_PORT, the market (30 simulated days, a step a second, the clock warped),
+# the indexer following the node into DASH_DIR/index.sqlite (a sample per simulated hour), and
+# `ltsdk serve` on DASH_PORT.
+# `make dashboard-stop` stops them all but the node (`make node-stop`).
+DASH_DIR ?= .cache/dashboard
+DASH_PORT ?= 8000
+KEEPER_METRICS_PORT ?= 9101
+SEED_KEY := 0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6# anvil account 3 (the test mnemonic's)
+LTSDK := ltsdk --rpc $(NODE_URL)
+
+# $(call background,NAME,COMMAND): run COMMAND in the background unless NAME's pid is alive
+define background
+	@if [ -f $(DASH_DIR)/$(1).pid ] && kill -0 "$$(cat $(DASH_DIR)/$(1).pid)" 2>/dev/null; then \
+		echo "$(1): already running (pid $$(cat $(DASH_DIR)/$(1).pid))"; \
+	else \
+		nohup $(2) > $(DASH_DIR)/$(1).log 2>&1 & echo $$! > $(DASH_DIR)/$(1).pid; \
+		echo "$(1): started (pid $$!, log $(DASH_DIR)/$(1).log)"; \
+	fi
+endef
+
+dashboard: deploy
+	@mkdir -p $(DASH_DIR)
+	@if $(LTSDK) --json status | python3 -c 'import json,sys; sys.exit(any(int(s["supply"]) for s in json.load(sys.stdin).values()))'; then \
+		$(LTSDK) faucet 100000 0x90F79bf6EB2c4f870365E785982E1f101E93b906 && \
+		for symbol in $$($(LTSDK) --json status | python3 -c 'import json,sys; print(*json.load(sys.stdin))'); do \
+			LT_PRIVATE_KEY=$(SEED_KEY) $(LTSDK) deposit $$symbol 10000 || exit 1; done; fi
+	$(call background,keeper,env $(ON_NODE) $(APE) run keeper --network ethereum:local:foundry --interval 1 --metrics-port $(KEEPER_METRICS_PORT) --journal $(DASH_DIR)/keeper-journal.json)
+	$(call background,market,env $(ON_NODE) $(APE) run market --network ethereum:local:foundry --days 30 --pace 1)
+	$(call background,index,$(LTSDK) index --db $(DASH_DIR)/index.sqlite --confirmations 1 --interval 3600 --from-block 0)
+	$(call background,serve,$(LTSDK) serve --port $(DASH_PORT) --index $(DASH_DIR)/index.sqlite --keeper-metrics http://127.0.0.1:$(KEEPER_METRICS_PORT)/metrics)
+	@for _ in $$(seq 100); do curl -sf -o /dev/null http://127.0.0.1:$(DASH_PORT)/ && break; sleep 0.2; done
+	@curl -sf -o /dev/null http://127.0.0.1:$(DASH_PORT)/ || (tail -n 5 $(DASH_DIR)/serve.log; echo "the dashboard did not answer"; exit 1)
+	@echo "dashboard at http://127.0.0.1:$(DASH_PORT)/  (make dashboard-stop stops it; logs in $(DASH_DIR))"
+
+dashboard-stop:
+	@for name in serve index market keeper; do \
+		if [ -f $(DASH_DIR)/$$name.pid ] && kill -0 "$$(cat $(DASH_DIR)/$$name.pid)" 2>/dev/null; then \
+			kill "$$(cat $(DASH_DIR)/$$name.pid)" && echo "$$name: stopped"; fi; \
+		rm -f $(DASH_DIR)/$$name.pid; done
 
 # The fuzz suite (tests/fuzz, titanoboa, no anvil) at its deep hypothesis profile: 5,000 examples
 # x 50 steps per state machine, random (~40 times the `ci` work). `make test` runs it at `ci`.

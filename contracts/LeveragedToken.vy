@@ -50,8 +50,9 @@
         "lt: no convergence"
         (from LeveragedTokenViews), "venue: ..." (passed through), and snekmate's
         "access_control: account is missing role".
-@custom:kill `emergency_shutdown()` (admin): closes the position, stops mint and rebalance
-        forever; redeem stays open and pays pro-rata. `pause()` (guardian) stops entries only.
+@custom:kill `emergency_shutdown()` (admin starts, anyone continues): closes the position in
+        chunks, stops mint and rebalance forever; redeem and the ripcord stay open, and once
+        flat redeem pays pro-rata. `pause()` (guardian) stops entries only.
 """
 
 from ethereum.ercs import IERC20
@@ -541,17 +542,15 @@ def rebalance() -> int256:
             # the caller has no KEEPER_ROLE: snekmate's check reverts with its own reason (one site)
             access_control._check_role(KEEPER_ROLE, msg.sender)
     if reason != REASON_RIPCORD:
-        assert block.timestamp >= ((self._rebalance_word >> packing.LAST_REBALANCE_TIME) & packing.TIME_MASK) + ((self._parameter_word >> packing.TWAP_COOLDOWN) & packing.SECONDS_MASK), "lt: cooldown"
-    leverage_after: uint256 = 0
-    nav_after: int256 = 0
-    leverage_after, nav_after = self._execute_rebalance(snap, size_delta, full_delta)
+        self._check_cooldown()
+    nav_after: int256 = self._execute_rebalance(snap, size_delta, full_delta)
     log ILeveragedToken.Rebalanced(
         reason=reason,
         size_before=snap.size,
         size_after=snap.size + size_delta,
         price=((self._rebalance_word >> packing.LAST_REBALANCE_PRICE) & packing.PRICE_MASK),
         leverage_before=lt_math._leverage(snap.size, snap.price, snap.nav, ASSET_SCALE),
-        leverage_after=leverage_after,
+        leverage_after=lt_math._leverage(snap.size + size_delta, snap.price, nav_after, ASSET_SCALE),
     )
     return size_delta
 
@@ -559,26 +558,26 @@ def rebalance() -> int256:
 @external
 def ripcord() -> uint256:
     """
-    @notice Anyone, when leverage >= ripcord_leverage: de-lever toward target by up to
-            `ripcord_trade_notional`, ignoring the cooldown, and earn `ripcord_reward` from the
-            fund, capped at RIPCORD_REWARD_MAX_BPS of NAV. Keeps the fund away from the venue's
-            liquidation level when no keeper acts. The event's leverage_after is measured right
-            after the trade, before the reward leaves the fund.
+    @notice Anyone, when leverage >= ripcord_leverage: de-lever by up to
+            `ripcord_trade_notional` (toward target; during a shutdown, toward flat), ignoring
+            the cooldown, and earn `ripcord_reward` from the fund, capped at
+            RIPCORD_REWARD_MAX_BPS of NAV and at what the venue will release. A ripcord that
+            pays a reward must leave leverage lower than it found it, the reward's exit
+            included, or it reverts "lt: not needed": it cannot be repeated for the reward
+            alone. Keeps the fund away from the venue's liquidation level when no keeper acts.
+            The event's leverage_after is measured after the reward left the fund.
     @return The reward paid to the caller (assets).
     """
-    self._check_live()
     snap: lt_math.FundState = self._fresh_snapshot()
     self._require_solvent(snap)
     leverage_before: uint256 = lt_math._leverage(snap.size, snap.price, snap.nav, ASSET_SCALE)
     self._check_needed(snap.supply > 0 and leverage_before >= ((self._parameter_word >> packing.RIPCORD_LEVERAGE) & packing.LEVERAGE_MASK))
     reason: uint8 = REASON_NONE
     size_delta: int256 = 0
-    full_delta: int256 = 0
+    full_delta: int256 = 0  # toward target; during a shutdown, toward flat
     reason, size_delta, full_delta = self._rebalance_status(snap)
     size_delta = lt_math._clamp_trade(full_delta, snap.price, self.ripcord_trade_notional, ASSET_SCALE)
-    leverage_after: uint256 = 0
-    nav_after: int256 = 0
-    leverage_after, nav_after = self._execute_rebalance(snap, size_delta, full_delta)
+    nav_after: int256 = self._execute_rebalance(snap, size_delta, full_delta)
     # never more than the venue will release: a reward must not make the de-levering revert
     reward: uint256 = min(
         lt_math._ripcord_reward(convert(max(nav_after, 0), uint256), self.ripcord_reward, RIPCORD_REWARD_MAX_BPS),
@@ -586,6 +585,9 @@ def ripcord() -> uint256:
     )
     if reward > 0:
         self._pay_out(reward, 0, msg.sender)
+    # the oracle price is the block's, so the trade alone moved the size
+    leverage_after: uint256 = lt_math._leverage(snap.size + size_delta, snap.price, nav_after - convert(reward, int256), ASSET_SCALE)
+    self._check_needed(reward == 0 or leverage_after < leverage_before)
     log ILeveragedToken.Ripcord(caller=msg.sender, reward=reward, leverage_before=leverage_before, leverage_after=leverage_after)
     return reward
 
@@ -653,24 +655,35 @@ def unpause():
 @external
 def emergency_shutdown():
     """
-    @notice Admin: stop mint and rebalance forever, close the position by up to
-            `max_trade_notional` per call and move all free margin home; call again until the
-            position is flat. Redeem stays open throughout and, once flat, pays each share its
-            pro-rata part of the collateral whatever the oracle does. The management fee stops.
+    @notice Start (admin): stop mint and rebalance forever; the management fee stops too. Then
+            anyone may continue, once per `twap_cooldown` after the last chunk, until the
+            position is flat. Each call closes up to `max_trade_notional` of the position (if
+            the price is fresh; a stale price skips the trade, so the admin can always shut
+            down). The margin stays on the venue until the position is flat, then all of it
+            comes home: the venue account keeps the fund's own leverage, which the ripcord
+            (open during shutdown) watches, and no collateral sits idle beside an open
+            position. Redeem stays open throughout and, once flat, pays each share its
+            pro-rata part of the collateral whatever the oracle does.
     """
-    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
-    self._accrue_management_fee()
-    if not self._is_shut_down():
+    if self._is_shut_down():
+        self._check_cooldown()
+    else:
+        access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+        self._accrue_management_fee()
         self._fee_word |= 1 << packing.SHUTDOWN
         log ILeveragedToken.Shutdown(account=msg.sender)
     snap: lt_math.FundState = self._snapshot()
-    if snap.size != 0:
-        self._require_fresh(snap)
-        self._trade(lt_math._clamp_trade(-snap.size, snap.price, self.max_trade_notional, ASSET_SCALE), snap.price)
-    free: uint256 = staticcall adapter.max_withdrawable(self)
-    if free > 0:
-        extcall adapter.withdraw(free, self)
-        self.idle_assets += free
+    if snap.size != 0 and snap.fresh:
+        delta: int256 = lt_math._clamp_trade(-snap.size, snap.price, self.max_trade_notional, ASSET_SCALE)
+        self._execute_rebalance(snap, delta, -snap.size)
+        snap.size += delta
+    # nothing comes home while a position remains, so the venue account keeps the fund's own
+    # leverage (which the ripcord watches), never the venue's maximum
+    if snap.size == 0:
+        free: uint256 = staticcall adapter.max_withdrawable(self)
+        if free > 0:
+            extcall adapter.withdraw(free, self)
+            self.idle_assets += free
 
 
 @external
@@ -908,6 +921,12 @@ def _check_needed(ok: bool):
 def _check_bounds(ok: bool):
     if not ok:
         share_ledger._raise_bounds()  # "lt: bounds": one revert site, the ledger's
+
+
+@internal
+@view
+def _check_cooldown():
+    assert block.timestamp >= ((self._rebalance_word >> packing.LAST_REBALANCE_TIME) & packing.TIME_MASK) + ((self._parameter_word >> packing.TWAP_COOLDOWN) & packing.SECONDS_MASK), "lt: cooldown"
 
 
 @internal
@@ -1178,10 +1197,12 @@ def _grace_start(reason: uint8) -> uint256:
 
 
 @internal
-def _execute_rebalance(snap: lt_math.FundState, size_delta: int256, full_delta: int256) -> (uint256, int256):
+def _execute_rebalance(snap: lt_math.FundState, size_delta: int256, full_delta: int256) -> int256:
     """
-    @dev Trade `size_delta` and record it; a clamped trade (short of `full_delta`) leaves a chunk pending.
-    @return Leverage (WAD) and NAV (assets) right after the trade, from one venue read.
+    @dev Trade `size_delta` and record it; a clamped trade (short of `full_delta`) leaves a chunk
+         pending. Rebalance, ripcord and shutdown chunks all record here (the cooldown's clock).
+    @return NAV (assets) right after the trade. The size is then snap.size + size_delta at the
+         same oracle price (one block), so callers derive leverage without a second venue read.
     """
     price: uint256 = self._trade(size_delta, snap.price)
     self._check_bounds(price <= packing.PRICE_MASK)
@@ -1192,8 +1213,7 @@ def _execute_rebalance(snap: lt_math.FundState, size_delta: int256, full_delta: 
         | convert(size_delta != full_delta, uint256) << packing.CHUNK_PENDING
         | price << packing.LAST_REBALANCE_PRICE
     )
-    after: lt_math.FundState = self._snapshot()
-    return lt_math._leverage(after.size, after.price, after.nav, ASSET_SCALE), after.nav
+    return self._nav()
 
 
 # ---------------------------------------------------------------- internal: splits

@@ -27,11 +27,11 @@
         `set_parameters` with its `default_parameters` (which check the fee recipient and that
         the venue allows the ripcord level).
 
-        Reverts: "factory: admin", "factory: underlying", "factory: leverage", "factory: market",
-        "factory: exists", "factory: blueprint", "factory: not active", "factory: collateral",
-        "factory: nav", "factory: decimals", and snekmate's "access_control: account is missing
-        role"; the configurator's "configurator: bounds" / "configurator: zero" for a fee
-        recipient of 0 or a venue that does not allow the ripcord level.
+        Reverts: "factory: blueprint", "factory: admin", "factory: underlying",
+        "factory: leverage", "factory: market", "factory: exists", "factory: not active",
+        "factory: collateral", "factory: nav", "factory: decimals", snekmate's
+        "access_control: account is missing role"; the configurator's "configurator: bounds" /
+        "configurator: zero" for a fee recipient of 0 or a venue that does not allow the ripcord level.
 @custom:kill The admin revokes CREATOR_ROLE from everyone: no new tokens; existing tokens are
         independent and unaffected.
 """

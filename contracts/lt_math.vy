@@ -319,13 +319,15 @@ def _rebalance_status(s: FundState, r: RebalanceState) -> (uint8, int256, int256
     @dev (reason, size to trade now, whole size to target). The reason is the first that holds:
          RIPCORD (L >= ripcord level), BAND (L outside the band), CHUNK (the last rebalance was
          clamped and drift >= min_drift_bps), SCHEDULED (a slot is open and drift >= min_drift_bps).
-         NONE while the price is stale, the fund empty, insolvent or shut down, or at target.
+         NONE while the price is stale, the fund empty or insolvent, or at target. Once shut
+         down the target is flat (whole size -size) and only RIPCORD can hold: the shutdown's
+         own chunks and the ripcord close the position, never a rebalance.
     """
-    if r.is_shutdown or not s.fresh or s.supply == 0 or s.nav <= 0:
+    if not s.fresh or s.supply == 0 or s.nav <= 0:
         return REASON_NONE, 0, 0
-    full_delta: int256 = (
-        self._target_size(convert(s.nav, uint256), s.price, s.target_leverage, s.is_long, s.asset_scale) - s.size
-    )
+    full_delta: int256 = -s.size
+    if not r.is_shutdown:
+        full_delta += self._target_size(convert(s.nav, uint256), s.price, s.target_leverage, s.is_long, s.asset_scale)
     if full_delta == 0:
         return REASON_NONE, 0, 0
     leverage: uint256 = self._leverage(s.size, s.price, s.nav, s.asset_scale)
@@ -336,6 +338,8 @@ def _rebalance_status(s: FundState, r: RebalanceState) -> (uint8, int256, int256
     reason: uint8 = REASON_NONE
     if leverage >= r.ripcord_leverage:
         reason = REASON_RIPCORD
+    elif r.is_shutdown:
+        return REASON_NONE, 0, full_delta
     elif leverage > upper or leverage < lower:
         reason = REASON_BAND
     elif r.chunk_pending and drifted:

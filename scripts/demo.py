@@ -9,6 +9,7 @@ then a table per token; writes out/demo.png, out/demo.json and out/demo-manifest
 anvil stops with it, so its manifest never replaces deployments/local.json, the local node's).
 """
 
+import dataclasses
 import json
 import os
 import statistics
@@ -81,6 +82,8 @@ def main():
     result = simulation.run(keeper, market, on_step=user_actions, progress=print)
 
     print(f"\n{simulation.table(result)}\n")
+    print("tracking error vs the ideal, decomposed (bp of log return; ltsdk.tracking):")
+    print(f"{simulation.tracking_table(result)}\n")
     latencies = sorted(result.summary.latencies)
     if latencies:
         print(
@@ -92,5 +95,9 @@ def main():
     print(f"outcomes: {result.summary.outcomes}; {result.steps} steps in {result.wall_seconds:.1f} s")
     OUT.mkdir(exist_ok=True)
     print(f"chart: {simulation.plot(result, OUT / 'demo.png')}")
-    (OUT / "demo.json").write_text(json.dumps({s: vars(r) for s, r in result.reports.items()}, indent=1, default=str))
+    reports = {
+        s: {**vars(r), "tracking": r.tracking and dataclasses.asdict(r.tracking.total)}
+        for s, r in result.reports.items()
+    }
+    (OUT / "demo.json").write_text(json.dumps(reports, indent=1, default=str))
     print(f"table: {OUT / 'demo.json'}")

@@ -195,19 +195,25 @@ def configurator(core):
 
 
 @pytest.fixture(scope="session")
-def create_token(project, admin, keeper, guardian, factory, fee_recipient, usdc, btc_venue):
+def create_market(project, admin, usdc):
+    """create_market(underlying) -> a new "{underlying}-PERP" venue (with its oracle), priced and
+    funded as the BTC market: the factory creates a symbol only on its own market."""
+
+    def create(underlying):
+        return _market(project, admin, usdc, underlying, BTC_PRICE, BTC_DEPTH // WAD)[1]
+
+    return create
+
+
+@pytest.fixture(scope="session")
+def create_token(project, admin, keeper, guardian, factory, fee_recipient, btc_venue, create_market):
     """create_token(leverage=3, is_long=True, adapter=None, underlying="BTC") -> token with the
     keeper and guardian roles granted to their actors. Without an adapter: btc_venue for BTC, a
-    new "{underlying}-PERP" venue (priced as BTC) for any other underlying, since the factory
-    creates a symbol only on its own market."""
+    new venue (create_market) for any other underlying."""
 
     def create(leverage=3, is_long=True, adapter=None, underlying="BTC", cap=10**12 * USDC):
         if adapter is None:
-            adapter = (
-                btc_venue
-                if underlying == "BTC"
-                else _market(project, admin, usdc, underlying, BTC_PRICE, BTC_DEPTH // WAD)[1]
-            )
+            adapter = btc_venue if underlying == "BTC" else create_market(underlying)
         token = create_token_via_factory(
             ApeBackend(project, admin),
             factory,

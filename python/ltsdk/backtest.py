@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ltsdk import math, plotting
+from ltsdk import math, plotting, tracking
 from ltsdk.codes import Reason
 from ltsdk.errors import BadArgument
-from ltsdk.math import VenueParams
+from ltsdk.math import Account, VenueParams
 from ltsdk.prices import IdealTracker, PricePath
 from ltsdk.replica import Fund, Venue
 from ltsdk.units import DAY, USDC, WAD
@@ -43,6 +43,13 @@ class BacktestResult:
     management_fee_shares: int = 0
     steps: int = 0
     seconds: float = 0.0  # wall time of the simulation loop
+    track: tracking.Track | None = None  # every price, rebalance and cost, for tracking.decompose
+
+    def decomposition(self) -> tracking.Decomposition:
+        """The tracking error against the ideal, split into its causes (ltsdk.tracking)."""
+        if self.track is None:
+            raise BadArgument("this result was not recorded with a track")
+        return tracking.decompose(self.track)
 
     def summary(self) -> dict[str, Decimal | int | str | dict[str, int]]:
         first, last = self.nav_per_share[0], self.nav_per_share[-1]
@@ -65,6 +72,27 @@ class BacktestResult:
             "funding_paid": self.funding_paid,
             "management_fee_shares": self.management_fee_shares,
             "steps_per_second": int(self.steps / self.seconds) if self.seconds else 0,
+            **self.tracking_summary(),
+        }
+
+    def tracking_summary(self) -> dict[str, Decimal]:
+        """The decomposition's terms over the run in basis points of log return, and its residual
+        in bp per 30 days (ltsdk.tracking)."""
+        if self.track is None:
+            return {}
+        total = (d := self.decomposition()).total
+
+        def bp(value: Decimal) -> Decimal:
+            return (value * 10_000).quantize(Decimal("0.0001"))
+
+        return {
+            "tracking_gap_bp": bp(total.gap),
+            "tracking_timing_bp": bp(total.timing),
+            "tracking_trading_bp": bp(total.trading),
+            "tracking_funding_bp": bp(total.funding),
+            "tracking_mgmt_fee_bp": bp(total.management_fee),
+            "tracking_residual_bp": bp(total.residual),
+            "residual_bp_per_30d": d.residual_bp_per_30_days.quantize(Decimal("0.000001")),
         }
 
     def daily_returns(self, series: list[int] | list[Decimal]) -> list[Decimal]:
@@ -148,18 +176,21 @@ def run(
     fund.deposit(deposit, "depositor", start_time + keeper_delay)
     result = BacktestResult(leverage=leverage, is_long=is_long)
     ideal = IdealTracker(leverage, is_long, start_time, start_price)
+    recorder = _Recorder(fund)
+    recorder.mark(start_time + keeper_delay)  # the window opens right after the mint
     next_sample = start_time
     began = time.perf_counter()
 
     for now, price in prices.points:
         venue.price, venue.updated_at = price, now
         ideal.update(now, price)
+        recorder.price(now, price)
         reason, _, _ = fund.rebalance_status(now)
         acted_at = now + keeper_delay
         if reason != Reason.NONE and (
             reason == Reason.RIPCORD or acted_at >= fund.last_rebalance_time + fund.twap_cooldown
         ):
-            reason, _ = fund.rebalance(acted_at)
+            reason, _ = recorder.rebalance(acted_at)
             name = Reason(reason).label
             result.rebalances[name] = result.rebalances.get(name, 0) + 1
             result.rebalance_times.append((acted_at, name))
@@ -169,16 +200,73 @@ def run(
             result.nav_per_share.append(math.nav_per_share(state))
             result.underlying.append(price)
             result.ideal.append(ideal.value)
+            recorder.mark(now)
             next_sample = now + sample_seconds
         result.steps += 1
 
+    recorder.mark(prices.points[-1][0])
+    result.track = tracking.Track(leverage, is_long, recorder.events, fund.asset_decimals)
     result.seconds = time.perf_counter() - began
     result.trading_fees = venue.fees_paid.get(fund.account, 0)
-    result.funding_paid = venue.funding_paid.get(fund.account, 0)
+    # settled at each touch plus what is owed since the last one (NAV already counts both)
+    result.funding_paid = recorder.funding
     # minted at share-changing calls plus what is still pending (NAV per share already counts both)
     end_time = prices.points[-1][0]
     result.management_fee_shares = fund.balances.get(fund.fee_recipient, 0) + fund.pending_fee_shares(end_time)
     return result
+
+
+class _Recorder:
+    """The backtest's tracking.Track, from the replica in memory: each rebalance with its fee and
+    execution price, each sample as a Mark, the funding and management fee accrued up to each of
+    them, and each UTC day's last price (the ideal re-levers there). Between those events the
+    fund's position is constant, so the prices in between add nothing to the decomposition."""
+
+    def __init__(self, fund: Fund):
+        self.fund, self.venue = fund, fund.venue
+        self.events: list[tracking.Event] = []
+        self.clock = 0  # the latest time recorded: a status read at a price may precede the last trade
+        self.last_price: tuple[int, int] | None = None  # (timestamp, price) of the latest update
+        self.funding = self.fee_shares = 0  # so far, as given to the track
+
+    def _accrued(self, now: int) -> None:
+        fund, venue = self.fund, self.venue
+        account = venue.accounts.get(fund.account, Account())
+        owed = math.funding_owed(account, venue.index_now(now), venue.params.asset_scale)
+        funding = venue.funding_paid.get(fund.account, 0) + owed
+        fee_shares = fund.balances.get(fund.fee_recipient, 0) + fund.pending_fee_shares(now)
+        if self.events:  # the first Mark holds what came before it
+            if funding != self.funding:
+                self.events.append(tracking.Funding(now, funding - self.funding))
+            if fee_shares != self.fee_shares:
+                self.events.append(tracking.FeeShares(now, fee_shares - self.fee_shares))
+        self.funding, self.fee_shares = funding, fee_shares
+
+    def price(self, now: int, price: int) -> None:
+        if self.last_price and now // DAY != self.last_price[0] // DAY:
+            self.events.append(tracking.Price(*self.last_price))
+        self.last_price = (now, price)
+
+    def rebalance(self, now: int) -> tuple[int, int]:
+        fund, venue = self.fund, self.venue
+        self.clock = max(self.clock, now)
+        self._accrued(self.clock)
+        size_before = venue.accounts.get(fund.account, Account()).size
+        nav_before, fee_before = fund.nav(self.clock), venue.fees_paid.get(fund.account, 0)
+        reason, traded = fund.rebalance(self.clock)
+        fee = venue.fees_paid.get(fund.account, 0) - fee_before
+        self.events.append(
+            tracking.Rebalance(
+                self.clock, venue.price, size_before, size_before + traded, fund.last_rebalance_price, fee, nav_before
+            )
+        )
+        return reason, traded
+
+    def mark(self, now: int) -> None:
+        self.clock = max(self.clock, now)
+        self._accrued(self.clock)
+        state = self.fund.snapshot(self.clock)
+        self.events.append(tracking.Mark(self.clock, state.price, state.nav, state.supply, state.size))
 
 
 def main(argv: list[str] | None = None) -> int:

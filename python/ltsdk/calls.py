@@ -32,11 +32,13 @@ class Fn:
 
 @dataclass(frozen=True)
 class Call:
-    """eth_call `fn` (as `sender`, if given). With `typed`, a revert raises its ltsdk.errors class."""
+    """eth_call `fn` (as `sender`, if given) on `block` (a number; None: the latest). With
+    `typed`, a revert raises its ltsdk.errors class."""
 
     fn: Fn
     sender: str | None = None
     typed: bool = True
+    block: int | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,19 @@ class LatestBlock:
 
 Request = Call | Estimate | Build | NonceOf | SendRaw | WaitReceipt | LatestBlock
 Plan = Generator[Request, Any, T]
+
+
+def calldata(fn: Fn) -> str:
+    """The ABI-encoded call of `fn` (0x-prefixed hex), for a transaction signed elsewhere (a
+    browser wallet); arguments that do not fit its ABI raise BadArgument. Needs no node."""
+    contract = _OFFLINE.eth.contract(abi=load_abi(fn.abi))
+    try:
+        return contract.encode_abi(fn.name, args=list(fn.args))
+    except (MismatchedABI, Web3ValidationError, TypeError, ValueError):
+        raise errors.BadArgument(f"{fn.name}: the arguments {fn.args!r} do not fit its ABI types") from None
+
+
+_OFFLINE = Web3()  # encodes calls; never connects
 
 
 def revert_reason(exc: Exception) -> str | None:
@@ -162,7 +177,8 @@ class SyncNode(_Contracts):
         function = self.function(request.fn)
         try:
             if isinstance(request, Call):
-                return function.call({"from": request.sender} if request.sender else {})
+                block = "latest" if request.block is None else request.block
+                return function.call({"from": request.sender} if request.sender else {}, block)
             if isinstance(request, Estimate):
                 return function.estimate_gas({"from": request.sender}, "latest")
             return function.build_transaction(request.params)
@@ -209,7 +225,8 @@ class AsyncNode(_Contracts):
         function = self.function(request.fn)
         try:
             if isinstance(request, Call):
-                return await function.call({"from": request.sender} if request.sender else {})
+                block = "latest" if request.block is None else request.block
+                return await function.call({"from": request.sender} if request.sender else {}, block)
             if isinstance(request, Estimate):
                 return await function.estimate_gas({"from": request.sender}, "latest")
             return await function.build_transaction(request.params)

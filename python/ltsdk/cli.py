@@ -7,10 +7,15 @@ prompt before sending on a live network) and for scripts (--json).
     ltsdk redeem BTC3L 2.5                    redeem 2.5 shares
     ltsdk rebalance BTC3L                     keeper: rebalance if due
     ltsdk split BTC3L 10 [--reverse]          admin/keeper: split
+    ltsdk configure BTC3L set_fees 10 10 365  admin: a parameter change (at once or queued)
+    ltsdk execute BTC3L 0xID                  admin: apply a queued change after its delay
+    ltsdk cancel BTC3L 0xID                   guardian/admin: drop a queued change
     ltsdk backtest --days 30 --png out/b.png  the reference model over a price path
     ltsdk faucet 10000 0xYOU                  mock USDC (local and test networks)
     ltsdk set-price BTC 65000                 a mock oracle's price, as the deployer
     ltsdk warp 1d                             anvil's clock a day on (oracles refreshed)
+    ltsdk serve --port 8000                   the web dashboard (the `dashboard` extra)
+    ltsdk index --db out/index.sqlite         follow the events and sample the lens into a database
 
 Options go before or after the command: --rpc URL (or LT_RPC_URL; default the local node of
 `make node`, http://127.0.0.1:8545), --manifest PATH|NETWORK (default "local"; a manifest for
@@ -22,6 +27,7 @@ anything is sent; a declined prompt exits 1.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -319,6 +325,92 @@ def cmd_split(args: argparse.Namespace) -> None:
     _print_result(args, result, text)
 
 
+def _setters() -> dict[str, int]:
+    """The configurator's setters and how many values each takes after the token (from its ABI)."""
+    from ltsdk.abis import load_abi
+
+    return {
+        item["name"]: len(item["inputs"]) - 1
+        for item in load_abi("LeveragedTokenConfigurator")
+        if item.get("type") == "function" and item["name"].startswith("set_")
+    }
+
+
+def _raw_value(text: str) -> int | str:
+    """A setter value in the contract's own units: a whole number (assets in base units, leverage
+    in WAD, bps, seconds) or a 0x address."""
+    if text.lower().startswith("0x"):
+        from web3 import Web3
+
+        if not Web3.is_address(text):
+            raise CliError(f"not an address: {text!r}")
+        return Web3.to_checksum_address(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise CliError(
+            f"a setter value is a whole number in the contract's units or an address, got {text!r}"
+        ) from None
+    if value < 0:
+        raise CliError(f"a setter value is not negative, got {text!r}")
+    return value
+
+
+def _tx_hash(receipt: Any) -> str:
+    from web3 import Web3
+
+    return Web3.to_hex(receipt["transactionHash"])
+
+
+def _change_text(change: Any) -> str:
+    eta = datetime.fromtimestamp(change.eta, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return f"queued {change.change_id}: executable from {eta} (for 14 days)"
+
+
+def cmd_configure(args: argparse.Namespace) -> None:
+    setters = _setters()
+    if args.setter not in setters:
+        raise CliError(f"unknown setter {args.setter!r}; one of {', '.join(sorted(setters))}")
+    if len(args.values) != setters[args.setter]:
+        raise CliError(f"{args.setter} takes {setters[args.setter]} value(s), got {len(args.values)}")
+    values = [_raw_value(v) for v in args.values]
+    s = session(args, signer=True)
+    symbol = s.symbol(args.symbol)
+    s.confirm(args, f"{args.setter}{tuple(values)} on {symbol}")
+    token = s.protocol.token(symbol)
+    receipt = token.configure(args.setter, *values)
+    change = token.queued_change(receipt)
+    tx_hash, gas = _tx_hash(receipt), receipt["gasUsed"]
+    if args.json:
+        queued = None if change is None else _raw({"change_id": change.change_id, "eta": change.eta})
+        print(json.dumps(_raw({"tx_hash": tx_hash, "gas_used": gas, "queued": queued})))
+        return
+    print(f"{args.setter} on {symbol}: " + ("acted at once" if change is None else _change_text(change)))
+    print(f"  tx {tx_hash} (gas {gas:,})")
+
+
+def _queue_command(args: argparse.Namespace, name: str) -> None:
+    s = session(args, signer=True)
+    symbol = s.symbol(args.symbol)
+    s.confirm(args, f"{name} change {args.change_id} of {symbol}")
+    token = s.protocol.token(symbol)
+    receipt = (token.execute_change if name == "execute" else token.cancel_change)(args.change_id)
+    tx_hash, gas = _tx_hash(receipt), receipt["gasUsed"]
+    if args.json:
+        print(json.dumps(_raw({"tx_hash": tx_hash, "gas_used": gas})))
+        return
+    print(f"{'executed' if name == 'execute' else 'cancelled'} {args.change_id} of {symbol}")
+    print(f"  tx {tx_hash} (gas {gas:,})")
+
+
+def cmd_execute(args: argparse.Namespace) -> None:
+    _queue_command(args, "execute")
+
+
+def cmd_cancel(args: argparse.Namespace) -> None:
+    _queue_command(args, "cancel")
+
+
 def cmd_backtest(args: argparse.Namespace) -> None:
     from ltsdk import backtest
     from ltsdk.prices import PricePath, generate_prices
@@ -344,6 +436,17 @@ def cmd_backtest(args: argparse.Namespace) -> None:
 # anvil's clock. Signed with LT_PRIVATE_KEY/LT_KEYSTORE if set (asking first off a local chain,
 # as every write does), else sent from the node's unlocked account 0 (a dev node's: anvil's, the
 # local deployer).
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    try:
+        from ltsdk.dashboard import Settings, serve
+    except ImportError as exc:
+        raise CliError(f"the dashboard needs the `dashboard` extra (pip install 'ltsdk[dashboard]'): {exc}") from None
+    settings = Settings(manifest=args.manifest, rpc_url=args.rpc, index=args.index, keeper_metrics=args.keeper_metrics)
+    session(args)  # the node answers and the manifest is its chain's, or one line and exit 2
+    print(f"dashboard at http://{args.host}:{args.port}/", flush=True)
+    serve(settings, args.host, args.port)
 
 
 def _mock_session(args: argparse.Namespace, action: str) -> Session:
@@ -400,6 +503,73 @@ def cmd_warp(args: argparse.Namespace) -> None:
     timestamp = mocks.warp(protocol.w3, protocol.manifest, protocol.account, seconds, refresh=not args.no_refresh)
     text = f"chain time {_fmt_time(timestamp)} UTC (+{seconds} s)"
     print(json.dumps({"timestamp": timestamp}) if args.json else text)
+
+
+def cmd_index(args: argparse.Namespace) -> None:
+    try:
+        from ltsdk.index import db
+        from ltsdk.index.indexer import Indexer, Settings
+    except ImportError as exc:
+        raise CliError(f"ltsdk index needs the 'index' extra (pip install 'ltsdk[index]'): {exc}") from None
+    import logging
+
+    from ltsdk import manifest as manifests
+
+    for name in ("interval", "confirmations", "batch"):
+        if getattr(args, name) < (1 if name == "batch" else 0):
+            raise CliError(f"--{name} must be {'positive' if name == 'batch' else 'zero or more'}")
+    protocol = session(args).protocol
+    manifests.check_chain(protocol.manifest, protocol.w3.eth.chain_id, protocol.w3.eth.get_code(protocol.lens_address))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # a line per migration context otherwise
+    _, sessions = db.open_database(args.db)
+    settings = Settings(
+        confirmations=args.confirmations,
+        sample_interval=args.interval,
+        batch_blocks=args.batch,
+        start_block=args.from_block,
+    )
+    indexer = Indexer(protocol.w3, protocol.manifest, sessions, settings)
+    if args.once:
+        result = indexer.step()
+        text = f"indexed to block {result.to_block}: {result.logs} logs, {result.samples} samples"
+        print(json.dumps(asdict(result)) if args.json else text)
+        return
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: every whole batch is stored
+        indexer.run(poll_seconds=args.poll)
+
+
+def add_index_command(command) -> None:
+    from ltsdk.index import DEFAULT_DB
+
+    index = command("index", "follow the deployment's events and sample the lens into SQLite or PostgreSQL")
+    index.add_argument(
+        "--db",
+        metavar="PATH|URL",
+        default=DEFAULT_DB,
+        help="a SQLite file, or postgresql://user@host:port/name (default: %(default)s)",
+    )
+    index.add_argument(
+        "--interval",
+        type=int,
+        default=300,
+        metavar="SECONDS",
+        help="chain seconds between samples (default: %(default)s)",
+    )
+    index.add_argument(
+        "--confirmations", type=int, default=2, metavar="N", help="stay N blocks behind the head (default: %(default)s)"
+    )
+    index.add_argument(
+        "--poll", type=float, default=1.0, metavar="SECONDS", help="wait between steps (default: %(default)s)"
+    )
+    index.add_argument(
+        "--batch", type=int, default=2000, metavar="BLOCKS", help="blocks per log request (default: %(default)s)"
+    )
+    index.add_argument(
+        "--from-block", type=int, metavar="N", help="first block, on the first run (default: the manifest's block)"
+    )
+    index.add_argument("--once", action="store_true", help="one step (catch up to the head), then exit")
+    index.set_defaults(run=cmd_index)
 
 
 def add_mock_commands(command) -> None:
@@ -545,6 +715,22 @@ def build_parser() -> Parser:
     _write_options(split)
     split.set_defaults(run=cmd_split)
 
+    configure = command("configure", "admin: a parameter change through the configurator (at once or queued)")
+    configure.add_argument("symbol", help="token symbol, any case")
+    configure.add_argument("setter", help="the configurator's setter, e.g. set_fees, set_limits, set_delay")
+    configure.add_argument(
+        "values", nargs="+", help="its values after the token, in the contract's units (bps, seconds, base units, WAD)"
+    )
+    _write_options(configure)
+    configure.set_defaults(run=cmd_configure)
+
+    for name, who, run in (("execute", "admin: apply", cmd_execute), ("cancel", "guardian/admin: drop", cmd_cancel)):
+        queue = command(name, f"{who} a queued parameter change")
+        queue.add_argument("symbol", help="token symbol, any case")
+        queue.add_argument("change_id", help="the change's id (0x, 32 bytes), from `ltsdk configure`")
+        _write_options(queue)
+        queue.set_defaults(run=run)
+
     bt = command("backtest", "the reference model over a price path (no chain)")
     bt.add_argument("--csv", metavar="PATH", help="price file of timestamp,price rows (default: a generated path)")
     bt.add_argument("--days", type=float, default=30, help="length of the generated path, > 0 (default: %(default)s)")
@@ -559,6 +745,18 @@ def build_parser() -> Parser:
     bt.add_argument("--short", action="store_true", help="a short token (default: long)")
     bt.add_argument("--png", metavar="PATH", help="write a chart here")
     bt.set_defaults(run=cmd_backtest)
+
+    web = command("serve", "the web dashboard: tokens, history, holders, keeper health, mint and redeem")
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    web.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
+    web.add_argument(
+        "--index", metavar="PATH|URL", help="the indexer's database (as `ltsdk index --db`): history, cost basis, 24 h"
+    )
+    web.add_argument(
+        "--keeper-metrics", metavar="URL", help="the keeper's Prometheus metrics (http://127.0.0.1:9101/metrics)"
+    )
+    web.set_defaults(run=cmd_serve)
+    add_index_command(command)
     add_mock_commands(command)
     return parser
 

@@ -119,9 +119,10 @@ class Protocol(plans.Deployment):
         self.address_of(symbol)  # UnknownToken, with the known symbols
         return self.tokens[symbol]
 
-    def states(self, symbols: list[str] | None = None) -> dict[str, types.TokenState]:
-        """The state of every (or the named) token: one eth_call, whatever their number."""
-        return self.node.run(plans.states(self, symbols))
+    def states(self, symbols: list[str] | None = None, block: int | None = None) -> dict[str, types.TokenState]:
+        """The state of every (or the named) token in `block` (None: the latest): one eth_call,
+        whatever their number."""
+        return self.node.run(plans.states(self, symbols, block))
 
     # ---------------------------------------------------------------- transactions
 
@@ -237,6 +238,34 @@ class Token:
             self.protocol, self.symbol, assets, receiver, owner, slippage_bps, deadline_seconds, tx_kwargs
         )
         return self._run(plan)
+
+    # ---------------------------------------------------------------- for a wallet outside the SDK
+
+    def deposit_transactions(
+        self,
+        assets: int,
+        sender: str,
+        receiver: str | None = None,
+        slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
+        deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
+    ) -> types.WalletPlan:
+        """What `sender`'s own wallet (a browser's) sends to pay `assets`: the approval if the
+        allowance is short, then the bounded deposit, with their exact quote. Checked as `deposit`
+        checks; nothing is signed or sent here."""
+        args = (assets, sender, receiver, slippage_bps, deadline_seconds)
+        return self._run(plans.wallet_deposit(self.protocol, self.symbol, *args))
+
+    def redeem_transactions(
+        self,
+        shares: int,
+        sender: str,
+        receiver: str | None = None,
+        slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
+        deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
+    ) -> types.WalletPlan:
+        """What `sender`'s own wallet sends to redeem `shares`, simulated, with its exact quote."""
+        args = (shares, sender, receiver, slippage_bps, deadline_seconds)
+        return self._run(plans.wallet_redeem(self.protocol, self.symbol, *args))
 
     # ---------------------------------------------------------------- keeper and admin
 

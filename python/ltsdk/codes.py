@@ -36,6 +36,7 @@ class ActionKind(StrEnum):
     RIPCORD = "ripcord"
     SPLIT = "split"
     FLAG = "flag"
+    SHUTDOWN = "shutdown"  # emergency_shutdown(): the next chunk of a shutdown the admin started
 
 
 class Status(StrEnum):

@@ -107,15 +107,14 @@ class ChangeExpired(LtError, RuntimeError):
     """The queued parameter change was not executed within its window after the delay: queue it again."""
 
 
-class HasHolders(LtError, RuntimeError):
-    """The token has holders: its parameters change one group at a time, through the queue."""
-
-
 class BadProduct(LtError, ValueError):
     """The factory refused: a leverage outside 2..9, an empty underlying, a venue whose market is
-    not "{UNDERLYING}-PERP" or is margined in another collateral, a zero initial NAV per share,
-    a symbol already registered, a zero admin or blueprint, or a token to retire that is not
-    active."""
+    not "{UNDERLYING}-PERP", a symbol already registered, a zero admin or blueprint, or a token
+    to retire that is not active."""
+
+
+class HasHolders(LtError, RuntimeError):
+    """The token has holders: its parameters change one group at a time, through the queue."""
 
 
 class Unauthorized(LtError, PermissionError):
@@ -195,7 +194,6 @@ REVERTS: dict[str, type[LtError]] = {
     "configurator: unknown": UnknownChange,
     "configurator: too early": ChangeTooEarly,
     "configurator: expired": ChangeExpired,
-    "configurator: has holders": HasHolders,
     "factory: admin": BadProduct,
     "factory: underlying": BadProduct,
     "factory: leverage": BadProduct,
@@ -206,6 +204,7 @@ REVERTS: dict[str, type[LtError]] = {
     "factory: collateral": BadProduct,
     "factory: nav": BadProduct,
     "factory: decimals": BadProduct,
+    "configurator: has holders": HasHolders,
     "access_control: account is missing role": Unauthorized,
     "usdc: insufficient balance": InsufficientBalance,
     "usdc: insufficient allowance": InsufficientAllowance,

@@ -95,7 +95,7 @@ class Policy:
 
 @dataclass(frozen=True)
 class Action:
-    """One call on one token. `kind`: rebalance, ripcord, split or flag."""
+    """One call on one token. `kind`: rebalance, ripcord, split, flag or shutdown."""
 
     kind: ActionKind
     symbol: str
@@ -120,6 +120,8 @@ class Action:
             return contract.functions.ripcord()
         if self.kind == ActionKind.FLAG:
             return contract.functions.flag_rebalance_due()
+        if self.kind == ActionKind.SHUTDOWN:
+            return contract.functions.emergency_shutdown()
         if self.kind == ActionKind.SPLIT:
             return (contract.functions.reverse_split if self.is_reverse else contract.functions.split)(self.factor)
         raise ValueError(f"unknown action kind {self.kind!r}")
@@ -137,18 +139,26 @@ def decide(state: TokenState, now: int, policy: Policy = Policy()) -> Action | N
     """The action the contracts accept for this token at block time `now`, or None.
 
     Nothing on a row the lens could not read, on a stale oracle (the contracts would refuse and
-    the keeper must not guess), on a shut-down or empty fund. A ripcord-level fund is de-levered
+    the keeper must not guess), on an empty or a flat shut-down fund. Once the admin has started a
+    shutdown, anyone closes the rest: the ripcord at its level, else the next chunk
+    (`emergency_shutdown`) once the TWAP cooldown has passed. A ripcord-level fund is de-levered
     first: by `rebalance` with the keeper role (no reward leaves the fund, no cooldown), otherwise
     by the permissionless `ripcord`. Other rebalances wait for the TWAP cooldown. Without the role
     the keeper may only flag a band breach, then rebalance it once the grace has passed, and take
     pending chunks one grace after the last one. A due split comes after any due rebalance.
     """
-    if not state.ok or state.is_shutdown or not state.oracle_fresh or state.supply == 0:
+    if not state.ok or not state.oracle_fresh or state.supply == 0:
         return None
     status = state.status
+    cooled = now >= state.last_rebalance_time + state.twap_cooldown
+    if state.is_shutdown:  # rebalance() is shut; the ripcord and the shutdown's chunks close the position
+        if state.size == 0:
+            return None
+        if status == Reason.RIPCORD:
+            return Action(ActionKind.RIPCORD, state.symbol, status)
+        return Action(ActionKind.SHUTDOWN, state.symbol) if cooled else None
     if status == Reason.RIPCORD:
         return Action(ActionKind.REBALANCE if policy.is_keeper else ActionKind.RIPCORD, state.symbol, status)
-    cooled = now >= state.last_rebalance_time + state.twap_cooldown
     if status != Reason.NONE:
         if policy.is_keeper:
             if status == Reason.SCHEDULED and not policy.rebalance_on_schedule:
@@ -365,6 +375,12 @@ class Metrics:
             registry=r,
         )
         self.balance = Gauge("lt_keeper_balance_wei", "The keeper's gas money (wei)", registry=r)
+        self.last_action = Gauge(
+            "lt_keeper_last_action_timestamp_seconds",
+            "Wall clock (unix seconds) when the keeper last saw an action of its mined, by token and label",
+            ["token", "label"],
+            registry=r,
+        )
         self.latency = Histogram(
             "lt_keeper_detection_to_mined_seconds",
             "Wall time from seeing an action due to seeing it mined",
@@ -873,6 +889,7 @@ class Keeper:
                 return Outcome(symbol, action, Status.REVERTED, tx_hash, outcome.detail, latency, receipt)
             self.backoff.pop(symbol, None)  # saved with the in-flight entry's removal
             self.metrics.actions.labels(symbol, action.label).inc()
+            self.metrics.last_action.labels(symbol, action.label).set(self.wall())
             self.metrics.latency.observe(latency)
             self.log(
                 "mined",

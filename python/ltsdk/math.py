@@ -378,9 +378,11 @@ class RebalanceState:
 
 def rebalance_status(s: FundState, r: RebalanceState) -> tuple[Reason, int, int]:
     """lt_math._rebalance_status -> (reason, size to trade now, whole size to target)."""
-    if r.is_shutdown or not s.fresh or s.supply == 0 or s.nav <= 0:
+    if not s.fresh or s.supply == 0 or s.nav <= 0:
         return Reason.NONE, 0, 0
-    full = int256(target_size(s.nav, s.price, s.target_leverage, s.is_long, s.asset_scale) - s.size)
+    full = -s.size  # once shut down the target is flat
+    if not r.is_shutdown:
+        full = int256(full + target_size(s.nav, s.price, s.target_leverage, s.is_long, s.asset_scale))
     if full == 0:
         return Reason.NONE, 0, 0
     lev = leverage(s.size, s.price, s.nav, s.asset_scale)
@@ -388,6 +390,8 @@ def rebalance_status(s: FundState, r: RebalanceState) -> tuple[Reason, int, int]
     drifted = drift_bps(lev, s.target_leverage) >= r.min_drift_bps
     if lev >= r.ripcord_leverage:
         reason = Reason.RIPCORD
+    elif r.is_shutdown:
+        return Reason.NONE, 0, full
     elif lev > upper or lev < lower:
         reason = Reason.BAND
     elif r.chunk_pending and drifted:

@@ -17,7 +17,7 @@ from web3.logs import DISCARD
 
 from ltsdk import errors, math, types
 from ltsdk.abis import load_abi
-from ltsdk.calls import Call, Fn, LatestBlock, Plan
+from ltsdk.calls import Call, Fn, LatestBlock, Plan, calldata
 from ltsdk.errors import NoSigner, UnknownToken
 from ltsdk.sender import send_plan
 from ltsdk.units import BPS, MAX_UINT256
@@ -70,29 +70,38 @@ class Deployment:
 # ---------------------------------------------------------------- reads
 
 
-def states(d: Deployment, symbols: list[str] | None = None) -> Plan[dict[str, types.TokenState]]:
-    """The state of every (or the named) token: one eth_call through the lens, whatever their number."""
+def states(
+    d: Deployment, symbols: list[str] | None = None, block: int | None = None
+) -> Plan[dict[str, types.TokenState]]:
+    """The state of every (or the named) token in `block` (None: the latest): one eth_call through
+    the lens, whatever their number."""
     chosen = symbols or list(d.addresses)
     addresses = [d.address_of(symbol) for symbol in chosen]
-    rows = yield Call(Fn(d.lens_address, LENS_ABI, "get_states", (addresses,)), typed=False)
+    rows = yield Call(Fn(d.lens_address, LENS_ABI, "get_states", (addresses,)), typed=False, block=block)
     return {
         symbol: types.TokenState.from_row(symbol, row, d.asset_decimals)
         for symbol, row in zip(chosen, rows, strict=True)
     }
 
 
-def token_state(d: Deployment, symbol: str) -> Plan[types.TokenState]:
-    return (yield from states(d, [symbol]))[symbol]
+def token_state(d: Deployment, symbol: str, block: int | None = None) -> Plan[types.TokenState]:
+    return (yield from states(d, [symbol], block))[symbol]
 
 
-def balance_of(d: Deployment, symbol: str, holder: str) -> Plan[int]:
-    return (yield Call(Fn(d.address_of(symbol), TOKEN_ABI, "balanceOf", (holder,)), typed=False))
+def balance_of(d: Deployment, symbol: str, holder: str, block: int | None = None) -> Plan[int]:
+    return (yield Call(Fn(d.address_of(symbol), TOKEN_ABI, "balanceOf", (holder,)), typed=False, block=block))
 
 
-def view(d: Deployment, symbol: str, name: str, *args: Any) -> Plan[Any]:
-    """A token view (previews, maxDeposit), eth_call'd as the token itself; a revert is typed."""
+def view(d: Deployment, symbol: str, name: str, *args: Any, block: int | None = None) -> Plan[Any]:
+    """A token view (previews, maxDeposit) in `block` (None: the latest), eth_call'd as the token
+    itself; a revert is typed."""
     address = d.address_of(symbol)
-    return (yield Call(Fn(address, TOKEN_ABI, name, args), sender=address))
+    return (yield Call(Fn(address, TOKEN_ABI, name, args), sender=address, block=block))
+
+
+def latest_block() -> Plan[Any]:
+    """The latest block (a mapping with "number", "timestamp", ...)."""
+    return (yield LatestBlock())
 
 
 def latest_timestamp() -> Plan[int]:
@@ -160,10 +169,11 @@ def _collateral(d: Deployment, name: str, *args: Any) -> Fn:
     return Fn(d.collateral_address, COLLATERAL_ABI, name, args)
 
 
-def preflight_mint(d: Deployment, symbol: str, assets: int, receiver: str) -> Plan[None]:
-    """Raise the error a mint paying `assets` would revert with, before any approval is sent
-    (the real call can only be simulated once the allowance exists)."""
-    held = yield Call(_collateral(d, "balanceOf", d.signer().address), typed=False)
+def preflight_mint(d: Deployment, symbol: str, assets: int, receiver: str, payer: str | None = None) -> Plan[None]:
+    """Raise the error a mint paying `assets` (from `payer`, default the signer) would revert
+    with, before any approval is sent (the real call can only be simulated once the allowance
+    exists)."""
+    held = yield Call(_collateral(d, "balanceOf", payer or d.signer().address), typed=False)
     if assets > held:
         raise errors.InsufficientBalance(
             f"the wallet holds {held} of the {assets} needed", "usdc: insufficient balance"
@@ -394,3 +404,85 @@ def keeper_call(d: Deployment, symbol: str, name: str, args: tuple[Any, ...], tx
         check_factor(args[0])
     receipt = yield from transact(d, symbol, name, args, tx)
     return decode(d, symbol, receipt, event_name, result_type)
+
+
+# ---------------------------------------------------------------- transactions for an outside wallet
+
+
+def _unsigned(description: str, sender: str, fn: Fn) -> types.UnsignedTx:
+    return types.UnsignedTx(description=description, sender=sender, to=fn.address, data=calldata(fn))
+
+
+def _wallet_receiver(d: Deployment, symbol: str, sender: str, receiver: str | None) -> str:
+    return sender if receiver is None else check_receiver(d, symbol, receiver)
+
+
+def wallet_deposit(
+    d: Deployment,
+    symbol: str,
+    assets: int,
+    sender: str,
+    receiver: str | None = None,
+    slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
+    deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
+) -> Plan[types.WalletPlan]:
+    """The transactions a browser wallet (or any signer outside this process) sends to pay
+    `assets` from `sender`: the exact approval when the allowance is short, then the slippage-
+    and deadline-bounded deposit; with the exact quote of the latest block they were built from.
+    Every check of `deposit` runs first: a bad argument or a mint that would revert raises its
+    typed error and no transaction is returned. Without an approval to send first, the deposit is
+    simulated as `sender` too."""
+    check_amount(assets, "assets")
+    check_slippage(slippage_bps)
+    check_deadline(deadline_seconds)
+    payer = check_address(sender, "sender")
+    to = _wallet_receiver(d, symbol, payer, receiver)
+    latest = yield LatestBlock()
+    yield from preflight_mint(d, symbol, assets, to, payer)
+    preview = yield from view(d, symbol, "previewDeposit", assets, block=latest["number"])
+    if preview == 0:
+        raise errors.ZeroAmount(f"{assets} is too small to mint a share", "lt: zero shares")
+    min_shares = preview * (BPS - slippage_bps) // BPS
+    token = d.address_of(symbol)
+    transactions = []
+    allowance = yield Call(_collateral(d, "allowance", payer, token), typed=False)
+    if allowance < assets:
+        transactions.append(_unsigned(f"approve {token} for {assets}", payer, _collateral(d, "approve", token, assets)))
+    deadline = latest["timestamp"] + deadline_seconds
+    fn = Fn(token, TOKEN_ABI, "deposit(uint256,address,uint256,uint256)", (assets, to, min_shares, deadline))
+    if not transactions:
+        yield Call(fn, payer)  # a revert raises its typed error
+    transactions.append(_unsigned(f"deposit {assets} into {symbol}", payer, fn))
+    block = latest["number"]
+    return types.WalletPlan("deposit", symbol, block, assets, preview, min_shares, deadline, tuple(transactions))
+
+
+def wallet_redeem(
+    d: Deployment,
+    symbol: str,
+    shares: int,
+    sender: str,
+    receiver: str | None = None,
+    slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
+    deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
+) -> Plan[types.WalletPlan]:
+    """The transaction a browser wallet sends to redeem `shares` of `sender`: slippage- and
+    deadline-bounded, simulated as `sender` (a revert raises its typed error, and no transaction
+    is returned), with the exact quote of the latest block it was built from."""
+    check_amount(shares, "shares")
+    check_slippage(slippage_bps)
+    check_deadline(deadline_seconds)
+    owner = check_address(sender, "sender")
+    to = _wallet_receiver(d, symbol, owner, receiver)
+    latest = yield LatestBlock()
+    held = yield from balance_of(d, symbol, owner, latest["number"])
+    if shares > held:
+        raise errors.InsufficientBalance(f"the wallet holds {held} shares of the {shares} to redeem", "lt: balance")
+    preview = yield from view(d, symbol, "previewRedeem", shares, block=latest["number"])
+    min_assets = preview * (BPS - slippage_bps) // BPS
+    deadline = latest["timestamp"] + deadline_seconds
+    args = (shares, to, owner, min_assets, deadline)
+    fn = Fn(d.address_of(symbol), TOKEN_ABI, "redeem(uint256,address,address,uint256,uint256)", args)
+    yield Call(fn, owner)  # a revert raises its typed error
+    transaction = _unsigned(f"redeem {shares} {symbol}", owner, fn)
+    return types.WalletPlan("redeem", symbol, latest["number"], shares, preview, min_assets, deadline, (transaction,))

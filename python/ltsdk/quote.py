@@ -4,8 +4,9 @@ first-mint lock and venue cost (what `ltsdk quote` prints).
 
 The on-chain previews (`Token.preview_*`) are exact in their block. These are exact up to
 rounding: the lens row does not carry the venue's cost basis, so the venue's unrealised-PnL
-floor can differ by one collateral unit (the row's supply counts the pending management-fee
-shares, as the token's totalSupply does). Use them to show a price before a wallet connects, or to plan in a backtest.
+floor can differ by one collateral unit, and the pending management fee is recovered from NAV per
+share (the row's supply is the minted one). Use them to show a price before a wallet connects, or
+to plan in a backtest.
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from ltsdk.units import BPS, WAD
 
 
 def _fund_state(state: TokenState, price: int | None = None) -> math.FundState:
-    # the lens reports totalSupply, which counts the pending management-fee shares, as NAV does
+    # the lens reports the minted supply; NAV per share counts the pending fee shares too
+    supply = state.supply
+    if state.supply and state.nav_per_share:
+        supply = max(supply, state.nav * WAD // state.nav_per_share)
     return math.FundState(
-        supply=state.supply,
+        supply=supply,
         nav=state.nav,
         size=state.size,
         price=price or state.price,

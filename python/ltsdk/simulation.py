@@ -4,18 +4,20 @@ The engine of `make demo` (scripts/demo.py) and of its end-to-end test: every st
 chain to the next price time, pushes the prices (`ltsdk.market`), lets the keeper tick
 (`ltsdk.keeper`), and samples every token through the lens. The report is read back from the
 chain's own events: rebalances by reason, the venue's trading fees and funding, the management
-fee charged (the shares minted to the fee recipient plus those accrued and not yet minted).
+fee minted, and the tracking error against the ideal decomposed (ltsdk.tracking) from the same
+events and the lens rows sampled at every step.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ltsdk import plotting
+from ltsdk import math, plotting, tracking
 from ltsdk.abis import load_abi
 from ltsdk.codes import Status, reason_name
 from ltsdk.keeper import Keeper, Summary
@@ -38,6 +40,7 @@ class TokenSeries:
     ideal: list[Decimal] = field(default_factory=list)  # growth of 1
     actions: list[tuple[int, str]] = field(default_factory=list)  # (timestamp, label) of keeper actions
     tracker: IdealTracker | None = None
+    samples: list[tracking.Sample] = field(default_factory=list)  # the lens rows, for the decomposition
 
     def sample(self, timestamp: int, nav_per_share: int, price: int) -> None:
         if self.tracker is None:
@@ -63,7 +66,8 @@ class TokenReport:
     splits: int
     trading_fees: int
     funding_paid: int  # < 0: received
-    management_fee_shares: int  # minted since the start plus pending (accrued, not yet minted)
+    management_fee_shares: int  # minted since the start, plus accrued and not yet minted at the end
+    tracking: tracking.Decomposition | None = None
 
 
 @dataclass
@@ -74,6 +78,7 @@ class SimulationResult:
     steps: int
     wall_seconds: float
     reports: dict[str, TokenReport] = field(default_factory=dict)
+    oracle_logs: dict[str, list] = field(default_factory=dict)  # decoded AnswerUpdated by oracle, for the reports
 
 
 def run(
@@ -105,9 +110,23 @@ def run(
         for outcome in outcomes:
             if outcome.status == Status.MINED and outcome.action is not None and outcome.symbol in series:
                 series[outcome.symbol].actions.append((timestamp, outcome.action.label))
-        for symbol, state in protocol.states(symbols).items():
+        states = protocol.states(symbols)
+        block = protocol.w3.eth.block_number  # the lens read the latest block; nothing was mined since
+        for symbol, state in states.items():
             if state.supply > 0:
                 series[symbol].sample(state.timestamp, state.nav_per_share, state.price)
+                series[symbol].samples.append(
+                    tracking.Sample(
+                        block,
+                        state.timestamp,
+                        state.price,
+                        state.nav,
+                        state.supply,
+                        state.size,
+                        state.nav_per_share,
+                        state.management_fee_bps,
+                    )
+                )
         if progress and (step + 1) * market.step_seconds % DAY == 0:
             day = (step + 1) * market.step_seconds // DAY
             prices = "  ".join(
@@ -125,46 +144,92 @@ def report(keeper: Keeper, result: SimulationResult, symbol: str) -> TokenReport
     protocol = keeper.protocol
     token = protocol.token(symbol)
     s = result.series[symbol]
-    venue = protocol.w3.eth.contract(
-        address=protocol.manifest["markets"][s.market]["adapter"], abi=load_abi("MockPerpAdapter")
-    )
-    since = result.start_block
+    market = protocol.manifest["markets"][s.market]
+    venue = protocol.w3.eth.contract(address=market["adapter"], abi=load_abi("MockPerpAdapter"))
+    last = s.samples[-1]  # the window's end: the state after the last step
+    logs = _logs(protocol.w3, token.address, venue, market["oracle"], result.start_block, last.block, result)
     rebalances: dict[str, int] = {}
-    for event in token.events("Rebalanced", since):
-        name = reason_name(event["reason"])
-        rebalances[name] = rebalances.get(name, 0) + 1
-    ours = {"account": token.address}
-    fees = sum(log["args"]["fee"] for log in venue.events.Traded().get_logs(from_block=since, argument_filters=ours))
-    funding = sum(
-        log["args"]["amount"] for log in venue.events.FundingSettled().get_logs(from_block=since, argument_filters=ours)
-    )
-    funding += venue.functions.funding_owed(token.address).call()  # accrued, not yet settled
-    # a token nobody entered or left since its first mint has minted no fee yet, but charged it:
-    # its totalSupply already counts the pending shares
-    fee_shares = sum(event["shares"] for event in token.events("ManagementFeeMinted", since))
-    fee_shares += token.contract.functions.pending_fee_shares().call()
-    underlying = Decimal(s.prices[-1]) / Decimal(s.prices[0]) - 1
+    for log in logs:
+        if log.name == "Rebalanced":
+            name = reason_name(int(log.args["reason"]))
+            rebalances[name] = rebalances.get(name, 0) + 1
+
+    def total(event: str, field: str) -> int:
+        return sum(int(log.args[field]) for log in logs if log.name == event)
+
+    # accrued and not yet settled or minted at the end (NAV per share already counts both)
+    owed = venue.functions.funding_owed(token.address).call(block_identifier=last.block)
+    accrued_since = token.contract.functions.last_fee_accrual().call(block_identifier=last.block)
+    pending = math.management_fee_shares(last.supply, last.management_fee_bps, last.timestamp - accrued_since)
+    first_accrual = token.contract.functions.last_fee_accrual().call(block_identifier=s.samples[0].block)
+    samples = [*s.samples[:-1], dataclasses.replace(last, funding_owed=owed)] if len(s.samples) > 1 else s.samples
+    track = tracking.from_logs(s.leverage, s.is_long, samples, logs, last_fee_accrual=first_accrual)
     return TokenReport(
         symbol=symbol,
         nav_per_share_start=s.nav_per_share[0],
         nav_per_share_end=s.nav_per_share[-1],
-        underlying_return=underlying,
+        underlying_return=Decimal(s.prices[-1]) / Decimal(s.prices[0]) - 1,
         ideal_return=s.ideal[-1] - 1,
         fund_return=Decimal(s.nav_per_share[-1]) / Decimal(s.nav_per_share[0]) - 1,
         rebalances=rebalances,
-        ripcords=len(token.events("Ripcord", since)),
-        splits=len(token.events("Split", since)),
-        trading_fees=fees,
-        funding_paid=funding,
-        management_fee_shares=fee_shares,
+        ripcords=sum(1 for log in logs if log.name == "Ripcord"),
+        splits=sum(1 for log in logs if log.name == "Split"),
+        trading_fees=total("Traded", "fee"),
+        funding_paid=total("FundingSettled", "amount") + owed,
+        management_fee_shares=total("ManagementFeeMinted", "shares") + pending,
+        tracking=tracking.decompose(track),
     )
+
+
+def _logs(w3, token: str, venue, oracle: str, since: int, until: int, result: SimulationResult) -> list[tracking.Log]:
+    """The token's events, its venue account's and its market oracle's in blocks since..until, as
+    tracking.Log: one eth_getLogs per contract (the oracle's shared by the tokens of its market,
+    kept on `result`) and the block times in one batch request."""
+    token_events = w3.eth.contract(abi=load_abi("LeveragedToken")).events
+    oracle_events = w3.eth.contract(abi=load_abi("MockOracle")).events
+    wanted = [getattr(token_events, name)() for name in tracking.TOKEN_EVENTS]
+    account = "0x" + token[2:].lower().rjust(64, "0")
+    raw = _fetch(w3, token, since, until, wanted)
+    raw += _fetch(w3, venue.address, since, until, [getattr(venue.events, n)() for n in tracking.VENUE_EVENTS], account)
+    if oracle not in result.oracle_logs:
+        result.oracle_logs[oracle] = _fetch(w3, oracle, since, until, [oracle_events.AnswerUpdated()])
+    blocks = sorted({log["blockNumber"] for log in raw})
+    with w3.batch_requests() as batch:
+        for block in blocks:
+            batch.add(w3.eth.get_block(block))
+        times = {block: header["timestamp"] for block, header in zip(blocks, batch.execute(), strict=True)}
+    oracle_logs = [
+        tracking.Log(log["blockNumber"], log["logIndex"], log["transactionHash"].to_0x_hex(), log["args"]["updatedAt"],
+                     log["event"], dict(log["args"]))
+        for log in result.oracle_logs[oracle]
+    ]  # fmt: skip
+    return oracle_logs + [
+        tracking.Log(
+            log["blockNumber"],
+            log["logIndex"],
+            log["transactionHash"].to_0x_hex(),
+            times[log["blockNumber"]],
+            log["event"],
+            dict(log["args"]),
+        )
+        for log in raw
+    ]
+
+
+def _fetch(w3, address: str, since: int, until: int, events: list, account: str | None = None) -> list:
+    """The decoded logs of `events` emitted by `address` (with `account` as the first indexed
+    argument, if given), in one eth_getLogs."""
+    by_topic = {event.topic: event for event in events}
+    topics: list = [list(by_topic)] + ([account] if account else [])
+    logs = w3.eth.get_logs({"address": address, "fromBlock": since, "toBlock": until, "topics": topics})
+    return [by_topic[log["topics"][0].to_0x_hex()].process_log(log) for log in logs]
 
 
 def table(result: SimulationResult, asset_decimals: int = 6) -> str:
     """The demo's printed table: one row per token. Fees and funding in collateral (funding < 0:
-    received); the management fee is the shares charged to holders (minted to the fee recipient,
-    and accrued but not yet minted), valued at the end NAV per share; ripcord() counts
-    permissionless ripcords, apart from keeper rebalances at the ripcord level."""
+    received); the management fee is the shares minted to the fee recipient, valued at the end
+    NAV per share; ripcord() counts permissionless ripcords, apart from keeper rebalances at the
+    ripcord level."""
 
     def usd(amount: int) -> str:
         return f"{Decimal(amount) / 10**asset_decimals:,.2f}"
@@ -185,6 +250,30 @@ def table(result: SimulationResult, asset_decimals: int = 6) -> str:
             f" {pct(r.underlying_return):>10} {pct(r.ideal_return):>9}  {counts:>35} {r.ripcords:>9}"
             f" {usd(r.trading_fees):>12} {usd(r.funding_paid):>10}"
             f" {usd(r.management_fee_shares * r.nav_per_share_end // WAD):>9}"
+        )
+    return "\n".join(lines)
+
+
+def tracking_table(result: SimulationResult) -> str:
+    """The tracking error against the ideal daily-leveraged product, decomposed (ltsdk.tracking):
+    per token, in basis points of log return over the run (negative: the fund fell behind); the
+    five parts add up to the gap, and the residual is also shown per 30 days."""
+
+    def bp(value: Decimal) -> str:
+        return f"{value * 10_000:+.2f}"
+
+    header = (
+        f"{'token':6} {'fund-ideal':>10} {'= timing':>9} {'+ trading':>10} {'+ funding':>10} {'+ mgmt fee':>11}"
+        f" {'+ residual':>11} {'residual bp/30d':>16}"
+    )
+    lines = [header, "-" * len(header)]
+    for r in result.reports.values():
+        if r.tracking is None:
+            continue
+        t = r.tracking.total
+        lines.append(
+            f"{r.symbol:6} {bp(t.gap):>10} {bp(t.timing):>9} {bp(t.trading):>10} {bp(t.funding):>10}"
+            f" {bp(t.management_fee):>11} {bp(t.residual):>11} {r.tracking.residual_bp_per_30_days:>+16.4f}"
         )
     return "\n".join(lines)
 

@@ -177,6 +177,38 @@ class Splitted:
 
 
 @dataclass(frozen=True)
+class UnsignedTx:
+    """A transaction for a wallet outside the SDK to sign and send (a browser's EIP-1193
+    `eth_sendTransaction`): `sender` signs a call of `to` with `data`; the wallet sets gas and fees."""
+
+    description: str
+    sender: str
+    to: str
+    data: str
+
+    def as_request(self) -> dict[str, str]:
+        """eth_sendTransaction's parameter object."""
+        return {"from": self.sender, "to": self.to, "data": self.data, "value": "0x0"}
+
+
+@dataclass(frozen=True)
+class WalletPlan:
+    """What a wallet sends for one deposit or redeem, in order (an approval first when the
+    allowance is short), and the exact quote of `block` they were built from: `amount_in` assets
+    paid (deposit) or shares burned (redeem), `quoted_out` the preview's shares or assets,
+    `min_out` the bound the transaction carries, `deadline` its unix time."""
+
+    action: str
+    symbol: str
+    block: int
+    amount_in: int
+    quoted_out: int
+    min_out: int
+    deadline: int
+    transactions: tuple[UnsignedTx, ...]
+
+
+@dataclass(frozen=True)
 class QueuedChange:
     """A parameter change waiting in the configurator's queue (its ChangeQueued event): `kind`
     is the setter's number (KIND_FEES = 1 ... KIND_DELAY = 8), `values` its arguments padded to

@@ -20,7 +20,7 @@ from eth_account import Account
 from eth_utils import keccak
 from helpers import split_status_of
 
-from ltsdk import math, permit
+from ltsdk import permit
 from ltsdk.units import MAX_UINT256, USDC, WAD
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -526,19 +526,28 @@ def test_ripcord__at_ripcord_level_from_outsider__delevers_and_pays_capped_rewar
     logs = tx.events.filter(token.Ripcord)
     assert len(logs) == 1
     assert (logs[0].caller, logs[0].reward, logs[0].leverage_before) == (ctx.outsider.address, reward, leverage_before)
-    # measured right after the trade, before the reward left the fund
-    snapshot = ctx.venue.account_snapshot(token)
-    assert logs[0].leverage_after == math.leverage(
-        snapshot.size, snapshot.price, token.totalAssets() + reward, token.ASSET_SCALE()
-    )
+    # measured after the reward left the fund
+    assert logs[0].leverage_after == token.current_leverage()
 
 
-def test_ripcord__after_shutdown__reverts_shutdown(token, ctx):
-    _ripcord_breach(token, ctx)
-    token.emergency_shutdown(sender=ctx.admin)
+def test_ripcord__during_shutdown_at_ripcord_level__closes_toward_flat_and_pays(token, ctx, usdc, configure):
+    """The ripcord stays open during a shutdown, where the target is flat: a price fall after the
+    first chunk lifts the rest of the position past the ripcord level, and anyone closes it."""
+    configure(token, "set_execution", 86_400, 120, 50, 5_000 * USDC, 60)  # before the first mint: at once
+    _open_position(token, ctx)  # 30,000 USD of notional
+    token.emergency_shutdown(sender=ctx.admin)  # closes 5,000 of it: ~2.5x
+    assert ctx.venue.position(token)[0] > 0 and token.current_leverage() < token.ripcord_leverage()
+    ctx.set_price(45_000)  # -25 %: ~5x
+    assert token.current_leverage() >= token.ripcord_leverage()
+    assert token.rebalance_status()[0] == REASON_RIPCORD  # the lens shows it; rebalance() stays shut
 
+    tx = token.ripcord(sender=ctx.outsider)
+
+    assert ctx.venue.position(token)[0] == 0  # the ripcord chunk (2M) covers the rest
+    assert usdc.balanceOf(ctx.outsider) == tx.return_value > 0
+    assert tx.events.filter(token.Ripcord)[0].leverage_after == 0
     with ape.reverts("lt: shutdown"):
-        token.ripcord(sender=ctx.outsider)
+        token.rebalance(sender=ctx.keeper)
 
 
 # ---------------------------------------------------------------- split and reverse split
@@ -908,11 +917,12 @@ def test_mint__after_shutdown__reverts_shutdown(token, admin, depositor, fund):
 
 def test_rebalance__after_shutdown__reverts_shutdown(token, ctx):
     _band_breach(token, ctx)
-    token.emergency_shutdown(sender=ctx.admin)
+    token.emergency_shutdown(sender=ctx.admin)  # its chunk is recorded like a rebalance's
+    recorded = token.last_rebalance_time()
 
     with ape.reverts("lt: shutdown"):
         token.rebalance(sender=ctx.keeper)
-    assert token.last_rebalance_time() == 0
+    assert token.last_rebalance_time() == recorded
 
 
 def test_max_deposit__after_shutdown__is_zero(token, admin, depositor):

@@ -1050,3 +1050,22 @@ def test_min_delay__holder_a_day_late_waiting_a_heartbeat__exits_before_the_chan
     (withdrawn,) = redeemed.events.filter(token.Withdraw)
     assert withdrawn.shares == shares and token.balanceOf(depositor) == 0
     assert configurator.queued(queued.change_id).eta == queued.eta  # still waiting
+
+
+def test_revoke_guardian__by_admin_at_once__no_cancel_but_the_delay_still_binds(
+    deposited, configurator, admin, guardian, chain
+):
+    """docs/security.md: the admin can revoke the guardian at once, which ends the guardian's
+    cancel; what protects holders from a hostile admin is the delay, which still binds."""
+    token = deposited
+    _, queued = _queue(configurator, token, "set_fees", 20, 20, 500, sender=admin)
+    token.revokeRole(token.GUARDIAN_ROLE(), guardian, sender=admin)
+
+    with ape.reverts(MISSING_ROLE):
+        configurator.cancel(queued.change_id, sender=guardian)
+    chain.pending_timestamp = queued.eta - 1
+    with ape.reverts("configurator: too early"):
+        configurator.execute(queued.change_id, sender=admin)
+
+    assert token.mint_fee_bps() == 10
+    assert configurator.queued(queued.change_id).eta == queued.eta

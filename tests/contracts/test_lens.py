@@ -84,7 +84,7 @@ def views_row(token, venue, timestamp) -> dict:
         "token": token.address,
         "ok": True,
         "timestamp": timestamp,
-        "supply": token.totalSupply(),
+        "supply": token.totalSupply() - token.pending_fee_shares(),  # the minted supply
         "nav": token.totalAssets(),
         "nav_per_share": token.nav_per_share(),
         "price": price,
@@ -423,8 +423,11 @@ def _plain_web3_lens(project, chain, lens, chain_id_check=True):
     return w3.eth.contract(address=lens.address, abi=abi), requests
 
 
-def test_get_states__6_and_50_tokens__one_rpc_request_each(project, chain, lens, create_token):
-    tokens = [create_token(underlying=f"T{i}") for i in range(50)]
+def test_get_states__6_and_50_tokens__one_rpc_request_each(project, chain, lens, create_token, create_market):
+    # 50 products on 4 markets (each symbol on its own market: T0..T3, 2x-9x long and short)
+    venues = {f"T{i}": create_market(f"T{i}") for i in range(4)}
+    products = [(u, leverage, is_long) for u in venues for leverage in range(2, 10) for is_long in (True, False)][:50]
+    tokens = [create_token(leverage, is_long, venues[u], u) for u, leverage, is_long in products]
     addresses = [token.address for token in tokens]
 
     measured = {}
@@ -438,7 +441,7 @@ def test_get_states__6_and_50_tokens__one_rpc_request_each(project, chain, lens,
             measured[chain_id_check, count] = (list(requests), elapsed)
             assert [row[0] for row in rows] == addresses[:count]  # token, in order
             assert all(row[1] is True for row in rows)  # ok
-            assert all(row[10] == 3 * WAD for row in rows)  # target_leverage
+            assert [row[10] for row in rows] == [p[1] * WAD for p in products[:count]]  # target_leverage
 
     for (chain_id_check, count), (methods, elapsed) in measured.items():
         client = "default web3.py" if chain_id_check else "web3.py without chain-id validation"
@@ -458,7 +461,7 @@ GAS_BURNER_INITCODE = "0x635b6000566000526004601cf3"
 
 
 def test_get_states__address_that_burns_all_gas__ok_false_row_call_does_not_revert(
-    project, chain, admin, lens, create_token
+    project, chain, admin, lens, create_token, create_market
 ):
     """The docstring: "Nothing one token does can make the call revert". An address whose every
     call burns the gas it is given (a broken or hostile token or venue) must cost only its own row,
@@ -469,7 +472,8 @@ def test_get_states__address_that_burns_all_gas__ok_false_row_call_does_not_reve
     burner = ContractContainer(
         ContractType(contractName="GasBurner", abi=[], deploymentBytecode={"bytecode": GAS_BURNER_INITCODE})
     ).deploy(sender=admin)
-    tokens = [create_token(underlying=f"G{i}") for i in range(20)]
+    venue = create_market("G")
+    tokens = [create_token(leverage, is_long, venue, "G") for leverage in range(2, 10) for is_long in (True, False)]
     addresses = [burner.address] + [token.address for token in tokens]
     web3_lens, _requests = _plain_web3_lens(project, chain, lens, chain_id_check=False)
 

@@ -33,8 +33,10 @@ def random_program(rng: random.Random, length: int) -> list[tuple]:
             program.append(("warp", rng.randint(1, 7_200)))
         elif roll < 0.78:
             program.append(("funding", rng.randint(-(10**10), 10**10)))
-        elif roll < 0.95:
+        elif roll < 0.92:
             program.append(("rebalance",))
+        elif roll < 0.95:  # the admin starts an emergency shutdown; later ones are a stranger's chunks
+            program.append(("shutdown",))
         else:
             program.append(("ripcord",))
     return program
@@ -103,4 +105,10 @@ def test_random_operations__chain_and_model_agree_to_the_wei(
                 mirror.expect(lambda: token.rebalance(sender=keeper), mirror.f.rebalance)
             elif kind == "ripcord":
                 mirror.expect(lambda: token.ripcord(sender=outsider), mirror.f.ripcord)
+            elif kind == "shutdown":
+                caller = outsider if token.is_shutdown() else admin
+                mirror.expect(
+                    lambda caller=caller: token.emergency_shutdown(sender=caller),
+                    lambda now, caller=caller: mirror.f.emergency_shutdown(now, is_admin=caller == admin),
+                )
             mirror.check()

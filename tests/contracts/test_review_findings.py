@@ -3,7 +3,7 @@
 1. The permissionless ripcord works above the venue's max leverage (its reward is capped at what
    the venue releases instead of making the de-levering revert).
 2. After shutdown, a flat fund pays out from idle collateral whatever the oracle does.
-3. Emergency shutdown closes a large position in chunks.
+3. Emergency shutdown closes a large position in chunks (the admin starts it, anyone continues).
 4. A keeper-grace flag is accepted only for band and ripcord rebalances.
 5. Documented: share amounts are read in the units current at execution, so a reverse split
    multiplies a pending redeem or transfer (docs/protocol.md, splits).
@@ -70,7 +70,9 @@ def test_redeem__after_shutdown_with_a_stale_oracle__pays_from_idle_collateral(
     assert usdc.balanceOf(depositor) == paid
 
 
-def test_emergency_shutdown__large_position__closes_in_chunks(token, depositor, fund, admin, btc_venue, configure):
+def test_emergency_shutdown__large_position__closes_in_chunks(
+    token, depositor, fund, admin, outsider, btc_venue, configure, chain
+):
     configure(token, "set_execution", 86_400, 120, 50, 5_000_000 * USDC, 60)  # before the first mint: at once
     _big_fund(token, depositor, fund)
     size = btc_venue.position(token)[0]
@@ -80,10 +82,12 @@ def test_emergency_shutdown__large_position__closes_in_chunks(token, depositor, 
     assert token.is_shutdown()
     remaining = btc_venue.position(token)[0]
     assert 0 < remaining < size  # one chunk of at most max_trade_notional
+    assert token.idle_assets() == 0  # the margin stays with the position until it is flat
     for _ in range(5):
         if btc_venue.position(token)[0] == 0:
             break
-        token.emergency_shutdown(sender=admin)
+        chain.pending_timestamp = chain.blocks.head.timestamp + token.twap_cooldown()
+        token.emergency_shutdown(sender=outsider)
     assert btc_venue.position(token)[0] == 0
     assert token.idle_assets() == token.totalAssets() > 0
 

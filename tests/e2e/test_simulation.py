@@ -7,6 +7,7 @@ import pytest
 from eth_account import Account
 
 from ltsdk import Protocol, simulation
+from ltsdk.abis import load_abi
 from ltsdk.codes import Reason
 from ltsdk.keeper import Keeper, Policy
 from ltsdk.market import Market
@@ -54,7 +55,44 @@ def test_two_simulated_days__keeper_keeps_every_token_on_target__report_matches_
         assert state.status == Reason.NONE or state.timestamp < state.last_rebalance_time + state.twap_cooldown
         # daily re-levering tracks the ideal daily-leveraged product closely over two days
         assert abs(report.fund_return - report.ideal_return) < Decimal("0.05")
+        # the tracking error's parts, read from the chain's logs and the lens rows, explain it
+        fees, settled = _venue_totals(runner, symbol, result.start_block)
+        owed = _venue(runner, symbol).functions.funding_owed(runner.protocol.token(symbol).address).call()
+        assert report.trading_fees == fees and report.funding_paid == settled + owed
+        decomposition = report.tracking
+        assert decomposition is not None
+        assert decomposition.venue_fees == report.trading_fees - _flow_fees(runner, symbol, result.start_block)
+        assert decomposition.funding_paid == report.funding_paid
+        assert decomposition.rebalances == sum(report.rebalances.values())
+        # the report's fee shares also hold what accrued before the first sample (the step-0 hour)
+        assert 0 <= report.management_fee_shares - decomposition.fee_shares < report.management_fee_shares // 20
+        assert abs(decomposition.residual_bp_per_30_days) < 1
     assert market.funding["BTC"] != 0  # a new day drew a funding rate
     table = simulation.table(result)
     assert all(symbol in table for symbol in result.reports)
+    assert all(symbol in simulation.tracking_table(result) for symbol in result.reports)
     assert simulation.plot(result, tmp_path / "demo.png").stat().st_size > 10_000
+
+
+def _venue(runner, symbol):
+    manifest = runner.protocol.manifest
+    address = manifest["markets"][manifest["tokens"][symbol]["market"]]["adapter"]
+    return runner.protocol.w3.eth.contract(address=address, abi=load_abi("MockPerpAdapter"))
+
+
+def _venue_totals(runner, symbol, since):
+    """(trading fees, funding settled) of the token's venue account, read from the venue's logs."""
+    ours = {"account": runner.protocol.token(symbol).address}
+    venue = _venue(runner, symbol)
+    fees = sum(log["args"]["fee"] for log in venue.events.Traded().get_logs(from_block=since, argument_filters=ours))
+    settled = venue.events.FundingSettled().get_logs(from_block=since, argument_filters=ours)
+    return fees, sum(log["args"]["amount"] for log in settled)
+
+
+def _flow_fees(runner, symbol, since):
+    """Venue fees of the in-kind trades of mints and redeems (the minter's and redeemer's to pay)."""
+    token = runner.protocol.token(symbol)
+    flow_txs = {e["tx_hash"] for name in ("Deposit", "Withdraw") for e in token.events(name, since)}
+    venue = _venue(runner, symbol)
+    logs = venue.events.Traded().get_logs(from_block=since, argument_filters={"account": token.address})
+    return sum(log["args"]["fee"] for log in logs if log["transactionHash"].to_0x_hex() in flow_txs)

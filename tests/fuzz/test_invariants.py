@@ -8,9 +8,9 @@ one block; `warp` moves time.
 
 The reference model (`ltsdk.replica.Fund` over `ltsdk.replica.Venue`) runs alongside and is the only
 source of formulas:
-- deposit, redeem, rebalance, ripcord, price moves, funding changes, time and a donation to the
-  venue account are replayed in the model, which must predict every return value and every
-  revert reason to the wei (inv 12);
+- deposit, redeem, rebalance, ripcord, emergency shutdown (the admin starts it, anyone continues),
+  price moves, funding changes, time and a donation to the venue account are replayed in the
+  model, which must predict every return value and every revert reason to the wei (inv 12);
 - mint is replayed as the model's deposit of the collateral the chain charged, which must mint
   at least the shares asked for; the receiver is then credited exactly those (the surplus of the
   exact-output search stays in the fund, as in `LeveragedToken.mint`);
@@ -216,7 +216,7 @@ class FundMachine(RuleBasedStateMachine):
     @rule(caller=HOLDER, receiver=HOLDER, assets=ASSETS)
     def deposit(self, caller, receiver, assets):
         caller, receiver = self.actor(caller), self.actor(receiver)
-        if self.paused:  # inv 11
+        if self.paused and not self.f.is_shutdown:  # inv 11 (a shutdown's reason comes first)
             ok, reason = attempt(lambda: self.token.deposit(assets, receiver, sender=caller))
             assert (ok, reason) == (False, "lt: paused"), f"inv 11: deposit while paused: {reason!r}"
             return
@@ -281,7 +281,7 @@ class FundMachine(RuleBasedStateMachine):
     def assert_mint_refusal(self, shares, receiver, reason, quote):
         """A refused mint: paused (inv 11), zero, or the reason previewMint gives; if previewMint
         quotes an amount, the model's deposit of that amount must refuse for the same reason."""
-        if self.paused:
+        if self.paused and not self.f.is_shutdown:
             assert reason == "lt: paused", f"inv 11: mint while paused: {reason!r}"
             return
         if shares == 0:
@@ -527,6 +527,25 @@ class FundMachine(RuleBasedStateMachine):
             self.unwatched = self.at_ripcord_level()
             self.leverage_agrees()
         return ok
+
+    @rule(caller=st.sampled_from(["admin", "outsider", "keeper"]), start=st.integers(0, 3))
+    def emergency_shutdown(self, caller, start):
+        """The admin starts a shutdown (`start` == 0: rarely, so most examples stay live); then
+        anyone continues it, once per twap_cooldown. The model predicts every chunk and refusal.
+        While a position remains, no collateral is idle (the venue account keeps the fund's own
+        leverage, which inv 8 holds away from liquidation, shutdown included: issue 14, H1)."""
+        if not self.f.is_shutdown and start != 0:
+            return
+        address = self.actor(caller)
+        ok, _ = self.expect(
+            lambda: self.token.emergency_shutdown(sender=address),
+            lambda now: self.f.emergency_shutdown(now, is_admin=caller == "admin"),
+        )
+        assert self.token.is_shutdown() == self.f.is_shutdown
+        if ok:
+            size = self.s.venue.position(self.token)[0]
+            assert self.token.idle_assets() == 0 or size == 0, "H1: collateral idle beside an open position"
+            self.unwatched = self.at_ripcord_level()
 
     # ------------------------------------------------------------ market
 

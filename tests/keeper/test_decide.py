@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from ltsdk.codes import Reason
+from ltsdk.codes import ActionKind, Reason
 from ltsdk.keeper import Action, Policy, decide
 from ltsdk.types import TokenState
 from ltsdk.units import WAD
@@ -83,15 +83,29 @@ def test_outsider__ripcord_level__calls_the_permissionless_ripcord():
     [
         {"oracle_fresh": False, "status": Reason.BAND},
         {"ok": False, "status": Reason.BAND},
-        {"is_shutdown": True, "status": Reason.BAND},
+        {"is_shutdown": True, "size": 0},
         {"supply": 0, "status": Reason.BAND},
         {"oracle_fresh": False, "status": Reason.RIPCORD},
     ],
-    ids=["stale oracle", "unreadable row", "shut down", "empty fund", "stale oracle at ripcord level"],
+    ids=["stale oracle", "unreadable row", "shut down and flat", "empty fund", "stale oracle at ripcord level"],
 )
 def test_keeper__row_it_must_not_act_on__no_action(change):
     assert decide(row(**change), NOW, KEEPER) is None
     assert decide(row(**change), NOW, OUTSIDER) is None
+
+
+@pytest.mark.parametrize("policy", [KEEPER, OUTSIDER], ids=["keeper", "outsider"])
+def test_keeper__shut_down_with_a_position__closes_the_next_chunk_once_cooled(policy):
+    shut = row(is_shutdown=True, last_rebalance_time=NOW - 60)
+    assert shut.size != 0
+    assert decide(shut, NOW, policy) == Action(ActionKind.SHUTDOWN, shut.symbol)
+    assert decide(dataclasses.replace(shut, last_rebalance_time=NOW - 59), NOW, policy) is None
+
+
+@pytest.mark.parametrize("policy", [KEEPER, OUTSIDER], ids=["keeper", "outsider"])
+def test_keeper__shut_down_at_ripcord_level__pulls_the_ripcord_even_in_cooldown(policy):
+    shut = row(is_shutdown=True, status=Reason.RIPCORD, last_rebalance_time=NOW)
+    assert decide(shut, NOW, policy) == Action(ActionKind.RIPCORD, shut.symbol, Reason.RIPCORD)
 
 
 def test_keeper__nothing_due__no_action():

@@ -259,3 +259,33 @@ def test_prompt__local_chain__sends_without_asking(
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
     assert ltsdk_cli.main(["deposit", "BTC3L", "100", "--rpc", rpc_url, "--manifest", str(manifest_file)]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_configure_execute_cancel__a_parameter_change_from_the_command_line(on_deployment, user_protocol, admin):
+    """The admin's queue on the command line: a fee cut acts at once; a rise is queued (JSON: its
+    id and eta, raw integers as strings); executing it early is a typed one-line error; the admin
+    cancels it; a wrong setter or count is refused before anything is sent."""
+    user_protocol.token("ETH3S").deposit(1_000 * USDC)
+
+    cut = on_deployment("configure", "eth3s", "set_fees", "5", "5", "300", key=admin.private_key)
+    assert cut.returncode == 0, cut.stderr
+    first, second = cut.stdout.splitlines()
+    assert first == "set_fees on ETH3S: acted at once"
+    assert TX_HASH.fullmatch(second.strip())
+    rise = on_deployment("--json", "configure", "ETH3S", "set_fees", "20", "20", "300", key=admin.private_key)
+    assert rise.returncode == 0, rise.stderr
+    queued = json.loads(rise.stdout)["queued"]
+    assert re.fullmatch(r"0x[0-9a-f]{64}", queued["change_id"]) and int(queued["eta"]) > 0
+
+    early = on_deployment("execute", "ETH3S", queued["change_id"], key=admin.private_key)
+    assert early.returncode == 2
+    assert early.stderr.strip() == "ltsdk: ChangeTooEarly: configurator: too early"
+    cancelled = on_deployment("cancel", "ETH3S", queued["change_id"], key=admin.private_key)
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert cancelled.stdout.startswith(f"cancelled {queued['change_id']} of ETH3S")
+    assert user_protocol.token("ETH3S").contract.functions.mint_fee_bps().call() == 5
+
+    wrong_count = on_deployment("configure", "ETH3S", "set_fees", "1", key=admin.private_key)
+    assert wrong_count.returncode == 2 and "set_fees takes 3 value(s), got 1" in wrong_count.stderr
+    unknown = on_deployment("configure", "ETH3S", "set_target_leverage", "4", key=admin.private_key)
+    assert unknown.returncode == 2 and "unknown setter" in unknown.stderr

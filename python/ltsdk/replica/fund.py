@@ -319,11 +319,17 @@ class Fund:
             self.venue.withdraw(self.account, needed - from_idle, now)
         self.protocol_fees += fee_assets
 
-    def _execute_rebalance(self, s: FundState, size_delta: int, full_delta: int, now: int) -> None:
+    def _execute_rebalance(self, s: FundState, size_delta: int, full_delta: int, now: int) -> int:
+        """-> NAV right after the trade."""
         self.last_rebalance_price = self._trade(size_delta, s.price, now)
         self.last_rebalance_time = now
         self.last_rebalance_slot = self.current_slot(now)
         self.chunk_pending = size_delta != full_delta
+        return self.nav(now)
+
+    def _check_cooldown(self, now: int) -> None:
+        if now < self.last_rebalance_time + self.twap_cooldown:
+            raise ModelRevert("lt: cooldown")
 
     @atomic
     def rebalance(self, now: int) -> tuple[int, int]:
@@ -336,28 +342,54 @@ class Fund:
         reason, size_delta, full_delta = self.rebalance_status(now)
         if reason == Reason.NONE:
             raise ModelRevert("lt: not needed")
-        if reason != Reason.RIPCORD and now < self.last_rebalance_time + self.twap_cooldown:
-            raise ModelRevert("lt: cooldown")
+        if reason != Reason.RIPCORD:
+            self._check_cooldown(now)
         self._execute_rebalance(s, size_delta, full_delta, now)
         return reason, size_delta
 
     @atomic
     def ripcord(self, now: int) -> int:
-        """-> reward paid to the caller."""
-        if self.is_shutdown:
-            raise ModelRevert("lt: shutdown")
+        """-> reward paid to the caller. Open during a shutdown too (toward flat)."""
         s = self._fresh_snapshot(now)
         if s.supply > 0 and s.nav <= 0:
             raise ModelRevert("lt: insolvent")
-        if s.supply == 0 or leverage(s.size, s.price, s.nav, self.asset_scale) < self.ripcord_leverage:
+        leverage_before = leverage(s.size, s.price, s.nav, self.asset_scale)
+        if s.supply == 0 or leverage_before < self.ripcord_leverage:
             raise ModelRevert("lt: not needed")
         _, _, full_delta = self.rebalance_status(now)
         size_delta = clamp_trade(full_delta, s.price, self.ripcord_trade_notional, self.asset_scale)
-        self._execute_rebalance(s, size_delta, full_delta, now)
+        nav_after = self._execute_rebalance(s, size_delta, full_delta, now)
         reward = min(
-            ripcord_reward(max(self.nav(now), 0), self.ripcord_reward_assets, RIPCORD_REWARD_MAX_BPS),
+            ripcord_reward(max(nav_after, 0), self.ripcord_reward_assets, RIPCORD_REWARD_MAX_BPS),
             self.idle_assets + self.venue.max_withdrawable(self.account, now),
         )
         if reward:
             self._pay_out(reward, 0, now)
+        # a paid ripcord must lower leverage, its reward's exit included (no farming by repetition)
+        if reward and leverage(s.size + size_delta, s.price, nav_after - reward, self.asset_scale) >= leverage_before:
+            raise ModelRevert("lt: not needed")
         return reward
+
+    @atomic
+    def emergency_shutdown(self, now: int, is_admin: bool = True) -> None:
+        """The admin starts it (the management fee is minted first and then stops); then anyone
+        continues, once per twap_cooldown: close up to max_trade_notional if the price is fresh,
+        and bring all margin home once flat (none while a position remains)."""
+        if self.is_shutdown:
+            self._check_cooldown(now)
+        else:
+            if not is_admin:
+                raise ModelRevert("access_control: account is missing role")
+            self._accrue(now)
+            self.is_shutdown = True
+        s = self.snapshot(now)
+        size = s.size
+        if size != 0 and s.fresh:
+            delta = clamp_trade(-size, s.price, self.max_trade_notional, self.asset_scale)
+            self._execute_rebalance(s, delta, -size, now)
+            size += delta
+        if size == 0:
+            free = self.venue.max_withdrawable(self.account, now)
+            if free:
+                self.venue.withdraw(self.account, free, now)
+                self.idle_assets += free
