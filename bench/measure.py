@@ -291,7 +291,8 @@ def permit_receipt(token, spender, relayer):
         ERC20_AMOUNT,
         0,
         deadline,
-        base_per_share=token.base_per_share(),
+        # the leveraged token's domain names its share unit; the reference vault's has no salt
+        base_per_share=token.base_per_share() if hasattr(token, "base_per_share") else None,
     )
     v, r, s = permit.sign_permit(signer, typed)
     return token.permit(signer.address, spender, ERC20_AMOUNT, deadline, v, r, s, sender=relayer)

@@ -40,19 +40,19 @@ def permit_typed_data(
     nonce: int,
     deadline: int,
     *,
-    base_per_share: int,
+    base_per_share: int | None,
 ) -> dict[str, Any]:
     """The full EIP-712 message a wallet signs for `permit`; `base_per_share` is the token's
-    `base_per_share()` now (the share unit `value` is counted in)."""
-    domain = {
-        "name": token_name,
-        "version": "1",
-        "chainId": chain_id,
-        "verifyingContract": token,
-        "salt": base_per_share.to_bytes(32, "big"),
-    }
+    `base_per_share()` now (the share unit `value` is counted in), or None for a plain EIP-2612
+    token whose domain has no salt (e.g. the benchmark's reference vault)."""
+    domain: dict[str, Any] = {"name": token_name, "version": "1", "chainId": chain_id, "verifyingContract": token}
+    types = PERMIT_TYPES
+    if base_per_share is None:
+        types = {**PERMIT_TYPES, "EIP712Domain": [f for f in PERMIT_TYPES["EIP712Domain"] if f["name"] != "salt"]}
+    else:
+        domain["salt"] = base_per_share.to_bytes(32, "big")
     return {
-        "types": PERMIT_TYPES,
+        "types": types,
         "primaryType": "Permit",
         "domain": domain,
         "message": {"owner": owner, "spender": spender, "value": value, "nonce": nonce, "deadline": deadline},
