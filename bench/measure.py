@@ -283,7 +283,16 @@ def permit_receipt(token, spender, relayer):
     signer = Account.create()
     deadline = chain.pending_timestamp + 3_600
     typed = permit.permit_typed_data(
-        token.name(), chain.chain_id, token.address, signer.address, spender.address, ERC20_AMOUNT, 0, deadline
+        token.name(),
+        chain.chain_id,
+        token.address,
+        signer.address,
+        spender.address,
+        ERC20_AMOUNT,
+        0,
+        deadline,
+        # the leveraged token's domain names its share unit; the reference vault's has no salt
+        base_per_share=token.base_per_share() if hasattr(token, "base_per_share") else None,
     )
     v, r, s = permit.sign_permit(signer, typed)
     return token.permit(signer.address, spender, ERC20_AMOUNT, deadline, v, r, s, sender=relayer)

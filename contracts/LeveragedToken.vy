@@ -87,7 +87,6 @@ exports: (
     share_ledger.name,
     share_ledger.symbol,
     share_ledger.decimals,
-    share_ledger.totalSupply,
     share_ledger.balanceOf,
     share_ledger.allowance,
     share_ledger.transfer,
@@ -334,6 +333,30 @@ def withdraw(
     self._pay_out(assets, gross - assets, receiver)
     log IERC4626.Withdraw(sender=msg.sender, receiver=receiver, owner=owner, assets=assets, shares=shares)
     return shares
+
+
+# ---------------------------------------------------------------- ERC-20: the supply
+
+@external
+@view
+def totalSupply() -> uint256:
+    """
+    @notice Shares in wei, counting the management-fee shares accrued since the last accrual
+            that are not minted yet (`pending_fee_shares`; the next share-changing call mints
+            them to the fee recipient). So totalAssets / totalSupply is the price every
+            conversion and preview uses; the sum of balances trails it by the pending shares.
+    """
+    supply: uint256 = share_ledger._total_supply()
+    return supply + self._pending_fee_shares(supply)
+
+
+@external
+@view
+def pending_fee_shares() -> uint256:
+    """
+    @notice Management-fee shares accrued and not yet minted (wei), part of totalSupply.
+    """
+    return self._pending_fee_shares(share_ledger._total_supply())
 
 
 # ---------------------------------------------------------------- ERC-4626: views

@@ -28,7 +28,7 @@ struct TokenState:
     token: address
     ok: bool  # false: the token's reads reverted; every other field is then zero
     timestamp: uint256  # block time the row was read at
-    supply: uint256  # shares (18 decimals)
+    supply: uint256  # minted shares (18 decimals): totalSupply less the pending management-fee shares
     nav: uint256  # assets; 0 when insolvent
     nav_per_share: uint256  # assets per whole share
     price: uint256  # oracle price, WAD
@@ -102,7 +102,9 @@ def state_of(token: address) -> TokenState:
     status: uint8 = 0
     size_delta: int256 = 0
     status, size_delta = staticcall t.rebalance_status()
-    supply: uint256 = staticcall t.totalSupply()
+    # the minted supply, as before totalSupply counted the pending fee shares (NAV per share,
+    # below, counts them): the SDK's tracking and quotes read the two apart
+    supply: uint256 = staticcall t.totalSupply() - staticcall t.pending_fee_shares()
     nav_per_share: uint256 = staticcall t.nav_per_share()
     split_factor: uint256 = 0
     split_is_reverse: bool = False

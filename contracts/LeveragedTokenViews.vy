@@ -64,7 +64,7 @@ def preview_mint(s: lt_math.FundState, shares: uint256) -> uint256:
     if s.supply == 0:
         target += constants.DEAD_SHARES
     value_needed: uint256 = lt_math._value_for_shares(
-        s.supply, convert(max(s.nav, 0), uint256), target, s.initial_nav_per_share
+        s.supply, convert(max(s.nav, 0), uint256), target, s.initial_nav_per_share, True
     )
     assets: uint256 = lt_math._gross_up(value_needed, s.mint_fee_bps)
     for _: uint256 in range(MAX_SEARCH_STEPS):
@@ -188,9 +188,12 @@ def convert_to_shares(s: lt_math.FundState, assets: uint256) -> uint256:
 @view
 def convert_to_assets(s: lt_math.FundState, shares: uint256) -> uint256:
     """
-    @notice Assets that `shares` are worth at NAV, before fees and trading costs (rounded down).
+    @notice Assets that `shares` are worth at NAV, before fees and trading costs: shares x NAV /
+            supply, rounded down once (0 when insolvent).
     """
-    return math._mul_div(shares, lt_math._nav_per_share(s), constants.WAD, False)
+    if s.supply > 0 and s.nav <= 0:
+        return 0
+    return lt_math._value_for_shares(s.supply, convert(max(s.nav, 0), uint256), shares, s.initial_nav_per_share, False)
 
 
 @external

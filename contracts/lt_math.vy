@@ -100,13 +100,19 @@ def _shares_for_value(supply: uint256, nav: uint256, worth: uint256, initial_nav
 
 @internal
 @pure
-def _value_for_shares(supply: uint256, nav: uint256, shares: uint256, initial_nav_per_share: uint256) -> uint256:
+def _value_for_shares(
+    supply: uint256, nav: uint256, shares: uint256, initial_nav_per_share: uint256, roundup: bool
+) -> uint256:
     """
-    @dev Assets that `shares` must add to the fund, rounded up (the inverse of _shares_for_value).
+    @dev Assets `shares` are worth at NAV `nav` over `supply` shares, rounded once, in the
+         direction given (up: what they must add to the fund, the inverse of _shares_for_value;
+         down: what they are worth to a holder, convertToAssets); before the first mint, at the
+         initial NAV per share. Never through the rounded NAV per share, which loses up to one
+         base unit per whole share.
     """
     if supply == 0:
-        return math._mul_div(shares, initial_nav_per_share, WAD, True)
-    return math._mul_div(shares, nav, supply, True)
+        return math._mul_div(shares, initial_nav_per_share, WAD, roundup)
+    return math._mul_div(shares, nav, supply, roundup)
 
 
 @internal

@@ -45,11 +45,12 @@ MAX_BASE_PER_SHARE: constant(uint256) = 10**46
 PERMIT_TYPE_HASH: constant(bytes32) = keccak256(
     "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
 )
-# EIP-712 domain: {name, version "1", chainId, verifyingContract}. Built here rather than with
-# snekmate's eip712_domain_separator, whose cached name/version strings (immutables, appended to
-# the runtime code) would push the token past EIP-170.
+# EIP-712 domain: {name, version "1", chainId, verifyingContract, salt: base_per_share}. The salt
+# names the share unit a permit's amount is counted in, so a split or reverse split (which
+# changes the unit) invalidates every signature made before it. Built here rather than with
+# snekmate's eip712_domain_separator, which has no salt and caches name/version as immutables.
 EIP712_DOMAIN_TYPE_HASH: constant(bytes32) = keccak256(
-    "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+    "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract,bytes32 salt)"
 )
 EIP712_VERSION_HASH: constant(bytes32) = keccak256("1")
 
@@ -128,9 +129,10 @@ def approve(spender: address, amount: uint256) -> bool:
 @external
 def permit(owner: address, spender: address, amount: uint256, deadline: uint256, v: uint8, r: bytes32, s: bytes32):
     """
-    @notice EIP-2612: approve by signature. `amount` is in shares at the time of execution,
-            so a split between signing and execution rescales what the signer meant; sign
-            right before use, or with max_value (infinite, unaffected by splits).
+    @notice EIP-2612: approve by signature. `amount` is in the share unit current at signing:
+            the EIP-712 domain's salt is base_per_share, so after a split or reverse split the
+            signature no longer verifies ("lt: signature") and the spender cannot take a
+            multiple of what was signed; sign again in the new unit.
     """
     if block.timestamp > deadline:
         self._raise_expired()
@@ -158,10 +160,15 @@ def DOMAIN_SEPARATOR() -> bytes32:
 @view
 def _domain_separator() -> bytes32:
     """
-    @dev The EIP-712 domain separator, built for the current chain id on every call (correct
-         after a fork; ~200 gas, cheaper in code size than a cached copy).
+    @dev The EIP-712 domain separator, built for the current chain id and share unit on every
+         call (correct after a fork and after a split; ~200 gas, cheaper in code size than a
+         cached copy). The read of base_per_share warms the slot permit's approve reads next.
     """
-    return keccak256(abi_encode(EIP712_DOMAIN_TYPE_HASH, NAME_HASH, EIP712_VERSION_HASH, chain.id, self))
+    return keccak256(
+        abi_encode(
+            EIP712_DOMAIN_TYPE_HASH, NAME_HASH, EIP712_VERSION_HASH, chain.id, self, convert(self.base_per_share, bytes32)
+        )
+    )
 
 
 # ---------------------------------------------------------------- internal: revert reasons

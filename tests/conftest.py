@@ -341,7 +341,8 @@ class Mirror:
         reason, size_delta, _ = self.f.rebalance_status(now)
         assert tuple(self.token.rebalance_status()) == (reason, size_delta)
         assert self.token.totalAssets() == max(self.f.nav(now), 0)
-        assert self.token.totalSupply() == self.f.supply
+        assert self.token.totalSupply() == self.f.total_supply(now)
+        assert self.token.pending_fee_shares() == self.f.pending_fee_shares(now)
         assert self.venue.position(self.token)[0] == self.v.accounts.get(self.token.address, math.Account()).size
         assert self.token.current_leverage() == self.f.leverage(now)
         assert self.token.protocol_fees() == self.f.protocol_fees

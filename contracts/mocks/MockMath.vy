@@ -37,8 +37,10 @@ def shares_for_value(supply: uint256, nav: uint256, worth: uint256, initial_nav_
 
 @external
 @pure
-def value_for_shares(supply: uint256, nav: uint256, shares: uint256, initial_nav_per_share: uint256) -> uint256:
-    return lt_math._value_for_shares(supply, nav, shares, initial_nav_per_share)
+def value_for_shares(
+    supply: uint256, nav: uint256, shares: uint256, initial_nav_per_share: uint256, roundup: bool
+) -> uint256:
+    return lt_math._value_for_shares(supply, nav, shares, initial_nav_per_share, roundup)
 
 
 @external

@@ -204,11 +204,11 @@ def shares_for_value(supply: int, nav: int, worth: int, initial_nav_per_share: i
     return mul_div(worth, supply, nav, False)
 
 
-def value_for_shares(supply: int, nav: int, shares: int, initial_nav_per_share: int) -> int:
-    """lt_math._value_for_shares: rounded up."""
+def value_for_shares(supply: int, nav: int, shares: int, initial_nav_per_share: int, roundup: bool) -> int:
+    """lt_math._value_for_shares: shares x NAV / supply, rounded once in the direction given."""
     if supply == 0:
-        return mul_div(shares, initial_nav_per_share, WAD, True)
-    return mul_div(shares, nav, supply, True)
+        return mul_div(shares, initial_nav_per_share, WAD, roundup)
+    return mul_div(shares, nav, supply, roundup)
 
 
 def redeem_value(supply: int, nav_before: int, nav_after: int, shares: int) -> int:
@@ -347,6 +347,20 @@ def nav_per_share(s: FundState) -> int:
     if s.nav <= 0:
         return 0
     return mul_div(s.nav, WAD, s.supply, False)
+
+
+def convert_to_shares(s: FundState, assets: int) -> int:
+    """LeveragedTokenViews.convert_to_shares: shares worth `assets` at NAV, rounded down once."""
+    if s.supply > 0 and s.nav <= 0:
+        return 0
+    return shares_for_value(s.supply, max(s.nav, 0), assets, s.initial_nav_per_share)
+
+
+def convert_to_assets(s: FundState, shares: int) -> int:
+    """LeveragedTokenViews.convert_to_assets: what `shares` are worth at NAV, rounded down once."""
+    if s.supply > 0 and s.nav <= 0:
+        return 0
+    return value_for_shares(s.supply, max(s.nav, 0), shares, s.initial_nav_per_share, False)
 
 
 @dataclass(frozen=True)

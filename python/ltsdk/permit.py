@@ -1,8 +1,9 @@
 """EIP-2612 permits for leveraged tokens: the typed data and its signature.
 
-The token's EIP-712 domain is {name: token name, version: "1", chainId, verifyingContract: token}.
-`value` is read in share units current at execution (see docs/protocol.md, splits): sign right
-before use, or sign 2**256 - 1 (infinite, unaffected by splits).
+The token's EIP-712 domain is {name: token name, version: "1", chainId, verifyingContract: token,
+salt: the token's base_per_share as bytes32}. The salt names the share unit `value` is counted in,
+so a split or reverse split after signing invalidates the signature (docs/protocol.md, splits):
+read `base_per_share()` when signing and sign again after a split.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ PERMIT_TYPES = {
         {"name": "version", "type": "string"},
         {"name": "chainId", "type": "uint256"},
         {"name": "verifyingContract", "type": "address"},
+        {"name": "salt", "type": "bytes32"},
     ],
     "Permit": [
         {"name": "owner", "type": "address"},
@@ -29,13 +31,30 @@ PERMIT_TYPES = {
 
 
 def permit_typed_data(
-    token_name: str, chain_id: int, token: str, owner: str, spender: str, value: int, nonce: int, deadline: int
+    token_name: str,
+    chain_id: int,
+    token: str,
+    owner: str,
+    spender: str,
+    value: int,
+    nonce: int,
+    deadline: int,
+    *,
+    base_per_share: int | None,
 ) -> dict[str, Any]:
-    """The full EIP-712 message a wallet signs for `permit`."""
+    """The full EIP-712 message a wallet signs for `permit`; `base_per_share` is the token's
+    `base_per_share()` now (the share unit `value` is counted in), or None for a plain EIP-2612
+    token whose domain has no salt (e.g. the benchmark's reference vault)."""
+    domain: dict[str, Any] = {"name": token_name, "version": "1", "chainId": chain_id, "verifyingContract": token}
+    types = PERMIT_TYPES
+    if base_per_share is None:
+        types = {**PERMIT_TYPES, "EIP712Domain": [f for f in PERMIT_TYPES["EIP712Domain"] if f["name"] != "salt"]}
+    else:
+        domain["salt"] = base_per_share.to_bytes(32, "big")
     return {
-        "types": PERMIT_TYPES,
+        "types": types,
         "primaryType": "Permit",
-        "domain": {"name": token_name, "version": "1", "chainId": chain_id, "verifyingContract": token},
+        "domain": domain,
         "message": {"owner": owner, "spender": spender, "value": value, "nonce": nonce, "deadline": deadline},
     }
 

@@ -5,7 +5,8 @@ first-mint lock and venue cost (what `ltsdk quote` prints).
 The on-chain previews (`Token.preview_*`) are exact in their block. These are exact up to
 rounding: the lens row does not carry the venue's cost basis, so the venue's unrealised-PnL
 floor can differ by one collateral unit, and the pending management fee is recovered from NAV per
-share. Use them to show a price before a wallet connects, or to plan in a backtest.
+share (the row's supply is the minted one). Use them to show a price before a wallet connects, or
+to plan in a backtest.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ltsdk.units import BPS, WAD
 
 
 def _fund_state(state: TokenState, price: int | None = None) -> math.FundState:
-    # the lens reports the stored supply; NAV per share counts pending fee shares too
+    # the lens reports the minted supply; NAV per share counts the pending fee shares too
     supply = state.supply
     if state.supply and state.nav_per_share:
         supply = max(supply, state.nav * WAD // state.nav_per_share)
@@ -33,7 +34,8 @@ def _fund_state(state: TokenState, price: int | None = None) -> math.FundState:
         target_leverage=state.target_leverage,
         is_long=state.is_long,
         asset_scale=10 ** (18 - state.asset_decimals),
-        initial_nav_per_share=100 * 10**state.asset_decimals,
+        # before the first mint the token reports its initial NAV per share
+        initial_nav_per_share=state.nav_per_share if state.supply == 0 else 100 * 10**state.asset_decimals,
         mint_fee_bps=state.mint_fee_bps,
         redeem_fee_bps=state.redeem_fee_bps,
     )
@@ -88,7 +90,8 @@ class Breakdown:
 
 
 def _share_value(state: TokenState, shares: int) -> int:
-    return shares * state.nav_per_share // WAD
+    """What `shares` are worth at NAV (convertToAssets: rounded once, not through NAV per share)."""
+    return math.convert_to_assets(_fund_state(state), shares)
 
 
 def mint_breakdown(state: TokenState, assets: int, shares: int) -> Breakdown:

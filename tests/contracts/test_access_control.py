@@ -651,15 +651,22 @@ def test_split__factor_not_dividing_base_per_share__reverts_bounds(token, admin)
 
 PERMIT_TYPE_HASH = keccak(text="Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)")
 EIP712_DOMAIN_TYPE_HASH = keccak(
-    text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+    text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract,bytes32 salt)"
 )
 
 
 def _domain_separator(token, chain_id) -> bytes:
     return keccak(
         abi_encode(
-            ["bytes32", "bytes32", "bytes32", "uint256", "address"],
-            [EIP712_DOMAIN_TYPE_HASH, keccak(text=token.name()), keccak(text="1"), chain_id, token.address],
+            ["bytes32", "bytes32", "bytes32", "uint256", "address", "uint256"],
+            [
+                EIP712_DOMAIN_TYPE_HASH,
+                keccak(text=token.name()),
+                keccak(text="1"),
+                chain_id,
+                token.address,
+                token.base_per_share(),
+            ],
         )
     )
 
@@ -667,7 +674,15 @@ def _domain_separator(token, chain_id) -> bytes:
 def _sign_permit(token, chain_id, signer, owner, spender, amount, nonce, deadline):
     """eth-account signs canonically (low s), as a wallet does; snekmate rejects high-s signatures."""
     typed = permit.permit_typed_data(
-        token.name(), chain_id, token.address, owner.address, spender.address, amount, nonce, deadline
+        token.name(),
+        chain_id,
+        token.address,
+        owner.address,
+        spender.address,
+        amount,
+        nonce,
+        deadline,
+        base_per_share=token.base_per_share(),
     )
     return permit.sign_permit(Account.from_key(signer.private_key), typed)
 

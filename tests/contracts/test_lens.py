@@ -84,7 +84,7 @@ def views_row(token, venue, timestamp) -> dict:
         "token": token.address,
         "ok": True,
         "timestamp": timestamp,
-        "supply": token.totalSupply(),
+        "supply": token.totalSupply() - token.pending_fee_shares(),  # the minted supply
         "nav": token.totalAssets(),
         "nav_per_share": token.nav_per_share(),
         "price": price,

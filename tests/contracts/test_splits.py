@@ -232,7 +232,9 @@ def test_split__leaves_management_fee_pending_and_it_streams_on_the_scaled_suppl
 
     assert not tx.events.filter(token.ManagementFeeMinted)
     assert token.last_fee_accrual() == accrual
-    assert token.totalSupply() == 10 * supply
+    # totalSupply counts the pending fee shares (issue 14 I1); the minted supply scaled exactly
+    assert token.totalSupply() - token.pending_fee_shares() == 10 * supply
+    assert token.pending_fee_shares() == management_fee_shares(10 * supply, tx.timestamp - accrual)
     assert token.balanceOf(fee_recipient) == 0
     nav, elapsed = token.totalAssets(), tx.timestamp - accrual
     event = only_split_event(token, tx)
@@ -690,7 +692,17 @@ def sign_permit(token, chain, signer, owner, spender, value, nonce, deadline):
     """(v, r, s) of `signer` (an eth_account LocalAccount) over Permit(owner, spender, value, nonce, deadline)."""
     return permit.sign_permit(
         signer,
-        permit.permit_typed_data(token.name(), chain.chain_id, token.address, owner, spender, value, nonce, deadline),
+        permit.permit_typed_data(
+            token.name(),
+            chain.chain_id,
+            token.address,
+            owner,
+            spender,
+            value,
+            nonce,
+            deadline,
+            base_per_share=token.base_per_share(),
+        ),
     )
 
 
@@ -705,12 +717,13 @@ def signer(seeded, depositor):
 def test_permit__valid_signature__sets_allowance_and_increments_nonce(seeded, signer, other_depositor, outsider, chain):
     token = seeded
     expected_domain = keccak(
-        keccak(text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")
+        keccak(text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract,bytes32 salt)")
         + keccak(text=token.name())
         + keccak(text="1")
         + chain.chain_id.to_bytes(32, "big")
         + bytes(12)
         + bytes.fromhex(token.address[2:])
+        + token.base_per_share().to_bytes(32, "big")  # the share unit the permit is counted in
     )
     assert bytes(token.DOMAIN_SEPARATOR()) == expected_domain
     nonce = token.nonces(signer.address)
@@ -766,26 +779,28 @@ def test_permit__signed_by_another_key__reverts_signature(seeded, signer, other_
     assert token.allowance(signer.address, other_depositor) == 0
 
 
-def test_permit__signed_before_split__amount_is_read_in_current_units(
-    seeded, signer, admin, other_depositor, outsider, chain
+@pytest.mark.parametrize("reverse", [True, False])
+def test_permit__signed_before_a_split__reverts_signature_and_a_new_one_in_new_units_works(
+    seeded, signer, admin, other_depositor, outsider, chain, reverse
 ):
-    """permit() reads `amount` in shares at execution: a permit for N shares signed before a 10x
-    split and executed after it allows N new shares, a tenth of the value the signer meant (as
-    permit()'s docstring warns). A max_value permit is infinite and unaffected."""
+    """Issue 14 L5: a permit for 10 shares signed before reverse_split(10) let the spender take
+    10 shares worth 10x what was signed (and after split(10), a tenth). The EIP-712 domain's
+    salt is the share unit (base_per_share), so a split or reverse split invalidates every
+    outstanding signature, a max_value one too; the owner signs again in the new unit."""
     token = seeded
     deadline = chain.pending_timestamp + 3_600
-    signed_n = sign_permit(token, chain, signer, signer.address, other_depositor.address, 2 * WAD, 0, deadline)
-    signed_max = sign_permit(token, chain, signer, signer.address, outsider.address, MAX_UINT256, 1, deadline)
-    balance = token.balanceOf(signer.address)
+    signed_n = sign_permit(token, chain, signer, signer.address, other_depositor.address, 10 * WAD, 0, deadline)
+    signed_max = sign_permit(token, chain, signer, signer.address, outsider.address, MAX_UINT256, 0, deadline)
+    domain = token.DOMAIN_SEPARATOR()
 
-    token.split(10, sender=admin)
-    token.permit(signer.address, other_depositor, 2 * WAD, deadline, *signed_n, sender=outsider)
-    token.permit(signer.address, outsider, MAX_UINT256, deadline, *signed_max, sender=other_depositor)
+    (token.reverse_split if reverse else token.split)(10, sender=admin)
 
-    assert token.balanceOf(signer.address) == 10 * balance
-    assert token.allowance(signer.address, other_depositor) == 2 * WAD  # not 20 * WAD
-    assert token.allowance(signer.address, outsider) == MAX_UINT256
-    assert token.nonces(signer.address) == 2
-    token.reverse_split(10, sender=admin)
-    assert token.allowance(signer.address, other_depositor) == 2 * WAD // 10
-    assert token.allowance(signer.address, outsider) == MAX_UINT256
+    assert token.DOMAIN_SEPARATOR() != domain
+    for spender, amount, signed in ((other_depositor, 10 * WAD, signed_n), (outsider, MAX_UINT256, signed_max)):
+        with ape.reverts("lt: signature"):
+            token.permit(signer.address, spender, amount, deadline, *signed, sender=outsider)
+    assert token.nonces(signer.address) == 0
+    assert token.allowance(signer.address, other_depositor) == 0
+    resigned = sign_permit(token, chain, signer, signer.address, other_depositor.address, WAD, 0, deadline)
+    token.permit(signer.address, other_depositor, WAD, deadline, *resigned, sender=outsider)
+    assert token.allowance(signer.address, other_depositor) == WAD

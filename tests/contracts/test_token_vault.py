@@ -249,10 +249,31 @@ def test_management_fee__preview_includes_pending_fee_shares(token, depositor, f
     token.deposit(10_000 * USDC, depositor, sender=depositor)
     chain.pending_timestamp += 86_400
     chain.mine()
-    supply = token.totalSupply()
-    pending = math.management_fee_shares(supply, 365, chain.blocks.head.timestamp - token.last_fee_accrual())
+    minted = token.balanceOf(depositor) + token.balanceOf(token)
+    pending = math.management_fee_shares(minted, 365, chain.blocks.head.timestamp - token.last_fee_accrual())
     assert pending > 0
-    assert token.nav_per_share() == token.totalAssets() * WAD // (supply + pending)
+    assert token.nav_per_share() == token.totalAssets() * WAD // (minted + pending)
+
+
+def test_total_supply__after_180_quiet_days__counts_pending_fee_shares_as_the_conversions_do(
+    token, depositor, fund, fee_recipient, chain
+):
+    """Issue 14 I1: integrators price a share at totalAssets / totalSupply. With the accrued,
+    not yet minted fee shares left out, that read 100.00 USDC after 180 quiet days while
+    convertToAssets said 98.20."""
+    fund(depositor, token, 10_000 * USDC)
+    token.deposit(10_000 * USDC, depositor, sender=depositor)
+    chain.pending_timestamp += 180 * 86_400
+    chain.mine()
+    minted = token.balanceOf(depositor) + token.balanceOf(token) + token.balanceOf(fee_recipient)
+    pending = math.management_fee_shares(minted, 365, chain.blocks.head.timestamp - token.last_fee_accrual())
+
+    assert pending > minted // 100  # ~1.8 % of the fund accrued
+    assert token.pending_fee_shares() == pending
+    assert token.totalSupply() == minted + pending
+    nav, supply = token.totalAssets(), token.totalSupply()
+    assert token.convertToAssets(WAD) == WAD * nav // supply
+    assert token.nav_per_share() == nav * WAD // supply
 
 
 def test_deposit__paused__reverts_and_max_deposit_is_zero(seeded, guardian, other_depositor, fund):
@@ -508,6 +529,21 @@ def test_erc4626_selectors__all_present(project):
         "redeem(uint256,address,address,uint256,uint256)",
     ]:
         assert required in signatures, required
+
+
+def test_convert_to_assets__many_shares__rounds_once_not_through_nav_per_share(seeded, set_price):
+    """Issue 14 L3: shares x NAV / supply, floored once. Through the floored NAV per share
+    (shares x floor(NAV x 1e18 / supply) / 1e18) a holder of N whole shares was shown up to N
+    base units less, and every ERC-4626 round trip measured by it looked like a loss."""
+    set_price(61_234)  # NAV per share is no longer a whole number of base units
+    nav, supply = seeded.totalAssets(), seeded.totalSupply()
+    shares = 10**6 * WAD  # a million shares: the double rounding lost up to a million base units
+    through_nav_per_share = shares * (nav * WAD // supply) // WAD
+    exact = shares * nav // supply
+    assert exact - through_nav_per_share >= 1  # this state tells the two apart
+
+    assert seeded.convertToAssets(shares) == exact
+    assert seeded.convertToAssets(supply) == nav  # the whole supply is worth the whole NAV
 
 
 def test_convert_functions__are_nav_ratios(seeded):

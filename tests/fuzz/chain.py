@@ -308,9 +308,15 @@ def resync_after_exit(fund: Fund, s: Stack, token) -> None:
     fund.venue.funding_updated_at = s.venue.funding_updated_at()
 
 
+def minted_supply(token) -> int:
+    """The shares minted so far: totalSupply less the management-fee shares it counts that are
+    accrued and not yet minted (the model's `Fund.supply`, the sum of balances)."""
+    return token.totalSupply() - token.pending_fee_shares()
+
+
 def resync_ledger(fund: Fund, s: Stack, token) -> None:
-    """Copy the share ledger (supply and every holder's balance) from chain into the model."""
-    fund.supply = token.totalSupply()
+    """Copy the share ledger (minted supply and every holder's balance) from chain into the model."""
+    fund.supply = minted_supply(token)
     fund.balances = {address: token.balanceOf(address) for address in share_holders(s, token)}
 
 

@@ -204,9 +204,15 @@ def test_shares_for_value__any_input__equals_its_twin(harness, supply, nav, wort
 
 
 @fuzz_settings()
-@given(supply=uints(SHARES), nav=uints(ASSETS), shares=uints(SHARES), initial_nav_per_share=uints(ASSETS))
-def test_value_for_shares__any_input__equals_its_twin(harness, supply, nav, shares, initial_nav_per_share):
-    assert_twins(harness, "value_for_shares", supply, nav, shares, initial_nav_per_share)
+@given(
+    supply=uints(SHARES),
+    nav=uints(ASSETS),
+    shares=uints(SHARES),
+    initial_nav_per_share=uints(ASSETS),
+    roundup=st.booleans(),
+)
+def test_value_for_shares__any_input__equals_its_twin(harness, supply, nav, shares, initial_nav_per_share, roundup):
+    assert_twins(harness, "value_for_shares", supply, nav, shares, initial_nav_per_share, roundup)
 
 
 @fuzz_settings()

@@ -52,7 +52,17 @@ def _permit_args(owner_key, value: int, deadline: int):
     token = ledger()
     owner = owner_key.address
     nonce = token.nonces(owner)
-    typed = permit_typed_data(NAME, boa.env.evm.patch.chain_id, token.address, owner, spender, value, nonce, deadline)
+    typed = permit_typed_data(
+        NAME,
+        boa.env.evm.patch.chain_id,
+        token.address,
+        owner,
+        spender,
+        value,
+        nonce,
+        deadline,
+        base_per_share=token.base_per_share(),
+    )
     v, r, s = sign_permit(owner_key, typed)
     return owner, spender, value, deadline, v, r, s
 
@@ -193,13 +203,22 @@ def test_reverse_split__beyond_max_base_per_share__reverts_bounds():
 # ---------------------------------------------------------------- EIP-2612 and EIP-712
 
 
-def test_domain_separator__name_version_chain_and_contract():
+def test_domain_separator__name_version_chain_contract_and_share_unit():
     token = ledger()
-    type_hash = keccak(b"EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")
+    type_hash = keccak(
+        b"EIP712Domain(string name,string version,uint256 chainId,address verifyingContract,bytes32 salt)"
+    )
     expected = keccak(
         abi_encode(
-            ["bytes32", "bytes32", "bytes32", "uint256", "address"],
-            [type_hash, keccak(NAME.encode()), keccak(b"1"), boa.env.evm.patch.chain_id, token.address],
+            ["bytes32", "bytes32", "bytes32", "uint256", "address", "uint256"],
+            [
+                type_hash,
+                keccak(NAME.encode()),
+                keccak(b"1"),
+                boa.env.evm.patch.chain_id,
+                token.address,
+                token.base_per_share(),
+            ],
         )
     )
     assert token.DOMAIN_SEPARATOR() == expected

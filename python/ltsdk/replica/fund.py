@@ -130,6 +130,10 @@ class Fund:
 
     # ---------------------------------------------------------------- reads
 
+    def total_supply(self, now: int) -> int:
+        """LeveragedToken.totalSupply: the minted supply plus the fee shares accrued, not yet minted."""
+        return self.supply + self.pending_fee_shares(now)
+
     def pending_fee_shares(self, now: int) -> int:
         if self.supply == 0 or self.is_shutdown:
             return 0
