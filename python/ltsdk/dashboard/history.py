@@ -173,7 +173,6 @@ def _track(
     return tracking.from_logs(
         int(info.leverage or round(Decimal(first.target_leverage) / WAD)),
         bool(first.is_long),
-        management_fee_bps=token.functions.management_fee_bps().call(block_identifier=first.block_number),
         last_fee_accrual=token.functions.last_fee_accrual().call(block_identifier=first.block_number),
         samples=samples,
         logs=logs,
