@@ -114,7 +114,7 @@ def test_deposit__signed_in_the_browser_wallet__mines_and_the_holder_page_shows_
     page = open_page(dashboard_url + "/token/BTC3L", wallet=depositor.address)
     page.fill("#deposit-amount", "1000")
     page.click("button.send[data-side=deposit]")
-    page.wait_for_selector("#holdings", timeout=30_000)
+    page.wait_for_selector("#holdings", timeout=90_000)  # minutes on a loaded machine
     sent = page.evaluate("window.__sentTransactions")
     token = protocol.token("BTC3L").contract
     assert [tx["to"] for tx in sent] == [protocol.collateral.address, token.address]  # approval, then the deposit
@@ -144,7 +144,7 @@ def test_redeem__signed_in_the_browser_wallet__pays_the_holder(dashboard_url, pr
     page = open_page(dashboard_url + "/token/ETH3S", wallet=holder.address)
     page.fill("#redeem-amount", "2.5")
     page.click("button.send[data-side=redeem]")
-    page.wait_for_selector("#holdings", timeout=30_000)
+    page.wait_for_selector("#holdings", timeout=90_000)  # minutes on a loaded machine
     assert len(page.evaluate("window.__sentTransactions")) == 1  # no approval to redeem
     receipt = protocol.w3.eth.get_transaction_receipt(page.get_attribute("#wallet-status", "data-tx"))
     (event,) = token.events.Withdraw().process_receipt(receipt, errors=DISCARD)
