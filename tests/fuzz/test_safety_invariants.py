@@ -526,6 +526,5 @@ class TestTrendInvariants(_OnOwnStack, TrendMachine.TestCase):
     settings = fuzz_settings(**SAFETY_SETTINGS)
 
 
-@unfixed("L4")
 class TestLifetimeInvariants(_OnOwnStack, LifetimeMachine.TestCase):
     settings = fuzz_settings(**SAFETY_SETTINGS)
