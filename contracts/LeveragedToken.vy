@@ -619,8 +619,9 @@ def split(factor: uint256):
     @notice Multiply every balance, allowance and the supply by `factor` (2..10,000), in O(1).
             NAV is unchanged; NAV per share divides by `factor`. Admin at any time; keeper only
             while NAV per share is above `split_upper_nav` and the result lands inside the band.
-            `factor` must divide base_per_share exactly (any product of 2, 3, 5 and 7 does for
-            the first dozen splits), so no balance is rounded. The lens reports the factor a
+            `factor` must divide base_per_share exactly (10**9 * 504 at each scale epoch's start:
+            nine splits by 10, and each reverse split adds its factor back), so no balance is
+            rounded. The lens reports the factor a
             keeper may use now (split_factor, split_is_reverse).
     """
     self._split(factor, False)
@@ -629,7 +630,8 @@ def split(factor: uint256):
 @external
 def reverse_split(factor: uint256):
     """
-    @notice Divide every balance, allowance and the supply by `factor` (2..10,000), in O(1).
+    @notice Divide every balance, allowance and the supply by `factor` (2..10,000), in O(1),
+            for the token's whole life (past the scale's cap a new scale epoch starts).
             Balances round down: each holder's remainder (under one wei of share) stays in its
             own base units, invisible and unspendable until a later split multiplies it back. Admin at any time;
             keeper only while NAV per share is below `split_lower_nav` and the result lands inside.

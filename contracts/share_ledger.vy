@@ -52,6 +52,8 @@ EPOCH_SHIFT: constant(uint256) = 240
 # the base-units field; the supply never exceeds it (so no balance does), and an allowance whose
 # field is all ones is infinite
 BASE_MASK: constant(uint256) = 2**240 - 1
+EPOCH_BITS: constant(uint256) = 16  # x << EPOCH_BITS >> EPOCH_BITS is x's base field (a mask
+# literal would cost ~32 bytes of code at each use, a shift 2)
 MAX_EPOCH: constant(uint256) = 2**16 - 1  # each epoch spans a reverse factor > 10**30
 # base units per share at the start of each epoch: 10**9 * 2**3 * 3**2 * 7 (~5.0e11), divisible
 # by every split factor built from 2, 3, 5 and 7 up to a net 10**9 x 504 of splits per epoch
@@ -118,10 +120,10 @@ def balanceOf(owner: address) -> uint256:
 @view
 def allowance(owner: address, spender: address) -> uint256:
     word: uint256 = self._base_allowances[owner][spender]
-    if word & BASE_MASK == BASE_MASK:
+    if ~word << EPOCH_BITS == 0:  # base field all ones: infinite
         return max_value(uint256)
     scale_word: uint256 = self._scale_word
-    return self._current_base(word, scale_word >> EPOCH_SHIFT) // (scale_word & BASE_MASK)
+    return self._current_base(word, scale_word) // (scale_word << EPOCH_BITS >> EPOCH_BITS)
 
 
 @external
@@ -130,7 +132,7 @@ def base_per_share() -> uint256:
     """
     @notice Base units per share wei in the current scale epoch (share_epoch).
     """
-    return self._scale_word & BASE_MASK
+    return self._scale_word << EPOCH_BITS >> EPOCH_BITS
 
 
 @external
@@ -243,30 +245,30 @@ def _raise_bounds():
 @internal
 @view
 def _total_supply() -> uint256:
-    return self._base_supply // (self._scale_word & BASE_MASK)
+    return self._base_supply // (self._scale_word << EPOCH_BITS >> EPOCH_BITS)
 
 
 @internal
 @view
 def _balance_of(owner: address) -> uint256:
     scale_word: uint256 = self._scale_word
-    return self._current_base(self._base_balances[owner], scale_word >> EPOCH_SHIFT) // (scale_word & BASE_MASK)
+    return self._current_base(self._base_balances[owner], scale_word) // (scale_word << EPOCH_BITS >> EPOCH_BITS)
 
 
 @internal
 @view
-def _current_base(word: uint256, epoch: uint256) -> uint256:
+def _current_base(word: uint256, scale_word: uint256) -> uint256:
     """
-    @dev A balance or finite allowance slot (epoch << EPOCH_SHIFT | base) in base units of
-         `epoch`, the current one: as stored if current; one epoch old, floor(base x INITIAL / F)
-         (split so no product overflows); older, 0 (under one share wei: see the module notes).
+    @dev A balance or finite allowance slot (epoch << EPOCH_SHIFT | base) in base units of the
+         current epoch (`scale_word`'s): as stored if current; one epoch old,
+         floor(base x INITIAL / F); older, 0 (under one share wei: see the module notes).
     """
-    base: uint256 = word & BASE_MASK
-    stored: uint256 = word >> EPOCH_SHIFT
-    if stored == epoch:
-        return base
-    if stored + 1 == epoch:
-        return self._convert(base, self._last_final_scale)
+    epoch: uint256 = word >> EPOCH_SHIFT
+    now: uint256 = scale_word >> EPOCH_SHIFT
+    if epoch == now:
+        return word << EPOCH_BITS >> EPOCH_BITS
+    if unsafe_add(epoch, 1) == now:  # no wrap: epoch < now <= MAX_EPOCH
+        return self._convert(word << EPOCH_BITS >> EPOCH_BITS, self._last_final_scale)
     return 0
 
 
@@ -286,16 +288,15 @@ def _convert(base: uint256, final: uint256) -> uint256:
 def _transfer(owner: address, receiver: address, amount: uint256):
     if receiver == empty(address):
         self._raise_receiver()
-    epoch: uint256 = self._scale_word >> EPOCH_SHIFT
-    base: uint256 = self._debit(owner, amount)
-    self._credit(receiver, base, epoch)
+    scale_word: uint256 = self._scale_word
+    self._credit(receiver, self._debit(owner, amount, scale_word), scale_word)
     log IERC20.Transfer(sender=owner, receiver=receiver, value=amount)
 
 
 @internal
-def _credit(receiver: address, base: uint256, epoch: uint256):
-    # < 2**240: no balance exceeds the supply, which _mint_shares keeps within BASE_MASK
-    self._base_balances[receiver] = epoch << EPOCH_SHIFT | (self._current_base(self._base_balances[receiver], epoch) + base)
+def _credit(receiver: address, base: uint256, scale_word: uint256):
+    # the sum < 2**240: no balance exceeds the supply, which _mint_shares keeps within BASE_MASK
+    self._base_balances[receiver] = scale_word >> EPOCH_SHIFT << EPOCH_SHIFT | (self._current_base(self._base_balances[receiver], scale_word) + base)
 
 
 @internal
@@ -303,25 +304,24 @@ def _approve(owner: address, spender: address, amount: uint256):
     if spender == empty(address):
         self._raise_receiver()
     scale_word: uint256 = self._scale_word
-    scale: uint256 = scale_word & BASE_MASK
+    scale: uint256 = scale_word << EPOCH_BITS >> EPOCH_BITS
     base: uint256 = BASE_MASK
     if amount < BASE_MASK // scale:
         base = amount * scale
-    self._base_allowances[owner][spender] = (scale_word >> EPOCH_SHIFT) << EPOCH_SHIFT | base
+    self._base_allowances[owner][spender] = scale_word >> EPOCH_SHIFT << EPOCH_SHIFT | base
     log IERC20.Approval(owner=owner, spender=spender, value=amount)
 
 
 @internal
 def _spend_allowance(owner: address, spender: address, amount: uint256):
     word: uint256 = self._base_allowances[owner][spender]
-    if word & BASE_MASK == BASE_MASK:
+    if ~word << EPOCH_BITS == 0:  # base field all ones: infinite
         return
     scale_word: uint256 = self._scale_word
-    scale: uint256 = scale_word & BASE_MASK
-    epoch: uint256 = scale_word >> EPOCH_SHIFT
-    allowed: uint256 = self._current_base(word, epoch)
+    scale: uint256 = scale_word << EPOCH_BITS >> EPOCH_BITS
+    allowed: uint256 = self._current_base(word, scale_word)
     assert amount <= allowed // scale, "lt: allowance"  # by division: no amount overflows
-    self._base_allowances[owner][spender] = epoch << EPOCH_SHIFT | unsafe_sub(allowed, unsafe_mul(amount, scale))
+    self._base_allowances[owner][spender] = scale_word >> EPOCH_SHIFT << EPOCH_SHIFT | unsafe_sub(allowed, unsafe_mul(amount, scale))
 
 
 @internal
@@ -331,34 +331,32 @@ def _burn_from(owner: address, shares: uint256):
     """
     if owner != msg.sender:
         self._spend_allowance(owner, msg.sender, shares)
-    base: uint256 = self._debit(owner, shares)
+    base: uint256 = self._debit(owner, shares, self._scale_word)
     self._base_supply -= base
     log IERC20.Transfer(sender=owner, receiver=empty(address), value=shares)
 
 
 @internal
-def _debit(owner: address, shares: uint256) -> uint256:
+def _debit(owner: address, shares: uint256, scale_word: uint256) -> uint256:
     """
     @dev Take `shares` off `owner`'s balance; return them in base units of the current epoch.
     """
-    scale_word: uint256 = self._scale_word
-    scale: uint256 = scale_word & BASE_MASK
-    epoch: uint256 = scale_word >> EPOCH_SHIFT
-    owner_base: uint256 = self._current_base(self._base_balances[owner], epoch)
+    scale: uint256 = scale_word << EPOCH_BITS >> EPOCH_BITS
+    owner_base: uint256 = self._current_base(self._base_balances[owner], scale_word)
     assert shares <= owner_base // scale, "lt: balance"  # by division: no amount overflows
     base: uint256 = unsafe_mul(shares, scale)  # <= owner_base
-    self._base_balances[owner] = epoch << EPOCH_SHIFT | unsafe_sub(owner_base, base)  # >= 0
+    self._base_balances[owner] = scale_word >> EPOCH_SHIFT << EPOCH_SHIFT | unsafe_sub(owner_base, base)  # >= 0
     return base
 
 
 @internal
 def _mint_shares(receiver: address, shares: uint256):
     scale_word: uint256 = self._scale_word
-    base: uint256 = shares * (scale_word & BASE_MASK)
+    base: uint256 = shares * (scale_word << EPOCH_BITS >> EPOCH_BITS)
     supply: uint256 = self._base_supply + base
-    assert supply <= BASE_MASK  # the base field of every slot holds any balance
+    assert supply >> EPOCH_SHIFT == 0  # within BASE_MASK: the base field of a slot holds any balance
     self._base_supply = supply
-    self._credit(receiver, base, scale_word >> EPOCH_SHIFT)
+    self._credit(receiver, base, scale_word)
     log IERC20.Transfer(sender=empty(address), receiver=receiver, value=shares)
 
 
@@ -372,7 +370,7 @@ def _rescale(factor: uint256, is_reverse: bool) -> uint256:
     @return The supply after, in shares.
     """
     scale_word: uint256 = self._scale_word
-    scale: uint256 = scale_word & BASE_MASK
+    scale: uint256 = scale_word << EPOCH_BITS >> EPOCH_BITS
     epoch: uint256 = scale_word >> EPOCH_SHIFT
     supply: uint256 = self._base_supply
     if is_reverse:
@@ -382,9 +380,9 @@ def _rescale(factor: uint256, is_reverse: bool) -> uint256:
         if supply != 0 and supply < scale:
             self._raise_bounds()
         if scale > MAX_BASE_PER_SHARE:
-            epoch += 1
-            if epoch > MAX_EPOCH:
+            if epoch == MAX_EPOCH:
                 self._raise_bounds()
+            epoch = unsafe_add(epoch, 1)
             self._last_final_scale = scale
             supply = self._convert(supply, scale)  # >= INITIAL: supply >= scale above
             self._base_supply = supply

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
 from ltsdk.index import models
-from ltsdk.index.chain import INITIAL_BASE_PER_SHARE, DecodedLog, Header, Node, json_args
+from ltsdk.index.chain import INITIAL_BASE_PER_SHARE, MAX_BASE_PER_SHARE, DecodedLog, Header, Node, json_args
 
 log = logging.getLogger("ltsdk.index")
 
@@ -427,6 +427,13 @@ class Indexer:
             if name == "Split":
                 scale = self.base_per_share[token]
                 scale = scale * a["factor"] if a["is_reverse"] else scale // a["factor"]
+                if scale > MAX_BASE_PER_SHARE:
+                    # a new scale epoch (share_ledger.vy): every position's base units would need
+                    # floor(base * INITIAL / scale); not followed yet, so stop rather than drift
+                    raise NotImplementedError(
+                        f"{token} started a new share scale epoch in block {item.block_number}: "
+                        "the indexer does not convert positions across epochs yet"
+                    )
                 self.base_per_share[token] = scale
                 return models.Split(
                     **where,
