@@ -245,12 +245,13 @@ def test_reverse_split__across_an_epoch__share_counts_stay_exact_and_convert_on_
     assert token.totalSupply() == supply // 10**steps // factor
     # each slot's base units in the new epoch: floor(base x INITIAL / final scale)
     final = INITIAL_BASE_PER_SHARE * 10**steps * factor
-    bases = [value * INITIAL_BASE_PER_SHARE * INITIAL_BASE_PER_SHARE // final for value in (balance, other_balance, allowed)]
+    initial = INITIAL_BASE_PER_SHARE
+    bases = [value * initial * initial // final for value in (balance, other_balance, allowed)]
     token.transfer(other_holder, 0, sender=holder)
     if expected[2] and expected[0]:
         token.transferFrom(holder, other_holder, 1, sender=spender)
         expected = [expected[0] - 1, expected[1] + 1, expected[2] - 1]
-        bases = [bases[0] - INITIAL_BASE_PER_SHARE, bases[1] + INITIAL_BASE_PER_SHARE, bases[2] - INITIAL_BASE_PER_SHARE]
+        bases = [bases[0] - initial, bases[1] + initial, bases[2] - initial]
     assert (token.balanceOf(holder), token.balanceOf(other_holder)) == tuple(expected[:2])
     assert token.allowance(holder, spender) == expected[2]
     # splitting forward in the new epoch: the sub-share remainders kept in base units come back
