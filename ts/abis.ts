@@ -644,6 +644,18 @@ export const LeveragedTokenAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "share_epoch",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "name": "assets",
