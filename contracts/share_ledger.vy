@@ -19,9 +19,10 @@
         at once: base' = floor(base x INITIAL / F), which keeps every share count exact
         (floor(base' / INITIAL) = floor(base / F)). Each balance and allowance is one slot,
         epoch << EPOCH_SHIFT | base units, converted the same way on its next touch. An epoch
-        spans a reverse factor above MAX / INITIAL >= sqrt(BASE_MASK / INITIAL) (the most
-        shares a supply can hold at the initial scale), so a balance or allowance two or more
-        epochs old is under one wei of share and reads as 0: conversion is O(1).
+        spans a reverse factor above MAX / INITIAL >= cbrt(BASE_MASK / INITIAL) (the most
+        shares a supply can hold at the initial scale), so a balance or allowance three or more
+        epochs old is under one wei of share and reads as 0: conversion is O(1) (at most two
+        steps, with the last two epochs' final scales).
 
         The initialising contract mints and burns through `_mint_shares` / `_burn_from` and
         rescales through `_rescale`; it exports the external functions (mocks/MockShareLedger.vy
@@ -54,16 +55,16 @@ EPOCH_SHIFT: constant(uint256) = 240
 BASE_MASK: constant(uint256) = 2**240 - 1
 EPOCH_BITS: constant(uint256) = 16  # x << EPOCH_BITS >> EPOCH_BITS is x's base field (a mask
 # literal would cost ~32 bytes of code at each use, a shift 2)
-MAX_EPOCH: constant(uint256) = 2**16 - 1  # each epoch spans a reverse factor > 10**30
-# base units per share at the start of each epoch: 10**9 * 2**3 * 3**2 * 7 (~5.0e11), divisible
-# by every split factor built from 2, 3, 5 and 7 up to a net 10**9 x 504 of splits per epoch
+MAX_EPOCH: constant(uint256) = 2**16 - 1  # each epoch spans a reverse factor > 10**15
+# base units per share at the start of each epoch: 10**24 * 2**3 * 3**2 * 7 (~5.0e26), divisible
+# by every split factor built from 2, 3, 5 and 7 up to a net 10**24 x 504 of splits per epoch
 # (each reverse split adds its factor back)
-INITIAL_BASE_PER_SHARE: constant(uint256) = 10**9 * 2**3 * 3**2 * 7
+INITIAL_BASE_PER_SHARE: constant(uint256) = 10**24 * 2**3 * 3**2 * 7
 # reverse splits multiply base_per_share; past this a new epoch starts. Two bounds fix it:
 # BASE_MASK / MAX >= 1.7e30 shares can still be minted at the top of an epoch, and
-# MAX**2 >= BASE_MASK x INITIAL (the epoch span MAX / INITIAL is at least the square root of the
-# most shares, BASE_MASK / INITIAL, the initial scale holds) so a stale balance two epochs old
-# is below one share wei: base < BASE_MASK x INITIAL**2 / MAX**2 <= INITIAL.
+# MAX**3 >= BASE_MASK x INITIAL**2 (the epoch span MAX / INITIAL, ~2e15, is at least the cube
+# root of the most shares, BASE_MASK / INITIAL, the initial scale holds) so a stale balance three
+# epochs old is below one share wei: base < BASE_MASK x INITIAL**3 / MAX**3 <= INITIAL.
 MAX_BASE_PER_SHARE: constant(uint256) = 10**42
 PERMIT_TYPE_HASH: constant(bytes32) = keccak256(
     "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
@@ -90,6 +91,7 @@ _base_supply: uint256  # base units of the current epoch (converted at each new 
 # multiply it (or start the next epoch)
 _scale_word: uint256
 _last_final_scale: uint256  # base_per_share the previous epoch ended at (F), to convert its slots
+_earlier_final_scale: uint256  # base_per_share the epoch before that ended at
 
 nonces: public(HashMap[address, uint256])  # EIP-2612
 
@@ -260,8 +262,8 @@ def _balance_of(owner: address) -> uint256:
 def _current_base(word: uint256, scale_word: uint256) -> uint256:
     """
     @dev A balance or finite allowance slot (epoch << EPOCH_SHIFT | base) in base units of the
-         current epoch (`scale_word`'s): as stored if current; one epoch old,
-         floor(base x INITIAL / F); older, 0 (under one share wei: see the module notes).
+         current epoch (`scale_word`'s): as stored if current; one or two epochs old,
+         floor(base x INITIAL / F) per epoch; older, 0 (under one share wei: module notes).
     """
     epoch: uint256 = word >> EPOCH_SHIFT
     now: uint256 = scale_word >> EPOCH_SHIFT
@@ -269,6 +271,8 @@ def _current_base(word: uint256, scale_word: uint256) -> uint256:
         return word << EPOCH_BITS >> EPOCH_BITS
     if unsafe_add(epoch, 1) == now:  # no wrap: epoch < now <= MAX_EPOCH
         return self._convert(word << EPOCH_BITS >> EPOCH_BITS, self._last_final_scale)
+    if unsafe_add(epoch, 2) == now:
+        return self._convert(self._convert(word << EPOCH_BITS >> EPOCH_BITS, self._earlier_final_scale), self._last_final_scale)
     return 0
 
 
@@ -383,6 +387,7 @@ def _rescale(factor: uint256, is_reverse: bool) -> uint256:
             if epoch == MAX_EPOCH:
                 self._raise_bounds()
             epoch = unsafe_add(epoch, 1)
+            self._earlier_final_scale = self._last_final_scale
             self._last_final_scale = scale
             supply = self._convert(supply, scale)  # >= INITIAL: supply >= scale above
             self._base_supply = supply

@@ -25,7 +25,7 @@ from helpers import split_status_of
 from ltsdk import permit
 from ltsdk.units import MAX_UINT256, SECONDS_PER_YEAR, USDC, WAD
 
-INITIAL_BASE_PER_SHARE = 10**9 * 2**3 * 3**2 * 7  # share_ledger.vy: each scale epoch starts here
+INITIAL_BASE_PER_SHARE = 10**24 * 2**3 * 3**2 * 7  # share_ledger.vy: each scale epoch starts here
 BASE_MASK = 2**240 - 1  # share_ledger.vy: a slot's base-units field; all ones = infinite
 MISSING_ROLE = "access_control: account is missing role"
 NOT_NEEDED = "lt: not needed"

@@ -24,7 +24,7 @@ from fuzz.profiles import fuzz_settings
 from ltsdk.permit import permit_typed_data, sign_permit
 
 NAME, SYMBOL = "BTC 3x Long", "BTC3L"
-INITIAL_BASE_PER_SHARE = 10**9 * 2**3 * 3**2 * 7  # as in share_ledger.vy
+INITIAL_BASE_PER_SHARE = 10**24 * 2**3 * 3**2 * 7  # as in share_ledger.vy
 MAX_BASE_PER_SHARE = 10**42
 BASE_MASK = 2**240 - 1  # share_ledger.vy: the base-units field of a slot; all ones = infinite
 # every split factor (2..10,000) that divides INITIAL_BASE_PER_SHARE exactly
@@ -279,26 +279,25 @@ def test_reverse_split__ten_by_ten_in_a_row__succeed_and_keep_balances_and_allow
         assert token.totalSupply() == (balance + other_balance) // 10**count
 
 
-def test_reverse_split__two_epochs_on__an_untouched_balance_was_under_one_share_wei():
-    """The O(1) bound: a slot two epochs stale reads 0, and its exact value was already below
-    one wei of share when the second epoch ended."""
+def test_reverse_split__three_epochs_on__an_untouched_balance_was_under_one_share_wei():
+    """The O(1) bound: a slot two epochs stale converts exactly (two steps); three epochs stale it
+    reads 0, and its exact value was already below one wei of share."""
     token = ledger()
     big = BASE_MASK // INITIAL_BASE_PER_SHARE  # the most shares the initial scale holds
     token.mint(other_holder, big // 2)
     token.mint(holder, big // 3)
     exact = big // 3
-    for _ in range(2):
+    for epoch in range(1, 4):
         token.transfer(other_holder, 0, sender=other_holder)  # keep the other holder current
         scale = token.base_per_share()
         factor = MAX_BASE_PER_SHARE // scale + 1
-        supply = token.totalSupply()
-        if supply < factor:  # keep the supply funded: mint at this scale so a reverse split fits
+        if token.totalSupply() < factor:  # keep the supply funded so the reverse split fits
             token.mint(other_holder, factor)
         token.rescale(factor, True)
         exact //= factor
-    assert token.share_epoch() == 2
+        assert token.share_epoch() == epoch
+        assert token.balanceOf(holder) == exact
     assert exact == 0
-    assert token.balanceOf(holder) == 0
 
 
 # ---------------------------------------------------------------- EIP-2612 and EIP-712
