@@ -23,7 +23,9 @@ Each machine, on the code before the review's fixes, finds its findings (issue 1
 machine H1 (a stranger liquidates a shut-down fund reading 3.6x; a continuing call by anyone is
 refused) and L6 (idle collateral locked by a stale price), the trend machine M1 (a redeem below
 maxRedeem reverts "venue: margin") and L2 (max* promise what a paused venue refuses), the
-lifetime machine L4 (the admin's reverse splits run out of scale).
+lifetime machine L4 (the admin's reverse splits run out of scale; fixed by scale epochs, after
+which it finds a liquidation the mock venue cannot pay and its funding overflowing on decades of
+drift).
 """
 
 from __future__ import annotations
