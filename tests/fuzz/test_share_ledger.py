@@ -16,12 +16,14 @@ import pytest
 from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_utils import keccak
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from fuzz.chain import MAX_UINT256, ZERO_ADDRESS, deployer, revert_reason
 from fuzz.profiles import fuzz_settings
+from ltsdk import share_scale
 from ltsdk.permit import permit_typed_data, sign_permit
+from ltsdk.units import BPS
 
 NAME, SYMBOL = "BTC 3x Long", "BTC3L"
 INITIAL_BASE_PER_SHARE = 10**24 * 2**3 * 3**2 * 7  # as in share_ledger.vy
@@ -350,3 +352,71 @@ def test_permit__signed_by_someone_else__reverts_signature():
     _, spender_, value, deadline, v, r, s = _permit_args(stranger, 5, deadline=boa.env.timestamp)
     assert revert_reason(lambda: token.permit(signer.address, spender_, value, deadline, v, r, s)) == "lt: signature"
     assert token.allowance(signer.address, spender) == 0
+
+
+# ---------------------------------------------------------------- the off-chain mirror of the scale
+
+HOLDERS = (holder, other_holder, spender)
+LEDGER_STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("mint"), st.integers(0, 2), st.integers(1, 10**24)),  # x 25 stays below BASE_MASK
+        st.tuples(st.just("transfer"), st.integers(0, 2), st.integers(0, 2), st.integers(0, BPS)),
+        st.tuples(st.just("split"), st.sampled_from([2, 10, 1_000, 10_000])),
+        st.tuples(st.just("reverse_split"), st.sampled_from([10, 10_000])),
+        st.just(("next_epoch",)),
+    ),
+    max_size=25,
+)
+
+
+# an untouched holder three epochs on (the ledger reads it as 0), the rest kept funded
+THREE_EPOCHS_STALE = [("mint", 0, 10**24), *[("mint", 1, 10**24), ("next_epoch",)] * 3, ("split", 10)]
+
+
+@fuzz_settings()
+@given(steps=LEDGER_STEPS)
+@example(steps=THREE_EPOCHS_STALE)
+def test_share_scale__follows_the_ledger_across_epochs__base_units_agree_for_every_holder(steps):
+    """ltsdk.share_scale (what the indexer applies per holder: a Transfer moves shares x scale, a new
+    epoch converts every balance with cross_epoch) reads every balance exactly as the ledger does,
+    through splits, reverse splits and epochs that leave some holders untouched for three and more."""
+    token = ledger()
+    scale = INITIAL_BASE_PER_SHARE
+    book = {address: [0, 0] for address in HOLDERS}  # address -> [base units, epochs stale]
+
+    def move(sender, receiver, shares):
+        if sender is not None:
+            book[sender] = [book[sender][0] - shares * scale, 0]
+        book[receiver] = [book[receiver][0] + shares * scale, 0]
+
+    for step in steps:
+        kind = step[0]
+        if kind == "mint":
+            _, to, shares = step
+            token.mint(HOLDERS[to], shares)
+            move(None, HOLDERS[to], shares)
+        elif kind == "transfer":
+            _, source, to, fraction = step
+            shares = token.balanceOf(HOLDERS[source]) * fraction // BPS
+            token.transfer(HOLDERS[to], shares, sender=HOLDERS[source])
+            move(HOLDERS[source], HOLDERS[to], shares)
+        else:
+            factor = step[1] if len(step) > 1 else MAX_BASE_PER_SHARE // scale + 1  # next_epoch: crosses
+            is_reverse = kind != "split"
+            if (not is_reverse and scale % factor) or (is_reverse and 0 < token.totalSupply() < factor):
+                continue  # refused by the ledger ("lt: bounds"): tested above
+            token.rescale(factor, is_reverse)
+            scale, final = share_scale.rescale(scale, factor, is_reverse)
+            if final is not None:
+                for address, (base, stale) in book.items():
+                    book[address] = list(share_scale.cross_epoch(base, stale, final))
+        assert token.base_per_share() == scale
+        for address, (base, _) in book.items():
+            assert token.balanceOf(address) == base // scale
+    # split forward as far as the scale divides by 10: sub-share remainders (and what the ledger
+    # reads as 0 three epochs on) become visible as share counts
+    while scale % 10 == 0:
+        token.rescale(10, False)
+        scale //= 10
+    for address, (base, _) in book.items():
+        assert token.balanceOf(address) == base // scale

@@ -17,10 +17,6 @@ CONFIGURATOR_ABI = "LeveragedTokenConfigurator"
 VENUE_ABI = "MockPerpAdapter"  # the venue's events (IPerpAdapter's and the mock's own)
 ORACLE_ABI = "MockOracle"  # Chainlink's AnswerUpdated
 LENS_ABI = "LeveragedTokenLens"
-# share_ledger.INITIAL_BASE_PER_SHARE: a token's scale before its first split (and at each epoch start)
-INITIAL_BASE_PER_SHARE = 10**24 * 2**3 * 3**2 * 7
-# share_ledger.MAX_BASE_PER_SHARE: a reverse split past it starts the next scale epoch
-MAX_BASE_PER_SHARE = 10**42
 JS_SAFE_INT = 2**53 - 1  # larger ints go into JSON as decimal text
 
 
