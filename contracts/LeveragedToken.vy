@@ -619,8 +619,8 @@ def split(factor: uint256):
     @notice Multiply every balance, allowance and the supply by `factor` (2..10,000), in O(1).
             NAV is unchanged; NAV per share divides by `factor`. Admin at any time; keeper only
             while NAV per share is above `split_upper_nav` and the result lands inside the band.
-            `factor` must divide base_per_share exactly (10**9 * 504 at each scale epoch's start:
-            nine splits by 10, and each reverse split adds its factor back), so no balance is
+            `factor` must divide base_per_share exactly (10**24 * 504 at each scale epoch's start:
+            24 splits by 10, and each reverse split adds its factor back), so no balance is
             rounded. The lens reports the factor a
             keeper may use now (split_factor, split_is_reverse).
     """
