@@ -361,9 +361,10 @@ class Indexer:
         if row is not None:
             session.add(row)
         if item.kind == "token":
-            changes = self._holder_changes(session, item, token, where)
             if final is not None:
                 changes = self._epoch_changes(session, token, final, where)
+            else:
+                changes = self._holder_changes(session, item, token, where)
             for change in changes:
                 session.add(change)
 
