@@ -281,10 +281,13 @@ class FundMachine(RuleBasedStateMachine):
         )
 
     def assert_mint_refusal(self, shares, receiver, reason, quote):
-        """A refused mint: paused (inv 11), zero, or the reason previewMint gives; if previewMint
+        """A refused mint: paused (inv 11), shut down, zero, or the reason previewMint gives; if previewMint
         quotes an amount, the model's deposit of that amount must refuse for the same reason."""
         if self.paused and not self.f.is_shutdown:
             assert reason == "lt: paused", f"inv 11: mint while paused: {reason!r}"
+            return
+        if self.f.is_shutdown:  # a shutdown's reason comes first, before zero and previewMint's
+            assert reason == "lt: shutdown", f"mint after a shutdown: {reason!r}"
             return
         if shares == 0:
             assert reason == "lt: zero", reason
