@@ -16,8 +16,11 @@ import boa
 import pytest
 
 from fuzz.chain import USDC, WAD, attempt, model_fund, stack, venue_account
+from ltsdk import quote
 from ltsdk.codes import Reason
-from ltsdk.errors import ModelRevert
+from ltsdk.errors import ModelRevert, VenueError
+from ltsdk.math import VenueParams
+from ltsdk.types import TokenState
 
 ONE_SHARE = 10**18
 EIGHT_HOURS = 8 * 3_600
@@ -130,6 +133,25 @@ def test_redeem__one_share_while_venue_margin_is_negative__costs_what_it_costs_w
     assert s.venue.position(token)[2] - s.venue.funding_owed(token) >= 0  # restored
     cost_after = redeem_cost_bps(token, depositor)
     assert abs(cost_while_negative - cost_after) <= 3, (cost_while_negative, cost_after)
+
+
+def lens_state(s, token, symbol: str) -> TokenState:
+    row = s.lens.state_of(token)
+    names = [name for name in TokenState.__dataclass_fields__ if name not in ("symbol", "asset_decimals")]
+    return TokenState(symbol=symbol, **dict(zip(names, row)))
+
+
+def test_offline_redeem_quote__while_the_exit_must_realise_pnl__refuses_and_agrees_once_the_margin_is_restored(
+    s, profitable_fund_with_negative_margin
+):
+    token, depositor = profitable_fund_with_negative_margin, s.actors.depositor
+    v = s.venue
+    venue = VenueParams(v.half_spread_bps(), v.taker_fee_bps(), v.depth(), v.ASSET_SCALE())
+    with pytest.raises(VenueError):
+        quote.redeem_assets(lens_state(s, token, "BTC5L"), ONE_SHARE, venue)
+    token.redeem(ONE_SHARE, depositor, depositor, sender=depositor)  # the fund's part restores the margin
+    exact = token.previewRedeem(ONE_SHARE)
+    assert abs(quote.redeem_assets(lens_state(s, token, "BTC5L"), ONE_SHARE, venue) - exact) * 10_000 <= exact
 
 
 def test_rebalance__in_a_long_trend_with_funding__keeps_the_venue_margin_above_zero(s):
