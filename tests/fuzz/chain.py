@@ -116,7 +116,15 @@ def stack() -> Stack:
         for token in tokens.values():
             usdc.approve(token, MAX_UINT256, sender=actor)
     return Stack(
-        usdc, c["markets"]["BTC"]["oracle"], venue, c["views"], c["configurator"], c["factory"], tokens, actors, c["lens"]
+        usdc,
+        c["markets"]["BTC"]["oracle"],
+        venue,
+        c["views"],
+        c["configurator"],
+        c["factory"],
+        tokens,
+        actors,
+        c["lens"],
     )
 
 

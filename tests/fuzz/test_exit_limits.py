@@ -138,7 +138,7 @@ def test_redeem__one_share_while_venue_margin_is_negative__costs_what_it_costs_w
 def lens_state(s, token, symbol: str) -> TokenState:
     row = s.lens.state_of(token)
     names = [name for name in TokenState.__dataclass_fields__ if name not in ("symbol", "asset_decimals")]
-    return TokenState(symbol=symbol, **dict(zip(names, row)))
+    return TokenState(symbol=symbol, **dict(zip(names, row, strict=True)))
 
 
 def test_offline_redeem_quote__while_the_exit_must_realise_pnl__refuses_and_agrees_once_the_margin_is_restored(
