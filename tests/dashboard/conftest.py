@@ -101,9 +101,11 @@ def dashboard_url(manifest_file, chain, funded, index_db):
     thread.join(10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Headless Chromium from Debian's package (`make setup` installs it)."""
+    """Headless Chromium from Debian's package (`make setup` installs it). Module-scoped: Playwright's
+    sync API keeps an asyncio loop running in this thread until it stops, and the async SDK tests
+    that run later call asyncio.run()."""
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: `make setup` installs Debian's chromium"

@@ -502,12 +502,14 @@ class _OnOwnStack:
 
 def unfixed(*findings: str):
     """A machine that still fails on the named findings of the review (issue 14): expected to
-    fail (strict: it must fail), and not shrunk, since a known failure need not be minimised and
-    shrinking it on py-evm costs minutes of CI. Remove the decorator when the fixes land."""
+    fail, and not shrunk, since a known failure need not be minimised and shrinking it on py-evm
+    costs minutes of CI. Not strict: at the `ci` profile's 50 examples the lifetime machine reaches
+    L4's sixth reverse split in some runs only (seen both ways). Remove the decorator when the
+    fixes land."""
 
     def mark(test_case):
         test_case.settings = settings(test_case.settings, phases=(Phase.explicit, Phase.reuse, Phase.generate))
-        return pytest.mark.xfail(strict=True, reason=", ".join(findings))(test_case)
+        return pytest.mark.xfail(strict=False, reason=", ".join(findings))(test_case)
 
     return mark
 

@@ -28,8 +28,17 @@ def binaries() -> Path | None:
     return Path(found).resolve().parent if found else None
 
 
+def _runuser() -> str:
+    """util-linux's runuser: in /usr/sbin, which a non-login root PATH may lack."""
+    candidates = (shutil.which("runuser"), "/usr/sbin/runuser", "/sbin/runuser")
+    found = next((path for path in candidates if path and os.path.exists(path)), None)
+    if found is None:
+        raise AssertionError("no runuser (util-linux): needed to run PostgreSQL as an unprivileged user")
+    return found
+
+
 def _as_server_user(command: list[str]) -> list[str]:
-    return ["runuser", "-u", UNPRIVILEGED, "--", *command] if os.geteuid() == 0 else command
+    return [_runuser(), "-u", UNPRIVILEGED, "--", *command] if os.geteuid() == 0 else command
 
 
 @contextmanager

@@ -149,8 +149,14 @@ class Node:
         return decoded
 
     def states(self, block: int) -> dict[str, dict[str, Any]]:
-        """The lens's row of every token in `block` (address -> field -> value, the struct's names)."""
-        addresses = list(self.tokens)
+        """The lens's row of every token in `block` (address -> field -> value, the struct's names);
+        only the tokens that had code then (none before the lens was deployed: an index may start
+        at block 0, before the deployment)."""
+        if not self.w3.eth.get_code(self.lens.address, block_identifier=block):
+            return {}
+        addresses = [address for address in self.tokens if self.w3.eth.get_code(address, block_identifier=block)]
+        if not addresses:
+            return {}
         rows = self.lens.functions.get_states(addresses).call(block_identifier=block)
         return {
             address: dict(zip(self.state_fields, row, strict=True))
