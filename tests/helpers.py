@@ -1,6 +1,7 @@
 """Small helpers shared by test modules (fixtures live in conftest.py)."""
 
 from ltsdk import math
+from ltsdk.abis import load_abi
 from ltsdk.keeper import Policy
 
 
@@ -44,4 +45,13 @@ TEST_POLICY = Policy(
     stuck_after_seconds=5.0,
     confirm_timeout_seconds=30.0,
     failure_backoff_seconds=60.0,
+)
+
+
+# ILeveragedToken.Parameters, in order (what configure() takes); each is a token getter of that name
+PARAMETER_FIELDS = tuple(
+    component["name"]
+    for entry in load_abi("LeveragedToken")
+    if entry.get("name") == "configure"
+    for component in entry["inputs"][0]["components"]
 )

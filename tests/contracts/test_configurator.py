@@ -15,6 +15,7 @@ import ape
 import pytest
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
+from helpers import PARAMETER_FIELDS
 
 from ltsdk import math
 from ltsdk.units import DAY, MAX_UINT256, USDC, WAD
@@ -758,30 +759,6 @@ def test_change__before_the_first_mint__acts_at_once(token, configurator, admin)
     assert not tx.events.filter(configurator.ChangeQueued)
     assert token.mint_fee_bps() == 50
     assert configurator.delay(token) == 5 * DAY
-
-
-# ILeveragedToken.Parameters, in order: each is a getter of the token under the same name
-PARAMETER_FIELDS = (
-    "fee_recipient",
-    "mint_fee_bps",
-    "redeem_fee_bps",
-    "management_fee_bps",
-    "max_total_assets",
-    "max_slippage_bps",
-    "max_price_age",
-    "band_bps",
-    "ripcord_leverage",
-    "rebalance_interval",
-    "rebalance_offset",
-    "min_drift_bps",
-    "max_trade_notional",
-    "twap_cooldown",
-    "ripcord_trade_notional",
-    "ripcord_reward",
-    "keeper_grace",
-    "split_lower_nav",
-    "split_upper_nav",
-)
 
 
 def _parameters(token) -> list:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ape
 import pytest
 from eth_utils import keccak
+from helpers import PARAMETER_FIELDS
 
 from ltsdk.deploy import ApeBackend, deploy_market
 from ltsdk.units import MAX_UINT256, USDC, WAD
@@ -24,28 +25,6 @@ CREATOR_ROLE = keccak(text="CREATOR_ROLE")
 KEEPER_ROLE = keccak(text="KEEPER_ROLE")
 GUARDIAN_ROLE = keccak(text="GUARDIAN_ROLE")
 
-# ILeveragedToken.Parameters, in order
-PARAMETER_FIELDS = (
-    "fee_recipient",
-    "mint_fee_bps",
-    "redeem_fee_bps",
-    "management_fee_bps",
-    "max_total_assets",
-    "max_slippage_bps",
-    "max_price_age",
-    "band_bps",
-    "ripcord_leverage",
-    "rebalance_interval",
-    "rebalance_offset",
-    "min_drift_bps",
-    "max_trade_notional",
-    "twap_cooldown",
-    "ripcord_trade_notional",
-    "ripcord_reward",
-    "keeper_grace",
-    "split_lower_nav",
-    "split_upper_nav",
-)
 
 ETH_MARKET = {"price": "3000", "oracle_decimals": 8, "depth_usd": 500_000_000, "venue_liquidity": 50_000_000}
 

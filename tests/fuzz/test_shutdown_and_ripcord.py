@@ -19,6 +19,7 @@ import itertools
 
 import boa
 import pytest
+from helpers import PARAMETER_FIELDS
 
 from fuzz.chain import USDC, WAD, attempt, configure, stack
 from ltsdk import math
@@ -43,33 +44,10 @@ def account_leverage(s, token) -> int:
     return math.leverage(snap.size, snap.price, snap.equity, token.ASSET_SCALE())
 
 
-PARAMETERS = (  # ILeveragedToken.Parameters, in order: what configure() writes
-    "fee_recipient",
-    "mint_fee_bps",
-    "redeem_fee_bps",
-    "management_fee_bps",
-    "max_total_assets",
-    "max_slippage_bps",
-    "max_price_age",
-    "band_bps",
-    "ripcord_leverage",
-    "rebalance_interval",
-    "rebalance_offset",
-    "min_drift_bps",
-    "max_trade_notional",
-    "twap_cooldown",
-    "ripcord_trade_notional",
-    "ripcord_reward",
-    "keeper_grace",
-    "split_lower_nav",
-    "split_upper_nav",
-)
-
-
 def write_parameters(s, token, **changes) -> None:
     """configure() as a configurator without today's joint bounds would call it: the token's
     own checks are what is under test."""
-    values = tuple(changes.get(name, getattr(token, name)()) for name in PARAMETERS)
+    values = tuple(changes.get(name, getattr(token, name)()) for name in PARAMETER_FIELDS)
     token.configure(values, sender=s.configurator.address)
 
 

@@ -333,13 +333,3 @@ def test_index__token_added_to_the_manifest_later__followed_from_then_unless_it_
         btc5s = queries.token_address(session, "BTC5S")
         position = queries.position(session, btc5s, depositor.address)
         assert (position.shares, position.cost_basis) == (minted.shares, 300 * USDC)
-
-
-def test_index__sample_before_the_deployment__is_empty_not_an_error(database, make_indexer, depositor_sdk):
-    """`ltsdk index --from-block 0` (make dashboard) samples blocks before the lens and the tokens
-    had code: those samples are empty, the later ones full."""
-    depositor_sdk.token("BTC3L").deposit(1_000 * USDC)
-    indexer, _ = make_indexer(database)
-    assert indexer.node.states(0) == {}
-    head = indexer.node.w3.eth.block_number
-    assert set(indexer.node.states(head)) == set(indexer.node.tokens)
