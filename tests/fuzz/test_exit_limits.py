@@ -135,6 +135,39 @@ def test_redeem__one_share_while_venue_margin_is_negative__costs_what_it_costs_w
     assert abs(cost_while_negative - cost_after) <= 3, (cost_while_negative, cost_after)
 
 
+def test_redeem__dust_while_venue_margin_is_negative__starts_the_fund_part_once(
+    s, profitable_fund_with_negative_margin
+):
+    """Anyone can make the fund repair its margin (10^12 wei of shares pay ~0.0005 USDC), at the
+    cost the keeper's repair would have; the repair leaves the margin positive, so the next exit
+    does not start it again."""
+    token, attacker = profitable_fund_with_negative_margin, s.actors.attacker
+    dust = 10**12
+    token.transfer(attacker, dust, sender=s.actors.depositor)
+    assert s.views.exit_trades(token.internal._snapshot(), dust)[2] > 0
+    preview = token.previewRedeem(dust)
+    assert preview > 0
+    assert token.redeem(dust, attacker, attacker, sender=attacker) == preview
+    assert s.venue.position(token)[2] - s.venue.funding_owed(token) > 0
+    _, reopen, fund_cost = s.views.exit_trades(token.internal._snapshot(), dust)
+    assert (reopen, fund_cost) == (0, 0)
+
+
+def test_withdraw__while_venue_margin_is_negative__burns_what_its_preview_says_and_no_more_than_redeem_needs(
+    s, profitable_fund_with_negative_margin
+):
+    token, depositor = profitable_fund_with_negative_margin, s.actors.depositor
+    assets = token.previewRedeem(ONE_SHARE)
+    shares = token.previewWithdraw(assets)
+    assert token.previewRedeem(shares) >= assets  # the shares burned cover what is paid
+    assert shares - ONE_SHARE <= ONE_SHARE // assets + 1  # at most the shares one base unit costs more
+    balance = token.balanceOf(depositor)
+    paid_before = s.usdc.balanceOf(depositor)
+    assert token.withdraw(assets, depositor, depositor, sender=depositor) == shares
+    assert token.balanceOf(depositor) == balance - shares
+    assert s.usdc.balanceOf(depositor) - paid_before == assets
+
+
 def lens_state(s, token, symbol: str) -> TokenState:
     row = s.lens.state_of(token)
     names = [name for name in TokenState.__dataclass_fields__ if name not in ("symbol", "asset_decimals")]
