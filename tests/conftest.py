@@ -43,6 +43,21 @@ def pytest_configure(config):
     Trace.show = lambda self, *args, **kwargs: None
 
 
+def pytest_collection_finish(session):
+    """One fixture name, one scope, across the whole suite. ape's isolation keeps what it knows of a
+    fixture (its scope, whether it changed the chain) by name alone, not by the conftest or module
+    that defines it: a module-scoped `funded` in one directory made ape stop restoring the chain
+    after a function-scoped `funded` elsewhere, and every later test of that module saw the
+    previous test's deposit."""
+    scopes: dict[str, set[str]] = {}
+    for name, definitions in session._fixturemanager._arg2fixturedefs.items():
+        for definition in definitions:
+            scopes.setdefault(name, set()).add(definition.scope)
+    clashes = {name: sorted(found) for name, found in scopes.items() if len(found) > 1}
+    if clashes:
+        raise pytest.UsageError(f"fixture names defined with more than one scope (rename one): {clashes}")
+
+
 @pytest.fixture(scope="module", autouse=True)
 def chain_clock_near_wall_clock(request):
     """Each module starts with the chain's clock near the wall clock. anvil's revert rewinds its

@@ -17,9 +17,9 @@ from web3.logs import DISCARD
 
 from ltsdk import errors, math, types
 from ltsdk.abis import load_abi
-from ltsdk.calls import Call, Fn, LatestBlock, Plan, calldata
+from ltsdk.calls import Call, Estimate, Fn, LatestBlock, Plan, calldata
 from ltsdk.errors import NoSigner, UnknownToken
-from ltsdk.sender import send_plan
+from ltsdk.sender import gas_limit, send_plan
 from ltsdk.units import BPS, MAX_UINT256
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -409,8 +409,16 @@ def keeper_call(d: Deployment, symbol: str, name: str, args: tuple[Any, ...], tx
 # ---------------------------------------------------------------- transactions for an outside wallet
 
 
-def _unsigned(description: str, sender: str, fn: Fn) -> types.UnsignedTx:
-    return types.UnsignedTx(description=description, sender=sender, to=fn.address, data=calldata(fn))
+def _unsigned(description: str, sender: str, fn: Fn, gas: int | None = None) -> types.UnsignedTx:
+    return types.UnsignedTx(description=description, sender=sender, to=fn.address, data=calldata(fn), gas=gas)
+
+
+def _simulated(description: str, sender: str, fn: Fn) -> Plan[types.UnsignedTx]:
+    """`fn` as `sender`, simulated (a revert raises its typed error) and estimated, with the gas
+    limit to send: the mined block can take a costlier path than the estimate's (a second of fee)."""
+    yield Call(fn, sender)
+    estimate = yield Estimate(fn, sender)
+    return _unsigned(description, sender, fn, gas_limit(estimate))
 
 
 def _wallet_receiver(d: Deployment, symbol: str, sender: str, receiver: str | None) -> str:
@@ -447,12 +455,15 @@ def wallet_deposit(
     transactions = []
     allowance = yield Call(_collateral(d, "allowance", payer, token), typed=False)
     if allowance < assets:
-        transactions.append(_unsigned(f"approve {token} for {assets}", payer, _collateral(d, "approve", token, assets)))
+        approve = _collateral(d, "approve", token, assets)
+        transactions.append((yield from _simulated(f"approve {token} for {assets}", payer, approve)))
     deadline = latest["timestamp"] + deadline_seconds
     fn = Fn(token, TOKEN_ABI, "deposit(uint256,address,uint256,uint256)", (assets, to, min_shares, deadline))
-    if not transactions:
-        yield Call(fn, payer)  # a revert raises its typed error
-    transactions.append(_unsigned(f"deposit {assets} into {symbol}", payer, fn))
+    description = f"deposit {assets} into {symbol}"
+    if transactions:  # the deposit can run only after the approval: the wallet estimates it then
+        transactions.append(_unsigned(description, payer, fn))
+    else:
+        transactions.append((yield from _simulated(description, payer, fn)))
     block = latest["number"]
     return types.WalletPlan("deposit", symbol, block, assets, preview, min_shares, deadline, tuple(transactions))
 
@@ -483,6 +494,5 @@ def wallet_redeem(
     deadline = latest["timestamp"] + deadline_seconds
     args = (shares, to, owner, min_assets, deadline)
     fn = Fn(d.address_of(symbol), TOKEN_ABI, "redeem(uint256,address,address,uint256,uint256)", args)
-    yield Call(fn, owner)  # a revert raises its typed error
-    transaction = _unsigned(f"redeem {shares} {symbol}", owner, fn)
+    transaction = yield from _simulated(f"redeem {shares} {symbol}", owner, fn)
     return types.WalletPlan("redeem", symbol, latest["number"], shares, preview, min_assets, deadline, (transaction,))

@@ -180,16 +180,23 @@ class Splitted:
 @dataclass(frozen=True)
 class UnsignedTx:
     """A transaction for a wallet outside the SDK to sign and send (a browser's EIP-1193
-    `eth_sendTransaction`): `sender` signs a call of `to` with `data`; the wallet sets gas and fees."""
+    `eth_sendTransaction`): `sender` signs a call of `to` with `data`. `gas` is the limit to send
+    with (the estimate plus ltsdk.sender's margin) when the transaction was simulated alone; None
+    when it waits on an earlier one (a deposit after its approval): the wallet estimates it then.
+    The wallet sets the fees."""
 
     description: str
     sender: str
     to: str
     data: str
+    gas: int | None = None
 
     def as_request(self) -> dict[str, str]:
         """eth_sendTransaction's parameter object."""
-        return {"from": self.sender, "to": self.to, "data": self.data, "value": "0x0"}
+        request = {"from": self.sender, "to": self.to, "data": self.data, "value": "0x0"}
+        if self.gas is not None:
+            request["gas"] = hex(self.gas)
+        return request
 
 
 @dataclass(frozen=True)

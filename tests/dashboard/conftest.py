@@ -33,7 +33,7 @@ def holder(accounts):
 
 
 @pytest.fixture(scope="module")
-def protocol(manifest_file, chain, admin):
+def admin_protocol(manifest_file, chain, admin):
     """The admin's SDK session (every role on the local network)."""
     return Protocol.from_manifest(manifest_file, chain.provider.http_uri, account=Account.from_key(admin.private_key))
 
@@ -44,14 +44,16 @@ def index_db(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="module")
-def index_now(manifest_file, chain, protocol, index_db):
+def index_now(manifest_file, chain, admin_protocol, index_db):
     """index_now(): mine a block, then let the indexer (ltsdk.index, one block behind the head, a
     sample at every step) catch up to the block before it; the step's result."""
     from ltsdk.index import db
     from ltsdk.index.indexer import Indexer, Settings
 
     _, sessions = db.open_database(index_db)
-    indexer = Indexer(protocol.w3, protocol.manifest, sessions, Settings(confirmations=1, sample_interval=0))
+    indexer = Indexer(
+        admin_protocol.w3, admin_protocol.manifest, sessions, Settings(confirmations=1, sample_interval=0)
+    )
 
     def step():
         chain.provider.make_request("evm_mine", [])
@@ -61,25 +63,25 @@ def index_now(manifest_file, chain, protocol, index_db):
 
 
 @pytest.fixture(scope="module")
-def funded(manifest_file, chain, holder, protocol, project, index_now, depositor, outsider):
+def invested(manifest_file, chain, holder, admin_protocol, project, index_now, depositor, outsider):
     """The holder's deposits into FUNDED, then BTC up 4 % so leverage has moved off target: a state
     where every column of the token table has something to show; indexed after each. (The wallet
     tests' actors, `depositor` and `outsider`, are asked for here so that they exist before ape
     snapshots the module.)"""
     rpc = chain.provider.http_uri
-    usdc = project.MockUSDC.at(protocol.manifest["collateral"])
+    usdc = project.MockUSDC.at(admin_protocol.manifest["collateral"])
     usdc.mint(holder, len(FUNDED) * INVESTED, sender=holder)
     investor = Protocol.from_manifest(manifest_file, rpc, account=Account.from_key(holder.private_key))
     for symbol in FUNDED:
         investor.token(symbol).deposit(INVESTED)
     index_now()
-    set_price(protocol.w3, protocol.manifest, protocol.account, "BTC", Decimal(62_400))
+    set_price(admin_protocol.w3, admin_protocol.manifest, admin_protocol.account, "BTC", Decimal(62_400))
     index_now()
     return investor
 
 
 @pytest.fixture(scope="module")
-def dashboard_url(manifest_file, chain, funded, index_db):
+def dashboard_url(manifest_file, chain, invested, index_db):
     """The dashboard (ltsdk.dashboard.create_app) over the chain and the index, served by uvicorn
     in a thread, on a free port."""
     import uvicorn

@@ -41,11 +41,11 @@ def test_every_page__loads__without_console_errors(dashboard_url, holder, open_p
         screenshot(page, name)
 
 
-def test_token_table__every_number__is_the_lens_in_the_printed_block(dashboard_url, protocol, open_page):
+def test_token_table__every_number__is_the_lens_in_the_printed_block(dashboard_url, admin_protocol, open_page):
     page = open_page(dashboard_url + "/")
     block = printed_block(page)
-    states = protocol.states(block=block)
-    timestamp = protocol.w3.eth.get_block(block)["timestamp"]
+    states = admin_protocol.states(block=block)
+    timestamp = admin_protocol.w3.eth.get_block(block)["timestamp"]
     rows = page.evaluate(READ_ROWS)
     assert [row["token"] for row in rows] == list(states)
     for row in rows:
@@ -62,13 +62,13 @@ def test_token_table__every_number__is_the_lens_in_the_printed_block(dashboard_u
     assert states["BTC3L"].leverage < 3 * WAD  # a long after a rise: below target
 
 
-def test_token_page__numbers_and_quote__are_the_chain_in_the_printed_block(dashboard_url, protocol, open_page):
+def test_token_page__numbers_and_quote__are_the_chain_in_the_printed_block(dashboard_url, admin_protocol, open_page):
     page = open_page(dashboard_url + "/token/BTC3L?deposit=1000")
     block = printed_block(page)
-    state = protocol.states(["BTC3L"], block=block)["BTC3L"]
+    state = admin_protocol.states(["BTC3L"], block=block)["BTC3L"]
     for field in ("nav_per_share", "leverage", "price", "nav", "supply", "size", "margin", "next_slot"):
         assert int(page.get_attribute(f"main [data-field={field}]", "data-raw")) == getattr(state, field), field
-    token = protocol.token("BTC3L").contract
+    token = admin_protocol.token("BTC3L").contract
     quoted = token.functions.previewDeposit(1_000 * USDC).call({"from": token.address}, block)
     assert int(page.get_attribute("#quote", "data-out")) == quoted
     assert f"block {block}" in page.inner_text("#quote")
@@ -90,23 +90,25 @@ def test_token_page__history__comes_from_the_index_and_its_terms_add_up(dashboar
     assert abs(terms["residual"][1]) < 1  # bp per 30 days
 
 
-def test_holder_page__positions__are_the_balances_in_the_printed_block(dashboard_url, protocol, holder, open_page):
+def test_holder_page__positions__are_the_balances_in_the_printed_block(
+    dashboard_url, admin_protocol, holder, open_page
+):
     page = open_page(dashboard_url + f"/holder/{holder.address}")
     block = printed_block(page)
-    states = protocol.states(block=block)
+    states = admin_protocol.states(block=block)
     rows = {row["token"]: row["cells"] for row in page.evaluate(READ_ROWS)}
     assert set(rows) == {"BTC3L", "ETH3S", "BTC5L"}
     for symbol, cells in rows.items():
-        shares = protocol.token(symbol).contract.functions.balanceOf(holder.address).call(block_identifier=block)
+        shares = admin_protocol.token(symbol).contract.functions.balanceOf(holder.address).call(block_identifier=block)
         assert int(cells["shares"]["raw"]) == shares
         assert int(cells["value"]["raw"]) == shares * states[symbol].nav_per_share // WAD
         assert int(cells["cost_basis"]["raw"]) == 5_000 * USDC  # the index: paid at mint, fees included
 
 
 def test_deposit__signed_in_the_browser_wallet__mines_and_the_holder_page_shows_it(
-    depositor, project, dashboard_url, protocol, index_now, open_page, screenshot
+    depositor, project, dashboard_url, admin_protocol, index_now, open_page, screenshot
 ):
-    usdc = project.MockUSDC.at(protocol.manifest["collateral"])
+    usdc = project.MockUSDC.at(admin_protocol.manifest["collateral"])
     usdc.mint(depositor, 2_000 * USDC, sender=depositor)
     before = open_page(dashboard_url + f"/holder/{depositor.address}")
     assert before.locator("#no-positions").is_visible()
@@ -116,9 +118,9 @@ def test_deposit__signed_in_the_browser_wallet__mines_and_the_holder_page_shows_
     page.click("button.send[data-side=deposit]")
     page.wait_for_selector("#holdings", timeout=90_000)  # minutes on a loaded machine
     sent = page.evaluate("window.__sentTransactions")
-    token = protocol.token("BTC3L").contract
-    assert [tx["to"] for tx in sent] == [protocol.collateral.address, token.address]  # approval, then the deposit
-    receipt = protocol.w3.eth.get_transaction_receipt(page.get_attribute("#wallet-status", "data-tx"))
+    token = admin_protocol.token("BTC3L").contract
+    assert [tx["to"] for tx in sent] == [admin_protocol.collateral.address, token.address]  # approval, then the deposit
+    receipt = admin_protocol.w3.eth.get_transaction_receipt(page.get_attribute("#wallet-status", "data-tx"))
     assert receipt["status"] == 1
     (event,) = token.events.Deposit().process_receipt(receipt, errors=DISCARD)
     assert event["args"]["assets"] == 1_000 * USDC and event["args"]["owner"] == depositor.address
@@ -138,24 +140,24 @@ def test_deposit__signed_in_the_browser_wallet__mines_and_the_holder_page_shows_
     screenshot(page, "holder-after-deposit")
 
 
-def test_redeem__signed_in_the_browser_wallet__pays_the_holder(dashboard_url, protocol, holder, open_page):
-    token = protocol.token("ETH3S").contract
+def test_redeem__signed_in_the_browser_wallet__pays_the_holder(dashboard_url, admin_protocol, holder, open_page):
+    token = admin_protocol.token("ETH3S").contract
     shares_before = token.functions.balanceOf(holder.address).call()
     page = open_page(dashboard_url + "/token/ETH3S", wallet=holder.address)
     page.fill("#redeem-amount", "2.5")
     page.click("button.send[data-side=redeem]")
     page.wait_for_selector("#holdings", timeout=90_000)  # minutes on a loaded machine
     assert len(page.evaluate("window.__sentTransactions")) == 1  # no approval to redeem
-    receipt = protocol.w3.eth.get_transaction_receipt(page.get_attribute("#wallet-status", "data-tx"))
+    receipt = admin_protocol.w3.eth.get_transaction_receipt(page.get_attribute("#wallet-status", "data-tx"))
     (event,) = token.events.Withdraw().process_receipt(receipt, errors=DISCARD)
     assert event["args"]["shares"] == 25 * WAD // 10
     assert token.functions.balanceOf(holder.address).call() == shares_before - 25 * WAD // 10
 
 
 def test_bad_amount__in_the_wallet_flow__shows_the_error_and_sends_nothing(
-    outsider, dashboard_url, protocol, open_page
+    outsider, dashboard_url, admin_protocol, open_page
 ):
-    nonce = protocol.w3.eth.get_transaction_count(outsider.address)
+    nonce = admin_protocol.w3.eth.get_transaction_count(outsider.address)
     page = open_page(dashboard_url + "/token/BTC3L", wallet=outsider.address)
     for amount, expected in [("abc", "amount must be a number"), ("1000", "InsufficientBalance")]:
         page.fill("#deposit-amount", amount)
@@ -163,7 +165,7 @@ def test_bad_amount__in_the_wallet_flow__shows_the_error_and_sends_nothing(
         page.wait_for_function("document.getElementById('wallet-error').textContent.length > 0")
         assert expected in page.inner_text("#wallet-error")
     assert page.evaluate("window.__sentTransactions") == []
-    assert protocol.w3.eth.get_transaction_count(Web3.to_checksum_address(outsider.address)) == nonce
+    assert admin_protocol.w3.eth.get_transaction_count(Web3.to_checksum_address(outsider.address)) == nonce
 
 
 # ---------------------------------------------------------------- the same server, without a browser

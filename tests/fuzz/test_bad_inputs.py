@@ -89,7 +89,7 @@ class Ctx:
 
 
 @pytest.fixture(scope="module")
-def ctx():
+def band_due():
     """BTC3L: the depositor and the other depositor are in, the depositor has approved the other
     depositor for one share, then BTC fell 10 % (a BAND rebalance is due, no ripcord)."""
     s = stack()
@@ -293,11 +293,11 @@ def amount_of(ctx: Ctx, entry: Entry, edge: str) -> int:
 
 @pytest.mark.parametrize("edge", EDGES)
 @pytest.mark.parametrize("name", sorted(ENTRIES))
-def test_amount_edge__reverts_clearly_or_succeeds_as_predicted(ctx, name, edge):
+def test_amount_edge__reverts_clearly_or_succeeds_as_predicted(band_due, name, edge):
     entry = ENTRIES[name]
-    amount = amount_of(ctx, entry, edge)
-    expected = entry.expect(ctx, amount)
-    run_case(ctx, "normal", lambda: entry.call(ctx, amount), expected)
+    amount = amount_of(band_due, entry, edge)
+    expected = entry.expect(band_due, amount)
+    run_case(band_due, "normal", lambda: entry.call(band_due, amount), expected)
 
 
 # ---------------------------------------------------------------- deadlines, bounds, receivers, owners
@@ -357,34 +357,40 @@ TOKEN_MAY_RECEIVE = ("transfer", "transferFrom", "approve")
 
 
 @pytest.mark.parametrize("case", sorted(SLIPPAGE_CASES))
-def test_unreachable_bound__reverts_slippage(ctx, case):
-    run_case(ctx, "normal", lambda: SLIPPAGE_CASES[case](ctx), "lt: slippage")
+def test_unreachable_bound__reverts_slippage(band_due, case):
+    run_case(band_due, "normal", lambda: SLIPPAGE_CASES[case](band_due), "lt: slippage")
 
 
 @pytest.mark.parametrize("name", sorted(EXPIRED_CASES))
-def test_deadline_in_the_past__reverts_expired(ctx, name):
-    run_case(ctx, "normal", lambda: EXPIRED_CASES[name](ctx), "lt: expired")
+def test_deadline_in_the_past__reverts_expired(band_due, name):
+    run_case(band_due, "normal", lambda: EXPIRED_CASES[name](band_due), "lt: expired")
 
 
 @pytest.mark.parametrize("receiver", ["zero address", "the token"])
 @pytest.mark.parametrize("name", sorted(receiver_cases()))
-def test_bad_receiver__reverts_receiver(ctx, name, receiver):
-    address = ZERO_ADDRESS if receiver == "zero address" else ctx.token.address
+def test_bad_receiver__reverts_receiver(band_due, name, receiver):
+    address = ZERO_ADDRESS if receiver == "zero address" else band_due.token.address
     expected = None if receiver == "the token" and name in TOKEN_MAY_RECEIVE else "lt: receiver"
-    run_case(ctx, "normal", lambda: receiver_cases()[name](ctx, address), expected)
+    run_case(band_due, "normal", lambda: receiver_cases()[name](band_due, address), expected)
 
 
 @pytest.mark.parametrize(
     "name",
     ["redeem", "withdraw", "transferFrom"],
 )
-def test_owner_is_not_caller_without_allowance__reverts_allowance(ctx, name):
+def test_owner_is_not_caller_without_allowance__reverts_allowance(band_due, name):
     calls = {
-        "redeem": lambda: ctx.token.redeem(10**18, ctx.attacker, ctx.depositor, sender=ctx.attacker),
-        "withdraw": lambda: ctx.token.withdraw(USDC, ctx.attacker, ctx.depositor, sender=ctx.attacker),
-        "transferFrom": lambda: ctx.token.transferFrom(ctx.depositor, ctx.attacker, 1, sender=ctx.attacker),
+        "redeem": lambda: band_due.token.redeem(
+            10**18, band_due.attacker, band_due.depositor, sender=band_due.attacker
+        ),
+        "withdraw": lambda: band_due.token.withdraw(
+            USDC, band_due.attacker, band_due.depositor, sender=band_due.attacker
+        ),
+        "transferFrom": lambda: band_due.token.transferFrom(
+            band_due.depositor, band_due.attacker, 1, sender=band_due.attacker
+        ),
     }
-    run_case(ctx, "normal", calls[name], "lt: allowance")
+    run_case(band_due, "normal", calls[name], "lt: allowance")
 
 
 # ---------------------------------------------------------------- splits and setters outside their bounds
@@ -402,8 +408,8 @@ def test_owner_is_not_caller_without_allowance__reverts_allowance(ctx, name):
     ],
 )
 @pytest.mark.parametrize("name", ["split", "reverse_split"])
-def test_split_factor__outside_two_to_ten_thousand__reverts_bounds(ctx, name, factor, expected):
-    run_case(ctx, "normal", lambda: getattr(ctx.token, name)(factor, sender=ctx.admin), expected)
+def test_split_factor__outside_two_to_ten_thousand__reverts_bounds(band_due, name, factor, expected):
+    run_case(band_due, "normal", lambda: getattr(band_due.token, name)(factor, sender=band_due.admin), expected)
 
 
 def _setter_cases() -> list[tuple[str, tuple, str | None]]:
@@ -459,9 +465,14 @@ SETTER_CASES = _setter_cases()
     SETTER_CASES,
     ids=[f"{name}{args}->{'ok' if expected is None else 'bounds'}" for name, args, expected in SETTER_CASES],
 )
-def test_setter__at_its_bound_succeeds_and_outside_reverts_bounds(ctx, setter, args, expected):
-    configurator = ctx.s.configurator
-    run_case(ctx, "normal", lambda: getattr(configurator, setter)(ctx.token, *args, sender=ctx.admin), expected)
+def test_setter__at_its_bound_succeeds_and_outside_reverts_bounds(band_due, setter, args, expected):
+    configurator = band_due.s.configurator
+    run_case(
+        band_due,
+        "normal",
+        lambda: getattr(configurator, setter)(band_due.token, *args, sender=band_due.admin),
+        expected,
+    )
 
 
 # ---------------------------------------------------------------- oracle and venue faults
@@ -494,8 +505,8 @@ FAULTS = {
 
 @pytest.mark.parametrize("name", ["deposit", "mint", "withdraw", "redeem", "rebalance"])
 @pytest.mark.parametrize("condition", sorted(FAULTS))
-def test_oracle_or_venue_fault__blocks_trading_with_a_clear_reason(ctx, condition, name):
-    run_case(ctx, condition, fault_calls(ctx)[name], FAULTS[condition][name])
+def test_oracle_or_venue_fault__blocks_trading_with_a_clear_reason(band_due, condition, name):
+    run_case(band_due, condition, fault_calls(band_due)[name], FAULTS[condition][name])
 
 
 # ---------------------------------------------------------------- completeness
@@ -555,11 +566,11 @@ ROLES = {
 }
 
 
-def test_every_abi_argument_has_edge_cases(ctx):
+def test_every_abi_argument_has_edge_cases(band_due):
     """Generated from the ABIs of the token and its configurator: every uint256 argument of every
     state-changing function is classified above, and every amount / setter / receiver has cases."""
     unclassified = []
-    for item in [*ctx.token.abi, *ctx.s.configurator.abi]:
+    for item in [*band_due.token.abi, *band_due.s.configurator.abi]:
         if item.get("type") != "function" or item.get("stateMutability") in ("view", "pure"):
             continue
         for arg in item["inputs"]:
