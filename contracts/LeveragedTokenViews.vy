@@ -119,10 +119,11 @@ def exit_trades(s: lt_math.FundState, shares: uint256) -> (int256, int256, uint2
             also closes `reopen` more of the position, which realises its PnL into margin, and
             `reopen` buys it back. While the margin is below zero the fund's own part of that
             (what restores REBALANCE_MARGIN_BPS of NAV, as rebalance_realise does) comes first
-            and at the fund's cost: `fund_cost` is the round trip's cost beyond what the
-            redeemer's own trades (its slice, and any further part its payout still needs) cost
-            alone, and the exit is priced on NAV - `fund_cost`. (slice, 0, 0) where realising
-            cannot help; the exit then reverts at the venue.
+            and at the fund's cost: `fund_cost` is what the fund's round trip costs alone plus
+            the fund's share by units of what trading it in one order with the redeemer's own
+            trades (its slice, and any further part its payout still needs) costs beyond the
+            two alone (_fund_share), and the exit is priced on NAV - `fund_cost`. (slice, 0, 0)
+            where realising cannot help; the exit then reverts at the venue.
     """
     close: int256 = 0
     reopen: int256 = 0
@@ -381,8 +382,9 @@ def _exit_trades(s: lt_math.FundState, shares: uint256) -> (int256, int256, uint
          `extra` is closed with it and reopened. It starts at the fund's part (_fund_realise:
          nonzero only while the margin is below zero) and grows in rounds of (margin still
          missing) / (gain per unit: price - entry price, for a short entry - price), each
-         previewed; what the redeemer's own trades would cost alone (the slice, and `extra`
-         beyond the fund's part) is its cost, the rest the fund's.
+         previewed; the redeemer pays what its own trades would cost alone (the slice, and
+         `extra` beyond the fund's part), the fund its round trip alone, and the excess of the
+         one order over those two is split by their units (_fund_share).
     """
     close: int256 = lt_math._redeem_size_delta(s, shares)
     p: IPerpAdapter.AccountPreview = staticcall IPerpAdapter(s.adapter).preview_account(s.token, 0, close, 0)
@@ -395,7 +397,9 @@ def _exit_trades(s: lt_math.FundState, shares: uint256) -> (int256, int256, uint
     if gain <= 0:  # a position at a loss: margin is not what binds, realising cannot help
         return close, 0, 0, p.equity, False
     room: uint256 = convert(abs(s.size + close), uint256)  # the part of the position that stays
-    fund_part: uint256 = self._fund_realise(s, gain, room)
+    fund_part: uint256 = 0
+    equity_now: int256 = 0
+    fund_part, equity_now = self._fund_realise(s, gain, room)
     extra: uint256 = fund_part
     if extra == 0:
         extra = self._realise_step(deficit, gain, s.asset_scale, 0, room)
@@ -406,12 +410,21 @@ def _exit_trades(s: lt_math.FundState, shares: uint256) -> (int256, int256, uint
         trial: IPerpAdapter.AccountPreview = staticcall IPerpAdapter(s.adapter).preview_account(s.token, 0, close - q, q)
         if not trial.accepted:
             break
-        # the redeemer's own trades alone: its slice, and what it closes beyond the fund's part
-        alone: int256 = p.equity
-        if extra != fund_part:
-            own: int256 = self._signed_like_position(s, extra - fund_part)
-            alone = (staticcall IPerpAdapter(s.adapter).preview_account(s.token, 0, close - own, own)).equity
-        fund_cost: uint256 = convert(max(alone - trial.equity, 0), uint256)
+        fund_cost: uint256 = 0
+        if fund_part != 0:
+            # the redeemer's own trades alone: its slice, and what it closes beyond the fund's part
+            alone: int256 = p.equity
+            if extra != fund_part:
+                own: int256 = self._signed_like_position(s, extra - fund_part)
+                alone = (staticcall IPerpAdapter(s.adapter).preview_account(s.token, 0, close - own, own)).equity
+            fund_q: int256 = self._signed_like_position(s, fund_part)
+            fund_alone: int256 = (staticcall IPerpAdapter(s.adapter).preview_account(s.token, 0, -fund_q, fund_q)).equity
+            fund_cost = self._fund_share(
+                convert(max(equity_now - fund_alone, 0), uint256),
+                convert(max(alone - trial.equity, 0), uint256),
+                convert(abs(close), uint256) + extra - fund_part,
+                fund_part,
+            )
         short, deficit = self._release_shortfall(s, fund_cost, shares, trial)
         if short <= 0:
             return close - q, q, fund_cost, trial.equity, True
@@ -423,20 +436,37 @@ def _exit_trades(s: lt_math.FundState, shares: uint256) -> (int256, int256, uint
 
 @internal
 @view
-def _fund_realise(s: lt_math.FundState, gain: int256, room: uint256) -> uint256:
+def _fund_realise(s: lt_math.FundState, gain: int256, room: uint256) -> (uint256, int256):
     """
-    @dev The fund's part of an exit's realisation (position units, unsigned): 0 unless the venue
-         margin is below zero now; then one round of what rebalance_realise aims at, the units
-         whose closing realises (REBALANCE_MARGIN_BPS of NAV - margin) at `gain` per unit, at
-         most `room`. One round leaves the margin short of that buffer by the round trip's cost
-         (a few bps of it) and saves the exit's searches (withdraw previews each candidate) a
-         search of their own.
+    @dev (the fund's part of an exit's realisation, position units, unsigned; the venue equity
+         now, assets): the part is 0 unless the venue margin is below zero now; then one round
+         of what rebalance_realise aims at, the units whose closing realises (REBALANCE_MARGIN_BPS
+         of NAV - margin) at `gain` per unit, at most `room`. One round leaves the margin short of
+         that buffer by the round trip's cost (a few bps of it) and saves the exit's searches
+         (withdraw previews each candidate) a search of their own.
     """
-    margin: int256 = (staticcall IPerpAdapter(s.adapter).preview_account(s.token, 0, 0, 0)).margin
-    if margin >= 0:
-        return 0
+    now: IPerpAdapter.AccountPreview = staticcall IPerpAdapter(s.adapter).preview_account(s.token, 0, 0, 0)
+    if now.margin >= 0:
+        return 0, now.equity
     target: int256 = convert(math._mul_div(convert(s.nav, uint256), REBALANCE_MARGIN_BPS, constants.BPS, False), int256)
-    return self._realise_step(target - margin, gain, s.asset_scale, 0, room)
+    return self._realise_step(target - now.margin, gain, s.asset_scale, 0, room), now.equity
+
+
+@internal
+@pure
+def _fund_share(fund_alone: uint256, joint: uint256, exit_units: uint256, fund_units: uint256) -> uint256:
+    """
+    @dev The fund's part of the cost of trading an exit's units and its own in one order (assets,
+         rounded down: the exit is priced on NAV less it, so down is against the redeemer):
+         `fund_alone`, what the fund's own round trip costs by itself, plus its share by units,
+         fund_units / (exit_units + fund_units), of the excess of the one order over the two
+         alone; `joint` (the one order's cost less the exit's own trades' alone) is that excess
+         plus `fund_alone`. So the fund's part tends to its own round trip's cost for a large
+         exit (whose extra impact those who stay do not pay) and to `joint` for a small one
+         (whose redeemer does not pay for the fund's impact).
+    """
+    total: uint256 = exit_units + fund_units
+    return math._mul_div(fund_alone, exit_units, total, False) + math._mul_div(joint, fund_units, total, False)
 
 
 @internal

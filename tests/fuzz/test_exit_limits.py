@@ -4,7 +4,8 @@ M1: in a steady trend a long fund's rebalances only add, so its PnL is never rea
 funding and fees drain the venue margin; the venue releases min(margin, equity - initial margin),
 so once the margin is below zero every exit reverted "venue: margin" although the fund was deep in
 profit. A redeem now realises PnL itself (it closes a further part of the fund's position and
-reopens it, paying that round trip out of its own payout), the keeper's rebalance does the same
+reopens it; the fund pays its own part of that round trip, the redeemer its own trades, and the
+excess of trading both in one order is split by units), the keeper's rebalance does the same
 whenever its trade would leave the margin below zero (the fund pays), and max* promise only what
 the venue releases.
 L2: max* ignored the venue's refusals (trading paused, its maximum leverage, what it releases).
@@ -49,13 +50,19 @@ DRIFT_BPS_PER_DAY = 100
 
 
 def trend(
-    s, token, days: int, keeper: bool, drift_bps_per_day: int = DRIFT_BPS_PER_DAY, until_margin_negative: bool = False
+    s,
+    token,
+    days: int,
+    keeper: bool,
+    drift_bps_per_day: int = DRIFT_BPS_PER_DAY,
+    until_margin_negative: bool = False,
+    funding_bps_per_8h: int = FUNDING_BPS_PER_8H,
 ) -> list[int]:
-    """`days` of the steady trend (or of a flat market, `drift_bps_per_day` = 0) with funding, one
-    oracle update a day, the keeper rebalancing after each (or nobody: the keeper is down). Stops
-    early, if asked, once the venue margin is below zero.
+    """`days` of the steady trend (or of a flat market, `drift_bps_per_day` = 0) with funding
+    (longs pay when positive), one oracle update a day, the keeper rebalancing after each (or
+    nobody: the keeper is down). Stops early, if asked, once the venue margin is below zero.
     Returns the fund's venue margin at the end of each day, funding owed settled."""
-    s.venue.set_funding_rate_per_second(FUNDING_BPS_PER_8H * WAD // 10_000 // EIGHT_HOURS, sender=s.actors.admin)
+    s.venue.set_funding_rate_per_second(funding_bps_per_8h * WAD // 10_000 // EIGHT_HOURS, sender=s.actors.admin)
     answer = s.oracle.latestRoundData()[1]
     margins = []
     for _ in range(days):
@@ -133,6 +140,31 @@ def test_redeem__one_share_while_venue_margin_is_negative__costs_what_it_costs_w
     assert s.venue.position(token)[2] - s.venue.funding_owed(token) >= 0  # restored
     cost_after = redeem_cost_bps(token, depositor)
     assert abs(cost_while_negative - cost_after) <= 3, (cost_while_negative, cost_after)
+
+
+# 2,000 shares are 20 % of the supply: before the split by units, those who stay paid all of the
+# extra impact of trading the fund's part in one order with that exit (~1,760 USDC, 3.3 bps of NAV)
+@pytest.mark.parametrize("shares", [ONE_SHARE, 2_000 * ONE_SHARE])
+def test_exit_trades__while_venue_margin_is_negative__splits_the_one_orders_extra_impact_by_units(
+    s, profitable_fund_with_negative_margin, shares
+):
+    """The exit's slice and the fund's part trade in one order, which costs more than the two
+    alone (the venue's impact grows with the order). The fund pays its own round trip and its
+    units' share of that excess, the redeemer its own trades and the rest: neither pays much for
+    the other, however large the exit."""
+    token = profitable_fund_with_negative_margin
+    close, reopen, fund_cost = s.views.exit_trades(token.internal._snapshot(), shares)
+    exit_slice = close + reopen  # no part of the exit's own here: what is reopened is the fund's part
+    assert exit_slice == -(s.venue.position(token)[0] * shares // token.totalSupply())
+
+    def cost(trade: int, reopened: int) -> int:
+        return s.venue.preview_account(token, 0, 0, 0)[0] - s.venue.preview_account(token, 0, trade, reopened)[0]
+
+    fund_alone, exit_alone = cost(-reopen, reopen), cost(exit_slice, 0)
+    excess = cost(close, reopen) - exit_alone - fund_alone
+    assert excess > 0
+    fund_units, exit_units = abs(reopen), abs(exit_slice)
+    assert abs(fund_cost - (fund_alone + excess * fund_units // (fund_units + exit_units))) <= 2
 
 
 def test_redeem__dust_while_venue_margin_is_negative__starts_the_fund_part_once(
@@ -220,7 +252,9 @@ def test_rebalance__realising_pnl__chain_and_model_agree_to_the_wei(s):
     assert s.venue.position(token)[2] >= 0
 
 
-# 500 shares take more than the buffer the fund's part restores, so the redeemer closes a part of its own
+# 500 shares take more than the buffer the fund's part restores; their slice's own realised PnL pays
+# them (with the margin below zero and nothing idle, the gain per unit exceeds NAV per unit), so
+# the redeemer closes no further part of its own here
 @pytest.mark.parametrize("shares", [ONE_SHARE, 25 * ONE_SHARE, 500 * ONE_SHARE])
 def test_redeem__realising_pnl__chain_and_model_agree_to_the_wei(s, profitable_fund_with_negative_margin, shares):
     """The reference model (ltsdk.replica) makes the same round trip: same trades, same payout,
@@ -237,6 +271,36 @@ def test_redeem__realising_pnl__chain_and_model_agree_to_the_wei(s, profitable_f
     assert token.redeem(shares, depositor, depositor, sender=depositor) == expected
     assert venue_account(s.venue, token.address) == model.venue.accounts[token.address]
     assert token.totalAssets() == model.nav(now)
+
+
+@pytest.mark.parametrize("shares", [ONE_SHARE, 2_000 * ONE_SHARE])
+def test_redeem__short_fund_in_a_falling_trend_with_margin_negative__chain_and_model_agree_to_the_wei(s, shares):
+    """The mirror of the review's path: BTC5S, BTC -1 %/day for 40 days with the keeper, then a flat
+    market with shorts paying funding and the keeper down until the margin is below zero."""
+    token, depositor = s.tokens["BTC5S"], s.actors.depositor
+    token.deposit(1_000_000 * USDC, depositor, sender=depositor)
+    trend(s, token, days=40, keeper=True, drift_bps_per_day=-DRIFT_BPS_PER_DAY, funding_bps_per_8h=-FUNDING_BPS_PER_8H)
+    margins = trend(
+        s,
+        token,
+        days=200,
+        keeper=False,
+        drift_bps_per_day=0,
+        until_margin_negative=True,
+        funding_bps_per_8h=-FUNDING_BPS_PER_8H,
+    )
+    assert margins[-1] < 0
+    model = model_fund(s, token)
+    now = boa.env.timestamp
+    close, reopen, fund_cost = model.exit_trades(model.snapshot(now), shares, now)
+    assert close > 0 and reopen < 0 and fund_cost > 0  # a short buys back its slice and more, then sells that again
+    assert s.views.exit_trades(token.internal._snapshot(), shares) == (close, reopen, fund_cost)
+
+    expected = model.redeem(shares, depositor, now)
+    assert token.previewRedeem(shares) == expected
+    assert token.redeem(shares, depositor, depositor, sender=depositor) == expected
+    assert venue_account(s.venue, token.address) == model.venue.accounts[token.address]
+    assert s.venue.position(token)[2] >= 0
 
 
 def test_max_redeem__while_venue_margin_is_negative__is_what_redeem_and_withdraw_pay(

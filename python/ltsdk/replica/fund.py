@@ -275,8 +275,9 @@ class Fund:
         """LeveragedTokenViews.exit_trades -> (close, reopen, fund_cost): the shares' slice of the
         position and, when the venue would not then release what the exit takes, a further part
         closed with it and reopened, which realises its PnL into margin; while the margin is
-        below zero the fund's own part of that comes first, and `fund_cost` (what the round trip
-        costs beyond the redeemer's own trades alone) is taken from the NAV the exit is priced on."""
+        below zero the fund's own part of that comes first, and `fund_cost` (its round trip alone
+        plus its share by units of the one order's excess over the two alone) is taken from the
+        NAV the exit is priced on."""
         return self._exit_trades(s, shares, now)[:3]
 
     def _exit_trades(self, s: FundState, shares: int, now: int) -> tuple[int, int, int, int, bool]:
@@ -291,7 +292,7 @@ class Fund:
         if gain <= 0:
             return close, 0, 0, equity_after, False
         room = abs(s.size + close)
-        fund_part = self._fund_realise(s, gain, room, now)
+        fund_part, equity_now = self._fund_realise(s, gain, room, now)
         extra = fund_part or self._realise_step(deficit, gain, s.asset_scale, 0, room)
         for _ in range(MAX_REALISE_STEPS):
             q = extra if s.size > 0 else -extra
@@ -302,11 +303,21 @@ class Fund:
             )
             if not trial_accepted:
                 break
-            alone = equity_after  # the redeemer's own trades alone: its slice and what it closes beyond the fund's part
-            if extra != fund_part:
-                own = extra - fund_part if s.size > 0 else fund_part - extra
-                alone = self.venue.preview_account(self.account, 0, close - own, own, now)[0]
-            fund_cost = max(alone - trial_equity, 0)
+            fund_cost = 0
+            if fund_part:
+                # the redeemer's own trades alone: its slice and what it closes beyond the fund's part
+                alone = equity_after
+                if extra != fund_part:
+                    own = extra - fund_part if s.size > 0 else fund_part - extra
+                    alone = self.venue.preview_account(self.account, 0, close - own, own, now)[0]
+                fund_q = fund_part if s.size > 0 else -fund_part
+                fund_alone = self.venue.preview_account(self.account, 0, -fund_q, fund_q, now)[0]
+                fund_cost = self._fund_share(
+                    max(equity_now - fund_alone, 0),
+                    max(alone - trial_equity, 0),
+                    abs(close) + extra - fund_part,
+                    fund_part,
+                )
             short, deficit = self._release_shortfall(
                 s, fund_cost, shares, trial_equity, trial_withdrawable, trial_margin
             )
@@ -317,15 +328,24 @@ class Fund:
             extra = self._realise_step(deficit, gain, s.asset_scale, extra, room)
         return close, 0, 0, equity_after, False
 
-    def _fund_realise(self, s: FundState, gain: int, room: int, now: int) -> int:
-        """LeveragedTokenViews._fund_realise: the fund's part of an exit's realisation (units,
-        unsigned): 0 unless the venue margin is below zero now, then one round toward
-        REBALANCE_MARGIN_BPS of NAV."""
-        margin = self.venue.preview_account(self.account, 0, 0, 0, now)[2]
+    def _fund_realise(self, s: FundState, gain: int, room: int, now: int) -> tuple[int, int]:
+        """LeveragedTokenViews._fund_realise -> (the fund's part of an exit's realisation, units,
+        unsigned: 0 unless the venue margin is below zero now, then one round toward
+        REBALANCE_MARGIN_BPS of NAV; the venue equity now)."""
+        equity, _, margin, _ = self.venue.preview_account(self.account, 0, 0, 0, now)
         if margin >= 0:
-            return 0
+            return 0, equity
         target = mul_div(s.nav, REBALANCE_MARGIN_BPS, BPS, False)
-        return self._realise_step(target - margin, gain, s.asset_scale, 0, room)
+        return self._realise_step(target - margin, gain, s.asset_scale, 0, room), equity
+
+    @staticmethod
+    def _fund_share(fund_alone: int, joint: int, exit_units: int, fund_units: int) -> int:
+        """LeveragedTokenViews._fund_share: the fund's part of the cost of trading an exit's units
+        and its own in one order, rounded down: its own round trip's cost alone plus its share by
+        units of the excess of the one order over the two alone (`joint` is the one order's cost
+        less the exit's own trades' alone)."""
+        total = exit_units + fund_units
+        return mul_div(fund_alone, exit_units, total, False) + mul_div(joint, fund_units, total, False)
 
     @staticmethod
     def _realise_step(deficit: int, gain: int, asset_scale: int, extra: int, room: int) -> int:
