@@ -303,6 +303,29 @@ def test_redeem__short_fund_in_a_falling_trend_with_margin_negative__chain_and_m
     assert s.venue.position(token)[2] >= 0
 
 
+def test_emergency_shutdown__while_venue_margin_is_negative__each_exit_between_chunks_pays_its_preview(
+    s, profitable_fund_with_negative_margin
+):
+    """The shutdown's first chunk closes part of the position, which realises PnL into the margin;
+    between chunks any exit up to maxRedeem pays exactly its preview, and the model agrees."""
+    token, depositor = profitable_fund_with_negative_margin, s.actors.depositor
+    token.emergency_shutdown(sender=s.actors.admin)
+    assert s.venue.position(token)[0] != 0
+    model = model_fund(s, token)
+    now = boa.env.timestamp
+    expected = model.redeem(10 * ONE_SHARE, depositor, now)
+    assert token.redeem(10 * ONE_SHARE, depositor, depositor, sender=depositor) == expected
+    assert venue_account(s.venue, token.address) == model.venue.accounts[token.address]
+    for _ in range(3):  # three more chunks, by anyone once the cooldown has passed
+        boa.env.time_travel(seconds=token.twap_cooldown())
+        token.emergency_shutdown(sender=s.actors.outsider)
+        most = token.maxRedeem(depositor)
+        assert most > 0
+        with boa.env.anchor():
+            preview = token.previewRedeem(most)
+            assert token.redeem(most, depositor, depositor, sender=depositor) == preview
+
+
 def test_max_redeem__while_venue_margin_is_negative__is_what_redeem_and_withdraw_pay(
     s, profitable_fund_with_negative_margin
 ):
