@@ -3205,6 +3205,10 @@ export const LeveragedTokenLensAbi = [
             "type": "int256"
           },
           {
+            "name": "withdrawable",
+            "type": "uint256"
+          },
+          {
             "name": "idle_assets",
             "type": "uint256"
           },
@@ -3362,6 +3366,10 @@ export const LeveragedTokenLensAbi = [
           {
             "name": "margin",
             "type": "int256"
+          },
+          {
+            "name": "withdrawable",
+            "type": "uint256"
           },
           {
             "name": "idle_assets",
