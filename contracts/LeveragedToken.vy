@@ -1107,16 +1107,11 @@ def _execute_redeem(snap: lt_math.FundState, shares: uint256) -> uint256:
          round trip that restores its own negative margin, the exit the rest, and the exit is
          priced on NAV less the fund's part (LeveragedTokenViews.exit_trades). Return what
          leaving takes out of the fund.
-         The slice is tried first with exit_trades' own first test: when the venue releases
-         what leaving takes after the slice alone, exit_trades answers (slice, 0, 0), so the
-         token asks the venue itself and calls the views contract only when it must realise.
     """
-    close: int256 = lt_math._redeem_size_delta(snap, shares)
+    close: int256 = 0
     reopen: int256 = 0
     fund_cost: uint256 = 0
-    p: IPerpAdapter.AccountPreview = staticcall adapter.preview_account(self, 0, close, 0)
-    if lt_math._redeem_value(snap.supply, convert(snap.nav, uint256), convert(snap.idle_assets, int256) + p.equity, shares) > convert(snap.idle_assets + p.withdrawable, int256):
-        close, reopen, fund_cost = staticcall views.exit_trades(snap, shares)
+    close, reopen, fund_cost = staticcall views.exit_trades(snap, shares)
     if close != 0:
         self._trade(close, snap.price)
     if reopen != 0:
