@@ -1106,17 +1106,20 @@ def _execute_redeem(snap: lt_math.FundState, shares: uint256) -> uint256:
     """
     @dev Close the shares' slice of the position; where the venue would not then release what
          leaving takes (margin drained while the PnL is unrealised), close a further part with
-         it and reopen that part, so realised PnL pays the exit and the exit pays the round trip
-         (LeveragedTokenViews.exit_trades). Return what leaving takes out of the fund.
+         it and reopen that part, so realised PnL pays the exit; the fund pays the part of that
+         round trip that restores its own negative margin, the exit the rest, and the exit is
+         priced on NAV less the fund's part (LeveragedTokenViews.exit_trades). Return what
+         leaving takes out of the fund.
     """
     close: int256 = 0
     reopen: int256 = 0
-    close, reopen = staticcall views.exit_trades(snap, shares)
+    fund_cost: uint256 = 0
+    close, reopen, fund_cost = staticcall views.exit_trades(snap, shares)
     if close != 0:
         self._trade(close, snap.price)
     if reopen != 0:
         self._trade(reopen, snap.price)
-    taken: int256 = lt_math._redeem_value(snap.supply, convert(snap.nav, uint256), self._nav(), shares)
+    taken: int256 = lt_math._redeem_value(snap.supply, convert(snap.nav, uint256) - fund_cost, self._nav(), shares)
     self._check_nonzero(taken > 0)
     return convert(taken, uint256)
 

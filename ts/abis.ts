@@ -3217,6 +3217,10 @@ export const LeveragedTokenLensAbi = [
             "type": "int256"
           },
           {
+            "name": "withdrawable",
+            "type": "uint256"
+          },
+          {
             "name": "idle_assets",
             "type": "uint256"
           },
@@ -3374,6 +3378,10 @@ export const LeveragedTokenLensAbi = [
           {
             "name": "margin",
             "type": "int256"
+          },
+          {
+            "name": "withdrawable",
+            "type": "uint256"
           },
           {
             "name": "idle_assets",

@@ -91,6 +91,7 @@ class Stack:
     factory: Any
     tokens: dict[str, Any]  # symbol -> token
     actors: Actors
+    lens: Any
 
 
 @functools.cache
@@ -117,7 +118,15 @@ def stack() -> Stack:
         for token in tokens.values():
             usdc.approve(token, MAX_UINT256, sender=actor)
     return Stack(
-        usdc, c["markets"]["BTC"]["oracle"], venue, c["views"], c["configurator"], c["factory"], tokens, actors
+        usdc,
+        c["markets"]["BTC"]["oracle"],
+        venue,
+        c["views"],
+        c["configurator"],
+        c["factory"],
+        tokens,
+        actors,
+        c["lens"],
     )
 
 
