@@ -14,6 +14,9 @@ from bench.settings import (
     BEFORE_COMMIT,
     DECIDE_REPEATS,
     READ_REPEATS,
+    SAFETY_BEFORE,
+    SAFETY_BEFORE_COMMIT,
+    SAFETY_FIXES_ON_PATH,
     SPEED_TOKENS,
     TICK_REPEATS,
 )
@@ -122,6 +125,21 @@ def gas_table(rows, references) -> str:
             f"| {name} | {before:,} | {gas:,} | {gas - before:+,} | {kind} | {versus} | {floor:,} | {gas / floor:.2f} "
             f"| {target} | {verdict} |"
         )
+    return "\n".join(lines)
+
+
+def safety_table(rows) -> str:
+    """This run against the last one before the review's fixes (issue 14), and what each fix costs
+    on the path, as measured alone when it was built."""
+    lines = [
+        f"| operation | before the fixes ({SAFETY_BEFORE_COMMIT}) | now | change "
+        "| the fixes on this path, measured alone |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for name in ORDER:
+        gas, _ = rows[name]
+        before = SAFETY_BEFORE[name]
+        lines.append(f"| {name} | {before:,} | {gas:,} | {gas - before:+,} | {SAFETY_FIXES_ON_PATH[name]} |")
     return "\n".join(lines)
 
 
@@ -285,6 +303,12 @@ def write_results(path: Path, table, size_text, where, rows, references, what_if
         + REFERENCE_SCOPE
         + "\n"
         + notes(rows, references, what_if, venue, breakdowns, deployed)
+        + "\n## What the safety fixes cost (issue 14)\n\nThe review's fixes (docs/security.md lists them; "
+        + "docs/protocol.md gives each decision and its measurement), this run against the last one before "
+        + "them. Titanoboa figures are execution gas of the call alone; the others are this table's "
+        + "transaction gas.\n\n"
+        + safety_table(rows)
+        + "\n"
         + "\n## Where the gas goes\n\nFrom each transaction's opcode trace (debug_traceTransaction): calls are "
         + "counted where the called contract makes them, everything inside included; storage and logs are "
         + "the called contract's own.\n\n"
