@@ -122,8 +122,11 @@ def exit_trades(s: lt_math.FundState, shares: uint256) -> (int256, int256, uint2
             and at the fund's cost: `fund_cost` is what the fund's round trip costs alone plus
             the fund's share by units of what trading it in one order with the redeemer's own
             trades (its slice, and any further part its payout still needs) costs beyond the
-            two alone (_fund_share), and the exit is priced on NAV - `fund_cost`. (slice, 0, 0)
-            where realising cannot help; the exit then reverts at the venue.
+            two alone (_fund_share), and the exit is priced on NAV - `fund_cost`. The fund's
+            part aims at the NAV that stays and is bounded by max_trade_notional and the fund's
+            price limit, and dropped where the exit's trades would break that limit with it
+            (_fund_realise). (slice, 0, 0) where realising cannot help; the exit then reverts
+            at the venue.
     """
     close: int256 = 0
     reopen: int256 = 0
@@ -330,7 +333,10 @@ def _max_redeem(s: lt_math.FundState, max_slippage_bps: uint256, balance: uint25
         if self._preview_redeem(s, balance) == 0:
             return 0
         return balance
-    return self._largest_the_venue_takes(s, max_slippage_bps, False, self._largest_within_limit(s, max_slippage_bps, False, balance))
+    shares: uint256 = self._largest_the_venue_takes(s, max_slippage_bps, False, self._largest_within_limit(s, max_slippage_bps, False, balance))
+    if self._preview_redeem(s, shares) == 0:  # a dust balance whose redemption pays nothing
+        return 0
+    return shares
 
 
 @internal
@@ -384,7 +390,10 @@ def _exit_trades(s: lt_math.FundState, shares: uint256) -> (int256, int256, uint
          missing) / (gain per unit: price - entry price, for a short entry - price), each
          previewed; the redeemer pays what its own trades would cost alone (the slice, and
          `extra` beyond the fund's part), the fund its round trip alone, and the excess of the
-         one order over those two is split by their units (_fund_share).
+         one order over those two is split by their units (_fund_share). Where the trades found
+         from the fund's part break the fund's price limit (the exit's own part on top of it),
+         the search runs again from 0: the exit realises only what it needs itself, so the
+         fund's part never makes an exit the venue would execute fail.
     """
     close: int256 = lt_math._redeem_size_delta(s, shares)
     p: IPerpAdapter.AccountPreview = staticcall IPerpAdapter(s.adapter).preview_account(s.token, 0, close, 0)
@@ -399,7 +408,40 @@ def _exit_trades(s: lt_math.FundState, shares: uint256) -> (int256, int256, uint
     room: uint256 = convert(abs(s.size + close), uint256)  # the part of the position that stays
     fund_part: uint256 = 0
     equity_now: int256 = 0
-    fund_part, equity_now = self._fund_realise(s, gain, room)
+    fund_part, equity_now = self._fund_realise(s, shares, close, gain, room)
+    c: int256 = 0
+    r: int256 = 0
+    fund_cost: uint256 = 0
+    equity: int256 = 0
+    ok: bool = False
+    if fund_part != 0:
+        c, r, fund_cost, equity, ok = self._realise_in_exit(s, shares, close, p, gain, room, fund_part, equity_now)
+        if ok and self._limit_slack(s, s.max_slippage_bps, c) >= 0 and self._limit_slack(s, s.max_slippage_bps, r) >= 0:
+            return c, r, fund_cost, equity, True
+    # no fund part, or the exit's own part on top of it breaks the price limit: the exit
+    # realises only what it needs itself, so a fund part never makes a feasible exit infeasible
+    return self._realise_in_exit(s, shares, close, p, gain, room, 0, equity_now)
+
+
+@internal
+@view
+def _realise_in_exit(
+    s: lt_math.FundState,
+    shares: uint256,
+    close: int256,
+    p: IPerpAdapter.AccountPreview,
+    gain: int256,
+    room: uint256,
+    fund_part: uint256,
+    equity_now: int256,
+) -> (int256, int256, uint256, int256, bool):
+    """
+    @dev _exit_trades' search from the fund's part `fund_part` (units; 0: the exit realises only
+         what it needs itself), `p` previewing the slice's trade `close` alone.
+    """
+    short: int256 = 0
+    deficit: int256 = 0
+    short, deficit = self._release_shortfall(s, 0, shares, p)
     extra: uint256 = fund_part
     if extra == 0:
         extra = self._realise_step(deficit, gain, s.asset_scale, 0, room)
@@ -436,20 +478,37 @@ def _exit_trades(s: lt_math.FundState, shares: uint256) -> (int256, int256, uint
 
 @internal
 @view
-def _fund_realise(s: lt_math.FundState, gain: int256, room: uint256) -> (uint256, int256):
+def _fund_realise(s: lt_math.FundState, shares: uint256, close: int256, gain: int256, room: uint256) -> (uint256, int256):
     """
-    @dev (the fund's part of an exit's realisation, position units, unsigned; the venue equity
-         now, assets): the part is 0 unless the venue margin is below zero now; then one round
-         of what rebalance_realise aims at, the units whose closing realises (REBALANCE_MARGIN_BPS
-         of NAV - margin) at `gain` per unit, at most `room`. One round leaves the margin short of
-         that buffer by the round trip's cost (a few bps of it) and saves the exit's searches
-         (withdraw previews each candidate) a search of their own.
+    @dev (the fund's part of the realisation of an exit of `shares` whose slice trades `close`,
+         position units, unsigned; the venue equity now, assets): the part is 0 unless the venue
+         margin is below zero now; then one round of what rebalance_realise aims at for those who
+         stay, the units whose closing realises (REBALANCE_MARGIN_BPS of NAV - margin) x
+         (supply - `shares`) / supply at `gain` per unit (the buffer on the NAV that stays, and
+         the stayers' share of the deficit: the exit realises its own), at most `room`. One
+         round leaves the margin short of that buffer by the round trip's cost (a few bps of it)
+         and saves the exit's searches (withdraw previews each candidate) a search of their own.
+         The part is then at most max_trade_notional's worth (what a rebalance call may trade),
+         and halved until the one order it shares with the slice and its reopening are both
+         within the fund's price limit; 0 if none of MAX_VENUE_STEPS halvings is (the exit then
+         realises only what it needs).
     """
     now: IPerpAdapter.AccountPreview = staticcall IPerpAdapter(s.adapter).preview_account(s.token, 0, 0, 0)
-    if now.margin >= 0:
+    if now.margin >= 0 or shares >= s.supply:
         return 0, now.equity
-    target: int256 = convert(math._mul_div(convert(s.nav, uint256), REBALANCE_MARGIN_BPS, constants.BPS, False), int256)
-    return self._realise_step(target - now.margin, gain, s.asset_scale, 0, room), now.equity
+    buffer: int256 = convert(math._mul_div(convert(s.nav, uint256), REBALANCE_MARGIN_BPS, constants.BPS, False), int256)
+    stayers: uint256 = math._mul_div(convert(buffer - now.margin, uint256), s.supply - shares, s.supply, False)
+    part: uint256 = self._realise_step(convert(stayers, int256), gain, s.asset_scale, 0, room)
+    # the fund trades no more of its own in an exit than in a rebalance call
+    part = min(part, convert(abs(lt_math._clamp_trade(s.size, s.price, s.max_trade_notional, s.asset_scale)), uint256))
+    for _: uint256 in range(MAX_VENUE_STEPS):
+        if part == 0:
+            break
+        q: int256 = self._signed_like_position(s, part)
+        if self._limit_slack(s, s.max_slippage_bps, close - q) >= 0 and self._limit_slack(s, s.max_slippage_bps, q) >= 0:
+            return part, now.equity
+        part //= 2
+    return 0, now.equity
 
 
 @internal

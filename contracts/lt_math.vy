@@ -33,6 +33,8 @@ struct FundState:
     initial_nav_per_share: uint256  # assets per 1e18 shares at the first mint
     mint_fee_bps: uint256
     redeem_fee_bps: uint256
+    max_slippage_bps: uint256  # the fund's price limit on its trades
+    max_trade_notional: uint256  # assets of notional per rebalance call (TWAP chunk)
 
 
 struct RebalanceState:

@@ -39,6 +39,9 @@ def _fund_state(state: TokenState, price: int | None = None) -> math.FundState:
         initial_nav_per_share=state.nav_per_share if state.supply == 0 else 100 * 10**state.asset_decimals,
         mint_fee_bps=state.mint_fee_bps,
         redeem_fee_bps=state.redeem_fee_bps,
+        # read only by an exit's realisation of PnL, which the offline quote does not model
+        max_slippage_bps=0,
+        max_trade_notional=0,
     )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import boa
 import pytest
 
-from fuzz.chain import USDC, WAD, attempt, model_fund, stack, venue_account
+from fuzz.chain import BTC_DEPTH, USDC, WAD, attempt, configure, model_fund, stack, venue_account
 from ltsdk import quote
 from ltsdk.codes import Reason
 from ltsdk.errors import ModelRevert, VenueError
@@ -33,15 +33,15 @@ def s():
         yield stack()
 
 
-def rebalance_fully(s, token) -> None:
+def rebalance_fully(s, token, chunks: int = 20) -> None:
     """The keeper's rebalance, chunk after chunk (each after the cooldown), until none is due."""
-    for _ in range(20):
+    for _ in range(chunks):
         reason, _ = token.rebalance_status()
         if reason == Reason.NONE:
             return
         token.rebalance(sender=s.actors.keeper)
         boa.env.time_travel(seconds=token.twap_cooldown())
-    raise AssertionError("the rebalance did not finish in 20 chunks")
+    raise AssertionError(f"the rebalance did not finish in {chunks} chunks")
 
 
 # the shortened trend: funding 0.03 %/8 h (longs pay), BTC +1 %/day (the review: 0.01 %/8 h, +0.3 %/day)
@@ -57,11 +57,12 @@ def trend(
     drift_bps_per_day: int = DRIFT_BPS_PER_DAY,
     until_margin_negative: bool = False,
     funding_bps_per_8h: int = FUNDING_BPS_PER_8H,
+    chunks: int = 20,
 ) -> list[int]:
     """`days` of the steady trend (or of a flat market, `drift_bps_per_day` = 0) with funding
-    (longs pay when positive), one oracle update a day, the keeper rebalancing after each (or
-    nobody: the keeper is down). Stops early, if asked, once the venue margin is below zero.
-    Returns the fund's venue margin at the end of each day, funding owed settled."""
+    (longs pay when positive), one oracle update a day, the keeper rebalancing after each (at
+    most `chunks` calls a day; or nobody: the keeper is down). Stops early, if asked, once the
+    venue margin is below zero. Returns the fund's venue margin at the end of each day, funding owed settled."""
     s.venue.set_funding_rate_per_second(funding_bps_per_8h * WAD // 10_000 // EIGHT_HOURS, sender=s.actors.admin)
     answer = s.oracle.latestRoundData()[1]
     margins = []
@@ -70,7 +71,7 @@ def trend(
         answer = answer * (10_000 + drift_bps_per_day) // 10_000
         s.oracle.set_price(answer, sender=s.actors.admin)
         if keeper:
-            rebalance_fully(s, token)
+            rebalance_fully(s, token, chunks)
         margins.append(s.venue.position(token)[2] - s.venue.funding_owed(token))  # settled
         if until_margin_negative and margins[-1] < 0:
             break
@@ -183,6 +184,90 @@ def test_redeem__dust_while_venue_margin_is_negative__starts_the_fund_part_once(
     assert s.venue.position(token)[2] - s.venue.funding_owed(token) > 0
     _, reopen, fund_cost = s.views.exit_trades(token.internal._snapshot(), dust)
     assert (reopen, fund_cost) == (0, 0)
+
+
+def test_exit_trades__large_exit_while_venue_margin_is_negative__realises_the_fund_part_for_those_who_stay(
+    s, profitable_fund_with_negative_margin
+):
+    """The review (F2): the fund's part of an exit's realisation aimed at REBALANCE_MARGIN_BPS of
+    the NAV before the exit and at the whole deficit, so a large exit had those who stay pay for
+    a buffer on NAV that leaves with it. It now aims at the NAV that stays and the stayers' share
+    of the deficit: the units the fund closes and reopens shrink with the exit, pro rata."""
+    token = profitable_fund_with_negative_margin
+    supply = token.internal._snapshot()[2]  # the supply the exit is priced on (fee shares due included)
+    _, small_reopen, _ = s.views.exit_trades(token.internal._snapshot(), ONE_SHARE)
+    large = supply // 5
+    close, reopen, fund_cost = s.views.exit_trades(token.internal._snapshot(), large)
+    assert close + reopen == -(s.venue.position(token)[0] * large // supply)  # no part of the exit's own
+    # what is reopened is the fund's part: (supply - shares) / supply of it, rounded up per unit
+    expected = small_reopen * (supply - large) // (supply - ONE_SHARE)
+    assert abs(reopen - expected) <= expected // 10**9 + 2, (reopen, expected, small_reopen)
+    model = model_fund(s, token)
+    now = boa.env.timestamp
+    assert model.exit_trades(model.snapshot(now), large, now) == (close, reopen, fund_cost)
+
+
+@pytest.fixture
+def large_fund_with_negative_margin(s):
+    """The review's large fund (F1): BTC5L seeded with 30M USDC in the trend, the keeper
+    rebalancing daily for 40 days (NAV ~170M), then a flat market with the keeper down until
+    funding has taken the venue margin below zero, and one day more (margin ~ -56 bps of NAV):
+    the position is ~8 % of the venue's depth, so one order of the slice and the whole of the
+    fund's part breaks the fund's price limit."""
+    token, depositor = s.tokens["BTC5L"], s.actors.depositor
+    configure(s, token, "set_limits", 10**9 * USDC, token.max_slippage_bps(), token.max_price_age())
+    s.usdc.mint(depositor, 30_000_000 * USDC, sender=depositor)
+    for _ in range(20):  # the venue's maximum leverage bounds one deposit's trade
+        token.deposit(1_500_000 * USDC, depositor, sender=depositor)
+    trend(s, token, days=40, keeper=True, chunks=300)  # chunks of max_trade_notional (1M USDC)
+    assert trend(s, token, days=60, keeper=False, drift_bps_per_day=0, until_margin_negative=True)[-1] < 0
+    trend(s, token, days=1, keeper=False, drift_bps_per_day=0)
+    nav = token.totalAssets()
+    margin = s.venue.position(token)[2] - s.venue.funding_owed(token)
+    assert -80 * nav // 10_000 < margin < -30 * nav // 10_000
+    assert 0.06 < nav * WAD // USDC / BTC_DEPTH < 0.10  # NAV / the venue's depth
+    return token
+
+
+def test_redeem__large_fund_while_venue_margin_is_negative__stays_within_the_price_limit(
+    s, large_fund_with_negative_margin
+):
+    """The review (F1): the fund's part did not depend on the exit's size nor on the fund's
+    limits, so on a large fund every redeem's one order broke the price limit ("venue:
+    slippage") and maxRedeem was 0, sooner than before the fund's part existed. It is now bounded
+    to max_trade_notional and the price limit, and dropped where the exit's own part on top of it
+    would break the limit: the exit then realises what it needs itself, as before."""
+    token, depositor = large_fund_with_negative_margin, s.actors.depositor
+    most = token.maxRedeem(depositor)
+    assert most > 100 * ONE_SHARE  # before the bound: 0
+    model = model_fund(s, token)
+    now = boa.env.timestamp
+    close, reopen, fund_cost = s.views.exit_trades(token.internal._snapshot(), most)
+    assert model.exit_trades(model.snapshot(now), most, now) == (close, reopen, fund_cost)
+    for trade in (close, reopen):
+        assert model._limit_slack(model.snapshot(now), token.max_slippage_bps(), trade) >= 0
+    preview = token.previewRedeem(most)
+    ok, paid = attempt(lambda: token.redeem(most, depositor, depositor, sender=depositor))
+    assert ok, f"redeem(maxRedeem) reverts {paid!r}"
+    assert paid == preview
+
+
+def test_max_redeem__dust_balance_whose_redemption_pays_nothing__is_zero(s, profitable_fund_with_negative_margin):
+    """The review (F4): withdraw(maxWithdraw) leaves a dust balance (~10^9 wei of shares, less
+    than one base unit's worth); maxRedeem returned it, and redeem(maxRedeem) reverted "lt: zero"."""
+    token, depositor, holder = profitable_fund_with_negative_margin, s.actors.depositor, s.actors.outsider
+    token.transfer(holder, 10**9, sender=depositor)
+    assert token.previewRedeem(10**9) == 0
+    assert token.maxRedeem(holder) == 0
+    token.withdraw(token.maxWithdraw(depositor), depositor, depositor, sender=depositor)
+    most = token.maxRedeem(depositor)
+    if token.previewRedeem(token.balanceOf(depositor)) == 0:
+        assert most == 0
+    if most:
+        preview = token.previewRedeem(most)
+        ok, paid = attempt(lambda: token.redeem(most, depositor, depositor, sender=depositor))
+        assert ok, f"redeem(maxRedeem) after withdraw(maxWithdraw) reverts {paid!r}"
+        assert paid == preview
 
 
 def test_withdraw__while_venue_margin_is_negative__burns_what_its_preview_says_and_no_more_than_redeem_needs(

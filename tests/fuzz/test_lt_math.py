@@ -78,6 +78,8 @@ def fund_states(size: st.SearchStrategy[int] | None = None) -> st.SearchStrategy
         initial_nav_per_share=uints(ASSETS),
         mint_fee_bps=uints(FEE),
         redeem_fee_bps=uints(FEE),
+        max_slippage_bps=uints(FEE),
+        max_trade_notional=uints(ASSETS),
     )
 
 
@@ -100,6 +102,8 @@ def near_target_funds(draw) -> tuple[math.FundState, math.RebalanceState]:
             initial_nav_per_share=st.integers(1, ASSETS),
             mint_fee_bps=st.integers(0, BPS),
             redeem_fee_bps=st.integers(0, BPS),
+            max_slippage_bps=st.integers(0, BPS),
+            max_trade_notional=st.integers(0, ASSETS),
         )
     )
     target = math.target_size(s.nav, s.price, s.target_leverage, s.is_long, s.asset_scale)

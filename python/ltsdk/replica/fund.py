@@ -38,6 +38,9 @@ from ltsdk.units import BPS, MAX_INT256, MAX_UINT256, WAD
 # LeveragedTokenViews.MAX_REALISE_STEPS: rounds of the search for the part of the position an exit
 # closes and reopens to realise the PnL the venue must release
 MAX_REALISE_STEPS = 8
+# LeveragedTokenViews.MAX_VENUE_STEPS: rounds of halving (here: the fund's part of an exit's
+# realisation until its trades are within the fund's limits)
+MAX_VENUE_STEPS = 8
 # LeveragedTokenViews.REBALANCE_MARGIN_BPS: the venue margin (bps of NAV) a rebalance restores when
 # its trade would leave the margin below zero
 REBALANCE_MARGIN_BPS = 100
@@ -158,6 +161,8 @@ class Fund:
             initial_nav_per_share=self.initial_nav_per_share,
             mint_fee_bps=self.mint_fee_bps,
             redeem_fee_bps=self.redeem_fee_bps,
+            max_slippage_bps=self.max_slippage_bps,
+            max_trade_notional=self.max_trade_notional,
         )
 
     def nav(self, now: int) -> int:
@@ -292,7 +297,40 @@ class Fund:
         if gain <= 0:
             return close, 0, 0, equity_after, False
         room = abs(s.size + close)
-        fund_part, equity_now = self._fund_realise(s, gain, room, now)
+        fund_part, equity_now = self._fund_realise(s, shares, close, gain, room, now)
+        if fund_part:
+            found = self._realise_in_exit(
+                s, shares, close, equity_after, withdrawable, margin, gain, room, fund_part, equity_now, now
+            )
+            if found[4] and all(self._within_limit(s, delta) for delta in found[:2]):
+                return found
+        # the exit's own part on top of the fund's breaks the price limit: it realises only its own
+        return self._realise_in_exit(
+            s, shares, close, equity_after, withdrawable, margin, gain, room, 0, equity_now, now
+        )
+
+    def _within_limit(self, s: FundState, size_delta: int) -> bool:
+        """Whether the venue fills `size_delta` inside the fund's price limit now."""
+        slack = self._limit_slack(s, s.max_slippage_bps, size_delta)
+        return slack is not None and slack >= 0
+
+    def _realise_in_exit(
+        self,
+        s: FundState,
+        shares: int,
+        close: int,
+        equity_after: int,
+        withdrawable: int,
+        margin: int,
+        gain: int,
+        room: int,
+        fund_part: int,
+        equity_now: int,
+        now: int,
+    ) -> tuple[int, int, int, int, bool]:
+        """LeveragedTokenViews._realise_in_exit: _exit_trades' search from the fund's part
+        `fund_part` (0: the exit realises only what it needs itself)."""
+        short, deficit = self._release_shortfall(s, 0, shares, equity_after, withdrawable, margin)
         extra = fund_part or self._realise_step(deficit, gain, s.asset_scale, 0, room)
         for _ in range(MAX_REALISE_STEPS):
             q = extra if s.size > 0 else -extra
@@ -328,15 +366,28 @@ class Fund:
             extra = self._realise_step(deficit, gain, s.asset_scale, extra, room)
         return close, 0, 0, equity_after, False
 
-    def _fund_realise(self, s: FundState, gain: int, room: int, now: int) -> tuple[int, int]:
+    def _fund_realise(self, s: FundState, shares: int, close: int, gain: int, room: int, now: int) -> tuple[int, int]:
         """LeveragedTokenViews._fund_realise -> (the fund's part of an exit's realisation, units,
         unsigned: 0 unless the venue margin is below zero now, then one round toward
-        REBALANCE_MARGIN_BPS of NAV; the venue equity now)."""
+        REBALANCE_MARGIN_BPS of the NAV that stays plus the stayers' share of the deficit, at most
+        max_trade_notional's worth, halved until the one order with the slice and the reopening
+        are within the price limit, 0 if none of MAX_VENUE_STEPS halvings is; the venue equity now)."""
         equity, _, margin, _ = self.venue.preview_account(self.account, 0, 0, 0, now)
-        if margin >= 0:
+        if margin >= 0 or shares >= s.supply:
             return 0, equity
-        target = mul_div(s.nav, REBALANCE_MARGIN_BPS, BPS, False)
-        return self._realise_step(target - margin, gain, s.asset_scale, 0, room), equity
+        buffer = mul_div(s.nav, REBALANCE_MARGIN_BPS, BPS, False)
+        stayers = mul_div(buffer - margin, s.supply - shares, s.supply, False)
+        part = self._realise_step(stayers, gain, s.asset_scale, 0, room)
+        # the fund trades no more of its own in an exit than in a rebalance call
+        part = min(part, abs(clamp_trade(s.size, s.price, s.max_trade_notional, s.asset_scale)))
+        for _ in range(MAX_VENUE_STEPS):
+            if part == 0:
+                break
+            q = part if s.size > 0 else -part
+            if self._within_limit(s, close - q) and self._within_limit(s, q):
+                return part, equity
+            part //= 2
+        return 0, equity
 
     @staticmethod
     def _fund_share(fund_alone: int, joint: int, exit_units: int, fund_units: int) -> int:
