@@ -416,7 +416,11 @@ def _exit_trades(s: lt_math.FundState, shares: uint256) -> (int256, int256, uint
     ok: bool = False
     if fund_part != 0:
         c, r, fund_cost, equity, ok = self._realise_in_exit(s, shares, close, p, gain, room, fund_part, equity_now)
-        if ok and self._limit_slack(s, s.max_slippage_bps, c) >= 0 and self._limit_slack(s, s.max_slippage_bps, r) >= 0:
+        # _fund_realise checked the limit on the fund's part alone with the slice
+        if ok and (
+            r == self._signed_like_position(s, fund_part)
+            or (self._limit_slack(s, s.max_slippage_bps, c) >= 0 and self._limit_slack(s, s.max_slippage_bps, r) >= 0)
+        ):
             return c, r, fund_cost, equity, True
     # no fund part, or the exit's own part on top of it breaks the price limit: the exit
     # realises only what it needs itself, so a fund part never makes a feasible exit infeasible

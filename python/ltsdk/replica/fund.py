@@ -302,7 +302,9 @@ class Fund:
             found = self._realise_in_exit(
                 s, shares, close, equity_after, withdrawable, margin, gain, room, fund_part, equity_now, now
             )
-            if found[4] and all(self._within_limit(s, delta) for delta in found[:2]):
+            # _fund_realise checked the limit on the fund's part alone with the slice
+            fund_q = fund_part if s.size > 0 else -fund_part
+            if found[4] and (found[1] == fund_q or all(self._within_limit(s, delta) for delta in found[:2])):
                 return found
         # the exit's own part on top of the fund's breaks the price limit: it realises only its own
         return self._realise_in_exit(
