@@ -1007,7 +1007,6 @@ def _snapshot() -> lt_math.FundState:
         mint_fee_bps=((self._fee_word >> packing.MINT_FEE) & packing.BPS_MASK),
         redeem_fee_bps=((self._fee_word >> packing.REDEEM_FEE) & packing.BPS_MASK),
         max_slippage_bps=((self._parameter_word >> packing.MAX_SLIPPAGE) & packing.BPS_MASK),
-        max_trade_notional=self.max_trade_notional,
     )
 
 

@@ -123,10 +123,9 @@ def exit_trades(s: lt_math.FundState, shares: uint256) -> (int256, int256, uint2
             the fund's share by units of what trading it in one order with the redeemer's own
             trades (its slice, and any further part its payout still needs) costs beyond the
             two alone (_fund_share), and the exit is priced on NAV - `fund_cost`. The fund's
-            part aims at the NAV that stays and is bounded by max_trade_notional and the fund's
-            price limit, and dropped where the exit's trades would break that limit with it
-            (_fund_realise). (slice, 0, 0) where realising cannot help; the exit then reverts
-            at the venue.
+            part aims at the NAV that stays, and is less only where the fund's price limit
+            binds (_fund_realise). (slice, 0, 0) where realising cannot help; the exit then
+            reverts at the venue.
     """
     close: int256 = 0
     reopen: int256 = 0
@@ -254,7 +253,8 @@ def max_withdraw(s: lt_math.FundState, balance: uint256, max_slippage_bps: uint2
     """
     @notice What redeeming max_redeem(balance) pays now, less a margin of a few base units:
             the most found that withdraw()'s share search covers within `balance` (it may
-            overshoot the fewest shares by the shares one base unit costs). 0 on insolvency.
+            overshoot the fewest shares; each retry steps back by 4x the margin and by that
+            overshoot). 0 on insolvency.
     """
     if s.nav <= 0:
         return 0
@@ -278,6 +278,11 @@ def max_withdraw(s: lt_math.FundState, balance: uint256, max_slippage_bps: uint2
         if found and needed <= shares and self._venue_takes(s, max_slippage_bps, False, needed):
             return assets
         margin *= 4
+        if found and needed > shares:
+            # the search passed the shares its assets cost by more than the margin (the fund's part
+            # of a negative-margin exit shrinks as the exit grows, so the value taken per share
+            # rises with the exit): step back by that overshoot too
+            margin += needed - shares
     return 0
 
 
@@ -390,10 +395,9 @@ def _exit_trades(s: lt_math.FundState, shares: uint256) -> (int256, int256, uint
          missing) / (gain per unit: price - entry price, for a short entry - price), each
          previewed; the redeemer pays what its own trades would cost alone (the slice, and
          `extra` beyond the fund's part), the fund its round trip alone, and the excess of the
-         one order over those two is split by their units (_fund_share). Where the trades found
-         from the fund's part break the fund's price limit (the exit's own part on top of it),
-         the search runs again from 0: the exit realises only what it needs itself, so the
-         fund's part never makes an exit the venue would execute fail.
+         one order over those two is split by their units (_fund_share). The price limit is
+         the caller's to check (_venue_takes; the venue refuses a trade outside it): where the
+         fund's part is cut to the limit, any `extra` beyond it is outside the limit too.
     """
     close: int256 = lt_math._redeem_size_delta(s, shares)
     p: IPerpAdapter.AccountPreview = staticcall IPerpAdapter(s.adapter).preview_account(s.token, 0, close, 0)
@@ -409,43 +413,6 @@ def _exit_trades(s: lt_math.FundState, shares: uint256) -> (int256, int256, uint
     fund_part: uint256 = 0
     equity_now: int256 = 0
     fund_part, equity_now = self._fund_realise(s, shares, close, gain, room)
-    c: int256 = 0
-    r: int256 = 0
-    fund_cost: uint256 = 0
-    equity: int256 = 0
-    ok: bool = False
-    if fund_part != 0:
-        c, r, fund_cost, equity, ok = self._realise_in_exit(s, shares, close, p, gain, room, fund_part, equity_now)
-        # _fund_realise checked the limit on the fund's part alone with the slice
-        if ok and (
-            r == self._signed_like_position(s, fund_part)
-            or (self._limit_slack(s, s.max_slippage_bps, c) >= 0 and self._limit_slack(s, s.max_slippage_bps, r) >= 0)
-        ):
-            return c, r, fund_cost, equity, True
-    # no fund part, or the exit's own part on top of it breaks the price limit: the exit
-    # realises only what it needs itself, so a fund part never makes a feasible exit infeasible
-    return self._realise_in_exit(s, shares, close, p, gain, room, 0, equity_now)
-
-
-@internal
-@view
-def _realise_in_exit(
-    s: lt_math.FundState,
-    shares: uint256,
-    close: int256,
-    p: IPerpAdapter.AccountPreview,
-    gain: int256,
-    room: uint256,
-    fund_part: uint256,
-    equity_now: int256,
-) -> (int256, int256, uint256, int256, bool):
-    """
-    @dev _exit_trades' search from the fund's part `fund_part` (units; 0: the exit realises only
-         what it needs itself), `p` previewing the slice's trade `close` alone.
-    """
-    short: int256 = 0
-    deficit: int256 = 0
-    short, deficit = self._release_shortfall(s, 0, shares, p)
     extra: uint256 = fund_part
     if extra == 0:
         extra = self._realise_step(deficit, gain, s.asset_scale, 0, room)
@@ -489,13 +456,10 @@ def _fund_realise(s: lt_math.FundState, shares: uint256, close: int256, gain: in
          margin is below zero now; then one round of what rebalance_realise aims at for those who
          stay, the units whose closing realises (REBALANCE_MARGIN_BPS of NAV - margin) x
          (supply - `shares`) / supply at `gain` per unit (the buffer on the NAV that stays, and
-         the stayers' share of the deficit: the exit realises its own), at most `room`. One
-         round leaves the margin short of that buffer by the round trip's cost (a few bps of it)
-         and saves the exit's searches (withdraw previews each candidate) a search of their own.
-         The part is then at most max_trade_notional's worth (what a rebalance call may trade),
-         and halved until the one order it shares with the slice and its reopening are both
-         within the fund's price limit; 0 if none of MAX_VENUE_STEPS halvings is (the exit then
-         realises only what it needs).
+         the stayers' share of the deficit: the exit realises its own), at most `room`, and less
+         only where the fund's price limit binds (_part_within_limit). One round leaves the
+         margin short of that buffer by the round trip's cost (a few bps of it) and saves the
+         exit's searches (withdraw previews each candidate) a search of their own.
     """
     now: IPerpAdapter.AccountPreview = staticcall IPerpAdapter(s.adapter).preview_account(s.token, 0, 0, 0)
     if now.margin >= 0 or shares >= s.supply:
@@ -503,16 +467,37 @@ def _fund_realise(s: lt_math.FundState, shares: uint256, close: int256, gain: in
     buffer: int256 = convert(math._mul_div(convert(s.nav, uint256), REBALANCE_MARGIN_BPS, constants.BPS, False), int256)
     stayers: uint256 = math._mul_div(convert(buffer - now.margin, uint256), s.supply - shares, s.supply, False)
     part: uint256 = self._realise_step(convert(stayers, int256), gain, s.asset_scale, 0, room)
-    # the fund trades no more of its own in an exit than in a rebalance call
-    part = min(part, convert(abs(lt_math._clamp_trade(s.size, s.price, s.max_trade_notional, s.asset_scale)), uint256))
-    for _: uint256 in range(MAX_VENUE_STEPS):
-        if part == 0:
-            break
-        q: int256 = self._signed_like_position(s, part)
-        if self._limit_slack(s, s.max_slippage_bps, close - q) >= 0 and self._limit_slack(s, s.max_slippage_bps, q) >= 0:
-            return part, now.equity
-        part //= 2
-    return 0, now.equity
+    return self._part_within_limit(s, close, part), now.equity
+
+
+@internal
+@view
+def _part_within_limit(s: lt_math.FundState, close: int256, part: uint256) -> uint256:
+    """
+    @dev `part` (units the fund closes in one order with the slice's `close` and reopens), or
+         less where that order or the reopening breaks the fund's price limit: first where the
+         line through the slack of the smallest closing trade (one wei) and the order's slack
+         crosses the limit, less 0.1 % (inside it for a venue whose premium is linear in size),
+         then halved until both trades are inside; 0 if none of MAX_VENUE_STEPS is.
+    """
+    x: uint256 = part
+    for i: uint256 in range(MAX_VENUE_STEPS):
+        if x == 0:
+            return 0
+        q: int256 = self._signed_like_position(s, x)
+        slack: int256 = self._limit_slack(s, s.max_slippage_bps, close - q)
+        if slack >= 0 and self._limit_slack(s, s.max_slippage_bps, q) >= 0:
+            return x
+        x //= 2
+        if i == 0 and slack < 0 and slack != min_value(int256):
+            base: int256 = self._limit_slack(s, s.max_slippage_bps, -self._signed_like_position(s, 1))
+            if base > 0:
+                # the one order's units at the limit on that line, less 0.1 %, less the slice's own
+                n: uint256 = convert(abs(close), uint256)
+                most: uint256 = math._mul_div(n + part, convert(base, uint256), convert(base - slack, uint256), False)
+                most -= most // 1_000
+                x = most - min(most, n)
+    return 0
 
 
 @internal

@@ -34,7 +34,6 @@ struct FundState:
     mint_fee_bps: uint256
     redeem_fee_bps: uint256
     max_slippage_bps: uint256  # the fund's price limit on its trades
-    max_trade_notional: uint256  # assets of notional per rebalance call (TWAP chunk)
 
 
 struct RebalanceState:

@@ -319,7 +319,6 @@ class FundState:
     mint_fee_bps: int
     redeem_fee_bps: int
     max_slippage_bps: int  # the fund's price limit on its trades
-    max_trade_notional: int  # assets of notional per rebalance call (TWAP chunk)
 
 
 def mint_size_delta(s: FundState, net_assets: int) -> int:

@@ -41,7 +41,6 @@ def _fund_state(state: TokenState, price: int | None = None) -> math.FundState:
         redeem_fee_bps=state.redeem_fee_bps,
         # read only by an exit's realisation of PnL, which the offline quote does not model
         max_slippage_bps=0,
-        max_trade_notional=0,
     )
 
 

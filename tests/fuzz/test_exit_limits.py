@@ -234,9 +234,8 @@ def test_redeem__large_fund_while_venue_margin_is_negative__stays_within_the_pri
 ):
     """The review (F1): the fund's part did not depend on the exit's size nor on the fund's
     limits, so on a large fund every redeem's one order broke the price limit ("venue:
-    slippage") and maxRedeem was 0, sooner than before the fund's part existed. It is now bounded
-    to max_trade_notional and the price limit, and dropped where the exit's own part on top of it
-    would break the limit: the exit then realises what it needs itself, as before."""
+    slippage") and maxRedeem was 0, sooner than before the fund's part existed. Where the limit
+    binds the part is now cut to it (and only there), and a small exit still pays its value."""
     token, depositor = large_fund_with_negative_margin, s.actors.depositor
     most = token.maxRedeem(depositor)
     assert most > 100 * ONE_SHARE  # before the bound: 0
@@ -247,8 +246,87 @@ def test_redeem__large_fund_while_venue_margin_is_negative__stays_within_the_pri
     for trade in (close, reopen):
         assert model._limit_slack(model.snapshot(now), token.max_slippage_bps(), trade) >= 0
     preview = token.previewRedeem(most)
-    ok, paid = attempt(lambda: token.redeem(most, depositor, depositor, sender=depositor))
-    assert ok, f"redeem(maxRedeem) reverts {paid!r}"
+    with boa.env.anchor():
+        ok, paid = attempt(lambda: token.redeem(most, depositor, depositor, sender=depositor))
+        assert ok, f"redeem(maxRedeem) reverts {paid!r}"
+        assert paid == preview
+    assert_small_exit_pays_its_value(s, token, depositor, ONE_SHARE)
+
+
+def assert_small_exit_pays_its_value(s, token, redeemer, shares: int) -> None:
+    """Redeeming `shares` pays its preview, and that is its value at NAV less the redeem fee,
+    less no more than its pro-rata part of the fund's repair (`fund_cost`) and twice what its
+    slice's trade costs alone (the slice, and its share of the one order's extra impact)."""
+    snap = token.internal._snapshot()
+    supply = snap[2]
+    close, reopen, fund_cost = s.views.exit_trades(snap, shares)
+    slice_ = close + reopen
+    equity = s.venue.preview_account(token, 0, 0, 0)[0]
+    slice_cost = equity - s.venue.preview_account(token, 0, slice_, 0)[0]
+    worth = token.convertToAssets(shares)
+    fair = worth - worth * token.redeem_fee_bps() // 10_000
+    preview = token.previewRedeem(shares)
+    ok, paid = attempt(lambda: token.redeem(shares, redeemer, redeemer, sender=redeemer))
+    assert ok, f"redeem of {shares / ONE_SHARE} shares reverts {paid!r}"
+    assert paid == preview
+    assert fair - paid <= fund_cost * shares // supply + 2 * slice_cost + 2, (fair, paid, fund_cost, slice_cost)
+
+
+@pytest.fixture
+def fund_with_deep_negative_margin(s, profitable_fund_with_negative_margin):
+    """The review of the first F1 fix (High): the profitable fund with funding left to drain its
+    margin to below -800 bps of NAV (the keeper down), deeper than one rebalance chunk
+    (max_trade_notional, 1M USDC of notional) of the fund's part repairs."""
+    token = profitable_fund_with_negative_margin
+    s.venue.set_funding_rate_per_second(FUNDING_BPS_PER_8H * WAD // 10_000 // EIGHT_HOURS, sender=s.actors.admin)
+    for _ in range(200):
+        if (s.venue.position(token)[2] - s.venue.funding_owed(token)) * 10_000 < -800 * token.totalAssets():
+            break
+        boa.env.time_travel(seconds=6 * 3_600)
+        s.oracle.set_price(s.oracle.latestRoundData()[1], sender=s.actors.admin)
+    margin = s.venue.position(token)[2] - s.venue.funding_owed(token)
+    assert margin * 10_000 < -800 * token.totalAssets()
+    # the repair is worth more than a chunk: the units it closes are more than max_trade_notional's
+    _, reopen, _ = s.views.exit_trades(token.internal._snapshot(), ONE_SHARE)
+    assert reopen * s.oracle.latestRoundData()[1] // 10**8 > token.max_trade_notional() * 10**12
+    return token
+
+
+@pytest.mark.parametrize("shares", [10**15, ONE_SHARE, 10 * ONE_SHARE])
+def test_redeem__small_exit_while_margin_is_deeper_than_one_chunk_repairs__pays_its_value(
+    s, fund_with_deep_negative_margin, shares
+):
+    """With the fund's part capped at max_trade_notional, the rest of the repair fell on the
+    redeemer: one share reverted "lt: zero" and 10 shares paid 600.77 of their 4,935 USDC."""
+    assert_small_exit_pays_its_value(s, fund_with_deep_negative_margin, s.actors.depositor, shares)
+
+
+def test_redeem__while_margin_is_deeper_than_one_chunk_repairs__chain_and_model_agree_to_the_wei(
+    s, fund_with_deep_negative_margin
+):
+    token, depositor = fund_with_deep_negative_margin, s.actors.depositor
+    model = model_fund(s, token)
+    now = boa.env.timestamp
+    shares = 100 * ONE_SHARE
+    expected_trades = model.exit_trades(model.snapshot(now), shares, now)
+    assert s.views.exit_trades(token.internal._snapshot(), shares) == expected_trades
+    expected = model.redeem(shares, depositor, now)
+    assert token.redeem(shares, depositor, depositor, sender=depositor) == expected
+    assert venue_account(s.venue, token.address) == model.venue.accounts[token.address]
+
+
+def test_redeem__huge_max_trade_notional_while_margin_is_negative__pays_its_preview(
+    s, profitable_fund_with_negative_margin
+):
+    """The review of the first F1 fix (Low): the exit read max_trade_notional, and near 2**256
+    its chunk arithmetic overflowed, so every exit reverted. The exit no longer reads it (the
+    configurator bounds it at 10**30; the value is written here directly)."""
+    token, depositor = profitable_fund_with_negative_margin, s.actors.depositor
+    token.eval("self.max_trade_notional = max_value(uint256)")
+    assert token.max_trade_notional() == 2**256 - 1
+    preview = token.previewRedeem(ONE_SHARE)
+    ok, paid = attempt(lambda: token.redeem(ONE_SHARE, depositor, depositor, sender=depositor))
+    assert ok, f"redeem reverts {paid!r}"
     assert paid == preview
 
 
@@ -426,6 +504,33 @@ def test_max_redeem__while_venue_margin_is_negative__is_what_redeem_and_withdraw
         assert ok, f"redeem(maxRedeem / 1000) reverts {reason!r}"
     ok, reason = attempt(lambda: token.redeem(most, depositor, depositor, sender=depositor))
     assert ok, f"redeem(maxRedeem) reverts {reason!r}"
+
+
+def test_max_withdraw__most_of_the_fund_leaving_while_venue_margin_is_negative__is_what_withdraw_pays(
+    s, profitable_fund_with_negative_margin
+):
+    """The review of the first F1 fix (Medium): on a venue deep enough for most of the fund to
+    leave at once, maxRedeem was most of the balance but maxWithdraw 0, though withdrawals
+    succeeded: the fund's part shrinks as the exit grows, so the value taken per share rises with
+    the exit and withdraw()'s share search passed the fewest shares by more than maxWithdraw's
+    margin. maxWithdraw is nonzero wherever maxRedeem is, and withdraw(maxWithdraw) pays it."""
+    token, depositor = profitable_fund_with_negative_margin, s.actors.depositor
+    s.venue.set_depth(5 * 10**9 * WAD, sender=s.actors.admin)  # 5 B USD: 2.5x the default venue's
+    most_shares = token.maxRedeem(depositor)
+    assert most_shares > token.balanceOf(depositor) // 3
+    most = token.maxWithdraw(depositor)
+    assert most > 0
+    with boa.env.anchor():
+        ok, paid = attempt(lambda: token.redeem(most_shares, depositor, depositor, sender=depositor))
+        assert ok, f"redeem(maxRedeem) reverts {paid!r}"
+        assert most <= paid
+    burned = token.previewWithdraw(most)
+    assert burned <= token.balanceOf(depositor)
+    balance, before = token.balanceOf(depositor), s.usdc.balanceOf(depositor)
+    ok, shares = attempt(lambda: token.withdraw(most, depositor, depositor, sender=depositor))
+    assert ok, f"withdraw(maxWithdraw) reverts {shares!r}"
+    assert shares == burned == balance - token.balanceOf(depositor)
+    assert s.usdc.balanceOf(depositor) - before == most
 
 
 @pytest.fixture

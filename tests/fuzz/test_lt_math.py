@@ -79,7 +79,6 @@ def fund_states(size: st.SearchStrategy[int] | None = None) -> st.SearchStrategy
         mint_fee_bps=uints(FEE),
         redeem_fee_bps=uints(FEE),
         max_slippage_bps=uints(FEE),
-        max_trade_notional=uints(ASSETS),
     )
 
 
@@ -103,7 +102,6 @@ def near_target_funds(draw) -> tuple[math.FundState, math.RebalanceState]:
             mint_fee_bps=st.integers(0, BPS),
             redeem_fee_bps=st.integers(0, BPS),
             max_slippage_bps=st.integers(0, BPS),
-            max_trade_notional=st.integers(0, ASSETS),
         )
     )
     target = math.target_size(s.nav, s.price, s.target_leverage, s.is_long, s.asset_scale)

@@ -162,7 +162,6 @@ class Fund:
             mint_fee_bps=self.mint_fee_bps,
             redeem_fee_bps=self.redeem_fee_bps,
             max_slippage_bps=self.max_slippage_bps,
-            max_trade_notional=self.max_trade_notional,
         )
 
     def nav(self, now: int) -> int:
@@ -287,7 +286,8 @@ class Fund:
 
     def _exit_trades(self, s: FundState, shares: int, now: int) -> tuple[int, int, int, int, bool]:
         """LeveragedTokenViews._exit_trades -> (close, reopen, fund_cost, venue equity after, the
-        venue executes both and then releases what the exit takes)."""
+        venue executes both and then releases what the exit takes; the price limit is the
+        caller's to check)."""
         close = redeem_size_delta(s, shares)
         equity_after, withdrawable, margin, accepted = self.venue.preview_account(self.account, 0, close, 0, now)
         short, deficit = self._release_shortfall(s, 0, shares, equity_after, withdrawable, margin)
@@ -298,41 +298,6 @@ class Fund:
             return close, 0, 0, equity_after, False
         room = abs(s.size + close)
         fund_part, equity_now = self._fund_realise(s, shares, close, gain, room, now)
-        if fund_part:
-            found = self._realise_in_exit(
-                s, shares, close, equity_after, withdrawable, margin, gain, room, fund_part, equity_now, now
-            )
-            # _fund_realise checked the limit on the fund's part alone with the slice
-            fund_q = fund_part if s.size > 0 else -fund_part
-            if found[4] and (found[1] == fund_q or all(self._within_limit(s, delta) for delta in found[:2])):
-                return found
-        # the exit's own part on top of the fund's breaks the price limit: it realises only its own
-        return self._realise_in_exit(
-            s, shares, close, equity_after, withdrawable, margin, gain, room, 0, equity_now, now
-        )
-
-    def _within_limit(self, s: FundState, size_delta: int) -> bool:
-        """Whether the venue fills `size_delta` inside the fund's price limit now."""
-        slack = self._limit_slack(s, s.max_slippage_bps, size_delta)
-        return slack is not None and slack >= 0
-
-    def _realise_in_exit(
-        self,
-        s: FundState,
-        shares: int,
-        close: int,
-        equity_after: int,
-        withdrawable: int,
-        margin: int,
-        gain: int,
-        room: int,
-        fund_part: int,
-        equity_now: int,
-        now: int,
-    ) -> tuple[int, int, int, int, bool]:
-        """LeveragedTokenViews._realise_in_exit: _exit_trades' search from the fund's part
-        `fund_part` (0: the exit realises only what it needs itself)."""
-        short, deficit = self._release_shortfall(s, 0, shares, equity_after, withdrawable, margin)
         extra = fund_part or self._realise_step(deficit, gain, s.asset_scale, 0, room)
         for _ in range(MAX_REALISE_STEPS):
             q = extra if s.size > 0 else -extra
@@ -372,24 +337,43 @@ class Fund:
         """LeveragedTokenViews._fund_realise -> (the fund's part of an exit's realisation, units,
         unsigned: 0 unless the venue margin is below zero now, then one round toward
         REBALANCE_MARGIN_BPS of the NAV that stays plus the stayers' share of the deficit, at most
-        max_trade_notional's worth, halved until the one order with the slice and the reopening
-        are within the price limit, 0 if none of MAX_VENUE_STEPS halvings is; the venue equity now)."""
+        `room`, less only where the price limit binds; the venue equity now)."""
         equity, _, margin, _ = self.venue.preview_account(self.account, 0, 0, 0, now)
         if margin >= 0 or shares >= s.supply:
             return 0, equity
         buffer = mul_div(s.nav, REBALANCE_MARGIN_BPS, BPS, False)
         stayers = mul_div(buffer - margin, s.supply - shares, s.supply, False)
         part = self._realise_step(stayers, gain, s.asset_scale, 0, room)
-        # the fund trades no more of its own in an exit than in a rebalance call
-        part = min(part, abs(clamp_trade(s.size, s.price, s.max_trade_notional, s.asset_scale)))
-        for _ in range(MAX_VENUE_STEPS):
-            if part == 0:
-                break
-            q = part if s.size > 0 else -part
-            if self._within_limit(s, close - q) and self._within_limit(s, q):
-                return part, equity
-            part //= 2
-        return 0, equity
+        return self._part_within_limit(s, close, part), equity
+
+    def _part_within_limit(self, s: FundState, close: int, part: int) -> int:
+        """LeveragedTokenViews._part_within_limit: `part`, or less where the one close order with
+        the slice or the reopening breaks the price limit: first where the line through the
+        smallest closing trade's slack and the order's crosses the limit, less 0.1 %, then halved
+        until both are inside; 0 if none of MAX_VENUE_STEPS is."""
+        x = part
+        for i in range(MAX_VENUE_STEPS):
+            if x == 0:
+                return 0
+            q = x if s.size > 0 else -x
+            slack = self._limit_slack(s, s.max_slippage_bps, close - q)
+            if slack is not None and slack >= 0 and self._within_limit(s, q):
+                return x
+            x //= 2
+            if i == 0 and slack is not None and slack < 0:
+                base = self._limit_slack(s, s.max_slippage_bps, -1 if s.size > 0 else 1)
+                if base is not None and base > 0:
+                    # the one order's units at the limit on that line, less 0.1 %, less the slice's own
+                    n = abs(close)
+                    most = mul_div(n + part, base, base - slack, False)
+                    most -= most // 1_000
+                    x = most - min(most, n)
+        return 0
+
+    def _within_limit(self, s: FundState, size_delta: int) -> bool:
+        """Whether the venue fills `size_delta` inside the fund's price limit now."""
+        slack = self._limit_slack(s, s.max_slippage_bps, size_delta)
+        return slack is not None and slack >= 0
 
     @staticmethod
     def _fund_share(fund_alone: int, joint: int, exit_units: int, fund_units: int) -> int:
