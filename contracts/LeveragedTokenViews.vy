@@ -32,6 +32,10 @@ MAX_LIMIT_STEPS: constant(uint256) = 12
 MAX_REALISE_STEPS: constant(uint256) = 8
 # rounds of halving a max* answer until the venue accepts its trades and releases what it takes
 MAX_VENUE_STEPS: constant(uint256) = 8
+# rounds of bisection after that halving, between the amount taken and the one refused: the
+# answer is then within 1/8 of the halving's step below the largest the venue takes (where a
+# negative-margin exit's realisation, not the slice, meets the price limit)
+MAX_REFINE_STEPS: constant(uint256) = 3
 # the venue margin a rebalance restores, in bps of NAV, when its trade would leave the margin below
 # zero: about a week of funding at 0.01 %/8 h on a 5x fund, so the exits in between rarely have
 # to realise PnL themselves (rebalance_realise)
@@ -207,8 +211,8 @@ def max_deposit(s: lt_math.FundState, cap: uint256, max_slippage_bps: uint256) -
     """
     @notice The room under the cap (`cap` - NAV), or less: the most whose in-kind trade the
             fund's price limit (oracle price -+ `max_slippage_bps`) accepts, to within ~0.1 %,
-            halved until the venue accepts it (0 while trading is paused or the trade would
-            pass the venue's max leverage).
+            halved until the venue accepts it and bisected back up three rounds (0 while
+            trading is paused or the trade would pass the venue's max leverage).
     """
     nav: uint256 = convert(max(s.nav, 0), uint256)
     if nav >= cap:
@@ -241,8 +245,9 @@ def max_redeem(s: lt_math.FundState, balance: uint256, max_slippage_bps: uint256
     """
     @notice `balance`, or less: the most shares whose slice's trade the fund's price limit
             accepts (to within ~0.1 %), halved until the venue accepts the exit's trades and
-            then releases what it takes; 0 while a position is open on a stale price or the
-            venue's trading is paused.
+            then releases what it takes, then bisected back up three rounds (within 1/8 of the
+            halving's step); 0 while a position is open on a stale price or the venue's trading
+            is paused.
     """
     return self._max_redeem(s, max_slippage_bps, balance)
 
@@ -349,12 +354,27 @@ def _max_redeem(s: lt_math.FundState, max_slippage_bps: uint256, balance: uint25
 def _largest_the_venue_takes(s: lt_math.FundState, max_slippage_bps: uint256, is_mint: bool, amount: uint256) -> uint256:
     """
     @dev `amount` (assets to mint with, or shares to redeem), halved until the venue takes it
-         (_venue_takes); 0 if none of MAX_VENUE_STEPS halvings does.
+         (_venue_takes), then moved up by MAX_REFINE_STEPS rounds of bisection towards the last
+         amount refused (each answer is one the venue takes); 0 if none of MAX_VENUE_STEPS
+         halvings is taken.
     """
     x: uint256 = amount
+    refused: uint256 = 0  # the last amount refused: 2x or 2x + 1
     for _: uint256 in range(MAX_VENUE_STEPS):
-        if x == 0 or self._venue_takes(s, max_slippage_bps, is_mint, x):
+        if x == 0:
+            return 0
+        if self._venue_takes(s, max_slippage_bps, is_mint, x):
+            if refused != 0:
+                for _j: uint256 in range(MAX_REFINE_STEPS):
+                    mid: uint256 = x + (refused - x) // 2
+                    if mid == x:
+                        break
+                    if self._venue_takes(s, max_slippage_bps, is_mint, mid):
+                        x = mid
+                    else:
+                        refused = mid
             return x
+        refused = x
         x //= 2
     return 0
 

@@ -250,6 +250,13 @@ def test_redeem__large_fund_while_venue_margin_is_negative__stays_within_the_pri
         ok, paid = attempt(lambda: token.redeem(most, depositor, depositor, sender=depositor))
         assert ok, f"redeem(maxRedeem) reverts {paid!r}"
         assert paid == preview
+    # and it is close to the largest exit that succeeds (not half of it, as halving alone left it)
+    with boa.env.anchor():
+        larger = most + most // 8 + 1
+        assert attempt(lambda: token.redeem(larger, depositor, depositor, sender=depositor)) == (
+            False,
+            "venue: slippage",
+        )
     assert_small_exit_pays_its_value(s, token, depositor, ONE_SHARE)
 
 
