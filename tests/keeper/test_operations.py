@@ -261,7 +261,8 @@ def test_idle_chain__another_keeper_mines_after_our_clock__our_simulation_runs_a
 def test_idle_chain__a_block_is_mined_between_our_head_read_and_our_call__the_call_runs_on_the_head_we_read(
     invest, move_price, make_keeper, chain, admin
 ):
-    long, short = invest("BTC3L"), invest("BTC3S")
+    long = invest("BTC3L")
+    invest("BTC3S")
     move_price("BTC", -10)  # both out of their bands, on one venue
     head = chain.blocks.head
     keeper = make_keeper(wall=lambda: head.timestamp + 70.0)  # the latest block looks 70 s old
