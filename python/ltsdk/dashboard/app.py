@@ -113,9 +113,12 @@ def token_table(request: Request) -> Response:
 
     def build(block: pages.Block) -> dict[str, Any]:
         states = dash.protocol.states(block=block.number)
+        before = retired = None
         with dash.index() as session:
-            before = history.nav_24h_ago(session, block.timestamp) if session is not None else None
-        return {"rows": pages.token_rows(states, block, before)}
+            if session is not None:
+                before = history.nav_24h_ago(session, block.timestamp)
+                retired = history.retired_blocks(session)
+        return {"rows": pages.token_rows(states, block, before, retired)}
 
     return dash.page("tokens.html", build)
 
@@ -128,14 +131,15 @@ def token_page(request: Request) -> Response:
         symbol = dash.symbol(request.path_params["symbol"])
         state = dash.protocol.states([symbol], block=block.number)[symbol]
         context: dict[str, Any] = {"state": state, "token": dash.protocol.addresses[symbol], "history": None}
-        before = None
+        before = retired = None
         with dash.index() as session:
             if session is not None:
                 before = history.nav_24h_ago(session, block.timestamp)
+                retired = history.retired_blocks(session)
                 past = history.token_history(session, dash.protocol.w3, symbol, state.asset_decimals)
                 context["history"] = past
                 context["charts"] = json.dumps({"navs": past.chart, "costs": past.costs})
-        context["row"] = pages.token_rows({symbol: state}, block, before)[0]
+        context["row"] = pages.token_rows({symbol: state}, block, before, retired)[0]
         try:
             if amount := query.get("deposit"):
                 context["quote"] = pages.quote_deposit(

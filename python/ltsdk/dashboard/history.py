@@ -2,7 +2,7 @@
 the underlying vs the ideal daily-leveraged product, every rebalance with its reason and cost, fees
 and funding over time, splits, and the tracking error decomposed (ltsdk.tracking, the one home of
 that arithmetic) over the indexed window. Also the index's side of the token table (NAV per share
-24 h before) and of the holder page (cost basis and PnL)."""
+24 h before, which tokens the factory retired) and of the holder page (cost basis and PnL)."""
 
 from __future__ import annotations
 
@@ -91,6 +91,11 @@ def nav_24h_ago(session: Session, now: int) -> dict[str, int | None]:
         older = [s for s in queries.samples(session, token.address, until=now - DAY) if s.ok and s.nav_per_share]
         found[token.symbol] = older[-1].nav_per_share if older else None
     return found
+
+
+def retired_blocks(session: Session) -> dict[str, int]:
+    """The block each retired token was retired in (the factory's TokenRetired), by address."""
+    return {token.address: token.retired_block for token in queries.tokens(session) if token.retired_block is not None}
 
 
 def positions(session: Session, holder: str) -> dict[str, queries.HolderPosition]:

@@ -95,12 +95,21 @@ FILTERS = {
 # ---------------------------------------------------------------- the token table
 
 
-def status_reason(state: TokenState) -> tuple[str, str]:
-    """A token's status word and why, from its lens row: what a holder or a keeper would ask."""
+def status_reason(state: TokenState, retired_block: int | None = None) -> tuple[str, str]:
+    """A token's status word and why, from its lens row: what a holder or a keeper would ask.
+    `retired_block`: the block the factory retired it in (the index's), None while it is listed."""
     band = f"[{multiple_text(state.band_lower)}, {multiple_text(state.band_upper)}]"
     leverage = multiple_text(state.leverage)
     if not state.ok:
         return "unreadable", "the lens could not read this token or its venue"
+    if retired_block is not None:
+        why = (
+            f"retired from the factory's registry in block {retired_block}: no longer listed and its "
+            "symbol may be created again; the token still runs for its holders, who can redeem"
+        )
+        if state.is_shutdown:
+            why += "; emergency shutdown: redeem pays pro rata"
+        return "retired", why
     if state.is_shutdown:
         return "shutdown", "emergency shutdown: redeem pays pro rata; mint and rebalance are closed for good"
     if state.supply == 0:
@@ -137,6 +146,7 @@ class TokenRow:
     why: str
     oracle_age: int  # seconds, at the page's block
     change_24h: Decimal | None  # NAV per share against the index's sample 24 h before; None without one or shares
+    retired_block: int | None = None  # the factory retired it in this block (the index's); None: listed
 
     @property
     def symbol(self) -> str:
@@ -144,17 +154,22 @@ class TokenRow:
 
 
 def token_rows(
-    states: dict[str, TokenState], block: Block, nav_24h_ago: dict[str, int | None] | None = None
+    states: dict[str, TokenState],
+    block: Block,
+    nav_24h_ago: dict[str, int | None] | None = None,
+    retired: dict[str, int] | None = None,
 ) -> list[TokenRow]:
-    """The token table of `block`. `nav_24h_ago`: NAV per share 24 h before, by symbol (the index's)."""
+    """The token table of `block`. From the index: `nav_24h_ago`, NAV per share 24 h before, by
+    symbol; `retired`, the block each retired token was retired in, by address."""
     rows = []
     for symbol, state in states.items():
-        status, why = status_reason(state)
+        retired_block = (retired or {}).get(state.token)
+        status, why = status_reason(state, retired_block)
         before = (nav_24h_ago or {}).get(symbol)
         change = None
         if before and state.nav_per_share and state.supply:
             change = Decimal(state.nav_per_share) / Decimal(before) - 1
-        rows.append(TokenRow(state, status, why, block.timestamp - state.oracle_updated_at, change))
+        rows.append(TokenRow(state, status, why, block.timestamp - state.oracle_updated_at, change, retired_block))
     return rows
 
 

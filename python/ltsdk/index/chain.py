@@ -14,6 +14,7 @@ from ltsdk.abis import load_abi
 
 TOKEN_ABI = "LeveragedToken"
 CONFIGURATOR_ABI = "LeveragedTokenConfigurator"
+FACTORY_ABI = "LeveragedTokenFactory"  # TokenRetired: the registry stops listing a token
 VENUE_ABI = "MockPerpAdapter"  # the venue's events (IPerpAdapter's and the mock's own)
 ORACLE_ABI = "MockOracle"  # Chainlink's AnswerUpdated
 LENS_ABI = "LeveragedTokenLens"
@@ -29,8 +30,8 @@ class Header:
 
 @dataclass(frozen=True)
 class DecodedLog:
-    """One log: where it came from (`kind` "token", "configurator", "venue" or "oracle"), its event's
-    name and arguments (addresses checksummed, bytes as 0x hex)."""
+    """One log: where it came from (`kind` "token", "configurator", "factory", "venue" or "oracle"),
+    its event's name and arguments (addresses checksummed, bytes as 0x hex)."""
 
     block_number: int
     block_hash: str
@@ -68,7 +69,7 @@ def json_args(args: dict[str, Any]) -> dict[str, Any]:
 
 class Node:
     """The deployment's contracts on one node whose logs are followed: `tokens` (address -> symbol),
-    the configurator, the venues (adapters) and the markets' oracles."""
+    the configurator, the factory, the venues (adapters) and the markets' oracles."""
 
     def __init__(
         self,
@@ -78,18 +79,27 @@ class Node:
         configurator: str | None,
         venues: list[str],
         oracles: Sequence[str] = (),
+        factory: str | None = None,
     ):
         self.w3 = w3
         self.tokens = {Web3.to_checksum_address(address): symbol for address, symbol in tokens.items()}
         self.kinds: dict[str, str] = dict.fromkeys(self.tokens, "token")
         if configurator:
             self.kinds[Web3.to_checksum_address(configurator)] = "configurator"
+        if factory:
+            self.kinds[Web3.to_checksum_address(factory)] = "factory"
         for venue in venues:
             self.kinds[Web3.to_checksum_address(venue)] = "venue"
         for oracle in oracles:
             self.kinds[Web3.to_checksum_address(oracle)] = "oracle"
         self.events: dict[str, dict[str, Any]] = {}  # kind -> topic0 -> web3 event
-        abis = {"token": TOKEN_ABI, "configurator": CONFIGURATOR_ABI, "venue": VENUE_ABI, "oracle": ORACLE_ABI}
+        abis = {
+            "token": TOKEN_ABI,
+            "configurator": CONFIGURATOR_ABI,
+            "factory": FACTORY_ABI,
+            "venue": VENUE_ABI,
+            "oracle": ORACLE_ABI,
+        }
         for kind, abi in abis.items():
             by_topic: dict[str, Any] = {}
             for entry in load_abi(abi):

@@ -1,5 +1,7 @@
 """The indexer's loop: follow a deployment's logs up to the head less a confirmation depth, store them
 by kind with every holder's position, sample the lens, and roll back whatever a reorg removed.
+The followed contracts are the manifest's tokens, its configurator, its factory (a TokenRetired
+marks a token retired: a `retirement` row), its venues and its markets' oracles.
 
 One step (`Indexer.step`) is: (1) compare the stored hash of the last indexed block with the
 node's; on a mismatch walk back over the stored blocks to the highest one the node still has
@@ -117,7 +119,9 @@ class Indexer:
         self.markets: dict[str, str] = {
             Web3.to_checksum_address(market["oracle"]): name for name, market in markets.items() if "oracle" in market
         }
-        self.node = Node(w3, self.lens, tokens, manifest.get("configurator"), venues, list(self.markets))
+        self.node = Node(
+            w3, self.lens, tokens, manifest.get("configurator"), venues, list(self.markets), manifest.get("factory")
+        )
         self.oracle_decimals: dict[str, int] = {}
         self.positions: dict[tuple[str, str], Position] = {}
         self.base_per_share: dict[str, int] = {}
@@ -390,7 +394,7 @@ class Indexer:
             return item.address
         if item.kind == "oracle":
             return None
-        candidate = item.args.get("token" if item.kind == "configurator" else "account")
+        candidate = item.args.get("account" if item.kind == "venue" else "token")
         if candidate is None:
             return None
         candidate = Web3.to_checksum_address(candidate)
@@ -484,6 +488,10 @@ class Indexer:
                     eta=a.get("eta"),
                     caller=a.get("caller"),
                 )
+            return None
+        if item.kind == "factory":
+            if name == "TokenRetired":
+                return models.Retirement(**where, token=token, factory=item.address, symbol=a["symbol"])
             return None
         venue = item.address
         if name == "Traded":

@@ -28,6 +28,9 @@ T = TypeVar("T", bound=models.Base)
 
 @dataclass(frozen=True)
 class TokenInfo:
+    """A followed token; `retired_block` is the block of the factory's TokenRetired for it (None
+    while the registry lists it)."""
+
     address: str
     symbol: str
     market: str | None
@@ -35,6 +38,11 @@ class TokenInfo:
     is_long: bool | None
     adapter: str | None
     oracle: str | None
+    retired_block: int | None = None
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_block is not None
 
 
 @dataclass(frozen=True)
@@ -91,9 +99,20 @@ def indexed_block(session: Session) -> int | None:
 
 
 def tokens(session: Session) -> list[TokenInfo]:
+    """Every followed token, by symbol, retired ones included (and marked)."""
+    retired = {row.token: row.block_number for row in session.scalars(select(models.Retirement))}
     rows = session.scalars(select(models.Token).order_by(models.Token.symbol))
     return [
-        TokenInfo(row.address, row.symbol, row.market, row.leverage, row.is_long, row.adapter, row.oracle)
+        TokenInfo(
+            row.address,
+            row.symbol,
+            row.market,
+            row.leverage,
+            row.is_long,
+            row.adapter,
+            row.oracle,
+            retired.get(row.address),
+        )
         for row in rows
     ]
 
