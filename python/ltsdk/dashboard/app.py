@@ -140,6 +140,15 @@ def token_page(request: Request) -> Response:
                 context["history"] = past
                 context["charts"] = json.dumps({"navs": past.chart, "costs": past.costs})
         context["row"] = pages.token_rows({symbol: state}, block, before, retired)[0]
+        past = context["history"]
+        lists: dict[str, list[Any]] = {
+            "rebalances": past.rebalances if past is not None else [],
+            "splits": past.splits if past is not None else [],
+        }
+        for name, rows in lists.items():  # bad paging parameters are refused with or without the index
+            page = pages.page_of(rows, query, name)
+            context[f"{name}_page"] = page
+            context[f"{name}_links"] = _links(request, page)
         try:
             if amount := query.get("deposit"):
                 context["quote"] = pages.quote_deposit(
@@ -156,6 +165,19 @@ def token_page(request: Request) -> Response:
         return context
 
     return dash.page("token.html", build)
+
+
+def _links(request: Request, page: pages.Page[Any]) -> dict[str, str | None]:
+    """The relative URLs of the newer and older pages of `page`'s list (None where there is none),
+    the request's other parameters kept."""
+
+    def at(offset: int | None) -> str | None:
+        if offset is None:
+            return None
+        url = request.url.include_query_params(**{f"{page.name}_offset": offset, f"{page.name}_limit": page.limit})
+        return f"{url.path}?{url.query}"
+
+    return {"newer": at(page.newer), "older": at(page.older)}
 
 
 def holder_lookup(request: Request) -> Response:

@@ -4,13 +4,14 @@ down, never float)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from ltsdk import plans, quote
-from ltsdk.cli import human
+from ltsdk.cli import CliError, human
 from ltsdk.client import Protocol
 from ltsdk.codes import Reason
 from ltsdk.types import TokenState
@@ -18,6 +19,10 @@ from ltsdk.units import MAX_UINT256, WAD
 
 SHARE_DECIMALS = 18
 NOTHING = "\N{EN DASH}"  # what a cell shows when there is no number
+PAGE_SIZE = 25  # rows a history list shows at a time unless the page asks for another size
+MAX_PAGE_SIZE = 200  # the most rows one page of a list may ask for
+MAX_OFFSET = 10**9  # rows skipped at the most (any list's length is far below it)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -171,6 +176,54 @@ def token_rows(
             change = Decimal(state.nav_per_share) / Decimal(before) - 1
         rows.append(TokenRow(state, status, why, block.timestamp - state.oracle_updated_at, change, retired_block))
     return rows
+
+
+# ---------------------------------------------------------------- lists a page at a time
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list, newest first: `rows` are items offset .. offset+limit-1 of `total`."""
+
+    name: str  # the list's query parameters are `{name}_offset` and `{name}_limit`
+    rows: list[T]
+    offset: int
+    limit: int
+    total: int
+
+    @property
+    def older(self) -> int | None:
+        """The offset of the next page (older rows), None on the last one."""
+        return self.offset + self.limit if self.offset + self.limit < self.total else None
+
+    @property
+    def newer(self) -> int | None:
+        """The offset of the previous page (newer rows), None on the first one."""
+        return max(self.offset - self.limit, 0) if self.offset > 0 else None
+
+
+def _whole(query: Mapping[str, str], key: str, default: int, low: int, high: int) -> int:
+    """The query parameter `key` as a whole number in [low, high] (`default` when absent)."""
+    text = query.get(key)
+    if text is None:
+        return default
+    digits = text.strip()
+    # ASCII digits only (no sign, point, exponent or other script's digits), and no longer than
+    # `high` is: int() of a huge string is slow and, past 4,300 digits, refused
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > len(str(high)) or not low <= int(digits) <= high:
+        raise CliError(f"{key} must be a whole number from {low} to {high}, got {text!r}")
+    return int(digits)
+
+
+def page_of(rows: Sequence[T], query: Mapping[str, str], name: str) -> Page[T]:
+    """The page of `rows` (oldest first, as the index lists them) that the request's `{name}_offset`
+    (default 0: the newest) and `{name}_limit` (default PAGE_SIZE, at most MAX_PAGE_SIZE) ask for,
+    newest first. A parameter that is not a whole number in range is the user's error (CliError:
+    the page answers 400 with the reason); an offset past the end is an empty page."""
+    offset = _whole(query, f"{name}_offset", 0, 0, MAX_OFFSET)
+    limit = _whole(query, f"{name}_limit", PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    newest_first = list(reversed(rows))
+    return Page(name, newest_first[offset : offset + limit], offset, limit, len(rows))
 
 
 # ---------------------------------------------------------------- quotes and holders
