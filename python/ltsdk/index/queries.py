@@ -12,11 +12,10 @@ assets in collateral base units, shares in 18-decimal wei, prices and leverage W
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from web3 import Web3
 
@@ -259,14 +258,20 @@ def events(session: Session, token: str | None = None, limit: int = 100) -> list
 # ---------------------------------------------------------------- holders
 
 
-def _latest_change(session: Session, token: str, holder: str, block: int | None) -> models.HolderChange | None:
+def newest_changes(token: str, holder: str, block: int | None = None) -> Select[models.HolderChange]:
+    """The query of `holder`'s HolderChange rows in `token` (up to `block`, when given), newest first:
+    the first is its position."""
     query = select(models.HolderChange).where(models.HolderChange.token == token, models.HolderChange.holder == holder)
     if block is not None:
         query = query.where(models.HolderChange.block_number <= block)
-    query = query.order_by(
+    return query.order_by(
         models.HolderChange.block_number.desc(), models.HolderChange.log_index.desc(), models.HolderChange.seq.desc()
     )
-    return session.scalars(query.limit(1)).first()
+
+
+def latest_change(session: Session, token: str, holder: str, block: int | None = None) -> models.HolderChange | None:
+    """`holder`'s newest HolderChange row in `token` (up to `block`), None if it never held it."""
+    return session.scalars(newest_changes(token, holder, block).limit(1)).first()
 
 
 def position(session: Session, token: str, holder: str, block: int | None = None) -> HolderPosition:
@@ -277,7 +282,7 @@ def position(session: Session, token: str, holder: str, block: int | None = None
     if token_row is None:
         raise KeyError(f"token {token} is not indexed")
     at = block if block is not None else (indexed_block(session) or 0)
-    change = _latest_change(session, token, holder, block)
+    change = latest_change(session, token, holder, block)
     scale = base_per_share(session, token, block)
     base = change.base_balance if change else 0
     shares = base // scale
@@ -311,12 +316,16 @@ def positions_of(session: Session, holder: str, block: int | None = None) -> lis
     return sorted(found, key=lambda item: item.symbol)
 
 
-def holders(session: Session, token: str, block: int | None = None) -> list[HolderPosition]:
-    """Every holder of `token` with shares after `block`, largest first."""
-    addresses: Sequence[str] = list(
+def holder_addresses(session: Session, token: str) -> list[str]:
+    """Every address with a HolderChange row in `token` (whether it holds shares now or not)."""
+    return list(
         session.scalars(select(models.HolderChange.holder).where(models.HolderChange.token == token).distinct())
     )
-    found = [position(session, token, address, block) for address in addresses]
+
+
+def holders(session: Session, token: str, block: int | None = None) -> list[HolderPosition]:
+    """Every holder of `token` with shares after `block`, largest first."""
+    found = [position(session, token, address, block) for address in holder_addresses(session, token)]
     return sorted((item for item in found if item.shares > 0), key=lambda item: -item.shares)
 
 
