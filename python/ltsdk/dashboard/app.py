@@ -108,17 +108,22 @@ class Dashboard:
 # ---------------------------------------------------------------- pages
 
 
+def _token_rows(session: Any, states: dict[str, Any], block: pages.Block) -> list[pages.TokenRow]:
+    """The token table's rows of `block`; with the index (`session`, None without one), each
+    token's 24 h change and whether the factory retired it."""
+    if session is None:
+        return pages.token_rows(states, block)
+    before = history.nav_24h_ago(session, block.timestamp)
+    return pages.token_rows(states, block, before, history.retired_blocks(session))
+
+
 def token_table(request: Request) -> Response:
     dash: Dashboard = request.app.state.dashboard
 
     def build(block: pages.Block) -> dict[str, Any]:
         states = dash.protocol.states(block=block.number)
-        before = retired = None
         with dash.index() as session:
-            if session is not None:
-                before = history.nav_24h_ago(session, block.timestamp)
-                retired = history.retired_blocks(session)
-        return {"rows": pages.token_rows(states, block, before, retired)}
+            return {"rows": _token_rows(session, states, block)}
 
     return dash.page("tokens.html", build)
 
@@ -131,15 +136,12 @@ def token_page(request: Request) -> Response:
         symbol = dash.symbol(request.path_params["symbol"])
         state = dash.protocol.states([symbol], block=block.number)[symbol]
         context: dict[str, Any] = {"state": state, "token": dash.protocol.addresses[symbol], "history": None}
-        before = retired = None
         with dash.index() as session:
             if session is not None:
-                before = history.nav_24h_ago(session, block.timestamp)
-                retired = history.retired_blocks(session)
                 past = history.token_history(session, dash.protocol.w3, symbol, state.asset_decimals)
                 context["history"] = past
                 context["charts"] = json.dumps({"navs": past.chart, "costs": past.costs})
-        context["row"] = pages.token_rows({symbol: state}, block, before, retired)[0]
+            context["row"] = _token_rows(session, {symbol: state}, block)[0]
         past = context["history"]
         lists: dict[str, list[Any]] = {
             "rebalances": past.rebalances if past is not None else [],

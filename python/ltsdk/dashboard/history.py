@@ -15,10 +15,9 @@ from web3 import Web3
 from web3.exceptions import Web3Exception
 
 from ltsdk import tracking
-from ltsdk.abis import load_abi
 from ltsdk.codes import reason_name
 from ltsdk.errors import BadArgument
-from ltsdk.index import models, queries
+from ltsdk.index import chain, models, queries
 from ltsdk.prices import IdealTracker
 from ltsdk.units import DAY, WAD
 
@@ -169,16 +168,14 @@ def _track(
         in_window = (row for row in rows if row.block_number <= last.block_number)
         logs += [log for row in in_window if (log := tracking.log_from_row(table, row)) is not None]
     logs += _oracle_logs(w3, info, first.block_number, last.block_number)
-    token = w3.eth.contract(address=Web3.to_checksum_address(info.address), abi=load_abi("LeveragedToken"))
     owed = None
     if info.adapter:
-        venue = w3.eth.contract(address=Web3.to_checksum_address(info.adapter), abi=load_abi("MockPerpAdapter"))
-        owed = venue.functions.funding_owed(info.address).call(block_identifier=last.block_number)
+        owed = chain.view(w3, info.adapter, chain.VENUE_ABI, "funding_owed", info.address, block=last.block_number)
     samples = [tracking.sample_from_row(row) for row in window[:-1]] + [tracking.sample_from_row(last, owed)]
     return tracking.from_logs(
         int(info.leverage or round(Decimal(first.target_leverage) / WAD)),
         bool(first.is_long),
-        last_fee_accrual=token.functions.last_fee_accrual().call(block_identifier=first.block_number),
+        last_fee_accrual=chain.view(w3, info.address, chain.TOKEN_ABI, "last_fee_accrual", block=first.block_number),
         samples=samples,
         logs=logs,
         asset_decimals=asset_decimals,
@@ -186,12 +183,12 @@ def _track(
 
 
 def _oracle_logs(w3: Web3, info: queries.TokenInfo, first: int, last: int) -> list[tracking.Log]:
-    """The market oracle's price updates in (first, last], from the node: the index follows the
-    token, its configurator and its venue, not the oracle, and the decomposition prices each
-    rebalance and re-levers the ideal at the oracle's own updates (stamped with their updatedAt)."""
+    """The market oracle's price updates in (first, last], from the node (which has them even where
+    the index began before it stored oracle prices): the decomposition prices each rebalance and
+    re-levers the ideal at the oracle's own updates (stamped with their updatedAt)."""
     if not info.oracle:
         return []
-    oracle = w3.eth.contract(address=Web3.to_checksum_address(info.oracle), abi=load_abi("MockOracle"))
+    oracle = chain.contract(w3, info.oracle, chain.ORACLE_ABI)
     found = oracle.events.AnswerUpdated().get_logs(from_block=first + 1, to_block=last)
     return [
         tracking.Log(

@@ -1,5 +1,6 @@
-"""What the indexer reads from the node: the logs of a deployment's contracts decoded by their
-shipped ABIs, block headers, and the lens's rows in a given block (plain web3.py, no database)."""
+"""What the indexer and the dashboard's history read from the node: the logs of a deployment's
+contracts decoded by their shipped ABIs, block headers, the lens's rows and any contract's views in
+a given block (plain web3.py, no database)."""
 
 from __future__ import annotations
 
@@ -65,6 +66,17 @@ def json_args(args: dict[str, Any]) -> dict[str, Any]:
         return value
 
     return {key: convert(value) for key, value in args.items()}
+
+
+def contract(w3: Web3, address: str, abi: str) -> Any:
+    """The web3 contract at `address` with the shipped ABI named `abi` (e.g. TOKEN_ABI)."""
+    return w3.eth.contract(address=Web3.to_checksum_address(address), abi=load_abi(abi))
+
+
+def view(w3: Web3, address: str, abi: str, name: str, *args: Any, block: int | str) -> Any:
+    """The view `name(*args)` of the contract at `address` in `block`; web3's error if it cannot
+    answer there (no code then, a pruned block)."""
+    return contract(w3, address, abi).functions[name](*args).call(block_identifier=block)
 
 
 class Node:
@@ -183,5 +195,4 @@ class Node:
         address = Web3.to_checksum_address(address)
         if not self.w3.eth.get_code(address, block_identifier=block):  # type: ignore[arg-type]
             return None
-        contract = self.w3.eth.contract(address, abi=load_abi(abi))
-        return contract.functions[name]().call(block_identifier=block)  # type: ignore[arg-type]
+        return view(self.w3, address, abi, name, block=block)
