@@ -1,6 +1,7 @@
 """A token the factory retires (TokenRetired) is marked retired in the index, on SQLite and on
 PostgreSQL alike; a reorg past the retirement unmarks it; the dashboard over that index shows it
-retired, not as a live product, in the token table and on its page."""
+retired, not as a live product, in the token table and on its page. A symbol retired and created
+again names the new token, while the old one, gone from the manifest, is still followed."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ltsdk import mocks
 from ltsdk.calls import Fn
 from ltsdk.dashboard import Settings, create_app
 from ltsdk.index import queries
+from ltsdk.units import MAX_UINT256, USDC
 
 
 def _retire(admin_sdk, symbol: str):
@@ -89,3 +91,36 @@ def test_dashboard__over_an_index_that_saw_a_retirement__shows_the_token_retired
     assert f"retired from the factory&#39;s registry in block {receipt['blockNumber']}" in table.text
     assert f"retired (block {receipt['blockNumber']})" in page.text
     assert 'class="badge status-retired">retired</span>' in page.text
+
+
+def test_index__symbol_retired_and_created_again__names_the_new_token_and_the_old_is_still_followed(
+    database, make_indexer, manifest, admin_sdk, depositor_sdk, depositor
+):
+    old = depositor_sdk.token("ETH3S")
+    old.deposit(500 * USDC)
+    first, sessions = make_indexer(database)
+    first.step()
+    factory = admin_sdk.manifest["factory"]
+    venue = manifest["markets"]["ETH"]["adapter"]
+    admin = admin_sdk.account.address
+    _retire(admin_sdk, "ETH3S")
+    create = ("ETH", 3, False, venue, admin, admin, 100, MAX_UINT256)
+    mocks.send(admin_sdk.w3, admin_sdk.account, Fn(factory, "LeveragedTokenFactory", "create_token", create))
+    lookup = Fn(factory, "LeveragedTokenFactory", "token_by_symbol", ("ETH3S",))
+    new = admin_sdk.node.function(lookup).call()
+    assert new != old.address
+    # the deployment's manifest now names the new ETH3S; the old token's holder redeems after it
+    redeployed = {
+        **manifest,
+        "tokens": {**manifest["tokens"], "ETH3S": {**manifest["tokens"]["ETH3S"], "address": new}},
+    }
+    restarted, _ = make_indexer(database, manifest=redeployed)
+    redeemed = old.redeem(old.balance_of(depositor.address))
+    restarted.step()
+
+    with sessions() as session:
+        assert queries.token_address(session, "eth3s") == new
+        named = {token.address: token.retired for token in queries.tokens(session) if token.symbol == "ETH3S"}
+        assert named == {old.address: True, new: False}
+        assert queries.position(session, old.address, depositor.address).shares == 0
+        assert [row.assets for row in queries.redeems(session, old.address)] == [redeemed.assets]

@@ -138,7 +138,8 @@ def token_page(request: Request) -> Response:
         context: dict[str, Any] = {"state": state, "token": dash.protocol.addresses[symbol], "history": None}
         with dash.index() as session:
             if session is not None:
-                past = history.token_history(session, dash.protocol.w3, symbol, state.asset_decimals)
+                address = dash.protocol.addresses[symbol]  # the manifest's token of that symbol
+                past = history.token_history(session, dash.protocol.w3, address, state.asset_decimals)
                 context["history"] = past
                 context["charts"] = json.dumps({"navs": past.chart, "costs": past.costs})
             context["row"] = _token_rows(session, {symbol: state}, block)[0]

@@ -84,11 +84,12 @@ class TokenHistory:
 
 
 def nav_24h_ago(session: Session, now: int) -> dict[str, int | None]:
-    """Each token's NAV per share in its newest sample at least 24 h before `now`, by symbol."""
+    """Each token's NAV per share in its newest sample at least 24 h before `now`, by address (a
+    symbol may name a retired token and its successor)."""
     found: dict[str, int | None] = {}
     for token in queries.tokens(session):
         older = [s for s in queries.samples(session, token.address, until=now - DAY) if s.ok and s.nav_per_share]
-        found[token.symbol] = older[-1].nav_per_share if older else None
+        found[token.address] = older[-1].nav_per_share if older else None
     return found
 
 
@@ -102,11 +103,11 @@ def positions(session: Session, holder: str) -> dict[str, queries.HolderPosition
     return {p.symbol: p for p in queries.positions_of(session, holder)}
 
 
-def token_history(session: Session, w3: Web3, symbol: str, asset_decimals: int = 6) -> TokenHistory:
-    """Everything the index holds on `symbol` for its page. The decomposition's two chain reads
-    (the fee accrual time at the window's first sample, the funding owed at its last) are eth_calls
-    in those blocks."""
-    address = queries.token_address(session, symbol)
+def token_history(session: Session, w3: Web3, token: str, asset_decimals: int = 6) -> TokenHistory:
+    """Everything the index holds on `token` (its address, or its symbol) for its page. The
+    decomposition's two chain reads (the fee accrual time at the window's first sample, the funding
+    owed at its last) are eth_calls in those blocks."""
+    address = queries.token_address(session, token)
     info = next(t for t in queries.tokens(session) if t.address == address)
     history = TokenHistory(indexed_block=queries.indexed_block(session))
     rows = [s for s in queries.samples(session, address) if s.ok]

@@ -164,13 +164,13 @@ def token_rows(
     nav_24h_ago: dict[str, int | None] | None = None,
     retired: dict[str, int] | None = None,
 ) -> list[TokenRow]:
-    """The token table of `block`. From the index: `nav_24h_ago`, NAV per share 24 h before, by
-    symbol; `retired`, the block each retired token was retired in, by address."""
+    """The token table of `block`. From the index, by address: `nav_24h_ago`, NAV per share 24 h
+    before; `retired`, the block each retired token was retired in."""
     rows = []
-    for symbol, state in states.items():
+    for state in states.values():
         retired_block = (retired or {}).get(state.token)
         status, why = status_reason(state, retired_block)
-        before = (nav_24h_ago or {}).get(symbol)
+        before = (nav_24h_ago or {}).get(state.token)
         change = None
         if before and state.nav_per_share and state.supply:
             change = Decimal(state.nav_per_share) / Decimal(before) - 1

@@ -124,6 +124,12 @@ class Node:
         states = next(entry for entry in lens_abi if entry.get("name") == "get_states")
         self.state_fields = [component["name"] for component in states["outputs"][0]["components"]]
 
+    def follow(self, address: str, symbol: str) -> None:
+        """Follow token `address` too (one the database has and the manifest no longer lists)."""
+        address = Web3.to_checksum_address(address)
+        self.tokens.setdefault(address, symbol)
+        self.kinds.setdefault(address, "token")
+
     def head(self) -> int:
         return self.w3.eth.block_number
 

@@ -173,6 +173,10 @@ class Indexer:
                     "use another database for another chain"
                 )
             self._add_tokens(session, cursor.last_block + 1)
+            # a token the manifest no longer lists (retired, its symbol created again) still has
+            # holders who redeem: every token the database has stays followed
+            for token in session.scalars(select(models.Token)):
+                self.node.follow(token.address, token.symbol)
             self._load_scales(session)
 
     def _add_tokens(self, session: Session, start: int) -> None:

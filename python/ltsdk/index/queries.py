@@ -98,9 +98,10 @@ def indexed_block(session: Session) -> int | None:
 
 
 def tokens(session: Session) -> list[TokenInfo]:
-    """Every followed token, by symbol, retired ones included (and marked)."""
+    """Every followed token, by symbol (one symbol's in the order they were first followed), retired
+    ones included (and marked)."""
     retired = {row.token: row.block_number for row in session.scalars(select(models.Retirement))}
-    rows = session.scalars(select(models.Token).order_by(models.Token.symbol))
+    rows = session.scalars(select(models.Token).order_by(models.Token.symbol, models.Token.first_block))
     return [
         TokenInfo(
             row.address,
@@ -117,16 +118,18 @@ def tokens(session: Session) -> list[TokenInfo]:
 
 
 def token_address(session: Session, symbol_or_address: str) -> str:
-    """A token's address from its symbol (any case) or its address; KeyError if not indexed."""
+    """A token's address from its symbol (any case) or its address; KeyError if not indexed. A
+    symbol the factory retired and created again names the listed token."""
     if Web3.is_address(symbol_or_address):
         address = Web3.to_checksum_address(symbol_or_address)
         if session.get(models.Token, address) is None:
             raise KeyError(f"token {address} is not indexed")
         return address
-    token = session.scalars(select(models.Token).where(models.Token.symbol == symbol_or_address.upper())).first()
-    if token is None:
+    named = [token for token in tokens(session) if token.symbol == symbol_or_address.upper()]
+    if not named:
         raise KeyError(f"no indexed token {symbol_or_address!r}")
-    return token.address
+    listed = [token for token in named if not token.retired]
+    return (listed or named)[-1].address  # the newest of them (tokens() orders a symbol's by first block)
 
 
 # ---------------------------------------------------------------- scale and samples
