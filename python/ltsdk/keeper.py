@@ -765,14 +765,26 @@ class Keeper:
             self.log("dry_run", token=action.symbol, action=action.kind, label=action.label, simulated=False)
             return Outcome(action.symbol, action, Status.DRY_RUN, detail="not simulated")
         try:
-            self.rpc("simulate", lambda: self.call(function, sender))
-            gas = gas_limit(self.rpc("estimate_gas", lambda: self.estimate_gas(function, sender)))
-        except (ContractLogicError, ContractCustomError) as exc:
-            return self.refused(action, revert_reason(exc))
+            gas = self._simulate_gas(function, sender)
+        except (ContractLogicError, ContractCustomError) as first:
+            # A node may answer a call while it mines a block with the new block's state under the
+            # previous block's clock (anvil commits the state before it updates its block
+            # environment): the venue's funding clock then underflows, a revert without a reason.
+            # A revert that is real reverts again.
+            self.log("simulation_repeated", token=action.symbol, action=action.kind, reason=revert_reason(first))
+            try:
+                gas = self._simulate_gas(function, sender)
+            except (ContractLogicError, ContractCustomError) as exc:
+                return self.refused(action, revert_reason(exc))
         if self.account is None:
             self.log("dry_run", token=action.symbol, action=action.kind, label=action.label, simulated=True)
             return Outcome(action.symbol, action, Status.DRY_RUN)
         return gas
+
+    def _simulate_gas(self, function, sender: str) -> int:
+        """eth_call then estimate `function` as `sender`: the gas limit to send with."""
+        self.rpc("simulate", lambda: self.call(function, sender))
+        return gas_limit(self.rpc("estimate_gas", lambda: self.estimate_gas(function, sender)))
 
     def send(self, action: Action, gas: int, detected_at: float) -> Outcome:
         """Sign `action` with the next nonce and EIP-1559 fees, journal it and broadcast it."""
