@@ -9,23 +9,29 @@ as ltsdk.client's over web3.py's `AsyncWeb3`, running the same plans (ltsdk.plan
 
 from __future__ import annotations
 
-import os
+import functools
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
 from eth_account.signers.local import LocalAccount
 from web3 import AsyncWeb3
 
 from ltsdk import manifest as manifests
 from ltsdk import plans, types
-from ltsdk.calls import AsyncNode
-from ltsdk.client import DEFAULT_RPC, account_from_env
-from ltsdk.plans import DEFAULT_DEADLINE_SECONDS, DEFAULT_SLIPPAGE_BPS
+from ltsdk.calls import AsyncNode, Plan
+from ltsdk.client import RPC_TIMEOUT_SECONDS, account_from_env, node_url
+from ltsdk.token_calls import TokenCalls
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def http_web3(rpc_url: str | None) -> AsyncWeb3:
-    url = rpc_url or os.environ.get("LT_RPC_URL", DEFAULT_RPC)
-    return AsyncWeb3(AsyncWeb3.AsyncHTTPProvider(url, request_kwargs={"timeout": 30}, cache_allowed_requests=True))
+    provider = AsyncWeb3.AsyncHTTPProvider(
+        node_url(rpc_url), request_kwargs={"timeout": RPC_TIMEOUT_SECONDS}, cache_allowed_requests=True
+    )
+    return AsyncWeb3(provider)
 
 
 class AsyncProtocol(plans.Deployment):
@@ -82,130 +88,56 @@ class AsyncProtocol(plans.Deployment):
         return await self.node.run(plans.latest_timestamp())
 
 
+def _awaits(
+    call: Callable[Concatenate[TokenCalls, P], Plan[R]],
+) -> Callable[Concatenate[AsyncToken, P], Coroutine[Any, Any, R]]:
+    """An `AsyncToken` method that awaits the plan of `call` (its signature and docstring)."""
+
+    @functools.wraps(call)
+    async def method(self: AsyncToken, *args: P.args, **kwargs: P.kwargs) -> R:
+        return await self._run(call(self.calls, *args, **kwargs))
+
+    return method
+
+
 class AsyncToken:
-    """One leveraged token over asyncio: the methods of `ltsdk.client.Token`, awaited."""
+    """One leveraged token over asyncio: the calls of `ltsdk.client.Token` (declared once, in
+    ltsdk.token_calls.TokenCalls), awaited."""
 
     def __init__(self, protocol: AsyncProtocol, symbol: str):
         self.protocol = protocol
         self.symbol = symbol
         self.address = protocol.address_of(symbol)
+        self.calls = TokenCalls(protocol, symbol)
 
     def __repr__(self) -> str:
         return f"<AsyncToken {self.symbol} {self.address}>"
 
-    async def _run(self, plan: plans.Plan[Any]) -> Any:
+    async def _run(self, plan: Plan[Any]) -> Any:
         return await self.protocol.node.run(plan)
 
-    async def state(self) -> types.TokenState:
-        return await self._run(plans.token_state(self.protocol, self.symbol))
-
-    async def balance_of(self, holder: str) -> int:
-        return await self._run(plans.balance_of(self.protocol, self.symbol, holder))
-
-    async def preview_deposit(self, assets: int) -> int:
-        return await self._run(plans.view(self.protocol, self.symbol, "previewDeposit", assets))
-
-    async def preview_mint(self, shares: int) -> int:
-        return await self._run(plans.view(self.protocol, self.symbol, "previewMint", shares))
-
-    async def preview_redeem(self, shares: int) -> int:
-        return await self._run(plans.view(self.protocol, self.symbol, "previewRedeem", shares))
-
-    async def preview_withdraw(self, assets: int) -> int:
-        return await self._run(plans.view(self.protocol, self.symbol, "previewWithdraw", assets))
-
-    async def deposit(
-        self,
-        assets: int,
-        receiver: str | None = None,
-        slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
-        deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
-        min_shares: int | None = None,
-        approve_max: bool = False,
-        **tx_kwargs: Any,
-    ) -> types.Deposited:
-        plan = plans.deposit(
-            self.protocol,
-            self.symbol,
-            assets,
-            receiver,
-            slippage_bps,
-            deadline_seconds,
-            tx_kwargs,
-            min_shares,
-            approve_max,
-        )
-        return await self._run(plan)
-
-    async def mint(
-        self,
-        shares: int,
-        receiver: str | None = None,
-        slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
-        deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
-        approve_max: bool = False,
-        **tx_kwargs: Any,
-    ) -> types.Deposited:
-        plan = plans.mint(
-            self.protocol, self.symbol, shares, receiver, slippage_bps, deadline_seconds, tx_kwargs, approve_max
-        )
-        return await self._run(plan)
-
-    async def redeem(
-        self,
-        shares: int,
-        receiver: str | None = None,
-        owner: str | None = None,
-        slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
-        deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
-        min_assets: int | None = None,
-        **tx_kwargs: Any,
-    ) -> types.Withdrawn:
-        plan = plans.redeem(
-            self.protocol, self.symbol, shares, receiver, owner, slippage_bps, deadline_seconds, tx_kwargs, min_assets
-        )
-        return await self._run(plan)
-
-    async def withdraw(
-        self,
-        assets: int,
-        receiver: str | None = None,
-        owner: str | None = None,
-        slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
-        deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
-        **tx_kwargs: Any,
-    ) -> types.Withdrawn:
-        plan = plans.withdraw(
-            self.protocol, self.symbol, assets, receiver, owner, slippage_bps, deadline_seconds, tx_kwargs
-        )
-        return await self._run(plan)
-
-    async def rebalance(self, **tx_kwargs: Any) -> types.Rebalanced:
-        return await self._run(plans.keeper_call(self.protocol, self.symbol, "rebalance", (), tx_kwargs))
-
-    async def ripcord(self, **tx_kwargs: Any) -> types.Ripcorded:
-        return await self._run(plans.keeper_call(self.protocol, self.symbol, "ripcord", (), tx_kwargs))
-
-    async def split(self, factor: int, reverse: bool = False, **tx_kwargs: Any) -> types.Splitted:
-        name = "reverse_split" if reverse else "split"
-        return await self._run(plans.keeper_call(self.protocol, self.symbol, name, (factor,), tx_kwargs))
-
-    async def transact(self, name: str, *args: Any, **tx_kwargs: Any) -> Any:
-        return await self._run(plans.transact(self.protocol, self.symbol, name, args, tx_kwargs))
-
-    async def configure(self, setter: str, *args: Any, **tx_kwargs: Any) -> Any:
-        """A parameter change through the token's configurator, as `Token.configure`."""
-        return await self._run(plans.configure(self.protocol, self.symbol, setter, args, tx_kwargs))
+    # reads
+    state = _awaits(TokenCalls.state)
+    balance_of = _awaits(TokenCalls.balance_of)
+    preview_deposit = _awaits(TokenCalls.preview_deposit)
+    preview_mint = _awaits(TokenCalls.preview_mint)
+    preview_redeem = _awaits(TokenCalls.preview_redeem)
+    preview_withdraw = _awaits(TokenCalls.preview_withdraw)
+    # user writes
+    deposit = _awaits(TokenCalls.deposit)
+    mint = _awaits(TokenCalls.mint)
+    redeem = _awaits(TokenCalls.redeem)
+    withdraw = _awaits(TokenCalls.withdraw)
+    # keeper and admin
+    rebalance = _awaits(TokenCalls.rebalance)
+    ripcord = _awaits(TokenCalls.ripcord)
+    split = _awaits(TokenCalls.split)
+    transact = _awaits(TokenCalls.transact)
+    configure = _awaits(TokenCalls.configure)
+    execute_change = _awaits(TokenCalls.execute_change)
+    cancel_change = _awaits(TokenCalls.cancel_change)
 
     @staticmethod
     def queued_change(receipt: Any) -> types.QueuedChange | None:
         """What a `configure` receipt queued, as `Token.queued_change`."""
         return plans.queued_change(receipt)
-
-    async def execute_change(self, change_id: str, **tx_kwargs: Any) -> Any:
-        """Apply a queued change once its eta has passed, as `Token.execute_change`."""
-        return await self._run(plans.queue_call(self.protocol, self.symbol, "execute", change_id, tx_kwargs))
-
-    async def cancel_change(self, change_id: str, **tx_kwargs: Any) -> Any:
-        """Drop a queued change before it executes, as `Token.cancel_change`."""
-        return await self._run(plans.queue_call(self.protocol, self.symbol, "cancel", change_id, tx_kwargs))

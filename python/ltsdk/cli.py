@@ -153,9 +153,9 @@ def session(args: argparse.Namespace, signer: bool = False) -> Session:
     from web3.exceptions import Web3Exception
 
     from ltsdk import manifest as manifests
-    from ltsdk.client import DEFAULT_RPC, Protocol, account_from_env, http_web3
+    from ltsdk.client import Protocol, account_from_env, http_web3, node_url
 
-    rpc_url = args.rpc or os.environ.get("LT_RPC_URL", DEFAULT_RPC)
+    rpc_url = node_url(args.rpc)
     manifest = manifests.load(args.manifest)
     account = account_from_env() if signer else None
     if signer and account is None:

@@ -13,10 +13,12 @@ exception of `ltsdk.errors` for any revert, before anything is sent. The logic i
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -24,10 +26,10 @@ from web3 import Web3
 
 from ltsdk import manifest as manifests
 from ltsdk import plans, types
-from ltsdk.calls import SyncNode, revert_reason
+from ltsdk.calls import Plan, SyncNode, revert_reason
 from ltsdk.errors import BadAccount, BadManifest, NoSigner, UnknownToken
-from ltsdk.plans import DEFAULT_DEADLINE_SECONDS, DEFAULT_SLIPPAGE_BPS
 from ltsdk.sender import gas_limit
+from ltsdk.token_calls import TokenCalls
 
 __all__ = [
     "BadAccount",
@@ -43,7 +45,10 @@ __all__ = [
 ]
 
 DEFAULT_RPC = "http://127.0.0.1:8545"
+RPC_TIMEOUT_SECONDS = 30  # one JSON-RPC request, sync or async
 load_manifest = manifests.load
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def account_from_env() -> LocalAccount | None:
@@ -69,11 +74,16 @@ def account_from_env() -> LocalAccount | None:
     return None
 
 
+def node_url(rpc_url: str | None) -> str:
+    """The JSON-RPC URL to use: `rpc_url`, else $LT_RPC_URL, else the local node."""
+    return rpc_url or os.environ.get("LT_RPC_URL", DEFAULT_RPC)
+
+
 def http_web3(rpc_url: str | None) -> Web3:
     return Web3(
         Web3.HTTPProvider(
-            rpc_url or os.environ.get("LT_RPC_URL", DEFAULT_RPC),
-            request_kwargs={"timeout": 30},
+            node_url(rpc_url),
+            request_kwargs={"timeout": RPC_TIMEOUT_SECONDS},
             cache_allowed_requests=True,  # eth_chainId once, not around every eth_call
         )
     )
@@ -130,184 +140,66 @@ class Protocol(plans.Deployment):
         return self.node.run(plans.latest_timestamp())
 
 
+def _runs(call: Callable[Concatenate[TokenCalls, P], Plan[R]]) -> Callable[Concatenate[Token, P], R]:
+    """A `Token` method that runs the plan of `call` (its signature and docstring) to its value."""
+
+    @functools.wraps(call)
+    def method(self: Token, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self._run(call(self.calls, *args, **kwargs))
+
+    return method
+
+
 class Token:
-    """One leveraged token: previews, user writes with slippage and deadline, keeper calls."""
+    """One leveraged token: previews, user writes with slippage and deadline, keeper calls. Each
+    call is declared once, in ltsdk.token_calls.TokenCalls, and run here to its value."""
 
     def __init__(self, protocol: Protocol, symbol: str):
         self.protocol = protocol
         self.symbol = symbol
         self.address = protocol.address_of(symbol)
+        self.calls = TokenCalls(protocol, symbol)
         self.contract = protocol.node.contract(self.address, plans.TOKEN_ABI)  # web3 contract (the keeper's)
 
     def __repr__(self) -> str:
         return f"<Token {self.symbol} {self.address}>"
 
-    def _run(self, plan: plans.Plan[Any]) -> Any:
+    def _run(self, plan: Plan[Any]) -> Any:
         return self.protocol.node.run(plan)
 
-    # ---------------------------------------------------------------- reads
-
-    def state(self) -> types.TokenState:
-        return self._run(plans.token_state(self.protocol, self.symbol))
-
-    def balance_of(self, holder: str) -> int:
-        return self._run(plans.balance_of(self.protocol, self.symbol, holder))
-
-    def preview_deposit(self, assets: int) -> int:
-        return self._run(plans.view(self.protocol, self.symbol, "previewDeposit", assets))
-
-    def preview_mint(self, shares: int) -> int:
-        return self._run(plans.view(self.protocol, self.symbol, "previewMint", shares))
-
-    def preview_redeem(self, shares: int) -> int:
-        return self._run(plans.view(self.protocol, self.symbol, "previewRedeem", shares))
-
-    def preview_withdraw(self, assets: int) -> int:
-        return self._run(plans.view(self.protocol, self.symbol, "previewWithdraw", assets))
-
-    # ---------------------------------------------------------------- user writes
-
-    def deposit(
-        self,
-        assets: int,
-        receiver: str | None = None,
-        slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
-        deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
-        min_shares: int | None = None,
-        approve_max: bool = False,
-        **tx_kwargs: Any,
-    ) -> types.Deposited:
-        """Pay `assets` (collateral base units); at least `min_shares` (default: the preview just
-        before sending x (1 - slippage)) or revert. Approves exactly `assets` if the allowance is
-        short (`approve_max`: the maximum)."""
-        plan = plans.deposit(
-            self.protocol,
-            self.symbol,
-            assets,
-            receiver,
-            slippage_bps,
-            deadline_seconds,
-            tx_kwargs,
-            min_shares,
-            approve_max,
-        )
-        return self._run(plan)
-
-    def mint(
-        self,
-        shares: int,
-        receiver: str | None = None,
-        slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
-        deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
-        approve_max: bool = False,
-        **tx_kwargs: Any,
-    ) -> types.Deposited:
-        """Mint exactly `shares`, paying at most preview x (1 + slippage)."""
-        plan = plans.mint(
-            self.protocol, self.symbol, shares, receiver, slippage_bps, deadline_seconds, tx_kwargs, approve_max
-        )
-        return self._run(plan)
-
-    def redeem(
-        self,
-        shares: int,
-        receiver: str | None = None,
-        owner: str | None = None,
-        slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
-        deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
-        min_assets: int | None = None,
-        **tx_kwargs: Any,
-    ) -> types.Withdrawn:
-        """Burn `shares`; at least `min_assets` (default: the preview x (1 - slippage)) or revert."""
-        plan = plans.redeem(
-            self.protocol, self.symbol, shares, receiver, owner, slippage_bps, deadline_seconds, tx_kwargs, min_assets
-        )
-        return self._run(plan)
-
-    def withdraw(
-        self,
-        assets: int,
-        receiver: str | None = None,
-        owner: str | None = None,
-        slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
-        deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
-        **tx_kwargs: Any,
-    ) -> types.Withdrawn:
-        """Receive exactly `assets`, burning at most preview x (1 + slippage) shares."""
-        plan = plans.withdraw(
-            self.protocol, self.symbol, assets, receiver, owner, slippage_bps, deadline_seconds, tx_kwargs
-        )
-        return self._run(plan)
-
-    # ---------------------------------------------------------------- for a wallet outside the SDK
-
-    def deposit_transactions(
-        self,
-        assets: int,
-        sender: str,
-        receiver: str | None = None,
-        slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
-        deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
-    ) -> types.WalletPlan:
-        """What `sender`'s own wallet (a browser's) sends to pay `assets`: the approval if the
-        allowance is short, then the bounded deposit, with their exact quote. Checked as `deposit`
-        checks; nothing is signed or sent here."""
-        args = (assets, sender, receiver, slippage_bps, deadline_seconds)
-        return self._run(plans.wallet_deposit(self.protocol, self.symbol, *args))
-
-    def redeem_transactions(
-        self,
-        shares: int,
-        sender: str,
-        receiver: str | None = None,
-        slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
-        deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
-    ) -> types.WalletPlan:
-        """What `sender`'s own wallet sends to redeem `shares`, simulated, with its exact quote."""
-        args = (shares, sender, receiver, slippage_bps, deadline_seconds)
-        return self._run(plans.wallet_redeem(self.protocol, self.symbol, *args))
-
-    # ---------------------------------------------------------------- keeper and admin
-
-    def rebalance(self, **tx_kwargs: Any) -> types.Rebalanced:
-        return self._run(plans.keeper_call(self.protocol, self.symbol, "rebalance", (), tx_kwargs))
-
-    def ripcord(self, **tx_kwargs: Any) -> types.Ripcorded:
-        return self._run(plans.keeper_call(self.protocol, self.symbol, "ripcord", (), tx_kwargs))
-
-    def split(self, factor: int, reverse: bool = False, **tx_kwargs: Any) -> types.Splitted:
-        name = "reverse_split" if reverse else "split"
-        return self._run(plans.keeper_call(self.protocol, self.symbol, name, (factor,), tx_kwargs))
-
-    def transact(self, name: str, *args: Any, **tx_kwargs: Any) -> Any:
-        """Any other state-changing call of the token by name (e.g. "pause"): simulated, sent, the
-        receipt returned."""
-        return self._run(plans.transact(self.protocol, self.symbol, name, args, tx_kwargs))
+    # reads
+    state = _runs(TokenCalls.state)
+    balance_of = _runs(TokenCalls.balance_of)
+    preview_deposit = _runs(TokenCalls.preview_deposit)
+    preview_mint = _runs(TokenCalls.preview_mint)
+    preview_redeem = _runs(TokenCalls.preview_redeem)
+    preview_withdraw = _runs(TokenCalls.preview_withdraw)
+    # user writes
+    deposit = _runs(TokenCalls.deposit)
+    mint = _runs(TokenCalls.mint)
+    redeem = _runs(TokenCalls.redeem)
+    withdraw = _runs(TokenCalls.withdraw)
+    # for a wallet outside the SDK
+    deposit_transactions = _runs(TokenCalls.deposit_transactions)
+    redeem_transactions = _runs(TokenCalls.redeem_transactions)
+    # keeper and admin
+    rebalance = _runs(TokenCalls.rebalance)
+    ripcord = _runs(TokenCalls.ripcord)
+    split = _runs(TokenCalls.split)
+    transact = _runs(TokenCalls.transact)
+    configure = _runs(TokenCalls.configure)
+    execute_change = _runs(TokenCalls.execute_change)
+    cancel_change = _runs(TokenCalls.cancel_change)
 
     def configurator(self) -> Any:
         """The token's LeveragedTokenConfigurator (web3 contract): its parameter setters and timelock."""
         address = self.contract.functions.configurator().call()
         return self.protocol.node.contract(address, plans.CONFIGURATOR_ABI)
 
-    def configure(self, setter: str, *args: Any, **tx_kwargs: Any) -> Any:
-        """A parameter change through the configurator (e.g. "set_fees", 10, 10, 365), the token
-        passed first: simulated, sent, the receipt returned. It acts at once where the
-        configurator allows (a fee cut, a lower cap, no shares yet); otherwise its ChangeQueued
-        event carries the id to pass to `execute_change` after the delay (`queued_change`)."""
-        return self._run(plans.configure(self.protocol, self.symbol, setter, args, tx_kwargs))
-
     @staticmethod
     def queued_change(receipt: Any) -> types.QueuedChange | None:
         """What a `configure` receipt queued (id, kind, values, eta), or None if it acted at once."""
         return plans.queued_change(receipt)
-
-    def execute_change(self, change_id: str, **tx_kwargs: Any) -> Any:
-        """The admin: apply a queued change once its eta has passed; the receipt."""
-        return self._run(plans.queue_call(self.protocol, self.symbol, "execute", change_id, tx_kwargs))
-
-    def cancel_change(self, change_id: str, **tx_kwargs: Any) -> Any:
-        """The guardian or the admin: drop a queued change before it executes; the receipt."""
-        return self._run(plans.queue_call(self.protocol, self.symbol, "cancel", change_id, tx_kwargs))
 
     # ---------------------------------------------------------------- events
 

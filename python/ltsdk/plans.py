@@ -430,9 +430,9 @@ def wallet_deposit(
     symbol: str,
     assets: int,
     sender: str,
-    receiver: str | None = None,
-    slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
-    deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
+    receiver: str | None,
+    slippage_bps: int,
+    deadline_seconds: int,
 ) -> Plan[types.WalletPlan]:
     """The transactions a browser wallet (or any signer outside this process) sends to pay
     `assets` from `sender`: the exact approval when the allowance is short, then the slippage-
@@ -473,9 +473,9 @@ def wallet_redeem(
     symbol: str,
     shares: int,
     sender: str,
-    receiver: str | None = None,
-    slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
-    deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
+    receiver: str | None,
+    slippage_bps: int,
+    deadline_seconds: int,
 ) -> Plan[types.WalletPlan]:
     """The transaction a browser wallet sends to redeem `shares` of `sender`: slippage- and
     deadline-bounded, simulated as `sender` (a revert raises its typed error, and no transaction

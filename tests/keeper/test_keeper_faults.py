@@ -71,6 +71,33 @@ def test_rpc_down_timeouts_and_5xx__retried_with_backoff__one_transaction(
     assert delays == [0.01, 0.02, 0.04]  # exponential
 
 
+def test_simulation_reverts_once_without_a_reason__simulated_again__sent_once(
+    band_breach, make_keeper, chain, proxy, keeper_logs
+):
+    """What anvil answers when a call meets a block being mined (the new state under the previous
+    block's clock): one revert without a reason, then the truth."""
+    start = chain.blocks.head.number
+    keeper = make_keeper()
+    proxy.inject("eth_estimateGas", "rpc_error", code=3, message="execution reverted")
+
+    outcomes = keeper.tick()
+
+    assert [o.status for o in outcomes] == ["mined"]
+    assert len(rebalances(band_breach, chain, start)) == 1
+    assert [line["token"] for line in keeper_logs() if line["event"] == "simulation_repeated"] == ["BTC3L"]
+    assert not [line for line in keeper_logs() if line["event"] == "failed"]
+
+
+def test_simulation_reverts_twice__failed_with_backoff__nothing_sent(band_breach, make_keeper, proxy, keeper_logs):
+    keeper = make_keeper()
+    proxy.inject("eth_estimateGas", "rpc_error", times=2, code=3, message="execution reverted")
+
+    outcomes = keeper.tick()
+
+    assert [(o.status, o.detail) for o in outcomes] == [("failed", "simulation: reverted without a reason")]
+    assert proxy.count("eth_sendRawTransaction") == 0
+
+
 def test_rpc_down_for_good__tick_raises_unavailable__run_survives_one_incident(band_breach, make_keeper, proxy):
     keeper = make_keeper(policy=Policy(rpc_retries=2, rpc_backoff_seconds=0.01))
     proxy.inject(None, "down", times=10**6)

@@ -170,9 +170,9 @@ def test_two_workers_on_redis__twelve_due_tokens__each_action_sent_exactly_once(
             try:
                 return all(token.rebalance_status()[0] == Reason.NONE for token in tokens.values())
             except ContractLogicError:
-                # one full-suite run saw this read revert at "latest" while the workers' blocks
-                # were being mined (not yet diagnosed); the next poll reads again, and a read that
-                # keeps failing times the wait out
+                # anvil can answer a call at "latest" while it mines a worker's block with the new
+                # state under the previous block's clock (the venue's funding clock underflows);
+                # the next poll reads again, and a read that keeps failing times the wait out
                 return False
 
         wait_for(all_kept, 90, "every token kept", poll=1.0)

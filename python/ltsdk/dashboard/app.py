@@ -108,14 +108,22 @@ class Dashboard:
 # ---------------------------------------------------------------- pages
 
 
+def _token_rows(session: Any, states: dict[str, Any], block: pages.Block) -> list[pages.TokenRow]:
+    """The token table's rows of `block`; with the index (`session`, None without one), each
+    token's 24 h change and whether the factory retired it."""
+    if session is None:
+        return pages.token_rows(states, block)
+    before = history.nav_24h_ago(session, block.timestamp)
+    return pages.token_rows(states, block, before, history.retired_blocks(session))
+
+
 def token_table(request: Request) -> Response:
     dash: Dashboard = request.app.state.dashboard
 
     def build(block: pages.Block) -> dict[str, Any]:
         states = dash.protocol.states(block=block.number)
         with dash.index() as session:
-            before = history.nav_24h_ago(session, block.timestamp) if session is not None else None
-        return {"rows": pages.token_rows(states, block, before)}
+            return {"rows": _token_rows(session, states, block)}
 
     return dash.page("tokens.html", build)
 
@@ -128,14 +136,22 @@ def token_page(request: Request) -> Response:
         symbol = dash.symbol(request.path_params["symbol"])
         state = dash.protocol.states([symbol], block=block.number)[symbol]
         context: dict[str, Any] = {"state": state, "token": dash.protocol.addresses[symbol], "history": None}
-        before = None
         with dash.index() as session:
             if session is not None:
-                before = history.nav_24h_ago(session, block.timestamp)
-                past = history.token_history(session, dash.protocol.w3, symbol, state.asset_decimals)
+                address = dash.protocol.addresses[symbol]  # the manifest's token of that symbol
+                past = history.token_history(session, dash.protocol.w3, address, state.asset_decimals)
                 context["history"] = past
                 context["charts"] = json.dumps({"navs": past.chart, "costs": past.costs})
-        context["row"] = pages.token_rows({symbol: state}, block, before)[0]
+            context["row"] = _token_rows(session, {symbol: state}, block)[0]
+        past = context["history"]
+        lists: dict[str, list[Any]] = {
+            "rebalances": past.rebalances if past is not None else [],
+            "splits": past.splits if past is not None else [],
+        }
+        for name, rows in lists.items():  # bad paging parameters are refused with or without the index
+            page = pages.page_of(rows, query, name)
+            context[f"{name}_page"] = page
+            context[f"{name}_links"] = _links(request, page)
         try:
             if amount := query.get("deposit"):
                 context["quote"] = pages.quote_deposit(
@@ -152,6 +168,19 @@ def token_page(request: Request) -> Response:
         return context
 
     return dash.page("token.html", build)
+
+
+def _links(request: Request, page: pages.Page[Any]) -> dict[str, str | None]:
+    """The relative URLs of the newer and older pages of `page`'s list (None where there is none),
+    the request's other parameters kept."""
+
+    def at(offset: int | None) -> str | None:
+        if offset is None:
+            return None
+        url = request.url.include_query_params(**{f"{page.name}_offset": offset, f"{page.name}_limit": page.limit})
+        return f"{url.path}?{url.query}"
+
+    return {"newer": at(page.newer), "older": at(page.older)}
 
 
 def holder_lookup(request: Request) -> Response:

@@ -2,7 +2,7 @@
 the underlying vs the ideal daily-leveraged product, every rebalance with its reason and cost, fees
 and funding over time, splits, and the tracking error decomposed (ltsdk.tracking, the one home of
 that arithmetic) over the indexed window. Also the index's side of the token table (NAV per share
-24 h before) and of the holder page (cost basis and PnL)."""
+24 h before, which tokens the factory retired) and of the holder page (cost basis and PnL)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,9 @@ from web3 import Web3
 from web3.exceptions import Web3Exception
 
 from ltsdk import tracking
-from ltsdk.abis import load_abi
 from ltsdk.codes import reason_name
 from ltsdk.errors import BadArgument
-from ltsdk.index import models, queries
+from ltsdk.index import chain, models, queries
 from ltsdk.prices import IdealTracker
 from ltsdk.units import DAY, WAD
 
@@ -85,12 +84,18 @@ class TokenHistory:
 
 
 def nav_24h_ago(session: Session, now: int) -> dict[str, int | None]:
-    """Each token's NAV per share in its newest sample at least 24 h before `now`, by symbol."""
+    """Each token's NAV per share in its newest sample at least 24 h before `now`, by address (a
+    symbol may name a retired token and its successor)."""
     found: dict[str, int | None] = {}
     for token in queries.tokens(session):
         older = [s for s in queries.samples(session, token.address, until=now - DAY) if s.ok and s.nav_per_share]
-        found[token.symbol] = older[-1].nav_per_share if older else None
+        found[token.address] = older[-1].nav_per_share if older else None
     return found
+
+
+def retired_blocks(session: Session) -> dict[str, int]:
+    """The block each retired token was retired in (the factory's TokenRetired), by address."""
+    return {token.address: token.retired_block for token in queries.tokens(session) if token.retired_block is not None}
 
 
 def positions(session: Session, holder: str) -> dict[str, queries.HolderPosition]:
@@ -98,11 +103,11 @@ def positions(session: Session, holder: str) -> dict[str, queries.HolderPosition
     return {p.symbol: p for p in queries.positions_of(session, holder)}
 
 
-def token_history(session: Session, w3: Web3, symbol: str, asset_decimals: int = 6) -> TokenHistory:
-    """Everything the index holds on `symbol` for its page. The decomposition's two chain reads
-    (the fee accrual time at the window's first sample, the funding owed at its last) are eth_calls
-    in those blocks."""
-    address = queries.token_address(session, symbol)
+def token_history(session: Session, w3: Web3, token: str, asset_decimals: int = 6) -> TokenHistory:
+    """Everything the index holds on `token` (its address, or its symbol) for its page. The
+    decomposition's two chain reads (the fee accrual time at the window's first sample, the funding
+    owed at its last) are eth_calls in those blocks."""
+    address = queries.token_address(session, token)
     info = next(t for t in queries.tokens(session) if t.address == address)
     history = TokenHistory(indexed_block=queries.indexed_block(session))
     rows = [s for s in queries.samples(session, address) if s.ok]
@@ -164,16 +169,14 @@ def _track(
         in_window = (row for row in rows if row.block_number <= last.block_number)
         logs += [log for row in in_window if (log := tracking.log_from_row(table, row)) is not None]
     logs += _oracle_logs(w3, info, first.block_number, last.block_number)
-    token = w3.eth.contract(address=Web3.to_checksum_address(info.address), abi=load_abi("LeveragedToken"))
     owed = None
     if info.adapter:
-        venue = w3.eth.contract(address=Web3.to_checksum_address(info.adapter), abi=load_abi("MockPerpAdapter"))
-        owed = venue.functions.funding_owed(info.address).call(block_identifier=last.block_number)
+        owed = chain.view(w3, info.adapter, chain.VENUE_ABI, "funding_owed", info.address, block=last.block_number)
     samples = [tracking.sample_from_row(row) for row in window[:-1]] + [tracking.sample_from_row(last, owed)]
     return tracking.from_logs(
         int(info.leverage or round(Decimal(first.target_leverage) / WAD)),
         bool(first.is_long),
-        last_fee_accrual=token.functions.last_fee_accrual().call(block_identifier=first.block_number),
+        last_fee_accrual=chain.view(w3, info.address, chain.TOKEN_ABI, "last_fee_accrual", block=first.block_number),
         samples=samples,
         logs=logs,
         asset_decimals=asset_decimals,
@@ -181,12 +184,12 @@ def _track(
 
 
 def _oracle_logs(w3: Web3, info: queries.TokenInfo, first: int, last: int) -> list[tracking.Log]:
-    """The market oracle's price updates in (first, last], from the node: the index follows the
-    token, its configurator and its venue, not the oracle, and the decomposition prices each
-    rebalance and re-levers the ideal at the oracle's own updates (stamped with their updatedAt)."""
+    """The market oracle's price updates in (first, last], from the node (which has them even where
+    the index began before it stored oracle prices): the decomposition prices each rebalance and
+    re-levers the ideal at the oracle's own updates (stamped with their updatedAt)."""
     if not info.oracle:
         return []
-    oracle = w3.eth.contract(address=Web3.to_checksum_address(info.oracle), abi=load_abi("MockOracle"))
+    oracle = chain.contract(w3, info.oracle, chain.ORACLE_ABI)
     found = oracle.events.AnswerUpdated().get_logs(from_block=first + 1, to_block=last)
     return [
         tracking.Log(

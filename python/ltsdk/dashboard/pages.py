@@ -4,13 +4,14 @@ down, never float)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from ltsdk import plans, quote
-from ltsdk.cli import human
+from ltsdk.cli import CliError, human
 from ltsdk.client import Protocol
 from ltsdk.codes import Reason
 from ltsdk.types import TokenState
@@ -18,6 +19,10 @@ from ltsdk.units import MAX_UINT256, WAD
 
 SHARE_DECIMALS = 18
 NOTHING = "\N{EN DASH}"  # what a cell shows when there is no number
+PAGE_SIZE = 25  # rows a history list shows at a time unless the page asks for another size
+MAX_PAGE_SIZE = 200  # the most rows one page of a list may ask for
+MAX_OFFSET = 10**9  # rows skipped at the most (any list's length is far below it)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -95,12 +100,21 @@ FILTERS = {
 # ---------------------------------------------------------------- the token table
 
 
-def status_reason(state: TokenState) -> tuple[str, str]:
-    """A token's status word and why, from its lens row: what a holder or a keeper would ask."""
+def status_reason(state: TokenState, retired_block: int | None = None) -> tuple[str, str]:
+    """A token's status word and why, from its lens row: what a holder or a keeper would ask.
+    `retired_block`: the block the factory retired it in (the index's), None while it is listed."""
     band = f"[{multiple_text(state.band_lower)}, {multiple_text(state.band_upper)}]"
     leverage = multiple_text(state.leverage)
     if not state.ok:
         return "unreadable", "the lens could not read this token or its venue"
+    if retired_block is not None:
+        why = (
+            f"retired from the factory's registry in block {retired_block}: no longer listed and its "
+            "symbol may be created again; the token still runs for its holders, who can redeem"
+        )
+        if state.is_shutdown:
+            why += "; emergency shutdown: redeem pays pro rata"
+        return "retired", why
     if state.is_shutdown:
         return "shutdown", "emergency shutdown: redeem pays pro rata; mint and rebalance are closed for good"
     if state.supply == 0:
@@ -137,6 +151,7 @@ class TokenRow:
     why: str
     oracle_age: int  # seconds, at the page's block
     change_24h: Decimal | None  # NAV per share against the index's sample 24 h before; None without one or shares
+    retired_block: int | None = None  # the factory retired it in this block (the index's); None: listed
 
     @property
     def symbol(self) -> str:
@@ -144,18 +159,71 @@ class TokenRow:
 
 
 def token_rows(
-    states: dict[str, TokenState], block: Block, nav_24h_ago: dict[str, int | None] | None = None
+    states: dict[str, TokenState],
+    block: Block,
+    nav_24h_ago: dict[str, int | None] | None = None,
+    retired: dict[str, int] | None = None,
 ) -> list[TokenRow]:
-    """The token table of `block`. `nav_24h_ago`: NAV per share 24 h before, by symbol (the index's)."""
+    """The token table of `block`. From the index, by address: `nav_24h_ago`, NAV per share 24 h
+    before; `retired`, the block each retired token was retired in."""
     rows = []
-    for symbol, state in states.items():
-        status, why = status_reason(state)
-        before = (nav_24h_ago or {}).get(symbol)
+    for state in states.values():
+        retired_block = (retired or {}).get(state.token)
+        status, why = status_reason(state, retired_block)
+        before = (nav_24h_ago or {}).get(state.token)
         change = None
         if before and state.nav_per_share and state.supply:
             change = Decimal(state.nav_per_share) / Decimal(before) - 1
-        rows.append(TokenRow(state, status, why, block.timestamp - state.oracle_updated_at, change))
+        rows.append(TokenRow(state, status, why, block.timestamp - state.oracle_updated_at, change, retired_block))
     return rows
+
+
+# ---------------------------------------------------------------- lists a page at a time
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list, newest first: `rows` are items offset .. offset+limit-1 of `total`."""
+
+    name: str  # the list's query parameters are `{name}_offset` and `{name}_limit`
+    rows: list[T]
+    offset: int
+    limit: int
+    total: int
+
+    @property
+    def older(self) -> int | None:
+        """The offset of the next page (older rows), None on the last one."""
+        return self.offset + self.limit if self.offset + self.limit < self.total else None
+
+    @property
+    def newer(self) -> int | None:
+        """The offset of the previous page (newer rows), None on the first one."""
+        return max(self.offset - self.limit, 0) if self.offset > 0 else None
+
+
+def _whole(query: Mapping[str, str], key: str, default: int, low: int, high: int) -> int:
+    """The query parameter `key` as a whole number in [low, high] (`default` when absent)."""
+    text = query.get(key)
+    if text is None:
+        return default
+    digits = text.strip()
+    # ASCII digits only (no sign, point, exponent or other script's digits), and no longer than
+    # `high` is: int() of a huge string is slow and, past 4,300 digits, refused
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > len(str(high)) or not low <= int(digits) <= high:
+        raise CliError(f"{key} must be a whole number from {low} to {high}, got {text!r}")
+    return int(digits)
+
+
+def page_of(rows: Sequence[T], query: Mapping[str, str], name: str) -> Page[T]:
+    """The page of `rows` (oldest first, as the index lists them) that the request's `{name}_offset`
+    (default 0: the newest) and `{name}_limit` (default PAGE_SIZE, at most MAX_PAGE_SIZE) ask for,
+    newest first. A parameter that is not a whole number in range is the user's error (CliError:
+    the page answers 400 with the reason); an offset past the end is an empty page."""
+    offset = _whole(query, f"{name}_offset", 0, 0, MAX_OFFSET)
+    limit = _whole(query, f"{name}_limit", PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    newest_first = list(reversed(rows))
+    return Page(name, newest_first[offset : offset + limit], offset, limit, len(rows))
 
 
 # ---------------------------------------------------------------- quotes and holders

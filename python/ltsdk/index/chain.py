@@ -1,5 +1,6 @@
-"""What the indexer reads from the node: the logs of a deployment's contracts decoded by their
-shipped ABIs, block headers, and the lens's rows in a given block (plain web3.py, no database)."""
+"""What the indexer and the dashboard's history read from the node: the logs of a deployment's
+contracts decoded by their shipped ABIs, block headers, the lens's rows and any contract's views in
+a given block (plain web3.py, no database)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ltsdk.abis import load_abi
 
 TOKEN_ABI = "LeveragedToken"
 CONFIGURATOR_ABI = "LeveragedTokenConfigurator"
+FACTORY_ABI = "LeveragedTokenFactory"  # TokenRetired: the registry stops listing a token
 VENUE_ABI = "MockPerpAdapter"  # the venue's events (IPerpAdapter's and the mock's own)
 ORACLE_ABI = "MockOracle"  # Chainlink's AnswerUpdated
 LENS_ABI = "LeveragedTokenLens"
@@ -29,8 +31,8 @@ class Header:
 
 @dataclass(frozen=True)
 class DecodedLog:
-    """One log: where it came from (`kind` "token", "configurator", "venue" or "oracle"), its event's
-    name and arguments (addresses checksummed, bytes as 0x hex)."""
+    """One log: where it came from (`kind` "token", "configurator", "factory", "venue" or "oracle"),
+    its event's name and arguments (addresses checksummed, bytes as 0x hex)."""
 
     block_number: int
     block_hash: str
@@ -66,9 +68,20 @@ def json_args(args: dict[str, Any]) -> dict[str, Any]:
     return {key: convert(value) for key, value in args.items()}
 
 
+def contract(w3: Web3, address: str, abi: str) -> Any:
+    """The web3 contract at `address` with the shipped ABI named `abi` (e.g. TOKEN_ABI)."""
+    return w3.eth.contract(address=Web3.to_checksum_address(address), abi=load_abi(abi))
+
+
+def view(w3: Web3, address: str, abi: str, name: str, *args: Any, block: int | str) -> Any:
+    """The view `name(*args)` of the contract at `address` in `block`; web3's error if it cannot
+    answer there (no code then, a pruned block)."""
+    return contract(w3, address, abi).functions[name](*args).call(block_identifier=block)
+
+
 class Node:
     """The deployment's contracts on one node whose logs are followed: `tokens` (address -> symbol),
-    the configurator, the venues (adapters) and the markets' oracles."""
+    the configurator, the factory, the venues (adapters) and the markets' oracles."""
 
     def __init__(
         self,
@@ -78,18 +91,27 @@ class Node:
         configurator: str | None,
         venues: list[str],
         oracles: Sequence[str] = (),
+        factory: str | None = None,
     ):
         self.w3 = w3
         self.tokens = {Web3.to_checksum_address(address): symbol for address, symbol in tokens.items()}
         self.kinds: dict[str, str] = dict.fromkeys(self.tokens, "token")
         if configurator:
             self.kinds[Web3.to_checksum_address(configurator)] = "configurator"
+        if factory:
+            self.kinds[Web3.to_checksum_address(factory)] = "factory"
         for venue in venues:
             self.kinds[Web3.to_checksum_address(venue)] = "venue"
         for oracle in oracles:
             self.kinds[Web3.to_checksum_address(oracle)] = "oracle"
         self.events: dict[str, dict[str, Any]] = {}  # kind -> topic0 -> web3 event
-        abis = {"token": TOKEN_ABI, "configurator": CONFIGURATOR_ABI, "venue": VENUE_ABI, "oracle": ORACLE_ABI}
+        abis = {
+            "token": TOKEN_ABI,
+            "configurator": CONFIGURATOR_ABI,
+            "factory": FACTORY_ABI,
+            "venue": VENUE_ABI,
+            "oracle": ORACLE_ABI,
+        }
         for kind, abi in abis.items():
             by_topic: dict[str, Any] = {}
             for entry in load_abi(abi):
@@ -101,6 +123,12 @@ class Node:
         self.lens = self.w3.eth.contract(Web3.to_checksum_address(lens), abi=lens_abi)
         states = next(entry for entry in lens_abi if entry.get("name") == "get_states")
         self.state_fields = [component["name"] for component in states["outputs"][0]["components"]]
+
+    def follow(self, address: str, symbol: str) -> None:
+        """Follow token `address` too (one the database has and the manifest no longer lists)."""
+        address = Web3.to_checksum_address(address)
+        self.tokens.setdefault(address, symbol)
+        self.kinds.setdefault(address, "token")
 
     def head(self) -> int:
         return self.w3.eth.block_number
@@ -173,5 +201,4 @@ class Node:
         address = Web3.to_checksum_address(address)
         if not self.w3.eth.get_code(address, block_identifier=block):  # type: ignore[arg-type]
             return None
-        contract = self.w3.eth.contract(address, abi=load_abi(abi))
-        return contract.functions[name]().call(block_identifier=block)  # type: ignore[arg-type]
+        return view(self.w3, address, abi, name, block=block)

@@ -1,5 +1,7 @@
 """The indexer's loop: follow a deployment's logs up to the head less a confirmation depth, store them
 by kind with every holder's position, sample the lens, and roll back whatever a reorg removed.
+The followed contracts are the manifest's tokens, its configurator, its factory (a TokenRetired
+marks a token retired: a `retirement` row), its venues and its markets' oracles.
 
 One step (`Indexer.step`) is: (1) compare the stored hash of the last indexed block with the
 node's; on a mismatch walk back over the stored blocks to the highest one the node still has
@@ -33,7 +35,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
-from ltsdk.index import models
+from ltsdk.index import models, queries
 from ltsdk.index.chain import DecodedLog, Header, Node, json_args
 from ltsdk.share_scale import INITIAL_BASE_PER_SHARE, STALE_EPOCHS_READ_ZERO, cross_epoch, rescale
 
@@ -51,6 +53,22 @@ CHANGE_ACTIONS = {
     "DelaySet": "set",
 }
 VENUE_ACCOUNT_EVENTS = frozenset({"Traded", "FundingSettled", "Liquidated", "MarginDeposited", "MarginWithdrawn"})
+# the events whose row is the log's place, the token and these arguments under their own names:
+# (kind, event) -> (table, arguments, the column that names the emitting contract, if any)
+COPIED_EVENTS: dict[tuple[str, str], tuple[type[models.Base], tuple[str, ...], str | None]] = {
+    ("token", "Deposit"): (models.Mint, ("sender", "owner", "assets", "shares"), None),
+    ("token", "Withdraw"): (models.Redeem, ("sender", "receiver", "owner", "assets", "shares"), None),
+    ("token", "Rebalanced"): (
+        models.Rebalance,
+        ("reason", "size_before", "size_after", "price", "leverage_before", "leverage_after"),
+        None,
+    ),
+    ("token", "Ripcord"): (models.Ripcord, ("caller", "reward", "leverage_before", "leverage_after"), None),
+    ("factory", "TokenRetired"): (models.Retirement, ("symbol",), "factory"),
+    ("venue", "Traded"): (models.Trade, ("size_delta", "exec_price", "fee", "realized_pnl", "size_after"), "venue"),
+    ("venue", "FundingSettled"): (models.Funding, ("amount",), "venue"),
+    ("venue", "Liquidated"): (models.Liquidation, ("liquidator", "size", "price", "penalty"), "venue"),
+}
 
 
 @dataclass(frozen=True)
@@ -117,7 +135,9 @@ class Indexer:
         self.markets: dict[str, str] = {
             Web3.to_checksum_address(market["oracle"]): name for name, market in markets.items() if "oracle" in market
         }
-        self.node = Node(w3, self.lens, tokens, manifest.get("configurator"), venues, list(self.markets))
+        self.node = Node(
+            w3, self.lens, tokens, manifest.get("configurator"), venues, list(self.markets), manifest.get("factory")
+        )
         self.oracle_decimals: dict[str, int] = {}
         self.positions: dict[tuple[str, str], Position] = {}
         self.base_per_share: dict[str, int] = {}
@@ -153,6 +173,10 @@ class Indexer:
                     "use another database for another chain"
                 )
             self._add_tokens(session, cursor.last_block + 1)
+            # a token the manifest no longer lists (retired, its symbol created again) still has
+            # holders who redeem: every token the database has stays followed
+            for token in session.scalars(select(models.Token)):
+                self.node.follow(token.address, token.symbol)
             self._load_scales(session)
 
     def _add_tokens(self, session: Session, start: int) -> None:
@@ -390,7 +414,7 @@ class Indexer:
             return item.address
         if item.kind == "oracle":
             return None
-        candidate = item.args.get("token" if item.kind == "configurator" else "account")
+        candidate = item.args.get("account" if item.kind == "venue" else "token")
         if candidate is None:
             return None
         candidate = Web3.to_checksum_address(candidate)
@@ -399,43 +423,16 @@ class Indexer:
     def _typed_row(self, item: DecodedLog, token: str, where: dict[str, Any]) -> models.Base | None:
         a = item.args
         name = item.name
+        copied = COPIED_EVENTS.get((item.kind, name))
+        if copied is not None:
+            table, arguments, emitter = copied
+            emitted_by = {emitter: item.address} if emitter is not None else {}
+            return table(**where, token=token, **emitted_by, **{key: a[key] for key in arguments})
         if item.kind == "token":
-            if name == "Deposit":
-                return models.Mint(
-                    **where, token=token, sender=a["sender"], owner=a["owner"], assets=a["assets"], shares=a["shares"]
-                )
-            if name == "Withdraw":
-                return models.Redeem(
-                    **where,
-                    token=token,
-                    sender=a["sender"],
-                    receiver=a["receiver"],
-                    owner=a["owner"],
-                    assets=a["assets"],
-                    shares=a["shares"],
-                )
             if name == "Transfer":
                 base = a["value"] * self.base_per_share[token]
                 return models.Transfer(
                     **where, token=token, sender=a["sender"], receiver=a["receiver"], shares=a["value"], base=base
-                )
-            if name == "Rebalanced":
-                return models.Rebalance(
-                    **where,
-                    token=token,
-                    **{
-                        k: a[k]
-                        for k in ("reason", "size_before", "size_after", "price", "leverage_before", "leverage_after")
-                    },
-                )
-            if name == "Ripcord":
-                return models.Ripcord(
-                    **where,
-                    token=token,
-                    caller=a["caller"],
-                    reward=a["reward"],
-                    leverage_before=a["leverage_before"],
-                    leverage_after=a["leverage_after"],
                 )
             if name == "Split":  # self.base_per_share is already the scale after it (_store)
                 return models.Split(
@@ -447,7 +444,7 @@ class Indexer:
                     nav_per_share_after=a["nav_per_share_after"],
                     base_per_share_after=self.base_per_share[token],
                 )
-            if name == "ManagementFeeMinted":
+            if name == "ManagementFeeMinted":  # fee shares minted: no assets move
                 return models.Fee(
                     **where,
                     token=token,
@@ -456,7 +453,7 @@ class Indexer:
                     shares=a["shares"],
                     assets=0,
                 )
-            if name == "FeesCollected":
+            if name == "FeesCollected":  # mint and redeem fees paid out: no shares move
                 return models.Fee(
                     **where,
                     token=token,
@@ -470,40 +467,18 @@ class Indexer:
             if name == "RebalanceDue":
                 return models.Lifecycle(**where, token=token, name=name, account=a["caller"], reason=a["reason"])
             return None
-        if item.kind == "configurator":
+        if item.kind == "configurator" and (name in PARAMETER_EVENTS or name in CHANGE_ACTIONS):
             values = json_args({k: v for k, v in a.items() if k not in ("token", "change_id", "kind", "eta", "caller")})
-            if name in PARAMETER_EVENTS or name in CHANGE_ACTIONS:
-                return models.ParameterChange(
-                    **where,
-                    token=token,
-                    action=CHANGE_ACTIONS.get(name, "set"),
-                    name=name,
-                    change_id=a.get("change_id"),
-                    kind=a.get("kind"),
-                    values=values,
-                    eta=a.get("eta"),
-                    caller=a.get("caller"),
-                )
-            return None
-        venue = item.address
-        if name == "Traded":
-            return models.Trade(
+            return models.ParameterChange(
                 **where,
                 token=token,
-                venue=venue,
-                **{k: a[k] for k in ("size_delta", "exec_price", "fee", "realized_pnl", "size_after")},
-            )
-        if name == "FundingSettled":
-            return models.Funding(**where, token=token, venue=venue, amount=a["amount"])
-        if name == "Liquidated":
-            return models.Liquidation(
-                **where,
-                token=token,
-                venue=venue,
-                liquidator=a["liquidator"],
-                size=a["size"],
-                price=a["price"],
-                penalty=a["penalty"],
+                action=CHANGE_ACTIONS.get(name, "set"),
+                name=name,
+                change_id=a.get("change_id"),
+                kind=a.get("kind"),
+                values=values,
+                eta=a.get("eta"),
+                caller=a.get("caller"),
             )
         return None
 
@@ -513,16 +488,7 @@ class Indexer:
         key = (token, holder)
         position = self.positions.get(key)
         if position is None:
-            latest = session.scalars(
-                select(models.HolderChange)
-                .where(models.HolderChange.token == token, models.HolderChange.holder == holder)
-                .order_by(
-                    models.HolderChange.block_number.desc(),
-                    models.HolderChange.log_index.desc(),
-                    models.HolderChange.seq.desc(),
-                )
-                .limit(1)
-            ).first()
+            latest = queries.latest_change(session, token, holder)
             position = Position()
             if latest is not None:
                 position = Position(
@@ -539,19 +505,10 @@ class Indexer:
     def _stale(self, session: Session, token: str, holder: str) -> int:
         """How many scale epochs have started since the ledger last wrote `holder`'s slot: its
         trailing "epoch" rows (STALE_EPOCHS_READ_ZERO of them suffice: from there it reads 0)."""
-        kinds = session.scalars(
-            select(models.HolderChange.kind)
-            .where(models.HolderChange.token == token, models.HolderChange.holder == holder)
-            .order_by(
-                models.HolderChange.block_number.desc(),
-                models.HolderChange.log_index.desc(),
-                models.HolderChange.seq.desc(),
-            )
-            .limit(STALE_EPOCHS_READ_ZERO)
-        )
+        newest = session.scalars(queries.newest_changes(token, holder).limit(STALE_EPOCHS_READ_ZERO))
         stale = 0
-        for kind in kinds:
-            if kind != "epoch":
+        for change in newest:
+            if change.kind != "epoch":
                 break
             stale += 1
         return stale
@@ -561,9 +518,7 @@ class Indexer:
     ) -> list[models.HolderChange]:
         """A Split that started a new scale epoch (the old one ended at scale `final`): every holder
         with base units gets them as the ledger now reads its slot (an "epoch" row each)."""
-        stored = session.scalars(
-            select(models.HolderChange.holder).where(models.HolderChange.token == token).distinct()
-        )
+        stored = queries.holder_addresses(session, token)
         holders = sorted(set(stored) | {holder for (cached, holder) in self.positions if cached == token})
         changes: list[tuple[str, str, Position]] = []
         for holder in holders:

@@ -248,6 +248,18 @@ class ParameterChange(EventRow, Base):
     caller: Mapped[str | None] = mapped_column(ADDRESS)
 
 
+class Retirement(EventRow, Base):
+    """The factory's TokenRetired: from this block the registry no longer lists the token (its
+    symbol may be created again); the token itself keeps working for its holders. A token is
+    retired when it has a row here, so a reorg past the retirement undoes it like any other row."""
+
+    __tablename__ = "retirement"
+
+    token: Mapped[str] = mapped_column(ForeignKey("token.address"), index=True)
+    factory: Mapped[str] = mapped_column(ADDRESS)
+    symbol: Mapped[str] = mapped_column(String(32))
+
+
 class Trade(EventRow, Base):
     """The venue's Traded for a token's account: size WAD signed, exec_price WAD, fee and
     realized_pnl assets."""
@@ -381,6 +393,7 @@ BLOCK_TABLES: tuple[type[Base], ...] = (
     Fee,
     Lifecycle,
     ParameterChange,
+    Retirement,
     Trade,
     Funding,
     Liquidation,

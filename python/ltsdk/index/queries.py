@@ -12,11 +12,10 @@ assets in collateral base units, shares in 18-decimal wei, prices and leverage W
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from web3 import Web3
 
@@ -28,6 +27,9 @@ T = TypeVar("T", bound=models.Base)
 
 @dataclass(frozen=True)
 class TokenInfo:
+    """A followed token; `retired_block` is the block of the factory's TokenRetired for it (None
+    while the registry lists it)."""
+
     address: str
     symbol: str
     market: str | None
@@ -35,6 +37,11 @@ class TokenInfo:
     is_long: bool | None
     adapter: str | None
     oracle: str | None
+    retired_block: int | None = None
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_block is not None
 
 
 @dataclass(frozen=True)
@@ -91,24 +98,38 @@ def indexed_block(session: Session) -> int | None:
 
 
 def tokens(session: Session) -> list[TokenInfo]:
-    rows = session.scalars(select(models.Token).order_by(models.Token.symbol))
+    """Every followed token, by symbol (one symbol's in the order they were first followed), retired
+    ones included (and marked)."""
+    retired = {row.token: row.block_number for row in session.scalars(select(models.Retirement))}
+    rows = session.scalars(select(models.Token).order_by(models.Token.symbol, models.Token.first_block))
     return [
-        TokenInfo(row.address, row.symbol, row.market, row.leverage, row.is_long, row.adapter, row.oracle)
+        TokenInfo(
+            row.address,
+            row.symbol,
+            row.market,
+            row.leverage,
+            row.is_long,
+            row.adapter,
+            row.oracle,
+            retired.get(row.address),
+        )
         for row in rows
     ]
 
 
 def token_address(session: Session, symbol_or_address: str) -> str:
-    """A token's address from its symbol (any case) or its address; KeyError if not indexed."""
+    """A token's address from its symbol (any case) or its address; KeyError if not indexed. A
+    symbol the factory retired and created again names the listed token."""
     if Web3.is_address(symbol_or_address):
         address = Web3.to_checksum_address(symbol_or_address)
         if session.get(models.Token, address) is None:
             raise KeyError(f"token {address} is not indexed")
         return address
-    token = session.scalars(select(models.Token).where(models.Token.symbol == symbol_or_address.upper())).first()
-    if token is None:
+    named = [token for token in tokens(session) if token.symbol == symbol_or_address.upper()]
+    if not named:
         raise KeyError(f"no indexed token {symbol_or_address!r}")
-    return token.address
+    listed = [token for token in named if not token.retired]
+    return (listed or named)[-1].address  # the newest of them (tokens() orders a symbol's by first block)
 
 
 # ---------------------------------------------------------------- scale and samples
@@ -240,14 +261,20 @@ def events(session: Session, token: str | None = None, limit: int = 100) -> list
 # ---------------------------------------------------------------- holders
 
 
-def _latest_change(session: Session, token: str, holder: str, block: int | None) -> models.HolderChange | None:
+def newest_changes(token: str, holder: str, block: int | None = None) -> Select[models.HolderChange]:
+    """The query of `holder`'s HolderChange rows in `token` (up to `block`, when given), newest first:
+    the first is its position."""
     query = select(models.HolderChange).where(models.HolderChange.token == token, models.HolderChange.holder == holder)
     if block is not None:
         query = query.where(models.HolderChange.block_number <= block)
-    query = query.order_by(
+    return query.order_by(
         models.HolderChange.block_number.desc(), models.HolderChange.log_index.desc(), models.HolderChange.seq.desc()
     )
-    return session.scalars(query.limit(1)).first()
+
+
+def latest_change(session: Session, token: str, holder: str, block: int | None = None) -> models.HolderChange | None:
+    """`holder`'s newest HolderChange row in `token` (up to `block`), None if it never held it."""
+    return session.scalars(newest_changes(token, holder, block).limit(1)).first()
 
 
 def position(session: Session, token: str, holder: str, block: int | None = None) -> HolderPosition:
@@ -258,7 +285,7 @@ def position(session: Session, token: str, holder: str, block: int | None = None
     if token_row is None:
         raise KeyError(f"token {token} is not indexed")
     at = block if block is not None else (indexed_block(session) or 0)
-    change = _latest_change(session, token, holder, block)
+    change = latest_change(session, token, holder, block)
     scale = base_per_share(session, token, block)
     base = change.base_balance if change else 0
     shares = base // scale
@@ -292,12 +319,16 @@ def positions_of(session: Session, holder: str, block: int | None = None) -> lis
     return sorted(found, key=lambda item: item.symbol)
 
 
-def holders(session: Session, token: str, block: int | None = None) -> list[HolderPosition]:
-    """Every holder of `token` with shares after `block`, largest first."""
-    addresses: Sequence[str] = list(
+def holder_addresses(session: Session, token: str) -> list[str]:
+    """Every address with a HolderChange row in `token` (whether it holds shares now or not)."""
+    return list(
         session.scalars(select(models.HolderChange.holder).where(models.HolderChange.token == token).distinct())
     )
-    found = [position(session, token, address, block) for address in addresses]
+
+
+def holders(session: Session, token: str, block: int | None = None) -> list[HolderPosition]:
+    """Every holder of `token` with shares after `block`, largest first."""
+    found = [position(session, token, address, block) for address in holder_addresses(session, token)]
     return sorted((item for item in found if item.shares > 0), key=lambda item: -item.shares)
 
 

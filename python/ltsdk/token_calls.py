@@ -1,0 +1,171 @@
+"""One token's calls as plans (ltsdk.plans), each signature, default and docstring written once:
+`ltsdk.client.Token` runs each to its value and `ltsdk.aio.AsyncToken` awaits it, so the two
+clients cannot drift apart in what they take or what they do with it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ltsdk import plans, types
+from ltsdk.calls import Plan
+from ltsdk.plans import DEFAULT_DEADLINE_SECONDS, DEFAULT_SLIPPAGE_BPS
+
+
+class TokenCalls:
+    """The calls of token `symbol` of deployment `deployment` (a Protocol or an AsyncProtocol)."""
+
+    def __init__(self, deployment: plans.Deployment, symbol: str):
+        self.deployment = deployment
+        self.symbol = symbol
+
+    # ---------------------------------------------------------------- reads
+
+    def state(self) -> Plan[types.TokenState]:
+        """The token's lens row in the latest block."""
+        return plans.token_state(self.deployment, self.symbol)
+
+    def balance_of(self, holder: str) -> Plan[int]:
+        """`holder`'s shares (18-decimal wei)."""
+        return plans.balance_of(self.deployment, self.symbol, holder)
+
+    def preview_deposit(self, assets: int) -> Plan[int]:
+        return plans.view(self.deployment, self.symbol, "previewDeposit", assets)
+
+    def preview_mint(self, shares: int) -> Plan[int]:
+        return plans.view(self.deployment, self.symbol, "previewMint", shares)
+
+    def preview_redeem(self, shares: int) -> Plan[int]:
+        return plans.view(self.deployment, self.symbol, "previewRedeem", shares)
+
+    def preview_withdraw(self, assets: int) -> Plan[int]:
+        return plans.view(self.deployment, self.symbol, "previewWithdraw", assets)
+
+    # ---------------------------------------------------------------- user writes
+
+    def deposit(
+        self,
+        assets: int,
+        receiver: str | None = None,
+        slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
+        deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
+        min_shares: int | None = None,
+        approve_max: bool = False,
+        **tx_kwargs: Any,
+    ) -> Plan[types.Deposited]:
+        """Pay `assets` (collateral base units); at least `min_shares` (default: the preview just
+        before sending x (1 - slippage)) or revert. Approves exactly `assets` if the allowance is
+        short (`approve_max`: the maximum)."""
+        return plans.deposit(
+            self.deployment,
+            self.symbol,
+            assets,
+            receiver,
+            slippage_bps,
+            deadline_seconds,
+            tx_kwargs,
+            min_shares,
+            approve_max,
+        )
+
+    def mint(
+        self,
+        shares: int,
+        receiver: str | None = None,
+        slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
+        deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
+        approve_max: bool = False,
+        **tx_kwargs: Any,
+    ) -> Plan[types.Deposited]:
+        """Mint exactly `shares`, paying at most preview x (1 + slippage)."""
+        return plans.mint(
+            self.deployment, self.symbol, shares, receiver, slippage_bps, deadline_seconds, tx_kwargs, approve_max
+        )
+
+    def redeem(
+        self,
+        shares: int,
+        receiver: str | None = None,
+        owner: str | None = None,
+        slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
+        deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
+        min_assets: int | None = None,
+        **tx_kwargs: Any,
+    ) -> Plan[types.Withdrawn]:
+        """Burn `shares`; at least `min_assets` (default: the preview x (1 - slippage)) or revert."""
+        return plans.redeem(
+            self.deployment, self.symbol, shares, receiver, owner, slippage_bps, deadline_seconds, tx_kwargs, min_assets
+        )
+
+    def withdraw(
+        self,
+        assets: int,
+        receiver: str | None = None,
+        owner: str | None = None,
+        slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
+        deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
+        **tx_kwargs: Any,
+    ) -> Plan[types.Withdrawn]:
+        """Receive exactly `assets`, burning at most preview x (1 + slippage) shares."""
+        return plans.withdraw(
+            self.deployment, self.symbol, assets, receiver, owner, slippage_bps, deadline_seconds, tx_kwargs
+        )
+
+    # ---------------------------------------------------------------- for a wallet outside the SDK
+
+    def deposit_transactions(
+        self,
+        assets: int,
+        sender: str,
+        receiver: str | None = None,
+        slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
+        deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
+    ) -> Plan[types.WalletPlan]:
+        """What `sender`'s own wallet (a browser's) sends to pay `assets`: the approval if the
+        allowance is short, then the bounded deposit, with their exact quote. Checked as `deposit`
+        checks; nothing is signed or sent here."""
+        args = (assets, sender, receiver, slippage_bps, deadline_seconds)
+        return plans.wallet_deposit(self.deployment, self.symbol, *args)
+
+    def redeem_transactions(
+        self,
+        shares: int,
+        sender: str,
+        receiver: str | None = None,
+        slippage_bps: int = DEFAULT_SLIPPAGE_BPS,
+        deadline_seconds: int = DEFAULT_DEADLINE_SECONDS,
+    ) -> Plan[types.WalletPlan]:
+        """What `sender`'s own wallet sends to redeem `shares`, simulated, with its exact quote."""
+        args = (shares, sender, receiver, slippage_bps, deadline_seconds)
+        return plans.wallet_redeem(self.deployment, self.symbol, *args)
+
+    # ---------------------------------------------------------------- keeper and admin
+
+    def rebalance(self, **tx_kwargs: Any) -> Plan[types.Rebalanced]:
+        return plans.keeper_call(self.deployment, self.symbol, "rebalance", (), tx_kwargs)
+
+    def ripcord(self, **tx_kwargs: Any) -> Plan[types.Ripcorded]:
+        return plans.keeper_call(self.deployment, self.symbol, "ripcord", (), tx_kwargs)
+
+    def split(self, factor: int, reverse: bool = False, **tx_kwargs: Any) -> Plan[types.Splitted]:
+        name = "reverse_split" if reverse else "split"
+        return plans.keeper_call(self.deployment, self.symbol, name, (factor,), tx_kwargs)
+
+    def transact(self, name: str, *args: Any, **tx_kwargs: Any) -> Plan[Any]:
+        """Any other state-changing call of the token by name (e.g. "pause"): simulated, sent, the
+        receipt returned."""
+        return plans.transact(self.deployment, self.symbol, name, args, tx_kwargs)
+
+    def configure(self, setter: str, *args: Any, **tx_kwargs: Any) -> Plan[Any]:
+        """A parameter change through the configurator (e.g. "set_fees", 10, 10, 365), the token
+        passed first: simulated, sent, the receipt returned. It acts at once where the
+        configurator allows (a fee cut, a lower cap, no shares yet); otherwise its ChangeQueued
+        event carries the id to pass to `execute_change` after the delay (`queued_change`)."""
+        return plans.configure(self.deployment, self.symbol, setter, args, tx_kwargs)
+
+    def execute_change(self, change_id: str, **tx_kwargs: Any) -> Plan[Any]:
+        """The admin: apply a queued change once its eta has passed; the receipt."""
+        return plans.queue_call(self.deployment, self.symbol, "execute", change_id, tx_kwargs)
+
+    def cancel_change(self, change_id: str, **tx_kwargs: Any) -> Plan[Any]:
+        """The guardian or the admin: drop a queued change before it executes; the receipt."""
+        return plans.queue_call(self.deployment, self.symbol, "cancel", change_id, tx_kwargs)
