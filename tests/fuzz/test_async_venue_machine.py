@@ -5,9 +5,9 @@ and attempts by a stranger, cancellations by the owner, the other trader and any
 funding, liquidations, paused trading, and time and blocks passing (VERIFICATION.md, the rules on
 asynchronous venues).
 
-Unlike the fund machines, no step shares a block with the next unless a rule says so: the
-transactions of a step run in the current block and `next_block` mines one, so creating and
-filling an order in one block is a path the machine takes. Each rule's model call runs on a deep
+Blocks advance only when a rule mines one (`next_block`, `keeper_round`), so the transactions of
+several steps can share a block, and creating and filling an order in one block is a path the
+machine takes. Each rule's model call runs on a deep
 copy first; the chain must then revert with the model's reason or return what the model returns,
 and the copy becomes the model. After every step:
 - `chain_equals_model`: every touched account's position, equity, snapshot and orders in flight,
@@ -33,7 +33,17 @@ from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from fuzz.chain import BTC_DEPTH, MAX_UINT256, ORACLE_DECIMALS, ORACLE_SCALE, USDC, WAD, attempt, deployer
+from fuzz.chain import (
+    BTC_DEPTH,
+    MAX_UINT256,
+    ORACLE_DECIMALS,
+    ORACLE_SCALE,
+    USDC,
+    WAD,
+    attempt,
+    deployer,
+    on_own_stack_chunk,
+)
 from fuzz.profiles import examples, fuzz_settings
 from ltsdk.errors import ModelRevert
 from ltsdk.replica import AsyncVenue
@@ -192,6 +202,11 @@ class AsyncVenueMachine(RuleBasedStateMachine):
         if order_id is not None:
             self.touched_orders.add(order_id)
 
+    @rule(trader=st.sampled_from(TRADERS), is_long=st.booleans())
+    def order_near_max_leverage(self, trader, is_long):
+        """3 BTC (180k of notional) on 9,500 of collateral: ~19x, which a few % move liquidates."""
+        self.create(trader, 3 * WAD if is_long else -3 * WAD, 9_500 * USDC, None, 0)
+
     @rule(pick=PICKS, by_keeper=st.sampled_from([True, True, True, False]))
     def execute(self, pick, by_keeper):
         self.execute_as(self.s.keeper if by_keeper else self.s.outsider, self.order_id(pick))
@@ -338,6 +353,4 @@ class TestAsyncVenueMachine(AsyncVenueMachine.TestCase):
     settings = fuzz_settings(max_examples=examples(4))
 
     def runTest(self):
-        from fuzz.chain import on_own_stack_chunk
-
         on_own_stack_chunk(super().runTest)  # speed only: see chain.on_own_stack_chunk
