@@ -10,7 +10,8 @@
 
         The order flow (docs/async-venue.md compares each step with GMX v2 and Synthetix v3):
         - create_order(size_delta, collateral_delta, acceptable_price, execution_fee): the caller
-          pays the execution fee (collateral units, at least min_execution_fee) and, for a
+          pays the execution fee (collateral units, at least min_execution_fee: in the collateral,
+          not ETH, since a fund holds only the collateral and its requesters pay in it) and, for a
           positive collateral delta, that collateral too, both held by the venue apart from
           margin. A negative collateral delta is withdrawn from margin at the fill.
         - execute_order(order_id), venue keepers only, in a later block than the creation, with
@@ -183,6 +184,8 @@ def create_order(
     @return The order id.
     """
     assert size_delta != 0 or collateral_delta != 0, "venue: zero order"
+    # min_value(int256) has no magnitude in int256: such an order could be neither valued nor closed
+    assert size_delta != min_value(int256) and collateral_delta != min_value(int256), "venue: bounds"
     assert execution_fee >= self.min_execution_fee, "venue: execution fee"
     assert len(self.in_flight[msg.sender]) < MAX_ORDERS_IN_FLIGHT, "venue: too many orders"
     round_id: uint80 = 0

@@ -301,6 +301,8 @@ def test_create_order__with_collateral__holds_collateral_and_fee_apart_from_marg
     [
         (0, 0, EXECUTION_FEE, "venue: zero order"),
         (WAD, 0, EXECUTION_FEE - 1, "venue: execution fee"),
+        (-(2**255), 0, EXECUTION_FEE, "venue: bounds"),
+        (WAD, -(2**255), EXECUTION_FEE, "venue: bounds"),
     ],
 )
 def test_create_order__bad_input__reverts(async_mirror, async_trader, size_delta, collateral_delta, fee, reason):

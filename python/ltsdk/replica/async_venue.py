@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from ltsdk.errors import ModelRevert
 from ltsdk.math import Account, apply_trade, funding_owed, quote, settle
 from ltsdk.replica.venue import Venue
+from ltsdk.units import MIN_INT256
 
 MAX_ORDERS_IN_FLIGHT = 16  # MockAsyncPerpVenue.MAX_ORDERS_IN_FLIGHT
 
@@ -104,6 +105,8 @@ class AsyncVenue(Venue):
         """MockAsyncPerpVenue.create_order -> the order id."""
         if size_delta == 0 and collateral_delta == 0:
             raise ModelRevert("venue: zero order")
+        if MIN_INT256 in (size_delta, collateral_delta):
+            raise ModelRevert("venue: bounds")
         if execution_fee < self.min_execution_fee:
             raise ModelRevert("venue: execution fee")
         ids = self.in_flight.setdefault(account, [])
