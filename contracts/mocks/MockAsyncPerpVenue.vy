@@ -32,6 +32,10 @@
         - funding owed = ceil(size * (index_now - checkpoint) / (WAD * ASSET_SCALE)).
         - equity = margin + unrealised PnL - funding owed; collateral held for orders is not in it.
         The venue is every trader's counterparty and pays profits from its own balance.
+        The accounting internals below repeat MockPerpAdapter's line for line (that contract was
+        not to change with this one; moving both onto one module is the follow-up); both are held
+        to the same formulas of ltsdk.math to the wei by their tests, and one test fills the same
+        trade on both, so they cannot drift apart unnoticed.
 
         Reverts: "venue: zero order", "venue: execution fee", "venue: too many orders",
         "venue: no order", "venue: not keeper", "venue: same block", "venue: price before order",

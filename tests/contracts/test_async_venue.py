@@ -673,3 +673,28 @@ def test_owner_knobs__stranger_or_out_of_bounds__revert(async_venue, outsider, a
             getattr(async_venue, setter)(value, sender=admin)
     async_venue.set_order_keeper(outsider, True, sender=admin)
     assert async_venue.is_order_keeper(outsider)
+
+
+# ------------------------------------------------------------------ the sync sibling
+
+
+def test_fill__same_trade_on_the_sync_venue__same_price_fee_and_account(
+    usdc, btc_venue, btc_oracle, admin, keeper, other_depositor, async_venue, async_oracle, async_mirror, async_trader
+):
+    """One accounting, two order flows: a fill here leaves the account exactly as the same trade
+    on MockPerpAdapter at the same oracle price does (both venues' default parameters)."""
+    usdc.mint(other_depositor, 10_000 * USDC, sender=other_depositor)
+    usdc.approve(btc_venue, MAX_UINT, sender=other_depositor)
+    btc_venue.deposit(10_000 * USDC, sender=other_depositor)
+    order_id = async_venue.create_order(WAD, 10_000 * USDC, MAX_UINT, EXECUTION_FEE, sender=async_trader).return_value
+    for oracle in (btc_oracle, async_oracle):
+        oracle.set_price(answer("60123.45"), sender=admin)
+
+    traded = btc_venue.trade(WAD, MAX_UINT, sender=other_depositor).events.filter(btc_venue.Traded)[0]
+    async_venue.execute_order(order_id, sender=keeper)
+
+    fill = async_venue.fill_of(order_id)
+    assert (fill.exec_price, fill.fee, fill.size_after) == (traded.exec_price, traded.fee, traded.size_after)
+    assert async_venue.position(async_trader) == btc_venue.position(other_depositor)
+    assert async_venue.open_notional(async_trader) == btc_venue.open_notional(other_depositor)
+    assert async_venue.equity(async_trader) == btc_venue.equity(other_depositor)
