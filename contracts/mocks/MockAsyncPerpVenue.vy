@@ -164,7 +164,7 @@ def __init__(
     self.max_oracle_age = 3600
     self.funding_updated_at = block.timestamp
     self.next_order_id = 1
-    # a tenth of a collateral unit: a keeper's gas on an L2, as GMX's minimum fee is
+    # 0.1 collateral unit: about what a keeper spends on gas for one execution on an L2
     self.min_execution_fee = 10 ** convert(collateral_decimals, uint256) // 10
     self.cancel_delay = 300  # GMX v2's request expiration time
     self.order_expiry = 600
