@@ -14,6 +14,9 @@ from bench.settings import (
     BEFORE_COMMIT,
     DECIDE_REPEATS,
     READ_REPEATS,
+    SAFETY_BEFORE,
+    SAFETY_BEFORE_COMMIT,
+    SAFETY_FIXES_ON_PATH,
     SPEED_TOKENS,
     TICK_REPEATS,
 )
@@ -31,7 +34,9 @@ TARGET_GAS = {
 }
 
 
-TRANSFER_MARGIN = 2_300  # transfer: within +2,300 gas of the plain ERC-20 (one cold slot and a multiply)
+# transfer: within +2,900 gas of the plain ERC-20: the share scale's cold slot (2,100) and the
+# scale-epoch check of both balance slots (docs/protocol.md, "What epochs cost"; +2,300 before L4)
+TRANSFER_MARGIN = 2_900
 
 
 EIP_170 = 24_576  # bytes of deployed code
@@ -120,6 +125,21 @@ def gas_table(rows, references) -> str:
             f"| {name} | {before:,} | {gas:,} | {gas - before:+,} | {kind} | {versus} | {floor:,} | {gas / floor:.2f} "
             f"| {target} | {verdict} |"
         )
+    return "\n".join(lines)
+
+
+def safety_table(rows) -> str:
+    """This run against the last one before the review's fixes (issue 14), and what each fix costs
+    on the path, as measured alone when it was built."""
+    lines = [
+        f"| operation | before the fixes ({SAFETY_BEFORE_COMMIT}) | now | change "
+        "| the fixes on this path, measured alone |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for name in ORDER:
+        gas, _ = rows[name]
+        before = SAFETY_BEFORE[name]
+        lines.append(f"| {name} | {before:,} | {gas:,} | {gas - before:+,} | {SAFETY_FIXES_ON_PATH[name]} |")
     return "\n".join(lines)
 
 
@@ -236,8 +256,9 @@ saves (N - 1) x 2,000.
   venue {venue["split"]:,}): no design that reports NAV per share meets 50k on this venue.
 - **transfer {transfer_extra:+,} vs the plain ERC-20 (target +{TRANSFER_MARGIN:,}).** Any O(1)
   split design reads the share scale on every transfer: one more cold slot (the token reads
-  {cold_reads("transfer")} cold, the ERC-20 {cold_reads("ERC-20 transfer")}: +2,100) and a
-  multiplication.
+  {cold_reads("transfer")} cold, the ERC-20 {cold_reads("ERC-20 transfer")}: +2,100), a
+  multiplication, and the scale-epoch check of both balance slots (reverse splits for the
+  token's whole life; docs/protocol.md, "What epochs cost").
 - **Code size.** The token's runtime ({deployed["token"]:,} bytes, {BEFORE["token bytes"]:,} before)
   must fit EIP-170 (24,576 bytes, immutables included): {EIP_170 - deployed["token"]:,} bytes are
   left (target {HEADROOM_TARGET:,}). Vyper inlines the Error(string) encoding at each
@@ -282,6 +303,12 @@ def write_results(path: Path, table, size_text, where, rows, references, what_if
         + REFERENCE_SCOPE
         + "\n"
         + notes(rows, references, what_if, venue, breakdowns, deployed)
+        + "\n## What the safety fixes cost (issue 14)\n\nThe review's fixes (docs/security.md lists them; "
+        + "docs/protocol.md gives each decision and its measurement), this run against the last one before "
+        + "them. Titanoboa figures are execution gas of the call alone; the others are this table's "
+        + "transaction gas.\n\n"
+        + safety_table(rows)
+        + "\n"
         + "\n## Where the gas goes\n\nFrom each transaction's opcode trace (debug_traceTransaction): calls are "
         + "counted where the called contract makes them, everything inside included; storage and logs are "
         + "the called contract's own.\n\n"

@@ -92,3 +92,49 @@ BEFORE = {
     "blueprint bytes": 24_292,
     "create gas": 5_383_604,
 }
+
+
+# The "before the safety fixes" column: bench/results.md at SAFETY_BEFORE_COMMIT, the last run
+# before issue 14 (the review's fixes), and what each fix costs on each path, measured alone when
+# it was built (docs/protocol.md gives each measurement and its method).
+SAFETY_BEFORE_COMMIT = "eaa0543"
+
+
+SAFETY_BEFORE = {
+    "transfer": 36_413,
+    "transferFrom": 42_433,
+    "approve": 48_353,
+    "permit": 76_842,
+    "deposit (first)": 321_104,
+    "deposit": 188_011,
+    "mint": 227_333,
+    "withdraw": 224_555,
+    "redeem (first)": 184_676,
+    "redeem": 184_676,
+    "rebalance (full)": 137_461,
+    "rebalance (chunk)": 137_536,
+    "rebalance (not needed, reverts)": 84_240,
+    "ripcord": 202_331,
+    "split": 80_741,
+    "reverse split": 80_714,
+}
+
+
+SAFETY_FIXES_ON_PATH = {
+    "transfer": "L4 scale epochs: +556 (both balance slots' epoch check)",
+    "transferFrom": "L4: +728",
+    "approve": "L4: +48",
+    "permit": "L5 split-bound domain salt: +115; L4: +33 to +45",
+    "deposit (first)": "M1: none; no other fix measured on this path alone",
+    "deposit": "M1: none (titanoboa 83.2k before and after)",
+    "mint": "M1: none",
+    "withdraw": "M1 exit through `exit_trades` (a views call, one venue preview): titanoboa 103.5k → 130.3k",
+    "redeem (first)": "M1 exit through `exit_trades`: titanoboa 63.6k → 81.1k",
+    "redeem": "M1 exit through `exit_trades`: titanoboa 63.6k → 81.1k",
+    "rebalance (full)": "M1 `rebalance_realise` check (a views call, one venue preview): titanoboa 44.0k → 59.1k",
+    "rebalance (chunk)": "M1 `rebalance_realise` check",
+    "rebalance (not needed, reverts)": "no fix measured on this path alone",
+    "ripcord": "L1 paid ripcord must lower leverage; H1 open during a shutdown; M1 `rebalance_realise`",
+    "split": "L4: +81",
+    "reverse split": "L4: −115",
+}

@@ -96,6 +96,7 @@ exports: (
     share_ledger.nonces,
     share_ledger.DOMAIN_SEPARATOR,
     share_ledger.base_per_share,
+    share_ledger.share_epoch,
 )
 
 
@@ -618,8 +619,9 @@ def split(factor: uint256):
     @notice Multiply every balance, allowance and the supply by `factor` (2..10,000), in O(1).
             NAV is unchanged; NAV per share divides by `factor`. Admin at any time; keeper only
             while NAV per share is above `split_upper_nav` and the result lands inside the band.
-            `factor` must divide base_per_share exactly (any product of 2, 3, 5 and 7 does for
-            the first dozen splits), so no balance is rounded. The lens reports the factor a
+            `factor` must divide base_per_share exactly (10**24 * 504 at each scale epoch's start:
+            24 splits by 10, and each reverse split adds its factor back), so no balance is
+            rounded. The lens reports the factor a
             keeper may use now (split_factor, split_is_reverse).
     """
     self._split(factor, False)
@@ -628,7 +630,8 @@ def split(factor: uint256):
 @external
 def reverse_split(factor: uint256):
     """
-    @notice Divide every balance, allowance and the supply by `factor` (2..10,000), in O(1).
+    @notice Divide every balance, allowance and the supply by `factor` (2..10,000), in O(1),
+            for the token's whole life (past the scale's cap a new scale epoch starts).
             Balances round down: each holder's remainder (under one wei of share) stays in its
             own base units, invisible and unspendable until a later split multiplies it back. Admin at any time;
             keeper only while NAV per share is below `split_lower_nav` and the result lands inside.
@@ -1103,17 +1106,20 @@ def _execute_redeem(snap: lt_math.FundState, shares: uint256) -> uint256:
     """
     @dev Close the shares' slice of the position; where the venue would not then release what
          leaving takes (margin drained while the PnL is unrealised), close a further part with
-         it and reopen that part, so realised PnL pays the exit and the exit pays the round trip
-         (LeveragedTokenViews.exit_trades). Return what leaving takes out of the fund.
+         it and reopen that part, so realised PnL pays the exit; the fund pays the part of that
+         round trip that restores its own negative margin, the exit the rest, and the exit is
+         priced on NAV less the fund's part (LeveragedTokenViews.exit_trades). Return what
+         leaving takes out of the fund.
     """
     close: int256 = 0
     reopen: int256 = 0
-    close, reopen = staticcall views.exit_trades(snap, shares)
+    fund_cost: uint256 = 0
+    close, reopen, fund_cost = staticcall views.exit_trades(snap, shares)
     if close != 0:
         self._trade(close, snap.price)
     if reopen != 0:
         self._trade(reopen, snap.price)
-    taken: int256 = lt_math._redeem_value(snap.supply, convert(snap.nav, uint256), self._nav(), shares)
+    taken: int256 = lt_math._redeem_value(snap.supply, convert(snap.nav, uint256) - fund_cost, self._nav(), shares)
     self._check_nonzero(taken > 0)
     return convert(taken, uint256)
 

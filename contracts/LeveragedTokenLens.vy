@@ -16,8 +16,8 @@ from .interfaces import IPerpAdapter
 from . import lt_math
 
 MAX_TOKENS: constant(uint256) = 100
-# a row is 35 words; the self-call returns one ABI-encoded TokenState
-ROW_BYTES: constant(uint256) = 35 * 32
+# a row is 36 words; the self-call returns one ABI-encoded TokenState
+ROW_BYTES: constant(uint256) = 36 * 32
 # gas for one row: a real token's row takes ~120-250k; a contract that burns everything it is
 # given (a loop, a broken venue) then costs this much, not the whole call's gas, and 50 rows
 # stay within a node's usual 30-50M eth_call cap even if every one of them burns its budget
@@ -44,6 +44,7 @@ struct TokenState:
     size_delta: int256  # what a rebalance would trade now, WAD
     size: int256  # venue position, WAD
     margin: int256  # venue margin, assets
+    withdrawable: uint256  # margin the venue would release now (max_withdrawable), assets: an exit taking more than this and idle_assets realises PnL first (LeveragedTokenViews.exit_trades)
     idle_assets: uint256
     next_slot: uint256  # timestamp the next scheduled slot opens
     last_rebalance_time: uint256
@@ -136,6 +137,7 @@ def state_of(token: address) -> TokenState:
         size_delta=size_delta,
         size=account.size,
         margin=account.margin,
+        withdrawable=staticcall venue.max_withdrawable(token),
         idle_assets=staticcall t.idle_assets(),
         next_slot=lt_math._next_slot_start(
             block.timestamp, staticcall t.rebalance_offset(), staticcall t.rebalance_interval()

@@ -110,21 +110,28 @@ def preview_withdraw(s: lt_math.FundState, assets: uint256) -> uint256:
 
 @external
 @view
-def exit_trades(s: lt_math.FundState, shares: uint256) -> (int256, int256):
+def exit_trades(s: lt_math.FundState, shares: uint256) -> (int256, int256, uint256):
     """
-    @notice The trades redeeming `shares` makes now (WAD units, signed): `close`, the shares'
-            slice of the position, and `reopen`, nonzero when the venue would not then release
-            what the exit takes out of the fund (its margin drained by funding and fees while the
-            PnL is unrealised): `close` then also closes `reopen` more of the position, which
-            realises its PnL into margin, and `reopen` buys it back. The exit pays the round
-            trip. (slice, 0) where realising cannot help; the exit then reverts at the venue.
+    @notice The trades redeeming `shares` makes now (WAD units, signed) and the fund's part of
+            their cost (assets): `close`, the shares' slice of the position, and `reopen`,
+            nonzero when the venue would not then release what the exit takes out of the fund
+            (its margin drained by funding and fees while the PnL is unrealised): `close` then
+            also closes `reopen` more of the position, which realises its PnL into margin, and
+            `reopen` buys it back. While the margin is below zero the fund's own part of that
+            (what restores REBALANCE_MARGIN_BPS of NAV, as rebalance_realise does) comes first
+            and at the fund's cost: `fund_cost` is what the fund's round trip costs alone plus
+            the fund's share by units of what trading it in one order with the redeemer's own
+            trades (its slice, and any further part its payout still needs) costs beyond the
+            two alone (_fund_share), and the exit is priced on NAV - `fund_cost`. (slice, 0, 0)
+            where realising cannot help; the exit then reverts at the venue.
     """
     close: int256 = 0
     reopen: int256 = 0
+    fund_cost: uint256 = 0
     equity: int256 = 0
     ok: bool = False
-    close, reopen, equity, ok = self._exit_trades(s, shares)
-    return close, reopen
+    close, reopen, fund_cost, equity, ok = self._exit_trades(s, shares)
+    return close, reopen, fund_cost
 
 
 @external
@@ -153,12 +160,8 @@ def rebalance_realise(s: lt_math.FundState, size_delta: int256, max_notional: ui
     extra: uint256 = 0
     best: int256 = 0
     for _: uint256 in range(MAX_REALISE_STEPS):
-        extra = min(
-            extra + math._mul_div(convert(deficit, uint256) * s.asset_scale, constants.WAD, convert(gain, uint256), True), room
-        )
-        q: int256 = convert(extra, int256)
-        if s.size < 0:
-            q = -q
+        extra = self._realise_step(deficit, gain, s.asset_scale, extra, room)
+        q: int256 = self._signed_like_position(s, extra)
         if size_delta + q == 0:
             break
         if self._limit_slack(s, max_slippage_bps, -q) < 0 or self._limit_slack(s, max_slippage_bps, size_delta + q) < 0:
@@ -358,9 +361,10 @@ def _venue_takes(s: lt_math.FundState, max_slippage_bps: uint256, is_mint: bool,
         return (staticcall IPerpAdapter(s.adapter).preview_account(s.token, convert(net, int256), lt_math._mint_size_delta(s, net), 0)).accepted
     close: int256 = 0
     reopen: int256 = 0
+    fund_cost: uint256 = 0
     equity: int256 = 0
     ok: bool = False
-    close, reopen, equity, ok = self._exit_trades(s, amount)
+    close, reopen, fund_cost, equity, ok = self._exit_trades(s, amount)
     return ok and (
         reopen == 0
         or (self._limit_slack(s, max_slippage_bps, close) >= 0 and self._limit_slack(s, max_slippage_bps, reopen) >= 0)
@@ -369,45 +373,121 @@ def _venue_takes(s: lt_math.FundState, max_slippage_bps: uint256, is_mint: bool,
 
 @internal
 @view
-def _exit_trades(s: lt_math.FundState, shares: uint256) -> (int256, int256, int256, bool):
+def _exit_trades(s: lt_math.FundState, shares: uint256) -> (int256, int256, uint256, int256, bool):
     """
-    @dev (close, reopen, venue equity after both, whether the venue executes both and then
-         releases what the exit takes out of the fund); see exit_trades. Needs NAV > 0.
+    @dev (close, reopen, fund_cost, venue equity after both, whether the venue executes both and
+         then releases what the exit takes out of the fund); see exit_trades. Needs NAV > 0.
          Only margin leaves the venue, and closing part of the position realises that part's
          PnL into margin: so when the slice's own trade leaves too little margin, a further
-         `extra` is closed with it and reopened, found in rounds of (margin still missing) /
-         (gain per unit: price - entry price, for a short entry - price), each previewed.
+         `extra` is closed with it and reopened. It starts at the fund's part (_fund_realise:
+         nonzero only while the margin is below zero) and grows in rounds of (margin still
+         missing) / (gain per unit: price - entry price, for a short entry - price), each
+         previewed; the redeemer pays what its own trades would cost alone (the slice, and
+         `extra` beyond the fund's part), the fund its round trip alone, and the excess of the
+         one order over those two is split by their units (_fund_share).
     """
     close: int256 = lt_math._redeem_size_delta(s, shares)
     p: IPerpAdapter.AccountPreview = staticcall IPerpAdapter(s.adapter).preview_account(s.token, 0, close, 0)
     short: int256 = 0
     deficit: int256 = 0
-    short, deficit = self._release_shortfall(s, shares, p)
+    short, deficit = self._release_shortfall(s, 0, shares, p)
     if short <= 0 or not p.accepted or deficit <= 0:  # paid, refused, or margin is not what binds
-        return close, 0, p.equity, p.accepted and short <= 0
+        return close, 0, 0, p.equity, p.accepted and short <= 0
     gain: int256 = self._gain_per_unit(s)
     if gain <= 0:  # a position at a loss: margin is not what binds, realising cannot help
-        return close, 0, p.equity, False
+        return close, 0, 0, p.equity, False
     room: uint256 = convert(abs(s.size + close), uint256)  # the part of the position that stays
-    extra: uint256 = 0
+    fund_part: uint256 = 0
+    equity_now: int256 = 0
+    fund_part, equity_now = self._fund_realise(s, gain, room)
+    extra: uint256 = fund_part
+    if extra == 0:
+        extra = self._realise_step(deficit, gain, s.asset_scale, 0, room)
     for _: uint256 in range(MAX_REALISE_STEPS):
-        extra = min(
-            extra + math._mul_div(convert(deficit, uint256) * s.asset_scale, constants.WAD, convert(gain, uint256), True), room
-        )
-        q: int256 = convert(extra, int256)
-        if s.size < 0:
-            q = -q
+        q: int256 = self._signed_like_position(s, extra)
         if self._limit_slack(s, 0, close - q) == min_value(int256):  # the book cannot fill it
             break
         trial: IPerpAdapter.AccountPreview = staticcall IPerpAdapter(s.adapter).preview_account(s.token, 0, close - q, q)
         if not trial.accepted:
             break
-        short, deficit = self._release_shortfall(s, shares, trial)
+        fund_cost: uint256 = 0
+        if fund_part != 0:
+            # the redeemer's own trades alone: its slice, and what it closes beyond the fund's part
+            alone: int256 = p.equity
+            if extra != fund_part:
+                own: int256 = self._signed_like_position(s, extra - fund_part)
+                alone = (staticcall IPerpAdapter(s.adapter).preview_account(s.token, 0, close - own, own)).equity
+            fund_q: int256 = self._signed_like_position(s, fund_part)
+            fund_alone: int256 = (staticcall IPerpAdapter(s.adapter).preview_account(s.token, 0, -fund_q, fund_q)).equity
+            fund_cost = self._fund_share(
+                convert(max(equity_now - fund_alone, 0), uint256),
+                convert(max(alone - trial.equity, 0), uint256),
+                convert(abs(close), uint256) + extra - fund_part,
+                fund_part,
+            )
+        short, deficit = self._release_shortfall(s, fund_cost, shares, trial)
         if short <= 0:
-            return close - q, q, trial.equity, True
+            return close - q, q, fund_cost, trial.equity, True
         if extra == room or deficit <= 0:
             break
-    return close, 0, p.equity, False
+        extra = self._realise_step(deficit, gain, s.asset_scale, extra, room)
+    return close, 0, 0, p.equity, False
+
+
+@internal
+@view
+def _fund_realise(s: lt_math.FundState, gain: int256, room: uint256) -> (uint256, int256):
+    """
+    @dev (the fund's part of an exit's realisation, position units, unsigned; the venue equity
+         now, assets): the part is 0 unless the venue margin is below zero now; then one round
+         of what rebalance_realise aims at, the units whose closing realises (REBALANCE_MARGIN_BPS
+         of NAV - margin) at `gain` per unit, at most `room`. One round leaves the margin short of
+         that buffer by the round trip's cost (a few bps of it) and saves the exit's searches
+         (withdraw previews each candidate) a search of their own.
+    """
+    now: IPerpAdapter.AccountPreview = staticcall IPerpAdapter(s.adapter).preview_account(s.token, 0, 0, 0)
+    if now.margin >= 0:
+        return 0, now.equity
+    target: int256 = convert(math._mul_div(convert(s.nav, uint256), REBALANCE_MARGIN_BPS, constants.BPS, False), int256)
+    return self._realise_step(target - now.margin, gain, s.asset_scale, 0, room), now.equity
+
+
+@internal
+@pure
+def _fund_share(fund_alone: uint256, joint: uint256, exit_units: uint256, fund_units: uint256) -> uint256:
+    """
+    @dev The fund's part of the cost of trading an exit's units and its own in one order (assets,
+         rounded down: the exit is priced on NAV less it, so down is against the redeemer):
+         `fund_alone`, what the fund's own round trip costs by itself, plus its share by units,
+         fund_units / (exit_units + fund_units), of the excess of the one order over the two
+         alone; `joint` (the one order's cost less the exit's own trades' alone) is that excess
+         plus `fund_alone`. So the fund's part tends to its own round trip's cost for a large
+         exit (whose extra impact those who stay do not pay) and to `joint` for a small one
+         (whose redeemer does not pay for the fund's impact).
+    """
+    total: uint256 = exit_units + fund_units
+    return math._mul_div(fund_alone, exit_units, total, False) + math._mul_div(joint, fund_units, total, False)
+
+
+@internal
+@pure
+def _realise_step(deficit: int256, gain: int256, asset_scale: uint256, extra: uint256, room: uint256) -> uint256:
+    """
+    @dev `extra` plus the units whose closing realises `deficit` (assets) at `gain` per unit
+         (WAD USD), rounded up, at most `room`.
+    """
+    return min(extra + math._mul_div(convert(deficit, uint256) * asset_scale, constants.WAD, convert(gain, uint256), True), room)
+
+
+@internal
+@pure
+def _signed_like_position(s: lt_math.FundState, units: uint256) -> int256:
+    """
+    @dev `units` of the position, signed like it (a short's are negative).
+    """
+    if s.size < 0:
+        return -convert(units, int256)
+    return convert(units, int256)
 
 
 @internal
@@ -429,13 +509,14 @@ def _gain_per_unit(s: lt_math.FundState) -> int256:
 
 @internal
 @view
-def _release_shortfall(s: lt_math.FundState, shares: uint256, p: IPerpAdapter.AccountPreview) -> (int256, int256):
+def _release_shortfall(s: lt_math.FundState, fund_cost: uint256, shares: uint256, p: IPerpAdapter.AccountPreview) -> (int256, int256):
     """
-    @dev What redeeming `shares` would take out of the fund (after the trades `p` previews) less
-         what the fund could then pay (its idle collateral and what the venue releases), and
-         less its idle collateral and margin (signed): the margin realised PnL must still add.
+    @dev What redeeming `shares` would take out of the fund (after the trades `p` previews, priced
+         on NAV - `fund_cost`) less what the fund could then pay (its idle collateral and what
+         the venue releases), and less its idle collateral and margin (signed): the margin
+         realised PnL must still add.
     """
-    taken: int256 = lt_math._redeem_value(s.supply, convert(s.nav, uint256), convert(s.idle_assets, int256) + p.equity, shares) - convert(s.idle_assets, int256)
+    taken: int256 = lt_math._redeem_value(s.supply, convert(s.nav, uint256) - fund_cost, convert(s.idle_assets, int256) + p.equity, shares) - convert(s.idle_assets, int256)
     return taken - convert(p.withdrawable, int256), taken - p.margin
 
 
@@ -566,7 +647,8 @@ def _redeem_value(s: lt_math.FundState, shares: uint256) -> int256:
     """
     close: int256 = 0
     reopen: int256 = 0
+    fund_cost: uint256 = 0
     equity: int256 = 0
     ok: bool = False
-    close, reopen, equity, ok = self._exit_trades(s, shares)
-    return lt_math._redeem_value(s.supply, convert(s.nav, uint256), convert(s.idle_assets, int256) + equity, shares)
+    close, reopen, fund_cost, equity, ok = self._exit_trades(s, shares)
+    return lt_math._redeem_value(s.supply, convert(s.nav, uint256) - fund_cost, convert(s.idle_assets, int256) + equity, shares)

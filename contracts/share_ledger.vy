@@ -10,8 +10,19 @@
         be used as it is: it stores balances directly and caps the symbol at 5 characters.
 
         Units: shares in wei (18 decimals); base units are shares x base_per_share.
-        An allowance too large to scale (or max_value) is stored as max_value: infinite, and it
-        stays infinite across splits.
+        An allowance too large to scale (or max_value) is stored as infinite (base field
+        BASE_MASK), and it stays infinite across splits and epochs.
+
+        Scale epochs (reverse splits for the token's whole life): a reverse split that would
+        lift base_per_share above MAX_BASE_PER_SHARE instead starts a new epoch at
+        INITIAL_BASE_PER_SHARE, recording the old epoch's final scale F, and converts the supply
+        at once: base' = floor(base x INITIAL / F), which keeps every share count exact
+        (floor(base' / INITIAL) = floor(base / F)). Each balance and allowance is one slot,
+        epoch << EPOCH_SHIFT | base units, converted the same way on its next touch. An epoch
+        spans a reverse factor above MAX / INITIAL >= cbrt(BASE_MASK / INITIAL) (the most
+        shares a supply can hold at the initial scale), so a balance or allowance three or more
+        epochs old is under one wei of share and reads as 0: conversion is O(1) (at most two
+        steps, with the last two epochs' final scales).
 
         The initialising contract mints and burns through `_mint_shares` / `_burn_from` and
         rescales through `_rescale`; it exports the external functions (mocks/MockShareLedger.vy
@@ -37,17 +48,31 @@ implements: IERC20Detailed
 
 
 decimals: public(constant(uint8)) = 18
-# base units per share at deployment: 10**30 * 2**12 * 3**8 * 7**4, divisible by every split
-# factor built from 2, 3, 5 and 7 (2, 4, 5, 10, 100, 1000, ...) many times over
-INITIAL_BASE_PER_SHARE: constant(uint256) = 10**30 * 2**12 * 3**8 * 7**4
-# reverse splits multiply base_per_share; beyond this a mint of 10**30 shares could overflow
-MAX_BASE_PER_SHARE: constant(uint256) = 10**46
+# a balance, allowance or the scale slot: epoch << EPOCH_SHIFT | base units (or base_per_share)
+EPOCH_SHIFT: constant(uint256) = 240
+# the base-units field; the supply never exceeds it (so no balance does), and an allowance whose
+# field is all ones is infinite
+BASE_MASK: constant(uint256) = 2**240 - 1
+EPOCH_BITS: constant(uint256) = 16  # x << EPOCH_BITS >> EPOCH_BITS is x's base field (a mask
+# literal would cost ~32 bytes of code at each use, a shift 2)
+MAX_EPOCH: constant(uint256) = 2**16 - 1  # each epoch spans a reverse factor > 10**15
+# base units per share at the start of each epoch: 10**24 * 2**3 * 3**2 * 7 (~5.0e26), divisible
+# by every split factor built from 2, 3, 5 and 7 up to a net 10**24 x 504 of splits per epoch
+# (each reverse split adds its factor back)
+INITIAL_BASE_PER_SHARE: constant(uint256) = 10**24 * 2**3 * 3**2 * 7
+# reverse splits multiply base_per_share; past this a new epoch starts. Two bounds fix it:
+# BASE_MASK / MAX >= 1.7e30 shares can still be minted at the top of an epoch, and
+# MAX**3 >= BASE_MASK x INITIAL**2 (the epoch span MAX / INITIAL, ~2e15, is at least the cube
+# root of the most shares, BASE_MASK / INITIAL, the initial scale holds) so a stale balance three
+# epochs old is below one share wei: base < BASE_MASK x INITIAL**3 / MAX**3 <= INITIAL.
+MAX_BASE_PER_SHARE: constant(uint256) = 10**42
 PERMIT_TYPE_HASH: constant(bytes32) = keccak256(
     "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
 )
-# EIP-712 domain: {name, version "1", chainId, verifyingContract, salt: base_per_share}. The salt
-# names the share unit a permit's amount is counted in, so a split or reverse split (which
-# changes the unit) invalidates every signature made before it. Built here rather than with
+# EIP-712 domain: {name, version "1", chainId, verifyingContract, salt: epoch << 240 |
+# base_per_share (= base_per_share in epoch 0)}. The salt names the share unit a permit's amount
+# is counted in, so a split or reverse split (which changes the unit, or the epoch) invalidates
+# every signature made before it. Built here rather than with
 # snekmate's eip712_domain_separator, which has no salt and caches name/version as immutables.
 EIP712_DOMAIN_TYPE_HASH: constant(bytes32) = keccak256(
     "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract,bytes32 salt)"
@@ -59,10 +84,14 @@ NAME_HASH: immutable(bytes32)  # keccak256 of the name, for the EIP-712 domain
 name: public(String[50])
 symbol: public(String[32])
 
-_base_balances: HashMap[address, uint256]  # base units
-_base_allowances: HashMap[address, HashMap[address, uint256]]  # base units; max_value = infinite
-_base_supply: uint256  # base units
-base_per_share: public(uint256)  # base units per share wei; splits divide it, reverse splits multiply
+_base_balances: HashMap[address, uint256]  # epoch << EPOCH_SHIFT | base units
+_base_allowances: HashMap[address, HashMap[address, uint256]]  # the same; base BASE_MASK = infinite
+_base_supply: uint256  # base units of the current epoch (converted at each new epoch)
+# epoch << EPOCH_SHIFT | base units per share wei; splits divide the scale, reverse splits
+# multiply it (or start the next epoch)
+_scale_word: uint256
+_last_final_scale: uint256  # base_per_share the previous epoch ended at (F), to convert its slots
+_earlier_final_scale: uint256  # base_per_share the epoch before that ended at
 
 nonces: public(HashMap[address, uint256])  # EIP-2612
 
@@ -72,7 +101,7 @@ def __init__(name_: String[50], symbol_: String[32]):
     self.name = name_
     self.symbol = symbol_
     NAME_HASH = keccak256(name_)
-    self.base_per_share = INITIAL_BASE_PER_SHARE
+    self._scale_word = INITIAL_BASE_PER_SHARE
 
 
 # ---------------------------------------------------------------- ERC-20
@@ -92,10 +121,29 @@ def balanceOf(owner: address) -> uint256:
 @external
 @view
 def allowance(owner: address, spender: address) -> uint256:
-    base: uint256 = self._base_allowances[owner][spender]
-    if base == max_value(uint256):
+    word: uint256 = self._base_allowances[owner][spender]
+    if ~word << EPOCH_BITS == 0:  # base field all ones: infinite
         return max_value(uint256)
-    return base // self.base_per_share
+    scale_word: uint256 = self._scale_word
+    return self._current_base(word, scale_word) // (scale_word << EPOCH_BITS >> EPOCH_BITS)
+
+
+@external
+@view
+def base_per_share() -> uint256:
+    """
+    @notice Base units per share wei in the current scale epoch (share_epoch).
+    """
+    return self._scale_word << EPOCH_BITS >> EPOCH_BITS
+
+
+@external
+@view
+def share_epoch() -> uint256:
+    """
+    @notice The scale epoch: how many times a reverse split has restarted base_per_share.
+    """
+    return self._scale_word >> EPOCH_SHIFT
 
 
 @external
@@ -130,7 +178,7 @@ def approve(spender: address, amount: uint256) -> bool:
 def permit(owner: address, spender: address, amount: uint256, deadline: uint256, v: uint8, r: bytes32, s: bytes32):
     """
     @notice EIP-2612: approve by signature. `amount` is in the share unit current at signing:
-            the EIP-712 domain's salt is base_per_share, so after a split or reverse split the
+            the EIP-712 domain's salt is share_epoch << 240 | base_per_share, so after a split or reverse split the
             signature no longer verifies ("lt: signature") and the spender cannot take a
             multiple of what was signed; sign again in the new unit.
     """
@@ -162,11 +210,11 @@ def _domain_separator() -> bytes32:
     """
     @dev The EIP-712 domain separator, built for the current chain id and share unit on every
          call (correct after a fork and after a split; ~200 gas, cheaper in code size than a
-         cached copy). The read of base_per_share warms the slot permit's approve reads next.
+         cached copy). The read of the scale warms the slot permit's approve reads next.
     """
     return keccak256(
         abi_encode(
-            EIP712_DOMAIN_TYPE_HASH, NAME_HASH, EIP712_VERSION_HASH, chain.id, self, convert(self.base_per_share, bytes32)
+            EIP712_DOMAIN_TYPE_HASH, NAME_HASH, EIP712_VERSION_HASH, chain.id, self, convert(self._scale_word, bytes32)
         )
     )
 
@@ -199,13 +247,43 @@ def _raise_bounds():
 @internal
 @view
 def _total_supply() -> uint256:
-    return self._base_supply // self.base_per_share
+    return self._base_supply // (self._scale_word << EPOCH_BITS >> EPOCH_BITS)
 
 
 @internal
 @view
 def _balance_of(owner: address) -> uint256:
-    return self._base_balances[owner] // self.base_per_share
+    scale_word: uint256 = self._scale_word
+    return self._current_base(self._base_balances[owner], scale_word) // (scale_word << EPOCH_BITS >> EPOCH_BITS)
+
+
+@internal
+@view
+def _current_base(word: uint256, scale_word: uint256) -> uint256:
+    """
+    @dev A balance or finite allowance slot (epoch << EPOCH_SHIFT | base) in base units of the
+         current epoch (`scale_word`'s): as stored if current; one or two epochs old,
+         floor(base x INITIAL / F) per epoch; older, 0 (under one share wei: module notes).
+    """
+    epoch: uint256 = word >> EPOCH_SHIFT
+    now: uint256 = scale_word >> EPOCH_SHIFT
+    if epoch == now:
+        return word << EPOCH_BITS >> EPOCH_BITS
+    if unsafe_add(epoch, 1) == now:  # no wrap: epoch < now <= MAX_EPOCH
+        return self._convert(word << EPOCH_BITS >> EPOCH_BITS, self._last_final_scale)
+    if unsafe_add(epoch, 2) == now:
+        return self._convert(self._convert(word << EPOCH_BITS >> EPOCH_BITS, self._earlier_final_scale), self._last_final_scale)
+    return 0
+
+
+@internal
+@pure
+def _convert(base: uint256, final: uint256) -> uint256:
+    """
+    @dev Base units of an epoch that ended at scale `final` in base units of the next one:
+         floor(base x INITIAL / final), in two parts so that no product overflows.
+    """
+    return base // final * INITIAL_BASE_PER_SHARE + base % final * INITIAL_BASE_PER_SHARE // final
 
 
 # ---------------------------------------------------------------- internal: writes
@@ -214,31 +292,40 @@ def _balance_of(owner: address) -> uint256:
 def _transfer(owner: address, receiver: address, amount: uint256):
     if receiver == empty(address):
         self._raise_receiver()
-    base: uint256 = self._debit(owner, amount)
-    self._base_balances[receiver] += base
+    scale_word: uint256 = self._scale_word
+    self._credit(receiver, self._debit(owner, amount, scale_word), scale_word)
     log IERC20.Transfer(sender=owner, receiver=receiver, value=amount)
+
+
+@internal
+def _credit(receiver: address, base: uint256, scale_word: uint256):
+    # the sum < 2**240: no balance exceeds the supply, which _mint_shares keeps within BASE_MASK
+    self._base_balances[receiver] = scale_word >> EPOCH_SHIFT << EPOCH_SHIFT | (self._current_base(self._base_balances[receiver], scale_word) + base)
 
 
 @internal
 def _approve(owner: address, spender: address, amount: uint256):
     if spender == empty(address):
         self._raise_receiver()
-    scale: uint256 = self.base_per_share
-    base: uint256 = max_value(uint256)
-    if amount < max_value(uint256) // scale:
+    scale_word: uint256 = self._scale_word
+    scale: uint256 = scale_word << EPOCH_BITS >> EPOCH_BITS
+    base: uint256 = BASE_MASK
+    if amount < BASE_MASK // scale:
         base = amount * scale
-    self._base_allowances[owner][spender] = base
+    self._base_allowances[owner][spender] = scale_word >> EPOCH_SHIFT << EPOCH_SHIFT | base
     log IERC20.Approval(owner=owner, spender=spender, value=amount)
 
 
 @internal
 def _spend_allowance(owner: address, spender: address, amount: uint256):
-    allowed: uint256 = self._base_allowances[owner][spender]
-    if allowed == max_value(uint256):
+    word: uint256 = self._base_allowances[owner][spender]
+    if ~word << EPOCH_BITS == 0:  # base field all ones: infinite
         return
-    scale: uint256 = self.base_per_share
+    scale_word: uint256 = self._scale_word
+    scale: uint256 = scale_word << EPOCH_BITS >> EPOCH_BITS
+    allowed: uint256 = self._current_base(word, scale_word)
     assert amount <= allowed // scale, "lt: allowance"  # by division: no amount overflows
-    self._base_allowances[owner][spender] = allowed - unsafe_mul(amount, scale)  # <= allowed
+    self._base_allowances[owner][spender] = scale_word >> EPOCH_SHIFT << EPOCH_SHIFT | unsafe_sub(allowed, unsafe_mul(amount, scale))
 
 
 @internal
@@ -248,29 +335,32 @@ def _burn_from(owner: address, shares: uint256):
     """
     if owner != msg.sender:
         self._spend_allowance(owner, msg.sender, shares)
-    base: uint256 = self._debit(owner, shares)
+    base: uint256 = self._debit(owner, shares, self._scale_word)
     self._base_supply -= base
     log IERC20.Transfer(sender=owner, receiver=empty(address), value=shares)
 
 
 @internal
-def _debit(owner: address, shares: uint256) -> uint256:
+def _debit(owner: address, shares: uint256, scale_word: uint256) -> uint256:
     """
-    @dev Take `shares` off `owner`'s balance; return them in base units.
+    @dev Take `shares` off `owner`'s balance; return them in base units of the current epoch.
     """
-    scale: uint256 = self.base_per_share
-    owner_base: uint256 = self._base_balances[owner]
+    scale: uint256 = scale_word << EPOCH_BITS >> EPOCH_BITS
+    owner_base: uint256 = self._current_base(self._base_balances[owner], scale_word)
     assert shares <= owner_base // scale, "lt: balance"  # by division: no amount overflows
     base: uint256 = unsafe_mul(shares, scale)  # <= owner_base
-    self._base_balances[owner] = unsafe_sub(owner_base, base)  # >= 0: base <= owner_base
+    self._base_balances[owner] = scale_word >> EPOCH_SHIFT << EPOCH_SHIFT | unsafe_sub(owner_base, base)  # >= 0
     return base
 
 
 @internal
 def _mint_shares(receiver: address, shares: uint256):
-    base: uint256 = shares * self.base_per_share
-    self._base_balances[receiver] += base
-    self._base_supply += base
+    scale_word: uint256 = self._scale_word
+    base: uint256 = shares * (scale_word << EPOCH_BITS >> EPOCH_BITS)
+    supply: uint256 = self._base_supply + base
+    assert supply >> EPOCH_SHIFT == 0  # within BASE_MASK: the base field of a slot holds any balance
+    self._base_supply = supply
+    self._credit(receiver, base, scale_word)
     log IERC20.Transfer(sender=empty(address), receiver=receiver, value=shares)
 
 
@@ -278,20 +368,33 @@ def _mint_shares(receiver: address, shares: uint256):
 def _rescale(factor: uint256, is_reverse: bool) -> uint256:
     """
     @dev A split (shares x factor: base_per_share / factor, which must divide it exactly) or a
-         reverse split (shares / factor, rounded down per holder: base_per_share x factor, at
-         most MAX_BASE_PER_SHARE). Every balance, allowance and the supply follow in O(1).
+         reverse split (shares / factor, rounded down per holder: base_per_share x factor). A
+         reverse split past MAX_BASE_PER_SHARE starts the next epoch at INITIAL_BASE_PER_SHARE
+         (module notes). Every balance, allowance and the supply follow in O(1).
     @return The supply after, in shares.
     """
-    scale: uint256 = self.base_per_share
+    scale_word: uint256 = self._scale_word
+    scale: uint256 = scale_word << EPOCH_BITS >> EPOCH_BITS
+    epoch: uint256 = scale_word >> EPOCH_SHIFT
+    supply: uint256 = self._base_supply
     if is_reverse:
         scale *= factor
         # a fund with holders never reads a supply of 0: "supply 0" means "no holder yet" to the
         # first-mint pricing and to the configurator's instant changes
-        if scale > MAX_BASE_PER_SHARE or (self._base_supply != 0 and self._base_supply < scale):
+        if supply != 0 and supply < scale:
             self._raise_bounds()
+        if scale > MAX_BASE_PER_SHARE:
+            if epoch == MAX_EPOCH:
+                self._raise_bounds()
+            epoch = unsafe_add(epoch, 1)
+            self._earlier_final_scale = self._last_final_scale
+            self._last_final_scale = scale
+            supply = self._convert(supply, scale)  # >= INITIAL: supply >= scale above
+            self._base_supply = supply
+            scale = INITIAL_BASE_PER_SHARE
     else:
         if scale % factor != 0:
             self._raise_bounds()
         scale //= factor
-    self.base_per_share = scale
-    return self._base_supply // scale
+    self._scale_word = epoch << EPOCH_SHIFT | scale
+    return supply // scale

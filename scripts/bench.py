@@ -31,6 +31,8 @@ def main():
     print(where)
     print()
     print(report.floor_tables(rows))
+    print("\nWhat the safety fixes cost (issue 14)\n")
+    print(report.safety_table(rows))
 
     backtest_figures = speed.backtest_speed()
     sdk_figures = speed.sdk_speed(speed.deploy_fifty(admin, user), admin)

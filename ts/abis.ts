@@ -644,6 +644,18 @@ export const LeveragedTokenAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "share_epoch",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "name": "assets",
@@ -3205,6 +3217,10 @@ export const LeveragedTokenLensAbi = [
             "type": "int256"
           },
           {
+            "name": "withdrawable",
+            "type": "uint256"
+          },
+          {
             "name": "idle_assets",
             "type": "uint256"
           },
@@ -3362,6 +3378,10 @@ export const LeveragedTokenLensAbi = [
           {
             "name": "margin",
             "type": "int256"
+          },
+          {
+            "name": "withdrawable",
+            "type": "uint256"
           },
           {
             "name": "idle_assets",

@@ -180,7 +180,17 @@ def trade(size_delta: int256, limit_price: uint256) -> uint256:
 def liquidate(account: address) -> uint256:
     """
     @notice Anyone may close `account`'s position at the oracle price once its equity is below
-            the maintenance margin; the caller earns a penalty from the remaining margin.
+            the maintenance margin; the caller earns a penalty from the remaining margin, at
+            most what the venue holds.
+    @dev A live venue never refuses a liquidation for lack of cash: closing the position is what
+         stops the loss. GMX v2 pays the liquidation fee out of the position's collateral and,
+         when that cannot cover it, closes anyway and leaves the shortfall to the pool; Synthetix
+         mints the keeper's reward and the debt pool carries bad debt. This venue is every
+         trader's counterparty and pays profits and funding from its own finite balance, so its
+         books can owe an account more than it holds (after decades of funding credited to an
+         open short, or after another account withdrew realised profits): the penalty is then
+         capped at the venue's balance, the position is closed all the same, and the rest of the
+         margin stays on the account's books (a claim its withdraw pays when the venue can).
     @return The penalty paid to the caller (collateral base units).
     """
     price: uint256 = self._fresh_price()
@@ -195,7 +205,10 @@ def liquidate(account: address) -> uint256:
     acc, realized = self._apply_trade(acc, -size, price, 0)
     penalty: uint256 = 0
     if acc.margin > 0:
-        penalty = min(convert(acc.margin, uint256), notional * self.liquidation_penalty_bps // BPS)
+        penalty = min(
+            min(convert(acc.margin, uint256), notional * self.liquidation_penalty_bps // BPS),
+            staticcall IERC20(collateral).balanceOf(self),
+        )
         acc.margin -= convert(penalty, int256)
     self.accounts[account] = acc
     if penalty > 0:

@@ -33,6 +33,7 @@ exports: (
     share_ledger.nonces,
     share_ledger.DOMAIN_SEPARATOR,
     share_ledger.base_per_share,
+    share_ledger.share_epoch,
 )
 
 

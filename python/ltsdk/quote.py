@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ltsdk import math
+from ltsdk.errors import VenueError
 from ltsdk.types import TokenState
 from ltsdk.units import BPS, WAD
 
@@ -59,12 +60,22 @@ def deposit_shares(state: TokenState, assets: int, venue: math.VenueParams) -> i
 
 
 def redeem_assets(state: TokenState, shares: int, venue: math.VenueParams) -> int:
-    """Collateral a redemption of `shares` would pay, after the redeem fee."""
+    """Collateral a redemption of `shares` would pay, after the redeem fee.
+
+    Raises VenueError where the exit takes more than idle collateral and what the venue releases
+    now (the row's `withdrawable`): on chain it then realises PnL by closing and reopening a
+    further part of the position (LeveragedTokenViews.exit_trades), whose cost depends on the
+    venue's cost basis, which the row does not carry; use the exact previewRedeem there."""
     s = _fund_state(state)
     if s.nav <= 0 or shares > s.supply:
         return 0
     nav_after = s.nav - trade_cost(math.redeem_size_delta(s, shares), s.price, venue)
     taken = math.redeem_value(s.supply, s.nav, nav_after, shares)
+    if taken > state.idle_assets + state.withdrawable:
+        raise VenueError(
+            f"{state.symbol}: the exit takes more than the venue releases now, so it realises PnL on "
+            "chain first; the offline quote does not model that (use previewRedeem)"
+        )
     return max(taken - math.fee(taken, s.redeem_fee_bps), 0) if taken > 0 else 0
 
 

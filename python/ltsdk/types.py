@@ -37,6 +37,7 @@ class TokenState:
     size_delta: int
     size: int
     margin: int
+    withdrawable: int
     idle_assets: int
     next_slot: int
     last_rebalance_time: int

@@ -43,6 +43,7 @@ FIELDS = (
     "size_delta",
     "size",
     "margin",
+    "withdrawable",
     "idle_assets",
     "next_slot",
     "last_rebalance_time",
@@ -100,6 +101,7 @@ def views_row(token, venue, timestamp) -> dict:
         "size_delta": size_delta,
         "size": size,
         "margin": margin,
+        "withdrawable": venue.max_withdrawable(token),
         "idle_assets": token.idle_assets(),
         "next_slot": math.next_slot_start(timestamp, offset, interval),
         "last_rebalance_time": token.last_rebalance_time(),
@@ -202,6 +204,7 @@ def test_get_states__funded_btc3l__row_equals_token_and_venue_views_field_by_fie
     assert row.is_long is True
     assert (row.status, row.size_delta) == (status, size_delta)
     assert (row.size, row.margin) == (size, margin)
+    assert row.withdrawable == venue.max_withdrawable(token) > 0
     assert (row.price, row.oracle_updated_at) == (price, updated_at)
     assert row.price == 60_000 * WAD
     assert row.oracle_updated_at == btc_oracle.latestRoundData()[3]

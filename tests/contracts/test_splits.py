@@ -25,8 +25,8 @@ from helpers import split_status_of
 from ltsdk import permit
 from ltsdk.units import MAX_UINT256, SECONDS_PER_YEAR, USDC, WAD
 
-INITIAL_BASE_PER_SHARE = 10**30 * 2**12 * 3**8 * 7**4
-MAX_BASE_PER_SHARE = 10**46
+INITIAL_BASE_PER_SHARE = 10**24 * 2**3 * 3**2 * 7  # share_ledger.vy: each scale epoch starts here
+BASE_MASK = 2**240 - 1  # share_ledger.vy: a slot's base-units field; all ones = infinite
 MISSING_ROLE = "access_control: account is missing role"
 NOT_NEEDED = "lt: not needed"
 
@@ -336,14 +336,14 @@ def test_infinite_allowance__stays_infinite_across_split_and_reverse_split(
 def test_approve__amount_too_large_to_scale__is_stored_as_infinite(seeded, admin, depositor, outsider):
     """Documented in approve(): an amount whose base units would overflow is kept as infinite."""
     token = seeded
-    token.approve(outsider, MAX_UINT256 // INITIAL_BASE_PER_SHARE, sender=depositor)
+    token.approve(outsider, BASE_MASK // INITIAL_BASE_PER_SHARE, sender=depositor)
     assert token.allowance(depositor, outsider) == MAX_UINT256
-    token.approve(outsider, MAX_UINT256 // INITIAL_BASE_PER_SHARE - 1, sender=depositor)
-    assert token.allowance(depositor, outsider) == MAX_UINT256 // INITIAL_BASE_PER_SHARE - 1
+    token.approve(outsider, BASE_MASK // INITIAL_BASE_PER_SHARE - 1, sender=depositor)
+    assert token.allowance(depositor, outsider) == BASE_MASK // INITIAL_BASE_PER_SHARE - 1
 
     token.reverse_split(10, sender=admin)
 
-    assert token.allowance(depositor, outsider) == (MAX_UINT256 // INITIAL_BASE_PER_SHARE - 1) // 10
+    assert token.allowance(depositor, outsider) == (BASE_MASK // INITIAL_BASE_PER_SHARE - 1) // 10
 
 
 # ---------------------------------------------------------------- bounds
@@ -380,36 +380,37 @@ def test_split__factor_not_dividing_base_per_share__reverts_bounds(seeded, admin
 
 
 def test_split__factor_used_up__reverts_bounds(seeded, admin, depositor):
-    """INITIAL_BASE_PER_SHARE holds 7**4: four splits by 7 are exact, a fifth is refused."""
+    """INITIAL_BASE_PER_SHARE holds 7 once: one split by 7 is exact, a second is refused."""
     token = seeded
     balance = token.balanceOf(depositor)
-    for _ in range(4):
-        token.split(7, sender=admin)
-    assert token.balanceOf(depositor) == 7**4 * balance
+    token.split(7, sender=admin)
+    assert token.balanceOf(depositor) == 7 * balance
 
     with ape.reverts("lt: bounds"):
         token.split(7, sender=admin)
 
-    assert token.base_per_share() == INITIAL_BASE_PER_SHARE // 7**4
+    assert token.base_per_share() == INITIAL_BASE_PER_SHARE // 7
 
 
-def test_reverse_split__beyond_max_base_per_share__reverts_bounds(seeded, admin, depositor):
+def test_reverse_split__ten_by_ten_in_a_row__succeed_and_keep_balances_and_allowances_exact(
+    seeded, admin, depositor, outsider
+):
+    """Regression (issue 14, L4): the scale had a fixed cap (1e46 from 6.45e40), so the sixth
+    reverse_split(10) reverted "lt: bounds" even for the admin; scale epochs renormalise it."""
     token = seeded
     balance = token.balanceOf(depositor)
-    done = 0
-    while token.base_per_share() * 10 <= MAX_BASE_PER_SHARE:
+    supply = token.totalSupply()
+    assert supply >= 10**10
+    allowed = balance // 3 + 7
+    token.approve(outsider, allowed, sender=depositor)
+    for count in range(1, 11):
         token.reverse_split(10, sender=admin)
-        done += 1
-    assert done == 5  # 6.45e40 -> 6.45e45
-    assert token.balanceOf(depositor) == balance // 10**5
-
-    for factor in (2, 10, 10_000):
-        with ape.reverts("lt: bounds"):
-            token.reverse_split(factor, sender=admin)
-
-    assert token.base_per_share() == INITIAL_BASE_PER_SHARE * 10**5
+        assert token.balanceOf(depositor) == balance // 10**count
+        assert token.allowance(depositor, outsider) == allowed // 10**count
+        assert token.totalSupply() == supply // 10**count
+    assert token.base_per_share() == INITIAL_BASE_PER_SHARE * 10**10
     token.split(10, sender=admin)  # splitting back down is still possible
-    assert token.balanceOf(depositor) == balance // 10**4
+    assert token.balanceOf(depositor) == balance // 10**9
 
 
 def test_reverse_split__that_would_make_a_funded_supply_read_zero__reverts_bounds(
@@ -438,16 +439,6 @@ def test_reverse_split__that_would_make_a_funded_supply_read_zero__reverts_bound
 
     assert 0 < token.totalSupply() < 10 and token.totalAssets() > 0
     assert token.totalSupply() == supply // 10 ** (len(str(supply)) - 1)
-
-
-def test_reverse_split__to_the_largest_scale__leaves_the_supply_above_zero(seeded, admin, depositor):
-    """The dead shares are minted at the initial scale: at the largest scale a reverse split can
-    reach, the supply still reads more than zero, so a live fund never looks empty."""
-    token = seeded
-    while token.base_per_share() * 10 <= MAX_BASE_PER_SHARE:
-        token.reverse_split(10, sender=admin)
-    dead_base = token.DEAD_SHARES() * INITIAL_BASE_PER_SHARE
-    assert token.totalSupply() >= dead_base // MAX_BASE_PER_SHARE > 0
 
 
 # ---------------------------------------------------------------- who may split

@@ -32,6 +32,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = REPO_ROOT / "contracts"
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+SHARE_BASE_MASK = 2**240 - 1  # share_ledger.vy BASE_MASK: an allowance stored above it is infinite
+MAX_BASE_PER_SHARE = 10**42  # share_ledger.vy: a reverse split past it starts a new scale epoch
 START_TIME = 1_750_000_000  # block time of the deployment (seconds)
 ACTOR_COLLATERAL = 1_000_000_000 * USDC  # each actor's faucet money: far more than any rule spends
 
@@ -89,6 +91,7 @@ class Stack:
     factory: Any
     tokens: dict[str, Any]  # symbol -> token
     actors: Actors
+    lens: Any
 
 
 @functools.cache
@@ -115,7 +118,15 @@ def stack() -> Stack:
         for token in tokens.values():
             usdc.approve(token, MAX_UINT256, sender=actor)
     return Stack(
-        usdc, c["markets"]["BTC"]["oracle"], venue, c["views"], c["configurator"], c["factory"], tokens, actors
+        usdc,
+        c["markets"]["BTC"]["oracle"],
+        venue,
+        c["views"],
+        c["configurator"],
+        c["factory"],
+        tokens,
+        actors,
+        c["lens"],
     )
 
 

@@ -26,6 +26,7 @@ import pytest
 
 from fuzz.chain import (
     MAX_UINT256,
+    SHARE_BASE_MASK,
     USDC,
     WAD,
     ZERO_ADDRESS,
@@ -274,7 +275,7 @@ ENTRIES: dict[str, Entry] = {
         call=lambda ctx, x: ctx.token.approve(ctx.attacker, x, sender=ctx.depositor),
         dust=lambda ctx: 1,
         # the largest allowance stored exactly; anything above is stored as infinite
-        at_max=lambda ctx: MAX_UINT256 // ctx.token.base_per_share() - 1,
+        at_max=lambda ctx: SHARE_BASE_MASK // ctx.token.base_per_share() - 1,
         expect=lambda ctx, x: None,
     ),
 }

@@ -4,7 +4,8 @@ M1: in a steady trend a long fund's rebalances only add, so its PnL is never rea
 funding and fees drain the venue margin; the venue releases min(margin, equity - initial margin),
 so once the margin is below zero every exit reverted "venue: margin" although the fund was deep in
 profit. A redeem now realises PnL itself (it closes a further part of the fund's position and
-reopens it, paying that round trip out of its own payout), the keeper's rebalance does the same
+reopens it; the fund pays its own part of that round trip, the redeemer its own trades, and the
+excess of trading both in one order is split by units), the keeper's rebalance does the same
 whenever its trade would leave the margin below zero (the fund pays), and max* promise only what
 the venue releases.
 L2: max* ignored the venue's refusals (trading paused, its maximum leverage, what it releases).
@@ -16,8 +17,11 @@ import boa
 import pytest
 
 from fuzz.chain import USDC, WAD, attempt, model_fund, stack, venue_account
+from ltsdk import quote
 from ltsdk.codes import Reason
-from ltsdk.errors import ModelRevert
+from ltsdk.errors import ModelRevert, VenueError
+from ltsdk.math import VenueParams
+from ltsdk.types import TokenState
 
 ONE_SHARE = 10**18
 EIGHT_HOURS = 8 * 3_600
@@ -46,13 +50,19 @@ DRIFT_BPS_PER_DAY = 100
 
 
 def trend(
-    s, token, days: int, keeper: bool, drift_bps_per_day: int = DRIFT_BPS_PER_DAY, until_margin_negative: bool = False
+    s,
+    token,
+    days: int,
+    keeper: bool,
+    drift_bps_per_day: int = DRIFT_BPS_PER_DAY,
+    until_margin_negative: bool = False,
+    funding_bps_per_8h: int = FUNDING_BPS_PER_8H,
 ) -> list[int]:
-    """`days` of the steady trend (or of a flat market, `drift_bps_per_day` = 0) with funding, one
-    oracle update a day, the keeper rebalancing after each (or nobody: the keeper is down). Stops
-    early, if asked, once the venue margin is below zero.
+    """`days` of the steady trend (or of a flat market, `drift_bps_per_day` = 0) with funding
+    (longs pay when positive), one oracle update a day, the keeper rebalancing after each (or
+    nobody: the keeper is down). Stops early, if asked, once the venue margin is below zero.
     Returns the fund's venue margin at the end of each day, funding owed settled."""
-    s.venue.set_funding_rate_per_second(FUNDING_BPS_PER_8H * WAD // 10_000 // EIGHT_HOURS, sender=s.actors.admin)
+    s.venue.set_funding_rate_per_second(funding_bps_per_8h * WAD // 10_000 // EIGHT_HOURS, sender=s.actors.admin)
     answer = s.oracle.latestRoundData()[1]
     margins = []
     for _ in range(days):
@@ -90,6 +100,7 @@ def test_redeem__while_venue_margin_is_negative_in_a_profitable_trend__realises_
 ):
     token, depositor = profitable_fund_with_negative_margin, s.actors.depositor
     preview = token.previewRedeem(ONE_SHARE)
+    fund_cost = s.views.exit_trades(token.internal._snapshot(), ONE_SHARE)[2]
     nav_per_share_before = token.nav_per_share()  # the supply counts the management fee due
     supply_before = token.totalSupply()
     size_before = s.venue.position(token)[0]
@@ -98,8 +109,9 @@ def test_redeem__while_venue_margin_is_negative_in_a_profitable_trend__realises_
 
     assert ok, f"redeem of one share reverts {paid!r}"
     assert paid == preview
-    # the redeemer paid for the round trip: those who stay lose nothing per share
-    assert token.nav_per_share() >= nav_per_share_before
+    # the fund paid its own part of the round trip (restoring its margin), pro rata: NAV per share
+    # fell by at most that part's cost per share, and the redeemer paid the rest
+    assert nav_per_share_before - token.nav_per_share() <= fund_cost * WAD // supply_before + 1
     # the position is the pro-rata remainder of the supply the redeem priced on; the margin is
     # back above zero
     supply_priced = token.totalSupply() + ONE_SHARE
@@ -107,6 +119,104 @@ def test_redeem__while_venue_margin_is_negative_in_a_profitable_trend__realises_
     size, _, margin = s.venue.position(token)
     assert size == size_before - size_before * ONE_SHARE // supply_priced
     assert margin >= 0
+
+
+def redeem_cost_bps(token, redeemer) -> int:
+    """What redeeming one share pays short of its value at NAV less the redeem fee, in bps of it."""
+    fair = token.convertToAssets(ONE_SHARE) * (10_000 - token.redeem_fee_bps()) // 10_000
+    paid = token.redeem(ONE_SHARE, redeemer, redeemer, sender=redeemer)
+    return (fair - paid) * 10_000 // fair
+
+
+def test_redeem__one_share_while_venue_margin_is_negative__costs_what_it_costs_with_margin_restored(
+    s, profitable_fund_with_negative_margin
+):
+    """The review's finding against the first fix: the first exit after funding drained the
+    margin closed and reopened enough to cover the fund's whole negative margin and paid that
+    round trip itself (2,540 bps of one share; the next redeemer 38.5 bps). The fund now pays its
+    own part of the repair, as the keeper's rebalance does, and the redeemer its own trades."""
+    token, depositor = profitable_fund_with_negative_margin, s.actors.depositor
+    cost_while_negative = redeem_cost_bps(token, depositor)
+    assert s.venue.position(token)[2] - s.venue.funding_owed(token) >= 0  # restored
+    cost_after = redeem_cost_bps(token, depositor)
+    assert abs(cost_while_negative - cost_after) <= 3, (cost_while_negative, cost_after)
+
+
+# 2,000 shares are 20 % of the supply: before the split by units, those who stay paid all of the
+# extra impact of trading the fund's part in one order with that exit (~1,760 USDC, 3.3 bps of NAV)
+@pytest.mark.parametrize("shares", [ONE_SHARE, 2_000 * ONE_SHARE])
+def test_exit_trades__while_venue_margin_is_negative__splits_the_one_orders_extra_impact_by_units(
+    s, profitable_fund_with_negative_margin, shares
+):
+    """The exit's slice and the fund's part trade in one order, which costs more than the two
+    alone (the venue's impact grows with the order). The fund pays its own round trip and its
+    units' share of that excess, the redeemer its own trades and the rest: neither pays much for
+    the other, however large the exit."""
+    token = profitable_fund_with_negative_margin
+    close, reopen, fund_cost = s.views.exit_trades(token.internal._snapshot(), shares)
+    exit_slice = close + reopen  # no part of the exit's own here: what is reopened is the fund's part
+    assert exit_slice == -(s.venue.position(token)[0] * shares // token.totalSupply())
+
+    def cost(trade: int, reopened: int) -> int:
+        return s.venue.preview_account(token, 0, 0, 0)[0] - s.venue.preview_account(token, 0, trade, reopened)[0]
+
+    fund_alone, exit_alone = cost(-reopen, reopen), cost(exit_slice, 0)
+    excess = cost(close, reopen) - exit_alone - fund_alone
+    assert excess > 0
+    fund_units, exit_units = abs(reopen), abs(exit_slice)
+    assert abs(fund_cost - (fund_alone + excess * fund_units // (fund_units + exit_units))) <= 2
+
+
+def test_redeem__dust_while_venue_margin_is_negative__starts_the_fund_part_once(
+    s, profitable_fund_with_negative_margin
+):
+    """Anyone can make the fund repair its margin (10^12 wei of shares pay ~0.0005 USDC), at the
+    cost the keeper's repair would have; the repair leaves the margin positive, so the next exit
+    does not start it again."""
+    token, attacker = profitable_fund_with_negative_margin, s.actors.attacker
+    dust = 10**12
+    token.transfer(attacker, dust, sender=s.actors.depositor)
+    assert s.views.exit_trades(token.internal._snapshot(), dust)[2] > 0
+    preview = token.previewRedeem(dust)
+    assert preview > 0
+    assert token.redeem(dust, attacker, attacker, sender=attacker) == preview
+    assert s.venue.position(token)[2] - s.venue.funding_owed(token) > 0
+    _, reopen, fund_cost = s.views.exit_trades(token.internal._snapshot(), dust)
+    assert (reopen, fund_cost) == (0, 0)
+
+
+def test_withdraw__while_venue_margin_is_negative__burns_what_its_preview_says_and_no_more_than_redeem_needs(
+    s, profitable_fund_with_negative_margin
+):
+    token, depositor = profitable_fund_with_negative_margin, s.actors.depositor
+    assets = token.previewRedeem(ONE_SHARE)
+    shares = token.previewWithdraw(assets)
+    assert token.previewRedeem(shares) >= assets  # the shares burned cover what is paid
+    assert shares - ONE_SHARE <= ONE_SHARE // assets + 1  # at most the shares one base unit costs more
+    balance = token.balanceOf(depositor)
+    paid_before = s.usdc.balanceOf(depositor)
+    assert token.withdraw(assets, depositor, depositor, sender=depositor) == shares
+    assert token.balanceOf(depositor) == balance - shares
+    assert s.usdc.balanceOf(depositor) - paid_before == assets
+
+
+def lens_state(s, token, symbol: str) -> TokenState:
+    row = s.lens.state_of(token)
+    names = [name for name in TokenState.__dataclass_fields__ if name not in ("symbol", "asset_decimals")]
+    return TokenState(symbol=symbol, **dict(zip(names, row, strict=True)))
+
+
+def test_offline_redeem_quote__while_the_exit_must_realise_pnl__refuses_and_agrees_once_the_margin_is_restored(
+    s, profitable_fund_with_negative_margin
+):
+    token, depositor = profitable_fund_with_negative_margin, s.actors.depositor
+    v = s.venue
+    venue = VenueParams(v.half_spread_bps(), v.taker_fee_bps(), v.depth(), v.ASSET_SCALE())
+    with pytest.raises(VenueError):
+        quote.redeem_assets(lens_state(s, token, "BTC5L"), ONE_SHARE, venue)
+    token.redeem(ONE_SHARE, depositor, depositor, sender=depositor)  # the fund's part restores the margin
+    exact = token.previewRedeem(ONE_SHARE)
+    assert abs(quote.redeem_assets(lens_state(s, token, "BTC5L"), ONE_SHARE, venue) - exact) * 10_000 <= exact
 
 
 def test_rebalance__in_a_long_trend_with_funding__keeps_the_venue_margin_above_zero(s):
@@ -142,21 +252,78 @@ def test_rebalance__realising_pnl__chain_and_model_agree_to_the_wei(s):
     assert s.venue.position(token)[2] >= 0
 
 
-@pytest.mark.parametrize("shares", [ONE_SHARE, 25 * ONE_SHARE])
+# 500 shares take more than the buffer the fund's part restores; their slice's own realised PnL pays
+# them (with the margin below zero and nothing idle, the gain per unit exceeds NAV per unit), so
+# the redeemer closes no further part of its own here
+@pytest.mark.parametrize("shares", [ONE_SHARE, 25 * ONE_SHARE, 500 * ONE_SHARE])
 def test_redeem__realising_pnl__chain_and_model_agree_to_the_wei(s, profitable_fund_with_negative_margin, shares):
     """The reference model (ltsdk.replica) makes the same round trip: same trades, same payout,
     same venue account after."""
     token, depositor = profitable_fund_with_negative_margin, s.actors.depositor
     model = model_fund(s, token)
     now = boa.env.timestamp
-    close, reopen = model.exit_trades(model.snapshot(now), shares, now)
+    close, reopen, fund_cost = model.exit_trades(model.snapshot(now), shares, now)
     assert reopen != 0 and abs(close) > abs(reopen)  # the slice, and a further part closed and reopened
-    assert s.views.exit_trades(token.internal._snapshot(), shares) == (close, reopen)
+    assert fund_cost > 0  # the fund's part of the round trip
+    assert s.views.exit_trades(token.internal._snapshot(), shares) == (close, reopen, fund_cost)
 
     expected = model.redeem(shares, depositor, now)
     assert token.redeem(shares, depositor, depositor, sender=depositor) == expected
     assert venue_account(s.venue, token.address) == model.venue.accounts[token.address]
     assert token.totalAssets() == model.nav(now)
+
+
+@pytest.mark.parametrize("shares", [ONE_SHARE, 2_000 * ONE_SHARE])
+def test_redeem__short_fund_in_a_falling_trend_with_margin_negative__chain_and_model_agree_to_the_wei(s, shares):
+    """The mirror of the review's path: BTC5S, BTC -1 %/day for 40 days with the keeper, then a flat
+    market with shorts paying funding and the keeper down until the margin is below zero."""
+    token, depositor = s.tokens["BTC5S"], s.actors.depositor
+    token.deposit(1_000_000 * USDC, depositor, sender=depositor)
+    trend(s, token, days=40, keeper=True, drift_bps_per_day=-DRIFT_BPS_PER_DAY, funding_bps_per_8h=-FUNDING_BPS_PER_8H)
+    margins = trend(
+        s,
+        token,
+        days=200,
+        keeper=False,
+        drift_bps_per_day=0,
+        until_margin_negative=True,
+        funding_bps_per_8h=-FUNDING_BPS_PER_8H,
+    )
+    assert margins[-1] < 0
+    model = model_fund(s, token)
+    now = boa.env.timestamp
+    close, reopen, fund_cost = model.exit_trades(model.snapshot(now), shares, now)
+    assert close > 0 and reopen < 0 and fund_cost > 0  # a short buys back its slice and more, then sells that again
+    assert s.views.exit_trades(token.internal._snapshot(), shares) == (close, reopen, fund_cost)
+
+    expected = model.redeem(shares, depositor, now)
+    assert token.previewRedeem(shares) == expected
+    assert token.redeem(shares, depositor, depositor, sender=depositor) == expected
+    assert venue_account(s.venue, token.address) == model.venue.accounts[token.address]
+    assert s.venue.position(token)[2] >= 0
+
+
+def test_emergency_shutdown__while_venue_margin_is_negative__each_exit_between_chunks_pays_its_preview(
+    s, profitable_fund_with_negative_margin
+):
+    """The shutdown's first chunk closes part of the position, which realises PnL into the margin;
+    between chunks any exit up to maxRedeem pays exactly its preview, and the model agrees."""
+    token, depositor = profitable_fund_with_negative_margin, s.actors.depositor
+    token.emergency_shutdown(sender=s.actors.admin)
+    assert s.venue.position(token)[0] != 0
+    model = model_fund(s, token)
+    now = boa.env.timestamp
+    expected = model.redeem(10 * ONE_SHARE, depositor, now)
+    assert token.redeem(10 * ONE_SHARE, depositor, depositor, sender=depositor) == expected
+    assert venue_account(s.venue, token.address) == model.venue.accounts[token.address]
+    for _ in range(3):  # three more chunks, by anyone once the cooldown has passed
+        boa.env.time_travel(seconds=token.twap_cooldown())
+        token.emergency_shutdown(sender=s.actors.outsider)
+        most = token.maxRedeem(depositor)
+        assert most > 0
+        with boa.env.anchor():
+            preview = token.previewRedeem(most)
+            assert token.redeem(most, depositor, depositor, sender=depositor) == preview
 
 
 def test_max_redeem__while_venue_margin_is_negative__is_what_redeem_and_withdraw_pay(

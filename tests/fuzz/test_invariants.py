@@ -36,9 +36,11 @@ from fuzz import erc4626
 from fuzz.chain import (
     CAP,
     HOLDERS,
+    MAX_BASE_PER_SHARE,
     MAX_UINT256,
     ORACLE_SCALE,
     PRODUCTS,
+    SHARE_BASE_MASK,
     USDC,
     WAD,
     attempt,
@@ -279,10 +281,13 @@ class FundMachine(RuleBasedStateMachine):
         )
 
     def assert_mint_refusal(self, shares, receiver, reason, quote):
-        """A refused mint: paused (inv 11), zero, or the reason previewMint gives; if previewMint
+        """A refused mint: paused (inv 11), shut down, zero, or the reason previewMint gives; if previewMint
         quotes an amount, the model's deposit of that amount must refuse for the same reason."""
         if self.paused and not self.f.is_shutdown:
             assert reason == "lt: paused", f"inv 11: mint while paused: {reason!r}"
+            return
+        if self.f.is_shutdown:  # a shutdown's reason comes first, before zero and previewMint's
+            assert reason == "lt: shutdown", f"mint after a shutdown: {reason!r}"
             return
         if shares == 0:
             assert reason == "lt: zero", reason
@@ -427,7 +432,7 @@ class FundMachine(RuleBasedStateMachine):
         assert self.token.approve(spender, value, sender=owner) is True
         # an approval too large to store in base units is stored as infinite
         base_per_share = self.token.base_per_share()
-        expected = value if value < MAX_UINT256 // base_per_share else MAX_UINT256
+        expected = value if value < SHARE_BASE_MASK // base_per_share else MAX_UINT256
         assert self.token.allowance(owner, spender) == expected
 
     # ------------------------------------------------------------ splits (inv 10)
@@ -445,7 +450,8 @@ class FundMachine(RuleBasedStateMachine):
         ok, reason = attempt(lambda: call(factor, sender=self.s.actors.admin))
         # a reverse split may not make a fund with holders read a supply of 0 (share_ledger._rescale)
         emptied = supply > 0 and supply // factor == 0
-        too_far = (base_per_share * factor > 10**46 or emptied) if reverse else base_per_share % factor != 0
+        # past MAX_BASE_PER_SHARE a reverse split starts a new scale epoch: never too far (L4)
+        too_far = emptied if reverse else base_per_share % factor != 0
         if too_far:
             assert (ok, reason) == (False, "lt: bounds"), reason
             return
@@ -709,8 +715,8 @@ class FundMachine(RuleBasedStateMachine):
         """inv 10: a reverse split then a split by the same factor restores every balance,
         allowance and the supply exactly (the reverse split's dust comes back to its holder)."""
         token, admin = self.token, self.s.actors.admin
-        if token.base_per_share() * factor > 10**46:
-            return
+        if token.base_per_share() * factor > MAX_BASE_PER_SHARE:
+            return  # a reverse split that starts a new scale epoch is not undone by a split
         pairs = [(o, sp) for o in self.holders()[:3] for sp in self.holders()[:3]]
         before = (self.balances(), [token.allowance(o, sp) for o, sp in pairs], token.totalSupply())
         token.reverse_split(factor, sender=admin)

@@ -16,16 +16,19 @@ import pytest
 from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_utils import keccak
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from fuzz.chain import MAX_UINT256, ZERO_ADDRESS, deployer, revert_reason
 from fuzz.profiles import fuzz_settings
+from ltsdk import share_scale
 from ltsdk.permit import permit_typed_data, sign_permit
+from ltsdk.units import BPS
 
 NAME, SYMBOL = "BTC 3x Long", "BTC3L"
-INITIAL_BASE_PER_SHARE = 10**30 * 2**12 * 3**8 * 7**4  # as in share_ledger.vy
-MAX_BASE_PER_SHARE = 10**46
+INITIAL_BASE_PER_SHARE = 10**24 * 2**3 * 3**2 * 7  # as in share_ledger.vy
+MAX_BASE_PER_SHARE = 10**42
+BASE_MASK = 2**240 - 1  # share_ledger.vy: the base-units field of a slot; all ones = infinite
 # every split factor (2..10,000) that divides INITIAL_BASE_PER_SHARE exactly
 FACTORS = st.sampled_from([f for f in range(2, 10_001) if INITIAL_BASE_PER_SHARE % f == 0])
 SHARES = st.integers(0, 10**30)  # far beyond any fund's supply, below where base units overflow
@@ -121,7 +124,7 @@ def test_transfer_from__finite_allowance__drops_by_exactly_the_amount(allowed, s
 
 
 @fuzz_settings()
-@given(amount=st.integers(MAX_UINT256 // INITIAL_BASE_PER_SHARE, MAX_UINT256), spent=SHARES)
+@given(amount=st.integers(BASE_MASK // INITIAL_BASE_PER_SHARE, MAX_UINT256), spent=SHARES)
 def test_approve__amount_too_large_to_scale__is_infinite_and_never_spent(amount, spent):
     token = ledger()
     token.mint(holder, 10**30)
@@ -192,12 +195,111 @@ def test_split__factor_not_dividing_base_per_share__reverts_bounds(factor):
     assert token.base_per_share() == INITIAL_BASE_PER_SHARE
 
 
-def test_reverse_split__beyond_max_base_per_share__reverts_bounds():
+def test_reverse_split__beyond_max_base_per_share__starts_the_next_epoch_at_the_initial_scale():
     token = ledger()
-    factor = MAX_BASE_PER_SHARE // INITIAL_BASE_PER_SHARE + 1
-    assert revert_reason(lambda: token.rescale(factor, True)) == "lt: bounds"
-    token.rescale(factor - 1, True)  # exactly at the bound is allowed
-    assert token.base_per_share() == INITIAL_BASE_PER_SHARE * (factor - 1) <= MAX_BASE_PER_SHARE
+    factor = MAX_BASE_PER_SHARE // INITIAL_BASE_PER_SHARE + 1  # > 10,000: the harness takes any factor
+    token.mint(holder, 3 * factor + 2)
+    token.rescale(factor - 1, True)  # exactly at the bound: the same epoch
+    assert (token.share_epoch(), token.base_per_share()) == (0, INITIAL_BASE_PER_SHARE * (factor - 1))
+    token.rescale(factor - 1, False)  # back, then over the bound
+    assert token.rescale(factor, True) == 3
+    assert (token.share_epoch(), token.base_per_share()) == (1, INITIAL_BASE_PER_SHARE)
+    assert token.balanceOf(holder) == 3
+
+
+def _reverse_splits_to_next_epoch(token, factor: int = 10) -> int:
+    """Reverse split by `factor` until the share epoch moves on; return how many it took."""
+    epoch, count = token.share_epoch(), 0
+    while token.share_epoch() == epoch:
+        token.rescale(factor, True)
+        count += 1
+    return count
+
+
+@fuzz_settings()
+@given(balance=SHARES, other_balance=SHARES, allowed=SHARES, splits=st.integers(0, 31))
+def test_reverse_split__across_an_epoch__share_counts_stay_exact_and_convert_on_touch(
+    balance, other_balance, allowed, splits
+):
+    token = ledger()
+    token.mint(holder, balance)
+    token.mint(other_holder, other_balance)
+    token.approve(spender, allowed, sender=holder)
+    token.approve(other_holder, MAX_UINT256, sender=holder)
+    # climb part of the way with reverse splits by 10, which every supply of >= 10**splits survives
+    supply = balance + other_balance
+    steps = min(splits, len(str(supply)) - 1) if supply else splits
+    for _ in range(steps):
+        token.rescale(10, True)
+    # the one that crosses: factor chosen so the scale passes MAX_BASE_PER_SHARE (harness: any factor)
+    scale = token.base_per_share()
+    factor = MAX_BASE_PER_SHARE // scale + 1
+    expected = [value // 10**steps // factor for value in (balance, other_balance, allowed)]
+    if supply and supply // 10**steps < factor:
+        assert revert_reason(lambda: token.rescale(factor, True)) == "lt: bounds"
+        return
+    token.rescale(factor, True)
+    assert (token.share_epoch(), token.base_per_share()) == (1, INITIAL_BASE_PER_SHARE)
+    # read converted (no write yet), then touched: the same exact share counts
+    assert (token.balanceOf(holder), token.balanceOf(other_holder)) == tuple(expected[:2])
+    assert token.allowance(holder, spender) == expected[2]
+    assert token.allowance(holder, other_holder) == MAX_UINT256
+    assert token.totalSupply() == supply // 10**steps // factor
+    # each slot's base units in the new epoch: floor(base x INITIAL / final scale)
+    final = INITIAL_BASE_PER_SHARE * 10**steps * factor
+    initial = INITIAL_BASE_PER_SHARE
+    bases = [value * initial * initial // final for value in (balance, other_balance, allowed)]
+    token.transfer(other_holder, 0, sender=holder)
+    if expected[2] and expected[0]:
+        token.transferFrom(holder, other_holder, 1, sender=spender)
+        expected = [expected[0] - 1, expected[1] + 1, expected[2] - 1]
+        bases = [bases[0] - initial, bases[1] + initial, bases[2] - initial]
+    assert (token.balanceOf(holder), token.balanceOf(other_holder)) == tuple(expected[:2])
+    assert token.allowance(holder, spender) == expected[2]
+    # splitting forward in the new epoch: the sub-share remainders kept in base units come back
+    token.rescale(1_000, False)
+    after = [base * 1_000 // INITIAL_BASE_PER_SHARE for base in bases]
+    assert (token.balanceOf(holder), token.balanceOf(other_holder)) == tuple(after[:2])
+    assert token.allowance(holder, spender) == after[2]
+    assert token.totalSupply() >= token.balanceOf(holder) + token.balanceOf(other_holder)
+
+
+def test_reverse_split__ten_by_ten_in_a_row__succeed_and_keep_balances_and_allowances_exact():
+    """Regression (issue 14, L4): the sixth reverse_split(10) reverted with the scale at its cap."""
+    token = ledger()
+    balance, other_balance, allowed = 7 * 10**29 + 123, 10**29 + 456, 5 * 10**27 + 789
+    token.mint(holder, balance)
+    token.mint(other_holder, other_balance)
+    token.approve(spender, allowed, sender=holder)
+    for count in range(1, 11):
+        token.rescale(10, True)
+        assert (token.balanceOf(holder), token.balanceOf(other_holder)) == (
+            balance // 10**count,
+            other_balance // 10**count,
+        )
+        assert token.allowance(holder, spender) == allowed // 10**count
+        assert token.totalSupply() == (balance + other_balance) // 10**count
+
+
+def test_reverse_split__three_epochs_on__an_untouched_balance_was_under_one_share_wei():
+    """The O(1) bound: a slot two epochs stale converts exactly (two steps); three epochs stale it
+    reads 0, and its exact value was already below one wei of share."""
+    token = ledger()
+    big = BASE_MASK // INITIAL_BASE_PER_SHARE  # the most shares the initial scale holds
+    token.mint(other_holder, big // 2)
+    token.mint(holder, big // 3)
+    exact = big // 3
+    for epoch in range(1, 4):
+        token.transfer(other_holder, 0, sender=other_holder)  # keep the other holder current
+        scale = token.base_per_share()
+        factor = MAX_BASE_PER_SHARE // scale + 1
+        if token.totalSupply() < factor:  # keep the supply funded so the reverse split fits
+            token.mint(other_holder, factor)
+        token.rescale(factor, True)
+        exact //= factor
+        assert token.share_epoch() == epoch
+        assert token.balanceOf(holder) == exact
+    assert exact == 0
 
 
 # ---------------------------------------------------------------- EIP-2612 and EIP-712
@@ -230,7 +332,7 @@ def test_permit__owner_signature__sets_the_allowance_and_uses_the_nonce(value):
     token = ledger()
     args = _permit_args(signer, value, deadline=boa.env.timestamp)
     token.permit(*args)
-    expected = value if value < MAX_UINT256 // INITIAL_BASE_PER_SHARE else MAX_UINT256
+    expected = value if value < BASE_MASK // INITIAL_BASE_PER_SHARE else MAX_UINT256
     assert token.allowance(signer.address, spender) == expected
     assert token.nonces(signer.address) == 1
     # the same signature cannot be used twice: the nonce moved on
@@ -250,3 +352,71 @@ def test_permit__signed_by_someone_else__reverts_signature():
     _, spender_, value, deadline, v, r, s = _permit_args(stranger, 5, deadline=boa.env.timestamp)
     assert revert_reason(lambda: token.permit(signer.address, spender_, value, deadline, v, r, s)) == "lt: signature"
     assert token.allowance(signer.address, spender) == 0
+
+
+# ---------------------------------------------------------------- the off-chain mirror of the scale
+
+HOLDERS = (holder, other_holder, spender)
+LEDGER_STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("mint"), st.integers(0, 2), st.integers(1, 10**24)),  # x 25 stays below BASE_MASK
+        st.tuples(st.just("transfer"), st.integers(0, 2), st.integers(0, 2), st.integers(0, BPS)),
+        st.tuples(st.just("split"), st.sampled_from([2, 10, 1_000, 10_000])),
+        st.tuples(st.just("reverse_split"), st.sampled_from([10, 10_000])),
+        st.just(("next_epoch",)),
+    ),
+    max_size=25,
+)
+
+
+# an untouched holder three epochs on (the ledger reads it as 0), the rest kept funded
+THREE_EPOCHS_STALE = [("mint", 0, 10**24), *[("mint", 1, 10**24), ("next_epoch",)] * 3, ("split", 10)]
+
+
+@fuzz_settings()
+@given(steps=LEDGER_STEPS)
+@example(steps=THREE_EPOCHS_STALE)
+def test_share_scale__follows_the_ledger_across_epochs__base_units_agree_for_every_holder(steps):
+    """ltsdk.share_scale (what the indexer applies per holder: a Transfer moves shares x scale, a new
+    epoch converts every balance with cross_epoch) reads every balance exactly as the ledger does,
+    through splits, reverse splits and epochs that leave some holders untouched for three and more."""
+    token = ledger()
+    scale = INITIAL_BASE_PER_SHARE
+    book = {address: [0, 0] for address in HOLDERS}  # address -> [base units, epochs stale]
+
+    def move(sender, receiver, shares):
+        if sender is not None:
+            book[sender] = [book[sender][0] - shares * scale, 0]
+        book[receiver] = [book[receiver][0] + shares * scale, 0]
+
+    for step in steps:
+        kind = step[0]
+        if kind == "mint":
+            _, to, shares = step
+            token.mint(HOLDERS[to], shares)
+            move(None, HOLDERS[to], shares)
+        elif kind == "transfer":
+            _, source, to, fraction = step
+            shares = token.balanceOf(HOLDERS[source]) * fraction // BPS
+            token.transfer(HOLDERS[to], shares, sender=HOLDERS[source])
+            move(HOLDERS[source], HOLDERS[to], shares)
+        else:
+            factor = step[1] if len(step) > 1 else MAX_BASE_PER_SHARE // scale + 1  # next_epoch: crosses
+            is_reverse = kind != "split"
+            if (not is_reverse and scale % factor) or (is_reverse and 0 < token.totalSupply() < factor):
+                continue  # refused by the ledger ("lt: bounds"): tested above
+            token.rescale(factor, is_reverse)
+            scale, final = share_scale.rescale(scale, factor, is_reverse)
+            if final is not None:
+                for address, (base, stale) in book.items():
+                    book[address] = list(share_scale.cross_epoch(base, stale, final))
+        assert token.base_per_share() == scale
+        for address, (base, _) in book.items():
+            assert token.balanceOf(address) == base // scale
+    # split forward as far as the scale divides by 10: sub-share remainders (and what the ledger
+    # reads as 0 three epochs on) become visible as share counts
+    while scale % 10 == 0:
+        token.rescale(10, False)
+        scale //= 10
+    for address, (base, _) in book.items():
+        assert token.balanceOf(address) == base // scale

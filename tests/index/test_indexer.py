@@ -107,6 +107,49 @@ def test_index__split_then_reverse_split__holders_rescale_without_transfer_event
         assert history[-1].shares_after == btc3l.balance_of(other_depositor.address)
 
 
+def test_index__reverse_split_starts_a_scale_epoch__positions_convert_as_the_ledger_reads_them(
+    database, make_indexer, depositor_sdk, depositor, other_depositor, admin_sdk
+):
+    """Four reverse splits by 10,000 lift the scale past MAX_BASE_PER_SHARE: the fourth starts
+    scale epoch 1. Every holder's base units convert as share_ledger.vy reads them, whether the
+    holder is touched after the epoch starts (the ledger converts the slot then) or never; a
+    restarted indexer reloads the converted positions and follows a split in the new epoch."""
+    btc3l = depositor_sdk.token("BTC3L")
+    minted = btc3l.deposit(1_000 * USDC)
+    btc3l.transact("transfer", other_depositor.address, minted.shares // 3)
+    indexer, sessions = make_indexer(database)
+    indexer.step()
+
+    for _ in range(4):
+        admin_sdk.token("BTC3L").split(10_000, reverse=True)
+    assert btc3l.contract.functions.share_epoch().call() == 1
+    indexer.step()
+
+    def assert_positions_match_the_ledger():
+        with sessions() as session:
+            token = queries.token_address(session, "BTC3L")
+            assert queries.base_per_share(session, token) == btc3l.contract.functions.base_per_share().call()
+            held = {row.holder: row.shares for row in queries.holders(session, token)}
+            for holder in {*held, depositor.address, other_depositor.address}:
+                assert queries.position(session, token, holder).shares == btc3l.balance_of(holder), holder
+            return token, held
+
+    token, held = assert_positions_match_the_ledger()
+    assert held[depositor.address] > 0 and held[other_depositor.address] > 0
+    with sessions() as session:
+        assert queries.holder_history(session, token, other_depositor.address)[-1].kind == "epoch"
+
+    btc3l.transact("transfer", other_depositor.address, 1)  # both slots now rewritten in epoch 1
+    restarted, _ = make_indexer(database)  # a new process: positions come back from the rows
+    restarted.step()
+    assert_positions_match_the_ledger()
+
+    admin_sdk.token("BTC3L").split(10)  # the new epoch's scale divides like the first one's
+    btc3l.transact("transfer", other_depositor.address, 7)
+    restarted.step()
+    assert_positions_match_the_ledger()
+
+
 def test_index__reorg_after_snapshot_revert__rows_past_the_fork_rolled_back(
     database, make_indexer, depositor_sdk, other_depositor_sdk, depositor, other_depositor, chain
 ):

@@ -37,6 +37,7 @@ def row(**changes) -> TokenState:
         size_delta=0,
         size=WAD // 2,
         margin=10_000 * 10**6,
+        withdrawable=10_000 * 10**6,
         idle_assets=0,
         next_slot=NOW + 3_600,
         last_rebalance_time=NOW - 3_600,

@@ -17,8 +17,6 @@ CONFIGURATOR_ABI = "LeveragedTokenConfigurator"
 VENUE_ABI = "MockPerpAdapter"  # the venue's events (IPerpAdapter's and the mock's own)
 ORACLE_ABI = "MockOracle"  # Chainlink's AnswerUpdated
 LENS_ABI = "LeveragedTokenLens"
-# share_ledger.INITIAL_BASE_PER_SHARE: a token's scale before its first split
-INITIAL_BASE_PER_SHARE = 10**30 * 2**12 * 3**8 * 7**4
 JS_SAFE_INT = 2**53 - 1  # larger ints go into JSON as decimal text
 
 

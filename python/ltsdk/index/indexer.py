@@ -12,6 +12,10 @@ had a Rebalanced, Ripcord, Split or Shutdown (the state right after it, for char
 
 Holder positions are kept in the ledger's base units (share_ledger.vy), so a Split, which moves no
 balance and emits no Transfer, rescales every holder at once: shares = base // base_per_share.
+A reverse split that starts a new scale epoch converts every holder's base units as the ledger
+reads them (ltsdk.share_scale.cross_epoch: floor(base x INITIAL / final) while the ledger's slot is
+at most two epochs old, 0 from the third) and records it as an "epoch" row per holder, so that
+the latest row of a holder is always in the units of the epoch current at its block.
 Cost basis: a Deposit adds the assets paid to the owner's basis; shares leaving a holder take the
 same fraction of its basis with them (to the receiver of a transfer; out of the books at a burn,
 where the Withdraw's assets less that basis is realised PnL). Fee shares arrive with no basis.
@@ -30,7 +34,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
 from ltsdk.index import models
-from ltsdk.index.chain import INITIAL_BASE_PER_SHARE, DecodedLog, Header, Node, json_args
+from ltsdk.index.chain import DecodedLog, Header, Node, json_args
+from ltsdk.share_scale import INITIAL_BASE_PER_SHARE, STALE_EPOCHS_READ_ZERO, cross_epoch, rescale
 
 log = logging.getLogger("ltsdk.index")
 
@@ -81,6 +86,7 @@ class Position:
     realized_pnl: int = 0
     assets_in: int = 0
     assets_out: int = 0
+    stale: int = 0  # scale epochs started since the ledger last wrote this holder's balance slot
 
 
 class ReorgInStep(RuntimeError):
@@ -348,11 +354,18 @@ class Indexer:
             return
         if item.name in SAMPLED_EVENTS:
             batch.sample_blocks.add(item.block_number)
+        final = None  # the old epoch's final scale, if this Split started a new scale epoch
+        if item.kind == "token" and item.name == "Split":
+            self.base_per_share[token], final = rescale(self.base_per_share[token], args["factor"], args["is_reverse"])
         row = self._typed_row(item, token, where)
         if row is not None:
             session.add(row)
         if item.kind == "token":
-            for change in self._holder_changes(session, item, token, where):
+            if final is not None:
+                changes = self._epoch_changes(session, token, final, where)
+            else:
+                changes = self._holder_changes(session, item, token, where)
+            for change in changes:
                 session.add(change)
 
     def _price_row(self, item: DecodedLog, where: dict[str, Any]) -> models.OraclePrice:
@@ -424,10 +437,7 @@ class Indexer:
                     leverage_before=a["leverage_before"],
                     leverage_after=a["leverage_after"],
                 )
-            if name == "Split":
-                scale = self.base_per_share[token]
-                scale = scale * a["factor"] if a["is_reverse"] else scale // a["factor"]
-                self.base_per_share[token] = scale
+            if name == "Split":  # self.base_per_share is already the scale after it (_store)
                 return models.Split(
                     **where,
                     token=token,
@@ -435,7 +445,7 @@ class Indexer:
                     is_reverse=a["is_reverse"],
                     nav_per_share_before=a["nav_per_share_before"],
                     nav_per_share_after=a["nav_per_share_after"],
-                    base_per_share_after=scale,
+                    base_per_share_after=self.base_per_share[token],
                 )
             if name == "ManagementFeeMinted":
                 return models.Fee(
@@ -516,10 +526,53 @@ class Indexer:
             position = Position()
             if latest is not None:
                 position = Position(
-                    latest.base_balance, latest.cost_basis, latest.realized_pnl, latest.assets_in, latest.assets_out
+                    latest.base_balance,
+                    latest.cost_basis,
+                    latest.realized_pnl,
+                    latest.assets_in,
+                    latest.assets_out,
+                    stale=self._stale(session, token, holder),
                 )
             self.positions[key] = position
         return position
+
+    def _stale(self, session: Session, token: str, holder: str) -> int:
+        """How many scale epochs have started since the ledger last wrote `holder`'s slot: its
+        trailing "epoch" rows (STALE_EPOCHS_READ_ZERO of them suffice: from there it reads 0)."""
+        kinds = session.scalars(
+            select(models.HolderChange.kind)
+            .where(models.HolderChange.token == token, models.HolderChange.holder == holder)
+            .order_by(
+                models.HolderChange.block_number.desc(),
+                models.HolderChange.log_index.desc(),
+                models.HolderChange.seq.desc(),
+            )
+            .limit(STALE_EPOCHS_READ_ZERO)
+        )
+        stale = 0
+        for kind in kinds:
+            if kind != "epoch":
+                break
+            stale += 1
+        return stale
+
+    def _epoch_changes(
+        self, session: Session, token: str, final: int, where: dict[str, Any]
+    ) -> list[models.HolderChange]:
+        """A Split that started a new scale epoch (the old one ended at scale `final`): every holder
+        with base units gets them as the ledger now reads its slot (an "epoch" row each)."""
+        stored = session.scalars(
+            select(models.HolderChange.holder).where(models.HolderChange.token == token).distinct()
+        )
+        holders = sorted(set(stored) | {holder for (cached, holder) in self.positions if cached == token})
+        changes: list[tuple[str, str, Position]] = []
+        for holder in holders:
+            position = self._position(session, token, holder)
+            if position.base_balance == 0:
+                continue
+            position.base_balance, position.stale = cross_epoch(position.base_balance, position.stale, final)
+            changes.append((holder, "epoch", position))
+        return self._rows(token, where, changes)
 
     def _holder_changes(
         self, session: Session, item: DecodedLog, token: str, where: dict[str, Any]
@@ -534,6 +587,7 @@ class Indexer:
                 position = self._position(session, token, sender)
                 moved_basis = position.cost_basis * base // position.base_balance if position.base_balance else 0
                 position.base_balance -= base
+                position.stale = 0  # the ledger rewrote the slot in the current epoch
                 position.cost_basis -= moved_basis
                 if receiver == ZERO_ADDRESS:
                     position.realized_pnl -= moved_basis  # the Withdraw's assets are added to it
@@ -541,6 +595,7 @@ class Indexer:
             if receiver != ZERO_ADDRESS:
                 position = self._position(session, token, receiver)
                 position.base_balance += base
+                position.stale = 0
                 position.cost_basis += moved_basis
                 changes.append((receiver, "mint" if sender == ZERO_ADDRESS else "transfer_in", position))
         elif item.name == "Deposit":
@@ -553,6 +608,12 @@ class Indexer:
             position.realized_pnl += a["assets"]
             position.assets_out += a["assets"]
             changes.append((a["owner"], "withdraw", position))
+        return self._rows(token, where, changes)
+
+    def _rows(
+        self, token: str, where: dict[str, Any], changes: list[tuple[str, str, Position]]
+    ) -> list[models.HolderChange]:
+        """HolderChange rows for one log: each (holder, kind, position after), numbered by `seq`."""
         return [
             models.HolderChange(
                 **where,

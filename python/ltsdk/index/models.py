@@ -10,6 +10,8 @@ past the fork (`BLOCK_TABLES`), so nothing here is an aggregate that a deletion 
 Holder positions are the latest `HolderChange` row per (token, holder); a Split rescales them
 without a row of its own, because balances are kept in the token's base units (share_ledger.vy):
 shares = base // base_per_share, with base_per_share from the token's first value and its splits.
+Only a reverse split that starts a new scale epoch writes a row per holder (kind "epoch"): it
+converts their base units into the new epoch's, as the ledger reads them.
 """
 
 from __future__ import annotations
@@ -312,7 +314,9 @@ class HolderChange(EventRow, Base):
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, default=0)  # 0 sender, 1 receiver
     token: Mapped[str] = mapped_column(ForeignKey("token.address"))
     holder: Mapped[str] = mapped_column(ADDRESS, index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # mint, burn, transfer_in, transfer_out, deposit, withdraw
+    # mint, burn, transfer_in, transfer_out, deposit, withdraw; epoch: a new scale epoch converted
+    # the base units (share_ledger.vy; ltsdk.share_scale.cross_epoch)
+    kind: Mapped[str] = mapped_column(String(16))
     base_balance: Mapped[int] = mapped_column(ChainInt)  # after, in base units
     cost_basis: Mapped[int] = mapped_column(ChainInt)  # after, assets
     realized_pnl: Mapped[int] = mapped_column(ChainInt)  # after, assets, cumulative

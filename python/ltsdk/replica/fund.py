@@ -257,11 +257,11 @@ class Fund:
                 self.idle_assets + self.venue.max_withdrawable(self.account, now), shares, s.supply
             )
         else:
-            close, reopen = self.exit_trades(s, shares, now)
+            close, reopen, fund_cost = self.exit_trades(s, shares, now)
             for delta in (close, reopen):
                 if delta:
                     self._trade(delta, s.price, now)
-            taken = redeem_value(s.supply, s.nav, self.nav(now), shares)
+            taken = redeem_value(s.supply, s.nav - fund_cost, self.nav(now), shares)
             if taken <= 0:
                 raise ModelRevert("lt: zero")
             redeem_fee = fee(taken, self.redeem_fee_bps)
@@ -271,27 +271,30 @@ class Fund:
         self._pay_out(assets, redeem_fee, now)
         return assets
 
-    def exit_trades(self, s: FundState, shares: int, now: int) -> tuple[int, int]:
-        """LeveragedTokenViews.exit_trades -> (close, reopen): the shares' slice of the position
-        and, when the venue would not then release what the exit takes, a further part closed
-        with it and reopened, which realises its PnL into margin."""
-        return self._exit_trades(s, shares, now)[:2]
+    def exit_trades(self, s: FundState, shares: int, now: int) -> tuple[int, int, int]:
+        """LeveragedTokenViews.exit_trades -> (close, reopen, fund_cost): the shares' slice of the
+        position and, when the venue would not then release what the exit takes, a further part
+        closed with it and reopened, which realises its PnL into margin; while the margin is
+        below zero the fund's own part of that comes first, and `fund_cost` (its round trip alone
+        plus its share by units of the one order's excess over the two alone) is taken from the
+        NAV the exit is priced on."""
+        return self._exit_trades(s, shares, now)[:3]
 
-    def _exit_trades(self, s: FundState, shares: int, now: int) -> tuple[int, int, int, bool]:
-        """LeveragedTokenViews._exit_trades -> (close, reopen, venue equity after, the venue
-        executes both and then releases what the exit takes)."""
+    def _exit_trades(self, s: FundState, shares: int, now: int) -> tuple[int, int, int, int, bool]:
+        """LeveragedTokenViews._exit_trades -> (close, reopen, fund_cost, venue equity after, the
+        venue executes both and then releases what the exit takes)."""
         close = redeem_size_delta(s, shares)
         equity_after, withdrawable, margin, accepted = self.venue.preview_account(self.account, 0, close, 0, now)
-        short, deficit = self._release_shortfall(s, shares, equity_after, withdrawable, margin)
+        short, deficit = self._release_shortfall(s, 0, shares, equity_after, withdrawable, margin)
         if short <= 0 or not accepted or deficit <= 0:
-            return close, 0, equity_after, accepted and short <= 0
+            return close, 0, 0, equity_after, accepted and short <= 0
         gain = self._gain_per_unit(s)
         if gain <= 0:
-            return close, 0, equity_after, False
+            return close, 0, 0, equity_after, False
         room = abs(s.size + close)
-        extra = 0
+        fund_part, equity_now = self._fund_realise(s, gain, room, now)
+        extra = fund_part or self._realise_step(deficit, gain, s.asset_scale, 0, room)
         for _ in range(MAX_REALISE_STEPS):
-            extra = min(extra + mul_div(deficit * s.asset_scale, WAD, gain, True), room)
             q = extra if s.size > 0 else -extra
             if self._limit_slack(s, 0, close - q) is None:  # the book cannot fill it
                 break
@@ -300,12 +303,55 @@ class Fund:
             )
             if not trial_accepted:
                 break
-            short, deficit = self._release_shortfall(s, shares, trial_equity, trial_withdrawable, trial_margin)
+            fund_cost = 0
+            if fund_part:
+                # the redeemer's own trades alone: its slice and what it closes beyond the fund's part
+                alone = equity_after
+                if extra != fund_part:
+                    own = extra - fund_part if s.size > 0 else fund_part - extra
+                    alone = self.venue.preview_account(self.account, 0, close - own, own, now)[0]
+                fund_q = fund_part if s.size > 0 else -fund_part
+                fund_alone = self.venue.preview_account(self.account, 0, -fund_q, fund_q, now)[0]
+                fund_cost = self._fund_share(
+                    max(equity_now - fund_alone, 0),
+                    max(alone - trial_equity, 0),
+                    abs(close) + extra - fund_part,
+                    fund_part,
+                )
+            short, deficit = self._release_shortfall(
+                s, fund_cost, shares, trial_equity, trial_withdrawable, trial_margin
+            )
             if short <= 0:
-                return close - q, q, trial_equity, True
+                return close - q, q, fund_cost, trial_equity, True
             if extra == room or deficit <= 0:
                 break
-        return close, 0, equity_after, False
+            extra = self._realise_step(deficit, gain, s.asset_scale, extra, room)
+        return close, 0, 0, equity_after, False
+
+    def _fund_realise(self, s: FundState, gain: int, room: int, now: int) -> tuple[int, int]:
+        """LeveragedTokenViews._fund_realise -> (the fund's part of an exit's realisation, units,
+        unsigned: 0 unless the venue margin is below zero now, then one round toward
+        REBALANCE_MARGIN_BPS of NAV; the venue equity now)."""
+        equity, _, margin, _ = self.venue.preview_account(self.account, 0, 0, 0, now)
+        if margin >= 0:
+            return 0, equity
+        target = mul_div(s.nav, REBALANCE_MARGIN_BPS, BPS, False)
+        return self._realise_step(target - margin, gain, s.asset_scale, 0, room), equity
+
+    @staticmethod
+    def _fund_share(fund_alone: int, joint: int, exit_units: int, fund_units: int) -> int:
+        """LeveragedTokenViews._fund_share: the fund's part of the cost of trading an exit's units
+        and its own in one order, rounded down: its own round trip's cost alone plus its share by
+        units of the excess of the one order over the two alone (`joint` is the one order's cost
+        less the exit's own trades' alone)."""
+        total = exit_units + fund_units
+        return mul_div(fund_alone, exit_units, total, False) + mul_div(joint, fund_units, total, False)
+
+    @staticmethod
+    def _realise_step(deficit: int, gain: int, asset_scale: int, extra: int, room: int) -> int:
+        """LeveragedTokenViews._realise_step: `extra` plus the units whose closing realises
+        `deficit` at `gain` per unit (rounded up), at most `room`."""
+        return min(extra + mul_div(deficit * asset_scale, WAD, gain, True), room)
 
     def rebalance_realise(self, s: FundState, size_delta: int, now: int) -> int:
         """LeveragedTokenViews.rebalance_realise: the part of the position a rebalance trading
@@ -324,7 +370,7 @@ class Fund:
         deficit = target - margin
         extra = best = 0
         for _ in range(MAX_REALISE_STEPS):
-            extra = min(extra + mul_div(deficit * s.asset_scale, WAD, gain, True), room)
+            extra = self._realise_step(deficit, gain, s.asset_scale, extra, room)
             q = extra if s.size > 0 else -extra
             if size_delta + q == 0:
                 break
@@ -359,11 +405,12 @@ class Fund:
 
     @staticmethod
     def _release_shortfall(
-        s: FundState, shares: int, equity_after: int, withdrawable: int, margin: int
+        s: FundState, fund_cost: int, shares: int, equity_after: int, withdrawable: int, margin: int
     ) -> tuple[int, int]:
-        """LeveragedTokenViews._release_shortfall -> (what the exit takes beyond idle collateral and
-        what the venue releases, beyond idle collateral and margin)."""
-        taken = redeem_value(s.supply, s.nav, s.idle_assets + equity_after, shares) - s.idle_assets
+        """LeveragedTokenViews._release_shortfall -> (what the exit takes, priced on NAV -
+        `fund_cost`, beyond idle collateral and what the venue releases, beyond idle collateral
+        and margin)."""
+        taken = redeem_value(s.supply, s.nav - fund_cost, s.idle_assets + equity_after, shares) - s.idle_assets
         return taken - withdrawable, taken - margin
 
     def _pay_out(self, assets: int, fee_assets: int, now: int) -> None:

@@ -143,8 +143,9 @@ class Venue:
         entry = trunc_div(acc.open_notional * WAD, acc.size) if acc.size else 0
         return acc.size, entry, acc.margin
 
-    def liquidate(self, account: str, now: int) -> int:
-        """MockPerpAdapter.liquidate -> the penalty paid to the liquidator."""
+    def liquidate(self, account: str, now: int, cash: int | None = None) -> int:
+        """MockPerpAdapter.liquidate -> the penalty paid to the liquidator, capped at `cash`, the
+        collateral the venue holds (the replica keeps no cash: None means enough)."""
         if not self.fresh(now):
             raise ModelRevert("venue: stale price")
         acc = self._settled(account, now)
@@ -158,6 +159,8 @@ class Venue:
             raise ModelRevert("venue: healthy")
         acc, _ = apply_trade(acc, -acc.size, self.price, 0, self.params.asset_scale)
         penalty = min(acc.margin, notional * self.liquidation_penalty_bps // BPS) if acc.margin > 0 else 0
+        if cash is not None:
+            penalty = min(penalty, cash)
         self.accounts[account] = replace(acc, margin=acc.margin - penalty)
         return penalty
 
