@@ -267,9 +267,10 @@ class AsyncVenueMachine(RuleBasedStateMachine):
     @rule(trader=st.sampled_from(TRADERS))
     def liquidate(self, trader):
         account = self.s.traders[trader]
+        cash = self.s.usdc.balanceOf(self.s.venue)  # the penalty's cap
         self.act(
             "liquidate",
-            lambda m, now, block: m.liquidate_by(self.s.outsider, account, now),
+            lambda m, now, block: m.liquidate_by(self.s.outsider, account, now, cash),
             lambda: self.s.venue.liquidate(account, sender=self.s.outsider),
         )
 
@@ -354,3 +355,58 @@ class TestAsyncVenueMachine(AsyncVenueMachine.TestCase):
 
     def runTest(self):
         on_own_stack_chunk(super().runTest)  # speed only: see chain.on_own_stack_chunk
+
+
+# ---------------------------------------------------------------- the liquidation penalty's cap
+
+
+def test_liquidate__venue_holds_less_than_the_penalty__closes_the_position_and_pays_what_it_holds():
+    """The sync venue's fix (test_venue_lifetime.py, finding (a)) holds here too, since both
+    liquidate through perp_accounting._liquidate: a trader takes a profit larger than the venue's
+    own liquidity and withdraws, by an order, all but `held` of the venue's collateral; a short
+    opened before that then falls below its maintenance margin with margin left on its books. The
+    liquidation closes it and pays the liquidator what the venue holds, the rest of the margin
+    staying on the short's books."""
+    admin = boa.env.generate_address("cap_admin")  # the venue's owner and its keeper
+    profit_taker = boa.env.generate_address("cap_profit_taker")
+    short = boa.env.generate_address("cap_short")
+    liquidator = boa.env.generate_address("cap_liquidator")
+    held = 40_000 * USDC
+    with boa.env.anchor():
+        with boa.env.prank(admin):
+            usdc = deployer("mocks/MockUSDC").deploy()
+            oracle = deployer("mocks/MockOracle").deploy(ORACLE_DECIMALS, "BTC / USD", START_PRICE)
+            venue = deployer("mocks/MockAsyncPerpVenue").deploy(usdc, oracle, "BTC-PERP", 6, BTC_DEPTH)
+        fee = venue.min_execution_fee()
+        for trader, collateral in ((profit_taker, 10_000_000 * USDC), (short, 1_000_000 * USDC)):
+            usdc.mint(trader, collateral + 10 * fee, sender=trader)
+            usdc.approve(venue, MAX_UINT256, sender=trader)
+
+        def fill(trader: str, size: int, collateral: int, price_usd: int) -> None:
+            """An order with no price limit, filled by the keeper in the next block at `price_usd`."""
+            order_id = venue.create_order(size, collateral, MAX_UINT256 if size > 0 else 0, fee, sender=trader)
+            boa.env.time_travel(blocks=1)  # one block, 12 seconds
+            oracle.set_price(price_usd * 10**18 // ORACLE_SCALE, sender=admin)
+            assert venue.execute_order(order_id, sender=admin) == FILLED
+
+        long_size = 50_000_000 * WAD // 60_000  # 50M USD of BTC at 5x
+        fill(profit_taker, long_size, 10_000_000 * USDC, 60_000)
+        fill(profit_taker, -long_size, 0, 150_000)  # realises a profit larger than the venue's liquidity
+        fill(short, -(10_000_000 * WAD // 150_000), 1_000_000 * USDC, 150_000)  # 10M USD short at 10x
+        fill(profit_taker, 0, -(usdc.balanceOf(venue) - held), 150_000)
+        boa.env.time_travel(blocks=1)  # one block, 12 seconds
+        oracle.set_price(160_500 * 10**18 // ORACLE_SCALE, sender=admin)  # +7 %: below maintenance
+
+        snap = venue.account_snapshot(short)
+        notional = abs(snap.size) * snap.price // WAD // venue.ASSET_SCALE()
+        assert 0 < snap.equity < notional * venue.maintenance_margin_bps() // 10_000
+        uncapped = min(snap.equity, notional * venue.liquidation_penalty_bps() // 10_000)
+        assert uncapped > held == usdc.balanceOf(venue)
+
+        ok, penalty = attempt(lambda: venue.liquidate(short, sender=liquidator))
+        assert ok, f"liquidate reverts {penalty!r}"
+        assert penalty == held
+        assert usdc.balanceOf(liquidator) == held
+        size, _, margin = venue.position(short)
+        assert size == 0
+        assert margin == snap.equity - held

@@ -205,9 +205,10 @@ class AsyncVenue(Venue):
         self._pay(keeper, order.execution_fee)
         return FILLED
 
-    def liquidate_by(self, liquidator: str, account: str, now: int) -> int:
-        """MockAsyncPerpVenue.liquidate -> the penalty, paid to `liquidator`."""
-        penalty = self.liquidate(account, now)
+    def liquidate_by(self, liquidator: str, account: str, now: int, cash: int | None = None) -> int:
+        """MockAsyncPerpVenue.liquidate -> the penalty, paid to `liquidator`; capped at `cash`, the
+        collateral the venue holds, orders' included, as Venue.liquidate (None means enough)."""
+        penalty = self.liquidate(account, now, cash)
         self._pay(liquidator, penalty)
         return penalty
 
