@@ -20,8 +20,8 @@ import pytest
 from eth_account import Account
 from helpers import TEST_POLICY
 
-from ltsdk.codes import Reason
-from ltsdk.keeper import ALERTS
+from ltsdk.codes import ActionKind, Reason
+from ltsdk.keeper import ALERTS, Action
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -236,6 +236,26 @@ def test_idle_automine_chain__cooldown_passed_by_the_wall_clock__acted_on_withou
     assert keeper.block_overrides is not None
     assert chain.blocks.head.number == head.number + 1  # the keeper's own transaction, nothing before it
     assert band_breach.rebalance_status()[0] == Reason.NONE
+
+
+def test_idle_chain__another_keeper_mines_after_our_clock__our_simulation_runs_after_its_block(
+    invest, move_price, make_keeper, chain, admin
+):
+    long, short = invest("BTC3L"), invest("BTC3S")
+    move_price("BTC", -10)  # both out of their bands, on one venue
+    head = chain.blocks.head
+    keeper = make_keeper(wall=lambda: head.timestamp + 70.0)  # the latest block looks 70 s old
+    keeper.read_clock()  # it will simulate in a block stamped head + 70
+    assert keeper.block_overrides is not None
+    # another keeper's rebalance of the long, on the same venue, mined at head + 100: the venue's
+    # funding clock is now later than our clock
+    chain.pending_timestamp = head.timestamp + 100
+    long.rebalance(sender=admin)
+
+    gas = keeper.simulate(Action(ActionKind.REBALANCE, "BTC3S", Reason.BAND))
+
+    assert isinstance(gas, int), gas  # not "reverted without a reason"
+    assert short.rebalance_status()[0] == Reason.BAND
 
 
 def test_idle_chain__node_rejects_block_overrides__logged_once__reads_at_block_time(
