@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from ape.exceptions import ContractLogicError
 
 from ltsdk.codes import Reason
 from ltsdk.deploy import ApeBackend, create_token, token_symbol
@@ -166,7 +167,13 @@ def test_two_workers_on_redis__twelve_due_tokens__each_action_sent_exactly_once(
 
         def all_kept() -> bool:
             chain.mine()  # new blocks: a task per shard each; the keepers' own transactions add more
-            return all(token.rebalance_status()[0] == Reason.NONE for token in tokens.values())
+            try:
+                return all(token.rebalance_status()[0] == Reason.NONE for token in tokens.values())
+            except ContractLogicError:
+                # one full-suite run saw this read revert at "latest" while the workers' blocks
+                # were being mined (not yet diagnosed); the next poll reads again, and a read that
+                # keeps failing times the wait out
+                return False
 
         wait_for(all_kept, 90, "every token kept", poll=1.0)
         for _ in range(3):  # more blocks, more tasks: a duplicate would show now
