@@ -340,6 +340,15 @@ def liquidate(account: address) -> uint256:
 
 @external
 @view
+def is_async() -> bool:
+    """
+    @notice The venue's kind: orders fill later, executed by a venue keeper.
+    """
+    return True
+
+
+@external
+@view
 def order(order_id: uint256) -> IAsyncPerpVenue.Order:
     """
     @notice The order's record, whatever its status (status 0: no such order).
