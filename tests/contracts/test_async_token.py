@@ -12,6 +12,8 @@ import pytest
 from eth_utils import function_signature_to_4byte_selector
 
 from ltsdk.deploy import oracle_answer
+from ltsdk.math import mul_div
+from ltsdk.replica import async_token as model
 from ltsdk.units import USDC, WAD
 
 ORACLE_DECIMALS = 8
@@ -284,6 +286,73 @@ def test_round__redeems_in_excess__redeemers_pay_and_depositors_do_not(rounds, h
     assert not event.deposits_pay
     assert event.shares_out == deposit_assets * supply // event.nav_at_fill
     assert event.assets_out == redeem_shares * event.nav_at_fill // supply - round_cost(venue, order_id)
+
+
+# ------------------------------------------------------------------ model agreement
+
+
+def predicted_order(token, venue, round_id: int) -> model.RoundOrder:
+    """What close_round places now for round `round_id`, from ltsdk.replica.async_token."""
+    size, equity, price = venue.account_snapshot(token)[:3]
+    nav, supply, r = token.idle_assets() + equity, token.totalSupply(), token.rounds(round_id)
+    scale = token.ASSET_SCALE()
+    size_delta = model.round_size(size, nav, supply, price, r.deposits, r.redeems, token.target_leverage(), True, scale)
+    trade_cost = 0
+    if size_delta != 0:
+        exec_price, fee = venue.quote_trade(token, size_delta)
+        trade_cost = fee + mul_div(abs(size_delta), abs(exec_price - price), WAD * scale, True)
+    return model.round_order(
+        size_delta,
+        nav,
+        supply,
+        price,
+        r.deposits,
+        r.redeems,
+        venue.min_execution_fee(),
+        trade_cost,
+        token.redeem_cushion_bps(),
+        token.max_slippage_bps(),
+        True,
+        token.initial_nav_per_share(),
+    )
+
+
+@pytest.mark.parametrize(
+    "deposit_usd, redeem_fraction, fill_usd",
+    [
+        (300_000, 0, 60_000),  # deposits alone
+        (300_000, 10, 61_000),  # deposits in excess, price up before the fill
+        (50_000, 4, 59_000),  # redeems in excess, price down before the fill
+        (0, 3, 60_500),  # redeems alone
+    ],
+)
+def test_round__close_and_settle__match_the_model_to_the_wei(
+    rounds, holder, requester, deposit_usd, redeem_fraction, fill_usd
+):
+    token, venue = rounds.token, rounds.venue
+    token.set_round_parameters(300, 600, USDC, 10**16, 1_000, 500, sender=rounds.admin)
+    rounds.seed(holder, 1_000_000 * USDC)
+    if deposit_usd:
+        rounds.request_deposit(requester, deposit_usd * USDC)
+    if redeem_fraction:
+        token.requestRedeem(token.balanceOf(holder) // redeem_fraction, holder, holder, sender=holder)
+    round_id, idle, supply = token.open_round(), token.idle_assets(), token.totalSupply()
+    r = token.rounds(round_id)
+    expected = predicted_order(token, venue, round_id)
+    closed = rounds.close().events.filter(token.RoundClosed)[0]
+    assert (closed.size_delta, closed.collateral_delta) == (expected.size_delta, expected.collateral_delta)
+    assert token.rounds(round_id).cash == expected.cash
+    assert venue.order(closed.order_id).acceptable_price == expected.acceptable_price
+    assert rounds.fill(fill_usd) == FILLED
+    f = venue.fill_of(closed.order_id)
+    settled = model.settlement(
+        idle, f.equity_before, f.equity_after, f.collateral_delta, f.size_delta, f.execution_fee,
+        supply, r.deposits, r.redeems, True, token.initial_nav_per_share(),
+    )
+    event = rounds.settle().events.filter(token.RoundSettled)[0]
+    assert (event.nav_at_fill, event.cost, event.deposits_pay, event.shares_out, event.assets_out) == (
+        settled.nav_at_fill, settled.cost, settled.deposits_pay, settled.shares_out, settled.assets_out,
+    )
 
 
 # ------------------------------------------------------------------ cancellation, refusal, expiry
