@@ -519,6 +519,52 @@ def test_payout__price_jump_beyond_the_cushion__redeemers_paid_by_a_second_order
     assert token.held_assets() == 0
 
 
+# ------------------------------------------------------------------ a whole exit; O(1) settlement
+
+
+def test_exit__holder_redeems_everything__paid_in_full_through_the_payout_order(rounds, holder):
+    """A round redeeming all but the dead shares keeps almost no cushion (the venue releases only
+    margin above the remaining position's), so the fill's cost leaves a shortfall that a payout
+    order brings home; the holder receives its shares' worth at the fill less the round's costs."""
+    token, venue = rounds.token, rounds.venue
+    shares = rounds.seed(holder, 100_000 * USDC)
+    supply = token.totalSupply()
+    token.requestRedeem(shares, holder, holder, sender=holder)
+    rounds.close()
+    assert rounds.fill() == FILLED
+    tx = rounds.settle()
+    event = tx.events.filter(token.RoundSettled)[0]
+    if token.rounds(2).status == PAYING:
+        payout = tx.events.filter(token.PayoutPlaced)[0]
+        rounds.price(rounds.usd)
+        venue.execute_order(payout.order_id, sender=rounds.keeper)
+        assert rounds.settle().return_value == SETTLED
+    owed = token.maxWithdraw(holder)
+    assert owed == token.rounds(2).assets_out
+    assert owed >= shares * event.nav_at_fill // supply - event.cost - 2 * venue.min_execution_fee()
+    assert token.redeem(shares, holder, holder, sender=holder).return_value == owed
+    assert token.balanceOf(token) == token.DEAD_SHARES() == token.totalSupply()
+
+
+def test_settle__gas__does_not_grow_with_the_number_of_requests(rounds, accounts, holder):
+    """O(1) settlement: claims pay their own way."""
+    token = rounds.token
+    rounds.seed(holder, 1_000_000 * USDC)
+    gas = {}
+    for n in (1, 8):
+        requesters = [accounts[i] for i in range(n)]
+        for who in requesters:
+            rounds.request_deposit(who, 1_000 * USDC)
+        close = rounds.close()
+        assert rounds.fill() == FILLED
+        settle = rounds.settle()
+        claim = token.deposit(1_000 * USDC, requesters[0], requesters[0], sender=requesters[0])
+        gas[n] = (close.gas_used, settle.gas_used, claim.gas_used)
+    print(f"gas (close, settle, a claim): N=1 {gas[1]}, N=8 {gas[8]}")
+    for one, many in zip(gas[1][:2], gas[8][:2]):  # a claim's gas is its own (cold or warm slots)
+        assert abs(one - many) <= 1_000
+
+
 # ------------------------------------------------------------------ ERC-165
 
 
