@@ -497,7 +497,12 @@ def test_request__below_minimum__reverts(rounds, requester):
 # ------------------------------------------------------------------ the payout order
 
 
-def test_payout__price_jump_beyond_the_cushion__redeemers_paid_by_a_second_order(rounds, holder):
+@pytest.mark.parametrize("first_payout_expires", [False, True])
+def test_payout__price_jump_beyond_the_cushion__redeemers_paid_by_a_second_order(rounds, holder, first_payout_expires):
+    """With no cushion, a long's redeemed slice gains on a rise before the fill: the round's cash
+    is short, the deposits (none here) settle, and a payout order withdraws the rest; the
+    redeemers then get their shares' worth at the trade's fill less its cost and the one payout
+    fee of the order that filled (an expired one is closed and placed again)."""
     token, venue = rounds.token, rounds.venue
     token.set_round_parameters(300, 600, USDC, 10**16, 0, 1_000, sender=rounds.admin)  # no cushion
     shares = rounds.seed(holder, 100_000 * USDC)
@@ -510,6 +515,12 @@ def test_payout__price_jump_beyond_the_cushion__redeemers_paid_by_a_second_order
     assert token.rounds(2).status == PAYING
     assert token.maxWithdraw(holder) == 0  # not claimable until the assets are home
     payout = tx.events.filter(token.PayoutPlaced)[0]
+    if first_payout_expires:
+        rounds.warp(venue.order_expiry() + 1)
+        rounds.price(63_000)
+        assert rounds.settle().return_value == PAYING
+        assert venue.order(payout.order_id).status == EXPIRED
+        payout = token.rounds(2)
     rounds.price(63_000)
     venue.execute_order(payout.order_id, sender=rounds.keeper)
     assert rounds.settle().return_value == SETTLED
