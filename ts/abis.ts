@@ -4761,6 +4761,18 @@ export const MockPerpAdapterAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "is_async",
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "name": "amount",
