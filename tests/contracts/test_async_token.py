@@ -12,7 +12,7 @@ import pytest
 from eth_utils import function_signature_to_4byte_selector
 
 from ltsdk.deploy import oracle_answer
-from ltsdk.math import mul_div
+from ltsdk.math import fee, mul_div
 from ltsdk.replica import async_token as model
 from ltsdk.units import USDC, WAD
 
@@ -21,6 +21,7 @@ DEPTH = 2_000_000_000 * WAD  # USD: a trade of this notional would move the pric
 VENUE_LIQUIDITY = 50_000_000 * USDC
 MAX_UINT = 2**256 - 1
 BPS = 10_000
+MINT_FEE_BPS = REDEEM_FEE_BPS = 10  # the protocol's defaults
 
 # LeveragedTokenAsync round status
 OPEN, IN_FLIGHT, PAYING, SETTLED = 0, 1, 2, 3
@@ -36,15 +37,27 @@ def answer(usd) -> int:
 
 
 @pytest.fixture(scope="session")
-def async_token_stack(project, admin, keeper, guardian, usdc):
+def async_token_stack(project, admin, keeper, guardian, fee_recipient, usdc):
     """A BTC oracle at 60,000, an asynchronous BTC-PERP venue with the keeper as its venue keeper,
-    and a BTC3L token on it with the keeper holding KEEPER_ROLE and collateral for execution fees."""
+    and a BTC3L token on it (10 bps mint and redeem fees) with the keeper holding KEEPER_ROLE and
+    collateral for execution fees."""
     oracle = project.MockOracle.deploy(ORACLE_DECIMALS, "BTC / USD", answer(60_000), sender=admin)
     venue = project.MockAsyncPerpVenue.deploy(usdc, oracle, "BTC-PERP", 6, DEPTH, sender=admin)
     usdc.mint(venue, VENUE_LIQUIDITY, sender=admin)
     venue.set_order_keeper(keeper, True, sender=admin)
     token = project.LeveragedTokenAsync.deploy(
-        "BTC 3x Long", "BTC3L", usdc, venue, 3 * WAD, True, 10**12, 100 * USDC, sender=admin
+        "BTC 3x Long",
+        "BTC3L",
+        usdc,
+        venue,
+        3 * WAD,
+        True,
+        10**12,
+        100 * USDC,
+        MINT_FEE_BPS,
+        REDEEM_FEE_BPS,
+        fee_recipient,
+        sender=admin,
     )
     token.grantRole(token.KEEPER_ROLE(), keeper, sender=admin)
     token.grantRole(token.GUARDIAN_ROLE(), guardian, sender=admin)
@@ -153,7 +166,9 @@ def test_round__request_close_fill_settle_claim__depositor_gets_nav_at_fill_less
     event = tx.events.filter(token.RoundSettled)[0]
     assert event.cost == round_cost(venue, order_id) and event.deposits_pay
     # first round: shares at the initial NAV per share (100 assets), DEAD_SHARES locked in the token
-    expected = (assets - event.cost) * WAD // (100 * USDC)
+    mint_fee = fee(assets, MINT_FEE_BPS)
+    assert event.fees == mint_fee
+    expected = (assets - mint_fee - event.cost) * WAD // (100 * USDC)
     assert event.shares_out == expected
     assert token.pendingDepositRequest(0, requester) == 0
     assert token.claimableDepositRequest(0, requester) == assets
@@ -163,9 +178,14 @@ def test_round__request_close_fill_settle_claim__depositor_gets_nav_at_fill_less
     assert shares == expected - token.DEAD_SHARES()
     assert token.balanceOf(requester) == shares and token.balanceOf(token) == token.DEAD_SHARES()
     assert token.claimableDepositRequest(0, requester) == 0
-    # the fund holds the deposit less the round's cost, all of it NAV; the keeper was repaid its fee
-    assert token.totalAssets() == assets - event.cost
-    assert token.held_assets() == 0
+    # the fund holds the deposit less the fee and the round's cost, all of it NAV; the keeper was
+    # repaid its execution fee; the mint fee waits for the fee recipient
+    assert token.totalAssets() == assets - mint_fee - event.cost
+    assert token.held_assets() == token.protocol_fees() == mint_fee
+    recipient = token.fee_recipient()
+    before = usdc.balanceOf(recipient)
+    assert token.collect_fees(sender=requester).return_value == mint_fee
+    assert usdc.balanceOf(recipient) == before + mint_fee and token.held_assets() == 0
 
 
 def test_round__between_fill_and_settle__nav_and_supply_read_as_settled(rounds, stayer, requester):
@@ -218,7 +238,8 @@ def test_deferred_fill__deposit_before_a_5pct_move__holder_value_equals_the_run_
     assert without == balance * event.nav_at_fill // supply
     shares = token.deposit(assets, requester, requester, sender=requester).return_value
     got = token.convertToAssets(shares)
-    assert assets - round_cost(venue, order_id) - 2 <= got <= assets - round_cost(venue, order_id)
+    due = assets - fee(assets, MINT_FEE_BPS) - round_cost(venue, order_id)
+    assert due - 2 <= got <= due
 
 
 # ------------------------------------------------------------------ netting
@@ -227,6 +248,7 @@ def test_deferred_fill__deposit_before_a_5pct_move__holder_value_equals_the_run_
 def test_round__deposits_and_redeems__one_order_trades_the_net_and_the_side_in_excess_pays(rounds, stayer, requester):
     token, venue = rounds.token, rounds.venue
     rounds.seed(stayer, 1_000_000 * USDC)
+    seed_fees = token.protocol_fees()
     supply, nav = token.totalSupply(), token.totalAssets()
     size = venue.position(token)[0]
     deposit_assets = 300_000 * USDC
@@ -242,14 +264,17 @@ def test_round__deposits_and_redeems__one_order_trades_the_net_and_the_side_in_e
     assert rounds.fill() == FILLED
     event = rounds.settle().events.filter(token.RoundSettled)[0]
     assert event.deposits_pay
-    # the redeemers pay nothing: exactly their shares' worth at the fill
-    assert event.assets_out == redeem_shares * event.nav_at_fill // supply
+    # the redeemers pay no trading cost: exactly their shares' worth at the fill, less the redeem fee
+    worth = redeem_shares * event.nav_at_fill // supply
+    assert event.assets_out == worth - fee(worth, REDEEM_FEE_BPS)
     assert event.cost == round_cost(venue, order_id)
-    assert event.shares_out == (deposit_assets - event.cost) * supply // event.nav_at_fill
+    mint_fee = fee(deposit_assets, MINT_FEE_BPS)
+    assert event.shares_out == (deposit_assets - mint_fee - event.cost) * supply // event.nav_at_fill
+    assert event.fees == mint_fee + fee(worth, REDEEM_FEE_BPS)
 
     paid = token.redeem(redeem_shares, stayer, stayer, sender=stayer).return_value
     assert paid == event.assets_out
-    assert token.held_assets() == 0
+    assert token.held_assets() == token.protocol_fees() == seed_fees + event.fees
 
 
 def test_round__flow_crossed_exactly__trades_nothing_and_only_the_execution_fee_is_charged(rounds, stayer, requester):
@@ -280,8 +305,9 @@ def test_round__redeems_in_excess__redeemers_pay_and_depositors_do_not(rounds, s
     assert rounds.fill() == FILLED
     event = rounds.settle().events.filter(token.RoundSettled)[0]
     assert not event.deposits_pay
-    assert event.shares_out == deposit_assets * supply // event.nav_at_fill
-    assert event.assets_out == redeem_shares * event.nav_at_fill // supply - round_cost(venue, order_id)
+    assert event.shares_out == (deposit_assets - fee(deposit_assets, MINT_FEE_BPS)) * supply // event.nav_at_fill
+    net = redeem_shares * event.nav_at_fill // supply - round_cost(venue, order_id)
+    assert event.assets_out == net - fee(net, REDEEM_FEE_BPS)
 
 
 # ------------------------------------------------------------------ model agreement
@@ -305,6 +331,7 @@ def predicted_order(token, venue, round_id: int) -> model.RoundOrder:
         r.deposits,
         r.redeems,
         venue.min_execution_fee(),
+        token.mint_fee_bps(),
         trade_cost,
         token.redeem_cushion_bps(),
         token.max_slippage_bps(),
@@ -351,16 +378,19 @@ def test_round__close_and_settle__match_the_model_to_the_wei(
         supply,
         r.deposits,
         r.redeems,
+        token.mint_fee_bps(),
+        token.redeem_fee_bps(),
         True,
         token.initial_nav_per_share(),
     )
     event = rounds.settle().events.filter(token.RoundSettled)[0]
-    assert (event.nav_at_fill, event.cost, event.deposits_pay, event.shares_out, event.assets_out) == (
+    assert (event.nav_at_fill, event.cost, event.deposits_pay, event.shares_out, event.assets_out, event.fees) == (
         settled.nav_at_fill,
         settled.cost,
         settled.deposits_pay,
         settled.shares_out,
         settled.assets_out,
+        settled.fees,
     )
 
 
@@ -375,7 +405,7 @@ def test_cancel__pending_requests__return_exactly_what_was_requested(rounds, sta
     balance = usdc.balanceOf(requester)
     token.cancelDepositRequest(0, requester, sender=requester)
     assert usdc.balanceOf(requester) == balance + assets
-    assert token.pendingDepositRequest(0, requester) == 0 and token.held_assets() == 0
+    assert token.pendingDepositRequest(0, requester) == 0 and token.held_assets() == token.protocol_fees()
 
     balance = token.balanceOf(stayer)
     token.requestRedeem(balance // 3, stayer, stayer, sender=stayer)
@@ -515,6 +545,7 @@ def test_payout__price_jump_beyond_the_cushion__redeemers_paid_by_a_second_order
     token, venue = rounds.token, rounds.venue
     token.set_round_parameters(300, 600, USDC, 10**16, 0, 1_000, sender=rounds.admin)  # no cushion
     shares = rounds.seed(stayer, 100_000 * USDC)
+    seed_fees = token.protocol_fees()
     supply = token.totalSupply()
     token.requestRedeem(shares // 2, stayer, stayer, sender=stayer)
     rounds.close()  # a sell at 60,000
@@ -534,11 +565,10 @@ def test_payout__price_jump_beyond_the_cushion__redeemers_paid_by_a_second_order
     venue.execute_order(payout.order_id, sender=rounds.keeper)
     assert rounds.settle().return_value == SETTLED
     owed = event.assets_out - venue.fill_of(payout.order_id).execution_fee
-    assert (
-        owed == (shares // 2) * event.nav_at_fill // supply - event.cost - venue.fill_of(payout.order_id).execution_fee
-    )
+    net = (shares // 2) * event.nav_at_fill // supply - event.cost
+    assert owed == net - fee(net, REDEEM_FEE_BPS) - venue.fill_of(payout.order_id).execution_fee
     assert token.redeem(shares // 2, stayer, stayer, sender=stayer).return_value == owed
-    assert token.held_assets() == 0
+    assert token.held_assets() == token.protocol_fees() == seed_fees + event.fees
 
 
 # ------------------------------------------------------------------ a whole exit; O(1) settlement
@@ -563,7 +593,8 @@ def test_exit__holder_redeems_everything__paid_in_full_through_the_payout_order(
         assert rounds.settle().return_value == SETTLED
     owed = token.maxWithdraw(stayer)
     assert owed == token.rounds(2).assets_out
-    assert owed >= shares * event.nav_at_fill // supply - event.cost - 2 * venue.min_execution_fee()
+    net = shares * event.nav_at_fill // supply - event.cost
+    assert owed >= net - fee(net, REDEEM_FEE_BPS) - 2 * venue.min_execution_fee()
     assert token.redeem(shares, stayer, stayer, sender=stayer).return_value == owed
     assert token.balanceOf(token) == token.DEAD_SHARES() == token.totalSupply()
 
