@@ -16,71 +16,53 @@
           rounds in its own favour everywhere (fees and funding up, PnL down).
         - equity = margin + unrealised PnL - funding owed (collateral units, signed).
         The venue is every trader's counterparty and pays profits from its own balance.
+        The accounts, the oracle read, the funding index, every formula above and the owner's
+        knobs live in the module perp_accounting.vy, shared with MockAsyncPerpVenue.vy; this
+        contract adds what fills in the caller's transaction: margin deposits and withdrawals,
+        trades, liquidation and the previews.
 @custom:kill The owner pauses trading (`set_trading_paused`); margin withdrawals stay open.
 """
 
 from ethereum.ercs import IERC20
-from ..interfaces import IAggregatorV3
 from ..interfaces import IPerpAdapter
-from .. import constants
-from .. import signed_math
+from . import perp_accounting
 
 implements: IPerpAdapter
 
-WAD: constant(uint256) = constants.WAD
-BPS: constant(uint256) = constants.BPS
-IWAD: constant(int256) = 10**18
+initializes: perp_accounting
 
-# hard bounds for the owner's knobs
-MAX_HALF_SPREAD_BPS: constant(uint256) = 500
-MAX_TAKER_FEE_BPS: constant(uint256) = 500
-MAX_FUNDING_RATE_PER_SECOND: constant(int256) = 10**13  # WAD: 0.001 %/s (86 %/day), far past any real market
-MIN_MAX_LEVERAGE: constant(uint256) = 10**18
-MAX_MAX_LEVERAGE: constant(uint256) = 100 * 10**18
-# a single trade may not move the price by half or more: beyond that the book is exhausted
-MAX_PREMIUM: constant(uint256) = WAD // 2
-
-
-event ParameterSet:
-    name: String[32]
-    value: int256
-
-event TradingPaused:
-    paused: bool
-
-event FundingSettled:
-    account: indexed(address)
-    amount: int256  # collateral units taken from margin (< 0: credited)
-
-
-struct Account:
-    margin: int256  # collateral base units
-    size: int256  # WAD units of underlying, long > 0
-    open_notional: int256  # WAD USD cost basis, same sign as size
-    funding_checkpoint: int256  # funding index (WAD USD per unit) at last settlement
-
-
-owner: public(immutable(address))
-collateral: public(immutable(address))
-oracle: public(immutable(address))
-ASSET_SCALE: public(immutable(uint256))  # 10**(18 - collateral decimals)
-ORACLE_SCALE: immutable(uint256)  # 10**(18 - feed decimals)
-MARKET: public(immutable(String[16]))
-
-accounts: HashMap[address, Account]
-
-half_spread_bps: public(uint256)
-taker_fee_bps: public(uint256)
-depth: public(uint256)  # WAD USD: a trade of this notional moves the price by 100 %
-max_leverage: public(uint256)  # WAD; initial margin = 1 / max_leverage
-maintenance_margin_bps: public(uint256)
-liquidation_penalty_bps: public(uint256)
-max_oracle_age: public(uint256)  # seconds
-trading_paused: public(bool)
-
-funding_rate_per_second: public(int256)  # WAD fraction of notional per second; longs pay when > 0
-funding_index: public(int256)  # WAD USD per unit of underlying, cumulative
-funding_updated_at: public(uint256)
+exports: (
+    perp_accounting.owner,
+    perp_accounting.collateral,
+    perp_accounting.oracle,
+    perp_accounting.ASSET_SCALE,
+    perp_accounting.MARKET,
+    perp_accounting.half_spread_bps,
+    perp_accounting.taker_fee_bps,
+    perp_accounting.depth,
+    perp_accounting.max_leverage,
+    perp_accounting.maintenance_margin_bps,
+    perp_accounting.liquidation_penalty_bps,
+    perp_accounting.max_oracle_age,
+    perp_accounting.trading_paused,
+    perp_accounting.funding_rate_per_second,
+    perp_accounting.funding_index,
+    perp_accounting.funding_updated_at,
+    perp_accounting.equity,
+    perp_accounting.position,
+    perp_accounting.open_notional,
+    perp_accounting.market,
+    perp_accounting.mark_price,
+    perp_accounting.oracle_price,
+    perp_accounting.funding_owed,
+    perp_accounting.set_trading_paused,
+    perp_accounting.set_half_spread_bps,
+    perp_accounting.set_taker_fee_bps,
+    perp_accounting.set_depth,
+    perp_accounting.set_max_leverage,
+    perp_accounting.set_max_oracle_age,
+    perp_accounting.set_funding_rate_per_second,
+)
 
 
 @deploy
@@ -91,20 +73,19 @@ def __init__(
     collateral_decimals: uint8,
     depth_: uint256,
 ):
-    owner = msg.sender
-    collateral = collateral_
-    oracle = oracle_
-    MARKET = market
-    ASSET_SCALE = 10 ** convert(18 - collateral_decimals, uint256)
-    ORACLE_SCALE = 10 ** convert(18 - staticcall IAggregatorV3(oracle_).decimals(), uint256)
-    self.half_spread_bps = 2
-    self.taker_fee_bps = 5
-    self.depth = depth_
-    self.max_leverage = 20 * WAD
-    self.maintenance_margin_bps = 250
-    self.liquidation_penalty_bps = 100
-    self.max_oracle_age = 3600
-    self.funding_updated_at = block.timestamp
+    perp_accounting.__init__(collateral_, oracle_, market, collateral_decimals, depth_)
+
+
+# ---------------------------------------------------------------- kind
+
+
+@external
+@view
+def is_async() -> bool:
+    """
+    @notice The venue's kind: trades fill in the calling transaction.
+    """
+    return False
 
 
 # ---------------------------------------------------------------- margin
@@ -116,10 +97,12 @@ def deposit(amount: uint256, account: address = msg.sender):
     @notice Add `amount` collateral (base units) as margin to `account` (default: the caller).
     """
     assert amount > 0, "venue: zero amount"
-    acc: Account = self._settled(account)
+    acc: perp_accounting.Account = perp_accounting._settled(account)
     acc.margin += convert(amount, int256)
-    self.accounts[account] = acc
-    assert extcall IERC20(collateral).transferFrom(msg.sender, self, amount, default_return_value=True)
+    perp_accounting.accounts[account] = acc
+    assert extcall IERC20(perp_accounting.collateral).transferFrom(
+        msg.sender, self, amount, default_return_value=True
+    )
     log IPerpAdapter.MarginDeposited(account=account, payer=msg.sender, amount=amount)
 
 
@@ -129,12 +112,12 @@ def withdraw(amount: uint256, receiver: address):
     @notice Withdraw margin while equity stays above the initial margin of the position.
     """
     assert amount > 0, "venue: zero amount"
-    acc: Account = self._settled(msg.sender)
-    price: uint256 = self._price_for_margin(acc)
-    assert amount <= self._free_margin(acc, price, self.funding_index), "venue: margin"
+    acc: perp_accounting.Account = perp_accounting._settled(msg.sender)
+    price: uint256 = perp_accounting._price_for_margin(acc)
+    assert amount <= perp_accounting._free_margin(acc, price, perp_accounting.funding_index), "venue: margin"
     acc.margin -= convert(amount, int256)
-    self.accounts[msg.sender] = acc
-    assert extcall IERC20(collateral).transfer(receiver, amount, default_return_value=True)
+    perp_accounting.accounts[msg.sender] = acc
+    assert extcall IERC20(perp_accounting.collateral).transfer(receiver, amount, default_return_value=True)
     log IPerpAdapter.MarginWithdrawn(account=msg.sender, receiver=receiver, amount=amount)
 
 
@@ -148,23 +131,24 @@ def trade(size_delta: int256, limit_price: uint256) -> uint256:
             worse than `limit_price` (WAD). The taker fee comes out of margin.
     @return The execution price (WAD).
     """
-    assert not self.trading_paused, "venue: paused"
+    assert not perp_accounting.trading_paused, "venue: paused"
     assert size_delta != 0, "venue: zero size"
-    price: uint256 = self._fresh_price()
-    acc: Account = self._settled(msg.sender)
+    price: uint256 = perp_accounting._fresh_price()
+    acc: perp_accounting.Account = perp_accounting._settled(msg.sender)
     exec_price: uint256 = 0
     fee: uint256 = 0
-    exec_price, fee = self._quote(size_delta, price)
+    filled: bool = False
+    exec_price, fee, filled = perp_accounting._quote(size_delta, price, True)
     if size_delta > 0:
         assert exec_price <= limit_price, "venue: slippage"
     else:
         assert exec_price >= limit_price, "venue: slippage"
     size_before: int256 = acc.size
     realized: int256 = 0
-    acc, realized = self._apply_trade(acc, size_delta, exec_price, fee)
+    acc, realized = perp_accounting._apply_trade(acc, size_delta, exec_price, fee)
     if abs(acc.size) > abs(size_before):
-        assert self._within_max_leverage(acc, price, self.funding_index), "venue: max leverage"
-    self.accounts[msg.sender] = acc
+        assert perp_accounting._within_max_leverage(acc, price, perp_accounting.funding_index), "venue: max leverage"
+    perp_accounting.accounts[msg.sender] = acc
     log IPerpAdapter.Traded(
         account=msg.sender,
         size_delta=size_delta,
@@ -181,38 +165,15 @@ def liquidate(account: address) -> uint256:
     """
     @notice Anyone may close `account`'s position at the oracle price once its equity is below
             the maintenance margin; the caller earns a penalty from the remaining margin, at
-            most what the venue holds.
-    @dev A live venue never refuses a liquidation for lack of cash: closing the position is what
-         stops the loss. GMX v2 pays the liquidation fee out of the position's collateral and,
-         when that cannot cover it, closes anyway and leaves the shortfall to the pool; Synthetix
-         mints the keeper's reward and the debt pool carries bad debt. This venue is every
-         trader's counterparty and pays profits and funding from its own finite balance, so its
-         books can owe an account more than it holds (after decades of funding credited to an
-         open short, or after another account withdrew realised profits): the penalty is then
-         capped at the venue's balance, the position is closed all the same, and the rest of the
-         margin stays on the account's books (a claim its withdraw pays when the venue can).
+            most what the venue holds (perp_accounting._liquidate says why).
     @return The penalty paid to the caller (collateral base units).
     """
-    price: uint256 = self._fresh_price()
-    acc: Account = self._settled(account)
-    assert acc.size != 0, "venue: no position"
-    notional: uint256 = self._notional_assets(acc.size, price)
-    equity: int256 = self._equity_of(acc, price, self.funding_index)
-    maintenance: uint256 = notional * self.maintenance_margin_bps // BPS
-    assert equity < convert(maintenance, int256), "venue: healthy"
-    size: int256 = acc.size
-    realized: int256 = 0
-    acc, realized = self._apply_trade(acc, -size, price, 0)
+    size: int256 = 0
+    price: uint256 = 0
     penalty: uint256 = 0
-    if acc.margin > 0:
-        penalty = min(
-            min(convert(acc.margin, uint256), notional * self.liquidation_penalty_bps // BPS),
-            staticcall IERC20(collateral).balanceOf(self),
-        )
-        acc.margin -= convert(penalty, int256)
-    self.accounts[account] = acc
+    size, price, penalty = perp_accounting._liquidate(account)
     if penalty > 0:
-        assert extcall IERC20(collateral).transfer(msg.sender, penalty, default_return_value=True)
+        assert extcall IERC20(perp_accounting.collateral).transfer(msg.sender, penalty, default_return_value=True)
     log IPerpAdapter.Liquidated(account=account, liquidator=msg.sender, size=size, price=price, penalty=penalty)
     return penalty
 
@@ -226,7 +187,11 @@ def quote_trade(account: address, size_delta: int256) -> (uint256, uint256):
     """
     @notice Execution price (WAD) and taker fee (collateral units) of `size_delta` now.
     """
-    return self._quote(size_delta, self._price_unchecked())
+    exec_price: uint256 = 0
+    fee: uint256 = 0
+    filled: bool = False
+    exec_price, fee, filled = perp_accounting._quote(size_delta, perp_accounting._price_unchecked(), True)
+    return exec_price, fee
 
 
 @external
@@ -237,17 +202,18 @@ def preview_equity(account: address, margin_delta: int256, size_delta: int256) -
             trading `size_delta` now: exactly what `deposit`/`withdraw` then `trade` would leave
             in this block.
     """
-    price: uint256 = self._price_unchecked()
-    index: int256 = self._index_now(price)
-    acc: Account = self._settle(self.accounts[account], index)
+    price: uint256 = perp_accounting._price_unchecked()
+    index: int256 = perp_accounting._index_now(price)
+    acc: perp_accounting.Account = perp_accounting._settle(perp_accounting.accounts[account], index)
     acc.margin += margin_delta
     if size_delta != 0:
         exec_price: uint256 = 0
         fee: uint256 = 0
-        exec_price, fee = self._quote(size_delta, price)
+        filled: bool = False
+        exec_price, fee, filled = perp_accounting._quote(size_delta, price, True)
         realized: int256 = 0
-        acc, realized = self._apply_trade(acc, size_delta, exec_price, fee)
-    return self._equity_of(acc, price, index)
+        acc, realized = perp_accounting._apply_trade(acc, size_delta, exec_price, fee)
+    return perp_accounting._equity_of(acc, price, index)
 
 
 @external
@@ -266,9 +232,9 @@ def preview_account(
     price: uint256 = 0
     updated_at: uint256 = 0
     fresh: bool = False
-    price, updated_at, fresh = self._read_oracle()
-    index: int256 = self._index_now(price)
-    acc: Account = self._settle(self.accounts[account], index)
+    price, updated_at, fresh = perp_accounting._read_oracle()
+    index: int256 = perp_accounting._index_now(price)
+    acc: perp_accounting.Account = perp_accounting._settle(perp_accounting.accounts[account], index)
     acc.margin += margin_delta
     accepted: bool = True
     for delta: int256 in [size_delta, reopen_delta]:
@@ -276,28 +242,22 @@ def preview_account(
             size_before: int256 = acc.size
             exec_price: uint256 = 0
             fee: uint256 = 0
-            exec_price, fee = self._quote(delta, price)
+            filled: bool = False
+            exec_price, fee, filled = perp_accounting._quote(delta, price, True)
             realized: int256 = 0
-            acc, realized = self._apply_trade(acc, delta, exec_price, fee)
-            accepted = accepted and fresh and not self.trading_paused and (
-                abs(acc.size) <= abs(size_before) or self._within_max_leverage(acc, price, index)
+            acc, realized = perp_accounting._apply_trade(acc, delta, exec_price, fee)
+            accepted = accepted and fresh and not perp_accounting.trading_paused and (
+                abs(acc.size) <= abs(size_before) or perp_accounting._within_max_leverage(acc, price, index)
             )
     withdrawable: uint256 = 0
     if acc.size == 0 or fresh:
-        withdrawable = self._free_margin(acc, price, index)
+        withdrawable = perp_accounting._free_margin(acc, price, index)
     return IPerpAdapter.AccountPreview(
-        equity=self._equity_of(acc, price, index), withdrawable=withdrawable, margin=acc.margin, accepted=accepted
+        equity=perp_accounting._equity_of(acc, price, index),
+        withdrawable=withdrawable,
+        margin=acc.margin,
+        accepted=accepted,
     )
-
-
-@external
-@view
-def equity(account: address) -> int256:
-    """
-    @notice Margin + unrealised PnL - funding owed, at the latest oracle price (collateral units).
-    """
-    price: uint256 = self._price_unchecked()
-    return self._equity_of(self.accounts[account], price, self._index_now(price))
 
 
 @external
@@ -311,11 +271,11 @@ def account_snapshot(account: address) -> IPerpAdapter.AccountSnapshot:
     price: uint256 = 0
     updated_at: uint256 = 0
     fresh: bool = False
-    price, updated_at, fresh = self._read_oracle()
-    acc: Account = self.accounts[account]
+    price, updated_at, fresh = perp_accounting._read_oracle()
+    acc: perp_accounting.Account = perp_accounting.accounts[account]
     return IPerpAdapter.AccountSnapshot(
         size=acc.size,
-        equity=self._equity_of(acc, price, self._index_now(price)),
+        equity=perp_accounting._equity_of(acc, price, perp_accounting._index_now(price)),
         price=price,
         fresh=fresh,
         updated_at=updated_at,
@@ -325,338 +285,16 @@ def account_snapshot(account: address) -> IPerpAdapter.AccountSnapshot:
 
 @external
 @view
-def position(account: address) -> (int256, uint256, int256):
-    """
-    @notice (size WAD signed, average entry price WAD, margin in collateral units).
-    """
-    acc: Account = self.accounts[account]
-    entry: uint256 = 0
-    if acc.size != 0:
-        entry = convert(acc.open_notional * IWAD // acc.size, uint256)
-    return acc.size, entry, acc.margin
-
-
-@external
-@view
-def open_notional(account: address) -> int256:
-    return self.accounts[account].open_notional
-
-
-@external
-@view
-def market() -> String[16]:
-    """
-    @notice The market's name, "{UNDERLYING}-PERP" (the factory binds a token's symbol to it).
-    """
-    return MARKET
-
-
-@external
-@view
-def mark_price() -> uint256:
-    """
-    @notice The oracle price in WAD; reverts "venue: stale price" if it is older than
-            `max_oracle_age`, not positive, or from an incomplete round.
-    """
-    return self._fresh_price()
-
-
-@external
-@view
-def oracle_price() -> (uint256, uint256, bool):
-    """
-    @notice (price WAD, updated_at, usable) without reverting, for dashboards and lenses.
-    """
-    price: uint256 = 0
-    updated_at: uint256 = 0
-    ok: bool = False
-    price, updated_at, ok = self._read_oracle()
-    return price, updated_at, ok
-
-
-@external
-@view
 def max_withdrawable(account: address) -> uint256:
     """
     @notice Margin `account` may withdraw now (0 while it holds a position and the price is stale).
     """
-    acc: Account = self.accounts[account]
+    acc: perp_accounting.Account = perp_accounting.accounts[account]
     price: uint256 = 0
     updated_at: uint256 = 0
     fresh: bool = False
-    price, updated_at, fresh = self._read_oracle()
+    price, updated_at, fresh = perp_accounting._read_oracle()
     if acc.size != 0 and not fresh:
         return 0
-    index: int256 = self._index_now(price)
-    return self._free_margin(self._settle(acc, index), price, index)
-
-
-@external
-@view
-def funding_owed(account: address) -> int256:
-    """
-    @notice Funding the account owes now and has not settled (collateral units, < 0: receives).
-    """
-    acc: Account = self.accounts[account]
-    return self._funding_owed(acc, self._index_now(self._price_unchecked()))
-
-
-# ---------------------------------------------------------------- owner: fault injection
-
-
-@external
-def set_trading_paused(paused: bool):
-    self._only_owner()
-    self.trading_paused = paused
-    log TradingPaused(paused=paused)
-
-
-@external
-def set_half_spread_bps(new_value: uint256):
-    self._only_owner()
-    assert new_value <= MAX_HALF_SPREAD_BPS, "venue: bounds"
-    self.half_spread_bps = new_value
-    log ParameterSet(name="half_spread_bps", value=convert(new_value, int256))
-
-
-@external
-def set_taker_fee_bps(new_value: uint256):
-    self._only_owner()
-    assert new_value <= MAX_TAKER_FEE_BPS, "venue: bounds"
-    self.taker_fee_bps = new_value
-    log ParameterSet(name="taker_fee_bps", value=convert(new_value, int256))
-
-
-@external
-def set_depth(new_value: uint256):
-    self._only_owner()
-    assert new_value > 0, "venue: bounds"
-    self.depth = new_value
-    log ParameterSet(name="depth", value=convert(new_value, int256))
-
-
-@external
-def set_max_leverage(new_value: uint256):
-    self._only_owner()
-    assert new_value >= MIN_MAX_LEVERAGE and new_value <= MAX_MAX_LEVERAGE, "venue: bounds"
-    self.max_leverage = new_value
-    log ParameterSet(name="max_leverage", value=convert(new_value, int256))
-
-
-@external
-def set_max_oracle_age(new_value: uint256):
-    self._only_owner()
-    assert new_value > 0, "venue: bounds"
-    self.max_oracle_age = new_value
-    log ParameterSet(name="max_oracle_age", value=convert(new_value, int256))
-
-
-@external
-def set_funding_rate_per_second(new_value: int256):
-    """
-    @notice Set the funding rate (WAD per second, signed). Funding up to now accrues at the old rate.
-    """
-    self._only_owner()
-    assert abs(new_value) <= MAX_FUNDING_RATE_PER_SECOND, "venue: bounds"
-    self._update_funding_index()
-    self.funding_rate_per_second = new_value
-    log ParameterSet(name="funding_rate_per_second", value=new_value)
-
-
-# ---------------------------------------------------------------- internals
-
-
-@internal
-@view
-def _only_owner():
-    assert msg.sender == owner, "venue: not owner"
-
-
-@internal
-@view
-def _read_oracle() -> (uint256, uint256, bool):
-    round_id: uint80 = 0
-    answer: int256 = 0
-    started_at: uint256 = 0
-    updated_at: uint256 = 0
-    answered_in_round: uint80 = 0
-    round_id, answer, started_at, updated_at, answered_in_round = staticcall IAggregatorV3(oracle).latestRoundData()
-    if answer <= 0:
-        return 0, updated_at, False
-    price: uint256 = convert(answer, uint256) * ORACLE_SCALE
-    ok: bool = (
-        answered_in_round >= round_id
-        and updated_at <= block.timestamp
-        and block.timestamp - updated_at <= self.max_oracle_age
-    )
-    return price, updated_at, ok
-
-
-@internal
-@view
-def _fresh_price() -> uint256:
-    price: uint256 = 0
-    updated_at: uint256 = 0
-    ok: bool = False
-    price, updated_at, ok = self._read_oracle()
-    assert ok, "venue: stale price"
-    return price
-
-
-@internal
-@view
-def _price_unchecked() -> uint256:
-    price: uint256 = 0
-    updated_at: uint256 = 0
-    ok: bool = False
-    price, updated_at, ok = self._read_oracle()
-    return price
-
-
-@internal
-@view
-def _index_now(price: uint256) -> int256:
-    elapsed: int256 = convert(block.timestamp - self.funding_updated_at, int256)
-    return self.funding_index + self.funding_rate_per_second * elapsed * convert(price, int256) // IWAD
-
-
-@internal
-@view
-def _price_for_margin(acc: Account) -> uint256:
-    """
-    @dev Margin of an account with a position is priced only on a fresh oracle answer; a flat
-         account's margin does not depend on the price, so it can always leave.
-    """
-    if acc.size != 0:
-        return self._fresh_price()
-    return self._price_unchecked()
-
-
-@internal
-def _update_funding_index() -> int256:
-    """
-    @dev Accrue funding up to now. While the oracle answer is unusable (<= 0) nothing accrues and
-         the clock is not advanced, so the outage is charged at the first good price after it
-         instead of being lost.
-    """
-    price: uint256 = self._price_unchecked()
-    if price == 0:
-        return self.funding_index
-    index: int256 = self._index_now(price)
-    self.funding_index = index
-    self.funding_updated_at = block.timestamp
-    return index
-
-
-@internal
-def _settled(account: address) -> Account:
-    acc: Account = self.accounts[account]
-    index: int256 = self._update_funding_index()
-    owed: int256 = self._funding_owed(acc, index)
-    if owed != 0:
-        log FundingSettled(account=account, amount=owed)
-    return self._settle(acc, index)
-
-
-@internal
-@view
-def _funding_owed(acc: Account, index: int256) -> int256:
-    return signed_math._ceil_div(
-        acc.size * (index - acc.funding_checkpoint), IWAD * convert(ASSET_SCALE, int256)
-    )
-
-
-@internal
-@view
-def _settle(acc: Account, index: int256) -> Account:
-    settled: Account = acc
-    settled.margin -= self._funding_owed(acc, index)
-    settled.funding_checkpoint = index
-    return settled
-
-
-@internal
-@view
-def _equity_of(acc: Account, price: uint256, index: int256) -> int256:
-    upnl: int256 = signed_math._floor_div(
-        acc.size * convert(price, int256) - acc.open_notional * IWAD,
-        IWAD * convert(ASSET_SCALE, int256),
-    )
-    return acc.margin + upnl - self._funding_owed(acc, index)
-
-
-@internal
-@view
-def _notional_assets(size: int256, price: uint256) -> uint256:
-    return convert(abs(size), uint256) * price // WAD // ASSET_SCALE
-
-
-@internal
-@view
-def _quote(size_delta: int256, price: uint256) -> (uint256, uint256):
-    amount: uint256 = convert(abs(size_delta), uint256)
-    notional: uint256 = amount * price // WAD
-    premium: uint256 = self.half_spread_bps * WAD // BPS + notional * WAD // self.depth
-    assert premium < MAX_PREMIUM, "venue: liquidity"
-    exec_price: uint256 = 0
-    if size_delta > 0:
-        exec_price = (price * (WAD + premium) + WAD - 1) // WAD
-    else:
-        exec_price = price * (WAD - premium) // WAD
-    fee_denominator: uint256 = WAD * BPS * ASSET_SCALE
-    fee: uint256 = (amount * exec_price * self.taker_fee_bps + fee_denominator - 1) // fee_denominator
-    return exec_price, fee
-
-
-@internal
-@view
-def _apply_trade(acc: Account, size_delta: int256, exec_price: uint256, fee: uint256) -> (Account, int256):
-    """
-    @dev Cost-basis accounting: an increase adds size * price to open notional (rounded up, against
-         the trader); a decrease releases the closed share of open notional and realises the
-         difference; a flip closes fully, then opens the rest.
-    @return The account after the trade and the realised PnL (collateral units, incl. no fee).
-    """
-    result: Account = acc
-    price: int256 = convert(exec_price, int256)
-    scale: int256 = IWAD * convert(ASSET_SCALE, int256)
-    realized: int256 = 0
-    opened: int256 = size_delta
-    if acc.size != 0 and (acc.size > 0) != (size_delta > 0):
-        closed: int256 = -size_delta
-        if abs(closed) > abs(acc.size):
-            closed = acc.size
-        closed_notional: int256 = acc.open_notional * closed // acc.size
-        realized = signed_math._floor_div(closed * price - closed_notional * IWAD, scale)
-        result.size -= closed
-        result.open_notional -= closed_notional
-        opened = size_delta + closed
-    if opened != 0:
-        result.size += opened
-        result.open_notional += signed_math._ceil_div(opened * price, IWAD)
-    result.margin += realized - convert(fee, int256)
-    return result, realized
-
-
-@internal
-@view
-def _within_max_leverage(acc: Account, price: uint256, index: int256) -> bool:
-    equity: int256 = self._equity_of(acc, price, index)
-    if equity <= 0:
-        return False
-    notional: uint256 = self._notional_assets(acc.size, price)
-    return notional * WAD <= convert(equity, uint256) * self.max_leverage
-
-
-@internal
-@view
-def _free_margin(acc: Account, price: uint256, index: int256) -> uint256:
-    equity: int256 = self._equity_of(acc, price, index)
-    initial_margin: int256 = 0
-    if acc.size != 0:
-        notional: uint256 = self._notional_assets(acc.size, price)
-        initial_margin = convert((notional * WAD + self.max_leverage - 1) // self.max_leverage, int256)
-    free: int256 = min(acc.margin, equity - initial_margin)
-    if free <= 0:
-        return 0
-    return convert(free, uint256)
+    index: int256 = perp_accounting._index_now(price)
+    return perp_accounting._free_margin(perp_accounting._settle(acc, index), price, index)

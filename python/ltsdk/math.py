@@ -105,13 +105,13 @@ class Account:
 
 
 def quote(size_delta: int, price: int, p: VenueParams) -> tuple[int, int]:
-    """MockPerpAdapter._quote -> (exec_price, fee)."""
+    """perp_accounting._quote (the mock venues' quote) -> (exec_price, fee); ModelRevert where it cannot fill."""
     amount = abs(size_delta)
     notional = amount * price // WAD
     premium = p.half_spread_bps * WAD // BPS + notional * WAD // p.depth
     if premium >= MAX_PREMIUM:
         raise ModelRevert("venue: liquidity")
-    if size_delta > 0:  # noqa: SIM108 - the same branches as MockPerpAdapter._quote
+    if size_delta > 0:  # noqa: SIM108 - the same branches as perp_accounting._quote
         exec_price = (price * (WAD + premium) + WAD - 1) // WAD
     else:
         exec_price = price * (WAD - premium) // WAD
@@ -121,7 +121,7 @@ def quote(size_delta: int, price: int, p: VenueParams) -> tuple[int, int]:
 
 
 def apply_trade(acc: Account, size_delta: int, exec_price: int, fee: int, asset_scale: int) -> tuple[Account, int]:
-    """MockPerpAdapter._apply_trade -> (account after, realised PnL in collateral units)."""
+    """perp_accounting._apply_trade -> (account after, realised PnL in collateral units)."""
     scale = WAD * asset_scale
     realized = 0
     opened = size_delta
@@ -142,18 +142,23 @@ def apply_trade(acc: Account, size_delta: int, exec_price: int, fee: int, asset_
 
 
 def index_now(index: int, rate_per_second: int, elapsed: int, price: int) -> int:
-    """MockPerpAdapter._index_now."""
+    """perp_accounting._index_now."""
     return index + trunc_div(rate_per_second * elapsed * price, WAD)
 
 
 def funding_owed(acc: Account, index: int, asset_scale: int) -> int:
-    """MockPerpAdapter._funding_owed (collateral units; negative = receives)."""
+    """perp_accounting._funding_owed (collateral units; negative = receives)."""
     return ceil_div(acc.size * (index - acc.funding_checkpoint), WAD * asset_scale)
 
 
 def settle(acc: Account, index: int, asset_scale: int) -> Account:
-    """MockPerpAdapter._settle."""
+    """perp_accounting._settle."""
     return replace(acc, margin=acc.margin - funding_owed(acc, index, asset_scale), funding_checkpoint=index)
+
+
+def notional_assets(size: int, price: int, asset_scale: int) -> int:
+    """perp_accounting._notional_assets: |size| x price in collateral units, rounded down."""
+    return abs(size) * price // WAD // asset_scale
 
 
 def unrealized_pnl(acc: Account, price: int, asset_scale: int) -> int:
@@ -161,7 +166,7 @@ def unrealized_pnl(acc: Account, price: int, asset_scale: int) -> int:
 
 
 def equity(acc: Account, price: int, index: int, asset_scale: int) -> int:
-    """MockPerpAdapter._equity_of: margin + unrealised PnL - funding owed."""
+    """perp_accounting._equity_of: margin + unrealised PnL - funding owed."""
     return acc.margin + unrealized_pnl(acc, price, asset_scale) - funding_owed(acc, index, asset_scale)
 
 

@@ -53,8 +53,8 @@ def last_true(pred, lo: int, hi: int) -> int:
 
 
 def notional_assets(size: int, price: int) -> int:
-    """MockPerpAdapter._notional_assets (collateral units)."""
-    return abs(size) * price // WAD // ASSET_SCALE
+    """perp_accounting._notional_assets (collateral units) at this suite's collateral."""
+    return math.notional_assets(size, price, ASSET_SCALE)
 
 
 class Mirror(Venue):

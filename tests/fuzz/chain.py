@@ -240,9 +240,10 @@ def _signed(word: int) -> int:
 
 def venue_account(venue, account: str) -> math.Account:
     """The venue's private `accounts[account]` struct, read from storage (Vyper lays a
-    HashMap value at keccak256(slot . key); `accounts` is slot 0, the struct takes 4 words).
+    HashMap value at keccak256(slot . key); `accounts` is the module perp_accounting's, laid out
+    under its name, slot 0, the struct takes 4 words).
     Cross-checked against the public views, so a layout change fails loudly."""
-    slot = venue.compiler_data.storage_layout["storage_layout"]["accounts"]["slot"]
+    slot = venue.compiler_data.storage_layout["storage_layout"]["perp_accounting"]["accounts"]["slot"]
     base = int.from_bytes(keccak(abi_encode(["uint256", "address"], [slot, account])), "big")
     margin, size, open_notional, checkpoint = (_signed(boa.env.get_storage(venue.address, base + i)) for i in range(4))
     assert venue.position(account)[0] == size and venue.position(account)[2] == margin

@@ -1,5 +1,6 @@
 """The mock venue's stateful replica: MockPerpAdapter.vy's accounts, margin, funding clock and
-liquidations, over the formulas of ltsdk.math, raising ModelRevert where the contract reverts."""
+liquidations (perp_accounting.vy's, which the async venue shares), over the formulas of ltsdk.math,
+raising ModelRevert where the contract reverts."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ltsdk.math import (
     equity,
     funding_owed,
     index_now,
+    notional_assets,
     preview_equity,
     quote,
     settle,
@@ -103,7 +105,7 @@ class Venue:
 
     def _within_max_leverage(self, acc: Account, index: int) -> bool:
         eq = equity(acc, self.price, index, self.params.asset_scale)
-        notional = abs(acc.size) * self.price // WAD // self.params.asset_scale
+        notional = notional_assets(acc.size, self.price, self.params.asset_scale)
         return eq > 0 and notional * WAD <= eq * self.max_leverage
 
     def deposit(self, account: str, amount: int, now: int) -> None:
@@ -116,7 +118,7 @@ class Venue:
         eq = equity(acc, self.price, index, self.params.asset_scale)
         initial = 0
         if acc.size != 0:
-            notional = abs(acc.size) * self.price // WAD // self.params.asset_scale
+            notional = notional_assets(acc.size, self.price, self.params.asset_scale)
             initial = -((-notional * WAD) // self.max_leverage)
         return max(min(acc.margin, eq - initial), 0)
 
@@ -151,7 +153,7 @@ class Venue:
         acc = self._settled(account, now)
         if acc.size == 0:
             raise ModelRevert("venue: no position")
-        notional = abs(acc.size) * self.price // WAD // self.params.asset_scale
+        notional = notional_assets(acc.size, self.price, self.params.asset_scale)
         if (
             equity(acc, self.price, self.funding_index, self.params.asset_scale)
             >= notional * self.maintenance_margin_bps // BPS
