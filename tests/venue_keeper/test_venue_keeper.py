@@ -1,0 +1,251 @@
+"""The venue keeper (ltsdk.venue_keeper) against a real anvil: it executes an order in a later block
+at an oracle round published after it, lets the venue refuse an order whose acceptable price is
+missed, closes an expired order, sends nothing for an order already closed (a second keeper, a
+restart), and its CLI refuses bad input with one line and exit status 2 before sending anything."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from venue_market import EXECUTION_FEE, answer, wad
+
+from ltsdk.replica.async_venue import EXPIRED, FILLED, PENDING, REFUSED, REFUSED_PRICE, Order
+from ltsdk.venue_keeper import EXECUTE, EXPIRE, Head, Round, next_step
+
+LTSDK = str(Path(sys.executable).parent / "ltsdk")
+ORDER_EXPIRY = 600  # MockAsyncPerpVenue's default
+
+
+def order_of(venue, order_id: int) -> Order:
+    return Order(*venue.order(order_id))
+
+
+def nonce_of(chain, actor) -> int:
+    return chain.provider.web3.eth.get_transaction_count(actor.address, "pending")
+
+
+def executions_of(chain, venue, order_id: int) -> int:
+    """How many OrderExecuted events the venue logged for `order_id`."""
+    logs = venue.OrderExecuted.range(0, chain.blocks.head.number + 1, search_topics={"order_id": order_id})
+    return len(list(logs))
+
+
+# ------------------------------------------------------------------ the step, pure
+
+
+def test_next_step__each_condition_of_the_venue__decides_the_step():
+    order = Order("0x" + "11" * 20, 10**18, 0, 0, EXECUTION_FEE, 1_000, 10, 5)
+    later = Round(6, 1_000)
+    assert next_step(order, Head(10, 1_000), later, ORDER_EXPIRY) == (None, "the creation block is the head")
+    assert next_step(order, Head(11, 1_001), Round(5, 1_001), ORDER_EXPIRY) == (None, "no oracle round after the order")
+    assert next_step(order, Head(11, 1_001), Round(6, 999), ORDER_EXPIRY) == (None, "no oracle round after the order")
+    assert next_step(order, Head(11, 1_001), later, ORDER_EXPIRY) == (EXECUTE, "")
+    assert next_step(order, Head(11, 1_000 + ORDER_EXPIRY), later, ORDER_EXPIRY) == (EXECUTE, "")  # the last second
+    assert next_step(order, Head(11, 1_001 + ORDER_EXPIRY), later, ORDER_EXPIRY) == (EXPIRE, "")
+
+
+# ------------------------------------------------------------------ on the chain
+
+
+def test_order__oracle_round_after_it__executed_in_a_later_block_at_that_round(
+    chain, kept_venue, usdc, keeper, depositor, place_order, publish, make_venue_keeper, venue_keeper_logs
+):
+    order_id = place_order(depositor, 0.1, 1_000, 61_000)
+    venue_keeper = make_venue_keeper()
+
+    assert [o.detail for o in venue_keeper.tick()] == ["the creation block is the head"]
+    chain.mine()
+    assert [o.detail for o in venue_keeper.tick()] == ["no oracle round after the order"]
+    assert order_of(kept_venue, order_id).status == PENDING
+    publish(60_100)
+    fees_before = usdc.balanceOf(keeper)
+
+    outcomes = venue_keeper.tick()
+
+    assert [(o.order_id, o.status) for o in outcomes] == [(order_id, "filled")]
+    order = order_of(kept_venue, order_id)
+    fill = kept_venue.fill_of(order_id)
+    assert order.status == FILLED
+    assert fill.oracle_price == wad(60_100) and fill.size_delta == 10**17 and fill.keeper == keeper.address
+    assert usdc.balanceOf(keeper) - fees_before == EXECUTION_FEE
+    executed = [line for line in venue_keeper_logs() if line["event"] == "executed"]
+    assert len(executed) == 1 and executed[0]["order_id"] == order_id and executed[0]["ts"]
+    assert executed[0]["block"] > order.created_block and executed[0]["oracle_price"] == wad(60_100)
+    assert venue_keeper.tick() == []  # nothing left open
+
+
+def test_order__acceptable_price_missed__refused_and_its_collateral_returned(
+    chain, kept_venue, usdc, depositor, place_order, publish, make_venue_keeper, venue_keeper_logs
+):
+    before = usdc.balanceOf(depositor)
+    order_id = place_order(depositor, 0.1, 1_000, 60_000)  # a buy at no more than 60,000
+    minted = 1_000 * 10**6 + EXECUTION_FEE  # what place_order minted to pay for it
+    publish(61_000)
+
+    outcomes = make_venue_keeper().tick()
+
+    assert [(o.order_id, o.status, o.detail) for o in outcomes] == [(order_id, "refused", "acceptable price missed")]
+    order = order_of(kept_venue, order_id)
+    assert order.status == REFUSED and order.refusal == REFUSED_PRICE
+    assert usdc.balanceOf(depositor) == before + minted - EXECUTION_FEE  # the collateral back, the fee spent
+    assert kept_venue.position(depositor)[0] == 0
+    refused = [line for line in venue_keeper_logs() if line["event"] == "refused"]
+    assert refused[0]["collateral_returned"] == 1_000 * 10**6
+
+
+def test_order__past_its_expiry__closed_by_the_keeper_and_its_collateral_returned(
+    chain, kept_venue, usdc, keeper, depositor, place_order, make_venue_keeper, venue_keeper_logs
+):
+    before = usdc.balanceOf(depositor)
+    order_id = place_order(depositor, -0.1, 500, 59_000)
+    venue_keeper = make_venue_keeper()
+    venue_keeper.tick()  # seen, waiting: no price after it
+    created_at = order_of(kept_venue, order_id).created_at
+    chain.mine(timestamp=created_at + kept_venue.order_expiry() + 1)
+    fees_before = usdc.balanceOf(keeper)
+
+    outcomes = venue_keeper.tick()
+
+    assert [(o.order_id, o.status, o.step) for o in outcomes] == [(order_id, "expired", EXPIRE)]
+    assert order_of(kept_venue, order_id).status == EXPIRED
+    assert usdc.balanceOf(depositor) == before + 500 * 10**6  # the collateral back; the fee was the price
+    assert usdc.balanceOf(keeper) - fees_before == EXECUTION_FEE
+    assert [line["order_id"] for line in venue_keeper_logs() if line["event"] == "expired"] == [order_id]
+
+
+def test_two_venue_keepers__one_chain__each_order_executed_exactly_once(
+    chain, kept_venue, keeper, other_venue_keeper, depositor, other_depositor, place_order, publish, make_venue_keeper
+):
+    orders = [
+        place_order(trader, 0.01 * (n + 1), 200, 70_000) for n in range(3) for trader in (depositor, other_depositor)
+    ]
+    publish(60_050)
+    keepers = [make_venue_keeper(keeper), make_venue_keeper(other_venue_keeper)]
+    results: dict[int, list] = {}
+
+    def run(index: int) -> None:
+        results[index] = keepers[index].tick()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert all(order_of(kept_venue, order_id).status == FILLED for order_id in orders)
+    assert all(executions_of(chain, kept_venue, order_id) == 1 for order_id in orders)
+    filled = sorted(o.order_id for outcomes in results.values() for o in outcomes if o.status == "filled")
+    assert filled == orders  # each order filled by exactly one of them; the other's outcome a no-op
+    assert all(o.status in ("filled", "noop") for outcomes in results.values() for o in outcomes)
+    nonces = [nonce_of(chain, keeper), nonce_of(chain, other_venue_keeper)]
+    assert [k.tick() for k in keepers] == [[], []]
+    assert [nonce_of(chain, keeper), nonce_of(chain, other_venue_keeper)] == nonces  # nothing sent again
+
+
+def test_order_closed_by_another_keeper__next_tick__sends_nothing(
+    chain, kept_venue, keeper, other_venue_keeper, depositor, place_order, publish, make_venue_keeper
+):
+    order_id = place_order(depositor, 0.05, 500, 70_000)
+    late = make_venue_keeper(other_venue_keeper)
+    late.tick()  # it knows the order, waiting for a round
+    publish(60_010)
+    assert [o.status for o in make_venue_keeper(keeper).tick()] == ["filled"]
+    nonce = nonce_of(chain, other_venue_keeper)
+
+    assert late.tick() == []
+
+    assert nonce_of(chain, other_venue_keeper) == nonce and executions_of(chain, kept_venue, order_id) == 1
+
+
+def test_restarted_venue_keeper__orders_it_executed__sends_nothing(
+    chain, kept_venue, keeper, depositor, place_order, publish, make_venue_keeper
+):
+    orders = [place_order(depositor, 0.02, 300, 70_000) for _ in range(2)]
+    publish(60_020)
+    assert [o.status for o in make_venue_keeper().tick()] == ["filled", "filled"]
+    nonce = nonce_of(chain, keeper)
+
+    restarted = make_venue_keeper()  # a new process: nothing remembered but the chain
+
+    assert restarted.tick() == []
+    assert nonce_of(chain, keeper) == nonce and all(executions_of(chain, kept_venue, o) == 1 for o in orders)
+
+
+def test_stale_oracle__order_waits__executed_once_a_fresh_round_comes(
+    chain, kept_venue, kept_oracle, admin, depositor, place_order, publish, make_venue_keeper
+):
+    order_id = place_order(depositor, 0.05, 500, 70_000)
+    head = chain.blocks.head.timestamp
+    # a round after the order, stamped after it but already older than the venue's max_oracle_age
+    kept_venue.set_max_oracle_age(1, sender=admin)
+    kept_oracle.set_round_data(answer(60_000), head, 0, sender=admin)
+    chain.mine(timestamp=head + 5)
+    venue_keeper = make_venue_keeper()
+
+    assert [(o.status, o.detail) for o in venue_keeper.tick()] == [("waiting", "venue: stale price")]
+    kept_venue.set_max_oracle_age(3_600, sender=admin)
+    publish(60_000)
+    assert [o.status for o in venue_keeper.tick()] == ["filled"]
+    assert order_of(kept_venue, order_id).status == FILLED
+
+
+# ------------------------------------------------------------------ the CLI
+
+
+def ltsdk(*args, key=None):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("LT_")}
+    if key:
+        environment["LT_PRIVATE_KEY"] = key
+    return subprocess.run([LTSDK, *args], check=False, capture_output=True, text=True, env=environment, timeout=120)
+
+
+def test_venue_keeper_cli__one_tick__executes_a_ready_order(
+    rpc_url, kept_venue, keeper, depositor, place_order, publish
+):
+    order_id = place_order(depositor, 0.03, 300, 70_000)
+    publish(60_030)
+
+    result = ltsdk("venue-keeper", kept_venue.address, "--rpc", rpc_url, "--ticks", "1", key=keeper.private_key)
+
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["event"] for line in lines] == ["start", "executed", "shutdown"]
+    assert lines[1]["order_id"] == order_id and order_of(kept_venue, order_id).status == FILLED
+
+
+CLI_CASES = {
+    "not an address": (("0x123",), "keeper", "VENUE must be a 0x-prefixed 20-byte address"),
+    "zero interval": (("{venue}", "--interval", "0"), "keeper", "--interval must be positive"),
+    "zero ticks": (("{venue}", "--ticks", "0"), "keeper", "--ticks must be at least 1"),
+    "order id zero": (("{venue}", "--from-order", "0"), "keeper", "--from-order must be at least 1"),
+    "no key": (("{venue}",), None, "NoSigner"),
+    "no contract there": (("0x" + "12" * 20,), "keeper", "no contract at"),
+    "not a venue": (("{usdc}",), "keeper", "is not an asynchronous venue"),
+    "not an order keeper": (("{venue}",), "outsider", "is not an order keeper of"),
+}
+
+
+@pytest.mark.parametrize("case", CLI_CASES)
+def test_venue_keeper_cli__bad_input__one_line_exit_two_and_nothing_sent(
+    case, chain, rpc_url, kept_venue, usdc, keeper, outsider, depositor, place_order, publish
+):
+    args, role, message = CLI_CASES[case]
+    place_order(depositor, 0.01, 100, 70_000)
+    publish(60_040)  # an order ready: a keeper that started would execute it
+    signer = {"keeper": keeper, "outsider": outsider, None: keeper}[role]
+    args = tuple(arg.format(venue=kept_venue.address, usdc=usdc.address) for arg in args)
+    before = nonce_of(chain, signer)
+
+    ticks = () if "--ticks" in args else ("--ticks", "1")  # a keeper that did start stops
+    result = ltsdk("venue-keeper", *args, "--rpc", rpc_url, *ticks, key=signer.private_key if role else None)
+
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith("ltsdk: ") and message in result.stderr, result.stderr
+    assert nonce_of(chain, signer) == before and result.stdout == ""
