@@ -560,6 +560,13 @@ def cmd_venue_keeper(args: argparse.Namespace) -> None:
         raise CliError(f"--ticks must be at least 1, got {args.ticks}")
     if args.from_order < 1:
         raise CliError(f"--from-order must be at least 1 (ids start at 1), got {args.from_order}")
+    shard, slash, shards = args.shard.partition("/")
+    if not (slash and shard.isdigit() and shards.isdigit() and int(shard) < int(shards)):
+        raise CliError(f"--shard must be I/N with 0 <= I < N (0/2, 1/2), got {args.shard!r}")
+    if args.takeover is not None and args.takeover < 0:
+        raise CliError(f"--takeover must be zero or more seconds, got {args.takeover}")
+    takeover = VenuePolicy.takeover_seconds if args.takeover is None else args.takeover
+    policy = VenuePolicy(poll_seconds=args.interval, shards=int(shards), shard=int(shard), takeover_seconds=takeover)
     account = account_from_env()
     if account is None:
         raise errors.NoSigner(
@@ -567,7 +574,7 @@ def cmd_venue_keeper(args: argparse.Namespace) -> None:
         )
     rpc_url = args.rpc or os.environ.get("LT_RPC_URL", DEFAULT_RPC)
     w3 = http_web3(rpc_url)
-    keeper = VenueKeeper(w3, args.venue, account, VenuePolicy(poll_seconds=args.interval), args.from_order)
+    keeper = VenueKeeper(w3, args.venue, account, policy, args.from_order)
     try:
         chain_id = w3.eth.chain_id
         has_code = bool(w3.eth.get_code(keeper.venue))
@@ -613,6 +620,18 @@ def add_venue_keeper_command(command) -> None:
         default=1,
         metavar="ID",
         help="the first order id to look at (default: %(default)s, every order the venue has)",
+    )
+    keeper.add_argument(
+        "--shard",
+        default="0/1",
+        metavar="I/N",
+        help="one of N keepers of the venue: send first for the ids with id %% N == I (default: %(default)s)",
+    )
+    keeper.add_argument(
+        "--takeover",
+        type=int,
+        metavar="SECONDS",
+        help="chain seconds another shard's due order is left to its keeper (default: VenuePolicy.takeover_seconds)",
     )
     _write_options(keeper)
     keeper.set_defaults(run=cmd_venue_keeper)

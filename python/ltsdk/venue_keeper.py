@@ -28,10 +28,14 @@ someone else closed in the meantime (two keepers racing) is a no-op, anything el
 the next tick looks again.
 
 State lives on the chain, not here: a restarted keeper reads every order's status afresh (from
-`first_order_id`), so nothing is executed twice. Two keepers on one venue should sign with
-different keys; the venue fills each order once, and the loser of a race pays one reverted
-transaction's gas. Timing is the head block's: an idle automine chain's clock stands still until
-a transaction (e.g. an oracle update) mines a block.
+`first_order_id`), so nothing is executed twice. Several keepers on one venue sign with keys of
+their own and split the orders (`VenuePolicy.shards`, `shard`): each sends first for the ids with
+id % shards == shard, and takes over another's order only once it has been due
+`takeover_seconds` of chain time (that keeper is down), so each order is sent once while all are
+up and still kept when one is not. Keepers that do not split race: the venue fills each order
+once, and the loser pays one reverted transaction's gas (logged as a no-op). Timing is the head
+block's: an idle automine chain's clock stands still until a transaction (e.g. an oracle update)
+mines a block.
 """
 
 from __future__ import annotations
@@ -130,11 +134,30 @@ def next_step(order: Order, head: Head, oracle: Round, order_expiry: int) -> tup
 
 @dataclass(frozen=True)
 class VenuePolicy:
-    """How the venue keeper paces itself (seconds)."""
+    """How the venue keeper paces itself (seconds) and which orders it sends for first."""
 
     poll_seconds: float = 2.0  # between ticks in run()
     receipt_timeout_seconds: float = 120.0  # wait at most this long for each transaction
     receipt_poll_seconds: float = 0.1
+    shards: int = 1  # keepers splitting the venue's orders by id
+    shard: int = 0  # this keeper's: the ids with id % shards == shard
+    takeover_seconds: int = 30  # chain seconds another shard's order is left to its keeper
+
+    def __post_init__(self):
+        if not 0 <= self.shard < self.shards:
+            raise ValueError(f"shard {self.shard} of {self.shards}: 0 <= shard < shards")
+        if self.takeover_seconds < 0:
+            raise ValueError(f"takeover_seconds must be zero or more, got {self.takeover_seconds}")
+
+
+def takes(order_id: int, order: Order, step: str, now: int, order_expiry: int, policy: VenuePolicy) -> bool:
+    """Whether this keeper takes `step` for the order now (chain time `now`): its own shard's at
+    once; another's once the step has been due `takeover_seconds` (an execution from the order's
+    creation, an expiry from its last executable second)."""
+    if order_id % policy.shards == policy.shard:
+        return True
+    due_since = order.created_at + (order_expiry if step == EXPIRE else 0)
+    return now >= due_since + policy.takeover_seconds
 
 
 class VenueKeeper:
@@ -203,7 +226,8 @@ class VenueKeeper:
     def run(self, ticks: int | None = None) -> None:
         """Tick every `poll_seconds` (forever, or `ticks` times). A node that does not answer ends
         no loop (logged, tried again next tick); Ctrl-C ends it with a `shutdown` line."""
-        self.log("start", keeper=self.account.address, first_order_id=self.next_id)
+        shard = f"{self.policy.shard}/{self.policy.shards}"
+        self.log("start", keeper=self.account.address, first_order_id=self.next_id, shard=shard)
         done = 0
         try:
             while ticks is None or done < ticks:
@@ -233,6 +257,8 @@ class VenueKeeper:
                 self.forget(order_id)  # closed without us (its account cancelled, another keeper)
                 continue
             step, why = next_step(order, head, oracle, order_expiry)
+            if step is not None and not takes(order_id, order, step, head.timestamp, order_expiry, self.policy):
+                step, why = None, f"another keeper's shard ({order_id % self.policy.shards})"
             if step is None:
                 outcomes.append(self.wait(order_id, why))
             else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 
 import pytest
 from eth_account import Account
@@ -73,13 +74,13 @@ def publish(kept_oracle, admin):
 
 @pytest.fixture
 def make_venue_keeper(kept_venue, rpc_url, keeper):
-    """make_venue_keeper(actor=keeper, **options): a venue keeper signing as `actor`, on its own
-    HTTP connection to anvil."""
+    """make_venue_keeper(actor=keeper, **policy): a venue keeper signing as `actor`, on its own
+    HTTP connection to anvil, with the test policy and any VenuePolicy field given."""
 
-    def make(actor=None, **options):
+    def make(actor=None, **policy):
         signer = Account.from_key((actor or keeper).private_key)
         w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 30}))
-        return VenueKeeper(w3, kept_venue.address, signer, TEST_VENUE_POLICY, **options)
+        return VenueKeeper(w3, kept_venue.address, signer, replace(TEST_VENUE_POLICY, **policy))
 
     return make
 

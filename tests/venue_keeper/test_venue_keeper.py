@@ -16,7 +16,7 @@ import pytest
 from venue_market import EXECUTION_FEE, answer, wad
 
 from ltsdk.replica.async_venue import EXPIRED, FILLED, PENDING, REFUSED, REFUSED_PRICE, Order
-from ltsdk.venue_keeper import EXECUTE, EXPIRE, Head, Round, next_step
+from ltsdk.venue_keeper import EXECUTE, EXPIRE, Head, Round, VenuePolicy, next_step, takes
 
 LTSDK = str(Path(sys.executable).parent / "ltsdk")
 ORDER_EXPIRY = 600  # MockAsyncPerpVenue's default
@@ -48,6 +48,21 @@ def test_next_step__each_condition_of_the_venue__decides_the_step():
     assert next_step(order, Head(11, 1_001), later, ORDER_EXPIRY) == (EXECUTE, "")
     assert next_step(order, Head(11, 1_000 + ORDER_EXPIRY), later, ORDER_EXPIRY) == (EXECUTE, "")  # the last second
     assert next_step(order, Head(11, 1_001 + ORDER_EXPIRY), later, ORDER_EXPIRY) == (EXPIRE, "")
+
+
+def test_takes__another_shards_order__only_after_the_takeover_delay():
+    order = Order("0x" + "11" * 20, 10**18, 0, 0, EXECUTION_FEE, 1_000, 10, 5)
+    first, second = VenuePolicy(shards=2, shard=0, takeover_seconds=30), VenuePolicy(shards=2, shard=1)
+    assert takes(4, order, EXECUTE, 1_000, ORDER_EXPIRY, first) and not takes(
+        4, order, EXECUTE, 1_029, ORDER_EXPIRY, second
+    )
+    assert takes(4, order, EXECUTE, 1_030, ORDER_EXPIRY, second)  # shard 0's keeper is late: shard 1 takes it
+    expires = 1_000 + ORDER_EXPIRY
+    assert not takes(5, order, EXPIRE, expires + 29, ORDER_EXPIRY, first) and takes(
+        5, order, EXPIRE, expires + 30, ORDER_EXPIRY, first
+    )
+    with pytest.raises(ValueError, match="shard 2 of 2"):
+        VenuePolicy(shards=2, shard=2)
 
 
 # ------------------------------------------------------------------ on the chain
@@ -119,7 +134,46 @@ def test_order__past_its_expiry__closed_by_the_keeper_and_its_collateral_returne
     assert [line["order_id"] for line in venue_keeper_logs() if line["event"] == "expired"] == [order_id]
 
 
-def test_two_venue_keepers__one_chain__each_order_executed_exactly_once(
+def tick_together(keepers) -> list[list]:
+    """One tick of each keeper, all at once (a thread each): their outcomes, in order."""
+    results: dict[int, list] = {}
+
+    def run(index: int) -> None:
+        results[index] = keepers[index].tick()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(keepers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return [results[index] for index in range(len(keepers))]
+
+
+def test_two_sharded_venue_keepers__one_chain__each_order_sent_and_executed_exactly_once(
+    chain, kept_venue, keeper, other_venue_keeper, depositor, other_depositor, place_order, publish, make_venue_keeper
+):
+    orders = [
+        place_order(trader, 0.01 * (n + 1), 200, 70_000) for n in range(3) for trader in (depositor, other_depositor)
+    ]
+    publish(60_050)
+    actors = (keeper, other_venue_keeper)
+    keepers = [make_venue_keeper(actor, shards=2, shard=n) for n, actor in enumerate(actors)]
+    nonces = [nonce_of(chain, actor) for actor in actors]
+
+    results = tick_together(keepers)
+
+    assert all(order_of(kept_venue, order_id).status == FILLED for order_id in orders)
+    assert all(executions_of(chain, kept_venue, order_id) == 1 for order_id in orders)
+    for n, outcomes in enumerate(results):
+        mine = [order_id for order_id in orders if order_id % 2 == n]
+        assert [o.order_id for o in outcomes if o.status == "filled"] == mine
+        assert all(o.status in ("filled", "waiting") for o in outcomes)  # the other shard's: left to it
+    sent = [nonce_of(chain, actor) - before for actor, before in zip(actors, nonces, strict=True)]
+    assert sum(sent) == len(orders)  # one transaction per order, none reverted
+    assert [k.tick() for k in keepers] == [[], []]
+
+
+def test_two_unsharded_venue_keepers__racing__each_order_executed_exactly_once(
     chain, kept_venue, keeper, other_venue_keeper, depositor, other_depositor, place_order, publish, make_venue_keeper
 ):
     orders = [
@@ -127,22 +181,14 @@ def test_two_venue_keepers__one_chain__each_order_executed_exactly_once(
     ]
     publish(60_050)
     keepers = [make_venue_keeper(keeper), make_venue_keeper(other_venue_keeper)]
-    results: dict[int, list] = {}
 
-    def run(index: int) -> None:
-        results[index] = keepers[index].tick()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results = tick_together(keepers)
 
     assert all(order_of(kept_venue, order_id).status == FILLED for order_id in orders)
     assert all(executions_of(chain, kept_venue, order_id) == 1 for order_id in orders)
-    filled = sorted(o.order_id for outcomes in results.values() for o in outcomes if o.status == "filled")
+    filled = sorted(o.order_id for outcomes in results for o in outcomes if o.status == "filled")
     assert filled == orders  # each order filled by exactly one of them; the other's outcome a no-op
-    assert all(o.status in ("filled", "noop") for outcomes in results.values() for o in outcomes)
+    assert all(o.status in ("filled", "noop") for outcomes in results for o in outcomes)
     nonces = [nonce_of(chain, keeper), nonce_of(chain, other_venue_keeper)]
     assert [k.tick() for k in keepers] == [[], []]
     assert [nonce_of(chain, keeper), nonce_of(chain, other_venue_keeper)] == nonces  # nothing sent again
@@ -161,6 +207,22 @@ def test_order_closed_by_another_keeper__next_tick__sends_nothing(
     assert late.tick() == []
 
     assert nonce_of(chain, other_venue_keeper) == nonce and executions_of(chain, kept_venue, order_id) == 1
+
+
+def test_sharded_venue_keeper__the_other_keeper_down__takes_its_orders_after_the_takeover_delay(
+    chain, kept_venue, keeper, depositor, place_order, publish, make_venue_keeper
+):
+    orders = [place_order(depositor, 0.01, 200, 70_000) for _ in range(2)]
+    publish(60_060)
+    alone = make_venue_keeper(keeper, shards=2, shard=0, takeover_seconds=30)  # shard 1's keeper never comes
+
+    first = {o.order_id: o.status for o in alone.tick()}
+    assert first == {order_id: "filled" if order_id % 2 == 0 else "waiting" for order_id in orders}
+    late = next(order_id for order_id in orders if order_id % 2 == 1)
+    chain.mine(timestamp=order_of(kept_venue, late).created_at + 30)
+    publish(60_070)
+
+    assert [(o.order_id, o.status) for o in alone.tick()] == [(late, "filled")]
 
 
 def test_restarted_venue_keeper__orders_it_executed__sends_nothing(
@@ -228,6 +290,9 @@ CLI_CASES = {
     "no contract there": (("0x" + "12" * 20,), "keeper", "no contract at"),
     "not a venue": (("{usdc}",), "keeper", "is not an asynchronous venue"),
     "not an order keeper": (("{venue}",), "outsider", "is not an order keeper of"),
+    "shard out of range": (("{venue}", "--shard", "2/2"), "keeper", "--shard must be I/N with 0 <= I < N"),
+    "shard not a fraction": (("{venue}", "--shard", "first"), "keeper", "--shard must be I/N"),
+    "negative takeover": (("{venue}", "--takeover", "-1"), "keeper", "--takeover must be zero or more"),
 }
 
 
