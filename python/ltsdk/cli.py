@@ -550,7 +550,7 @@ def cmd_venue_keeper(args: argparse.Namespace) -> None:
     from web3.exceptions import Web3Exception
 
     from ltsdk.client import DEFAULT_RPC, account_from_env, http_web3
-    from ltsdk.venue_keeper import VenueKeeper, VenuePolicy
+    from ltsdk.venue_keeper import VenueKeeper, VenuePolicy, parse_shard
 
     if not Web3.is_address(args.venue):
         raise CliError(f"VENUE must be a 0x-prefixed 20-byte address, got {args.venue!r}")
@@ -560,13 +560,14 @@ def cmd_venue_keeper(args: argparse.Namespace) -> None:
         raise CliError(f"--ticks must be at least 1, got {args.ticks}")
     if args.from_order < 1:
         raise CliError(f"--from-order must be at least 1 (ids start at 1), got {args.from_order}")
-    shard, slash, shards = args.shard.partition("/")
-    if not (slash and shard.isdigit() and shards.isdigit() and int(shard) < int(shards)):
-        raise CliError(f"--shard must be I/N with 0 <= I < N (0/2, 1/2), got {args.shard!r}")
+    try:
+        shard, shards = parse_shard(args.shard)
+    except ValueError as exc:
+        raise CliError(f"--shard: {exc}") from None
     if args.takeover is not None and args.takeover < 0:
         raise CliError(f"--takeover must be zero or more seconds, got {args.takeover}")
     takeover = VenuePolicy.takeover_seconds if args.takeover is None else args.takeover
-    policy = VenuePolicy(poll_seconds=args.interval, shards=int(shards), shard=int(shard), takeover_seconds=takeover)
+    policy = VenuePolicy(poll_seconds=args.interval, shards=shards, shard=shard, takeover_seconds=takeover)
     account = account_from_env()
     if account is None:
         raise errors.NoSigner(

@@ -150,6 +150,14 @@ class VenuePolicy:
             raise ValueError(f"takeover_seconds must be zero or more, got {self.takeover_seconds}")
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    """ "I/N" (this keeper is shard I of N) as (I, N); anything else raises ValueError."""
+    shard, slash, shards = text.partition("/")
+    if not (slash and shard.isdigit() and shards.isdigit() and int(shard) < int(shards)):
+        raise ValueError(f"a shard must be I/N with 0 <= I < N (0/2, 1/2), got {text!r}")
+    return int(shard), int(shards)
+
+
 def takes(order_id: int, order: Order, step: str, now: int, order_expiry: int, policy: VenuePolicy) -> bool:
     """Whether this keeper takes `step` for the order now (chain time `now`): its own shard's at
     once; another's once the step has been due `takeover_seconds` (an execution from the order's

@@ -1,7 +1,8 @@
 """The venue keeper (ltsdk.venue_keeper) against a real anvil: it executes an order in a later block
 at an oracle round published after it, lets the venue refuse an order whose acceptable price is
 missed, closes an expired order, sends nothing for an order already closed (a second keeper, a
-restart), and its CLI refuses bad input with one line and exit status 2 before sending anything."""
+restart, another keeper's shard), and its CLI and Silverback bot refuse bad input with one line and
+exit status 2 before sending anything."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from ltsdk.replica.async_venue import EXPIRED, FILLED, PENDING, REFUSED, REFUSED
 from ltsdk.venue_keeper import EXECUTE, EXPIRE, Head, Round, VenuePolicy, next_step, takes
 
 LTSDK = str(Path(sys.executable).parent / "ltsdk")
+REPO = Path(__file__).resolve().parents[2]
 ORDER_EXPIRY = 600  # MockAsyncPerpVenue's default
 
 
@@ -290,8 +292,8 @@ CLI_CASES = {
     "no contract there": (("0x" + "12" * 20,), "keeper", "no contract at"),
     "not a venue": (("{usdc}",), "keeper", "is not an asynchronous venue"),
     "not an order keeper": (("{venue}",), "outsider", "is not an order keeper of"),
-    "shard out of range": (("{venue}", "--shard", "2/2"), "keeper", "--shard must be I/N with 0 <= I < N"),
-    "shard not a fraction": (("{venue}", "--shard", "first"), "keeper", "--shard must be I/N"),
+    "shard out of range": (("{venue}", "--shard", "2/2"), "keeper", "--shard: a shard must be I/N with 0 <= I < N"),
+    "shard not a fraction": (("{venue}", "--shard", "first"), "keeper", "--shard: a shard must be I/N"),
     "negative takeover": (("{venue}", "--takeover", "-1"), "keeper", "--takeover must be zero or more"),
 }
 
@@ -314,3 +316,60 @@ def test_venue_keeper_cli__bad_input__one_line_exit_two_and_nothing_sent(
     assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr, result.stderr
     assert result.stderr.startswith("ltsdk: ") and message in result.stderr, result.stderr
     assert nonce_of(chain, signer) == before and result.stdout == ""
+
+
+# ------------------------------------------------------------------ the Silverback bot
+
+
+def bot_env(rpc_url, **variables):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("LT_")}
+    return {
+        **environment,
+        "APE_FOUNDRY_HOST": rpc_url,
+        "SILVERBACK_NETWORK_CHOICE": "ethereum:local:foundry",
+        "PYTHONPATH": str(REPO),
+        **variables,
+    }
+
+
+def test_silverback_bot__one_block_task__executes_a_ready_order(
+    rpc_url, kept_venue, keeper, depositor, place_order, publish
+):
+    order_id = place_order(depositor, 0.02, 300, 70_000)
+    publish(60_080)
+    env = bot_env(rpc_url, LT_VENUE=kept_venue.address, LT_PRIVATE_KEY=keeper.private_key)
+    script = "import bots.venue_keeper as m; print('counts', m.keep())"
+
+    done = subprocess.run(
+        [sys.executable, "-c", script], check=False, cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "counts {'filled': 1}" in done.stdout
+    assert order_of(kept_venue, order_id).status == FILLED
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({}, "LT_VENUE must be the venue's"),
+        ({"LT_VENUE": "{venue}"}, "set LT_PRIVATE_KEY"),
+        ({"LT_VENUE": "{venue}", "LT_PRIVATE_KEY": "0x12"}, "LT_PRIVATE_KEY is not a private key"),
+        ({"LT_VENUE": "{venue}", "LT_PRIVATE_KEY": "{key}", "LT_VENUE_SHARD": "1/1"}, "LT_VENUE_SHARD: a shard"),
+    ],
+)
+def test_silverback_bot__bad_environment__one_line_exit_two(rpc_url, kept_venue, keeper, variables, message):
+    filled = {name: value.format(venue=kept_venue.address, key=keeper.private_key) for name, value in variables.items()}
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import bots.venue_keeper"],
+        check=False,
+        cwd=REPO,
+        env=bot_env(rpc_url, **filled),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stderr.splitlines() == [done.stderr.strip()] and message in done.stderr, done.stderr
