@@ -23,7 +23,8 @@
           reverts instead: the order stays pending.
         - cancel_order(order_id): the order's account, once cancel_delay seconds have passed
           (the fee comes back too); anyone once the order has expired (the fee pays the caller).
-        - every fill is recorded per order (fill_of) with its size, prices, fees and time.
+        - every fill is recorded per order (fill_of) with its size, prices, fees, time and the
+          account's equity at the fill's price right before and right after it.
         Orders are market orders only: no limit or trigger orders, no frozen state, no callbacks.
 
         Accounting, all exact integers, in the module perp_accounting.vy that MockPerpAdapter.vy
@@ -247,6 +248,7 @@ def execute_order(order_id: uint256) -> uint8:
     index: int256 = perp_accounting._update_funding_index()
     owed: int256 = perp_accounting._funding_owed(perp_accounting.accounts[o.account], index)
     acc: perp_accounting.Account = perp_accounting._settle(perp_accounting.accounts[o.account], index)
+    equity_before: int256 = perp_accounting._equity_of(acc, price, index)
     acc.margin += convert(self._reserved(o.collateral_delta), int256)
     exec_price: uint256 = 0
     fee: uint256 = 0
@@ -296,6 +298,8 @@ def execute_order(order_id: uint256) -> uint8:
         size_after=acc.size,
         filled_at=block.timestamp,
         keeper=msg.sender,
+        equity_before=equity_before,
+        equity_after=perp_accounting._equity_of(acc, price, index),
     )
     self._pay(o.account, withdrawn)
     self._pay(msg.sender, o.execution_fee)
@@ -332,6 +336,15 @@ def liquidate(account: address) -> uint256:
 
 
 # ---------------------------------------------------------------- views
+
+
+@external
+@view
+def is_async() -> bool:
+    """
+    @notice The venue's kind: orders fill later, executed by a venue keeper.
+    """
+    return True
 
 
 @external

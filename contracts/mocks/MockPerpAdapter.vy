@@ -76,6 +76,18 @@ def __init__(
     perp_accounting.__init__(collateral_, oracle_, market, collateral_decimals, depth_)
 
 
+# ---------------------------------------------------------------- kind
+
+
+@external
+@view
+def is_async() -> bool:
+    """
+    @notice The venue's kind: trades fill in the calling transaction.
+    """
+    return False
+
+
 # ---------------------------------------------------------------- margin
 
 

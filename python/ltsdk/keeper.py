@@ -606,16 +606,18 @@ class Keeper:
             return function.estimate_gas({"from": sender}, "latest")
         return int(self._request("eth_estimateGas", self._call_fields(function, sender)), 16)
 
-    def _overrides_after_head(self) -> dict[str, str]:
-        """The block overrides for a call on top of the latest block as it is now. Another keeper's
-        transactions may have been mined since `read_clock`, stamped after `chain_now`; a call
-        stamped before its parent block runs the contracts' clocks backwards (the venue's funding
-        clock underflows: "reverted without a reason"), so the time is at least the parent's + 1."""
+    def _overrides_after_head(self) -> tuple[str, dict[str, str]]:
+        """The block to call on and its overrides: the latest block as it is now, and a time after
+        it. Another keeper's transactions may have been mined since `read_clock`, stamped after
+        `chain_now`; a call stamped before its parent block runs the contracts' clocks backwards
+        (the venue's funding clock underflows: "reverted without a reason"), so the time is at
+        least the parent's + 1, and the call names that parent by number: "latest" could be a block
+        mined between this read and the call, stamped later still."""
         assert self.block_overrides is not None
         head = self.rpc("get_block", lambda: self.w3.eth.get_block("latest"))
         stamped = max(int(self.block_overrides["time"], 16), int(head["timestamp"]) + 1)
         number = max(int(self.block_overrides["number"], 16), int(head["number"]) + 1)
-        return {"time": hex(stamped), "number": hex(number)}
+        return hex(head["number"]), {"time": hex(stamped), "number": hex(number)}
 
     def _call_fields(self, function, sender: str | None) -> dict[str, str]:
         fields = {"to": function.address, "data": function._encode_transaction_data()}
@@ -624,7 +626,8 @@ class Keeper:
     def _request(self, method: str, fields: dict[str, str]) -> Any:
         response = None
         if self._overrides_work:
-            params: list[Any] = [fields, "latest", {}, self._overrides_after_head()]
+            parent, overrides = self._overrides_after_head()
+            params: list[Any] = [fields, parent, {}, overrides]
             response = self.w3.provider.make_request(RPCEndpoint(method), params)
             error = response.get("error")
             if isinstance(error, dict) and error.get("code") in (-32601, -32602):  # the node takes no overrides

@@ -218,7 +218,7 @@ class AsyncMirror:
                 o.refusal,
             )
             f = m.fills.get(order_id)
-            recorded = fields(venue.fill_of(order_id), 10)
+            recorded = fields(venue.fill_of(order_id), 12)
             if f is None:
                 assert recorded[0] == 0 and recorded[8] == 0  # no fill recorded
             else:
@@ -233,6 +233,8 @@ class AsyncMirror:
                     f.size_after,
                     f.filled_at,
                     f.keeper,
+                    f.equity_before,
+                    f.equity_after,
                 )
         assert venue.funding_index() == m.funding_index
         assert venue.funding_updated_at() == m.funding_updated_at

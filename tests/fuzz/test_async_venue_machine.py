@@ -310,7 +310,7 @@ class AsyncVenueMachine(RuleBasedStateMachine):
             f = m.fills.get(order_id)
             fill = tuple(venue.fill_of(order_id))
             assert fill == (
-                (0, 0, 0, 0, 0, 0, 0, 0, 0, "0x0000000000000000000000000000000000000000")
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, "0x0000000000000000000000000000000000000000", 0, 0)
                 if f is None
                 else (
                     f.size_delta,
@@ -323,6 +323,8 @@ class AsyncVenueMachine(RuleBasedStateMachine):
                     f.size_after,
                     f.filled_at,
                     f.keeper,
+                    f.equity_before,
+                    f.equity_after,
                 )
             )
         self.touched_orders = {i for i in self.touched_orders if m.orders.get(i) and m.orders[i].status == PENDING}

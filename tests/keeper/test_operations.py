@@ -258,6 +258,33 @@ def test_idle_chain__another_keeper_mines_after_our_clock__our_simulation_runs_a
     assert short.rebalance_status()[0] == Reason.BAND
 
 
+def test_idle_chain__a_block_is_mined_between_our_head_read_and_our_call__the_call_runs_on_the_head_we_read(
+    invest, move_price, make_keeper, chain, admin
+):
+    long = invest("BTC3L")
+    invest("BTC3S")
+    move_price("BTC", -10)  # both out of their bands, on one venue
+    head = chain.blocks.head
+    keeper = make_keeper(wall=lambda: head.timestamp + 70.0)  # the latest block looks 70 s old
+    keeper.read_clock()
+    read_rpc, raced = keeper.rpc, []
+
+    def another_keeper_mines_right_after_our_head_read(what, call):
+        result = read_rpc(what, call)
+        if what == "get_block" and not raced:  # the head read before the simulation's eth_call
+            raced.append(result["number"])
+            chain.pending_timestamp = int(result["timestamp"]) + 100  # later than our call's stamp
+            long.rebalance(sender=admin)
+        return result
+
+    keeper.rpc = another_keeper_mines_right_after_our_head_read
+
+    gas = keeper.simulate(Action(ActionKind.REBALANCE, "BTC3S", Reason.BAND))
+
+    assert raced and chain.blocks.head.number > raced[0]  # the race happened
+    assert isinstance(gas, int), gas  # not "reverted without a reason"
+
+
 def test_idle_chain__node_rejects_block_overrides__logged_once__reads_at_block_time(
     band_breach, make_keeper, chain, proxy, keeper_logs
 ):

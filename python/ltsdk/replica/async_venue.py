@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ltsdk.errors import ModelRevert
-from ltsdk.math import Account, apply_trade, funding_owed, quote, settle
+from ltsdk.math import Account, apply_trade, equity, funding_owed, quote, settle
 from ltsdk.replica.venue import Venue
 from ltsdk.units import MIN_INT256
 
@@ -65,6 +65,8 @@ class Fill:
     size_after: int
     filled_at: int
     keeper: str
+    equity_before: int  # equity at oracle_price right before the order, funding settled
+    equity_after: int  # the same right after the fill
 
 
 @dataclass
@@ -158,6 +160,7 @@ class AsyncVenue(Venue):
         before = self.accounts.get(order.account, Account())
         owed = funding_owed(before, index, self.params.asset_scale)
         acc = settle(before, index, self.params.asset_scale)
+        equity_before = equity(acc, price, index, self.params.asset_scale)
         acc = replace(acc, margin=acc.margin + order.reserved)
         exec_price = fee = realized = 0
         refusal = 0
@@ -200,6 +203,8 @@ class AsyncVenue(Venue):
             size_after=acc.size,
             filled_at=now,
             keeper=keeper,
+            equity_before=equity_before,
+            equity_after=equity(acc, price, index, self.params.asset_scale),
         )
         self._pay(order.account, order.withdrawn)
         self._pay(keeper, order.execution_fee)

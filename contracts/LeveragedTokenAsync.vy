@@ -1,0 +1,1143 @@
+# pragma version ~=0.4.3
+# pragma nonreentrancy on
+# pragma optimize codesize
+"""
+@title Leveraged token on an asynchronous venue (ERC-7540)
+@notice One leveraged product on a perp venue whose trades fill later (IAsyncPerpVenue): an ERC-20
+        share of a fund holding collateral as margin and a position of about `target_leverage` x
+        NAV. Mint and redeem are ERC-7540 requests: requestDeposit / requestRedeem, settled in
+        rounds whose deposits and redeems are netted into ONE venue order; each requester gets
+        exactly the NAV at the fill the venue recorded, less its pro-rata share of that order's
+        cost (taker fee, impact against the oracle, execution fee), which only the side in excess
+        bears. The ERC-4626 deposit / mint / redeem / withdraw are the claims. docs/async-token.md
+        has the design and its choices against ERC-7540 and GMX v2.
+
+        Units: assets = collateral base units; shares = 18 decimals; prices and sizes = WAD.
+
+        NAV = idle collateral (tracked) + venue equity; collateral held for requests and claims
+        (`held_assets`) is not NAV; shares pending redemption stay in the supply (escrowed by the
+        token) and bear PnL until the fill. Between a round's fill and its settlement, NAV and
+        the supply read as if it had settled (computed from the recorded fill).
+
+        Shared with the sync token (LeveragedToken.vy) as modules: the share ledger
+        (share_ledger.vy: ERC-20, EIP-2612), snekmate's access control, lt_math.vy's share and
+        size formulas; the round formulas are round_math.vy's.
+
+        Roles: DEFAULT_ADMIN_ROLE (round parameters, unpause), KEEPER_ROLE (close a round before
+        its grace has passed), GUARDIAN_ROLE (pause new requests).
+
+        Reverts: "lt: zero", "lt: min request", "lt: not operator", "lt: request pending",
+        "lt: in flight", "lt: not due", "lt: not needed", "lt: order pending", "lt: no round",
+        "lt: stale price", "lt: claimable", "lt: paused", "lt: bounds", "lt: not async",
+        "lt: async" (every preview),
+        share_ledger's "lt: receiver", "lt: balance", "lt: allowance", "lt: expired",
+        "lt: signature", "venue: ..." (passed through), snekmate's "access_control: ...".
+@custom:kill `pause()` (guardian) stops new requests; open requests can still be cancelled, rounds
+        close and settle, and every claimable request can be claimed.
+"""
+
+from ethereum.ercs import IERC20
+from ethereum.ercs import IERC20Detailed
+from ethereum.ercs import IERC4626
+from snekmate.auth import access_control
+from snekmate.utils import math
+from .interfaces import IAsyncPerpVenue
+from . import constants
+from . import lt_math
+from . import round_math
+from . import share_ledger
+
+implements: IERC20
+implements: IERC20Detailed
+
+initializes: access_control
+initializes: share_ledger
+
+exports: (
+    access_control.hasRole,
+    access_control.getRoleAdmin,
+    access_control.grantRole,
+    access_control.revokeRole,
+    access_control.renounceRole,
+    access_control.DEFAULT_ADMIN_ROLE,
+    share_ledger.name,
+    share_ledger.symbol,
+    share_ledger.decimals,
+    share_ledger.balanceOf,
+    share_ledger.allowance,
+    share_ledger.transfer,
+    share_ledger.transferFrom,
+    share_ledger.approve,
+    share_ledger.permit,
+    share_ledger.nonces,
+    share_ledger.DOMAIN_SEPARATOR,
+    share_ledger.base_per_share,
+    share_ledger.share_epoch,
+)
+
+
+# ---------------------------------------------------------------- events (ERC-7540, then our own)
+
+event DepositRequest:
+    controller: indexed(address)
+    owner: indexed(address)
+    requestId: indexed(uint256)
+    sender: address
+    assets: uint256
+
+event RedeemRequest:
+    controller: indexed(address)
+    owner: indexed(address)
+    requestId: indexed(uint256)
+    sender: address
+    assets: uint256  # ERC-7540 names it so; it is the shares requested
+
+event OperatorSet:
+    controller: indexed(address)
+    operator: indexed(address)
+    approved: bool
+
+event RequestCancelled:
+    controller: indexed(address)
+    is_redeem: bool
+    amount: uint256  # assets (deposit) or shares (redeem) returned to the controller
+
+event RoundClosed:
+    round_id: indexed(uint256)
+    order_id: indexed(uint256)
+    deposits: uint256  # assets
+    redeems: uint256  # shares
+    size_delta: int256
+    collateral_delta: int256
+
+event RoundRolled:
+    round_id: indexed(uint256)
+    order_id: indexed(uint256)
+    status: uint8  # the venue order's end: REFUSED, CANCELLED or EXPIRED
+
+event RoundSettled:
+    round_id: indexed(uint256)
+    order_id: indexed(uint256)
+    nav_at_fill: uint256  # assets: the fund without the order at the fill's oracle price
+    cost: uint256  # assets borne by the side in excess
+    deposits_pay: bool
+    shares_out: uint256
+    assets_out: uint256
+
+event PayoutPlaced:
+    round_id: indexed(uint256)
+    order_id: indexed(uint256)
+    amount: uint256  # assets the order withdraws for the round's redeemers
+
+event RoundParametersSet:
+    round_interval: uint256
+    round_grace: uint256
+    min_deposit_assets: uint256
+    min_redeem_shares: uint256
+    redeem_cushion_bps: uint256
+    max_slippage_bps: uint256
+
+event Paused:
+    account: address
+
+event Unpaused:
+    account: address
+
+
+# ---------------------------------------------------------------- structs
+
+# a round's life: OPEN (collects requests) -> IN_FLIGHT (its order at the venue) -> SETTLED, or
+# -> PAYING (deposits settled; a payout order withdraws the redeemers' rest) -> SETTLED; a refused
+# or expired order sends it back to OPEN with its requests
+struct Round:
+    deposits: uint256  # assets requested
+    redeems: uint256  # shares requested
+    status: uint8
+    order_id: uint256  # the venue order in flight, or the last one placed
+    cash: uint256  # assets: IN_FLIGHT, what the round holds at the token once filled; PAYING, what the payout order withdraws
+    fronter: address  # who paid the order's execution fee up front (repaid by the round)
+    execution_fee: uint256  # assets, the fee fronted
+    shares_out: uint256  # once settled: shares for the depositors together
+    assets_out: uint256  # once settled: assets for the redeemers together
+
+
+# a controller's pending request: the round it joined and the amount (assets or shares)
+struct Request:
+    round_id: uint256
+    amount: uint256
+
+
+# a controller's claimable balance: what it requested and what it is owed (deposit: assets in,
+# shares owed; redeem: shares in, assets owed)
+struct Claim:
+    requested: uint256
+    owed: uint256
+
+
+# ---------------------------------------------------------------- constants
+
+KEEPER_ROLE: public(constant(bytes32)) = keccak256("KEEPER_ROLE")
+GUARDIAN_ROLE: public(constant(bytes32)) = keccak256("GUARDIAN_ROLE")
+DEAD_SHARES: public(constant(uint256)) = constants.DEAD_SHARES
+REQUEST_ID: constant(uint256) = 0  # ERC-7540's aggregated form: requests are keyed by controller
+
+OPEN: constant(uint8) = 0
+IN_FLIGHT: constant(uint8) = 1
+PAYING: constant(uint8) = 2
+SETTLED: constant(uint8) = 3
+
+# IAsyncPerpVenue.Order.status
+VENUE_PENDING: constant(uint8) = 1
+VENUE_FILLED: constant(uint8) = 2
+
+# ERC-165 interface ids (tests/contracts/test_async_token.py derives each from its selectors)
+ERC165_ID: constant(bytes4) = 0x01ffc9a7
+ERC7575_ID: constant(bytes4) = 0x2f0a18c5
+ERC7540_OPERATOR_ID: constant(bytes4) = 0xe3bc4e65
+ERC7540_DEPOSIT_ID: constant(bytes4) = 0xce3bbe50
+ERC7540_REDEEM_ID: constant(bytes4) = 0x620ee8e4
+ACCESS_CONTROL_ID: constant(bytes4) = 0x7965db0b
+
+MAX_ROUND_SECONDS: constant(uint256) = 7 * 86_400
+MAX_CUSHION_BPS: constant(uint256) = 5_000
+MAX_SLIPPAGE_BPS: constant(uint256) = 1_000
+
+
+# ---------------------------------------------------------------- immutables
+
+asset: public(immutable(address))
+venue: public(immutable(IAsyncPerpVenue))
+target_leverage: public(immutable(uint256))  # WAD
+is_long: public(immutable(bool))
+ASSET_SCALE: public(immutable(uint256))  # 10**(18 - asset decimals)
+initial_nav_per_share: public(immutable(uint256))  # assets per 1e18 shares at the first mint
+
+
+# ---------------------------------------------------------------- storage
+
+idle_assets: public(uint256)  # collateral at the token that belongs to NAV
+held_assets: public(uint256)  # collateral at the token held for requests and claims; not NAV
+
+rounds: public(HashMap[uint256, Round])
+open_round: public(uint256)  # the round that takes new requests
+flight_round: public(uint256)  # the round whose order is in flight or paying out (0: none)
+next_round: uint256  # the id the next new round gets
+merged_into: public(HashMap[uint256, uint256])  # a round rolled into an older one (0: not merged)
+last_close: public(uint256)  # timestamp of the last round close
+
+deposit_requests: HashMap[address, Request]
+redeem_requests: HashMap[address, Request]
+deposit_claims: HashMap[address, Claim]
+redeem_claims: HashMap[address, Claim]
+isOperator: public(HashMap[address, HashMap[address, bool]])
+
+round_interval: public(uint256)  # seconds between round closes
+round_grace: public(uint256)  # seconds after a round is due before anyone may close it
+min_deposit_assets: public(uint256)  # assets: the least a deposit request may be
+min_redeem_shares: public(uint256)  # shares: the least a redeem request may be
+redeem_cushion_bps: public(uint256)  # extra cash a round keeps for its redeemers against a move before the fill
+max_slippage_bps: public(uint256)  # a round's order fills no worse than the close's oracle price -+ this
+paused: public(bool)
+
+
+# ---------------------------------------------------------------- constructor
+
+@deploy
+def __init__(
+    name_: String[50],
+    symbol_: String[32],
+    asset_: address,
+    venue_: address,
+    target_leverage_: uint256,
+    is_long_: bool,
+    asset_scale_: uint256,
+    initial_nav_per_share_: uint256,
+):
+    """
+    @notice The deployer gets DEFAULT_ADMIN_ROLE. Round parameters start at: a round every 300 s,
+            anyone may close it 600 s after it is due, requests of at least one whole collateral
+            unit or 0.01 share, a 10 % cushion on the redeemers' cash, 50 bps of slippage.
+    @param asset_scale_ 10**(18 - asset decimals)
+    @param initial_nav_per_share_ NAV per share at the first mint, in asset base units
+    """
+    access_control.__init__()
+    share_ledger.__init__(name_, symbol_)
+    assert staticcall IAsyncPerpVenue(venue_).is_async(), "lt: not async"
+    asset = asset_
+    venue = IAsyncPerpVenue(venue_)
+    target_leverage = target_leverage_
+    is_long = is_long_
+    ASSET_SCALE = asset_scale_
+    initial_nav_per_share = initial_nav_per_share_
+    self.open_round = 1
+    self.next_round = 2
+    self.round_interval = 300
+    self.round_grace = 600
+    self.min_deposit_assets = 10**18 // asset_scale_
+    self.min_redeem_shares = 10**16
+    self.redeem_cushion_bps = 1_000
+    self.max_slippage_bps = 50
+    assert extcall IERC20(asset_).approve(venue_, max_value(uint256), default_return_value=True)
+
+
+# ---------------------------------------------------------------- ERC-7540: requests
+
+@external
+def requestDeposit(assets: uint256, controller: address, owner: address) -> uint256:
+    """
+    @notice Pay `assets` from `owner` into the open round for `controller`; they are held apart
+            from NAV until the round settles. The caller is `owner` or its operator.
+    @return The request id, 0 (requests are aggregated per controller).
+    """
+    self._check_requestable(owner, controller)
+    assert assets >= self.min_deposit_assets and assets > 0, "lt: min request"
+    req: Request = self._join(self._fold_deposit(controller), assets)
+    self.deposit_requests[controller] = req
+    self.rounds[req.round_id].deposits += assets
+    self.held_assets += assets
+    assert extcall IERC20(asset).transferFrom(owner, self, assets, default_return_value=True)
+    log DepositRequest(controller=controller, owner=owner, requestId=REQUEST_ID, sender=msg.sender, assets=assets)
+    return REQUEST_ID
+
+
+@external
+def requestRedeem(shares: uint256, controller: address, owner: address) -> uint256:
+    """
+    @notice Move `shares` of `owner` into the token for `controller`'s request in the open round;
+            they stay in the supply and bear PnL until the fill. The caller is `owner`, its
+            operator, or spends its ERC-20 allowance.
+    @return The request id, 0.
+    """
+    self._check_receiver(controller)
+    self._check_live()
+    if msg.sender != owner and not self.isOperator[owner][msg.sender]:
+        share_ledger._spend_allowance(owner, msg.sender, shares)
+    assert shares >= self.min_redeem_shares and shares > 0, "lt: min request"
+    req: Request = self._join(self._fold_redeem(controller), shares)
+    self.redeem_requests[controller] = req
+    self.rounds[req.round_id].redeems += shares
+    share_ledger._transfer(owner, self, shares)
+    log RedeemRequest(controller=controller, owner=owner, requestId=REQUEST_ID, sender=msg.sender, assets=shares)
+    return REQUEST_ID
+
+
+@external
+def cancelDepositRequest(requestId: uint256, controller: address):
+    """
+    @notice While `controller`'s deposit request is in the open round: return exactly the assets
+            requested to `controller`. The caller is `controller` or its operator.
+    """
+    self._check_controller(controller)
+    req: Request = self._cancellable(self._fold_deposit(controller))
+    self.deposit_requests[controller] = empty(Request)
+    self.rounds[req.round_id].deposits -= req.amount
+    self.held_assets -= req.amount
+    assert extcall IERC20(asset).transfer(controller, req.amount, default_return_value=True)
+    log RequestCancelled(controller=controller, is_redeem=False, amount=req.amount)
+
+
+@external
+def cancelRedeemRequest(requestId: uint256, controller: address):
+    """
+    @notice While `controller`'s redeem request is in the open round: return exactly the shares
+            requested to `controller`.
+    """
+    self._check_controller(controller)
+    req: Request = self._cancellable(self._fold_redeem(controller))
+    self.redeem_requests[controller] = empty(Request)
+    self.rounds[req.round_id].redeems -= req.amount
+    share_ledger._transfer(self, controller, req.amount)
+    log RequestCancelled(controller=controller, is_redeem=True, amount=req.amount)
+
+
+@external
+def setOperator(operator: address, approved: bool) -> bool:
+    """
+    @notice Let `operator` request, cancel and claim for the caller (ERC-7540).
+    """
+    assert operator != msg.sender, "lt: not operator"
+    self.isOperator[msg.sender][operator] = approved
+    log OperatorSet(controller=msg.sender, operator=operator, approved=approved)
+    return True
+
+
+# ---------------------------------------------------------------- ERC-7540: claims (ERC-4626 entry points)
+
+@external
+def deposit(assets: uint256, receiver: address, controller: address = msg.sender) -> uint256:
+    """
+    @notice Claim the shares of `assets` of `controller`'s claimable deposit request, to
+            `receiver` (rounded down).
+    @return Shares sent.
+    """
+    claim: Claim = self._claim_deposit(controller, receiver)
+    shares: uint256 = self._part(claim, assets, False)
+    self._send_shares(claim, controller, assets, shares, receiver)
+    return shares
+
+
+@external
+def mint(shares: uint256, receiver: address, controller: address = msg.sender) -> uint256:
+    """
+    @notice Claim `shares` of `controller`'s claimable deposit request, to `receiver`; charges
+            the request's assets for them, rounded up.
+    @return Assets of the request used.
+    """
+    claim: Claim = self._claim_deposit(controller, receiver)
+    assets: uint256 = self._requested_for(claim, shares)
+    self._send_shares(claim, controller, assets, shares, receiver)
+    return assets
+
+
+@external
+def redeem(shares: uint256, receiver: address, controller: address) -> uint256:
+    """
+    @notice Claim the assets of `shares` of `controller`'s claimable redeem request, to
+            `receiver` (rounded down).
+    @return Assets paid.
+    """
+    claim: Claim = self._claim_redeem(controller, receiver)
+    assets: uint256 = self._part(claim, shares, False)
+    self._send_assets(claim, controller, shares, assets, receiver)
+    return assets
+
+
+@external
+def withdraw(assets: uint256, receiver: address, controller: address) -> uint256:
+    """
+    @notice Claim `assets` of `controller`'s claimable redeem request, to `receiver`; uses the
+            request's shares for them, rounded up.
+    @return Shares of the request used.
+    """
+    claim: Claim = self._claim_redeem(controller, receiver)
+    shares: uint256 = self._requested_for(claim, assets)
+    self._send_assets(claim, controller, shares, assets, receiver)
+    return shares
+
+
+# ---------------------------------------------------------------- rounds: close and settle
+
+@external
+def close_round() -> uint256:
+    """
+    @notice Close the open round into one venue order: the deposits' and redeems' in-kind trades
+            netted (round_math._round_order) at the oracle price now, no worse than it
+            -+ max_slippage_bps. KEEPER_ROLE once `round_interval` has passed since the last
+            close; anyone `round_grace` later. The caller pays the venue's execution fee (in the
+            collateral, approved to the token) and the round repays it at settlement; if the
+            order is refused or expires, that fee was the caller's cost of trying.
+    @return The venue order id.
+    """
+    assert self.flight_round == 0, "lt: in flight"
+    due: uint256 = self.last_close + self.round_interval
+    assert block.timestamp >= due, "lt: not due"
+    if block.timestamp < due + self.round_grace:
+        access_control._check_role(KEEPER_ROLE, msg.sender)
+    round_id: uint256 = self.open_round
+    r: Round = self.rounds[round_id]
+    assert r.deposits > 0 or r.redeems > 0, "lt: not needed"
+    snap: IAsyncPerpVenue.AccountSnapshot = staticcall venue.account_snapshot(self)
+    assert snap.fresh, "lt: stale price"
+    supply: uint256 = share_ledger._total_supply()
+    nav: int256 = convert(self.idle_assets, int256) + snap.equity
+    fee: uint256 = staticcall venue.min_execution_fee()
+    size_delta: int256 = round_math._round_size(
+        snap.size, convert(max(nav, 0), uint256), supply, snap.price, r.deposits, r.redeems, target_leverage, is_long, ASSET_SCALE
+    )
+    plan: round_math.RoundOrder = round_math._round_order(
+        size_delta,
+        convert(max(nav, 0), uint256),
+        supply,
+        snap.price,
+        r.deposits,
+        r.redeems,
+        fee,
+        self._trade_cost(size_delta, snap.price),
+        self.redeem_cushion_bps,
+        self.max_slippage_bps,
+        is_long,
+        initial_nav_per_share,
+    )
+    assert extcall IERC20(asset).transferFrom(msg.sender, self, fee, default_return_value=True)
+    if plan.collateral_delta > 0:
+        self.held_assets -= convert(plan.collateral_delta, uint256)
+    r.order_id = extcall venue.create_order(plan.size_delta, plan.collateral_delta, plan.acceptable_price, fee)
+    r.status = IN_FLIGHT
+    r.cash = plan.cash
+    r.fronter = msg.sender
+    r.execution_fee = fee
+    self.rounds[round_id] = r
+    self.flight_round = round_id
+    self.open_round = self.next_round
+    self.next_round += 1
+    self.last_close = block.timestamp
+    log RoundClosed(
+        round_id=round_id,
+        order_id=r.order_id,
+        deposits=r.deposits,
+        redeems=r.redeems,
+        size_delta=plan.size_delta,
+        collateral_delta=plan.collateral_delta,
+    )
+    return r.order_id
+
+
+@external
+def settle() -> uint8:
+    """
+    @notice Anyone: act on the venue's answer to the round in flight. Filled: settle it at the
+            recorded fill (round_math._settlement): shares minted for the depositors, the
+            redeemed shares burned, the redeemers' assets held for their claims, the fronted
+            execution fee repaid; if the round's cash is short of the redeemers' assets, the
+            caller fronts the execution fee of a payout order that withdraws the rest (the
+            redeemers pay it). Refused, cancelled or expired (an expired order is closed here
+            first): the round reopens with its requests and the next round's. A payout order
+            that filled completes the round; one that did not is placed again.
+    @return The round's status after (OPEN, IN_FLIGHT, PAYING or SETTLED).
+    """
+    round_id: uint256 = self.flight_round
+    assert round_id != 0, "lt: no round"
+    r: Round = self.rounds[round_id]
+    o: IAsyncPerpVenue.Order = staticcall venue.order(r.order_id)
+    if o.status == VENUE_PENDING:
+        assert block.timestamp > o.created_at + staticcall venue.order_expiry(), "lt: order pending"
+        # expired: closing it returns its collateral and pays its execution fee to this token,
+        # which hands the fee back to whoever fronted it
+        extcall venue.cancel_order(r.order_id)
+        self.held_assets += r.execution_fee
+        self._pay(r.fronter, r.execution_fee)
+        o = staticcall venue.order(r.order_id)
+    if r.status == IN_FLIGHT:
+        if o.status == VENUE_FILLED:
+            self._settle_fill(round_id, r)
+        else:
+            self._roll(round_id, r, o)
+    elif o.status == VENUE_FILLED:
+        # PAYING: the payout order brought the rest home
+        self.held_assets += r.cash
+        self._pay(r.fronter, r.execution_fee)
+        r.status = SETTLED
+        self.rounds[round_id] = r
+        self.flight_round = 0
+    else:
+        # the payout order ended without a fill: the round's cash is as it was; place another
+        self._place_payout(round_id, r, r.assets_out + r.execution_fee - r.cash)
+    return self.rounds[round_id].status
+
+
+# ---------------------------------------------------------------- guardian and admin
+
+@external
+def pause():
+    access_control._check_role(GUARDIAN_ROLE, msg.sender)
+    self.paused = True
+    log Paused(account=msg.sender)
+
+
+@external
+def unpause():
+    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    self.paused = False
+    log Unpaused(account=msg.sender)
+
+
+@external
+def set_round_parameters(
+    round_interval: uint256,
+    round_grace: uint256,
+    min_deposit_assets: uint256,
+    min_redeem_shares: uint256,
+    redeem_cushion_bps: uint256,
+    max_slippage_bps: uint256,
+):
+    """
+    @notice Admin: the round schedule (seconds, each at most 7 days), the least request of each
+            kind (assets; shares), the redeemers' cash cushion (bps, at most 5,000) and the round
+            order's price limit (bps, 1 to 1,000). Applies from the next close.
+    """
+    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    assert round_interval <= MAX_ROUND_SECONDS and round_grace <= MAX_ROUND_SECONDS, "lt: bounds"
+    assert min_deposit_assets > 0 and min_redeem_shares > 0, "lt: bounds"
+    assert redeem_cushion_bps <= MAX_CUSHION_BPS, "lt: bounds"
+    assert max_slippage_bps > 0 and max_slippage_bps <= MAX_SLIPPAGE_BPS, "lt: bounds"
+    self.round_interval = round_interval
+    self.round_grace = round_grace
+    self.min_deposit_assets = min_deposit_assets
+    self.min_redeem_shares = min_redeem_shares
+    self.redeem_cushion_bps = redeem_cushion_bps
+    self.max_slippage_bps = max_slippage_bps
+    log RoundParametersSet(
+        round_interval=round_interval,
+        round_grace=round_grace,
+        min_deposit_assets=min_deposit_assets,
+        min_redeem_shares=min_redeem_shares,
+        redeem_cushion_bps=redeem_cushion_bps,
+        max_slippage_bps=max_slippage_bps,
+    )
+
+
+# ---------------------------------------------------------------- views: ERC-7540, ERC-7575, ERC-165
+
+@external
+@view
+def pendingDepositRequest(requestId: uint256, controller: address) -> uint256:
+    """
+    @notice Assets of `controller`'s deposit request not yet settled (open round or in flight).
+    """
+    req: Request = empty(Request)
+    claim: Claim = empty(Claim)
+    req, claim = self._deposit_state(controller)
+    return req.amount
+
+
+@external
+@view
+def claimableDepositRequest(requestId: uint256, controller: address) -> uint256:
+    """
+    @notice Assets of `controller`'s settled deposit requests not yet claimed.
+    """
+    req: Request = empty(Request)
+    claim: Claim = empty(Claim)
+    req, claim = self._deposit_state(controller)
+    return claim.requested
+
+
+@external
+@view
+def pendingRedeemRequest(requestId: uint256, controller: address) -> uint256:
+    """
+    @notice Shares of `controller`'s redeem request not yet settled.
+    """
+    req: Request = empty(Request)
+    claim: Claim = empty(Claim)
+    req, claim = self._redeem_state(controller)
+    return req.amount
+
+
+@external
+@view
+def claimableRedeemRequest(requestId: uint256, controller: address) -> uint256:
+    """
+    @notice Shares of `controller`'s settled redeem requests not yet claimed.
+    """
+    req: Request = empty(Request)
+    claim: Claim = empty(Claim)
+    req, claim = self._redeem_state(controller)
+    return claim.requested
+
+
+@external
+@view
+def share() -> address:
+    """
+    @notice ERC-7575: the share token is this contract.
+    """
+    return self
+
+
+@external
+@view
+def supportsInterface(interface_id: bytes4) -> bool:
+    """
+    @notice ERC-165: ERC-165, access control, ERC-7575 and ERC-7540's operator, async deposit
+            and async redeem interfaces.
+    """
+    return interface_id in [
+        ERC165_ID, ACCESS_CONTROL_ID, ERC7575_ID, ERC7540_OPERATOR_ID, ERC7540_DEPOSIT_ID, ERC7540_REDEEM_ID
+    ]
+
+
+# ---------------------------------------------------------------- views: ERC-4626 (claims and NAV)
+
+@external
+@view
+def totalAssets() -> uint256:
+    """
+    @notice NAV in assets (0 when not positive), a filled round counted as settled.
+    """
+    nav: int256 = 0
+    supply: uint256 = 0
+    nav, supply = self._nav_and_supply()
+    return convert(max(nav, 0), uint256)
+
+
+@external
+@view
+def totalSupply() -> uint256:
+    """
+    @notice Shares in wei, escrowed pending redeems included, a filled round counted as settled
+            (its redeemed shares gone, its depositors' shares in).
+    """
+    nav: int256 = 0
+    supply: uint256 = 0
+    nav, supply = self._nav_and_supply()
+    return supply
+
+
+@external
+@view
+def convertToShares(assets: uint256) -> uint256:
+    """
+    @notice Shares worth `assets` at NAV, before any cost (rounded down).
+    """
+    nav: int256 = 0
+    supply: uint256 = 0
+    nav, supply = self._nav_and_supply()
+    return lt_math._shares_for_value(supply, convert(max(nav, 0), uint256), assets, initial_nav_per_share)
+
+
+@external
+@view
+def convertToAssets(shares: uint256) -> uint256:
+    """
+    @notice Assets `shares` are worth at NAV, before any cost (rounded down).
+    """
+    nav: int256 = 0
+    supply: uint256 = 0
+    nav, supply = self._nav_and_supply()
+    return lt_math._value_for_shares(supply, convert(max(nav, 0), uint256), shares, initial_nav_per_share, False)
+
+
+@external
+@view
+def maxDeposit(controller: address) -> uint256:
+    """
+    @notice Assets of `controller`'s claimable deposit requests (what deposit() can claim).
+    """
+    req: Request = empty(Request)
+    claim: Claim = empty(Claim)
+    req, claim = self._deposit_state(controller)
+    return claim.requested
+
+
+@external
+@view
+def maxMint(controller: address) -> uint256:
+    """
+    @notice Shares `controller`'s claimable deposit requests are owed.
+    """
+    req: Request = empty(Request)
+    claim: Claim = empty(Claim)
+    req, claim = self._deposit_state(controller)
+    return claim.owed
+
+
+@external
+@view
+def maxRedeem(controller: address) -> uint256:
+    """
+    @notice Shares of `controller`'s claimable redeem requests.
+    """
+    req: Request = empty(Request)
+    claim: Claim = empty(Claim)
+    req, claim = self._redeem_state(controller)
+    return claim.requested
+
+
+@external
+@view
+def maxWithdraw(controller: address) -> uint256:
+    """
+    @notice Assets `controller`'s claimable redeem requests are owed.
+    """
+    req: Request = empty(Request)
+    claim: Claim = empty(Claim)
+    req, claim = self._redeem_state(controller)
+    return claim.owed
+
+
+@external
+@view
+def previewDeposit(assets: uint256) -> uint256:
+    """
+    @notice Reverts: ERC-7540 forbids previews on the asynchronous side (quote from the model).
+    """
+    raise "lt: async"
+
+
+@external
+@view
+def previewMint(shares: uint256) -> uint256:
+    raise "lt: async"
+
+
+@external
+@view
+def previewRedeem(shares: uint256) -> uint256:
+    raise "lt: async"
+
+
+@external
+@view
+def previewWithdraw(assets: uint256) -> uint256:
+    raise "lt: async"
+
+
+@external
+@view
+def nav_per_share() -> uint256:
+    """
+    @notice NAV per whole share in assets, rounded down (the initial NAV per share before a mint).
+    """
+    nav: int256 = 0
+    supply: uint256 = 0
+    nav, supply = self._nav_and_supply()
+    return lt_math._value_for_shares(supply, convert(max(nav, 0), uint256), 10**18, initial_nav_per_share, False)
+
+
+# ---------------------------------------------------------------- internal: checks
+
+@internal
+@view
+def _check_controller(controller: address):
+    assert controller == msg.sender or self.isOperator[controller][msg.sender], "lt: not operator"
+
+
+@internal
+@view
+def _check_receiver(receiver: address):
+    if receiver == empty(address) or receiver == self:
+        share_ledger._raise_receiver()
+
+
+@internal
+@view
+def _check_live():
+    assert not self.paused, "lt: paused"
+
+
+@internal
+@view
+def _check_requestable(owner: address, controller: address):
+    self._check_receiver(controller)
+    self._check_live()
+    assert owner == msg.sender or self.isOperator[owner][msg.sender], "lt: not operator"
+
+
+# ---------------------------------------------------------------- internal: requests
+
+@internal
+@view
+def _resolve(round_id: uint256) -> uint256:
+    """
+    @dev The round a request joined, or the older round it rolled into (one hop: only a round in
+         flight absorbs others, and a merged round never flies).
+    """
+    merged: uint256 = self.merged_into[round_id]
+    if merged != 0:
+        return merged
+    return round_id
+
+
+@internal
+@view
+def _deposit_state(controller: address) -> (Request, Claim):
+    """
+    @dev `controller`'s deposit request and claimable balance, a settled request folded in (its
+         pro-rata part of the round's shares, rounded down).
+    """
+    req: Request = self.deposit_requests[controller]
+    claim: Claim = self.deposit_claims[controller]
+    if req.amount > 0:
+        r: Round = self.rounds[self._resolve(req.round_id)]
+        if r.status >= PAYING:
+            claim.requested += req.amount
+            claim.owed += math._mul_div(r.shares_out, req.amount, r.deposits, False)
+            req = empty(Request)
+    return req, claim
+
+
+@internal
+@view
+def _redeem_state(controller: address) -> (Request, Claim):
+    """
+    @dev As _deposit_state, for redeems: settled once the round's assets are home.
+    """
+    req: Request = self.redeem_requests[controller]
+    claim: Claim = self.redeem_claims[controller]
+    if req.amount > 0:
+        r: Round = self.rounds[self._resolve(req.round_id)]
+        if r.status == SETTLED:
+            claim.requested += req.amount
+            claim.owed += math._mul_div(r.assets_out, req.amount, r.redeems, False)
+            req = empty(Request)
+    return req, claim
+
+
+@internal
+def _fold_deposit(controller: address) -> Request:
+    req: Request = empty(Request)
+    claim: Claim = empty(Claim)
+    req, claim = self._deposit_state(controller)
+    self.deposit_claims[controller] = claim
+    return req
+
+
+@internal
+def _fold_redeem(controller: address) -> Request:
+    req: Request = empty(Request)
+    claim: Claim = empty(Claim)
+    req, claim = self._redeem_state(controller)
+    self.redeem_claims[controller] = claim
+    return req
+
+
+@internal
+@view
+def _join(req: Request, amount: uint256) -> Request:
+    """
+    @dev A controller's request after adding `amount` in the open round: one pending request per
+         controller, so a request still in a closed round must settle first.
+    """
+    open_id: uint256 = self.open_round
+    if req.amount > 0:
+        assert self._resolve(req.round_id) == open_id, "lt: request pending"
+    return Request(round_id=open_id, amount=req.amount + amount)
+
+
+@internal
+@view
+def _cancellable(req: Request) -> Request:
+    assert req.amount > 0, "lt: zero"
+    assert self._resolve(req.round_id) == self.open_round, "lt: in flight"
+    return req
+
+
+# ---------------------------------------------------------------- internal: claims
+
+@internal
+@pure
+def _part(claim: Claim, requested: uint256, roundup: bool) -> uint256:
+    """
+    @dev What `requested` of a claimable balance is owed (pro rata).
+    """
+    assert requested > 0 and requested <= claim.requested, "lt: claimable"
+    return math._mul_div(requested, claim.owed, claim.requested, roundup)
+
+
+@internal
+@pure
+def _requested_for(claim: Claim, owed: uint256) -> uint256:
+    """
+    @dev The part of a claimable balance's request that `owed` uses up (rounded up).
+    """
+    assert owed > 0 and owed <= claim.owed, "lt: claimable"
+    return math._mul_div(owed, claim.requested, claim.owed, True)
+
+
+@internal
+def _claim_deposit(controller: address, receiver: address) -> Claim:
+    self._check_controller(controller)
+    self._check_receiver(receiver)
+    self.deposit_requests[controller] = self._fold_deposit(controller)
+    return self.deposit_claims[controller]
+
+
+@internal
+def _claim_redeem(controller: address, receiver: address) -> Claim:
+    self._check_controller(controller)
+    self._check_receiver(receiver)
+    self.redeem_requests[controller] = self._fold_redeem(controller)
+    return self.redeem_claims[controller]
+
+
+@internal
+def _send_shares(claim: Claim, controller: address, assets: uint256, shares: uint256, receiver: address):
+    self.deposit_claims[controller] = Claim(requested=claim.requested - assets, owed=claim.owed - shares)
+    share_ledger._transfer(self, receiver, shares)
+    log IERC4626.Deposit(sender=controller, owner=receiver, assets=assets, shares=shares)
+
+
+@internal
+def _send_assets(claim: Claim, controller: address, shares: uint256, assets: uint256, receiver: address):
+    self.redeem_claims[controller] = Claim(requested=claim.requested - shares, owed=claim.owed - assets)
+    self.held_assets -= assets
+    assert extcall IERC20(asset).transfer(receiver, assets, default_return_value=True)
+    log IERC4626.Withdraw(sender=msg.sender, receiver=receiver, owner=controller, assets=assets, shares=shares)
+
+
+# ---------------------------------------------------------------- internal: NAV
+
+@internal
+@view
+def _filled(r: Round) -> (bool, IAsyncPerpVenue.Fill):
+    """
+    @dev Whether round `r`, in flight, has its order filled, and the fill the venue recorded.
+    """
+    if r.status != IN_FLIGHT:
+        return False, empty(IAsyncPerpVenue.Fill)
+    if (staticcall venue.order(r.order_id)).status != VENUE_FILLED:
+        return False, empty(IAsyncPerpVenue.Fill)
+    return True, staticcall venue.fill_of(r.order_id)
+
+
+@internal
+@view
+def _settlement_of(r: Round, f: IAsyncPerpVenue.Fill, supply: uint256) -> round_math.Settlement:
+    return round_math._settlement(
+        self.idle_assets,
+        f.equity_before,
+        f.equity_after,
+        f.collateral_delta,
+        f.size_delta,
+        r.execution_fee,
+        supply,
+        r.deposits,
+        r.redeems,
+        is_long,
+        initial_nav_per_share,
+    )
+
+
+@internal
+@view
+def _nav_and_supply() -> (int256, uint256):
+    """
+    @dev NAV (assets, signed) and the supply (shares), the round in flight counted as settled
+         once its order filled (its cash beyond the redeemers' assets and the fronted fee is
+         then NAV; a shortfall is owed out of the venue account), and a paying round's payout
+         still owed out of it.
+    """
+    nav: int256 = convert(self.idle_assets, int256) + staticcall venue.equity(self)
+    supply: uint256 = share_ledger._total_supply()
+    round_id: uint256 = self.flight_round
+    if round_id == 0:
+        return nav, supply
+    r: Round = self.rounds[round_id]
+    if r.status == PAYING:
+        return nav - convert(r.cash, int256), supply
+    filled: bool = False
+    f: IAsyncPerpVenue.Fill = empty(IAsyncPerpVenue.Fill)
+    filled, f = self._filled(r)
+    if not filled:
+        return nav, supply
+    s: round_math.Settlement = self._settlement_of(r, f, supply)
+    return nav + convert(r.cash, int256) - convert(r.execution_fee + s.assets_out, int256), supply - r.redeems + s.shares_out
+
+
+# ---------------------------------------------------------------- internal: settlement
+
+@internal
+def _settle_fill(round_id: uint256, r: Round):
+    """
+    @dev Settle a filled round (see settle()): the round's cash is now at the token.
+    """
+    f: IAsyncPerpVenue.Fill = staticcall venue.fill_of(r.order_id)
+    supply: uint256 = share_ledger._total_supply()
+    s: round_math.Settlement = self._settlement_of(r, f, supply)
+    if f.collateral_delta < 0:
+        self.held_assets += convert(-f.collateral_delta, uint256)  # withdrawn to the token at the fill
+    # shares: the redeemed ones leave the supply, the depositors' wait in the token for their claims
+    if r.redeems > 0:
+        self._burn_escrow(r.redeems)
+    if s.shares_out > 0:
+        share_ledger._mint_shares(self, s.shares_out)
+    r.shares_out = s.shares_out
+    if supply == 0:
+        r.shares_out -= min(DEAD_SHARES, r.shares_out)  # locked in the token forever (see LeveragedToken.vy)
+    r.assets_out = s.assets_out
+    self._pay(r.fronter, r.execution_fee)
+    cash: uint256 = r.cash - r.execution_fee
+    if cash >= s.assets_out:
+        # the round's cash beyond what its redeemers are owed belongs to the fund
+        self.held_assets -= cash - s.assets_out
+        self.idle_assets += cash - s.assets_out
+        r.status = SETTLED
+        self.rounds[round_id] = r
+        self.flight_round = 0
+    else:
+        self._place_payout(round_id, r, cash)
+    log RoundSettled(
+        round_id=round_id,
+        order_id=r.order_id,
+        nav_at_fill=s.nav_at_fill,
+        cost=s.cost,
+        deposits_pay=s.deposits_pay,
+        shares_out=s.shares_out,
+        assets_out=s.assets_out,
+    )
+
+
+@internal
+def _place_payout(round_id: uint256, r: Round, cash_held: uint256):
+    """
+    @dev A collateral-only order withdrawing what the round's redeemers are owed beyond the
+         `cash_held` for them at the token, plus its execution fee, which the caller fronts and
+         the order repays; the redeemers bear the fee.
+    """
+    fee: uint256 = staticcall venue.min_execution_fee()
+    assert extcall IERC20(asset).transferFrom(msg.sender, self, fee, default_return_value=True)
+    r.assets_out -= min(fee, r.assets_out)
+    amount: uint256 = r.assets_out + fee - cash_held
+    r.order_id = extcall venue.create_order(0, -convert(amount, int256), 0, fee)
+    r.status = PAYING
+    r.cash = amount
+    r.fronter = msg.sender
+    r.execution_fee = fee
+    self.rounds[round_id] = r
+    log PayoutPlaced(round_id=round_id, order_id=r.order_id, amount=amount)
+
+
+@internal
+def _roll(round_id: uint256, r: Round, o: IAsyncPerpVenue.Order):
+    """
+    @dev The round's order ended without a fill: its collateral is back at the token, held for
+         its requests again; the round reopens and takes in the requests of the round that
+         opened meanwhile.
+    """
+    if o.collateral_delta > 0:
+        self.held_assets += convert(o.collateral_delta, uint256)
+    newer: uint256 = self.open_round
+    n: Round = self.rounds[newer]
+    self.rounds[round_id] = Round(
+        deposits=r.deposits + n.deposits,
+        redeems=r.redeems + n.redeems,
+        status=OPEN,
+        order_id=r.order_id,
+        cash=0,
+        fronter=empty(address),
+        execution_fee=0,
+        shares_out=0,
+        assets_out=0,
+    )
+    self.rounds[newer] = empty(Round)
+    self.merged_into[newer] = round_id
+    self.open_round = round_id
+    self.flight_round = 0
+    log RoundRolled(round_id=round_id, order_id=r.order_id, status=o.status)
+
+
+@internal
+@view
+def _trade_cost(size_delta: int256, price: uint256) -> uint256:
+    """
+    @dev The venue's quote of trading `size_delta` now against the oracle `price`: its taker fee
+         plus the spread and impact (assets, rounded up).
+    """
+    if size_delta == 0:
+        return 0
+    exec_price: uint256 = 0
+    fee: uint256 = 0
+    exec_price, fee = staticcall venue.quote_trade(self, size_delta)
+    gap: uint256 = exec_price - min(exec_price, price) if size_delta > 0 else price - min(exec_price, price)
+    return fee + math._mul_div(convert(abs(size_delta), uint256), gap, 10**18 * ASSET_SCALE, True)
+
+
+@internal
+def _burn_escrow(shares: uint256):
+    """
+    @dev Burn `shares` the token holds for a settled round's redeemers (share_ledger._burn_from
+         would spend an allowance: the token is not the caller).
+    """
+    share_ledger._base_supply -= share_ledger._debit(self, shares, share_ledger._scale_word)
+    log IERC20.Transfer(sender=self, receiver=empty(address), value=shares)
+
+
+@internal
+def _pay(receiver: address, amount: uint256):
+    """
+    @dev Pay `amount` of the held collateral to `receiver`.
+    """
+    if amount > 0:
+        self.held_assets -= amount
+        assert extcall IERC20(asset).transfer(receiver, amount, default_return_value=True)

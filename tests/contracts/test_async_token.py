@@ -1,0 +1,609 @@
+"""LeveragedTokenAsync on MockAsyncPerpVenue: ERC-7540 requests settled in netted rounds, priced
+at the fill the venue recorded. The deferred-fill scenario of issue 16 (a deposit requested
+before a +5 % move and filled after it) leaves the existing holder's value equal, to the wei
+and rounding in the holder's favour, to a run in which the request never happened; netting,
+cancellation, refusal and expiry, claims, the payout order and ERC-165 are held to their rules.
+"""
+
+from __future__ import annotations
+
+import ape
+import pytest
+from eth_utils import function_signature_to_4byte_selector
+
+from ltsdk.deploy import oracle_answer
+from ltsdk.math import mul_div
+from ltsdk.replica import async_token as model
+from ltsdk.units import USDC, WAD
+
+ORACLE_DECIMALS = 8
+DEPTH = 2_000_000_000 * WAD  # USD: a trade of this notional would move the price 100 %
+VENUE_LIQUIDITY = 50_000_000 * USDC
+MAX_UINT = 2**256 - 1
+BPS = 10_000
+
+# LeveragedTokenAsync round status
+OPEN, IN_FLIGHT, PAYING, SETTLED = 0, 1, 2, 3
+# IAsyncPerpVenue order status
+FILLED, REFUSED, EXPIRED = 2, 3, 5
+
+
+def answer(usd) -> int:
+    return oracle_answer(str(usd), ORACLE_DECIMALS)
+
+
+# ------------------------------------------------------------------ deployment
+
+
+@pytest.fixture(scope="session")
+def async_token_stack(project, admin, keeper, guardian, usdc):
+    """A BTC oracle at 60,000, an asynchronous BTC-PERP venue with the keeper as its venue keeper,
+    and a BTC3L token on it with the keeper holding KEEPER_ROLE and collateral for execution fees."""
+    oracle = project.MockOracle.deploy(ORACLE_DECIMALS, "BTC / USD", answer(60_000), sender=admin)
+    venue = project.MockAsyncPerpVenue.deploy(usdc, oracle, "BTC-PERP", 6, DEPTH, sender=admin)
+    usdc.mint(venue, VENUE_LIQUIDITY, sender=admin)
+    venue.set_order_keeper(keeper, True, sender=admin)
+    token = project.LeveragedTokenAsync.deploy(
+        "BTC 3x Long", "BTC3L", usdc, venue, 3 * WAD, True, 10**12, 100 * USDC, sender=admin
+    )
+    token.grantRole(token.KEEPER_ROLE(), keeper, sender=admin)
+    token.grantRole(token.GUARDIAN_ROLE(), guardian, sender=admin)
+    usdc.mint(keeper, 1_000 * USDC, sender=keeper)
+    usdc.approve(token, MAX_UINT, sender=keeper)
+    return oracle, venue, token
+
+
+class Rounds:
+    """Drives the token's rounds: the keeper closes, the venue keeper fills at a new oracle round
+    in a later block, anyone settles."""
+
+    def __init__(self, chain, usdc, oracle, venue, token, admin, keeper):
+        self.chain, self.usdc, self.oracle, self.venue, self.token = chain, usdc, oracle, venue, token
+        self.admin, self.keeper = admin, keeper
+        self.usd = 60_000
+
+    def warp(self, seconds: int) -> None:
+        self.chain.pending_timestamp = max(self.chain.pending_timestamp, self.chain.blocks.head.timestamp) + seconds
+
+    def price(self, usd) -> None:
+        self.usd = usd
+        self.oracle.set_price(answer(usd), sender=self.admin)
+
+    def request_deposit(self, who, assets: int) -> None:
+        self.usdc.mint(who, assets, sender=who)
+        self.usdc.approve(self.token, MAX_UINT, sender=who)
+        self.token.requestDeposit(assets, who, who, sender=who)
+
+    def close(self):
+        due = self.token.last_close() + self.token.round_interval()
+        if self.chain.pending_timestamp < due:
+            self.chain.pending_timestamp = due
+        return self.token.close_round(sender=self.keeper)
+
+    def fill(self, usd=None):
+        """A new oracle round (at `usd`, default unchanged), then the venue keeper executes the
+        round's order; returns the order's status."""
+        order_id = self.token.rounds(self.token.flight_round()).order_id
+        self.price(self.usd if usd is None else usd)
+        self.venue.execute_order(order_id, sender=self.keeper)
+        return self.venue.order(order_id).status
+
+    def settle(self):
+        return self.token.settle(sender=self.keeper)
+
+    def run(self, usd=None):
+        """close -> fill -> settle; returns the settle receipt."""
+        self.close()
+        assert self.fill(usd) == FILLED
+        return self.settle()
+
+    def seed(self, holder, assets: int) -> int:
+        """`holder` deposits `assets` through a whole round and claims its shares."""
+        self.request_deposit(holder, assets)
+        self.run()
+        self.token.deposit(assets, holder, holder, sender=holder)
+        return self.token.balanceOf(holder)
+
+    def value(self, who) -> int:
+        return self.token.convertToAssets(self.token.balanceOf(who))
+
+
+@pytest.fixture
+def rounds(chain, usdc, async_token_stack, admin, keeper):
+    oracle, venue, token = async_token_stack
+    return Rounds(chain, usdc, oracle, venue, token, admin, keeper)
+
+
+@pytest.fixture
+def holder(depositor):
+    """The existing holder whose value must not move because of others' requests."""
+    return depositor
+
+
+@pytest.fixture
+def requester(other_depositor):
+    return other_depositor
+
+
+def round_cost(venue, order_id: int) -> int:
+    """The round order's taker fee and impact against the oracle, plus its execution fee, from the
+    fill the venue recorded (round_math._settlement's cost)."""
+    f = venue.fill_of(order_id)
+    return max(f.equity_before + f.collateral_delta - f.equity_after, 0) + f.execution_fee
+
+
+# ------------------------------------------------------------------ a round's life
+
+
+def test_round__request_close_fill_settle_claim__depositor_gets_nav_at_fill_less_its_costs(rounds, requester, usdc):
+    token, venue = rounds.token, rounds.venue
+    assets = 100_000 * USDC
+    rounds.request_deposit(requester, assets)
+    assert token.pendingDepositRequest(0, requester) == assets
+    assert token.held_assets() == assets and token.totalAssets() == 0  # held apart, not NAV
+
+    rounds.close()
+    order_id = token.rounds(1).order_id
+    assert venue.order(order_id).status == 1  # pending at the venue
+    with ape.reverts("lt: order pending"):
+        token.settle(sender=requester)
+
+    assert rounds.fill() == FILLED
+    tx = rounds.settle()
+    event = tx.events.filter(token.RoundSettled)[0]
+    assert event.cost == round_cost(venue, order_id) and event.deposits_pay
+    # first round: shares at the initial NAV per share (100 assets), DEAD_SHARES locked in the token
+    expected = (assets - event.cost) * WAD // (100 * USDC)
+    assert event.shares_out == expected
+    assert token.pendingDepositRequest(0, requester) == 0
+    assert token.claimableDepositRequest(0, requester) == assets
+    assert token.maxMint(requester) == expected - token.DEAD_SHARES()
+
+    shares = token.deposit(assets, requester, requester, sender=requester).return_value
+    assert shares == expected - token.DEAD_SHARES()
+    assert token.balanceOf(requester) == shares and token.balanceOf(token) == token.DEAD_SHARES()
+    assert token.claimableDepositRequest(0, requester) == 0
+    # the fund holds the deposit less the round's cost, all of it NAV; the keeper was repaid its fee
+    assert token.totalAssets() == assets - event.cost
+    assert token.held_assets() == 0
+
+
+def test_round__between_fill_and_settle__nav_and_supply_read_as_settled(rounds, holder, requester):
+    token = rounds.token
+    rounds.seed(holder, 500_000 * USDC)
+    rounds.request_deposit(requester, 200_000 * USDC)
+    rounds.close()
+    assert rounds.fill() == FILLED
+    before = (token.totalAssets(), token.totalSupply(), token.nav_per_share())
+    rounds.settle()
+    assert (token.totalAssets(), token.totalSupply(), token.nav_per_share()) == before
+
+
+# ------------------------------------------------------------------ the deferred-fill scenario
+
+
+@pytest.mark.parametrize("move_between_close_and_fill", [False, True])
+def test_deferred_fill__deposit_before_a_5pct_move__holder_value_equals_the_run_without_it(
+    rounds, holder, requester, isolated, move_between_close_and_fill
+):
+    """Issue 16's review: 1M each; the depositor's request precedes a +5 % move and fills after
+    it. The holder's value after settlement equals (to the wei, never below) its value at the
+    same price had the request never been made; the depositor gets the NAV at the fill less the
+    round's costs."""
+    token, venue = rounds.token, rounds.venue
+    token.set_round_parameters(300, 600, USDC, 10**16, 1_000, 1_000, sender=rounds.admin)  # 10 % price limit
+    balance = rounds.seed(holder, 1_000_000 * USDC)
+    supply = token.totalSupply()
+
+    with isolated():  # the run without the request: the same prices, one after the other
+        rounds.price(63_000)
+        rounds.price(63_000)
+        without = rounds.value(holder)
+
+    assets = 1_000_000 * USDC
+    rounds.request_deposit(requester, assets)
+    if move_between_close_and_fill:
+        rounds.close()  # priced at 60,000
+        assert rounds.fill(63_000) == FILLED
+    else:
+        rounds.price(63_000)
+        rounds.close()
+        assert rounds.fill(63_000) == FILLED
+    order_id = token.rounds(2).order_id
+    tx = rounds.settle()
+    event = tx.events.filter(token.RoundSettled)[0]
+    with_request = rounds.value(holder)
+    assert 0 <= with_request - without <= 1
+    # without the request, the holder's value is its share of H, the fund at the fill's price
+    assert without == balance * event.nav_at_fill // supply
+    shares = token.deposit(assets, requester, requester, sender=requester).return_value
+    got = token.convertToAssets(shares)
+    assert assets - round_cost(venue, order_id) - 2 <= got <= assets - round_cost(venue, order_id)
+
+
+# ------------------------------------------------------------------ netting
+
+
+def test_round__deposits_and_redeems__one_order_trades_the_net_and_the_side_in_excess_pays(
+    rounds, holder, requester
+):
+    token, venue = rounds.token, rounds.venue
+    rounds.seed(holder, 1_000_000 * USDC)
+    supply, nav = token.totalSupply(), token.totalAssets()
+    size = venue.position(token)[0]
+    deposit_assets = 300_000 * USDC
+    redeem_shares = token.balanceOf(holder) // 10  # ~100k of value: the deposits are in excess
+    rounds.request_deposit(requester, deposit_assets)
+    token.requestRedeem(redeem_shares, holder, holder, sender=holder)
+    assert token.totalSupply() == supply  # pending redeems stay in the supply
+
+    closed = rounds.close().events.filter(token.RoundClosed)[0]
+    net = size * deposit_assets // nav - size * redeem_shares // supply
+    assert closed.size_delta == net  # only the net trades
+    order_id = closed.order_id
+    assert rounds.fill() == FILLED
+    event = rounds.settle().events.filter(token.RoundSettled)[0]
+    assert event.deposits_pay
+    # the redeemers pay nothing: exactly their shares' worth at the fill
+    assert event.assets_out == redeem_shares * event.nav_at_fill // supply
+    assert event.cost == round_cost(venue, order_id)
+    assert event.shares_out == (deposit_assets - event.cost) * supply // event.nav_at_fill
+
+    paid = token.redeem(redeem_shares, holder, holder, sender=holder).return_value
+    assert paid == event.assets_out
+    assert token.held_assets() == 0
+
+
+def test_round__flow_crossed_exactly__trades_nothing_and_only_the_execution_fee_is_charged(
+    rounds, holder, requester
+):
+    token, venue = rounds.token, rounds.venue
+    rounds.seed(holder, 1_000_000 * USDC)
+    supply, nav = token.totalSupply(), token.totalAssets()
+    deposit_assets = 100_000 * USDC
+    redeem_shares = deposit_assets * supply // nav
+    rounds.request_deposit(requester, deposit_assets)
+    token.requestRedeem(redeem_shares, holder, holder, sender=holder)
+    closed = rounds.close().events.filter(token.RoundClosed)[0]
+    assert abs(closed.size_delta) <= 1  # the two in-kind trades cancel (to the floor of each)
+    assert rounds.fill() == FILLED
+    event = rounds.settle().events.filter(token.RoundSettled)[0]
+    f = venue.fill_of(closed.order_id)
+    assert event.cost - f.execution_fee <= 1  # no impact, no fee beyond a unit of rounding
+
+
+def test_round__redeems_in_excess__redeemers_pay_and_depositors_do_not(rounds, holder, requester):
+    token, venue = rounds.token, rounds.venue
+    rounds.seed(holder, 1_000_000 * USDC)
+    supply = token.totalSupply()
+    deposit_assets = 50_000 * USDC
+    redeem_shares = token.balanceOf(holder) // 4
+    rounds.request_deposit(requester, deposit_assets)
+    token.requestRedeem(redeem_shares, holder, holder, sender=holder)
+    order_id = rounds.close().events.filter(token.RoundClosed)[0].order_id
+    assert rounds.fill() == FILLED
+    event = rounds.settle().events.filter(token.RoundSettled)[0]
+    assert not event.deposits_pay
+    assert event.shares_out == deposit_assets * supply // event.nav_at_fill
+    assert event.assets_out == redeem_shares * event.nav_at_fill // supply - round_cost(venue, order_id)
+
+
+# ------------------------------------------------------------------ model agreement
+
+
+def predicted_order(token, venue, round_id: int) -> model.RoundOrder:
+    """What close_round places now for round `round_id`, from ltsdk.replica.async_token."""
+    size, equity, price = venue.account_snapshot(token)[:3]
+    nav, supply, r = token.idle_assets() + equity, token.totalSupply(), token.rounds(round_id)
+    scale = token.ASSET_SCALE()
+    size_delta = model.round_size(size, nav, supply, price, r.deposits, r.redeems, token.target_leverage(), True, scale)
+    trade_cost = 0
+    if size_delta != 0:
+        exec_price, fee = venue.quote_trade(token, size_delta)
+        trade_cost = fee + mul_div(abs(size_delta), abs(exec_price - price), WAD * scale, True)
+    return model.round_order(
+        size_delta,
+        nav,
+        supply,
+        price,
+        r.deposits,
+        r.redeems,
+        venue.min_execution_fee(),
+        trade_cost,
+        token.redeem_cushion_bps(),
+        token.max_slippage_bps(),
+        True,
+        token.initial_nav_per_share(),
+    )
+
+
+@pytest.mark.parametrize(
+    "deposit_usd, redeem_fraction, fill_usd",
+    [
+        (300_000, 0, 60_000),  # deposits alone
+        (300_000, 10, 61_000),  # deposits in excess, price up before the fill
+        (50_000, 4, 59_000),  # redeems in excess, price down before the fill
+        (0, 3, 60_500),  # redeems alone
+    ],
+)
+def test_round__close_and_settle__match_the_model_to_the_wei(
+    rounds, holder, requester, deposit_usd, redeem_fraction, fill_usd
+):
+    token, venue = rounds.token, rounds.venue
+    token.set_round_parameters(300, 600, USDC, 10**16, 1_000, 500, sender=rounds.admin)
+    rounds.seed(holder, 1_000_000 * USDC)
+    if deposit_usd:
+        rounds.request_deposit(requester, deposit_usd * USDC)
+    if redeem_fraction:
+        token.requestRedeem(token.balanceOf(holder) // redeem_fraction, holder, holder, sender=holder)
+    round_id, idle, supply = token.open_round(), token.idle_assets(), token.totalSupply()
+    r = token.rounds(round_id)
+    expected = predicted_order(token, venue, round_id)
+    closed = rounds.close().events.filter(token.RoundClosed)[0]
+    assert (closed.size_delta, closed.collateral_delta) == (expected.size_delta, expected.collateral_delta)
+    assert token.rounds(round_id).cash == expected.cash
+    assert venue.order(closed.order_id).acceptable_price == expected.acceptable_price
+    assert rounds.fill(fill_usd) == FILLED
+    f = venue.fill_of(closed.order_id)
+    settled = model.settlement(
+        idle, f.equity_before, f.equity_after, f.collateral_delta, f.size_delta, f.execution_fee,
+        supply, r.deposits, r.redeems, True, token.initial_nav_per_share(),
+    )
+    event = rounds.settle().events.filter(token.RoundSettled)[0]
+    assert (event.nav_at_fill, event.cost, event.deposits_pay, event.shares_out, event.assets_out) == (
+        settled.nav_at_fill, settled.cost, settled.deposits_pay, settled.shares_out, settled.assets_out,
+    )
+
+
+# ------------------------------------------------------------------ cancellation, refusal, expiry
+
+
+def test_cancel__pending_requests__return_exactly_what_was_requested(rounds, holder, requester, usdc):
+    token = rounds.token
+    rounds.seed(holder, 100_000 * USDC)
+    assets = 12_345_678_901
+    rounds.request_deposit(requester, assets)
+    balance = usdc.balanceOf(requester)
+    token.cancelDepositRequest(0, requester, sender=requester)
+    assert usdc.balanceOf(requester) == balance + assets
+    assert token.pendingDepositRequest(0, requester) == 0 and token.held_assets() == 0
+
+    balance = token.balanceOf(holder)
+    token.requestRedeem(balance // 3, holder, holder, sender=holder)
+    assert token.balanceOf(holder) == balance - balance // 3
+    token.cancelRedeemRequest(0, holder, sender=holder)
+    assert token.balanceOf(holder) == balance
+    assert token.pendingRedeemRequest(0, holder) == 0
+
+
+def test_cancel__after_the_round_closed__reverts(rounds, requester):
+    token = rounds.token
+    rounds.request_deposit(requester, 10_000 * USDC)
+    rounds.close()
+    with ape.reverts("lt: in flight"):
+        token.cancelDepositRequest(0, requester, sender=requester)
+
+
+def test_cancel__by_a_stranger__reverts(rounds, requester, outsider):
+    rounds.request_deposit(requester, 10_000 * USDC)
+    with ape.reverts("lt: not operator"):
+        rounds.token.cancelDepositRequest(0, requester, sender=outsider)
+
+
+def test_refusal__price_limit_missed__requests_roll_to_the_next_round_intact(rounds, holder, requester, usdc):
+    token = rounds.token
+    rounds.seed(holder, 100_000 * USDC)
+    assets = 10_000 * USDC
+    rounds.request_deposit(requester, assets)
+    rounds.close()  # at 60,000, a buy limited to +50 bps
+    assert rounds.fill(63_000) == REFUSED
+    rounds.settle()
+    assert token.flight_round() == 0 and token.open_round() == 2
+    assert token.rounds(2).status == OPEN and token.rounds(2).deposits == assets
+    assert token.pendingDepositRequest(0, requester) == assets
+    # a request joins the reopened round; the rolled one cancels for exactly what it asked
+    balance = usdc.balanceOf(requester)
+    token.cancelDepositRequest(0, requester, sender=requester)
+    assert usdc.balanceOf(requester) == balance + assets
+
+
+def test_refusal__rolled_round_closes_again__settles_with_requests_made_meanwhile(rounds, holder, requester, outsider):
+    token = rounds.token
+    rounds.seed(holder, 100_000 * USDC)
+    rounds.request_deposit(requester, 10_000 * USDC)
+    rounds.close()
+    rounds.request_deposit(outsider, 5_000 * USDC)  # joins the next round, round 3
+    assert rounds.fill(63_000) == REFUSED
+    rounds.settle()
+    assert token.merged_into(3) == 2 and token.rounds(2).deposits == 15_000 * USDC
+    rounds.run()
+    assert token.claimableDepositRequest(0, requester) == 10_000 * USDC
+    assert token.claimableDepositRequest(0, outsider) == 5_000 * USDC
+    a = token.deposit(10_000 * USDC, requester, requester, sender=requester).return_value
+    b = token.deposit(5_000 * USDC, outsider, outsider, sender=outsider).return_value
+    assert abs(a - 2 * b) <= 2  # pro rata
+
+
+def test_expiry__order_not_executed__settle_closes_it_repays_the_fee_and_rolls(rounds, requester, usdc, keeper):
+    token, venue = rounds.token, rounds.venue
+    rounds.request_deposit(requester, 10_000 * USDC)
+    rounds.close()
+    order_id = token.rounds(1).order_id
+    fee_payer_balance = usdc.balanceOf(keeper)
+    rounds.warp(venue.order_expiry() + 1)
+    rounds.price(60_000)  # keep the oracle fresh
+    rounds.settle()
+    assert venue.order(order_id).status == EXPIRED
+    assert usdc.balanceOf(keeper) == fee_payer_balance + venue.order(order_id).execution_fee
+    assert token.rounds(1).status == OPEN and token.pendingDepositRequest(0, requester) == 10_000 * USDC
+    assert token.held_assets() == 10_000 * USDC
+
+
+# ------------------------------------------------------------------ claims
+
+
+def test_claim__pending_request__cannot_be_claimed(rounds, requester):
+    token = rounds.token
+    rounds.request_deposit(requester, 10_000 * USDC)
+    with ape.reverts("lt: claimable"):
+        token.deposit(10_000 * USDC, requester, requester, sender=requester)
+    rounds.close()
+    assert rounds.fill() == FILLED
+    with ape.reverts("lt: claimable"):  # filled, not settled
+        token.deposit(10_000 * USDC, requester, requester, sender=requester)
+
+
+def test_claim__claimable_request__can_be_claimed_while_paused_and_on_a_stale_price(rounds, holder, guardian):
+    token = rounds.token
+    shares = rounds.seed(holder, 100_000 * USDC) // 2
+    token.requestRedeem(shares, holder, holder, sender=holder)
+    rounds.run()
+    assert token.rounds(2).status == SETTLED
+    owed = token.maxWithdraw(holder)
+    assert owed > 0 and token.maxRedeem(holder) == shares
+    token.pause(sender=guardian)
+    rounds.warp(2 * 3_600)  # the oracle is stale now
+    assert token.redeem(shares, holder, holder, sender=holder).return_value == owed
+    assert token.maxRedeem(holder) == 0
+
+
+def test_claim__one_pending_request_per_controller__second_while_in_flight_reverts(rounds, requester):
+    token = rounds.token
+    rounds.request_deposit(requester, 10_000 * USDC)
+    rounds.request_deposit(requester, 5_000 * USDC)  # the open round: adds to the request
+    assert token.pendingDepositRequest(0, requester) == 15_000 * USDC
+    rounds.close()
+    with ape.reverts("lt: request pending"):
+        rounds.request_deposit(requester, 5_000 * USDC)
+
+
+def test_claim__operator__claims_for_the_controller(rounds, requester, outsider):
+    token = rounds.token
+    rounds.request_deposit(requester, 10_000 * USDC)
+    rounds.run()
+    with ape.reverts("lt: not operator"):
+        token.deposit(10_000 * USDC, outsider, requester, sender=outsider)
+    token.setOperator(outsider, True, sender=requester)
+    assert token.isOperator(requester, outsider)
+    shares = token.deposit(10_000 * USDC, outsider, requester, sender=outsider).return_value
+    assert token.balanceOf(outsider) == shares > 0
+
+
+def test_request__below_minimum__reverts(rounds, requester):
+    with ape.reverts("lt: min request"):
+        rounds.request_deposit(requester, USDC - 1)
+
+
+# ------------------------------------------------------------------ the payout order
+
+
+def test_payout__price_jump_beyond_the_cushion__redeemers_paid_by_a_second_order(rounds, holder):
+    token, venue = rounds.token, rounds.venue
+    token.set_round_parameters(300, 600, USDC, 10**16, 0, 1_000, sender=rounds.admin)  # no cushion
+    shares = rounds.seed(holder, 100_000 * USDC)
+    supply = token.totalSupply()
+    token.requestRedeem(shares // 2, holder, holder, sender=holder)
+    rounds.close()  # a sell at 60,000
+    assert rounds.fill(63_000) == FILLED  # the long's slice is worth more than the cash kept
+    tx = rounds.settle()
+    event = tx.events.filter(token.RoundSettled)[0]
+    assert token.rounds(2).status == PAYING
+    assert token.maxWithdraw(holder) == 0  # not claimable until the assets are home
+    payout = tx.events.filter(token.PayoutPlaced)[0]
+    rounds.price(63_000)
+    venue.execute_order(payout.order_id, sender=rounds.keeper)
+    assert rounds.settle().return_value == SETTLED
+    owed = event.assets_out - venue.fill_of(payout.order_id).execution_fee
+    assert owed == (shares // 2) * event.nav_at_fill // supply - event.cost - venue.fill_of(payout.order_id).execution_fee
+    assert token.redeem(shares // 2, holder, holder, sender=holder).return_value == owed
+    assert token.held_assets() == 0
+
+
+# ------------------------------------------------------------------ a whole exit; O(1) settlement
+
+
+def test_exit__holder_redeems_everything__paid_in_full_through_the_payout_order(rounds, holder):
+    """A round redeeming all but the dead shares keeps almost no cushion (the venue releases only
+    margin above the remaining position's), so the fill's cost leaves a shortfall that a payout
+    order brings home; the holder receives its shares' worth at the fill less the round's costs."""
+    token, venue = rounds.token, rounds.venue
+    shares = rounds.seed(holder, 100_000 * USDC)
+    supply = token.totalSupply()
+    token.requestRedeem(shares, holder, holder, sender=holder)
+    rounds.close()
+    assert rounds.fill() == FILLED
+    tx = rounds.settle()
+    event = tx.events.filter(token.RoundSettled)[0]
+    if token.rounds(2).status == PAYING:
+        payout = tx.events.filter(token.PayoutPlaced)[0]
+        rounds.price(rounds.usd)
+        venue.execute_order(payout.order_id, sender=rounds.keeper)
+        assert rounds.settle().return_value == SETTLED
+    owed = token.maxWithdraw(holder)
+    assert owed == token.rounds(2).assets_out
+    assert owed >= shares * event.nav_at_fill // supply - event.cost - 2 * venue.min_execution_fee()
+    assert token.redeem(shares, holder, holder, sender=holder).return_value == owed
+    assert token.balanceOf(token) == token.DEAD_SHARES() == token.totalSupply()
+
+
+def test_settle__gas__does_not_grow_with_the_number_of_requests(rounds, accounts, holder):
+    """O(1) settlement: claims pay their own way."""
+    token = rounds.token
+    rounds.seed(holder, 1_000_000 * USDC)
+    gas = {}
+    for n in (1, 8):
+        requesters = [accounts[i] for i in range(n)]
+        for who in requesters:
+            rounds.request_deposit(who, 1_000 * USDC)
+        close = rounds.close()
+        assert rounds.fill() == FILLED
+        settle = rounds.settle()
+        claim = token.deposit(1_000 * USDC, requesters[0], requesters[0], sender=requesters[0])
+        gas[n] = (close.gas_used, settle.gas_used, claim.gas_used)
+    print(f"gas (close, settle, a claim): N=1 {gas[1]}, N=8 {gas[8]}")
+    for one, many in zip(gas[1][:2], gas[8][:2]):  # a claim's gas is its own (cold or warm slots)
+        assert abs(one - many) <= 1_000
+
+
+# ------------------------------------------------------------------ ERC-165
+
+
+def interface_id(*signatures: str) -> bytes:
+    value = 0
+    for signature in signatures:
+        value ^= int.from_bytes(function_signature_to_4byte_selector(signature), "big")
+    return value.to_bytes(4, "big")
+
+
+def test_supports_interface__erc7540_erc7575_erc165__true_and_others_false(async_token_stack):
+    token = async_token_stack[2]
+    operator = interface_id("isOperator(address,address)", "setOperator(address,bool)")
+    deposit = interface_id(
+        "requestDeposit(uint256,address,address)",
+        "pendingDepositRequest(uint256,address)",
+        "claimableDepositRequest(uint256,address)",
+        "deposit(uint256,address,address)",
+        "mint(uint256,address,address)",
+    )
+    redeem = interface_id(
+        "requestRedeem(uint256,address,address)",
+        "pendingRedeemRequest(uint256,address)",
+        "claimableRedeemRequest(uint256,address)",
+    )
+    for expected, value in [(operator, "e3bc4e65"), (deposit, "ce3bbe50"), (redeem, "620ee8e4")]:
+        assert expected.hex() == value
+    vault = interface_id(
+        *"asset() share() convertToShares(uint256) convertToAssets(uint256) totalAssets() maxDeposit(address) "
+        "previewDeposit(uint256) deposit(uint256,address) maxMint(address) previewMint(uint256) "
+        "mint(uint256,address) maxWithdraw(address) previewWithdraw(uint256) withdraw(uint256,address,address) "
+        "maxRedeem(address) previewRedeem(uint256) redeem(uint256,address,address)".split()
+    )
+    assert vault.hex() == "2f0a18c5"  # ERC-7575
+    abi = {f"{m.name}({','.join(i.type for i in m.inputs)})" for m in token.contract_type.abi if m.type == "function"}
+    assert {"previewDeposit(uint256)", "deposit(uint256,address,address)", "mint(uint256,address,address)"} <= abi
+    for iid in [operator, deposit, redeem, vault, bytes.fromhex("01ffc9a7")]:
+        assert token.supportsInterface(iid)
+    assert not token.supportsInterface(bytes.fromhex("ffffffff"))
+    assert token.share() == token.address
+    with ape.reverts("lt: async"):
+        token.previewDeposit(USDC)
