@@ -49,6 +49,7 @@ from typing import Any
 import requests
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
+from web3.exceptions import Web3Exception
 
 from ltsdk import errors
 from ltsdk.calls import Call, Fn, LatestBlock
@@ -232,8 +233,9 @@ class VenueKeeper:
         log_line(self.logger, self.wall(), event, level, venue=self.venue, **fields)
 
     def run(self, ticks: int | None = None) -> None:
-        """Tick every `poll_seconds` (forever, or `ticks` times). A node that does not answer ends
-        no loop (logged, tried again next tick); Ctrl-C ends it with a `shutdown` line."""
+        """Tick every `poll_seconds` (forever, or `ticks` times). A node that does not answer or a
+        tick that fails on the node's side ends no loop (logged, tried again next tick); Ctrl-C
+        ends it with a `shutdown` line."""
         shard = f"{self.policy.shard}/{self.policy.shards}"
         self.log("start", keeper=self.account.address, first_order_id=self.next_id, shard=shard)
         done = 0
@@ -243,6 +245,8 @@ class VenueKeeper:
                     self.tick()
                 except (requests.ConnectionError, requests.Timeout) as exc:
                     self.log("rpc_unavailable", logging.WARNING, error=str(exc))
+                except (Web3Exception, errors.LtError) as exc:  # e.g. no receipt in time: the next tick looks again
+                    self.log("tick_failed", logging.WARNING, error=type(exc).__name__, detail=str(exc))
                 done += 1
                 if ticks is None or done < ticks:
                     self.sleep(self.policy.poll_seconds)
@@ -261,8 +265,9 @@ class VenueKeeper:
         outcomes = []
         for order_id in sorted(self.open):
             order = self.order(order_id)
-            if order.status != PENDING:
-                self.forget(order_id)  # closed without us (its account cancelled, another keeper)
+            if order.status != PENDING:  # closed without us: its account cancelled it, or another keeper
+                self.forget(order_id)
+                self.log("closed", order_id=order_id, status=STATUS_NAMES[order.status])
                 continue
             step, why = next_step(order, head, oracle, order_expiry)
             if step is not None and not takes(order_id, order, step, head.timestamp, order_expiry, self.policy):
