@@ -520,8 +520,12 @@ def settle() -> uint8:
         self.rounds[round_id] = r
         self.flight_round = 0
     else:
-        # the payout order ended without a fill: the round's cash is as it was; place another
-        self._place_payout(round_id, r, r.assets_out + r.execution_fee - r.cash)
+        # the payout order ended without a fill: the round's cash is as it was; its fee was its
+        # fronter's cost of trying, so the redeemers get back their charge for it (min request
+        # sizes keep their assets above a fee) and pay the next order's instead
+        cash_held: uint256 = r.assets_out + r.execution_fee - r.cash
+        r.assets_out += r.execution_fee
+        self._place_payout(round_id, r, cash_held)
     return self.rounds[round_id].status
 
 

@@ -134,7 +134,8 @@ def _settlement(
          shares' worth at H less their costs, depositors shares for their assets less theirs,
          both rounded down (a side whose costs exceed its worth gets 0).
     """
-    h: uint256 = convert(max(convert(idle, int256) + equity_before, 0), uint256)
+    # at least 1: a fund wiped out before the fill still settles (its shares then worth ~0)
+    h: uint256 = convert(max(convert(idle, int256) + equity_before, 1), uint256)
     cost: uint256 = convert(max(equity_before + collateral_delta - equity_after, 0), uint256) + execution_fee
     redeem_value: uint256 = 0
     if redeems > 0:

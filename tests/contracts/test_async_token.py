@@ -224,9 +224,7 @@ def test_deferred_fill__deposit_before_a_5pct_move__holder_value_equals_the_run_
 # ------------------------------------------------------------------ netting
 
 
-def test_round__deposits_and_redeems__one_order_trades_the_net_and_the_side_in_excess_pays(
-    rounds, holder, requester
-):
+def test_round__deposits_and_redeems__one_order_trades_the_net_and_the_side_in_excess_pays(rounds, holder, requester):
     token, venue = rounds.token, rounds.venue
     rounds.seed(holder, 1_000_000 * USDC)
     supply, nav = token.totalSupply(), token.totalAssets()
@@ -254,9 +252,7 @@ def test_round__deposits_and_redeems__one_order_trades_the_net_and_the_side_in_e
     assert token.held_assets() == 0
 
 
-def test_round__flow_crossed_exactly__trades_nothing_and_only_the_execution_fee_is_charged(
-    rounds, holder, requester
-):
+def test_round__flow_crossed_exactly__trades_nothing_and_only_the_execution_fee_is_charged(rounds, holder, requester):
     token, venue = rounds.token, rounds.venue
     rounds.seed(holder, 1_000_000 * USDC)
     supply, nav = token.totalSupply(), token.totalAssets()
@@ -346,12 +342,25 @@ def test_round__close_and_settle__match_the_model_to_the_wei(
     assert rounds.fill(fill_usd) == FILLED
     f = venue.fill_of(closed.order_id)
     settled = model.settlement(
-        idle, f.equity_before, f.equity_after, f.collateral_delta, f.size_delta, f.execution_fee,
-        supply, r.deposits, r.redeems, True, token.initial_nav_per_share(),
+        idle,
+        f.equity_before,
+        f.equity_after,
+        f.collateral_delta,
+        f.size_delta,
+        f.execution_fee,
+        supply,
+        r.deposits,
+        r.redeems,
+        True,
+        token.initial_nav_per_share(),
     )
     event = rounds.settle().events.filter(token.RoundSettled)[0]
     assert (event.nav_at_fill, event.cost, event.deposits_pay, event.shares_out, event.assets_out) == (
-        settled.nav_at_fill, settled.cost, settled.deposits_pay, settled.shares_out, settled.assets_out,
+        settled.nav_at_fill,
+        settled.cost,
+        settled.deposits_pay,
+        settled.shares_out,
+        settled.assets_out,
     )
 
 
@@ -497,7 +506,12 @@ def test_request__below_minimum__reverts(rounds, requester):
 # ------------------------------------------------------------------ the payout order
 
 
-def test_payout__price_jump_beyond_the_cushion__redeemers_paid_by_a_second_order(rounds, holder):
+@pytest.mark.parametrize("first_payout_expires", [False, True])
+def test_payout__price_jump_beyond_the_cushion__redeemers_paid_by_a_second_order(rounds, holder, first_payout_expires):
+    """With no cushion, a long's redeemed slice gains on a rise before the fill: the round's cash
+    is short, the deposits (none here) settle, and a payout order withdraws the rest; the
+    redeemers then get their shares' worth at the trade's fill less its cost and the one payout
+    fee of the order that filled (an expired one is closed and placed again)."""
     token, venue = rounds.token, rounds.venue
     token.set_round_parameters(300, 600, USDC, 10**16, 0, 1_000, sender=rounds.admin)  # no cushion
     shares = rounds.seed(holder, 100_000 * USDC)
@@ -510,11 +524,19 @@ def test_payout__price_jump_beyond_the_cushion__redeemers_paid_by_a_second_order
     assert token.rounds(2).status == PAYING
     assert token.maxWithdraw(holder) == 0  # not claimable until the assets are home
     payout = tx.events.filter(token.PayoutPlaced)[0]
+    if first_payout_expires:
+        rounds.warp(venue.order_expiry() + 1)
+        rounds.price(63_000)
+        assert rounds.settle().return_value == PAYING
+        assert venue.order(payout.order_id).status == EXPIRED
+        payout = token.rounds(2)
     rounds.price(63_000)
     venue.execute_order(payout.order_id, sender=rounds.keeper)
     assert rounds.settle().return_value == SETTLED
     owed = event.assets_out - venue.fill_of(payout.order_id).execution_fee
-    assert owed == (shares // 2) * event.nav_at_fill // supply - event.cost - venue.fill_of(payout.order_id).execution_fee
+    assert (
+        owed == (shares // 2) * event.nav_at_fill // supply - event.cost - venue.fill_of(payout.order_id).execution_fee
+    )
     assert token.redeem(shares // 2, holder, holder, sender=holder).return_value == owed
     assert token.held_assets() == 0
 
@@ -561,7 +583,7 @@ def test_settle__gas__does_not_grow_with_the_number_of_requests(rounds, accounts
         claim = token.deposit(1_000 * USDC, requesters[0], requesters[0], sender=requesters[0])
         gas[n] = (close.gas_used, settle.gas_used, claim.gas_used)
     print(f"gas (close, settle, a claim): N=1 {gas[1]}, N=8 {gas[8]}")
-    for one, many in zip(gas[1][:2], gas[8][:2]):  # a claim's gas is its own (cold or warm slots)
+    for one, many in zip(gas[1][:2], gas[8][:2], strict=True):  # a claim's gas is its own (cold or warm slots)
         assert abs(one - many) <= 1_000
 
 
@@ -593,15 +615,37 @@ def test_supports_interface__erc7540_erc7575_erc165__true_and_others_false(async
     for expected, value in [(operator, "e3bc4e65"), (deposit, "ce3bbe50"), (redeem, "620ee8e4")]:
         assert expected.hex() == value
     vault = interface_id(
-        *"asset() share() convertToShares(uint256) convertToAssets(uint256) totalAssets() maxDeposit(address) "
-        "previewDeposit(uint256) deposit(uint256,address) maxMint(address) previewMint(uint256) "
-        "mint(uint256,address) maxWithdraw(address) previewWithdraw(uint256) withdraw(uint256,address,address) "
-        "maxRedeem(address) previewRedeem(uint256) redeem(uint256,address,address)".split()
+        *[
+            "asset()",
+            "share()",
+            "convertToShares(uint256)",
+            "convertToAssets(uint256)",
+            "totalAssets()",
+            "maxDeposit(address)",
+            "previewDeposit(uint256)",
+            "deposit(uint256,address)",
+            "maxMint(address)",
+            "previewMint(uint256)",
+            "mint(uint256,address)",
+            "maxWithdraw(address)",
+            "previewWithdraw(uint256)",
+            "withdraw(uint256,address,address)",
+            "maxRedeem(address)",
+            "previewRedeem(uint256)",
+            "redeem(uint256,address,address)",
+        ]
     )
     assert vault.hex() == "2f0a18c5"  # ERC-7575
     abi = {f"{m.name}({','.join(i.type for i in m.inputs)})" for m in token.contract_type.abi if m.type == "function"}
     assert {"previewDeposit(uint256)", "deposit(uint256,address,address)", "mint(uint256,address,address)"} <= abi
-    for iid in [operator, deposit, redeem, vault, bytes.fromhex("01ffc9a7")]:
+    access_control = interface_id(
+        "hasRole(bytes32,address)",
+        "getRoleAdmin(bytes32)",
+        "grantRole(bytes32,address)",
+        "revokeRole(bytes32,address)",
+        "renounceRole(bytes32,address)",
+    )
+    for iid in [operator, deposit, redeem, vault, access_control, bytes.fromhex("01ffc9a7")]:
         assert token.supportsInterface(iid)
     assert not token.supportsInterface(bytes.fromhex("ffffffff"))
     assert token.share() == token.address

@@ -98,7 +98,7 @@ def settlement(
     initial_nav_per_share: int,
 ) -> Settlement:
     """round_math._settlement: priced at the fill; the side in excess bears the order's cost."""
-    h = max(idle + equity_before, 0)
+    h = max(idle + equity_before, 1)  # a fund wiped out before the fill still settles
     cost = max(equity_before + collateral_delta - equity_after, 0) + execution_fee
     redeem_value = value_for_shares(supply, h, redeems, initial_nav_per_share, False) if redeems > 0 else 0
     deposits_pay = redeems == 0
