@@ -152,7 +152,7 @@ class VenuePolicy:
 
 
 def parse_shard(text: str) -> tuple[int, int]:
-    """ "I/N" (this keeper is shard I of N) as (I, N); anything else raises ValueError."""
+    """Read a shard given as I/N (this keeper is shard I of N) as (I, N); anything else raises ValueError."""
     shard, slash, shards = text.partition("/")
     if not (slash and shard.isdigit() and shards.isdigit() and int(shard) < int(shards)):
         raise ValueError(f"a shard must be I/N with 0 <= I < N (0/2, 1/2), got {text!r}")
