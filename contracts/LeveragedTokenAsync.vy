@@ -23,7 +23,11 @@
         (share_ledger.vy: ERC-20, EIP-2612), snekmate's access control, lt_math.vy's share and
         size formulas; the round formulas are round_math.vy's.
 
-        Roles: DEFAULT_ADMIN_ROLE (round parameters, unpause), KEEPER_ROLE (close a round before
+        Fees: a mint fee on each deposit request's assets and a redeem fee on each redeem
+        request's assets, fixed at deployment, held for the fee recipient (collect_fees); no
+        management fee yet.
+
+        Roles: DEFAULT_ADMIN_ROLE (round parameters, fee recipient, unpause), KEEPER_ROLE (close a round before
         its grace has passed), GUARDIAN_ROLE (pause new requests).
 
         Reverts: "lt: zero", "lt: min request", "lt: not operator", "lt: request pending",
@@ -46,6 +50,7 @@ from . import constants
 from . import lt_math
 from . import round_math
 from . import share_ledger
+from . import LeveragedTokenConfigurator
 
 implements: IERC20
 implements: IERC20Detailed
@@ -123,6 +128,7 @@ event RoundSettled:
     deposits_pay: bool
     shares_out: uint256
     assets_out: uint256
+    fees: uint256  # assets: the round's mint and redeem fees
 
 event PayoutPlaced:
     round_id: indexed(uint256)
@@ -136,6 +142,10 @@ event RoundParametersSet:
     min_redeem_shares: uint256
     redeem_cushion_bps: uint256
     max_slippage_bps: uint256
+
+event FeesCollected:
+    fee_recipient: indexed(address)
+    assets: uint256
 
 event Paused:
     account: address
@@ -159,6 +169,7 @@ struct Round:
     execution_fee: uint256  # assets, the fee fronted
     shares_out: uint256  # once settled: shares for the depositors together
     assets_out: uint256  # once settled: assets for the redeemers together
+    fees: uint256  # once settled: the round's mint and redeem fees, for the fee recipient
 
 
 # a controller's pending request: the round it joined and the amount (assets or shares)
@@ -211,12 +222,18 @@ target_leverage: public(immutable(uint256))  # WAD
 is_long: public(immutable(bool))
 ASSET_SCALE: public(immutable(uint256))  # 10**(18 - asset decimals)
 initial_nav_per_share: public(immutable(uint256))  # assets per 1e18 shares at the first mint
+# fixed for the token's life, so no change can reach a holder without notice (the sync token's
+# fees change through the configurator's timelock)
+mint_fee_bps: public(immutable(uint256))  # on the assets a deposit request settles with
+redeem_fee_bps: public(immutable(uint256))  # on the assets a redeem request settles with
 
 
 # ---------------------------------------------------------------- storage
 
 idle_assets: public(uint256)  # collateral at the token that belongs to NAV
-held_assets: public(uint256)  # collateral at the token held for requests and claims; not NAV
+held_assets: public(uint256)  # collateral at the token held for requests, claims and fees; not NAV
+protocol_fees: public(uint256)  # mint and redeem fees held for the fee recipient (part of held_assets)
+fee_recipient: public(address)
 
 rounds: public(HashMap[uint256, Round])
 open_round: public(uint256)  # the round that takes new requests
@@ -252,6 +269,9 @@ def __init__(
     is_long_: bool,
     asset_scale_: uint256,
     initial_nav_per_share_: uint256,
+    mint_fee_bps_: uint256,
+    redeem_fee_bps_: uint256,
+    fee_recipient_: address,
 ):
     """
     @notice The deployer gets DEFAULT_ADMIN_ROLE. Round parameters start at: a round every 300 s,
@@ -259,10 +279,17 @@ def __init__(
             unit or 0.01 share, a 10 % cushion on the redeemers' cash, 50 bps of slippage.
     @param asset_scale_ 10**(18 - asset decimals)
     @param initial_nav_per_share_ NAV per share at the first mint, in asset base units
+    @param mint_fee_bps_ Fee on a deposit request's assets, at most the sync token's cap
+    @param redeem_fee_bps_ Fee on a redeem request's assets, at most the sync token's cap
     """
     access_control.__init__()
     share_ledger.__init__(name_, symbol_)
     assert staticcall IAsyncPerpVenue(venue_).is_async(), "lt: not async"
+    assert mint_fee_bps_ <= LeveragedTokenConfigurator.MAX_MINT_FEE_BPS, "lt: bounds"
+    assert redeem_fee_bps_ <= LeveragedTokenConfigurator.MAX_REDEEM_FEE_BPS, "lt: bounds"
+    mint_fee_bps = mint_fee_bps_
+    redeem_fee_bps = redeem_fee_bps_
+    self.fee_recipient = fee_recipient_
     asset = asset_
     venue = IAsyncPerpVenue(venue_)
     target_leverage = target_leverage_
@@ -290,7 +317,7 @@ def requestDeposit(assets: uint256, controller: address, owner: address) -> uint
     @return The request id, 0 (requests are aggregated per controller).
     """
     self._check_requestable(owner, controller)
-    assert assets >= self.min_deposit_assets and assets > 0, "lt: min request"
+    self._check_min_request(assets >= self.min_deposit_assets and assets > 0)
     req: Request = self._join(self._fold_deposit(controller), assets)
     self.deposit_requests[controller] = req
     self.rounds[req.round_id].deposits += assets
@@ -312,7 +339,7 @@ def requestRedeem(shares: uint256, controller: address, owner: address) -> uint2
     self._check_live()
     if msg.sender != owner and not self.isOperator[owner][msg.sender]:
         share_ledger._spend_allowance(owner, msg.sender, shares)
-    assert shares >= self.min_redeem_shares and shares > 0, "lt: min request"
+    self._check_min_request(shares >= self.min_redeem_shares and shares > 0)
     req: Request = self._join(self._fold_redeem(controller), shares)
     self.redeem_requests[controller] = req
     self.rounds[req.round_id].redeems += shares
@@ -355,7 +382,7 @@ def setOperator(operator: address, approved: bool) -> bool:
     """
     @notice Let `operator` request, cancel and claim for the caller (ERC-7540).
     """
-    assert operator != msg.sender, "lt: not operator"
+    self._check_operator(operator != msg.sender)
     self.isOperator[msg.sender][operator] = approved
     log OperatorSet(controller=msg.sender, operator=operator, approved=approved)
     return True
@@ -428,7 +455,7 @@ def close_round() -> uint256:
             order is refused or expires, that fee was the caller's cost of trying.
     @return The venue order id.
     """
-    assert self.flight_round == 0, "lt: in flight"
+    self._check_not_in_flight(self.flight_round == 0)
     due: uint256 = self.last_close + self.round_interval
     assert block.timestamp >= due, "lt: not due"
     if block.timestamp < due + self.round_grace:
@@ -452,6 +479,7 @@ def close_round() -> uint256:
         r.deposits,
         r.redeems,
         fee,
+        mint_fee_bps,
         self._trade_cost(size_delta, snap.price),
         self.redeem_cushion_bps,
         self.max_slippage_bps,
@@ -515,6 +543,7 @@ def settle() -> uint8:
     elif o.status == VENUE_FILLED:
         # PAYING: the payout order brought the rest home
         self.held_assets += r.cash
+        self.protocol_fees += r.fees
         self._pay(r.fronter, r.execution_fee)
         r.status = SETTLED
         self.rounds[round_id] = r
@@ -523,13 +552,36 @@ def settle() -> uint8:
         # the payout order ended without a fill: the round's cash is as it was; its fee was its
         # fronter's cost of trying, so the redeemers get back their charge for it (min request
         # sizes keep their assets above a fee) and pay the next order's instead
-        cash_held: uint256 = r.assets_out + r.execution_fee - r.cash
+        cash_held: uint256 = r.assets_out + r.fees + r.execution_fee - r.cash
         r.assets_out += r.execution_fee
         self._place_payout(round_id, r, cash_held)
     return self.rounds[round_id].status
 
 
 # ---------------------------------------------------------------- guardian and admin
+
+@external
+def collect_fees() -> uint256:
+    """
+    @notice Anyone: send the mint and redeem fees held by the token to the fee recipient.
+    """
+    amount: uint256 = self.protocol_fees
+    recipient: address = self.fee_recipient
+    self.protocol_fees = 0
+    self._pay(recipient, amount)
+    log FeesCollected(fee_recipient=recipient, assets=amount)
+    return amount
+
+
+@external
+def set_fee_recipient(recipient: address):
+    """
+    @notice Admin: where collected fees go from now on (fees already held go there too).
+    """
+    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    self._check_receiver(recipient)
+    self.fee_recipient = recipient
+
 
 @external
 def pause():
@@ -560,10 +612,16 @@ def set_round_parameters(
             order's price limit (bps, 1 to 1,000). Applies from the next close.
     """
     access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
-    assert round_interval <= MAX_ROUND_SECONDS and round_grace <= MAX_ROUND_SECONDS, "lt: bounds"
-    assert min_deposit_assets > 0 and min_redeem_shares > 0, "lt: bounds"
-    assert redeem_cushion_bps <= MAX_CUSHION_BPS, "lt: bounds"
-    assert max_slippage_bps > 0 and max_slippage_bps <= MAX_SLIPPAGE_BPS, "lt: bounds"
+    if not (
+        round_interval <= MAX_ROUND_SECONDS
+        and round_grace <= MAX_ROUND_SECONDS
+        and min_deposit_assets > 0
+        and min_redeem_shares > 0
+        and redeem_cushion_bps <= MAX_CUSHION_BPS
+        and max_slippage_bps > 0
+        and max_slippage_bps <= MAX_SLIPPAGE_BPS
+    ):
+        share_ledger._raise_bounds()  # "lt: bounds": one revert site, the ledger's
     self.round_interval = round_interval
     self.round_grace = round_grace
     self.min_deposit_assets = min_deposit_assets
@@ -756,25 +814,25 @@ def previewDeposit(assets: uint256) -> uint256:
     """
     @notice Reverts: ERC-7540 forbids previews on the asynchronous side (quote from the model).
     """
-    raise "lt: async"
+    return self._no_preview()
 
 
 @external
 @view
 def previewMint(shares: uint256) -> uint256:
-    raise "lt: async"
+    return self._no_preview()
 
 
 @external
 @view
 def previewRedeem(shares: uint256) -> uint256:
-    raise "lt: async"
+    return self._no_preview()
 
 
 @external
 @view
 def previewWithdraw(assets: uint256) -> uint256:
-    raise "lt: async"
+    return self._no_preview()
 
 
 @external
@@ -790,11 +848,42 @@ def nav_per_share() -> uint256:
 
 
 # ---------------------------------------------------------------- internal: checks
+# One assert per reason raised in several places (each revert site with a reason costs ~110 bytes)
+
+@internal
+@pure
+def _check_operator(ok: bool):
+    assert ok, "lt: not operator"
+
+
+@internal
+@pure
+def _check_min_request(ok: bool):
+    assert ok, "lt: min request"
+
+
+@internal
+@pure
+def _check_claimable(ok: bool):
+    assert ok, "lt: claimable"
+
+
+@internal
+@pure
+def _check_not_in_flight(ok: bool):
+    assert ok, "lt: in flight"
+
+
+@internal
+@pure
+def _no_preview() -> uint256:
+    raise "lt: async"
+
 
 @internal
 @view
 def _check_controller(controller: address):
-    assert controller == msg.sender or self.isOperator[controller][msg.sender], "lt: not operator"
+    self._check_operator(controller == msg.sender or self.isOperator[controller][msg.sender])
 
 
 @internal
@@ -815,7 +904,7 @@ def _check_live():
 def _check_requestable(owner: address, controller: address):
     self._check_receiver(controller)
     self._check_live()
-    assert owner == msg.sender or self.isOperator[owner][msg.sender], "lt: not operator"
+    self._check_operator(owner == msg.sender or self.isOperator[owner][msg.sender])
 
 
 # ---------------------------------------------------------------- internal: requests
@@ -903,7 +992,7 @@ def _join(req: Request, amount: uint256) -> Request:
 @view
 def _cancellable(req: Request) -> Request:
     assert req.amount > 0, "lt: zero"
-    assert self._resolve(req.round_id) == self.open_round, "lt: in flight"
+    self._check_not_in_flight(self._resolve(req.round_id) == self.open_round)
     return req
 
 
@@ -915,7 +1004,7 @@ def _part(claim: Claim, requested: uint256, roundup: bool) -> uint256:
     """
     @dev What `requested` of a claimable balance is owed (pro rata).
     """
-    assert requested > 0 and requested <= claim.requested, "lt: claimable"
+    self._check_claimable(requested > 0 and requested <= claim.requested)
     return math._mul_div(requested, claim.owed, claim.requested, roundup)
 
 
@@ -925,7 +1014,7 @@ def _requested_for(claim: Claim, owed: uint256) -> uint256:
     """
     @dev The part of a claimable balance's request that `owed` uses up (rounded up).
     """
-    assert owed > 0 and owed <= claim.owed, "lt: claimable"
+    self._check_claimable(owed > 0 and owed <= claim.owed)
     return math._mul_div(owed, claim.requested, claim.owed, True)
 
 
@@ -988,6 +1077,8 @@ def _settlement_of(r: Round, f: IAsyncPerpVenue.Fill, supply: uint256) -> round_
         supply,
         r.deposits,
         r.redeems,
+        mint_fee_bps,
+        redeem_fee_bps,
         is_long,
         initial_nav_per_share,
     )
@@ -1016,7 +1107,7 @@ def _nav_and_supply() -> (int256, uint256):
     if not filled:
         return nav, supply
     s: round_math.Settlement = self._settlement_of(r, f, supply)
-    return nav + convert(r.cash, int256) - convert(r.execution_fee + s.assets_out, int256), supply - r.redeems + s.shares_out
+    return nav + convert(r.cash, int256) - convert(r.execution_fee + s.assets_out + s.fees, int256), supply - r.redeems + s.shares_out
 
 
 # ---------------------------------------------------------------- internal: settlement
@@ -1040,12 +1131,15 @@ def _settle_fill(round_id: uint256, r: Round):
     if supply == 0:
         r.shares_out -= min(DEAD_SHARES, r.shares_out)  # locked in the token forever (see LeveragedToken.vy)
     r.assets_out = s.assets_out
+    r.fees = s.fees
     self._pay(r.fronter, r.execution_fee)
     cash: uint256 = r.cash - r.execution_fee
-    if cash >= s.assets_out:
-        # the round's cash beyond what its redeemers are owed belongs to the fund
-        self.held_assets -= cash - s.assets_out
-        self.idle_assets += cash - s.assets_out
+    owed: uint256 = s.assets_out + s.fees
+    if cash >= owed:
+        # the round's cash beyond what its redeemers and the fee recipient are owed is the fund's
+        self.held_assets -= cash - owed
+        self.idle_assets += cash - owed
+        self.protocol_fees += s.fees
         r.status = SETTLED
         self.rounds[round_id] = r
         self.flight_round = 0
@@ -1059,20 +1153,21 @@ def _settle_fill(round_id: uint256, r: Round):
         deposits_pay=s.deposits_pay,
         shares_out=s.shares_out,
         assets_out=s.assets_out,
+        fees=s.fees,
     )
 
 
 @internal
 def _place_payout(round_id: uint256, r: Round, cash_held: uint256):
     """
-    @dev A collateral-only order withdrawing what the round's redeemers are owed beyond the
-         `cash_held` for them at the token, plus its execution fee, which the caller fronts and
-         the order repays; the redeemers bear the fee.
+    @dev A collateral-only order withdrawing what the round's redeemers and fees are owed beyond
+         the `cash_held` for them at the token, plus its execution fee, which the caller fronts
+         and the order repays; the redeemers bear the fee.
     """
     fee: uint256 = staticcall venue.min_execution_fee()
     assert extcall IERC20(asset).transferFrom(msg.sender, self, fee, default_return_value=True)
     r.assets_out -= min(fee, r.assets_out)
-    amount: uint256 = r.assets_out + fee - cash_held
+    amount: uint256 = r.assets_out + r.fees + fee - cash_held
     r.order_id = extcall venue.create_order(0, -convert(amount, int256), 0, fee)
     r.status = PAYING
     r.cash = amount
@@ -1103,6 +1198,7 @@ def _roll(round_id: uint256, r: Round, o: IAsyncPerpVenue.Order):
         execution_fee=0,
         shares_out=0,
         assets_out=0,
+        fees=0,
     )
     self.rounds[newer] = empty(Round)
     self.merged_into[newer] = round_id

@@ -21,7 +21,7 @@ BPS: constant(uint256) = constants.BPS
 struct RoundOrder:
     size_delta: int256  # WAD units: the deposits' in-kind growth plus the redeems' slice, netted
     collateral_delta: int256  # assets: > 0 rides in the order into margin, < 0 withdrawn at the fill
-    cash: uint256  # assets the round keeps at the token: the redeemers' cash (cushioned) + the execution fee
+    cash: uint256  # assets the round keeps at the token: the redeemers' cash (cushioned), the mint fee and the execution fee
     acceptable_price: uint256  # WAD: the oracle price -+ max slippage on the net direction (0: no trade)
 
 
@@ -32,6 +32,7 @@ struct Settlement:
     deposits_pay: bool  # the side in excess, which bears `cost`: deposits (True) or redeems
     shares_out: uint256  # shares the round's depositors receive together (first round: DEAD_SHARES included)
     assets_out: uint256  # assets the round's redeemers receive together
+    fees: uint256  # assets: the mint fee on the deposits and the redeem fee on the redeemers' assets, to the fee recipient
 
 
 @internal
@@ -73,6 +74,7 @@ def _round_order(
     deposits: uint256,
     redeems: uint256,
     execution_fee: uint256,
+    mint_fee_bps: uint256,
     trade_cost: uint256,
     cushion_bps: uint256,
     max_slippage_bps: uint256,
@@ -86,7 +88,8 @@ def _round_order(
          above the remaining position's initial margin, so a round redeeming nearly everything
          keeps little extra, and its payout order covers a move past it), and the execution fee.
          When the redeems are in excess, their trade's cost comes out of margin at the fill, so
-         twice the venue's quote of it (`trade_cost`) is left out of that cash. The deposits
+         twice the venue's quote of it (`trade_cost`) is left out of that cash. The mint fee on
+         the deposits (rounded up) stays at the token too, for the fee recipient. The deposits
          beyond the cash ride into margin, or the shortfall is withdrawn at the fill. An order
          with neither trade nor collateral would be refused by the venue: it then withdraws one
          base unit, which comes back to the fund's idle assets at settlement.
@@ -98,7 +101,7 @@ def _round_order(
     cash: uint256 = redeem_value + cushion
     if size_delta != 0 and (size_delta > 0) != is_long:
         cash -= min(2 * trade_cost, cash)
-    cash += execution_fee
+    cash += execution_fee + lt_math._fee(deposits, mint_fee_bps)
     collateral_delta: int256 = convert(deposits, int256) - convert(cash, int256)
     if size_delta == 0 and collateral_delta == 0:
         cash += 1
@@ -121,6 +124,8 @@ def _settlement(
     supply: uint256,
     deposits: uint256,
     redeems: uint256,
+    mint_fee_bps: uint256,
+    redeem_fee_bps: uint256,
     is_long: bool,
     initial_nav_per_share: uint256,
 ) -> Settlement:
@@ -131,8 +136,9 @@ def _settlement(
          least 0: the venue's own rounding, to the wei) plus the execution fee; the side in excess
          bears it: deposits when the net trade adds exposure, redeems when it removes it, and,
          with no trade, whichever side is worth more (deposits on a tie). Redeemers get their
-         shares' worth at H less their costs, depositors shares for their assets less theirs,
-         both rounded down (a side whose costs exceed its worth gets 0).
+         shares' worth at H less their costs and the redeem fee on the rest, depositors shares
+         for their assets less the mint fee (on the assets requested) and their costs, both
+         rounded down, fees up (a side whose costs exceed its worth gets 0).
     """
     # at least 1: a fund wiped out before the fill still settles (its shares then worth ~0)
     h: uint256 = convert(max(convert(idle, int256) + equity_before, 1), uint256)
@@ -146,14 +152,21 @@ def _settlement(
             deposits_pay = (size_delta > 0) == is_long
         else:
             deposits_pay = deposits >= redeem_value
-    deposit_value: uint256 = deposits
+    mint_fee: uint256 = lt_math._fee(deposits, mint_fee_bps)
+    deposit_value: uint256 = deposits - mint_fee
     if deposits_pay:
-        deposit_value = deposits - min(cost, deposits)
+        deposit_value -= min(cost, deposit_value)
     else:
         redeem_value -= min(cost, redeem_value)
+    redeem_fee: uint256 = lt_math._fee(redeem_value, redeem_fee_bps)
     shares_out: uint256 = 0
     if deposits > 0:
         shares_out = lt_math._shares_for_value(supply, h, deposit_value, initial_nav_per_share)
     return Settlement(
-        nav_at_fill=h, cost=cost, deposits_pay=deposits_pay, shares_out=shares_out, assets_out=redeem_value
+        nav_at_fill=h,
+        cost=cost,
+        deposits_pay=deposits_pay,
+        shares_out=shares_out,
+        assets_out=redeem_value - redeem_fee,
+        fees=mint_fee + redeem_fee,
     )

@@ -12,7 +12,7 @@ import pytest
 from eth_utils import function_signature_to_4byte_selector
 
 from ltsdk.deploy import oracle_answer
-from ltsdk.math import mul_div
+from ltsdk.math import fee, mul_div
 from ltsdk.replica import async_token as model
 from ltsdk.units import USDC, WAD
 
@@ -21,6 +21,7 @@ DEPTH = 2_000_000_000 * WAD  # USD: a trade of this notional would move the pric
 VENUE_LIQUIDITY = 50_000_000 * USDC
 MAX_UINT = 2**256 - 1
 BPS = 10_000
+MINT_FEE_BPS = REDEEM_FEE_BPS = 10  # the protocol's defaults
 
 # LeveragedTokenAsync round status
 OPEN, IN_FLIGHT, PAYING, SETTLED = 0, 1, 2, 3
@@ -36,15 +37,27 @@ def answer(usd) -> int:
 
 
 @pytest.fixture(scope="session")
-def async_token_stack(project, admin, keeper, guardian, usdc):
+def async_token_stack(project, admin, keeper, guardian, fee_recipient, usdc):
     """A BTC oracle at 60,000, an asynchronous BTC-PERP venue with the keeper as its venue keeper,
-    and a BTC3L token on it with the keeper holding KEEPER_ROLE and collateral for execution fees."""
+    and a BTC3L token on it (10 bps mint and redeem fees) with the keeper holding KEEPER_ROLE and
+    collateral for execution fees."""
     oracle = project.MockOracle.deploy(ORACLE_DECIMALS, "BTC / USD", answer(60_000), sender=admin)
     venue = project.MockAsyncPerpVenue.deploy(usdc, oracle, "BTC-PERP", 6, DEPTH, sender=admin)
     usdc.mint(venue, VENUE_LIQUIDITY, sender=admin)
     venue.set_order_keeper(keeper, True, sender=admin)
     token = project.LeveragedTokenAsync.deploy(
-        "BTC 3x Long", "BTC3L", usdc, venue, 3 * WAD, True, 10**12, 100 * USDC, sender=admin
+        "BTC 3x Long",
+        "BTC3L",
+        usdc,
+        venue,
+        3 * WAD,
+        True,
+        10**12,
+        100 * USDC,
+        MINT_FEE_BPS,
+        REDEEM_FEE_BPS,
+        fee_recipient,
+        sender=admin,
     )
     token.grantRole(token.KEEPER_ROLE(), keeper, sender=admin)
     token.grantRole(token.GUARDIAN_ROLE(), guardian, sender=admin)
@@ -97,12 +110,12 @@ class Rounds:
         assert self.fill(usd) == FILLED
         return self.settle()
 
-    def seed(self, holder, assets: int) -> int:
-        """`holder` deposits `assets` through a whole round and claims its shares."""
-        self.request_deposit(holder, assets)
+    def seed(self, stayer, assets: int) -> int:
+        """`stayer` deposits `assets` through a whole round and claims its shares."""
+        self.request_deposit(stayer, assets)
         self.run()
-        self.token.deposit(assets, holder, holder, sender=holder)
-        return self.token.balanceOf(holder)
+        self.token.deposit(assets, stayer, stayer, sender=stayer)
+        return self.token.balanceOf(stayer)
 
     def value(self, who) -> int:
         return self.token.convertToAssets(self.token.balanceOf(who))
@@ -115,8 +128,8 @@ def rounds(chain, usdc, async_token_stack, admin, keeper):
 
 
 @pytest.fixture
-def holder(depositor):
-    """The existing holder whose value must not move because of others' requests."""
+def stayer(depositor):
+    """The existing holder who stays, whose value must not move because of others' requests."""
     return depositor
 
 
@@ -153,7 +166,9 @@ def test_round__request_close_fill_settle_claim__depositor_gets_nav_at_fill_less
     event = tx.events.filter(token.RoundSettled)[0]
     assert event.cost == round_cost(venue, order_id) and event.deposits_pay
     # first round: shares at the initial NAV per share (100 assets), DEAD_SHARES locked in the token
-    expected = (assets - event.cost) * WAD // (100 * USDC)
+    mint_fee = fee(assets, MINT_FEE_BPS)
+    assert event.fees == mint_fee
+    expected = (assets - mint_fee - event.cost) * WAD // (100 * USDC)
     assert event.shares_out == expected
     assert token.pendingDepositRequest(0, requester) == 0
     assert token.claimableDepositRequest(0, requester) == assets
@@ -163,14 +178,19 @@ def test_round__request_close_fill_settle_claim__depositor_gets_nav_at_fill_less
     assert shares == expected - token.DEAD_SHARES()
     assert token.balanceOf(requester) == shares and token.balanceOf(token) == token.DEAD_SHARES()
     assert token.claimableDepositRequest(0, requester) == 0
-    # the fund holds the deposit less the round's cost, all of it NAV; the keeper was repaid its fee
-    assert token.totalAssets() == assets - event.cost
-    assert token.held_assets() == 0
+    # the fund holds the deposit less the fee and the round's cost, all of it NAV; the keeper was
+    # repaid its execution fee; the mint fee waits for the fee recipient
+    assert token.totalAssets() == assets - mint_fee - event.cost
+    assert token.held_assets() == token.protocol_fees() == mint_fee
+    recipient = token.fee_recipient()
+    before = usdc.balanceOf(recipient)
+    assert token.collect_fees(sender=requester).return_value == mint_fee
+    assert usdc.balanceOf(recipient) == before + mint_fee and token.held_assets() == 0
 
 
-def test_round__between_fill_and_settle__nav_and_supply_read_as_settled(rounds, holder, requester):
+def test_round__between_fill_and_settle__nav_and_supply_read_as_settled(rounds, stayer, requester):
     token = rounds.token
-    rounds.seed(holder, 500_000 * USDC)
+    rounds.seed(stayer, 500_000 * USDC)
     rounds.request_deposit(requester, 200_000 * USDC)
     rounds.close()
     assert rounds.fill() == FILLED
@@ -184,7 +204,7 @@ def test_round__between_fill_and_settle__nav_and_supply_read_as_settled(rounds, 
 
 @pytest.mark.parametrize("move_between_close_and_fill", [False, True])
 def test_deferred_fill__deposit_before_a_5pct_move__holder_value_equals_the_run_without_it(
-    rounds, holder, requester, isolated, move_between_close_and_fill
+    rounds, stayer, requester, isolated, move_between_close_and_fill
 ):
     """Issue 16's review: 1M each; the depositor's request precedes a +5 % move and fills after
     it. The holder's value after settlement equals (to the wei, never below) its value at the
@@ -192,13 +212,13 @@ def test_deferred_fill__deposit_before_a_5pct_move__holder_value_equals_the_run_
     round's costs."""
     token, venue = rounds.token, rounds.venue
     token.set_round_parameters(300, 600, USDC, 10**16, 1_000, 1_000, sender=rounds.admin)  # 10 % price limit
-    balance = rounds.seed(holder, 1_000_000 * USDC)
+    balance = rounds.seed(stayer, 1_000_000 * USDC)
     supply = token.totalSupply()
 
     with isolated():  # the run without the request: the same prices, one after the other
         rounds.price(63_000)
         rounds.price(63_000)
-        without = rounds.value(holder)
+        without = rounds.value(stayer)
 
     assets = 1_000_000 * USDC
     rounds.request_deposit(requester, assets)
@@ -212,27 +232,29 @@ def test_deferred_fill__deposit_before_a_5pct_move__holder_value_equals_the_run_
     order_id = token.rounds(2).order_id
     tx = rounds.settle()
     event = tx.events.filter(token.RoundSettled)[0]
-    with_request = rounds.value(holder)
+    with_request = rounds.value(stayer)
     assert 0 <= with_request - without <= 1
     # without the request, the holder's value is its share of H, the fund at the fill's price
     assert without == balance * event.nav_at_fill // supply
     shares = token.deposit(assets, requester, requester, sender=requester).return_value
     got = token.convertToAssets(shares)
-    assert assets - round_cost(venue, order_id) - 2 <= got <= assets - round_cost(venue, order_id)
+    due = assets - fee(assets, MINT_FEE_BPS) - round_cost(venue, order_id)
+    assert due - 2 <= got <= due
 
 
 # ------------------------------------------------------------------ netting
 
 
-def test_round__deposits_and_redeems__one_order_trades_the_net_and_the_side_in_excess_pays(rounds, holder, requester):
+def test_round__deposits_and_redeems__one_order_trades_the_net_and_the_side_in_excess_pays(rounds, stayer, requester):
     token, venue = rounds.token, rounds.venue
-    rounds.seed(holder, 1_000_000 * USDC)
+    rounds.seed(stayer, 1_000_000 * USDC)
+    seed_fees = token.protocol_fees()
     supply, nav = token.totalSupply(), token.totalAssets()
     size = venue.position(token)[0]
     deposit_assets = 300_000 * USDC
-    redeem_shares = token.balanceOf(holder) // 10  # ~100k of value: the deposits are in excess
+    redeem_shares = token.balanceOf(stayer) // 10  # ~100k of value: the deposits are in excess
     rounds.request_deposit(requester, deposit_assets)
-    token.requestRedeem(redeem_shares, holder, holder, sender=holder)
+    token.requestRedeem(redeem_shares, stayer, stayer, sender=stayer)
     assert token.totalSupply() == supply  # pending redeems stay in the supply
 
     closed = rounds.close().events.filter(token.RoundClosed)[0]
@@ -242,24 +264,27 @@ def test_round__deposits_and_redeems__one_order_trades_the_net_and_the_side_in_e
     assert rounds.fill() == FILLED
     event = rounds.settle().events.filter(token.RoundSettled)[0]
     assert event.deposits_pay
-    # the redeemers pay nothing: exactly their shares' worth at the fill
-    assert event.assets_out == redeem_shares * event.nav_at_fill // supply
+    # the redeemers pay no trading cost: exactly their shares' worth at the fill, less the redeem fee
+    worth = redeem_shares * event.nav_at_fill // supply
+    assert event.assets_out == worth - fee(worth, REDEEM_FEE_BPS)
     assert event.cost == round_cost(venue, order_id)
-    assert event.shares_out == (deposit_assets - event.cost) * supply // event.nav_at_fill
+    mint_fee = fee(deposit_assets, MINT_FEE_BPS)
+    assert event.shares_out == (deposit_assets - mint_fee - event.cost) * supply // event.nav_at_fill
+    assert event.fees == mint_fee + fee(worth, REDEEM_FEE_BPS)
 
-    paid = token.redeem(redeem_shares, holder, holder, sender=holder).return_value
+    paid = token.redeem(redeem_shares, stayer, stayer, sender=stayer).return_value
     assert paid == event.assets_out
-    assert token.held_assets() == 0
+    assert token.held_assets() == token.protocol_fees() == seed_fees + event.fees
 
 
-def test_round__flow_crossed_exactly__trades_nothing_and_only_the_execution_fee_is_charged(rounds, holder, requester):
+def test_round__flow_crossed_exactly__trades_nothing_and_only_the_execution_fee_is_charged(rounds, stayer, requester):
     token, venue = rounds.token, rounds.venue
-    rounds.seed(holder, 1_000_000 * USDC)
+    rounds.seed(stayer, 1_000_000 * USDC)
     supply, nav = token.totalSupply(), token.totalAssets()
     deposit_assets = 100_000 * USDC
     redeem_shares = deposit_assets * supply // nav
     rounds.request_deposit(requester, deposit_assets)
-    token.requestRedeem(redeem_shares, holder, holder, sender=holder)
+    token.requestRedeem(redeem_shares, stayer, stayer, sender=stayer)
     closed = rounds.close().events.filter(token.RoundClosed)[0]
     assert abs(closed.size_delta) <= 1  # the two in-kind trades cancel (to the floor of each)
     assert rounds.fill() == FILLED
@@ -268,20 +293,21 @@ def test_round__flow_crossed_exactly__trades_nothing_and_only_the_execution_fee_
     assert event.cost - f.execution_fee <= 1  # no impact, no fee beyond a unit of rounding
 
 
-def test_round__redeems_in_excess__redeemers_pay_and_depositors_do_not(rounds, holder, requester):
+def test_round__redeems_in_excess__redeemers_pay_and_depositors_do_not(rounds, stayer, requester):
     token, venue = rounds.token, rounds.venue
-    rounds.seed(holder, 1_000_000 * USDC)
+    rounds.seed(stayer, 1_000_000 * USDC)
     supply = token.totalSupply()
     deposit_assets = 50_000 * USDC
-    redeem_shares = token.balanceOf(holder) // 4
+    redeem_shares = token.balanceOf(stayer) // 4
     rounds.request_deposit(requester, deposit_assets)
-    token.requestRedeem(redeem_shares, holder, holder, sender=holder)
+    token.requestRedeem(redeem_shares, stayer, stayer, sender=stayer)
     order_id = rounds.close().events.filter(token.RoundClosed)[0].order_id
     assert rounds.fill() == FILLED
     event = rounds.settle().events.filter(token.RoundSettled)[0]
     assert not event.deposits_pay
-    assert event.shares_out == deposit_assets * supply // event.nav_at_fill
-    assert event.assets_out == redeem_shares * event.nav_at_fill // supply - round_cost(venue, order_id)
+    assert event.shares_out == (deposit_assets - fee(deposit_assets, MINT_FEE_BPS)) * supply // event.nav_at_fill
+    net = redeem_shares * event.nav_at_fill // supply - round_cost(venue, order_id)
+    assert event.assets_out == net - fee(net, REDEEM_FEE_BPS)
 
 
 # ------------------------------------------------------------------ model agreement
@@ -305,6 +331,7 @@ def predicted_order(token, venue, round_id: int) -> model.RoundOrder:
         r.deposits,
         r.redeems,
         venue.min_execution_fee(),
+        token.mint_fee_bps(),
         trade_cost,
         token.redeem_cushion_bps(),
         token.max_slippage_bps(),
@@ -323,15 +350,15 @@ def predicted_order(token, venue, round_id: int) -> model.RoundOrder:
     ],
 )
 def test_round__close_and_settle__match_the_model_to_the_wei(
-    rounds, holder, requester, deposit_usd, redeem_fraction, fill_usd
+    rounds, stayer, requester, deposit_usd, redeem_fraction, fill_usd
 ):
     token, venue = rounds.token, rounds.venue
     token.set_round_parameters(300, 600, USDC, 10**16, 1_000, 500, sender=rounds.admin)
-    rounds.seed(holder, 1_000_000 * USDC)
+    rounds.seed(stayer, 1_000_000 * USDC)
     if deposit_usd:
         rounds.request_deposit(requester, deposit_usd * USDC)
     if redeem_fraction:
-        token.requestRedeem(token.balanceOf(holder) // redeem_fraction, holder, holder, sender=holder)
+        token.requestRedeem(token.balanceOf(stayer) // redeem_fraction, stayer, stayer, sender=stayer)
     round_id, idle, supply = token.open_round(), token.idle_assets(), token.totalSupply()
     r = token.rounds(round_id)
     expected = predicted_order(token, venue, round_id)
@@ -351,38 +378,41 @@ def test_round__close_and_settle__match_the_model_to_the_wei(
         supply,
         r.deposits,
         r.redeems,
+        token.mint_fee_bps(),
+        token.redeem_fee_bps(),
         True,
         token.initial_nav_per_share(),
     )
     event = rounds.settle().events.filter(token.RoundSettled)[0]
-    assert (event.nav_at_fill, event.cost, event.deposits_pay, event.shares_out, event.assets_out) == (
+    assert (event.nav_at_fill, event.cost, event.deposits_pay, event.shares_out, event.assets_out, event.fees) == (
         settled.nav_at_fill,
         settled.cost,
         settled.deposits_pay,
         settled.shares_out,
         settled.assets_out,
+        settled.fees,
     )
 
 
 # ------------------------------------------------------------------ cancellation, refusal, expiry
 
 
-def test_cancel__pending_requests__return_exactly_what_was_requested(rounds, holder, requester, usdc):
+def test_cancel__pending_requests__return_exactly_what_was_requested(rounds, stayer, requester, usdc):
     token = rounds.token
-    rounds.seed(holder, 100_000 * USDC)
+    rounds.seed(stayer, 100_000 * USDC)
     assets = 12_345_678_901
     rounds.request_deposit(requester, assets)
     balance = usdc.balanceOf(requester)
     token.cancelDepositRequest(0, requester, sender=requester)
     assert usdc.balanceOf(requester) == balance + assets
-    assert token.pendingDepositRequest(0, requester) == 0 and token.held_assets() == 0
+    assert token.pendingDepositRequest(0, requester) == 0 and token.held_assets() == token.protocol_fees()
 
-    balance = token.balanceOf(holder)
-    token.requestRedeem(balance // 3, holder, holder, sender=holder)
-    assert token.balanceOf(holder) == balance - balance // 3
-    token.cancelRedeemRequest(0, holder, sender=holder)
-    assert token.balanceOf(holder) == balance
-    assert token.pendingRedeemRequest(0, holder) == 0
+    balance = token.balanceOf(stayer)
+    token.requestRedeem(balance // 3, stayer, stayer, sender=stayer)
+    assert token.balanceOf(stayer) == balance - balance // 3
+    token.cancelRedeemRequest(0, stayer, sender=stayer)
+    assert token.balanceOf(stayer) == balance
+    assert token.pendingRedeemRequest(0, stayer) == 0
 
 
 def test_cancel__after_the_round_closed__reverts(rounds, requester):
@@ -399,9 +429,9 @@ def test_cancel__by_a_stranger__reverts(rounds, requester, outsider):
         rounds.token.cancelDepositRequest(0, requester, sender=outsider)
 
 
-def test_refusal__price_limit_missed__requests_roll_to_the_next_round_intact(rounds, holder, requester, usdc):
+def test_refusal__price_limit_missed__requests_roll_to_the_next_round_intact(rounds, stayer, requester, usdc):
     token = rounds.token
-    rounds.seed(holder, 100_000 * USDC)
+    rounds.seed(stayer, 100_000 * USDC)
     assets = 10_000 * USDC
     rounds.request_deposit(requester, assets)
     rounds.close()  # at 60,000, a buy limited to +50 bps
@@ -416,9 +446,9 @@ def test_refusal__price_limit_missed__requests_roll_to_the_next_round_intact(rou
     assert usdc.balanceOf(requester) == balance + assets
 
 
-def test_refusal__rolled_round_closes_again__settles_with_requests_made_meanwhile(rounds, holder, requester, outsider):
+def test_refusal__rolled_round_closes_again__settles_with_requests_made_meanwhile(rounds, stayer, requester, outsider):
     token = rounds.token
-    rounds.seed(holder, 100_000 * USDC)
+    rounds.seed(stayer, 100_000 * USDC)
     rounds.request_deposit(requester, 10_000 * USDC)
     rounds.close()
     rounds.request_deposit(outsider, 5_000 * USDC)  # joins the next round, round 3
@@ -462,18 +492,18 @@ def test_claim__pending_request__cannot_be_claimed(rounds, requester):
         token.deposit(10_000 * USDC, requester, requester, sender=requester)
 
 
-def test_claim__claimable_request__can_be_claimed_while_paused_and_on_a_stale_price(rounds, holder, guardian):
+def test_claim__claimable_request__can_be_claimed_while_paused_and_on_a_stale_price(rounds, stayer, guardian):
     token = rounds.token
-    shares = rounds.seed(holder, 100_000 * USDC) // 2
-    token.requestRedeem(shares, holder, holder, sender=holder)
+    shares = rounds.seed(stayer, 100_000 * USDC) // 2
+    token.requestRedeem(shares, stayer, stayer, sender=stayer)
     rounds.run()
     assert token.rounds(2).status == SETTLED
-    owed = token.maxWithdraw(holder)
-    assert owed > 0 and token.maxRedeem(holder) == shares
+    owed = token.maxWithdraw(stayer)
+    assert owed > 0 and token.maxRedeem(stayer) == shares
     token.pause(sender=guardian)
     rounds.warp(2 * 3_600)  # the oracle is stale now
-    assert token.redeem(shares, holder, holder, sender=holder).return_value == owed
-    assert token.maxRedeem(holder) == 0
+    assert token.redeem(shares, stayer, stayer, sender=stayer).return_value == owed
+    assert token.maxRedeem(stayer) == 0
 
 
 def test_claim__one_pending_request_per_controller__second_while_in_flight_reverts(rounds, requester):
@@ -507,22 +537,23 @@ def test_request__below_minimum__reverts(rounds, requester):
 
 
 @pytest.mark.parametrize("first_payout_expires", [False, True])
-def test_payout__price_jump_beyond_the_cushion__redeemers_paid_by_a_second_order(rounds, holder, first_payout_expires):
+def test_payout__price_jump_beyond_the_cushion__redeemers_paid_by_a_second_order(rounds, stayer, first_payout_expires):
     """With no cushion, a long's redeemed slice gains on a rise before the fill: the round's cash
     is short, the deposits (none here) settle, and a payout order withdraws the rest; the
     redeemers then get their shares' worth at the trade's fill less its cost and the one payout
     fee of the order that filled (an expired one is closed and placed again)."""
     token, venue = rounds.token, rounds.venue
     token.set_round_parameters(300, 600, USDC, 10**16, 0, 1_000, sender=rounds.admin)  # no cushion
-    shares = rounds.seed(holder, 100_000 * USDC)
+    shares = rounds.seed(stayer, 100_000 * USDC)
+    seed_fees = token.protocol_fees()
     supply = token.totalSupply()
-    token.requestRedeem(shares // 2, holder, holder, sender=holder)
+    token.requestRedeem(shares // 2, stayer, stayer, sender=stayer)
     rounds.close()  # a sell at 60,000
     assert rounds.fill(63_000) == FILLED  # the long's slice is worth more than the cash kept
     tx = rounds.settle()
     event = tx.events.filter(token.RoundSettled)[0]
     assert token.rounds(2).status == PAYING
-    assert token.maxWithdraw(holder) == 0  # not claimable until the assets are home
+    assert token.maxWithdraw(stayer) == 0  # not claimable until the assets are home
     payout = tx.events.filter(token.PayoutPlaced)[0]
     if first_payout_expires:
         rounds.warp(venue.order_expiry() + 1)
@@ -534,24 +565,23 @@ def test_payout__price_jump_beyond_the_cushion__redeemers_paid_by_a_second_order
     venue.execute_order(payout.order_id, sender=rounds.keeper)
     assert rounds.settle().return_value == SETTLED
     owed = event.assets_out - venue.fill_of(payout.order_id).execution_fee
-    assert (
-        owed == (shares // 2) * event.nav_at_fill // supply - event.cost - venue.fill_of(payout.order_id).execution_fee
-    )
-    assert token.redeem(shares // 2, holder, holder, sender=holder).return_value == owed
-    assert token.held_assets() == 0
+    net = (shares // 2) * event.nav_at_fill // supply - event.cost
+    assert owed == net - fee(net, REDEEM_FEE_BPS) - venue.fill_of(payout.order_id).execution_fee
+    assert token.redeem(shares // 2, stayer, stayer, sender=stayer).return_value == owed
+    assert token.held_assets() == token.protocol_fees() == seed_fees + event.fees
 
 
 # ------------------------------------------------------------------ a whole exit; O(1) settlement
 
 
-def test_exit__holder_redeems_everything__paid_in_full_through_the_payout_order(rounds, holder):
+def test_exit__holder_redeems_everything__paid_in_full_through_the_payout_order(rounds, stayer):
     """A round redeeming all but the dead shares keeps almost no cushion (the venue releases only
     margin above the remaining position's), so the fill's cost leaves a shortfall that a payout
     order brings home; the holder receives its shares' worth at the fill less the round's costs."""
     token, venue = rounds.token, rounds.venue
-    shares = rounds.seed(holder, 100_000 * USDC)
+    shares = rounds.seed(stayer, 100_000 * USDC)
     supply = token.totalSupply()
-    token.requestRedeem(shares, holder, holder, sender=holder)
+    token.requestRedeem(shares, stayer, stayer, sender=stayer)
     rounds.close()
     assert rounds.fill() == FILLED
     tx = rounds.settle()
@@ -561,17 +591,18 @@ def test_exit__holder_redeems_everything__paid_in_full_through_the_payout_order(
         rounds.price(rounds.usd)
         venue.execute_order(payout.order_id, sender=rounds.keeper)
         assert rounds.settle().return_value == SETTLED
-    owed = token.maxWithdraw(holder)
+    owed = token.maxWithdraw(stayer)
     assert owed == token.rounds(2).assets_out
-    assert owed >= shares * event.nav_at_fill // supply - event.cost - 2 * venue.min_execution_fee()
-    assert token.redeem(shares, holder, holder, sender=holder).return_value == owed
+    net = shares * event.nav_at_fill // supply - event.cost
+    assert owed >= net - fee(net, REDEEM_FEE_BPS) - 2 * venue.min_execution_fee()
+    assert token.redeem(shares, stayer, stayer, sender=stayer).return_value == owed
     assert token.balanceOf(token) == token.DEAD_SHARES() == token.totalSupply()
 
 
-def test_settle__gas__does_not_grow_with_the_number_of_requests(rounds, accounts, holder):
+def test_settle__gas__does_not_grow_with_the_number_of_requests(rounds, accounts, stayer):
     """O(1) settlement: claims pay their own way."""
     token = rounds.token
-    rounds.seed(holder, 1_000_000 * USDC)
+    rounds.seed(stayer, 1_000_000 * USDC)
     gas = {}
     for n in (1, 8):
         requesters = [accounts[i] for i in range(n)]

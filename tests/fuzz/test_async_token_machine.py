@@ -3,7 +3,8 @@ redeem requests from a holder and two requesters, cancellations, round closes, f
 prices, refusals (a move past the round's price limit), expiry, settlements, payout orders and
 claims (VERIFICATION.md, invariant 16 and ERC-7540's rules). After every step:
 - `cash_is_accounted`: the token's collateral is exactly its idle assets plus what it holds for
-  requests and claims, and that covers every pending deposit and every claimable redeem;
+  requests, claims and fees, and that covers every pending deposit, every claimable redeem and
+  the fees;
 - `shares_are_escrowed`: the token holds every pending redeem's shares and every claimable
   deposit's shares;
 and in the rules themselves: a round's fill leaves the value of every share outside it equal, to
@@ -64,7 +65,7 @@ def token_stack() -> TokenStack:
         venue = deployer("mocks/MockAsyncPerpVenue").deploy(usdc, oracle, "BTC-PERP", 6, BTC_DEPTH)
         venue.set_order_keeper(keeper, True)
         token = deployer("LeveragedTokenAsync").deploy(
-            "BTC 3x Long", "BTC3L", usdc, venue, 3 * WAD, True, 10**12, 100 * USDC
+            "BTC 3x Long", "BTC3L", usdc, venue, 3 * WAD, True, 10**12, 100 * USDC, 10, 10, admin
         )
         token.grantRole(token.KEEPER_ROLE(), keeper)
         # no cushion: a move before the fill of a round of redeems leaves a shortfall, so the
@@ -222,6 +223,13 @@ class AsyncTokenMachine(RuleBasedStateMachine):
             ok, reason = attempt(lambda: token.deposit(pending, account, account, sender=account))
             assert not ok and reason == "lt: claimable"
 
+    @rule()
+    def collect_fees(self):
+        token, usdc = self.s.token, self.s.usdc
+        owed, before = token.protocol_fees(), usdc.balanceOf(self.s.admin)
+        assert token.collect_fees(sender=self.s.keeper) == owed
+        assert usdc.balanceOf(self.s.admin) == before + owed
+
     @rule(move=MOVES_BPS)
     def move_price(self, move):
         self.next_block()
@@ -254,7 +262,7 @@ class AsyncTokenMachine(RuleBasedStateMachine):
         pending = (
             sum(token.pendingDepositRequest(0, a) for a in self.s.actors.values()) if token.flight_round() == 0 else 0
         )
-        assert held >= claimable + pending
+        assert held >= claimable + pending + token.protocol_fees()
 
     @invariant()
     def shares_are_escrowed(self):

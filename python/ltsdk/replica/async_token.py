@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ltsdk.math import limit_price, mul_div, pro_rata_size, shares_for_value, target_size, value_for_shares
+from ltsdk.math import fee, limit_price, mul_div, pro_rata_size, shares_for_value, target_size, value_for_shares
 from ltsdk.units import BPS
 
 
@@ -30,6 +30,7 @@ class Settlement:
     deposits_pay: bool
     shares_out: int
     assets_out: int
+    fees: int
 
 
 def round_size(
@@ -63,6 +64,7 @@ def round_order(
     deposits: int,
     redeems: int,
     execution_fee: int,
+    mint_fee_bps: int,
     trade_cost: int,
     cushion_bps: int,
     max_slippage_bps: int,
@@ -75,7 +77,7 @@ def round_order(
     cash = redeem_value + cushion
     if size_delta != 0 and (size_delta > 0) != is_long:
         cash -= min(2 * trade_cost, cash)
-    cash += execution_fee
+    cash += execution_fee + fee(deposits, mint_fee_bps)
     collateral_delta = deposits - cash
     if size_delta == 0 and collateral_delta == 0:
         cash += 1
@@ -94,6 +96,8 @@ def settlement(
     supply: int,
     deposits: int,
     redeems: int,
+    mint_fee_bps: int,
+    redeem_fee_bps: int,
     is_long: bool,
     initial_nav_per_share: int,
 ) -> Settlement:
@@ -104,10 +108,12 @@ def settlement(
     deposits_pay = redeems == 0
     if deposits > 0 and redeems > 0:
         deposits_pay = (size_delta > 0) == is_long if size_delta != 0 else deposits >= redeem_value
-    deposit_value = deposits
+    mint_fee = fee(deposits, mint_fee_bps)
+    deposit_value = deposits - mint_fee
     if deposits_pay:
-        deposit_value = deposits - min(cost, deposits)
+        deposit_value -= min(cost, deposit_value)
     else:
         redeem_value -= min(cost, redeem_value)
+    redeem_fee = fee(redeem_value, redeem_fee_bps)
     shares_out = shares_for_value(supply, h, deposit_value, initial_nav_per_share) if deposits > 0 else 0
-    return Settlement(h, cost, deposits_pay, shares_out, redeem_value)
+    return Settlement(h, cost, deposits_pay, shares_out, redeem_value - redeem_fee, mint_fee + redeem_fee)
