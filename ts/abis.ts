@@ -5039,6 +5039,1134 @@ export const MockPerpAdapterAbi = [
   }
 ] as const;
 
+export const MockAsyncPerpVenueAbi = [
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "keeper",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "name": "enabled",
+        "type": "bool"
+      }
+    ],
+    "name": "OrderKeeperSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "name": "paused",
+        "type": "bool"
+      }
+    ],
+    "name": "TradingPaused",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "name": "name",
+        "type": "string"
+      },
+      {
+        "indexed": false,
+        "name": "value",
+        "type": "int256"
+      }
+    ],
+    "name": "ParameterSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "order_id",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "name": "size_delta",
+        "type": "int256"
+      },
+      {
+        "indexed": false,
+        "name": "collateral_delta",
+        "type": "int256"
+      },
+      {
+        "indexed": false,
+        "name": "acceptable_price",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "execution_fee",
+        "type": "uint256"
+      }
+    ],
+    "name": "OrderCreated",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "order_id",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "name": "caller",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "name": "expired",
+        "type": "bool"
+      }
+    ],
+    "name": "OrderCancelled",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "order_id",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "name": "keeper",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "name": "refusal",
+        "type": "uint8"
+      },
+      {
+        "indexed": false,
+        "name": "exec_price",
+        "type": "uint256"
+      }
+    ],
+    "name": "OrderRefused",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "name": "amount",
+        "type": "int256"
+      }
+    ],
+    "name": "FundingSettled",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "order_id",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "name": "keeper",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "name": "size_delta",
+        "type": "int256"
+      },
+      {
+        "indexed": false,
+        "name": "exec_price",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "fee",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "realized_pnl",
+        "type": "int256"
+      },
+      {
+        "indexed": false,
+        "name": "size_after",
+        "type": "int256"
+      }
+    ],
+    "name": "OrderExecuted",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "name": "liquidator",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "name": "size",
+        "type": "int256"
+      },
+      {
+        "indexed": false,
+        "name": "price",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "penalty",
+        "type": "uint256"
+      }
+    ],
+    "name": "Liquidated",
+    "type": "event"
+  },
+  {
+    "inputs": [],
+    "name": "owner",
+    "outputs": [
+      {
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "collateral",
+    "outputs": [
+      {
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "oracle",
+    "outputs": [
+      {
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "ASSET_SCALE",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MARKET",
+    "outputs": [
+      {
+        "name": "",
+        "type": "string"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "half_spread_bps",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "taker_fee_bps",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "depth",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "max_leverage",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "maintenance_margin_bps",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "liquidation_penalty_bps",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "max_oracle_age",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "trading_paused",
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "funding_rate_per_second",
+    "outputs": [
+      {
+        "name": "",
+        "type": "int256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "funding_index",
+    "outputs": [
+      {
+        "name": "",
+        "type": "int256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "funding_updated_at",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "equity",
+    "outputs": [
+      {
+        "name": "",
+        "type": "int256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "position",
+    "outputs": [
+      {
+        "name": "",
+        "type": "int256"
+      },
+      {
+        "name": "",
+        "type": "uint256"
+      },
+      {
+        "name": "",
+        "type": "int256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "open_notional",
+    "outputs": [
+      {
+        "name": "",
+        "type": "int256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "market",
+    "outputs": [
+      {
+        "name": "",
+        "type": "string"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "mark_price",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "oracle_price",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      },
+      {
+        "name": "",
+        "type": "uint256"
+      },
+      {
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "funding_owed",
+    "outputs": [
+      {
+        "name": "",
+        "type": "int256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "paused",
+        "type": "bool"
+      }
+    ],
+    "name": "set_trading_paused",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "new_value",
+        "type": "uint256"
+      }
+    ],
+    "name": "set_half_spread_bps",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "new_value",
+        "type": "uint256"
+      }
+    ],
+    "name": "set_taker_fee_bps",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "new_value",
+        "type": "uint256"
+      }
+    ],
+    "name": "set_depth",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "new_value",
+        "type": "uint256"
+      }
+    ],
+    "name": "set_max_leverage",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "new_value",
+        "type": "uint256"
+      }
+    ],
+    "name": "set_max_oracle_age",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "new_value",
+        "type": "int256"
+      }
+    ],
+    "name": "set_funding_rate_per_second",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "size_delta",
+        "type": "int256"
+      },
+      {
+        "name": "collateral_delta",
+        "type": "int256"
+      },
+      {
+        "name": "acceptable_price",
+        "type": "uint256"
+      },
+      {
+        "name": "execution_fee",
+        "type": "uint256"
+      }
+    ],
+    "name": "create_order",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "order_id",
+        "type": "uint256"
+      }
+    ],
+    "name": "cancel_order",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "order_id",
+        "type": "uint256"
+      }
+    ],
+    "name": "execute_order",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "liquidate",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "is_async",
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "order_id",
+        "type": "uint256"
+      }
+    ],
+    "name": "order",
+    "outputs": [
+      {
+        "components": [
+          {
+            "name": "account",
+            "type": "address"
+          },
+          {
+            "name": "size_delta",
+            "type": "int256"
+          },
+          {
+            "name": "collateral_delta",
+            "type": "int256"
+          },
+          {
+            "name": "acceptable_price",
+            "type": "uint256"
+          },
+          {
+            "name": "execution_fee",
+            "type": "uint256"
+          },
+          {
+            "name": "created_at",
+            "type": "uint256"
+          },
+          {
+            "name": "created_block",
+            "type": "uint256"
+          },
+          {
+            "name": "oracle_round",
+            "type": "uint80"
+          },
+          {
+            "name": "status",
+            "type": "uint8"
+          },
+          {
+            "name": "refusal",
+            "type": "uint8"
+          }
+        ],
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "order_id",
+        "type": "uint256"
+      }
+    ],
+    "name": "fill_of",
+    "outputs": [
+      {
+        "components": [
+          {
+            "name": "size_delta",
+            "type": "int256"
+          },
+          {
+            "name": "exec_price",
+            "type": "uint256"
+          },
+          {
+            "name": "oracle_price",
+            "type": "uint256"
+          },
+          {
+            "name": "fee",
+            "type": "uint256"
+          },
+          {
+            "name": "execution_fee",
+            "type": "uint256"
+          },
+          {
+            "name": "realized_pnl",
+            "type": "int256"
+          },
+          {
+            "name": "collateral_delta",
+            "type": "int256"
+          },
+          {
+            "name": "size_after",
+            "type": "int256"
+          },
+          {
+            "name": "filled_at",
+            "type": "uint256"
+          },
+          {
+            "name": "keeper",
+            "type": "address"
+          },
+          {
+            "name": "equity_before",
+            "type": "int256"
+          },
+          {
+            "name": "equity_after",
+            "type": "int256"
+          }
+        ],
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "orders_in_flight",
+    "outputs": [
+      {
+        "components": [
+          {
+            "name": "order_id",
+            "type": "uint256"
+          },
+          {
+            "name": "size_delta",
+            "type": "int256"
+          },
+          {
+            "name": "reserved_collateral",
+            "type": "uint256"
+          },
+          {
+            "name": "collateral_to_withdraw",
+            "type": "uint256"
+          },
+          {
+            "name": "execution_fee",
+            "type": "uint256"
+          },
+          {
+            "name": "acceptable_price",
+            "type": "uint256"
+          },
+          {
+            "name": "created_at",
+            "type": "uint256"
+          },
+          {
+            "name": "expires_at",
+            "type": "uint256"
+          }
+        ],
+        "name": "",
+        "type": "tuple[]"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "account_snapshot",
+    "outputs": [
+      {
+        "components": [
+          {
+            "name": "size",
+            "type": "int256"
+          },
+          {
+            "name": "equity",
+            "type": "int256"
+          },
+          {
+            "name": "price",
+            "type": "uint256"
+          },
+          {
+            "name": "fresh",
+            "type": "bool"
+          },
+          {
+            "name": "updated_at",
+            "type": "uint256"
+          },
+          {
+            "name": "margin",
+            "type": "int256"
+          },
+          {
+            "name": "pending_size_delta",
+            "type": "int256"
+          },
+          {
+            "name": "reserved_collateral",
+            "type": "uint256"
+          },
+          {
+            "name": "execution_fees",
+            "type": "uint256"
+          },
+          {
+            "name": "orders_in_flight",
+            "type": "uint256"
+          }
+        ],
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "name": "size_delta",
+        "type": "int256"
+      }
+    ],
+    "name": "quote_trade",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      },
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "keeper",
+        "type": "address"
+      },
+      {
+        "name": "enabled",
+        "type": "bool"
+      }
+    ],
+    "name": "set_order_keeper",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "new_value",
+        "type": "uint256"
+      }
+    ],
+    "name": "set_min_execution_fee",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "new_value",
+        "type": "uint256"
+      }
+    ],
+    "name": "set_cancel_delay",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "new_value",
+        "type": "uint256"
+      }
+    ],
+    "name": "set_order_expiry",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "next_order_id",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "min_execution_fee",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "cancel_delay",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "order_expiry",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "arg0",
+        "type": "address"
+      }
+    ],
+    "name": "is_order_keeper",
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "collateral_",
+        "type": "address"
+      },
+      {
+        "name": "oracle_",
+        "type": "address"
+      },
+      {
+        "name": "market",
+        "type": "string"
+      },
+      {
+        "name": "collateral_decimals",
+        "type": "uint8"
+      },
+      {
+        "name": "depth_",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "constructor"
+  }
+] as const;
+
 export const MockOracleAbi = [
   {
     "anonymous": false,

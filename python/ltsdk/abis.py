@@ -25,6 +25,7 @@ SHIPPED = (
     "LeveragedTokenFactory",
     "MockUSDC",
     "MockPerpAdapter",
+    "MockAsyncPerpVenue",
     "MockOracle",
 )
 

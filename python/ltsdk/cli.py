@@ -16,6 +16,7 @@ prompt before sending on a live network) and for scripts (--json).
     ltsdk warp 1d                             anvil's clock a day on (oracles refreshed)
     ltsdk serve --port 8000                   the web dashboard (the `dashboard` extra)
     ltsdk index --db out/index.sqlite         follow the events and sample the lens into a database
+    ltsdk venue-keeper 0xVENUE                an async mock venue's keeper: execute, expire orders
 
 Options go before or after the command: --rpc URL (or LT_RPC_URL; default the local node of
 `make node`, http://127.0.0.1:8545), --manifest PATH|NETWORK (default "local"; a manifest for
@@ -542,6 +543,101 @@ def cmd_index(args: argparse.Namespace) -> None:
         indexer.run(poll_seconds=args.poll)
 
 
+def cmd_venue_keeper(args: argparse.Namespace) -> None:
+    import logging
+
+    from web3 import Web3
+    from web3.exceptions import Web3Exception
+
+    from ltsdk.client import DEFAULT_RPC, account_from_env, http_web3
+    from ltsdk.venue_keeper import VenueKeeper, VenuePolicy, parse_shard
+
+    if not Web3.is_address(args.venue):
+        raise CliError(f"VENUE must be a 0x-prefixed 20-byte address, got {args.venue!r}")
+    if not args.interval > 0:
+        raise CliError(f"--interval must be positive, got {args.interval}")
+    if args.ticks is not None and args.ticks < 1:
+        raise CliError(f"--ticks must be at least 1, got {args.ticks}")
+    if args.from_order < 1:
+        raise CliError(f"--from-order must be at least 1 (ids start at 1), got {args.from_order}")
+    try:
+        shard, shards = parse_shard(args.shard)
+    except ValueError as exc:
+        raise CliError(f"--shard: {exc}") from None
+    if args.takeover is not None and args.takeover < 0:
+        raise CliError(f"--takeover must be zero or more seconds, got {args.takeover}")
+    takeover = VenuePolicy.takeover_seconds if args.takeover is None else args.takeover
+    policy = VenuePolicy(poll_seconds=args.interval, shards=shards, shard=shard, takeover_seconds=takeover)
+    account = account_from_env()
+    if account is None:
+        raise errors.NoSigner(
+            "the venue keeper sends transactions: set LT_PRIVATE_KEY, or LT_KEYSTORE and LT_KEYSTORE_PASSWORD"
+        )
+    rpc_url = args.rpc or os.environ.get("LT_RPC_URL", DEFAULT_RPC)
+    w3 = http_web3(rpc_url)
+    keeper = VenueKeeper(w3, args.venue, account, policy, args.from_order)
+    try:
+        chain_id = w3.eth.chain_id
+        has_code = bool(w3.eth.get_code(keeper.venue))
+    except (OSError, Web3Exception) as exc:
+        raise CliError(f"cannot reach the RPC at {rpc_url}: {exc}") from None
+    if not has_code:
+        raise CliError(f"no contract at {keeper.venue} on chain {chain_id}")
+    try:
+        is_keeper = keeper.is_order_keeper()
+        keeper.read("next_order_id")
+    except (errors.LtError, Web3Exception) as exc:
+        raise CliError(f"{keeper.venue} is not an asynchronous venue (MockAsyncPerpVenue): {exc}") from None
+    if not is_keeper:
+        raise CliError(f"{account.address} is not an order keeper of {keeper.venue} (its owner calls set_order_keeper)")
+    if not (args.yes or chain_id in LOCAL_CHAIN_IDS):
+        print(
+            f"keep venue {keeper.venue} on chain {chain_id}, signed by {account.address}. Start? [y/N] ",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+        if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+            raise Declined("declined: nothing was sent")
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+    keeper.run(args.ticks)
+
+
+def add_venue_keeper_command(command) -> None:
+    keeper = command(
+        "venue-keeper",
+        "the venue keeper of an asynchronous mock venue: execute ready orders, close expired ones (JSON lines)",
+    )
+    keeper.add_argument(
+        "venue", help="the venue's address (a MockAsyncPerpVenue; the signer is one of its order keepers)"
+    )
+    keeper.add_argument(
+        "--interval", type=float, default=2.0, metavar="SECONDS", help="between ticks (default: %(default)s)"
+    )
+    keeper.add_argument("--ticks", type=int, metavar="N", help="stop after N ticks (default: run until Ctrl-C)")
+    keeper.add_argument(
+        "--from-order",
+        type=int,
+        default=1,
+        metavar="ID",
+        help="the first order id to look at (default: %(default)s, every order the venue has)",
+    )
+    keeper.add_argument(
+        "--shard",
+        default="0/1",
+        metavar="I/N",
+        help="one of N keepers of the venue: send first for the ids with id %% N == I (default: %(default)s)",
+    )
+    keeper.add_argument(
+        "--takeover",
+        type=int,
+        metavar="SECONDS",
+        help="chain seconds another shard's due order is left to its keeper (default: VenuePolicy.takeover_seconds)",
+    )
+    _write_options(keeper)
+    keeper.set_defaults(run=cmd_venue_keeper)
+
+
 def add_index_command(command) -> None:
     from ltsdk.index import DEFAULT_DB
 
@@ -760,6 +856,7 @@ def build_parser() -> Parser:
     )
     web.set_defaults(run=cmd_serve)
     add_index_command(command)
+    add_venue_keeper_command(command)
     add_mock_commands(command)
     return parser
 

@@ -180,6 +180,13 @@ def decide(state: TokenState, now: int, policy: Policy = Policy()) -> Action | N
 # ---------------------------------------------------------------- runner
 
 
+def log_line(logger: logging.Logger, wall_seconds: float, event: str, level: int = logging.INFO, **fields) -> None:
+    """The keepers' log format: one JSON object per line, `event` and the wall clock as `ts` (UTC,
+    ISO 8601, milliseconds), keys sorted."""
+    ts = datetime.fromtimestamp(wall_seconds, UTC).isoformat(timespec="milliseconds")
+    logger.log(level, json.dumps({"ts": ts, "event": event, **fields}, default=str, sort_keys=True))
+
+
 @dataclass
 class InFlight:
     """A signed transaction the keeper has sent (or is about to) and not yet seen mined.
@@ -456,8 +463,7 @@ class Keeper:
 
     def log(self, event: str, level: int = logging.INFO, **fields) -> None:
         """One JSON line, stamped `ts` with the wall clock (UTC, ISO 8601)."""
-        ts = datetime.fromtimestamp(self.wall(), UTC).isoformat(timespec="milliseconds")
-        self.logger.log(level, json.dumps({"ts": ts, "event": event, **fields}, default=str, sort_keys=True))
+        log_line(self.logger, self.wall(), event, level, **fields)
 
     def alert(self, kind: str, token: str = "", **fields) -> None:
         """The condition `kind` holds (for `token`) now. Logged and counted once per incident: when
