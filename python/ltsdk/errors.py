@@ -125,6 +125,10 @@ class TransactionFailed(LtError, RuntimeError):
     """A revert with no reason the SDK knows."""
 
 
+class MinedRevert(TransactionFailed):
+    """A sent transaction that was mined and reverted: its nonce is spent."""
+
+
 # ---------------------------------------------------------------- the SDK's own
 
 

@@ -36,7 +36,7 @@ def send_plan(
     poll_seconds: float = 0.1,
 ) -> Plan[Any]:
     """Simulate `fn` as `account` (a revert raises its typed error before anything is sent), then
-    sign and send it and return the receipt; a mined revert raises TransactionFailed. Without a
+    sign and send it and return the receipt; a mined revert raises MinedRevert. Without a
     `nonce` the node's pending count is used (the key may also sign elsewhere: ape, a second
     session); without a "gas" in `tx_kwargs` the estimate plus a margin."""
     if simulate:
@@ -52,7 +52,7 @@ def send_plan(
     tx_hash = yield SendRaw(account.sign_transaction(tx).raw_transaction)
     receipt = yield WaitReceipt(tx_hash, timeout_seconds, poll_seconds)
     if receipt["status"] != 1:
-        raise errors.TransactionFailed(f"transaction {Web3.to_hex(tx_hash)} reverted")
+        raise errors.MinedRevert(f"transaction {Web3.to_hex(tx_hash)} reverted")
     return receipt
 
 

@@ -291,23 +291,30 @@ class VenueKeeper:
     # ------------------------------------------------------------ one step
 
     def take(self, order_id: int, step: str) -> Outcome:
-        """Simulate `step` on the head, then send it and read back what the venue recorded."""
+        """Simulate `step` on the head, then send it and read back what the venue recorded. A
+        revert without a reason before anything is sent is tried once more: a node may answer a
+        call while it mines a block with the new state under the previous block's clock (anvil
+        does), and a revert that is real reverts again."""
         fn = Fn(self.venue, VENUE_ABI, step, (order_id,))
-        try:
-            self.node.execute(Call(fn, self.account.address))
-        except errors.LtError as exc:
-            return self.not_sent(order_id, step, exc.reason or str(exc))
-        try:
-            receipt = self.sender.send(fn, {}, self.policy.receipt_timeout_seconds, self.policy.receipt_poll_seconds)
-        except errors.TransactionFailed as exc:  # mined, reverted: the nonce is spent
-            return self.reverted(order_id, step, str(exc))
-        except errors.LtError as exc:  # the gas estimate reverted: the state moved since the simulation
-            self.sender.resync()
-            return self.not_sent(order_id, step, exc.reason or str(exc))
-        except Exception:
-            self.sender.resync()  # whether the nonce was spent is the node's to say
-            raise
-        return self.done(order_id, step, receipt)
+        for attempt in (1, 2):
+            try:
+                self.node.execute(Call(fn, self.account.address))
+                receipt = self.sender.send(
+                    fn, {}, self.policy.receipt_timeout_seconds, self.policy.receipt_poll_seconds
+                )
+                return self.done(order_id, step, receipt)
+            except errors.MinedRevert as exc:  # mined, reverted: the nonce is spent
+                return self.reverted(order_id, step, str(exc))
+            except errors.LtError as exc:  # the simulation or the gas estimate reverted: nothing sent
+                self.sender.resync()
+                if attempt == 1 and type(exc) is errors.TransactionFailed and exc.reason is None:
+                    self.log("simulation_repeated", order_id=order_id, step=step)
+                    continue
+                return self.not_sent(order_id, step, exc.reason or str(exc))
+            except Exception:
+                self.sender.resync()  # whether the nonce was spent is the node's to say
+                raise
+        raise AssertionError("unreachable: the second attempt returns or raises")
 
     def not_sent(self, order_id: int, step: str, reason: str) -> Outcome:
         """The simulation reverted with `reason`: closed already (no-op), not yet (wait), or a failure."""
