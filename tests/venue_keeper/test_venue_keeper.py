@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from venue_market import EXECUTION_FEE, answer, wad
 
+from ltsdk import errors
+from ltsdk.calls import Call
 from ltsdk.replica.async_venue import EXPIRED, FILLED, PENDING, REFUSED, REFUSED_PRICE, Order
 from ltsdk.venue_keeper import EXECUTE, EXPIRE, Head, Round, VenuePolicy, next_step, takes
 
@@ -149,6 +151,40 @@ def tick_together(keepers) -> list[list]:
     for thread in threads:
         thread.join(timeout=120)
     return [results[index] for index in range(len(keepers))]
+
+
+@pytest.mark.parametrize(("reasonless_reverts", "expected"), [(1, "filled"), (2, "failed")])
+def test_simulation_reverts_without_a_reason__tried_once_more__only_a_second_revert_fails(
+    reasonless_reverts,
+    expected,
+    chain,
+    kept_venue,
+    depositor,
+    place_order,
+    publish,
+    make_venue_keeper,
+    venue_keeper_logs,
+):
+    """What anvil answers when a call meets a block being mined: a revert without a reason."""
+    order_id = place_order(depositor, 0.1, 1_000, 61_000)
+    chain.mine()
+    publish(60_100)
+    venue_keeper = make_venue_keeper()
+    simulate, left = venue_keeper.node.execute, [reasonless_reverts]
+
+    def reverts_without_a_reason_first(call):
+        if isinstance(call, Call) and call.fn.name == EXECUTE and left[0]:  # the step's simulation
+            left[0] -= 1
+            raise errors.TransactionFailed("transaction reverted without a reason")
+        return simulate(call)
+
+    venue_keeper.node.execute = reverts_without_a_reason_first
+
+    outcomes = venue_keeper.tick()
+
+    assert [(o.order_id, o.status) for o in outcomes] == [(order_id, expected)]
+    assert order_of(kept_venue, order_id).status == (FILLED if expected == "filled" else PENDING)
+    assert [line["order_id"] for line in venue_keeper_logs() if line["event"] == "simulation_repeated"] == [order_id]
 
 
 def test_two_sharded_venue_keepers__one_chain__each_order_sent_and_executed_exactly_once(
