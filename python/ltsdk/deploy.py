@@ -378,7 +378,7 @@ def create_token(backend: Backend, factory: Any, underlying: str, leverage: int,
 
 
 def token_kind(backend: Backend, factory: Any, token: Any) -> str:
-    """"async" for a LeveragedTokenAsync the factory created, else "sync"."""
+    """ "async" for a LeveragedTokenAsync the factory created, else "sync"."""
     return ASYNC if backend.call(factory, "is_async_token", _address(token)) else SYNC
 
 

@@ -808,7 +808,13 @@ def test_create_token__sync_and_async_venues__registered_alike_and_told_apart(
     assert address in factory.active_tokens()
     assert sol_async_created.events.filter(factory.TokenCreated) == [
         factory.TokenCreated(
-            token=address, symbol="SOL3L", underlying="SOL", adapter=sol_async_venue, leverage=3, is_long=True, is_async=True
+            token=address,
+            symbol="SOL3L",
+            underlying="SOL",
+            adapter=sol_async_venue,
+            leverage=3,
+            is_long=True,
+            is_async=True,
         )
     ]
 

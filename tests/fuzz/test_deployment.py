@@ -54,7 +54,12 @@ def test_deploy_protocol__async_venues__every_product_an_async_token_with_its_ki
     admin, keeper, guardian, fee_recipient = (boa.env.generate_address(r) for r in ("a", "k", "g", "f"))
     with boa.env.anchor():
         deployed = deploy_protocol(
-            BoaBackend(admin), products, fee_recipient=fee_recipient, keeper=keeper, guardian=guardian, venue_kind="async"
+            BoaBackend(admin),
+            products,
+            fee_recipient=fee_recipient,
+            keeper=keeper,
+            guardian=guardian,
+            venue_kind="async",
         )
         c = deployed["contracts"]
         factory = c["factory"]
