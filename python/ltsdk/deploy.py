@@ -444,7 +444,7 @@ def deploy_protocol(
         if "adapter" in recorded and recorded.get("kind", SYNC) != venue_kind:
             raise ValueError(
                 f"the manifest's {name} venue is {recorded.get('kind', SYNC)}, not {venue_kind}: "
-                "resume with its kind or deploy anew"
+                "resume with its kind or deploy anew (--fresh, or `make node-reset` for the local node)"
             )
         oracle, adapter = deploy_market(backend, collateral, name, market, decimals, record, venue_kind)
         if venue_kind == ASYNC and keeper is not None:
