@@ -69,8 +69,11 @@ def cli(network, confirmations, confirm_timeout, keeper_address, guardian_addres
         manifest = deploy_protocol(
             backend, keeper=keeper, guardian=guardian_address, record=record, venue_kind=venue_kind
         )
-    except (ConfirmationTimeout, ValueError) as exc:
+    except ConfirmationTimeout as exc:
         raise SystemExit(f"deploy: {exc}") from None
+    except ValueError as exc:  # bad input: an option the manifest being resumed contradicts
+        click.echo(f"deploy: {exc}", err=True)
+        raise SystemExit(2) from None
     data = manifest_json(manifest, chain.chain_id, network_choice, chain.blocks.head.number)
     write_json(path, data)
     done = f"{len(record.deployed)} contracts deployed now, {len(record.reused)} found in the manifest"
