@@ -91,9 +91,11 @@ node-stop:
 node-reset: node-stop
 	rm -f $(NODE_DIR)/state.json deployments/local.json
 
-# deploy to the local node (started if needed); a re-run resumes or finds everything deployed
+# deploy to the local node (started if needed); a re-run resumes or finds everything deployed.
+# VENUE_KIND=async: asynchronous venues and the ERC-7540 token on them (docs/async-token.md)
+VENUE_KIND ?= sync
 deploy: build node
-	$(ON_NODE) $(APE) run deploy --network ethereum:local:foundry
+	$(ON_NODE) $(APE) run deploy --network ethereum:local:foundry --venue-kind $(VENUE_KIND)
 
 keeper: build
 	$(ON_NODE) $(APE) run keeper --network ethereum:local:foundry $(ARGS)

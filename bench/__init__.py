@@ -1,7 +1,8 @@
 """The benchmark harness (`make bench` runs it through scripts/bench.py): gas per operation next to
 references and lower bounds, and speed. Modules: `settings` (amounts, paths), `floors` (the gas
 schedule and lower-bound items), `trace` (opcode-trace breakdown), `measure` (the token, the
-references and the venue probe on anvil), `speed`, `report` (tables, notes, bench/results.md).
+references and the venue probe on anvil), `async_gas` (the asynchronous token's rounds), `speed`,
+`report` (tables, notes, bench/results.md).
 It needs ape (an ape script imports it with the network connected).
 
 1. Gas. Each figure is one transaction's `gas_used` (21,000 base + calldata + execution) on a local
@@ -28,7 +29,13 @@ It needs ape (an ape script imports it with the network connected).
    the venue's cold storage twice. Reads of the fund's own state beyond those listed, memory and
    arithmetic are not counted, so each bound is below what any real design pays.
 
-3. Speed: backtester steps per second, SDK state reads (JSON-RPC requests and wall time) for 6 and
+3. The asynchronous token (bench/async_gas.py): LeveragedTokenAsync on MockAsyncPerpVenue, created
+   by the factory, in rounds of N deposit and N redeem requests (N = 1, 10, 100): each request, the
+   round's close, the venue's fill, the settlement and a controller's claims, each with a lower
+   bound (floors.async_floor), the all-in cost per request next to the sync token's deposit and
+   redeem, and the check that settlement is O(1) in N.
+
+4. Speed: backtester steps per second, SDK state reads (JSON-RPC requests and wall time) for 6 and
    50 tokens, keeper decision time for 50 tokens, and the test suite's wall time as `make test`
    records it in out/test-seconds.txt.
 """

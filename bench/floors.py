@@ -113,3 +113,94 @@ def erc20_floor(name: str, receipt) -> list[tuple[str, int, int]]:
 
 def floor_total(items) -> int:
     return sum(count * gas for _, count, gas in items)
+
+
+# ---------------------------------------------------------------- the asynchronous token (ERC-7540)
+
+REQUEST_LOG = log_gas(4, 64)  # ERC-7540 DepositRequest / RedeemRequest: 3 indexed, sender and amount
+
+
+ROUND_CLOSED_LOG = log_gas(3, 128)  # RoundClosed: round and order indexed, four words
+
+
+ROUND_SETTLED_LOG = log_gas(3, 192)  # RoundSettled: round and order indexed, six words
+
+
+COLLATERAL_MEASURED = "collateral calls, measured in the operation's own trace (CALLs included)"
+
+
+VENUE_MEASURED = "venue calls, measured in the operation's own trace (CALLs included)"
+
+
+def async_floor(name: str, receipt, calls: dict[str, int], first: bool) -> list[tuple[str, int, int]]:
+    """What any ERC-7540 round design must pay for one async operation: base and calldata, the
+    external calls it must make (their gas as measured in the operation's trace: `calls`, by
+    COLLATERAL_MEASURED / VENUE_MEASURED), one word per record it must write and the events the
+    standard asks for. `first`: the first request of its round (the round's total is a new slot)
+    or a receiver's first shares."""
+    total = (
+        ("the round's total: SSTORE zero -> nonzero, cold", 1, SSTORE_NEW)
+        if first
+        else ("the round's total: SSTORE update, cold", 1, SSTORE_UPDATE)
+    )
+    pending = ("the controller's pending amount: SSTORE zero -> nonzero, cold", 1, SSTORE_NEW)
+    result_reads = ("the round's totals and result: SLOAD, cold", 2, SLOAD_COLD)
+    request_clear = ("the controller's request, cleared: SSTORE update, cold", 1, SSTORE_UPDATE)
+    items = base_items(receipt)
+    if name == "requestDeposit":
+        items += [
+            (COLLATERAL_MEASURED, 1, calls[COLLATERAL_MEASURED]),
+            pending,
+            total,
+            ("DepositRequest log (4 topics, 64 bytes)", 1, REQUEST_LOG),
+        ]
+    elif name == "requestRedeem":
+        items += [
+            pending,
+            total,
+            ("share escrow, owner's and the token's balance: SSTORE update, cold", 2, SSTORE_UPDATE),
+            ("Transfer log (3 topics, 32 bytes)", 1, TRANSFER_LOG),
+            ("RedeemRequest log (4 topics, 64 bytes)", 1, REQUEST_LOG),
+        ]
+    elif name == "claim deposit":
+        receiver = (
+            ("receiver's shares: SSTORE zero -> nonzero, cold", 1, SSTORE_NEW)
+            if first
+            else ("receiver's shares: SSTORE update, cold", 1, SSTORE_UPDATE)
+        )
+        items += [
+            result_reads,
+            request_clear,
+            receiver,
+            ("the token's escrow of shares: SSTORE update, cold", 1, SSTORE_UPDATE),
+            ("Transfer log (3 topics, 32 bytes)", 1, TRANSFER_LOG),
+            (DEPOSIT_EVENT[0], 1, DEPOSIT_EVENT[1]),
+        ]
+    elif name == "claim redeem":
+        items += [
+            result_reads,
+            request_clear,
+            (COLLATERAL_MEASURED, 1, calls[COLLATERAL_MEASURED]),
+            (WITHDRAW_EVENT[0], 1, WITHDRAW_EVENT[1]),
+        ]
+    elif name == "close_round":
+        items += [
+            ROLE_CHECK,
+            (VENUE_MEASURED, 1, calls[VENUE_MEASURED]),
+            (COLLATERAL_MEASURED, 1, calls[COLLATERAL_MEASURED]),
+            ("the round's deposits and redeems: SLOAD, cold", 2, SLOAD_COLD),
+            ("the round's order id: SSTORE zero -> nonzero, cold", 1, SSTORE_NEW),
+            ("the last close time: SSTORE update, cold", 1, SSTORE_UPDATE),
+            ("RoundClosed log (3 topics, 128 bytes)", 1, ROUND_CLOSED_LOG),
+        ]
+    elif name == "settle":
+        items += [
+            (VENUE_MEASURED, 1, calls[VENUE_MEASURED]),
+            ("the round's deposits, redeems and order: SLOAD, cold", 3, SLOAD_COLD),
+            ("the round's shares and assets out: SSTORE zero -> nonzero, cold", 2, SSTORE_NEW),
+            ("the round's status and the supply: SSTORE update, cold", 2, SSTORE_UPDATE),
+            ("RoundSettled log (3 topics, 192 bytes)", 1, ROUND_SETTLED_LOG),
+        ]
+    else:
+        raise ValueError(f"no lower bound for {name!r}")
+    return items

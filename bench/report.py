@@ -3,10 +3,12 @@ missed targets, and bench/results.md."""
 
 from __future__ import annotations
 
+import statistics
 from pathlib import Path
 
 from bench.floors import floor_total
 from bench.settings import (
+    ASYNC_O1_MARGIN,
     BACKTEST_DAYS,
     BACKTEST_REPEATS,
     BACKTEST_STEP_SECONDS,
@@ -19,6 +21,7 @@ from bench.settings import (
     SAFETY_FIXES_ON_PATH,
     SPEED_TOKENS,
     TICK_REPEATS,
+    TOKEN,
 )
 from bench.speed import test_suite_seconds
 from bench.trace import BREAKDOWN_ORDER, OWN_READS, VENUE_CALLS, VIEWS_CALL
@@ -271,6 +274,94 @@ saves (N - 1) x 2,000.
 """
 
 
+ASYNC_METHOD = """\
+BTC3L on an asynchronous BTC-PERP venue (MockAsyncPerpVenue), created by the factory from the async
+blueprint (bench/async_gas.py). After a seeding round and a warm-up round (the first redeems and
+the first claim fill slots for the first time), each round takes N deposit requests (1,000
+USDC each) and N redeem requests (one share each), all paid by one user for N controllers of
+their own (ERC-7540's owner and controller), closes a round interval after the last at an
+unchanged oracle price, is filled by the venue keeper at a new oracle round and settled; one
+controller then claims its deposit and its redeem. "First of the round" is a round's first
+request (the round's totals are new slots); "later" the median of the others. A lower bound
+counts the transaction base and calldata, the external calls the operation must make (their gas
+measured in its own trace), one storage word per record it must write and the events ERC-7540 and
+ERC-4626 ask for; the request bounds are from the N = 1 round, the others from the largest."""
+
+
+def async_table(results: dict, rows) -> str:
+    """The async token's gas for each round size next to the sync token's deposit and redeem,
+    each row's lower bound (bench/floors.async_floor), the O(1) check on settlement and the size of
+    the async blueprint. `results`: measure_async's; `rows`: the sync token's (measure_token's)."""
+    gas, floors = results["gas"], results["floors"]
+    counts = sorted(gas)
+    smallest, largest = counts[0], counts[-1]
+    header = " | ".join(f"N = {n}" for n in counts)
+    lines = [
+        f"| operation ({len(counts)} rounds of N deposit + N redeem requests) | {header} | lower bound | × bound "
+        f"| sync token ({TOKEN}) |",
+        "|---|" + "---:|" * len(counts) + "---:|---:|---:|",
+    ]
+
+    def row(label, figures, floor_key=None, sync=""):
+        bound = ""
+        if floor_key is not None:
+            measured, items = floors[floor_key]
+            total = floor_total(items)
+            bound = f"{total:,} | {measured / total:.2f}"
+        else:
+            bound = " | "
+        cells = " | ".join(f"{figure:,}" if figure is not None else "—" for figure in figures)
+        lines.append(f"| {label} | {cells} | {bound} | {sync} |")
+
+    for name in ("requestDeposit", "requestRedeem"):
+        row(f"{name}, first of the round", [gas[n][name][0] for n in counts], f"{name}, first of the round")
+        row(
+            f"{name}, later (median)",
+            [int(statistics.median(gas[n][name][1:])) if n > 1 else None for n in counts],
+            f"{name}, later",
+        )
+    row("close_round (keeper)", [gas[n]["close_round"] for n in counts], "close_round")
+    row("venue fill (execute_order, the venue keeper's)", [gas[n]["venue fill (execute_order)"] for n in counts])
+    row("settle (anyone)", [gas[n]["settle"] for n in counts], "settle")
+    row(
+        "claim deposit (`deposit(assets, receiver, controller)`)",
+        [gas[n]["claim deposit"] for n in counts],
+        "claim deposit",
+    )
+    row(
+        "claim redeem (`redeem(shares, receiver, controller)`)",
+        [gas[n]["claim redeem"] for n in counts],
+        "claim redeem",
+    )
+
+    def all_in(n, request, claim):
+        """A request's whole cost: its own request and claim, and its share of the round's close
+        and settle (2N requests a round)."""
+        return statistics.mean(gas[n][request]) + gas[n][claim] + (gas[n]["close_round"] + gas[n]["settle"]) / (2 * n)
+
+    for side, request, claim, sync in (
+        ("deposit", "requestDeposit", "claim deposit", "deposit"),
+        ("redeem", "requestRedeem", "claim redeem", "redeem"),
+    ):
+        row(
+            f"{side}, all in: mean {request} + claim + (close + settle) / 2N",
+            [round(all_in(n, request, claim)) for n in counts],
+            sync=f"{sync} {rows[sync][0]:,}",
+        )
+    spread = gas[largest]["settle"] - gas[smallest]["settle"]
+    close_spread = gas[largest]["close_round"] - gas[smallest]["close_round"]
+    verdict = "met" if abs(spread) <= ASYNC_O1_MARGIN else "**missed**"
+    margin = EIP_170 - results["blueprint"]
+    return "\n".join(lines) + (
+        f"\n\nO(1) settlement: settle {gas[smallest]['settle']:,} at N = {smallest}, {gas[largest]['settle']:,} at "
+        f"N = {largest} ({spread:+,}; target within ±{ASYNC_O1_MARGIN:,}): {verdict}; close_round {close_spread:+,}. "
+        "Each claim pays for its own pro-rata part. The venue's fill is the venue keeper's transaction, repaid "
+        "in collateral by the round's execution fee; the all-in rows leave it out.\n\n"
+        f"LeveragedTokenAsync blueprint (EIP-5202 preamble + initcode): {results['blueprint']:,} bytes; EIP-170 "
+        f"limit {EIP_170:,}: {margin:,} bytes to spare."
+    )
+
+
 def size_line(deployed: dict) -> str:
     """`deployed`: {"token": runtime bytes with immutables, "blueprint": bytes, "create gas": gas}."""
     headroom = EIP_170 - deployed["token"]
@@ -285,7 +376,9 @@ def size_line(deployed: dict) -> str:
     )
 
 
-def write_results(path: Path, table, size_text, where, rows, references, what_if, venue, breakdowns, deployed, speed):
+def write_results(
+    path: Path, table, size_text, where, rows, references, what_if, venue, breakdowns, deployed, speed, async_text
+):
     """bench/results.md: the tables above with the method, the references' scope and the notes."""
     path.parent.mkdir(exist_ok=True)
     path.write_text(
@@ -308,6 +401,11 @@ def write_results(path: Path, table, size_text, where, rows, references, what_if
         + "them. Titanoboa figures are execution gas of the call alone; the others are this table's "
         + "transaction gas.\n\n"
         + safety_table(rows)
+        + "\n"
+        + "\n## The asynchronous token (LeveragedTokenAsync, ERC-7540 rounds)\n\n"
+        + ASYNC_METHOD
+        + "\n\n"
+        + async_text
         + "\n"
         + "\n## Where the gas goes\n\nFrom each transaction's opcode trace (debug_traceTransaction): calls are "
         + "counted where the called contract makes them, everything inside included; storage and logs are "

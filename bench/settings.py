@@ -138,3 +138,23 @@ SAFETY_FIXES_ON_PATH = {
     "split": "L4: +81",
     "reverse split": "L4: −115",
 }
+
+
+# The asynchronous token (bench/async_gas.py): rounds of N deposit and N redeem requests, each
+# from the one funded user for N controllers of its own (ERC-7540's owner pays, the controller
+# claims), after a seeding round that gives the user its shares
+ASYNC_REQUEST_COUNTS = (1, 10, 100)
+
+
+ASYNC_SEED_ASSETS = 100_000 * USDC  # the seeding round's deposit
+
+
+ASYNC_DEPOSIT_ASSETS = 1_000 * USDC  # per deposit request
+
+
+ASYNC_REDEEM_SHARES = 10**18  # per redeem request: one share (about 100 USDC)
+
+
+# settlement is O(1) in N: settle's gas at the largest N within this of the smallest's (the
+# test's margin, tests/contracts/test_async_token.py)
+ASYNC_O1_MARGIN = 1_000

@@ -165,6 +165,11 @@ MAX_DELAY: public(constant(uint256)) = 30 * 86_400  # seconds
 # a queued change not executed within this long after its eta lapses and must be queued again
 EXECUTION_WINDOW: public(constant(uint256)) = 14 * 86_400  # seconds
 
+# a new product's mint and redeem fees (default_parameters; the factory gives an async token, which
+# has no configurator, the same at construction)
+DEFAULT_MINT_FEE_BPS: constant(uint256) = 10
+DEFAULT_REDEEM_FEE_BPS: constant(uint256) = 10
+
 # hard bounds, checked whenever a change is made, queued or executed
 MAX_MINT_FEE_BPS: public(constant(uint256)) = 100
 MAX_REDEEM_FEE_BPS: public(constant(uint256)) = 100
@@ -332,8 +337,8 @@ def default_parameters(token: address, fee_recipient: address, max_total_assets:
     unit: uint256 = staticcall t.MIN_INITIAL_ASSETS()  # one whole unit of the collateral
     return ILeveragedToken.Parameters(
         fee_recipient=fee_recipient,
-        mint_fee_bps=10,
-        redeem_fee_bps=10,
+        mint_fee_bps=DEFAULT_MINT_FEE_BPS,
+        redeem_fee_bps=DEFAULT_REDEEM_FEE_BPS,
         management_fee_bps=365,
         max_total_assets=max_total_assets,
         max_slippage_bps=50,

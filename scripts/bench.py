@@ -10,6 +10,7 @@ from ape import accounts
 from ape.logging import logger
 
 from bench import report, speed
+from bench.async_gas import measure_async
 from bench.measure import measure_gas
 from bench.settings import DRAFT_RESULTS, RESULTS
 
@@ -17,7 +18,7 @@ from bench.settings import DRAFT_RESULTS, RESULTS
 def main():
     logger.set_level("WARNING")
     began = time.perf_counter()
-    admin, user, other, spender = accounts.test_accounts[0:4]
+    admin, user, other, spender, claimer = accounts.test_accounts[0:5]
 
     rows, references, what_if, venue, breakdowns, deployed = measure_gas(admin, user, other, spender)
     table = report.gas_table(rows, references)
@@ -33,6 +34,9 @@ def main():
     print(report.floor_tables(rows))
     print("\nWhat the safety fixes cost (issue 14)\n")
     print(report.safety_table(rows))
+    async_text = report.async_table(measure_async(admin, user, claimer), rows)
+    print("\nThe asynchronous token: gas per round size, next to the sync token (issue 16)\n")
+    print(async_text)
 
     backtest_figures = speed.backtest_speed()
     sdk_figures = speed.sdk_speed(speed.deploy_fifty(admin, user), admin)
@@ -42,6 +46,6 @@ def main():
     print(f"\nbench ran in {time.perf_counter() - began:.0f} s")
     path = RESULTS if os.environ.get("LT_BENCH_PUBLISH") == "1" else DRAFT_RESULTS
     report.write_results(
-        path, table, size_line, where, rows, references, what_if, venue, breakdowns, deployed, speed_text
+        path, table, size_line, where, rows, references, what_if, venue, breakdowns, deployed, speed_text, async_text
     )
     print(f"results written to {path.relative_to(RESULTS.parents[1])}")

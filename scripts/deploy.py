@@ -9,6 +9,11 @@ Off a local network the ape account signs without prompting (autosign, unlocked 
 passphrase from the environment). On the local network the deployer is anvil account 0 and the
 keeper role goes to account 1 (`ape run keeper`'s default signer). `--keeper`/`--guardian` grant
 those roles to other addresses. The manifest stores the network's name, never the RPC URL.
+
+`--venue-kind async` deploys asynchronous venues (MockAsyncPerpVenue, docs/async-venue.md), on
+which the factory creates LeveragedTokenAsync (ERC-7540 requests in rounds); the keeper is also
+each venue's order keeper. The default is the synchronous venue and token. The manifest gives each
+market's and token's `kind`.
 """
 
 import click
@@ -27,6 +32,7 @@ from ltsdk.deploy import (
     start_record,
     write_json,
 )
+from ltsdk.manifest import KINDS, SYNC
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -35,7 +41,14 @@ from ltsdk.deploy import (
 @click.option("--keeper", "keeper_address", help="grant KEEPER_ROLE on every token to this address")
 @click.option("--guardian", "guardian_address", help="grant GUARDIAN_ROLE on every token to this address")
 @click.option("--fresh", is_flag=True, help="ignore an existing manifest: deploy everything anew")
-def cli(network, confirmations, confirm_timeout, keeper_address, guardian_address, fresh):
+@click.option(
+    "--venue-kind",
+    type=click.Choice(KINDS),
+    default=SYNC,
+    show_default=True,
+    help="the markets' venues, and so the tokens: sync (LeveragedToken) or async (LeveragedTokenAsync)",
+)
+def cli(network, confirmations, confirm_timeout, keeper_address, guardian_address, fresh, venue_kind):
     network_choice = networks.provider.network_choice
     local = is_local(network_choice)
     if local and getattr(networks.provider, "process", None) is not None:
@@ -53,9 +66,14 @@ def cli(network, confirmations, confirm_timeout, keeper_address, guardian_addres
 
     backend = ApeBackend(project, deployer, confirmations, confirm_timeout, chain)
     try:
-        manifest = deploy_protocol(backend, keeper=keeper, guardian=guardian_address, record=record)
+        manifest = deploy_protocol(
+            backend, keeper=keeper, guardian=guardian_address, record=record, venue_kind=venue_kind
+        )
     except ConfirmationTimeout as exc:
         raise SystemExit(f"deploy: {exc}") from None
+    except ValueError as exc:  # bad input: an option the manifest being resumed contradicts
+        click.echo(f"deploy: {exc}", err=True)
+        raise SystemExit(2) from None
     data = manifest_json(manifest, chain.chain_id, network_choice, chain.blocks.head.number)
     write_json(path, data)
     done = f"{len(record.deployed)} contracts deployed now, {len(record.reused)} found in the manifest"
@@ -63,4 +81,4 @@ def cli(network, confirmations, confirm_timeout, keeper_address, guardian_addres
     if keeper:
         click.echo(f"keeper role: {keeper}")
     for symbol, token in data["tokens"].items():
-        click.echo(f"  {symbol:6} {token['address']}")
+        click.echo(f"  {symbol:6} {token['address']} ({token['kind']})")

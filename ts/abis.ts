@@ -3490,6 +3490,11 @@ export const LeveragedTokenFactoryAbi = [
         "indexed": false,
         "name": "is_long",
         "type": "bool"
+      },
+      {
+        "indexed": false,
+        "name": "is_async",
+        "type": "bool"
       }
     ],
     "name": "TokenCreated",
@@ -3505,6 +3510,18 @@ export const LeveragedTokenFactoryAbi = [
       }
     ],
     "name": "TokenBlueprintSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "blueprint",
+        "type": "address"
+      }
+    ],
+    "name": "AsyncTokenBlueprintSet",
     "type": "event"
   },
   {
@@ -3662,6 +3679,18 @@ export const LeveragedTokenFactoryAbi = [
       }
     ],
     "name": "set_token_blueprint",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "new_blueprint",
+        "type": "address"
+      }
+    ],
+    "name": "set_async_token_blueprint",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -3898,6 +3927,18 @@ export const LeveragedTokenFactoryAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "async_token_blueprint",
+    "outputs": [
+      {
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "name": "arg0",
@@ -3951,7 +3992,28 @@ export const LeveragedTokenFactoryAbi = [
   {
     "inputs": [
       {
+        "name": "arg0",
+        "type": "address"
+      }
+    ],
+    "name": "is_async_token",
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "name": "token_blueprint_",
+        "type": "address"
+      },
+      {
+        "name": "async_token_blueprint_",
         "type": "address"
       },
       {
@@ -6476,7 +6538,12 @@ export const manifestSchema = {
     "blueprint": {
       "type": "string",
       "pattern": "^0x[0-9a-fA-F]{40}$",
-      "description": "the EIP-5202 blueprint the factory creates tokens from"
+      "description": "the EIP-5202 blueprint the factory creates sync tokens from"
+    },
+    "async_blueprint": {
+      "type": "string",
+      "pattern": "^0x[0-9a-fA-F]{40}$",
+      "description": "the EIP-5202 blueprint the factory creates async tokens (LeveragedTokenAsync) from"
     },
     "markets": {
       "type": "object",
@@ -6494,6 +6561,13 @@ export const manifestSchema = {
           "adapter": {
             "type": "string",
             "pattern": "^0x[0-9a-fA-F]{40}$"
+          },
+          "kind": {
+            "enum": [
+              "sync",
+              "async"
+            ],
+            "description": "sync (LeveragedToken) or async (LeveragedTokenAsync, ERC-7540)"
           }
         }
       }
@@ -6518,6 +6592,13 @@ export const manifestSchema = {
           },
           "is_long": {
             "type": "boolean"
+          },
+          "kind": {
+            "enum": [
+              "sync",
+              "async"
+            ],
+            "description": "sync (LeveragedToken) or async (LeveragedTokenAsync, ERC-7540)"
           }
         }
       }

@@ -4,9 +4,12 @@ JSON-RPC chain, titanoboa for the in-process fuzz suite).
 The one home of deployment logic: `scripts/deploy.py`, the demo, the benchmarks, the ape test
 fixtures (`ApeBackend`) and the fuzz suite's chain (`BoaBackend`) all call `deploy_protocol` or
 its steps. The order: collateral, one oracle and one funded venue per market, the shared views
-contract and configurator, the token blueprint, the factory wired to all three, the lens, then
-the products of `deployments/products.json` through the factory (each product's own parameters
-set through the configurator before its first mint, when they act at once), then the roles.
+contract and configurator, the two token blueprints (sync and async), the factory wired to them,
+the lens, then the products of `deployments/products.json` through the factory (each product's own
+parameters set through the configurator before its first mint, when they act at once), then the
+roles. The venues are synchronous (MockPerpAdapter) by default; with `venue_kind="async"` they are
+MockAsyncPerpVenue and the factory creates LeveragedTokenAsync on them (the manifest gives each
+market's and token's `kind`).
 Every step can be resumed: with a `Record` (the manifest so far, saved after each contract is
 mined) a re-run deploys only what it lacks and skips the calls whose effect the chain already
 shows (`start_record` decides what a deploy to a manifest file starts from).
@@ -25,7 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ltsdk import math
-from ltsdk.manifest import DEPLOYMENTS_ENV
+from ltsdk.manifest import ASYNC, DEPLOYMENTS_ENV, KINDS, SYNC
 from ltsdk.units import WAD
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +38,8 @@ CONTRACTS_DIR = REPO_ROOT / "contracts"
 MAX_UINT256 = 2**256 - 1
 KEEPER_ROLE_NAME = "KEEPER_ROLE"
 GUARDIAN_ROLE_NAME = "GUARDIAN_ROLE"
+VENUE_CONTRACT = {SYNC: "mocks/MockPerpAdapter", ASYNC: "mocks/MockAsyncPerpVenue"}
+TOKEN_CONTRACT = {SYNC: "LeveragedToken", ASYNC: "LeveragedTokenAsync"}
 
 
 def load_products(path: Path = PRODUCTS_FILE) -> dict[str, Any]:
@@ -272,8 +277,10 @@ def deploy_market(
     market: dict[str, Any],
     collateral_decimals: int,
     record: Record | None = None,
+    venue_kind: str = SYNC,
 ):
-    """One oracle and one funded venue for `name` (e.g. BTC). Returns (oracle, adapter)."""
+    """One oracle and one funded venue for `name` (e.g. BTC), MockPerpAdapter or, for
+    `venue_kind="async"`, MockAsyncPerpVenue (same constructor). Returns (oracle, adapter)."""
     record = record or Record()
     oracle = record.contract(
         backend,
@@ -285,7 +292,7 @@ def deploy_market(
     )
     adapter = record.contract(
         backend,
-        "mocks/MockPerpAdapter",
+        VENUE_CONTRACT[venue_kind],
         ("markets", name, "adapter"),
         _address(collateral),
         _address(oracle),
@@ -300,36 +307,57 @@ def deploy_market(
     return oracle, adapter
 
 
-def deploy_core(backend: Backend, collateral: Any, record: Record | None = None) -> dict[str, Any]:
-    """The contracts every token shares: the views contract, the configurator, the token's
-    blueprint and the factory wired to them (the deployer holds the factory's roles).
-    Returns {"views", "configurator", "blueprint" (address), "factory"}."""
-    record = record or Record()
-    views = record.contract(backend, "LeveragedTokenViews", ("views",))
-    configurator = record.contract(backend, "LeveragedTokenConfigurator", ("configurator",))
-    blueprint = record.get("blueprint")
+def _blueprint(backend: Backend, record: Record, name: str, key: str) -> str:
+    """The blueprint of contract `name` recorded at `key`, or a new one declared and recorded."""
+    blueprint = record.get(key)
     if blueprint is None:
-        blueprint = backend.deploy_blueprint("LeveragedToken")
-        record.put(blueprint, "blueprint")
+        blueprint = backend.deploy_blueprint(name)
+        record.put(blueprint, key)
         backend.settle()
     else:
-        record.reused.append("blueprint")
+        record.reused.append(key)
+    return blueprint
+
+
+def deploy_core(backend: Backend, collateral: Any, record: Record | None = None) -> dict[str, Any]:
+    """The contracts every token shares: the views contract, the configurator, the blueprints of
+    both token kinds and the factory wired to them (the deployer holds the factory's roles).
+    Returns {"views", "configurator", "blueprint", "async_blueprint" (addresses), "factory"}."""
+    record = record or Record()
+    if record.get("factory") and not record.get("async_blueprint"):
+        raise ValueError(
+            "the manifest's factory is from before async tokens (no async blueprint on record): "
+            "deploy anew (--fresh, or `make node-reset` for the local node)"
+        )
+    views = record.contract(backend, "LeveragedTokenViews", ("views",))
+    configurator = record.contract(backend, "LeveragedTokenConfigurator", ("configurator",))
+    blueprint = _blueprint(backend, record, TOKEN_CONTRACT[SYNC], "blueprint")
+    async_blueprint = _blueprint(backend, record, TOKEN_CONTRACT[ASYNC], "async_blueprint")
     factory = record.contract(
         backend,
         "LeveragedTokenFactory",
         ("factory",),
         blueprint,
+        async_blueprint,
         _address(collateral),
         _address(views),
         _address(configurator),
         _address(backend.sender),
     )
-    return {"views": views, "configurator": configurator, "blueprint": blueprint, "factory": factory}
+    return {
+        "views": views,
+        "configurator": configurator,
+        "blueprint": blueprint,
+        "async_blueprint": async_blueprint,
+        "factory": factory,
+    }
 
 
 def create_token(backend: Backend, factory: Any, underlying: str, leverage: int, is_long: bool, adapter, **options):
-    """Create one token through the factory (unless the factory already has its symbol);
-    `options`: admin, fee_recipient, initial_nav_per_share, cap. Returns the token contract."""
+    """Create one token through the factory (unless the factory already has its symbol): a
+    LeveragedTokenAsync if `adapter` is an asynchronous venue, else a LeveragedToken (the factory
+    decides). `options`: admin, fee_recipient, initial_nav_per_share, cap (sync tokens only: an
+    async token has none). Returns the token contract."""
     symbol = token_symbol(underlying, leverage, is_long)
     address = _address(backend.call(factory, "token_by_symbol", symbol))
     if int(address, 16) == 0:
@@ -346,7 +374,18 @@ def create_token(backend: Backend, factory: Any, underlying: str, leverage: int,
             options.get("cap", MAX_UINT256),
         )
         address = _address(backend.call(factory, "token_by_symbol", symbol))
-    return backend.at("LeveragedToken", address)
+    return backend.at(TOKEN_CONTRACT[token_kind(backend, factory, address)], address)
+
+
+def token_kind(backend: Backend, factory: Any, token: Any) -> str:
+    """ "async" for a LeveragedTokenAsync the factory created, else "sync"."""
+    return ASYNC if backend.call(factory, "is_async_token", _address(token)) else SYNC
+
+
+def grant_order_keeper(backend: Backend, venue: Any, keeper: Any) -> None:
+    """An asynchronous venue's order keeper role (it executes the rounds' orders) to `keeper`."""
+    if not backend.call(venue, "is_order_keeper", _address(keeper)):
+        backend.transact(venue, "set_order_keeper", _address(keeper), True)
 
 
 def set_leverage_band(backend: Backend, configurator: Any, token: Any, band_bps: int) -> None:
@@ -376,15 +415,22 @@ def deploy_protocol(
     keeper: Any = None,
     guardian: Any = None,
     record: Record | None = None,
+    venue_kind: str = SYNC,
 ) -> dict[str, Any]:
     """Deploy everything in `products` (default: deployments/products.json) with the backend's
     sender holding every role; `keeper` and `guardian`, when given, get those roles on every token.
     With a `record` holding a partial deployment, only what it lacks is deployed (and each new
     address is saved through it at once).
 
+    `venue_kind` "async": every market's venue is a MockAsyncPerpVenue, so every product is a
+    LeveragedTokenAsync; `keeper` is also made each venue's order keeper. An async token has no
+    configurator and no cap, so a product's `band_bps` and the products' cap do not apply to it.
+
     Returns the manifest (PROTOCOL.md §4a) with live contract objects under "contracts" for
     callers in the same process; `manifest_json` strips them for writing.
     """
+    if venue_kind not in KINDS:
+        raise ValueError(f"venue kind must be one of {', '.join(KINDS)}, got {venue_kind!r}")
     products = products or load_products()
     record = record or Record()
     fee_recipient = fee_recipient or backend.sender
@@ -394,9 +440,20 @@ def deploy_protocol(
     markets: dict[str, Any] = {}
     contracts: dict[str, Any] = {"collateral": collateral, "markets": {}, "tokens": {}}
     for name, market in products["markets"].items():
-        oracle, adapter = deploy_market(backend, collateral, name, market, decimals, record)
-        markets[name] = {"oracle": _address(oracle), "adapter": _address(adapter)}
+        recorded = record.data.get("markets", {}).get(name, {})
+        if "adapter" in recorded and recorded.get("kind", SYNC) != venue_kind:
+            raise ValueError(
+                f"the manifest's {name} venue is {recorded.get('kind', SYNC)}, not {venue_kind}: "
+                "resume with its kind or deploy anew (--fresh, or `make node-reset` for the local node)"
+            )
+        oracle, adapter = deploy_market(backend, collateral, name, market, decimals, record, venue_kind)
+        if venue_kind == ASYNC and keeper is not None:
+            grant_order_keeper(backend, adapter, keeper)
+        markets[name] = {"oracle": _address(oracle), "adapter": _address(adapter), "kind": venue_kind}
         contracts["markets"][name] = {"oracle": oracle, "adapter": adapter}
+        if record.data["markets"][name].get("kind") != venue_kind:
+            record.data["markets"][name]["kind"] = venue_kind
+            record.save()
 
     core = deploy_core(backend, collateral, record)
     factory, configurator = core["factory"], core["configurator"]
@@ -415,9 +472,10 @@ def deploy_protocol(
             markets[spec["underlying"]]["adapter"],
             fee_recipient=fee_recipient,
             initial_nav_per_share=products["initial_nav_per_share"],
-            cap=cap,
+            cap=cap if venue_kind == SYNC else MAX_UINT256,
         )
-        if "band_bps" in spec:
+        kind = token_kind(backend, factory, token)
+        if "band_bps" in spec and kind == SYNC:
             set_leverage_band(backend, configurator, token, spec["band_bps"])
         grant_roles(backend, token, keeper, guardian)
         symbol = token_symbol(spec["underlying"], spec["leverage"], spec["is_long"])
@@ -426,6 +484,7 @@ def deploy_protocol(
             "market": spec["underlying"],
             "leverage": spec["leverage"],
             "is_long": spec["is_long"],
+            "kind": kind,
         }
         contracts["tokens"][symbol] = token
         recorded = record.data.setdefault("tokens", {})
@@ -440,6 +499,7 @@ def deploy_protocol(
         "lens": _address(lens),
         "views": _address(core["views"]),
         "blueprint": core["blueprint"],
+        "async_blueprint": core["async_blueprint"],
         "markets": markets,
         "tokens": tokens,
         "contracts": contracts,
@@ -447,8 +507,9 @@ def deploy_protocol(
 
 
 def manifest_json(manifest: dict[str, Any], chain_id: int, network: str, block: int) -> dict[str, Any]:
-    """The on-disk manifest: addresses only, in the order of PROTOCOL.md §4a (then the views
-    contract and the token blueprint, which a resumed deployment needs). `network` is stored as
+    """The on-disk manifest: addresses (and each market's and token's kind) in the order of
+    PROTOCOL.md §4a, then the views contract and the token blueprints, which a resumed deployment
+    needs. `network` is stored as
     ecosystem:network only ("ethereum:sepolia"): a provider part could be an RPC URL with a key."""
     data = {
         "chain_id": chain_id,
@@ -461,7 +522,7 @@ def manifest_json(manifest: dict[str, Any], chain_id: int, network: str, block: 
         "markets": manifest["markets"],
         "tokens": manifest["tokens"],
     }
-    data.update({key: manifest[key] for key in ("views", "blueprint") if key in manifest})
+    data.update({key: manifest[key] for key in ("views", "blueprint", "async_blueprint") if key in manifest})
     return data
 
 

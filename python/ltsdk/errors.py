@@ -208,6 +208,8 @@ REVERTS: dict[str, type[LtError]] = {
     "factory: collateral": BadProduct,
     "factory: nav": BadProduct,
     "factory: decimals": BadProduct,
+    "factory: cap": BadProduct,  # a cap for a token on an async venue, which has none
+    "factory: fee recipient": BadProduct,
     "configurator: has holders": HasHolders,
     "access_control: account is missing role": Unauthorized,
     "usdc: insufficient balance": InsufficientBalance,

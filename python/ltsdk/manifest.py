@@ -16,6 +16,11 @@ DEPLOYMENTS_ENV = "LT_DEPLOYMENTS"  # a folder of <network>.json manifests
 REQUIRED = ("collateral", "lens", "tokens")
 
 _ADDRESS = {"type": "string", "pattern": "^0x[0-9a-fA-F]{40}$"}
+# a venue's kind (its is_async()) and so its tokens': "sync" (LeveragedToken) or "async"
+# (LeveragedTokenAsync); a market or token without one (a manifest from before) is "sync"
+SYNC, ASYNC = "sync", "async"
+KINDS = (SYNC, ASYNC)
+_KIND = {"enum": list(KINDS), "description": "sync (LeveragedToken) or async (LeveragedTokenAsync, ERC-7540)"}
 # the manifest's JSON Schema, for readers outside Python (`make abis` writes it next to the ABIs)
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -32,13 +37,17 @@ SCHEMA: dict[str, Any] = {
         "configurator": {**_ADDRESS, "description": "LeveragedTokenConfigurator: every token's parameter setters"},
         "lens": _ADDRESS,
         "views": {**_ADDRESS, "description": "LeveragedTokenViews, shared by every token"},
-        "blueprint": {**_ADDRESS, "description": "the EIP-5202 blueprint the factory creates tokens from"},
+        "blueprint": {**_ADDRESS, "description": "the EIP-5202 blueprint the factory creates sync tokens from"},
+        "async_blueprint": {
+            **_ADDRESS,
+            "description": "the EIP-5202 blueprint the factory creates async tokens (LeveragedTokenAsync) from",
+        },
         "markets": {
             "type": "object",
             "additionalProperties": {
                 "type": "object",
                 "required": ["oracle", "adapter"],
-                "properties": {"oracle": _ADDRESS, "adapter": _ADDRESS},
+                "properties": {"oracle": _ADDRESS, "adapter": _ADDRESS, "kind": _KIND},
             },
         },
         "tokens": {
@@ -51,6 +60,7 @@ SCHEMA: dict[str, Any] = {
                     "market": {"type": "string"},
                     "leverage": {"type": "integer"},
                     "is_long": {"type": "boolean"},
+                    "kind": _KIND,
                 },
             },
         },

@@ -1,5 +1,6 @@
 """LeveragedTokenFactory: the naming rule, the registry, creation checks, the roles it hands
-out, the token blueprint it creates from and the shared contracts it wires in."""
+out, the token blueprints it creates from (sync and async, chosen by the venue's kind) and the
+shared contracts it wires in."""
 
 from __future__ import annotations
 
@@ -82,13 +83,20 @@ def test_create_token__btc_3_long__is_named_btc3l_and_registered(token, factory,
     assert token.is_long() is True
     assert token.decimals() == 18
     assert token.nav_per_share() == 100 * USDC
+    assert not factory.is_async_token(token)
 
 
 def test_create_token__on_fresh_factory__btc3l_is_first_entry_of_registry(
     project, factory, admin, fee_recipient, usdc, btc_venue
 ):
     fresh = project.LeveragedTokenFactory.deploy(
-        factory.token_blueprint(), usdc, factory.views(), factory.configurator(), admin, sender=admin
+        factory.token_blueprint(),
+        factory.async_token_blueprint(),
+        usdc,
+        factory.views(),
+        factory.configurator(),
+        admin,
+        sender=admin,
     )
     assert fresh.token_count() == 0
     assert list(fresh.all_tokens()) == []
@@ -103,7 +111,9 @@ def test_create_token__on_fresh_factory__btc3l_is_first_entry_of_registry(
     assert fresh.tokens(0) == address
     assert fresh.token_by_symbol("BTC3L") == address
     assert tx.events.filter(fresh.TokenCreated) == [
-        fresh.TokenCreated(token=address, symbol="BTC3L", underlying="BTC", adapter=btc_venue, leverage=3, is_long=True)
+        fresh.TokenCreated(
+            token=address, symbol="BTC3L", underlying="BTC", adapter=btc_venue, leverage=3, is_long=True, is_async=False
+        )
     ]
 
 
@@ -167,6 +177,7 @@ def test_create_token__emits_token_created(factory, create, eth_venue):
         "adapter": eth_venue.address,
         "leverage": 5,
         "is_long": False,
+        "is_async": False,
     }
 
 
@@ -579,7 +590,13 @@ def test_factory__token_blueprint__keeps_1024_bytes_of_eip_170_headroom(initcode
 
 def test_factory__constructor__wires_shared_contracts_and_emits_blueprint_set(project, factory, admin, usdc):
     fresh = project.LeveragedTokenFactory.deploy(
-        factory.token_blueprint(), usdc, factory.views(), factory.configurator(), admin, sender=admin
+        factory.token_blueprint(),
+        factory.async_token_blueprint(),
+        usdc,
+        factory.views(),
+        factory.configurator(),
+        admin,
+        sender=admin,
     )
 
     assert fresh.token_blueprint() == factory.token_blueprint()
@@ -589,6 +606,10 @@ def test_factory__constructor__wires_shared_contracts_and_emits_blueprint_set(pr
     receipt = fresh.creation_metadata.receipt
     assert receipt.events.filter(fresh.TokenBlueprintSet) == [
         fresh.TokenBlueprintSet(blueprint=factory.token_blueprint())
+    ]
+    assert fresh.async_token_blueprint() == factory.async_token_blueprint()
+    assert receipt.events.filter(fresh.AsyncTokenBlueprintSet) == [
+        fresh.AsyncTokenBlueprintSet(blueprint=factory.async_token_blueprint())
     ]
 
 
@@ -678,7 +699,13 @@ def test_factory__roles__admin_holds_admin_and_creator(factory, admin, outsider)
 
 def test_factory__deployed_for_another_admin__deployer_keeps_no_role(project, admin, outsider, usdc, factory):
     other = project.LeveragedTokenFactory.deploy(
-        factory.token_blueprint(), usdc, factory.views(), factory.configurator(), outsider, sender=admin
+        factory.token_blueprint(),
+        factory.async_token_blueprint(),
+        usdc,
+        factory.views(),
+        factory.configurator(),
+        outsider,
+        sender=admin,
     )
 
     assert other.hasRole(DEFAULT_ADMIN_ROLE, outsider)
@@ -713,6 +740,9 @@ def test_factory__abi__exports_only_role_functions_and_its_own(factory):
         "configurator",
         "token_blueprint",
         "set_token_blueprint",
+        "async_token_blueprint",
+        "set_async_token_blueprint",
+        "is_async_token",
         "create_token",
         "tokens",
         "token_by_symbol",
@@ -722,3 +752,149 @@ def test_factory__abi__exports_only_role_functions_and_its_own(factory):
         "is_active",
         "retire_token",
     }
+
+
+# ---------------------------------------------------------------- async tokens, chosen by the venue's kind
+#
+# One asynchronous SOL-PERP venue (MockAsyncPerpVenue) for the module, and SOL3L created on it
+# through the same create_token a sync token takes; the venue alone decides the kind.
+
+ASYNC_MARKET = {"price": "150", "oracle_decimals": 8, "depth_usd": 500_000_000, "venue_liquidity": 50_000_000}
+ASYNC_BLUEPRINT_MARGIN = 256  # bytes under EIP-170 the async blueprint must leave (334 at 24,239 B of initcode)
+
+
+@pytest.fixture(scope="module")
+def sol_async_venue(project, admin, usdc):
+    _, venue = deploy_market(ApeBackend(project, admin), usdc, "SOL", ASYNC_MARKET, 6, venue_kind="async")
+    return venue
+
+
+@pytest.fixture(scope="module")
+def sol_async_created(factory, admin, fee_recipient, outsider, sol_async_venue):
+    """factory.create_token("SOL", 3, True, the async venue, outsider as admin, ...): the receipt."""
+    return factory.create_token("SOL", 3, True, sol_async_venue, outsider, fee_recipient, 250, sender=admin)
+
+
+def test_create_token__async_venue__creates_the_async_token_from_its_blueprint(
+    project, chain, factory, usdc, fee_recipient, sol_async_venue, sol_async_created
+):
+    token = project.LeveragedTokenAsync.at(sol_async_created.return_value)
+
+    assert sol_async_venue.is_async()
+    assert bytes(chain.provider.get_code(factory.async_token_blueprint())) == BLUEPRINT_PREAMBLE + bytes.fromhex(
+        project.LeveragedTokenAsync.contract_type.deployment_bytecode.bytecode.removeprefix("0x")
+    )
+    assert (token.symbol(), token.name(), token.decimals()) == ("SOL3L", "SOL 3x Long", 18)
+    assert token.venue() == sol_async_venue.address
+    assert token.asset() == usdc.address
+    assert (token.target_leverage(), token.is_long(), token.ASSET_SCALE()) == (3 * WAD, True, 10**12)
+    assert token.initial_nav_per_share() == 250 * USDC
+    # the configurator's defaults, fixed at construction: the async token has no configurator
+    assert (token.mint_fee_bps(), token.redeem_fee_bps()) == (10, 10)
+    assert token.fee_recipient() == fee_recipient
+    assert (token.totalSupply(), token.open_round(), token.paused()) == (0, 1, False)
+
+
+def test_create_token__sync_and_async_venues__registered_alike_and_told_apart(
+    factory, btc_venue, sol_async_venue, sol_async_created, token
+):
+    address = sol_async_created.return_value
+
+    assert factory.is_async_token(address)
+    assert not factory.is_async_token(token)
+    assert factory.token_by_symbol("SOL3L") == address
+    assert factory.is_active(address)
+    assert address in factory.all_tokens()
+    assert address in factory.active_tokens()
+    assert sol_async_created.events.filter(factory.TokenCreated) == [
+        factory.TokenCreated(
+            token=address,
+            symbol="SOL3L",
+            underlying="SOL",
+            adapter=sol_async_venue,
+            leverage=3,
+            is_long=True,
+            is_async=True,
+        )
+    ]
+
+
+def test_create_token__async_token_roles__go_to_admin_and_factory_keeps_none(
+    project, factory, admin, outsider, sol_async_created
+):
+    token = project.LeveragedTokenAsync.at(sol_async_created.return_value)
+
+    assert (token.KEEPER_ROLE(), token.GUARDIAN_ROLE()) == (KEEPER_ROLE, GUARDIAN_ROLE)
+    for role in (DEFAULT_ADMIN_ROLE, KEEPER_ROLE, GUARDIAN_ROLE):
+        assert token.hasRole(role, outsider)
+        assert not token.hasRole(role, factory)
+        assert not token.hasRole(role, admin)
+    assert sol_async_created.events.filter(token.RoleRevoked) == [
+        token.RoleRevoked(role=DEFAULT_ADMIN_ROLE, account=factory.address, sender=factory.address)
+    ]
+
+
+def test_create_token__async_venue_with_a_cap__reverts_cap(factory, admin, fee_recipient, sol_async_venue):
+    """The async token has no supply cap: a cap is refused rather than dropped unseen."""
+    with ape.reverts("factory: cap"):
+        factory.create_token("SOL", 4, True, sol_async_venue, admin, fee_recipient, 100, 10**6 * USDC, sender=admin)
+
+
+def test_create_token__async_venue_zero_fee_recipient__reverts_fee_recipient(factory, admin, sol_async_venue):
+    with ape.reverts("factory: fee recipient"):
+        factory.create_token("SOL", 4, True, sol_async_venue, admin, ZERO_ADDRESS, sender=admin)
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (("SOL", 10, True), "factory: leverage"),
+        (("BTC", 3, True), "factory: market"),
+        (("SOL", 3, True), "factory: exists"),
+    ],
+)
+def test_create_token__async_venue_bad_input__reverts_as_for_sync(
+    factory, admin, fee_recipient, sol_async_venue, sol_async_created, args, reason
+):
+    count = factory.token_count()
+
+    with ape.reverts(reason):
+        factory.create_token(*args, sol_async_venue, admin, fee_recipient, sender=admin)
+
+    assert factory.token_count() == count
+
+
+def test_factory__async_token_blueprint__fits_eip_170_with_margin(project):
+    initcode = bytes.fromhex(project.LeveragedTokenAsync.contract_type.deployment_bytecode.bytecode.removeprefix("0x"))
+    margin = EIP_170 - len(BLUEPRINT_PREAMBLE + initcode)
+    print(f"async blueprint: {len(BLUEPRINT_PREAMBLE + initcode):,} B, {margin:,} B under EIP-170")
+
+    assert margin >= ASYNC_BLUEPRINT_MARGIN
+
+
+@pytest.mark.parametrize("role_name", ["outsider", "creator"])
+def test_set_async_token_blueprint__from_non_admin__reverts_missing_role(factory, admin, outsider, usdc, role_name):
+    if role_name == "creator":
+        factory.grantRole(CREATOR_ROLE, outsider, sender=admin)
+    blueprint = factory.async_token_blueprint()
+
+    with ape.reverts(MISSING_ROLE):
+        factory.set_async_token_blueprint(usdc, sender=outsider)
+
+    assert factory.async_token_blueprint() == blueprint
+
+
+def test_set_async_token_blueprint__by_admin__creates_from_it_and_zero_reverts(
+    project, factory, admin, fee_recipient, sol_async_venue
+):
+    other = project.LeveragedTokenAsync.declare(sender=admin).contract_address
+    with ape.reverts("factory: blueprint"):
+        factory.set_async_token_blueprint(ZERO_ADDRESS, sender=admin)
+
+    tx = factory.set_async_token_blueprint(other, sender=admin)
+
+    assert tx.events.filter(factory.AsyncTokenBlueprintSet) == [factory.AsyncTokenBlueprintSet(blueprint=other)]
+    token = project.LeveragedTokenAsync.at(
+        factory.create_token("SOL", 2, False, sol_async_venue, admin, fee_recipient, sender=admin).return_value
+    )
+    assert (token.symbol(), token.target_leverage(), token.is_long()) == ("SOL2S", 2 * WAD, False)

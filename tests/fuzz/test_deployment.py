@@ -45,3 +45,34 @@ def test_deploy_protocol__boa_backend__every_product_wired_banded_and_roled():
             assert token.hasRole(token.KEEPER_ROLE(), keeper) and token.hasRole(token.GUARDIAN_ROLE(), guardian)
             assert not token.hasRole(token.DEFAULT_ADMIN_ROLE(), factory.address)
         assert deployed["configurator"] == configurator.address != ZERO_ADDRESS
+
+
+def test_deploy_protocol__async_venues__every_product_an_async_token_with_its_kind_recorded():
+    """venue_kind="async": MockAsyncPerpVenue per market, so the factory makes every product a
+    LeveragedTokenAsync; the keeper gets the token's KEEPER_ROLE and each venue's order keeper role."""
+    products = load_products()
+    admin, keeper, guardian, fee_recipient = (boa.env.generate_address(r) for r in ("a", "k", "g", "f"))
+    with boa.env.anchor():
+        deployed = deploy_protocol(
+            BoaBackend(admin),
+            products,
+            fee_recipient=fee_recipient,
+            keeper=keeper,
+            guardian=guardian,
+            venue_kind="async",
+        )
+        c = deployed["contracts"]
+        factory = c["factory"]
+
+        assert boa.env.get_code(factory.async_token_blueprint()).startswith(BLUEPRINT_PREAMBLE)
+        assert {market["kind"] for market in deployed["markets"].values()} == {"async"}
+        for name, market in c["markets"].items():
+            assert market["adapter"].is_async() and market["adapter"].is_order_keeper(keeper), name
+        for symbol, entry in deployed["tokens"].items():
+            token = c["tokens"][symbol]
+            assert entry["kind"] == "async" and factory.is_async_token(token.address)
+            assert token.venue() == deployed["markets"][entry["market"]]["adapter"]
+            assert (token.target_leverage(), token.fee_recipient()) == (entry["leverage"] * WAD, fee_recipient)
+            assert token.hasRole(token.DEFAULT_ADMIN_ROLE(), admin)
+            assert token.hasRole(token.KEEPER_ROLE(), keeper) and token.hasRole(token.GUARDIAN_ROLE(), guardian)
+            assert not token.hasRole(token.DEFAULT_ADMIN_ROLE(), factory.address)
