@@ -168,6 +168,7 @@ class Token:
         return self.protocol.node.run(plan)
 
     # reads
+    kind = _runs(TokenCalls.kind)
     state = _runs(TokenCalls.state)
     balance_of = _runs(TokenCalls.balance_of)
     preview_deposit = _runs(TokenCalls.preview_deposit)
@@ -190,6 +191,20 @@ class Token:
     configure = _runs(TokenCalls.configure)
     execute_change = _runs(TokenCalls.execute_change)
     cancel_change = _runs(TokenCalls.cancel_change)
+    # asynchronous (ERC-7540) tokens: reads, requests, cancels, claims, rounds
+    async_state = _runs(TokenCalls.async_state)
+    requests = _runs(TokenCalls.requests)
+    estimate_deposit = _runs(TokenCalls.estimate_deposit)
+    estimate_redeem = _runs(TokenCalls.estimate_redeem)
+    request_deposit = _runs(TokenCalls.request_deposit)
+    request_redeem = _runs(TokenCalls.request_redeem)
+    cancel_deposit_request = _runs(TokenCalls.cancel_deposit_request)
+    cancel_redeem_request = _runs(TokenCalls.cancel_redeem_request)
+    claim_deposit = _runs(TokenCalls.claim_deposit)
+    claim_redeem = _runs(TokenCalls.claim_redeem)
+    set_operator = _runs(TokenCalls.set_operator)
+    close_round = _runs(TokenCalls.close_round)
+    settle = _runs(TokenCalls.settle)
 
     def configurator(self) -> Any:
         """The token's LeveragedTokenConfigurator (web3 contract): its parameter setters and timelock."""
