@@ -151,8 +151,10 @@ def _runs(call: Callable[Concatenate[TokenCalls, P], Plan[R]]) -> Callable[Conca
 
 
 class Token:
-    """One leveraged token: previews, user writes with slippage and deadline, keeper calls. Each
-    call is declared once, in ltsdk.token_calls.TokenCalls, and run here to its value."""
+    """One leveraged token of either kind (`kind()`): a synchronous token's previews, user writes
+    with slippage and deadline and keeper calls; an asynchronous (ERC-7540) token's requests,
+    cancels, claims, rounds and estimates. Each call is declared once, in
+    ltsdk.token_calls.TokenCalls, and run here to its value."""
 
     def __init__(self, protocol: Protocol, symbol: str):
         self.protocol = protocol

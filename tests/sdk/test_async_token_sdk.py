@@ -6,55 +6,24 @@ covers every string LeveragedTokenAsync.vy reverts with."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
+from async_stack import SYMBOL, fill_round, repost_price
 from eth_account import Account
 
 from ltsdk import Protocol, errors
+from ltsdk.aio import AsyncProtocol
 from ltsdk.calls import SendRaw
 from ltsdk.codes import OrderStatus, RoundStatus, TokenKind
-from ltsdk.deploy import oracle_answer
 from ltsdk.plans import ZERO_ADDRESS
 from ltsdk.replica import async_venue
-from ltsdk.units import USDC, WAD
+from ltsdk.units import USDC
 
-SYMBOL = "BTC3LA"
-ORACLE_DECIMALS = 8
-DEPTH = 2_000_000_000 * WAD  # USD: a trade of this notional would move the price 100 %
-FEE_BPS = 10
 CONTRACT = Path(__file__).resolve().parents[2] / "contracts" / "LeveragedTokenAsync.vy"
-
-
-@pytest.fixture(scope="module")
-def sdk_async_stack(project, admin, keeper, guardian, fee_recipient, depositor, manifest_file, tmp_path_factory, cli):
-    """A BTC oracle at 60,000, an asynchronous venue (the keeper executes its orders) and BTC3LA on
-    the deployment's collateral, with the keeper holding KEEPER_ROLE and collateral for execution
-    fees; the depositor funded. The manifest: the six products and BTC3LA. (`cli`, session-scoped,
-    is set up here, before any function-scoped fixture: ape's isolation wants that order.)"""
-    manifest = json.loads(Path(manifest_file).read_text())
-    usdc = project.MockUSDC.at(manifest["collateral"])
-    oracle = project.MockOracle.deploy(
-        ORACLE_DECIMALS, "BTC / USD", oracle_answer("60000", ORACLE_DECIMALS), sender=admin
-    )
-    venue = project.MockAsyncPerpVenue.deploy(usdc, oracle, "BTC-PERP", 6, DEPTH, sender=admin)
-    usdc.mint(venue, 50_000_000 * USDC, sender=admin)
-    venue.set_order_keeper(keeper, True, sender=admin)
-    token = project.LeveragedTokenAsync.deploy(
-        "BTC 3x Long (async)", SYMBOL, usdc, venue, 3 * WAD, True, 10**12, 100 * USDC, FEE_BPS, FEE_BPS,
-        fee_recipient, sender=admin,
-    )  # fmt: skip
-    token.grantRole(token.KEEPER_ROLE(), keeper, sender=admin)
-    token.grantRole(token.GUARDIAN_ROLE(), guardian, sender=admin)
-    usdc.mint(keeper, 1_000 * USDC, sender=keeper)
-    usdc.mint(depositor, 100_000 * USDC, sender=depositor)
-    manifest["tokens"][SYMBOL] = {"address": token.address}
-    path = tmp_path_factory.mktemp("async") / "local.json"
-    path.write_text(json.dumps(manifest))
-    return SimpleNamespace(usdc=usdc, oracle=oracle, venue=venue, token=token, manifest=path)
 
 
 @pytest.fixture
@@ -67,19 +36,11 @@ def session_of(sdk_async_stack, rpc_url):
     return make
 
 
-def fill_round(stack, keeper, admin):
-    """The venue keeper fills the round in flight at a new oracle round (the same price)."""
-    order_id = stack.token.rounds(stack.token.flight_round()).order_id
-    stack.oracle.set_price(oracle_answer("60000", ORACLE_DECIMALS), sender=admin)
-    stack.venue.execute_order(order_id, sender=keeper)
-    return order_id
-
-
-def next_round_due(chain, stack, admin):
+def next_round_due(chain, stack):
     """The chain's clock at the open round's close time, the oracle re-posted there."""
     due = stack.token.last_close() + stack.token.round_interval()
     chain.pending_timestamp = max(chain.pending_timestamp, due)
-    stack.oracle.set_price(oracle_answer("60000", ORACLE_DECIMALS), sender=admin)
+    repost_price(stack)
 
 
 def _recording(protocol):
@@ -123,7 +84,7 @@ def test_order_status__same_numbers_as_the_venue_replica():
 
 
 def test_round_trip__request_close_fill_settle_claim__through_the_sdk(
-    session_of, sdk_async_stack, depositor, keeper, admin, chain
+    session_of, sdk_async_stack, depositor, keeper, chain
 ):
     stack = sdk_async_stack
     user, keeper_sdk = session_of(depositor).token(SYMBOL), session_of(keeper).token(SYMBOL)
@@ -148,7 +109,7 @@ def test_round_trip__request_close_fill_settle_claim__through_the_sdk(
     with pytest.raises(errors.OrderPending):
         keeper_sdk.settle()
 
-    fill_round(stack, keeper, admin)
+    fill_round(stack, keeper)
     settled = user.settle()  # anyone settles
     assert settled.status == RoundStatus.SETTLED and settled.cost > 0
     mine = user.requests()
@@ -162,16 +123,70 @@ def test_round_trip__request_close_fill_settle_claim__through_the_sdk(
 
     shares = claimed.shares // 2
     redeem_estimate = user.estimate_redeem(shares)
-    next_round_due(chain, stack, admin)
+    next_round_due(chain, stack)
     user.request_redeem(shares)
     keeper_sdk.close_round()
-    fill_round(stack, keeper, admin)
+    fill_round(stack, keeper)
     keeper_sdk.settle()
     owed = user.requests().claimable_assets
     assert abs(owed - redeem_estimate.estimated_out) <= redeem_estimate.estimated_out // 10_000
     before = stack.usdc.balanceOf(depositor)
     withdrawn = user.claim_redeem()
     assert withdrawn.assets == owed and stack.usdc.balanceOf(depositor) == before + owed
+
+
+def test_settle__cash_short_after_a_move__settler_approves_the_payout_fee_then_claims(
+    session_of, sdk_async_stack, depositor, keeper, chain
+):
+    """Redeemers' value outgrows the round's cash cushion before the fill (+15 % at 3x): settle
+    places a payout order whose execution fee the settler fronts. The SDK approves exactly that
+    fee (the settler had none) and the redeem becomes claimable once the payout fills."""
+    stack = sdk_async_stack
+    user, keeper_sdk = session_of(depositor).token(SYMBOL), session_of(keeper).token(SYMBOL)
+    user.request_deposit(10_000 * USDC)
+    keeper_sdk.close_round()
+    fill_round(stack, keeper)
+    keeper_sdk.settle()
+    shares = user.claim_deposit().shares
+    next_round_due(chain, stack)
+    user.request_redeem(shares // 2)
+    keeper_sdk.close_round()
+    fill_round(stack, keeper, "69000")
+    assert stack.usdc.allowance(depositor, stack.token) == 0
+
+    paying = user.settle()
+
+    assert paying.status == RoundStatus.PAYING and paying.assets_out > 0
+    assert stack.usdc.allowance(depositor, stack.token) == 0  # the exact fee, spent by the payout order
+    assert user.requests().claimable_redeem == 0  # the assets are not home yet
+    fill_round(stack, keeper, "69000")
+    assert user.settle().status == RoundStatus.SETTLED
+    owed = user.requests().claimable_assets
+    assert owed == paying.assets_out - stack.venue.min_execution_fee()  # the redeemers pay the payout's fee
+    assert user.claim_redeem().assets == owed
+
+
+def test_asyncio_client__same_calls_same_checks(sdk_async_stack, session_of, rpc_url, depositor, nonce_of):
+    account = Account.from_key(depositor.private_key)
+
+    async def scenario():
+        async with AsyncProtocol.from_manifest(sdk_async_stack.manifest, rpc_url, account=account) as protocol:
+            token = protocol.token(SYMBOL)
+            requested = await token.request_deposit(300 * USDC)
+            before = nonce_of(depositor)
+            with pytest.raises(errors.WrongKind):
+                await token.deposit(300 * USDC)
+            with pytest.raises(errors.BelowMinRequest):
+                await token.request_deposit(1)
+            assert nonce_of(depositor) == before
+            return await token.kind(), requested, await token.async_state(), await token.requests()
+
+    kind, requested, state, mine = asyncio.run(scenario())
+
+    assert kind == TokenKind.ASYNC and requested.amount == 300 * USDC
+    sync = session_of(depositor).token(SYMBOL)
+    assert state == sync.async_state() and mine == sync.requests()
+    assert mine.pending_deposit == 300 * USDC
 
 
 def test_cancel__open_round__returns_exactly_the_request(session_of, sdk_async_stack, depositor):
