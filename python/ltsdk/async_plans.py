@@ -36,7 +36,7 @@ from ltsdk.replica import async_token
 VENUE_ABI = "MockAsyncPerpVenue"  # IAsyncPerpVenue's reads, as the mock ships them
 REQUEST_ID = 0  # ERC-7540's aggregated form: every request is keyed by its controller
 SIDES = ("deposit", "redeem")
-# the token's calls by side: (request, pending view, cancel, claimable view, owed view, claim)
+# the token's calls by side: (request, pending view, cancel, claimable view, owed view)
 _BY_SIDE = {
     "deposit": ("requestDeposit", "pendingDepositRequest", "cancelDepositRequest", "maxDeposit", "maxMint"),
     "redeem": ("requestRedeem", "pendingRedeemRequest", "cancelRedeemRequest", "maxRedeem", "maxWithdraw"),
@@ -194,6 +194,8 @@ def estimate(d: Deployment, symbol: str, side: str, amount: int) -> Plan[types.A
     _side(side)
     check_amount(amount, "assets" if side == "deposit" else "shares")
     s = yield from state(d, symbol)
+    if side == "redeem" and amount > s.supply:
+        raise errors.BadArgument(f"{symbol} has {s.supply} shares in all: {amount} cannot be redeemed")
     deposits, redeems = (amount, 0) if side == "deposit" else (0, amount)
     size_delta = quote.async_round_size(s, deposits, redeems)
     cost = 0

@@ -418,6 +418,9 @@ def _check_addresses(args: argparse.Namespace, *names: str) -> None:
             plans.check_address(value, "receiver" if name == "receiver" else f"--{name}")
 
 
+SETTLES = " (claimable once its round settles: `ltsdk claim`)"
+
+
 def cmd_request_deposit(args: argparse.Namespace) -> None:
     s = session(args, signer=True)
     symbol = s.symbol(args.symbol)
@@ -427,9 +430,7 @@ def cmd_request_deposit(args: argparse.Namespace) -> None:
     result = s.protocol.token(symbol).request_deposit(
         assets, controller=args.controller, owner=args.owner, approve_max=args.approve_max
     )
-    text = (
-        f"requested {s.assets_text(result.amount)} into {symbol} for {result.controller} (claim once its round settles)"
-    )
+    text = f"requested {s.assets_text(result.amount)} into {symbol} for {result.controller}" + SETTLES
     _print_result(args, result, text)
 
 
@@ -440,7 +441,7 @@ def cmd_request_redeem(args: argparse.Namespace) -> None:
     _check_addresses(args, "controller", "owner")
     s.confirm(args, f"request a redemption of {shares_text(shares)} {symbol}")
     result = s.protocol.token(symbol).request_redeem(shares, controller=args.controller, owner=args.owner)
-    text = f"requested {shares_text(result.amount)} {symbol} out for {result.controller} (claimable once settled)"
+    text = f"requested {shares_text(result.amount)} {symbol} out for {result.controller}" + SETTLES
     _print_result(args, result, text)
 
 

@@ -27,6 +27,7 @@ from web3 import Web3
 from ltsdk import manifest as manifests
 from ltsdk import plans, types
 from ltsdk.calls import Plan, SyncNode, revert_reason
+from ltsdk.codes import TokenKind
 from ltsdk.errors import BadAccount, BadManifest, NoSigner, UnknownToken
 from ltsdk.sender import gas_limit
 from ltsdk.token_calls import TokenCalls
@@ -221,9 +222,13 @@ class Token:
     # ---------------------------------------------------------------- events
 
     def events(self, name: str, from_block: int, to_block: int | str = "latest") -> list[dict]:
-        """Typed iteration of one event (Deposit, Withdraw, Rebalanced, Ripcord, Split, Transfer)
+        """Typed iteration of one event (Deposit, Withdraw, Rebalanced, Ripcord, Split, Transfer;
+        an asynchronous token's DepositRequest, RedeemRequest, RoundClosed, RoundSettled, ...)
         over a block range: the decoded arguments plus block and transaction."""
-        logs = getattr(self.contract.events, name)().get_logs(from_block=from_block, to_block=to_block)
+        contract = self.contract
+        if self.kind() == TokenKind.ASYNC:
+            contract = self.protocol.node.contract(self.address, plans.ASYNC_TOKEN_ABI)
+        logs = getattr(contract.events, name)().get_logs(from_block=from_block, to_block=to_block)
         return [
             dict(log["args"], block=log["blockNumber"], tx_hash=Web3.to_hex(log["transactionHash"])) for log in logs
         ]

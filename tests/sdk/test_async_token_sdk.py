@@ -120,6 +120,8 @@ def test_round_trip__request_close_fill_settle_claim__through_the_sdk(
     claimed = user.claim_deposit()
     assert claimed.shares == mine.claimable_shares and claimed.owner == depositor.address
     assert stack.token.balanceOf(depositor) == claimed.shares
+    (closed_event,) = [e for e in user.events("RoundClosed", from_block=0) if e["tx_hash"] == closed.tx_hash]
+    assert closed_event["order_id"] == closed.order_id and closed_event["deposits"] == assets
 
     shares = claimed.shares // 2
     redeem_estimate = user.estimate_redeem(shares)
@@ -237,6 +239,7 @@ SDK_CASES = {
         errors.WrongKind,
     ),
     "async-claim-on-a-sync-token": (lambda t: t.protocol.token("BTC3L").claim_deposit(), errors.WrongKind),
+    "estimate-redeem-more-than-the-supply": (lambda t: t.estimate_redeem(10**30), errors.BadArgument),
     "estimate-on-a-sync-token": (lambda t: t.protocol.token("BTC3L").estimate_deposit(100 * USDC), errors.WrongKind),
 }
 
@@ -329,6 +332,7 @@ CLI_CASES = {
     "claim-side-unknown": (("claim", SYMBOL, "both"), "invalid choice"),
     "cancel-nothing-pending": (("cancel-request", SYMBOL, "redeem"), "ZeroAmount"),
     "redeem-request-more-than-held": (("request-redeem", SYMBOL, "1000000"), "InsufficientBalance"),
+    "estimate-redeem-more-than-the-supply": (("quote", SYMBOL, "--redeem", "1"), "BadArgument"),
 }
 
 
