@@ -152,16 +152,14 @@ def async_round_size(state: AsyncTokenState, deposits: int = 0, redeems: int = 0
     )
 
 
-def _settle_now(state: AsyncTokenState, deposits: int, redeems: int, trade_cost: int) -> async_token.Settlement:
-    """round_math's settlement of the open round (with the request) closed now and filled at the
-    current oracle price, the order's cost being `trade_cost` (the venue's quote) plus its
-    execution fee; no funding or price move before the fill."""
+def async_round_order(state: AsyncTokenState, deposits: int, redeems: int, trade_cost: int) -> async_token.RoundOrder:
+    """The order the open round (with `deposits` assets and `redeems` shares more) would close
+    with now (round_math._round_order), `trade_cost` being the venue's quote of its net trade
+    (ltsdk.replica.async_token.trade_cost of quote_trade's answer)."""
     total_deposits, total_redeems = _with_request(state, deposits, redeems)
-    nav = max(state.nav, 0)
-    size_delta = async_round_size(state, deposits, redeems)
-    order = async_token.round_order(
-        size_delta,
-        nav,
+    return async_token.round_order(
+        async_round_size(state, deposits, redeems),
+        max(state.nav, 0),
         state.supply,
         state.price,
         total_deposits,
@@ -174,6 +172,15 @@ def _settle_now(state: AsyncTokenState, deposits: int, redeems: int, trade_cost:
         state.is_long,
         state.initial_nav_per_share,
     )
+
+
+def _settle_now(state: AsyncTokenState, deposits: int, redeems: int, trade_cost: int) -> async_token.Settlement:
+    """round_math's settlement of the open round (with the request) closed now and filled at the
+    current oracle price, the order's cost being `trade_cost` (the venue's quote) plus its
+    execution fee; no funding or price move before the fill."""
+    total_deposits, total_redeems = _with_request(state, deposits, redeems)
+    size_delta = async_round_size(state, deposits, redeems)
+    order = async_round_order(state, deposits, redeems, trade_cost)
     equity_after = state.equity + order.collateral_delta - trade_cost
     return async_token.settlement(
         state.idle_assets,
