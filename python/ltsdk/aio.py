@@ -117,6 +117,7 @@ class AsyncToken:
         return await self.protocol.node.run(plan)
 
     # reads
+    kind = _awaits(TokenCalls.kind)
     state = _awaits(TokenCalls.state)
     balance_of = _awaits(TokenCalls.balance_of)
     preview_deposit = _awaits(TokenCalls.preview_deposit)
@@ -136,6 +137,20 @@ class AsyncToken:
     configure = _awaits(TokenCalls.configure)
     execute_change = _awaits(TokenCalls.execute_change)
     cancel_change = _awaits(TokenCalls.cancel_change)
+    # asynchronous (ERC-7540) tokens: reads, requests, cancels, claims, rounds
+    async_state = _awaits(TokenCalls.async_state)
+    requests = _awaits(TokenCalls.requests)
+    estimate_deposit = _awaits(TokenCalls.estimate_deposit)
+    estimate_redeem = _awaits(TokenCalls.estimate_redeem)
+    request_deposit = _awaits(TokenCalls.request_deposit)
+    request_redeem = _awaits(TokenCalls.request_redeem)
+    cancel_deposit_request = _awaits(TokenCalls.cancel_deposit_request)
+    cancel_redeem_request = _awaits(TokenCalls.cancel_redeem_request)
+    claim_deposit = _awaits(TokenCalls.claim_deposit)
+    claim_redeem = _awaits(TokenCalls.claim_redeem)
+    set_operator = _awaits(TokenCalls.set_operator)
+    close_round = _awaits(TokenCalls.close_round)
+    settle = _awaits(TokenCalls.settle)
 
     @staticmethod
     def queued_change(receipt: Any) -> types.QueuedChange | None:

@@ -10,7 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from web3 import AsyncWeb3, Web3
-from web3.exceptions import ContractCustomError, ContractLogicError, MismatchedABI, Web3ValidationError
+from web3.exceptions import (
+    BadFunctionCallOutput,
+    ContractCustomError,
+    ContractLogicError,
+    MismatchedABI,
+    Web3ValidationError,
+)
 
 from ltsdk import errors
 from ltsdk import manifest as manifests
@@ -39,6 +45,17 @@ class Call:
     sender: str | None = None
     typed: bool = True
     block: int | None = None
+
+
+@dataclass(frozen=True)
+class Probe:
+    """eth_call `fn` (as `sender`, if given) on the latest block, answering instead of raising:
+    `(True, result)`, or `(False, reason)` when it reverts or returns nothing (no such function, no
+    code; `reason` the revert string, None without one). For questions whose answer is a revert:
+    ERC-165 on a contract without supportsInterface, whether a request could be cancelled."""
+
+    fn: Fn
+    sender: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +103,7 @@ class LatestBlock:
     """The latest block (a mapping with "timestamp", "number", ...)."""
 
 
-Request = Call | Estimate | Build | NonceOf | SendRaw | WaitReceipt | LatestBlock
+Request = Call | Probe | Estimate | Build | NonceOf | SendRaw | WaitReceipt | LatestBlock
 Plan = Generator[Request, Any, T]
 
 
@@ -175,6 +192,13 @@ class SyncNode(_Contracts):
         if isinstance(request, LatestBlock):
             return eth.get_block("latest")
         function = self.function(request.fn)
+        if isinstance(request, Probe):
+            try:
+                return True, function.call({"from": request.sender} if request.sender else {}, "latest")
+            except REVERTS as exc:
+                return False, revert_reason(exc)
+            except BadFunctionCallOutput:
+                return False, None
         try:
             if isinstance(request, Call):
                 block = "latest" if request.block is None else request.block
@@ -223,6 +247,13 @@ class AsyncNode(_Contracts):
         if isinstance(request, LatestBlock):
             return await eth.get_block("latest")
         function = self.function(request.fn)
+        if isinstance(request, Probe):
+            try:
+                return True, await function.call({"from": request.sender} if request.sender else {}, "latest")
+            except REVERTS as exc:
+                return False, revert_reason(exc)
+            except BadFunctionCallOutput:
+                return False, None
         try:
             if isinstance(request, Call):
                 block = "latest" if request.block is None else request.block

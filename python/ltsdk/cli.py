@@ -5,6 +5,11 @@ prompt before sending on a live network) and for scripts (--json).
     ltsdk quote btc3l --deposit 1000          what 1,000 USDC buys now: shares, fee, venue cost
     ltsdk deposit BTC3L 1000                  pay 1,000 USDC (exact approval, slippage, deadline)
     ltsdk redeem BTC3L 2.5                    redeem 2.5 shares
+    ltsdk request-deposit BTC3LA 1000         asynchronous token: 1,000 USDC into the open round
+    ltsdk request-redeem BTC3LA 2.5           asynchronous token: 2.5 shares into the open round
+    ltsdk cancel-request BTC3LA deposit       while its round is open: the request back, exactly
+    ltsdk claim BTC3LA deposit|redeem [AMT]   once its round has settled: the shares or the assets
+    ltsdk close-round BTC3LA / settle BTC3LA  keeper / anyone: a round's close and its settlement
     ltsdk rebalance BTC3L                     keeper: rebalance if due
     ltsdk split BTC3L 10 [--reverse]          admin/keeper: split
     ltsdk configure BTC3L set_fees 10 10 365  admin: a parameter change (at once or queued)
@@ -178,10 +183,72 @@ def _fmt_time(timestamp: int) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M")
 
 
+def _status_controller(args: argparse.Namespace) -> str | None:
+    """Whose requests `status` shows: --controller, else the account of LT_PRIVATE_KEY/LT_KEYSTORE
+    when one loads (a read never fails on a broken key), else nobody."""
+    from ltsdk import plans
+    from ltsdk.client import account_from_env
+
+    if args.controller is not None:
+        return plans.check_address(args.controller, "--controller")
+    try:
+        account = account_from_env()
+    except errors.BadAccount:
+        return None
+    return None if account is None else account.address
+
+
+def _async_states(s: Session, states: dict[str, Any]) -> dict[str, Any]:
+    """The asynchronous tokens among `states` (the lens cannot read them: their rows are not ok),
+    each read in full (AsyncTokenState)."""
+    from ltsdk.codes import TokenKind
+
+    found = {}
+    for symbol, state in states.items():
+        token = s.protocol.token(symbol)
+        if not state.ok and token.kind() == TokenKind.ASYNC:
+            found[symbol] = token.async_state()
+    return found
+
+
+def _round_text(s: Session, symbol: str, state: Any) -> str:
+    opened = state.open_round
+    text = f"open #{opened.round_id}: {s.assets_text(opened.deposits)} in, {shares_text(opened.redeems)} out"
+    flight = state.flight_round
+    text += (
+        " | nothing in flight"
+        if flight is None
+        else f" | in flight #{flight.round_id} order {flight.order_id}: {flight.order_status_name}"
+        + (" (payout)" if flight.status_name == "paying" else "")
+    )
+    closes = "now" if state.seconds_to_close == 0 else f"in {state.seconds_to_close} s"
+    return text + f" | close {closes}"
+
+
+def _requests_text(s: Session, symbol: str, r: Any) -> str:
+    return (
+        f"  {r.controller}: deposit pending {s.assets_text(r.pending_deposit)}, claimable"
+        f" {s.assets_text(r.claimable_deposit)} ({shares_text(r.claimable_shares)} {symbol}); redeem pending"
+        f" {shares_text(r.pending_redeem)} {symbol}, claimable {shares_text(r.claimable_redeem)} {symbol}"
+        f" ({s.assets_text(r.claimable_assets)})"
+    )
+
+
 def cmd_status(args: argparse.Namespace) -> None:
-    states = session(args).protocol.states()
+    sess = session(args)
+    controller = _status_controller(args)
+    states = sess.protocol.states()
+    asynchronous = _async_states(sess, states)
+    requests = {}
+    if controller is not None:
+        requests = {symbol: sess.protocol.token(symbol).requests(controller) for symbol in asynchronous}
     if args.json:
-        print(json.dumps({symbol: state.as_dict() for symbol, state in states.items()}, indent=2))
+        data = {}
+        for symbol, state in states.items():
+            data[symbol] = asynchronous.get(symbol, state).as_dict()
+            if symbol in requests:
+                data[symbol]["requests"] = _raw(asdict(requests[symbol]))
+        print(json.dumps(data, indent=2))
         return
     header = (
         f"{'token':7} {'NAV/share':>10} {'NAV':>14} {'leverage':>9} {'band':>13} {'status':>9} {'oracle':>7}"
@@ -190,6 +257,8 @@ def cmd_status(args: argparse.Namespace) -> None:
     print(header)
     print("-" * len(header))
     for symbol, s in states.items():
+        if symbol in asynchronous:
+            continue  # in the table of its own, below
         if not s.ok:
             print(f"{symbol:7} (unreadable)")
             continue
@@ -200,6 +269,27 @@ def cmd_status(args: argparse.Namespace) -> None:
             f" {f'{lower:.2f}-{upper:.2f}x':>13}"
             f" {s.status_name:>9} {'fresh' if s.oracle_fresh else 'STALE':>7} {_fmt_time(s.next_slot):>17}"
         )
+    if asynchronous:
+        _print_async_status(sess, asynchronous, requests)
+
+
+def _print_async_status(s: Session, asynchronous: dict[str, Any], requests: dict[str, Any]) -> None:
+    print()
+    print("asynchronous tokens (ERC-7540 requests, settled in rounds at the venue's fill)")
+    header = f"{'token':7} {'NAV/share':>10} {'NAV':>14} {'leverage':>9} {'oracle':>7}  rounds"
+    print(header)
+    print("-" * len(header))
+    for symbol, state in asynchronous.items():
+        lev = state.leverage_x
+        leverage = "empty" if state.supply == 0 else "insolvent" if lev is None else f"{lev:.3f}x"
+        nav = Decimal(state.nav).scaleb(-s.decimals)
+        print(
+            f"{symbol:7} {state.nav_per_share_usd:>10.4f} {nav:>14,.2f} {leverage:>9}"
+            f" {'fresh' if state.oracle_fresh else 'STALE':>7}  {_round_text(s, symbol, state)}"
+            + (" (paused)" if state.paused else "")
+        )
+        if symbol in requests:
+            print(_requests_text(s, symbol, requests[symbol]))
 
 
 def cmd_quote(args: argparse.Namespace) -> None:
@@ -208,6 +298,11 @@ def cmd_quote(args: argparse.Namespace) -> None:
     s = session(args)
     symbol = s.symbol(args.symbol)
     token = s.protocol.token(symbol)
+    from ltsdk.codes import TokenKind
+
+    if token.kind() == TokenKind.ASYNC:
+        _quote_async(args, s, symbol)
+        return
     state = token.state()
     if args.deposit is not None:
         assets = parse_amount(args.deposit, s.decimals, "amount")
@@ -234,6 +329,29 @@ def cmd_quote(args: argparse.Namespace) -> None:
     rows.append(("venue cost", breakdown.venue_cost, "the venue's fee, spread and price impact"))
     for name, amount, what in rows:
         print(f"  {name:16} {s.assets_text(amount)} ({breakdown.bps(amount):.1f} bps: {what})")
+
+
+def _quote_async(args: argparse.Namespace, s: Session, symbol: str) -> None:
+    """An asynchronous token has no preview (ERC-7540): the round model's estimate, said so."""
+    token = s.protocol.token(symbol)
+    if args.deposit is not None:
+        estimate = token.estimate_deposit(parse_amount(args.deposit, s.decimals, "amount"))
+        line = f"{s.assets_text(estimate.amount_in)} -> ~{shares_text(estimate.estimated_out)} {symbol}"
+        at_nav, fee_name = f"{shares_text(estimate.at_nav)} {symbol}", "mint fee"
+    else:
+        estimate = token.estimate_redeem(parse_amount(args.redeem, SHARE_DECIMALS, "shares"))
+        line = f"{shares_text(estimate.amount_in)} {symbol} -> ~{s.assets_text(estimate.estimated_out)}"
+        at_nav, fee_name = s.assets_text(estimate.at_nav), "redeem fee"
+    if args.json:
+        print(json.dumps(_raw(dict(asdict(estimate), symbol=symbol, text=line))))
+        return
+    price = human(estimate.price, SHARE_DECIMALS, 2)
+    print(f"ESTIMATE, not a preview (an asynchronous token has none): {line}")
+    print(f"  if the open round closed now and filled at the oracle price {price} (block {estimate.block})")
+    print(f"  {'at NAV':16} {at_nav} (before any cost)")
+    print(f"  {fee_name:16} {s.assets_text(estimate.fee)} (the token's fee)")
+    print(f"  {'round cost':16} {s.assets_text(estimate.round_cost)} (its part of the round order's fee and impact)")
+    print("  the real result is the round's fill: its price, funding and the other requests move it")
 
 
 def _print_result(args: argparse.Namespace, result: Any, text: str) -> None:
@@ -288,6 +406,95 @@ def cmd_redeem(args: argparse.Namespace) -> None:
     )
     text = f"redeemed {shares_text(result.shares)} {symbol} -> {s.assets_text(result.assets)} to {result.receiver}"
     _print_result(args, result, text)
+
+
+def _check_addresses(args: argparse.Namespace, *names: str) -> None:
+    """The address options given (`--controller`, `--owner`, `--receiver`), checked before the prompt."""
+    from ltsdk import plans
+
+    for name in names:
+        value = getattr(args, name, None)
+        if value is not None:
+            plans.check_address(value, "receiver" if name == "receiver" else f"--{name}")
+
+
+SETTLES = " (claimable once its round settles: `ltsdk claim`)"
+
+
+def cmd_request_deposit(args: argparse.Namespace) -> None:
+    s = session(args, signer=True)
+    symbol = s.symbol(args.symbol)
+    assets = parse_amount(args.amount, s.decimals, "amount")
+    _check_addresses(args, "controller", "owner")
+    s.confirm(args, f"request a deposit of {s.assets_text(assets)} into {symbol}")
+    result = s.protocol.token(symbol).request_deposit(
+        assets, controller=args.controller, owner=args.owner, approve_max=args.approve_max
+    )
+    text = f"requested {s.assets_text(result.amount)} into {symbol} for {result.controller}" + SETTLES
+    _print_result(args, result, text)
+
+
+def cmd_request_redeem(args: argparse.Namespace) -> None:
+    s = session(args, signer=True)
+    symbol = s.symbol(args.symbol)
+    shares = parse_amount(args.shares, SHARE_DECIMALS, "shares")
+    _check_addresses(args, "controller", "owner")
+    s.confirm(args, f"request a redemption of {shares_text(shares)} {symbol}")
+    result = s.protocol.token(symbol).request_redeem(shares, controller=args.controller, owner=args.owner)
+    text = f"requested {shares_text(result.amount)} {symbol} out for {result.controller}" + SETTLES
+    _print_result(args, result, text)
+
+
+def cmd_cancel_request(args: argparse.Namespace) -> None:
+    s = session(args, signer=True)
+    symbol = s.symbol(args.symbol)
+    _check_addresses(args, "controller")
+    s.confirm(args, f"cancel the pending {args.side} request on {symbol}")
+    token = s.protocol.token(symbol)
+    cancel = token.cancel_deposit_request if args.side == "deposit" else token.cancel_redeem_request
+    result = cancel(controller=args.controller)
+    amount = s.assets_text(result.amount) if args.side == "deposit" else f"{shares_text(result.amount)} {symbol}"
+    _print_result(args, result, f"cancelled: {amount} back to {result.controller}")
+
+
+def cmd_claim(args: argparse.Namespace) -> None:
+    s = session(args, signer=True)
+    symbol = s.symbol(args.symbol)
+    deposit = args.side == "deposit"
+    amount = None
+    if args.amount is not None:
+        amount = parse_amount(args.amount, s.decimals if deposit else SHARE_DECIMALS, "amount")
+    _check_addresses(args, "controller", "receiver")
+    s.confirm(args, f"claim the settled {args.side} requests on {symbol}")
+    token = s.protocol.token(symbol)
+    if deposit:
+        got = token.claim_deposit(amount, receiver=args.receiver, controller=args.controller)
+        text = f"claimed {shares_text(got.shares)} {symbol} for {s.assets_text(got.assets)} requested, to {got.owner}"
+    else:
+        out = token.claim_redeem(amount, receiver=args.receiver, controller=args.controller)
+        text = f"claimed {s.assets_text(out.assets)} for {shares_text(out.shares)} {symbol}, to {out.receiver}"
+        got = out
+    _print_result(args, got, text)
+
+
+def cmd_close_round(args: argparse.Namespace) -> None:
+    s = session(args, signer=True)
+    symbol = s.symbol(args.symbol)
+    s.confirm(args, f"close {symbol}'s open round (fronting the venue's execution fee)")
+    result = s.protocol.token(symbol).close_round()
+    text = (
+        f"closed round #{result.round_id} of {symbol}: order {result.order_id},"
+        f" {s.assets_text(result.deposits)} in, {shares_text(result.redeems)} {symbol} out"
+    )
+    _print_result(args, result, text)
+
+
+def cmd_settle(args: argparse.Namespace) -> None:
+    s = session(args, signer=True)
+    symbol = s.symbol(args.symbol)
+    s.confirm(args, f"settle {symbol}'s round in flight")
+    result = s.protocol.token(symbol).settle()
+    _print_result(args, result, f"round #{result.round_id} of {symbol}: {result.status_name}")
 
 
 def _leverage(wad: int) -> str:
@@ -638,6 +845,59 @@ def add_venue_keeper_command(command) -> None:
     keeper.set_defaults(run=cmd_venue_keeper)
 
 
+def add_async_commands(command) -> None:
+    """An asynchronous (ERC-7540) token's commands: requests, cancel, claim, a round's close and settle."""
+    controller_help = "whose request it is (default: the signer; another controller has made the signer its operator)"
+    owner_help = "whose collateral or shares pay (default: the signer)"
+
+    request = command("request-deposit", "asynchronous token: pay collateral into the open round")
+    request.add_argument("symbol", help="token symbol, any case")
+    request.add_argument("amount", help="collateral to pay, in whole units (1000 = 1,000 USDC; up to 6 decimals)")
+    request.add_argument("--controller", metavar="ADDRESS", help=controller_help)
+    request.add_argument("--owner", metavar="ADDRESS", help=owner_help)
+    request.add_argument(
+        "--approve-max", action="store_true", help="approve the token for every future request (default: AMOUNT)"
+    )
+    _write_options(request)
+    request.set_defaults(run=cmd_request_deposit)
+
+    redeem = command("request-redeem", "asynchronous token: move shares into the open round to redeem")
+    redeem.add_argument("symbol", help="token symbol, any case")
+    redeem.add_argument("shares", help="shares to redeem, in whole shares (2.5; up to 18 decimals)")
+    redeem.add_argument("--controller", metavar="ADDRESS", help=controller_help)
+    redeem.add_argument("--owner", metavar="ADDRESS", help=owner_help)
+    _write_options(redeem)
+    redeem.set_defaults(run=cmd_request_redeem)
+
+    cancel = command("cancel-request", "asynchronous token: a pending request back, exactly, while its round is open")
+    cancel.add_argument("symbol", help="token symbol, any case")
+    cancel.add_argument("side", choices=("deposit", "redeem"), help="which request")
+    cancel.add_argument("--controller", metavar="ADDRESS", help=controller_help)
+    _write_options(cancel)
+    cancel.set_defaults(run=cmd_cancel_request)
+
+    claim = command("claim", "asynchronous token: the shares (deposit) or assets (redeem) of settled requests")
+    claim.add_argument("symbol", help="token symbol, any case")
+    claim.add_argument("side", choices=("deposit", "redeem"), help="which requests")
+    claim.add_argument(
+        "amount", nargs="?", help="deposit: collateral of the requests, redeem: their shares (default: all claimable)"
+    )
+    claim.add_argument("--receiver", metavar="ADDRESS", help="who receives the output (default: the signer)")
+    claim.add_argument("--controller", metavar="ADDRESS", help=controller_help)
+    _write_options(claim)
+    claim.set_defaults(run=cmd_claim)
+
+    close = command("close-round", "asynchronous token, keeper (anyone after the grace): close the open round")
+    close.add_argument("symbol", help="token symbol, any case")
+    _write_options(close)
+    close.set_defaults(run=cmd_close_round)
+
+    settle = command("settle", "asynchronous token, anyone: act on the venue's answer to the round in flight")
+    settle.add_argument("symbol", help="token symbol, any case")
+    _write_options(settle)
+    settle.set_defaults(run=cmd_settle)
+
+
 def add_index_command(command) -> None:
     from ltsdk.index import DEFAULT_DB
 
@@ -766,9 +1026,16 @@ def build_parser() -> Parser:
             name, help=help_text, description=help_text, parents=[common], formatter_class=HelpFormatter
         )
 
-    command("status", "every token's state: NAV per share (USDC), NAV, leverage, band, status").set_defaults(
-        run=cmd_status
+    status = command(
+        "status",
+        "every token's state: NAV per share (USDC), NAV, leverage, band, status; an asynchronous token's rounds",
     )
+    status.add_argument(
+        "--controller",
+        metavar="ADDRESS",
+        help="whose asynchronous requests to show (default: LT_PRIVATE_KEY's account, if set)",
+    )
+    status.set_defaults(run=cmd_status)
 
     quote = command("quote", "exact previews in the latest block, with the fee and the venue's cost")
     quote.add_argument("symbol", help="token symbol, any case (BTC3L, btc3l)")
@@ -801,6 +1068,8 @@ def build_parser() -> Parser:
     )
     _user_write_options(redeem)
     redeem.set_defaults(run=cmd_redeem)
+
+    add_async_commands(command)
 
     rebalance = command("rebalance", "keeper: rebalance if due (needs KEEPER_ROLE until the keeper grace)")
     rebalance.add_argument("symbol", help="token symbol, any case")

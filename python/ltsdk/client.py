@@ -27,6 +27,7 @@ from web3 import Web3
 from ltsdk import manifest as manifests
 from ltsdk import plans, types
 from ltsdk.calls import Plan, SyncNode, revert_reason
+from ltsdk.codes import TokenKind
 from ltsdk.errors import BadAccount, BadManifest, NoSigner, UnknownToken
 from ltsdk.sender import gas_limit
 from ltsdk.token_calls import TokenCalls
@@ -151,8 +152,10 @@ def _runs(call: Callable[Concatenate[TokenCalls, P], Plan[R]]) -> Callable[Conca
 
 
 class Token:
-    """One leveraged token: previews, user writes with slippage and deadline, keeper calls. Each
-    call is declared once, in ltsdk.token_calls.TokenCalls, and run here to its value."""
+    """One leveraged token of either kind (`kind()`): a synchronous token's previews, user writes
+    with slippage and deadline and keeper calls; an asynchronous (ERC-7540) token's requests,
+    cancels, claims, rounds and estimates. Each call is declared once, in
+    ltsdk.token_calls.TokenCalls, and run here to its value."""
 
     def __init__(self, protocol: Protocol, symbol: str):
         self.protocol = protocol
@@ -168,6 +171,7 @@ class Token:
         return self.protocol.node.run(plan)
 
     # reads
+    kind = _runs(TokenCalls.kind)
     state = _runs(TokenCalls.state)
     balance_of = _runs(TokenCalls.balance_of)
     preview_deposit = _runs(TokenCalls.preview_deposit)
@@ -190,6 +194,20 @@ class Token:
     configure = _runs(TokenCalls.configure)
     execute_change = _runs(TokenCalls.execute_change)
     cancel_change = _runs(TokenCalls.cancel_change)
+    # asynchronous (ERC-7540) tokens: reads, requests, cancels, claims, rounds
+    async_state = _runs(TokenCalls.async_state)
+    requests = _runs(TokenCalls.requests)
+    estimate_deposit = _runs(TokenCalls.estimate_deposit)
+    estimate_redeem = _runs(TokenCalls.estimate_redeem)
+    request_deposit = _runs(TokenCalls.request_deposit)
+    request_redeem = _runs(TokenCalls.request_redeem)
+    cancel_deposit_request = _runs(TokenCalls.cancel_deposit_request)
+    cancel_redeem_request = _runs(TokenCalls.cancel_redeem_request)
+    claim_deposit = _runs(TokenCalls.claim_deposit)
+    claim_redeem = _runs(TokenCalls.claim_redeem)
+    set_operator = _runs(TokenCalls.set_operator)
+    close_round = _runs(TokenCalls.close_round)
+    settle = _runs(TokenCalls.settle)
 
     def configurator(self) -> Any:
         """The token's LeveragedTokenConfigurator (web3 contract): its parameter setters and timelock."""
@@ -204,9 +222,13 @@ class Token:
     # ---------------------------------------------------------------- events
 
     def events(self, name: str, from_block: int, to_block: int | str = "latest") -> list[dict]:
-        """Typed iteration of one event (Deposit, Withdraw, Rebalanced, Ripcord, Split, Transfer)
+        """Typed iteration of one event (Deposit, Withdraw, Rebalanced, Ripcord, Split, Transfer;
+        an asynchronous token's DepositRequest, RedeemRequest, RoundClosed, RoundSettled, ...)
         over a block range: the decoded arguments plus block and transaction."""
-        logs = getattr(self.contract.events, name)().get_logs(from_block=from_block, to_block=to_block)
+        contract = self.contract
+        if self.kind() == TokenKind.ASYNC:
+            contract = self.protocol.node.contract(self.address, plans.ASYNC_TOKEN_ABI)
+        logs = getattr(contract.events, name)().get_logs(from_block=from_block, to_block=to_block)
         return [
             dict(log["args"], block=log["blockNumber"], tx_hash=Web3.to_hex(log["transactionHash"])) for log in logs
         ]

@@ -1,5 +1,6 @@
 """The protocol's and the keeper's enumerations in one place: rebalance reasons (lt_math.vy's codes),
-keeper action kinds and keeper outcome statuses."""
+keeper action kinds and keeper outcome statuses, a token's kind, an asynchronous token's round
+status and its venue's order status."""
 
 from __future__ import annotations
 
@@ -51,3 +52,40 @@ class Status(StrEnum):
     BACKING_OFF = "backing_off"
     PENDING = "pending"  # still unmined when the tick ended
     REPLACED = "replaced"  # its nonce was taken by another transaction
+
+
+class TokenKind(StrEnum):
+    """How a token mints and redeems: at once (LeveragedToken.vy, a synchronous venue) or by
+    ERC-7540 requests settled in rounds (LeveragedTokenAsync.vy, a venue whose orders fill later)."""
+
+    SYNC = "sync"
+    ASYNC = "async"
+
+
+class RoundStatus(IntEnum):
+    """An asynchronous token's Round.status (LeveragedTokenAsync.vy's OPEN ... SETTLED)."""
+
+    OPEN = 0  # collects requests
+    IN_FLIGHT = 1  # its one order is at the venue
+    PAYING = 2  # deposits settled; a payout order withdraws the redeemers' rest
+    SETTLED = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower().replace("_", " ")
+
+
+class OrderStatus(IntEnum):
+    """An asynchronous venue's Order.status (IAsyncPerpVenue.vyi; ltsdk.replica.async_venue's
+    constants, which a test holds equal)."""
+
+    NONE = 0  # no such order
+    PENDING = 1
+    FILLED = 2
+    REFUSED = 3
+    CANCELLED = 4
+    EXPIRED = 5
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()

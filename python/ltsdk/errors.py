@@ -64,7 +64,8 @@ class StalePrice(LtError, RuntimeError):
 
 
 class Paused(LtError, RuntimeError):
-    """Minting is paused (redeeming is not)."""
+    """Minting is paused (redeeming is not); on an asynchronous token, new requests are (cancels,
+    rounds and claims go on)."""
 
 
 class Shutdown(LtError, RuntimeError):
@@ -76,7 +77,7 @@ class Insolvent(LtError, RuntimeError):
 
 
 class NotNeeded(LtError, RuntimeError):
-    """No rebalance, ripcord or split is due."""
+    """No rebalance, ripcord or split is due; an asynchronous token's open round has no request to close."""
 
 
 class Cooldown(LtError, RuntimeError):
@@ -119,6 +120,50 @@ class HasHolders(LtError, RuntimeError):
 
 class Unauthorized(LtError, PermissionError):
     """The caller lacks the role the call needs."""
+
+
+class NotOperator(Unauthorized):
+    """An asynchronous token's request, cancel or claim for a controller (or from an owner) that
+    is not the caller and has not made the caller its operator (ERC-7540's setOperator)."""
+
+
+# ---------------------------------------------------------------- the asynchronous token (ERC-7540)
+
+
+class WrongKind(LtError, ValueError):
+    """A call for the other kind of token: a synchronous call (a slippage-bounded deposit, a
+    preview, a rebalance) on an asynchronous (ERC-7540) token, a request or claim on a
+    synchronous one, or an asynchronous token over a venue that is not asynchronous."""
+
+
+class BelowMinRequest(LtError, ValueError):
+    """A request under the token's least request (min_deposit_assets / min_redeem_shares)."""
+
+
+class RequestPending(LtError, RuntimeError):
+    """The controller's request of that side is in a round in flight: a new one waits for its
+    settlement (one pending request per controller and side)."""
+
+
+class InFlight(LtError, RuntimeError):
+    """The request is in the round in flight (its order is at the venue): it can no longer be
+    cancelled; or a round is in flight, so the next cannot close yet."""
+
+
+class NothingClaimable(LtError, ValueError):
+    """A claim of nothing, or of more than the controller's settled requests hold."""
+
+
+class NotDue(LtError, RuntimeError):
+    """The open round may not close yet (round_interval since the last close has not passed)."""
+
+
+class OrderPending(LtError, RuntimeError):
+    """The round's venue order is neither filled nor refused nor expired yet: nothing to settle."""
+
+
+class NoRound(LtError, RuntimeError):
+    """No round is in flight: nothing to settle."""
 
 
 class TransactionFailed(LtError, RuntimeError):
@@ -170,7 +215,7 @@ class ModelRevert(ValueError):
     """The reference model (ltsdk.math, ltsdk.replica): the contract would revert with this reason."""
 
 
-# The contracts' revert strings (the docstrings of LeveragedToken.vy and
+# The contracts' revert strings (the docstrings of LeveragedToken.vy, LeveragedTokenAsync.vy and
 # LeveragedTokenConfigurator.vy list them) -> exception class.
 REVERTS: dict[str, type[LtError]] = {
     "lt: zero": ZeroAmount,
@@ -191,6 +236,17 @@ REVERTS: dict[str, type[LtError]] = {
     "lt: cooldown": Cooldown,
     "lt: signature": InvalidSignature,
     "lt: no convergence": NoConvergence,
+    # LeveragedTokenAsync.vy's own (its docstring lists every string it reverts with)
+    "lt: min request": BelowMinRequest,
+    "lt: not operator": NotOperator,
+    "lt: request pending": RequestPending,
+    "lt: in flight": InFlight,
+    "lt: not due": NotDue,
+    "lt: order pending": OrderPending,
+    "lt: no round": NoRound,
+    "lt: claimable": NothingClaimable,
+    "lt: not async": WrongKind,
+    "lt: async": WrongKind,
     "lt: configurator": Unauthorized,
     "configurator: bounds": OutOfBounds,
     "configurator: zero": OutOfBounds,

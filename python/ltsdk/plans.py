@@ -17,7 +17,8 @@ from web3.logs import DISCARD
 
 from ltsdk import errors, math, types
 from ltsdk.abis import load_abi
-from ltsdk.calls import Call, Estimate, Fn, LatestBlock, Plan, calldata
+from ltsdk.calls import Call, Estimate, Fn, LatestBlock, Plan, Probe, calldata
+from ltsdk.codes import TokenKind
 from ltsdk.errors import NoSigner, UnknownToken
 from ltsdk.sender import gas_limit, send_plan
 from ltsdk.units import BPS, MAX_UINT256
@@ -27,9 +28,13 @@ ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 DEFAULT_SLIPPAGE_BPS = 50
 DEFAULT_DEADLINE_SECONDS = 900
 TOKEN_ABI = "LeveragedToken"
+ASYNC_TOKEN_ABI = "LeveragedTokenAsync"
 LENS_ABI = "LeveragedTokenLens"
 COLLATERAL_ABI = "MockUSDC"  # any ERC-20: balanceOf, allowance, approve
 CONFIGURATOR_ABI = "LeveragedTokenConfigurator"
+# ERC-165 ids an asynchronous token answers (LeveragedTokenAsync.vy's ERC7540_DEPOSIT_ID, _REDEEM_ID)
+ERC7540_DEPOSIT_ID = bytes.fromhex("ce3bbe50")
+ERC7540_REDEEM_ID = bytes.fromhex("620ee8e4")
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -38,6 +43,7 @@ R = TypeVar("R", bound="DataclassInstance")  # a result type of ltsdk.types
 
 # decodes the token's events from a receipt; needs no node
 _EVENTS = Web3().eth.contract(abi=load_abi(TOKEN_ABI)).events
+ASYNC_EVENTS = Web3().eth.contract(abi=load_abi(ASYNC_TOKEN_ABI)).events
 _CONFIGURATOR_EVENTS = Web3().eth.contract(abi=load_abi(CONFIGURATOR_ABI)).events
 
 
@@ -54,6 +60,7 @@ class Deployment:
         self.addresses = {
             symbol: Web3.to_checksum_address(entry["address"]) for symbol, entry in manifest["tokens"].items()
         }
+        self.kinds: dict[str, TokenKind] = {}  # each token's kind, once asked (token_kind): it never changes
 
     def address_of(self, symbol: str) -> str:
         try:
@@ -65,6 +72,39 @@ class Deployment:
         if self.account is None:
             raise NoSigner("this call sends a transaction: pass account= or set LT_PRIVATE_KEY")
         return self.account
+
+
+# ---------------------------------------------------------------- a token's kind
+
+
+KIND_NAMES = {TokenKind.SYNC: "synchronous", TokenKind.ASYNC: "asynchronous (ERC-7540 requests)"}
+
+
+def token_kind(d: Deployment, symbol: str) -> Plan[TokenKind]:
+    """Whether the token is synchronous or asynchronous (ERC-7540), from its ERC-165 answer: an
+    asynchronous token supports both of ERC-7540's async interfaces; the synchronous token has no
+    supportsInterface (the call reverts). Asked once per token and client."""
+    if symbol not in d.kinds:
+        address = d.address_of(symbol)
+        kind = TokenKind.SYNC
+        for interface_id in (ERC7540_DEPOSIT_ID, ERC7540_REDEEM_ID):
+            answered, supported = yield Probe(Fn(address, ASYNC_TOKEN_ABI, "supportsInterface", (interface_id,)))
+            if not (answered and supported is True):
+                break
+        else:
+            kind = TokenKind.ASYNC
+        d.kinds[symbol] = kind
+    return d.kinds[symbol]
+
+
+def require_kind(d: Deployment, symbol: str, kind: TokenKind, call: str) -> Plan[None]:
+    """Raise WrongKind, before anything is sent, unless `symbol` is a `kind` token."""
+    actual = yield from token_kind(d, symbol)
+    if actual != kind:
+        instead = "request_deposit / request_redeem, then claim" if kind == TokenKind.SYNC else "deposit / redeem"
+        raise errors.WrongKind(
+            f"{call} is for {KIND_NAMES[kind]} tokens and {symbol} is {KIND_NAMES[actual]}: use {instead}"
+        )
 
 
 # ---------------------------------------------------------------- reads
@@ -222,14 +262,25 @@ def ensure_allowance(
         yield from send_plan(d.signer(), _collateral(d, "approve", spender, amount), tx_kwargs)
 
 
-def transact(d: Deployment, symbol: str, name: str, args: tuple[Any, ...], tx_kwargs: dict[str, Any]) -> Plan[Any]:
-    """Simulate, sign, send one token call; the receipt (a revert raises its typed error)."""
-    return (yield from send_plan(d.signer(), Fn(d.address_of(symbol), TOKEN_ABI, name, args), tx_kwargs))
+def transact(
+    d: Deployment, symbol: str, name: str, args: tuple[Any, ...], tx_kwargs: dict[str, Any], abi: str = TOKEN_ABI
+) -> Plan[Any]:
+    """Simulate, sign, send one token call (`name` in the ABI `abi`); the receipt (a revert raises
+    its typed error)."""
+    return (yield from send_plan(d.signer(), Fn(d.address_of(symbol), abi, name, args), tx_kwargs))
+
+
+def transact_any(d: Deployment, symbol: str, name: str, args: tuple[Any, ...], tx_kwargs: dict[str, Any]) -> Plan[Any]:
+    """`transact` with the ABI of the token's kind (LeveragedToken or LeveragedTokenAsync)."""
+    kind = yield from token_kind(d, symbol)
+    abi = ASYNC_TOKEN_ABI if kind == TokenKind.ASYNC else TOKEN_ABI
+    return (yield from transact(d, symbol, name, args, tx_kwargs, abi))
 
 
 def configure(d: Deployment, symbol: str, setter: str, args: tuple[Any, ...], tx_kwargs: dict[str, Any]) -> Plan[Any]:
     """One parameter change through the token's configurator (the token passed first): simulate,
     sign, send; the receipt (a revert raises its typed error)."""
+    yield from require_kind(d, symbol, TokenKind.SYNC, "configure")
     token = d.address_of(symbol)
     configurator = yield Call(Fn(token, TOKEN_ABI, "configurator"), typed=False)
     return (yield from send_plan(d.signer(), Fn(configurator, CONFIGURATOR_ABI, setter, (token, *args)), tx_kwargs))
@@ -261,17 +312,19 @@ def queue_call(d: Deployment, symbol: str, name: str, change_id: str, tx_kwargs:
         change = b""
     if len(change) != 32:
         raise errors.BadArgument(f"a change id is 32 bytes of hex, got {change_id!r}")
+    yield from require_kind(d, symbol, TokenKind.SYNC, f"{name}_change")
     token = d.address_of(symbol)
     configurator = yield Call(Fn(token, TOKEN_ABI, "configurator"), typed=False)
     return (yield from send_plan(d.signer(), Fn(configurator, CONFIGURATOR_ABI, name, (change,)), tx_kwargs))
 
 
-def decode(d: Deployment, symbol: str, receipt: Any, event_name: str, result_type: type[R]) -> R:
+def decode(d: Deployment, symbol: str, receipt: Any, event_name: str, result_type: type[R], events: Any = _EVENTS) -> R:
     """`result_type` (a types dataclass) from the transaction hash, the gas used and the arguments
-    of the token's `event_name` event in `receipt`, matched by field name."""
+    of the token's `event_name` event in `receipt`, matched by field name (`events`: the token
+    ABI's events; ASYNC_EVENTS for an asynchronous token)."""
     address = d.address_of(symbol)
     own = dict(receipt, logs=[log for log in receipt["logs"] if Web3.to_checksum_address(log["address"]) == address])
-    logs = getattr(_EVENTS, event_name)().process_receipt(own, errors=DISCARD)
+    logs = getattr(events, event_name)().process_receipt(own, errors=DISCARD)
     if not logs:
         raise errors.TransactionFailed(f"no {event_name} event in {Web3.to_hex(receipt['transactionHash'])}")
     args = logs[0]["args"]
@@ -299,6 +352,7 @@ def deposit(
     if min_shares is not None and (not _is_int(min_shares) or not 0 <= min_shares <= MAX_UINT256):
         raise errors.BadArgument(f"min_shares must be a whole number of share units (wei), got {min_shares!r}")
     to = check_receiver(d, symbol, receiver)
+    yield from require_kind(d, symbol, TokenKind.SYNC, "deposit")
     yield from preflight_mint(d, symbol, assets, to)
     preview = yield from view(d, symbol, "previewDeposit", assets)
     if preview == 0:
@@ -330,6 +384,7 @@ def mint(
     check_slippage(slippage_bps)
     check_deadline(deadline_seconds)
     to = check_receiver(d, symbol, receiver)
+    yield from require_kind(d, symbol, TokenKind.SYNC, "mint")
     charge = yield from view(d, symbol, "previewMint", shares)
     max_assets = charge * (BPS + slippage_bps) // BPS
     yield from preflight_mint(d, symbol, charge, to)
@@ -359,6 +414,7 @@ def redeem(
         raise errors.BadArgument(f"min_assets must be a whole number of collateral base units, got {min_assets!r}")
     to = check_receiver(d, symbol, receiver)
     holder = d.signer().address if owner is None else check_address(owner, "owner")
+    yield from require_kind(d, symbol, TokenKind.SYNC, "redeem")
     if min_assets is None:
         min_assets = (yield from view(d, symbol, "previewRedeem", shares)) * (BPS - slippage_bps) // BPS
     deadline = (yield from latest_timestamp()) + deadline_seconds
@@ -382,6 +438,7 @@ def withdraw(
     check_deadline(deadline_seconds)
     to = check_receiver(d, symbol, receiver)
     holder = d.signer().address if owner is None else check_address(owner, "owner")
+    yield from require_kind(d, symbol, TokenKind.SYNC, "withdraw")
     max_shares = (yield from view(d, symbol, "previewWithdraw", assets)) * (BPS + slippage_bps) // BPS
     deadline = (yield from latest_timestamp()) + deadline_seconds
     args = (assets, to, holder, max_shares, deadline)
@@ -402,6 +459,7 @@ def keeper_call(d: Deployment, symbol: str, name: str, args: tuple[Any, ...], tx
     event_name, result_type = KEEPER_CALLS[name]
     if name in ("split", "reverse_split"):
         check_factor(args[0])
+    yield from require_kind(d, symbol, TokenKind.SYNC, name)
     receipt = yield from transact(d, symbol, name, args, tx)
     return decode(d, symbol, receipt, event_name, result_type)
 
@@ -445,6 +503,7 @@ def wallet_deposit(
     check_deadline(deadline_seconds)
     payer = check_address(sender, "sender")
     to = _wallet_receiver(d, symbol, payer, receiver)
+    yield from require_kind(d, symbol, TokenKind.SYNC, "deposit_transactions")
     latest = yield LatestBlock()
     yield from preflight_mint(d, symbol, assets, to, payer)
     preview = yield from view(d, symbol, "previewDeposit", assets, block=latest["number"])
@@ -485,6 +544,7 @@ def wallet_redeem(
     check_deadline(deadline_seconds)
     owner = check_address(sender, "sender")
     to = _wallet_receiver(d, symbol, owner, receiver)
+    yield from require_kind(d, symbol, TokenKind.SYNC, "redeem_transactions")
     latest = yield LatestBlock()
     held = yield from balance_of(d, symbol, owner, latest["number"])
     if shares > held:

@@ -7,6 +7,10 @@ rounding: the lens row does not carry the venue's cost basis, so the venue's unr
 floor can differ by one collateral unit, and the pending management fee is recovered from NAV per
 share (the row's supply is the minted one). Use them to show a price before a wallet connects, or
 to plan in a backtest.
+
+An asynchronous (ERC-7540) token has no previews: `async_deposit_estimate` and
+`async_redeem_estimate` estimate a request from the round model (ltsdk.replica.async_token) at the
+current price less the round's expected cost, labelled as estimates (types.AsyncEstimate).
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from decimal import Decimal
 
 from ltsdk import math
 from ltsdk.errors import VenueError
-from ltsdk.types import TokenState
+from ltsdk.replica import async_token
+from ltsdk.types import AsyncEstimate, AsyncTokenState, TokenState
 from ltsdk.units import BPS, WAD
 
 
@@ -120,3 +125,110 @@ def redeem_breakdown(state: TokenState, shares: int, assets: int) -> Breakdown:
     worth = _share_value(state, shares)
     gross = math.gross_up(assets, state.redeem_fee_bps) if assets else 0
     return Breakdown(worth, gross - assets, 0, max(worth - gross, 0))
+
+
+# ---------------------------------------------------------------- the asynchronous token: estimates
+
+
+def _with_request(state: AsyncTokenState, deposits: int, redeems: int) -> tuple[int, int]:
+    """The open round's deposits (assets) and redeems (shares) with a new request added."""
+    return state.open_round.deposits + deposits, state.open_round.redeems + redeems
+
+
+def async_round_size(state: AsyncTokenState, deposits: int = 0, redeems: int = 0) -> int:
+    """The net size the open round's order would trade if it closed now with `deposits` assets
+    and `redeems` shares more (round_math._round_size): what to ask the venue's quote_trade."""
+    total_deposits, total_redeems = _with_request(state, deposits, redeems)
+    return async_token.round_size(
+        state.size,
+        max(state.nav, 0),
+        state.supply,
+        state.price,
+        total_deposits,
+        total_redeems,
+        state.target_leverage,
+        state.is_long,
+        state.asset_scale,
+    )
+
+
+def async_round_order(state: AsyncTokenState, deposits: int, redeems: int, trade_cost: int) -> async_token.RoundOrder:
+    """The order the open round (with `deposits` assets and `redeems` shares more) would close
+    with now (round_math._round_order), `trade_cost` being the venue's quote of its net trade
+    (ltsdk.replica.async_token.trade_cost of quote_trade's answer)."""
+    total_deposits, total_redeems = _with_request(state, deposits, redeems)
+    return async_token.round_order(
+        async_round_size(state, deposits, redeems),
+        max(state.nav, 0),
+        state.supply,
+        state.price,
+        total_deposits,
+        total_redeems,
+        state.execution_fee,
+        state.mint_fee_bps,
+        trade_cost,
+        state.redeem_cushion_bps,
+        state.max_slippage_bps,
+        state.is_long,
+        state.initial_nav_per_share,
+    )
+
+
+def _settle_now(state: AsyncTokenState, deposits: int, redeems: int, trade_cost: int) -> async_token.Settlement:
+    """round_math's settlement of the open round (with the request) closed now and filled at the
+    current oracle price, the order's cost being `trade_cost` (the venue's quote) plus its
+    execution fee; no funding or price move before the fill."""
+    total_deposits, total_redeems = _with_request(state, deposits, redeems)
+    size_delta = async_round_size(state, deposits, redeems)
+    order = async_round_order(state, deposits, redeems, trade_cost)
+    equity_after = state.equity + order.collateral_delta - trade_cost
+    return async_token.settlement(
+        state.idle_assets,
+        state.equity,
+        equity_after,
+        order.collateral_delta,
+        size_delta,
+        state.execution_fee,
+        state.supply,
+        total_deposits,
+        total_redeems,
+        state.mint_fee_bps,
+        state.redeem_fee_bps,
+        state.is_long,
+        state.initial_nav_per_share,
+    )
+
+
+def async_deposit_estimate(state: AsyncTokenState, assets: int, trade_cost: int) -> AsyncEstimate:
+    """An estimate of the shares a deposit request of `assets` would be owed (see AsyncEstimate):
+    its pro-rata part of the round's shares, the first round's DEAD_SHARES left out."""
+    total, _ = _with_request(state, assets, 0)
+    s = _settle_now(state, assets, 0, trade_cost)
+    shares_out = s.shares_out - (min(math.DEAD_SHARES, s.shares_out) if state.supply == 0 else 0)
+    return AsyncEstimate(
+        side="deposit",
+        amount_in=assets,
+        estimated_out=math.mul_div(shares_out, assets, total, False),
+        at_nav=math.shares_for_value(state.supply, s.nav_at_fill, assets, state.initial_nav_per_share),
+        fee=math.fee(assets, state.mint_fee_bps),
+        round_cost=math.mul_div(s.cost, assets, total, False) if s.deposits_pay else 0,
+        price=state.price,
+        block=state.block,
+    )
+
+
+def async_redeem_estimate(state: AsyncTokenState, shares: int, trade_cost: int) -> AsyncEstimate:
+    """An estimate of the assets a redeem request of `shares` would be owed (see AsyncEstimate)."""
+    total_deposits, total = _with_request(state, 0, shares)
+    s = _settle_now(state, 0, shares, trade_cost)
+    redeem_fees = s.fees - math.fee(total_deposits, state.mint_fee_bps)
+    return AsyncEstimate(
+        side="redeem",
+        amount_in=shares,
+        estimated_out=math.mul_div(s.assets_out, shares, total, False),
+        at_nav=math.value_for_shares(state.supply, s.nav_at_fill, shares, state.initial_nav_per_share, False),
+        fee=math.mul_div(redeem_fees, shares, total, False),
+        round_cost=0 if s.deposits_pay else math.mul_div(s.cost, shares, total, False),
+        price=state.price,
+        block=state.block,
+    )

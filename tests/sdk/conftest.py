@@ -1,11 +1,13 @@
-"""Fixtures for the SDK and CLI: the six products deployed once, SDK sessions by role, the console
-script and the nonce of an account read from the node."""
+"""Fixtures for the SDK and CLI: the six products deployed once, an asynchronous token next to them
+(per module that asks), SDK sessions by role, the console script and the nonce of an account read
+from the node."""
 
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import async_stack
 import pytest
 from eth_account import Account
 
@@ -28,6 +30,16 @@ def user_protocol(manifest_file, rpc_url, depositor, project):
 def keeper_protocol(manifest_file, rpc_url, admin):
     """The admin (deployer) holds every role on the local network."""
     return Protocol.from_manifest(manifest_file, rpc_url, account=Account.from_key(admin.private_key))
+
+
+@pytest.fixture(scope="module")
+def sdk_async_stack(project, admin, keeper, guardian, fee_recipient, depositor, manifest_file, tmp_path_factory, cli):
+    """The asynchronous token BTC3LA and its venue next to the six products (async_stack.deploy);
+    `.manifest` lists all seven. (`cli`, session-scoped, is set up here, before any
+    function-scoped fixture: ape's isolation wants that order.)"""
+    return async_stack.deploy(
+        project, admin, keeper, guardian, fee_recipient, depositor, manifest_file, tmp_path_factory
+    )
 
 
 @pytest.fixture(scope="session")

@@ -6,13 +6,19 @@ from pathlib import Path
 DOC = Path(__file__).resolve().parents[2] / "docs" / "sdk.md"
 
 
-def test_sdk_doc_examples__run(manifest_file, rpc_url, user_protocol, depositor):
+def test_sdk_doc_examples__run(manifest_file, rpc_url, user_protocol, depositor, sdk_async_stack):
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.DOTALL)
     assert len(blocks) >= 5
-    namespace = {"RPC_URL": rpc_url, "MANIFEST": str(manifest_file), "PRIVATE_KEY": depositor.private_key}
+    namespace = {
+        "RPC_URL": rpc_url,
+        "MANIFEST": str(manifest_file),
+        "PRIVATE_KEY": depositor.private_key,
+        "ASYNC_MANIFEST": str(sdk_async_stack.manifest),
+    }
     for block in blocks:
         exec(compile(block, str(DOC), "exec"), namespace)
     assert namespace["deposited"].shares > 0
+    assert namespace["requested"].amount > 0  # the asynchronous token's example ran too
 
 
 SECURITY = Path(__file__).resolve().parents[2] / "docs" / "security.md"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ltsdk.math import fee, limit_price, mul_div, pro_rata_size, shares_for_value, target_size, value_for_shares
-from ltsdk.units import BPS
+from ltsdk.units import BPS, WAD
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,16 @@ def round_size(
     if redeems > 0:
         size_delta -= pro_rata_size(size, redeems, supply)
     return size_delta
+
+
+def trade_cost(size_delta: int, price: int, exec_price: int, taker_fee: int, asset_scale: int) -> int:
+    """LeveragedTokenAsync._trade_cost: the venue's quote of trading `size_delta` (its execution
+    price and taker fee, IAsyncPerpVenue.quote_trade) against the oracle `price`: the fee plus
+    the spread and impact, in assets, rounded up."""
+    if size_delta == 0:
+        return 0
+    gap = exec_price - min(exec_price, price) if size_delta > 0 else price - min(exec_price, price)
+    return taker_fee + mul_div(abs(size_delta), gap, WAD * asset_scale, True)
 
 
 def round_order(
