@@ -22,6 +22,7 @@ SHIPPED = (
     "LeveragedToken",
     "LeveragedTokenConfigurator",
     "LeveragedTokenLens",
+    "LeveragedTokenAsync",
     "LeveragedTokenFactory",
     "MockUSDC",
     "MockPerpAdapter",
