@@ -38,7 +38,9 @@ def venue_order_keeper(accounts):
 
 
 @pytest.fixture(scope="session")
-def round_stack(project, admin, keeper, venue_order_keeper, fee_recipient, usdc, manifest_file, depositor, other_depositor):
+def round_stack(
+    project, admin, keeper, venue_order_keeper, fee_recipient, usdc, manifest_file, depositor, other_depositor
+):
     """A BTC oracle at 60,000 USD, an asynchronous BTC venue whose order keeper is the venue order
     keeper, and an async BTC3L on it (10 bps fees) whose KEEPER_ROLE the keeper holds; the keeper
     has collateral for execution fees and has approved nothing. The manifest is the session's six
@@ -75,7 +77,9 @@ def make_round_keeper(round_stack, proxy, clock, keeper):
         path = round_stack["manifest"].with_name(f"keeper-{kind_in_manifest}.json")
         path.write_text(json.dumps(manifest))
         account = Account.from_key(keeper.private_key)
-        return Keeper.from_manifest(path, proxy.url, account, TEST_POLICY, rpc_timeout=1.0, clock=clock.clock, sleep=clock.sleep)
+        return Keeper.from_manifest(
+            path, proxy.url, account, TEST_POLICY, rpc_timeout=1.0, clock=clock.clock, sleep=clock.sleep
+        )
 
     return make
 
