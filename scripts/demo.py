@@ -10,9 +10,9 @@ anvil stops with it, so its manifest never replaces deployments/local.json, the 
 
 LT_DEMO_VENUE=async runs the same days on asynchronous venues (MockAsyncPerpVenue, orders filled
 later by a venue keeper) with asynchronous tokens (LeveragedTokenAsync, ERC-7540 requests settled
-in netted rounds): BTC3L and ETH3S, depositors and redeemers requesting and claiming, the venue
-keeper filling each round's order at the next hour's price, the keeper closing and settling the
-rounds (ltsdk.rounds_simulation). Its report adds what netting saved: the traded notional and cost
+in netted rounds): BTC3L and ETH3S, depositors and redeemers requesting and claiming, the keeper
+closing a round every 4 hours, the venue keeper filling its order at the next hour's price, the
+keeper settling it (ltsdk.rounds_simulation). Its report adds what netting saved: the traded notional and cost
 of each round's one order against each request as an order of its own. It writes
 out/demo-async.png, out/demo-async.json and out/demo-async-manifest.json.
 """
@@ -57,10 +57,12 @@ VENUE_KINDS = ("sync", "async")
 # and rounds, and its venues' order expiry
 ASYNC_PRODUCTS = (("BTC", 3, True), ("ETH", 3, False))
 ASYNC_FEE_BPS = 10  # mint and redeem
-# a round every hour at most (the step), anyone may close it 10 min after it is due; requests of at
+# a round every 4 hours (due 10 minutes early, so the 4th hourly step closes it whatever the
+# blocks before it in that step), anyone may close it 10 min after it is due; requests of at
 # least 1 USDC or 0.01 share; a 10 % cushion for the redeemers' cash; its order fills no worse
 # than 2 % from the close's price (an hour's move: a refusal now and then, and the round rolls)
-ROUND_PARAMETERS = (300, 600, 1 * USDC, 10**16, 1_000, 200)
+ROUND_INTERVAL = 4 * HOUR - 600
+ROUND_PARAMETERS = (ROUND_INTERVAL, 600, 1 * USDC, 10**16, 1_000, 200)
 ORDER_EXPIRY = 2 * HOUR  # the venue keeper fills at the next hour's price, within the order's life
 REQUESTER_USD = 1_000_000  # each requester's collateral
 KEEPER_FEE_USD = 1_000  # the keeper's collateral for the execution fees it fronts (repaid by the rounds)
@@ -244,7 +246,9 @@ def main_async(days: float, seed: int, network_choice: str) -> None:
 
     print(f"\n{rounds_simulation.table(result)}\n")
     print("netting: each round's one venue order vs each request as an order of its own, at the same fill's price")
-    print("(traded: notional in USDC; cost: the venue's taker fee, spread and impact, plus one execution fee an order)")
+    print("(traded: notional in USDC; cost: the venue's taker fee, spread and impact, plus one execution fee an order;")
+    print(" the crossed part of a round trades nothing; the mock's impact grows with an order's size, so a round")
+    print(" whose requests all go one way pays a little more impact than they would apart)")
     print(f"{rounds_simulation.netting_table(result)}\n")
     print(
         f"outcomes: {result.summary.outcomes}; {requesters.skipped} requests left out (refused at the time);"

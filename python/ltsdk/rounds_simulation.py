@@ -8,8 +8,9 @@ Every step (one price of the market's path):
    that new round's price, or lets the venue refuse it;
 3. the keeper (ltsdk.keeper) settles the rounds whose orders the venues answered;
 4. the requesters claim what their settled requests owe and ask anew (`Requesters`, seeded);
-5. the keeper closes each token's open round into one order, netting its deposits and redeems.
-So a request fills one step later at the next price, as on a venue whose orders fill later.
+5. the keeper closes each token's open round, once due, into one order netting its deposits and
+   redeems.
+So a request fills at the first price after its round closes, as on a venue whose orders fill later.
 
 The report is read back from the chain: each round's requests from the token's events
 (DepositRequest, RedeemRequest, RequestCancelled, RoundClosed, RoundRolled, RoundSettled), the
@@ -86,7 +87,7 @@ class Requesters:
         tokens: dict[str, str],
         asset_decimals: int = 6,
         seed: int = 1,
-        request_probability: float = 0.4,
+        request_probability: float = 0.2,
         opening_usd: tuple[int, int] = (10_000, 50_000),
         deposit_usd: tuple[int, int] = (1_000, 25_000),
         redeem_fraction: tuple[float, float] = (0.2, 0.8),
