@@ -59,10 +59,13 @@ ASYNC_PRODUCTS = (("BTC", 3, True), ("ETH", 3, False))
 ASYNC_FEE_BPS = 10  # mint and redeem
 # a round every 4 hours (due 10 minutes early, so the 4th hourly step closes it whatever the
 # blocks before it in that step), anyone may close it 10 min after it is due; requests of at
-# least 1 USDC or 0.01 share; a 10 % cushion for the redeemers' cash; its order fills no worse
-# than 2 % from the close's price (an hour's move: a refusal now and then, and the round rolls)
+# least 1 USDC or 0.01 share; a 2 % cushion for the redeemers' cash (the default 10 %: what a
+# settled round's cash holds beyond its redeemers' assets becomes idle collateral at the token,
+# which no round sends back to the venue; over 30 days of these requests the venue margin ran
+# short and redeem-heavy rounds were refused for "margin for the withdrawal" again and again);
+# its order fills no worse than 2 % from the close's price (an hour's move: a refusal now and then)
 ROUND_INTERVAL = 4 * HOUR - 600
-ROUND_PARAMETERS = (ROUND_INTERVAL, 600, 1 * USDC, 10**16, 1_000, 200)
+ROUND_PARAMETERS = (ROUND_INTERVAL, 600, 1 * USDC, 10**16, 200, 200)
 ORDER_EXPIRY = 2 * HOUR  # the venue keeper fills at the next hour's price, within the order's life
 REQUESTER_USD = 1_000_000  # each requester's collateral
 KEEPER_FEE_USD = 1_000  # the keeper's collateral for the execution fees it fronts (repaid by the rounds)

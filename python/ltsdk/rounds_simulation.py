@@ -22,6 +22,7 @@ venue's quote of that trade (taker fee, spread and impact) and one execution fee
 
 from __future__ import annotations
 
+import bisect
 import random
 import time
 from collections.abc import Callable
@@ -38,10 +39,11 @@ from ltsdk.keeper import Keeper, Summary
 from ltsdk.market import Market
 from ltsdk.quote import trade_cost
 from ltsdk.replica.async_token import round_size
+from ltsdk.replica.async_venue import REFUSED, Order
 from ltsdk.sender import Sender
 from ltsdk.simulation import TokenSeries, _fetch
 from ltsdk.units import DAY, WAD
-from ltsdk.venue_keeper import VenueKeeper
+from ltsdk.venue_keeper import REFUSAL_NAMES, VenueKeeper
 
 TOKEN_ABI = "LeveragedTokenAsync"
 VENUE_ABI = "MockAsyncPerpVenue"
@@ -198,10 +200,25 @@ class RoundsReport:
     ideal_return: Decimal
     settled: int
     rolled: int  # orders refused or expired: the round reopened with its requests
+    rolled_by: dict[str, int]  # the venue's reason (REFUSAL_NAMES) or "expired", per rolled round
     payouts: int  # payout orders placed (the round's cash short of its redeemers' assets)
     requests: int  # sent by the requesters
     claims: int
     netting: Netting
+
+
+@dataclass(frozen=True)
+class FundState:
+    """What a round's close reads of the fund, sampled on the head block before each keeper tick
+    (a close can come only in a tick; the report matches each close with the sample before it:
+    anvil keeps no state of old blocks to read it back)."""
+
+    block: int
+    size: int  # WAD units
+    equity: int  # venue equity, collateral units
+    price: int  # the venue's oracle price, WAD
+    idle: int
+    supply: int
 
 
 @dataclass
@@ -212,6 +229,7 @@ class RoundsResult:
     steps: int
     wall_seconds: float
     reports: dict[str, RoundsReport] = field(default_factory=dict)
+    before_ticks: dict[str, list[FundState]] = field(default_factory=dict)
 
 
 def run(
@@ -228,6 +246,18 @@ def run(
     series = {s: TokenSeries(s, t.market, t.leverage, t.is_long) for s, t in tokens.items()}
     contracts = {s: _token_contract(w3, t.address) for s, t in tokens.items()}
     oracles = {s: market.oracles[t.market] for s, t in tokens.items()}
+    venues = {
+        s: w3.eth.contract(address=c.functions.venue().call(), abi=load_abi(VENUE_ABI)) for s, c in contracts.items()
+    }
+    before_ticks: dict[str, list[FundState]] = {s: [] for s in tokens}
+
+    def sample_funds() -> None:
+        block = w3.eth.block_number
+        for symbol, token in contracts.items():
+            size, equity, price, *_ = venues[symbol].functions.account_snapshot(token.address).call()
+            idle, supply = token.functions.idle_assets().call(), token.functions.totalSupply().call()
+            before_ticks[symbol].append(FundState(block, size, equity, price, idle, supply))
+
     summary = Summary()
     start_block = w3.eth.block_number + 1
     began = time.perf_counter()
@@ -235,8 +265,10 @@ def run(
         market.advance(step)
         for venue_keeper in venue_keepers:
             venue_keeper.tick()
-        summary.add(keeper.tick())  # settle what the venues answered
+        sample_funds()
+        summary.add(keeper.tick())  # settle what the venues answered (or close a round due)
         requesters.act(step)
+        sample_funds()
         summary.add(keeper.tick())  # close the open rounds
         for symbol, token in contracts.items():
             if token.functions.totalSupply().call() > 0:
@@ -253,10 +285,13 @@ def run(
                 f"  claims {sum(requesters.claims.values()):>4}  ({time.perf_counter() - began:5.1f} s)"
             )
     result = RoundsResult(series, start_block, summary, market.steps, time.perf_counter() - began)
+    result.before_ticks = before_ticks
     end_block = w3.eth.block_number
     for symbol, token in tokens.items():
         if series[symbol].timestamps:
-            result.reports[symbol] = report(w3, token, series[symbol], requesters, start_block, end_block)
+            result.reports[symbol] = report(
+                w3, token, series[symbol], requesters, start_block, end_block, before_ticks[symbol]
+            )
     return result
 
 
@@ -267,13 +302,26 @@ def _token_contract(w3: Web3, address: str):
     return w3.eth.contract(address=Web3.to_checksum_address(address), abi=load_abi(TOKEN_ABI))
 
 
-def report(w3: Web3, token: RoundToken, s: TokenSeries, requesters: Requesters, since: int, until: int) -> RoundsReport:
+def report(
+    w3: Web3,
+    token: RoundToken,
+    s: TokenSeries,
+    requesters: Requesters,
+    since: int,
+    until: int,
+    before_ticks: list[FundState],
+) -> RoundsReport:
     """One token's row, from its samples and the chain's events since..until."""
     contract = _token_contract(w3, token.address)
     venue = w3.eth.contract(address=contract.functions.venue().call(), abi=load_abi(VENUE_ABI))
     logs = _fetch(w3, token.address, since, until, [getattr(contract.events, name)() for name in ROUND_EVENTS])
     logs.sort(key=lambda log: (log["blockNumber"], log["logIndex"]))
-    rolled = sum(1 for log in logs if log["event"] == "RoundRolled")
+    rolled_by: dict[str, int] = {}
+    for log in logs:
+        if log["event"] == "RoundRolled":
+            order = Order(*venue.functions.order(log["args"]["order_id"]).call())
+            why = REFUSAL_NAMES.get(order.refusal, str(order.refusal)) if order.status == REFUSED else "expired"
+            rolled_by[why] = rolled_by.get(why, 0) + 1
     payouts = sum(1 for log in logs if log["event"] == "PayoutPlaced")
     return RoundsReport(
         symbol=token.symbol,
@@ -283,11 +331,12 @@ def report(w3: Web3, token: RoundToken, s: TokenSeries, requesters: Requesters, 
         underlying_return=Decimal(s.prices[-1]) / Decimal(s.prices[0]) - 1,
         ideal_return=s.ideal[-1] - 1,
         settled=sum(1 for log in logs if log["event"] == "RoundSettled"),
-        rolled=rolled,
+        rolled=sum(rolled_by.values()),
+        rolled_by=rolled_by,
         payouts=payouts,
         requests=requesters.requests[token.symbol],
         claims=requesters.claims[token.symbol],
-        netting=netting(w3, contract, venue, logs),
+        netting=netting(contract, venue, logs, before_ticks),
     )
 
 
@@ -336,9 +385,9 @@ def rounds_of(logs: list) -> list[tuple[_Round, dict]]:
     return settled
 
 
-def netting(w3: Web3, contract, venue, logs: list) -> Netting:
+def netting(contract, venue, logs: list, before_ticks: list[FundState]) -> Netting:
     """Netted against alone, over every settled round (see the module docstring). The fund's
-    state before a close is read at the block before it (automine: one transaction a block)."""
+    state at a close is the sample taken before the keeper's tick that closed it."""
     params = math.VenueParams(
         half_spread_bps=venue.functions.half_spread_bps().call(),
         taker_fee_bps=venue.functions.taker_fee_bps().call(),
@@ -350,11 +399,10 @@ def netting(w3: Web3, contract, venue, logs: list) -> Netting:
     result = Netting()
     for requests, settled in rounds_of(logs):
         assert requests.closed is not None
-        before = requests.closed["blockNumber"] - 1
-        size, equity, price, *_ = venue.functions.account_snapshot(contract.address).call(block_identifier=before)
-        idle = contract.functions.idle_assets().call(block_identifier=before)
-        supply = contract.functions.totalSupply().call(block_identifier=before)
-        nav = max(idle + equity, 0)
+        closed_in = requests.closed["blockNumber"]
+        state = before_ticks[bisect.bisect_left([f.block for f in before_ticks], closed_in) - 1]
+        size, price, supply = state.size, state.price, state.supply
+        nav = max(state.idle + state.equity, 0)
         fill = venue.functions.fill_of(settled["args"]["order_id"]).call()
         fill_size, fill_price, execution_fee = fill[0], fill[2], fill[4]
         alone = [
@@ -393,6 +441,10 @@ def table(result: RoundsResult, asset_decimals: int = 6) -> str:
             f"{r.symbol:6} {usd(r.nav_per_share_start):>12} {usd(r.nav_per_share_end):>11} {pct(r.fund_return):>9}"
             f" {pct(r.underlying_return):>10} {pct(r.ideal_return):>9}  {counts:>29} {r.requests:>8} {r.claims:>7}"
         )
+    for r in result.reports.values():
+        if r.rolled_by:
+            why = ", ".join(f"{reason} {count}" for reason, count in sorted(r.rolled_by.items()))
+            lines.append(f"{r.symbol}: rounds rolled back by the venue's answer: {why}")
     return "\n".join(lines)
 
 
