@@ -38,6 +38,10 @@ class ActionKind(StrEnum):
     SPLIT = "split"
     FLAG = "flag"
     SHUTDOWN = "shutdown"  # emergency_shutdown(): the next chunk of a shutdown the admin started
+    # an asynchronous token (LeveragedTokenAsync): its rounds, and the allowance the closer's fee needs
+    CLOSE_ROUND = "close_round"  # close_round(): the open round's requests netted into one venue order
+    SETTLE = "settle"  # settle(): act on the venue's answer to the round in flight (fill, refusal, expiry, payout)
+    APPROVE = "approve"  # the collateral's approve(token, max): the token pulls the execution fees the keeper fronts
 
 
 class Status(StrEnum):

@@ -19,6 +19,16 @@ On an idle chain (an automine node mines only when sent a transaction) the lates
 stands still; the keeper evaluates at the later of that time and the wall clock, by reading the
 lens and simulating with eth_call block overrides, so due work is seen without mining a block.
 
+Asynchronous tokens (LeveragedTokenAsync: ERC-7540 requests settled in rounds, one venue order per
+round; the manifest's token entry says `"kind": "async"`, or the keeper asks a token the lens
+cannot read whether it is one) have no lens row and no `decide`: the contract decides. Each tick
+the keeper simulates `settle()` (the round in flight once its order is filled, refused or expired,
+or its payout order) and then `close_round()` (the open round when due, and whatever the token
+closes a round for); a revert that means nothing to do ("lt: no round", "lt: order pending",
+"lt: not due", "lt: not needed", "lt: in flight") sends nothing, and a round in flight is never
+closed again. The keeper fronts each order's execution fee in the token's collateral (the round
+repays it): it approves the token for the collateral first, and alerts when its balance is short.
+
 Several workers may run keepers for one deployment (bots/keeper.py): `shard` splits the tokens
 across signing keys, and `RedisCoordination` gives each key one writer at a time (a lock), one
 nonce counter (ltsdk.sender.RedisNonces) and one journal shared by every worker.
@@ -44,9 +54,11 @@ from eth_utils.abi import get_abi_output_types
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, start_http_server
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
+from web3.logs import DISCARD
 from web3.types import RPCEndpoint
 
 from ltsdk import errors, math
+from ltsdk.abis import load_abi
 from ltsdk.calls import revert_reason
 from ltsdk.client import Protocol
 from ltsdk.codes import ActionKind, Reason, Status, reason_name
@@ -58,6 +70,23 @@ from ltsdk.units import BPS, GWEI, WAD
 
 # reverts that mean "someone else already did it, or it is not time yet": not a failure
 NO_OP_ERRORS = (errors.NotNeeded, errors.Cooldown)
+
+# ---------------------------------------------------------------- asynchronous tokens
+
+ASYNC_KIND = "async"  # a manifest token entry's "kind" for a LeveragedTokenAsync
+ASYNC_TOKEN_ABI = "LeveragedTokenAsync"
+ASYNC_VENUE_ABI = "MockAsyncPerpVenue"
+COLLATERAL_ABI = "MockUSDC"  # the ERC-20 calls only: balanceOf, allowance, approve
+ERC7540_DEPOSIT_ID = bytes.fromhex("ce3bbe50")  # ERC-165 id of ERC-7540's asynchronous deposit
+MAX_UINT256 = 2**256 - 1
+# LeveragedTokenAsync's reverts that mean "nothing to do now" for each round call (the contract
+# decides when a round is due, so the keeper keeps working whatever it closes rounds for)
+ROUND_IDLE_REVERTS: dict[str, frozenset[str]] = {
+    ActionKind.SETTLE: frozenset({"lt: no round", "lt: order pending"}),
+    ActionKind.CLOSE_ROUND: frozenset({"lt: not due", "lt: not needed", "lt: in flight"}),
+}
+MISSING_ROLE = "access_control: account is missing role"  # close_round before its grace, without KEEPER_ROLE
+ROUND_EVENTS = ("RoundClosed", "RoundSettled", "RoundRolled", "PayoutPlaced")  # logged after a round call
 
 # ---------------------------------------------------------------- decision (pure)
 
@@ -95,13 +124,15 @@ class Policy:
 
 @dataclass(frozen=True)
 class Action:
-    """One call on one token. `kind`: rebalance, ripcord, split, flag or shutdown."""
+    """One call on one token. `kind`: rebalance, ripcord, split, flag or shutdown; on an
+    asynchronous token close_round, settle, or approve (the collateral, for the fronted fees)."""
 
     kind: ActionKind
     symbol: str
     reason: int = Reason.NONE  # the rebalance status that triggered it
     factor: int = 0  # split factor
     is_reverse: bool = False
+    collateral: str = ""  # approve: the collateral contract the token pulls execution fees from
 
     @property
     def label(self) -> str:
@@ -124,6 +155,12 @@ class Action:
             return contract.functions.emergency_shutdown()
         if self.kind == ActionKind.SPLIT:
             return (contract.functions.reverse_split if self.is_reverse else contract.functions.split)(self.factor)
+        if self.kind in (ActionKind.CLOSE_ROUND, ActionKind.SETTLE):
+            rounds = contract.w3.eth.contract(address=contract.address, abi=load_abi(ASYNC_TOKEN_ABI))
+            return rounds.functions.close_round() if self.kind == ActionKind.CLOSE_ROUND else rounds.functions.settle()
+        if self.kind == ActionKind.APPROVE:
+            collateral = contract.w3.eth.contract(address=self.collateral, abi=load_abi(COLLATERAL_ABI))
+            return collateral.functions.approve(contract.address, MAX_UINT256)
         raise ValueError(f"unknown action kind {self.kind!r}")
 
 
@@ -246,6 +283,7 @@ ALERTS: dict[str, str] = {
     "low_balance": "top up the keeper's gas money",
     "out_of_gas_money": "the keeper cannot pay for gas: top up its address now",
     "stuck_transaction": "a transaction stays unmined at the fee cap: raise max_fee_cap_wei or clear the nonce",
+    "fee_collateral_low": "the keeper cannot front a round's execution fee: send its address the token's collateral",
 }
 
 
@@ -440,6 +478,14 @@ class Keeper:
         self._invariant_alerts: set[tuple[str, str]] = set()  # what they raised
         self.in_flight: dict[str, InFlight] = {}
         self.backoff: dict[str, _Backoff] = {}  # per token, in chain time
+        # symbol -> whether it is an asynchronous token: the manifest's kind, else asked of a token
+        # whose lens row is not readable (read_kind)
+        self.is_async: dict[str, bool] = {
+            symbol: entry["kind"] == ASYNC_KIND
+            for symbol, entry in protocol.manifest["tokens"].items()
+            if symbol in self.symbols and "kind" in entry
+        }
+        self._round_contracts: dict[str, tuple[Any, Any, Any]] = {}  # symbol -> (token, collateral, venue)
         self.reload()
 
     @classmethod
@@ -520,7 +566,13 @@ class Keeper:
         outcomes = self.resume() if self._resumed else []
         outcomes += self.confirm(wait=False)
         now = self.read_clock()
-        states = self.rpc("get_states", self.read_states)
+        round_symbols = [symbol for symbol in self.symbols if self.is_async.get(symbol)]
+        lens_symbols = [symbol for symbol in self.symbols if not self.is_async.get(symbol)]
+        states = self.rpc("get_states", lambda: self.read_states(lens_symbols)) if lens_symbols else {}
+        for symbol, state in list(states.items()):
+            if not state.ok and self.read_kind(symbol):  # no lens row: an asynchronous token
+                del states[symbol]
+                round_symbols.append(symbol)
         read_at = self.clock()
         self.check_balance()
         for state in states.values():
@@ -528,23 +580,29 @@ class Keeper:
         if self.policy.invariants:
             self.check_invariants(states)
         ready: list[tuple[Action, int, float]] = []
-        for symbol, state in states.items():
-            if symbol in self.in_flight:
-                continue  # never a second action while one is unconfirmed
-            action = decide(state, now, self.policy)
+
+        def consider(symbol: str, action: Action | None) -> None:
+            """Simulate the token's due action (unless it backs off), for sending with the others."""
             if action is None:
                 self.detected_at.pop(symbol, None)
-                continue
+                return
             detected = self.detected_at.setdefault(symbol, read_at)
             backoff = self.backoff.get(symbol)
             if backoff and now < backoff.until:
                 outcomes.append(Outcome(symbol, action, Status.BACKING_OFF, detail=f"{backoff.until - now:.0f}s left"))
-                continue
+                return
             simulated = self.simulate(action)
             if isinstance(simulated, Outcome):
                 outcomes.append(simulated)
             else:
                 ready.append((action, simulated, detected))
+
+        for symbol, state in states.items():
+            if symbol not in self.in_flight:  # never a second action while one is unconfirmed
+                consider(symbol, decide(state, now, self.policy))
+        for symbol in round_symbols:
+            if symbol not in self.in_flight:
+                consider(symbol, self.round_action(symbol))
         outcomes += [self.send(action, gas, detected) for action, gas, detected in ready]
         outcomes += self.confirm(wait=True)
         self.close_incidents()
@@ -579,18 +637,97 @@ class Keeper:
         self.chain_now = now
         return now
 
-    def read_states(self) -> dict[str, TokenState]:
-        """Every token's lens row at `chain_now`: one eth_call."""
+    def read_states(self, symbols: list[str] | None = None) -> dict[str, TokenState]:
+        """The lens row of every token (or of `symbols`) at `chain_now`: one eth_call."""
+        symbols = symbols or self.symbols
         if self.block_overrides is None:
-            return self.protocol.states(self.symbols)
-        addresses = [self.protocol.address_of(symbol) for symbol in self.symbols]
+            return self.protocol.states(symbols)
+        addresses = [self.protocol.address_of(symbol) for symbol in symbols]
         function = self.protocol.lens.functions.get_states(addresses)
         names = [component["name"] for component in function.abi["outputs"][0]["components"]]
         rows = self.call(function)
         return {
             symbol: TokenState.from_row(symbol, dict(zip(names, row, strict=True)), self.protocol.asset_decimals)
-            for symbol, row in zip(self.symbols, rows, strict=True)
+            for symbol, row in zip(symbols, rows, strict=True)
         }
+
+    # ------------------------------------------------------------ asynchronous tokens
+
+    def read_kind(self, symbol: str) -> bool:
+        """Whether `symbol` is an asynchronous token (it answers ERC-165 for ERC-7540's asynchronous
+        deposit; the sync token has no supportsInterface), asked once."""
+        if symbol not in self.is_async:
+            token = self.protocol.node.contract(self.protocol.address_of(symbol), ASYNC_TOKEN_ABI)
+            asks = token.functions.supportsInterface(ERC7540_DEPOSIT_ID)
+            try:
+                answer = bool(self.rpc("read_kind", asks.call))
+            except (ContractLogicError, ContractCustomError):
+                answer = False
+            self.is_async[symbol] = answer
+            self.log("token_kind", token=symbol, kind=ASYNC_KIND if answer else "sync")
+        return self.is_async[symbol]
+
+    def round_contracts(self, symbol: str) -> tuple[Any, Any, Any]:
+        """An asynchronous token's web3 contracts: the token, its collateral and its venue."""
+        if symbol not in self._round_contracts:
+            node = self.protocol.node
+            token = node.contract(self.protocol.address_of(symbol), ASYNC_TOKEN_ABI)
+            collateral = self.rpc("asset", lambda: token.functions.asset().call())
+            venue = self.rpc("venue", lambda: token.functions.venue().call())
+            self._round_contracts[symbol] = (
+                token,
+                node.contract(Web3.to_checksum_address(collateral), COLLATERAL_ABI),
+                node.contract(Web3.to_checksum_address(venue), ASYNC_VENUE_ABI),
+            )
+        return self._round_contracts[symbol]
+
+    def round_action(self, symbol: str) -> Action | None:
+        """The asynchronous token's round call due now, as its simulation says: settle() first
+        (the round in flight), then close_round() (the open round); None when both revert with a
+        reason that means nothing to do, or close_round waits for a fresh price (alerted). A call
+        that reverts for another reason is still returned: its simulation logs the failure and
+        backs the token off. Before a close (or a settle that reverts, e.g. placing a payout), an
+        allowance below the venue's execution fee makes the action the collateral's approval."""
+        token, collateral, venue = self.round_contracts(symbol)
+        idle_without_role = {MISSING_ROLE} if not self.policy.is_keeper else set()
+        for kind, function in (
+            (ActionKind.SETTLE, token.functions.settle()),
+            (ActionKind.CLOSE_ROUND, token.functions.close_round()),
+        ):
+            reason = self._probe(function)
+            if reason == "lt: stale price":
+                self.alert("stale_oracle", token=symbol, call=kind)
+                return None
+            idle = ROUND_IDLE_REVERTS[kind] | (idle_without_role if kind == ActionKind.CLOSE_ROUND else set())
+            if reason is None or reason not in idle:
+                break
+        else:
+            return None
+        if self.address is not None and (kind == ActionKind.CLOSE_ROUND or reason is not None):
+            fee = self.call(venue.functions.min_execution_fee())
+            if self.call(collateral.functions.allowance(self.address, token.address)) < fee:
+                return Action(ActionKind.APPROVE, symbol, collateral=collateral.address)
+            balance = self.call(collateral.functions.balanceOf(self.address))
+            if balance < fee:
+                self.alert("fee_collateral_low", token=symbol, balance=balance, execution_fee=fee)
+        return Action(kind, symbol)
+
+    def _probe(self, function) -> str | None:
+        """eth_call `function` as the keeper at `chain_now`: None if it would succeed, else its
+        revert reason ("" without one)."""
+        try:
+            self.rpc("probe", lambda: self.call(function, self.address))
+        except (ContractLogicError, ContractCustomError) as exc:
+            return revert_reason(exc) or ""
+        return None
+
+    def log_round_events(self, symbol: str, receipt: Any) -> None:
+        """One line per round event a mined close_round or settle emitted (round_closed, ...)."""
+        token = self.round_contracts(symbol)[0]
+        for name in ROUND_EVENTS:
+            for event in getattr(token.events, name)().process_receipt(receipt, errors=DISCARD):
+                snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+                self.log(snake, token=symbol, tx=_hex(receipt["transactionHash"]), **dict(event["args"]))
 
     def call(self, function, sender: str | None = None) -> Any:
         """eth_call `function` at `chain_now` (with block overrides when it is ahead of the chain);
@@ -815,7 +952,7 @@ class Keeper:
 
     def refused(self, action: Action, reason: str | None) -> Outcome:
         """The simulation reverted: a no-op if the state moved on, else a failure with back-off."""
-        if isinstance(errors.from_revert(reason), NO_OP_ERRORS):
+        if isinstance(errors.from_revert(reason), NO_OP_ERRORS) or reason in ROUND_IDLE_REVERTS.get(action.kind, ()):
             self.metrics.noops.labels(action.symbol).inc()
             self.log("noop", token=action.symbol, action=action.kind, reason=reason)
             self.detected_at.pop(action.symbol, None)
@@ -931,6 +1068,8 @@ class Keeper:
                 block=receipt["blockNumber"],
                 latency_seconds=round(latency, 4),
             )
+            if action.kind in (ActionKind.CLOSE_ROUND, ActionKind.SETTLE):
+                self.log_round_events(symbol, receipt)
             return Outcome(symbol, action, Status.MINED, tx_hash, latency_seconds=latency, receipt=receipt)
         if self.clock() - flight.sent_at < self.policy.stuck_after_seconds:
             return None

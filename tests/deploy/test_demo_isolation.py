@@ -1,5 +1,6 @@
 """`make demo` keeps off the operator's work: it runs on an anvil of its own, writes its manifest
-to out/demo-manifest.json (never over deployments/local.json), and refuses a running node."""
+to out/demo-manifest.json (never over deployments/local.json), and refuses a running node. On the
+asynchronous venues (LT_DEMO_VENUE=async) it runs rounds end to end and writes only out/ files."""
 
 import json
 import os
@@ -13,12 +14,13 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
-def run_demo(host: str, deployments: Path) -> subprocess.CompletedProcess:
+def run_demo(host: str, deployments: Path, **settings: str) -> subprocess.CompletedProcess:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("LT_")},
         "APE_FOUNDRY_HOST": host,
         "LT_DEPLOYMENTS": str(deployments),  # where the local manifest is looked up and written
         "LT_DEMO_DAYS": "0.25",
+        **settings,
     }
     command = [str(BIN / "ape"), "run", "demo", "--network", "ethereum:local:foundry"]
     return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
@@ -40,3 +42,28 @@ def test_demo__on_a_running_node__refused_before_any_transaction(tmp_path):
         assert done.returncode != 0
         assert "the demo warps the chain's clock" in done.stdout + done.stderr
         assert w3.eth.block_number == 0 and not list(tmp_path.iterdir())
+
+
+def git_status() -> str:
+    """What git sees changed or new in the work tree (out/ and other ignored paths are not in it)."""
+    return subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True, check=True).stdout
+
+
+def test_demo__async_venue__rounds_settled_netting_reported_only_out_files_written(tmp_path):
+    before = git_status()
+    done = run_demo("auto", tmp_path, LT_DEMO_VENUE="async", LT_DEMO_DAYS="0.5")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "manifest out/demo-async-manifest.json" in done.stdout
+    assert "netting: each round's one venue order vs each request as an order of its own" in done.stdout
+    assert "'failed'" not in done.stdout and "'reverted'" not in done.stdout  # the keeper's outcomes
+    reports = json.loads((REPO / "out" / "demo-async.json").read_text())
+    assert set(reports) == {"BTC3L", "ETH3S"}
+    for symbol, report in reports.items():
+        netting = report["netting"]
+        assert report["settled"] == netting["rounds"] > 0, symbol
+        assert report["claims"] > 0 and netting["requests"] >= netting["rounds"], symbol
+        # the netted order trades at most what its requests would have apart (a base unit of rounding each)
+        assert netting["notional_netted"] <= netting["notional_alone"] + netting["requests"], symbol
+    manifest = json.loads((REPO / "out" / "demo-async-manifest.json").read_text())
+    assert {entry["kind"] for entry in manifest["tokens"].values()} == {"async"}
+    assert git_status() == before and not list(tmp_path.iterdir())
