@@ -59,8 +59,8 @@ from fuzz.venue_kinds import (
     STAKES,
     VENUE_FILLED,
     VENUE_PENDING,
-    VENUE_REFUSED,
     KindStack,
+    arrived_unsettled,
     close_round,
     enter,
     execute,
@@ -96,21 +96,6 @@ def values(ks: KindStack, balances: dict[str, int]) -> dict[str, int]:
     """What each of `balances` (shares) is worth at the token's NAV and supply now, rounded down."""
     nav, supply = ks.token.totalAssets(), ks.token.totalSupply()
     return {who: balance * nav // supply if supply else 0 for who, balance in balances.items()}
-
-
-def arrived_unsettled(ks: KindStack) -> int:
-    """Async: collateral the venue sent the token for the round in flight that settle() has not
-    yet counted: a fill's withdrawal, a refused order's collateral, a filled payout."""
-    round_id = ks.token.flight_round()
-    if round_id == 0:
-        return 0
-    r = ks.token.rounds(round_id)
-    o = ks.venue.order(r.order_id)
-    if o.status == VENUE_FILLED:
-        return r.cash if r.status == ROUND_PAYING else max(-o.collateral_delta, 0)
-    if o.status == VENUE_REFUSED:
-        return max(o.collateral_delta, 0)
-    return 0
 
 
 class VenueKindMachine(RuleBasedStateMachine):
@@ -159,10 +144,13 @@ class VenueKindMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------ rules: users
 
-    @initialize()
-    def open_fund(self):
+    @initialize(assets=DEPOSITS, fraction=FRACTIONS)
+    def open_fund(self, assets, fraction):
+        """The holder and a requester own the fund; then the requester enters and the holder
+        leaves (sync: at once; async: the first round's requests, pending)."""
         prepare(self.ks)
         seed(self.ks, STAKES)
+        self.crossed(assets, fraction)
 
     @rule(who=st.sampled_from(REQUESTERS), assets=DEPOSITS)
     def enter_with_assets(self, who, assets):
@@ -303,12 +291,21 @@ class VenueKindMachine(RuleBasedStateMachine):
             self.expire()
 
     @precondition(lambda self: self.ks.is_async)
-    @rule(move=MOVES_BPS, part=st.sampled_from([1, 2]))
-    def round_and_claims(self, move, part):
-        """What the keepers do, then the users: close the round, fill it at a moved price, settle,
-        and everyone claims what is claimable (all of it, or half by the other form)."""
+    @rule(
+        move=MOVES_BPS,
+        then=st.sampled_from(["price", None, "time"]),
+        then_move=st.sampled_from([100, -100, 300, -300, 0]),
+        part=st.sampled_from([1, 2]),
+    )
+    def round_and_claims(self, move, then, then_move, part):
+        """What the keepers do, then the users: close the round, fill it at a moved price, settle
+        (at once, or after the price moved again or an hour passed: the settlement is the fill's
+        whatever happens in between), and everyone claims what is claimable (all of it, or half by
+        the other form)."""
         self.close()
         self.fill(move)
+        if then is not None:
+            self.market(then, then_move, 3_600, 0)
         self.settle_round()
         for who in ACTORS:
             self.claim(who, part)

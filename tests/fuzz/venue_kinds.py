@@ -126,6 +126,21 @@ def settle(ks: KindStack) -> tuple[bool, Any]:
     return attempt(lambda: ks.token.settle(sender=ks.keeper))
 
 
+def arrived_unsettled(ks: KindStack) -> int:
+    """Async: collateral the venue sent the token for the round in flight that settle() has not
+    yet counted: a fill's withdrawal, a refused order's collateral, a filled payout."""
+    round_id = ks.token.flight_round()
+    if round_id == 0:
+        return 0
+    r = ks.token.rounds(round_id)
+    o = ks.venue.order(r.order_id)
+    if o.status == VENUE_FILLED:
+        return r.cash if r.status == ROUND_PAYING else max(-o.collateral_delta, 0)
+    if o.status == VENUE_REFUSED:
+        return max(o.collateral_delta, 0)
+    return 0
+
+
 def enter(ks: KindStack, who: str, assets: int) -> tuple[bool, Any]:
     """Sync: deposit `assets` (shares minted at once). Async: request a deposit of `assets`."""
     account = ks.actors[who]
