@@ -453,7 +453,7 @@ def both_kinds_deployed():
 
 
 # a step is up to ~5 transactions and ~30 view calls on py-evm; the CI profile runs a few examples
-# of each kind (measured: see the module's report), the deep one the profile's own
+# of each kind (~12 s sync, ~23 s async on py-evm, 2026-12), the deep one the profile's own
 EXAMPLES = {"ci": 8, "quick": 4}
 
 
