@@ -47,7 +47,7 @@ from web3.exceptions import ContractCustomError, ContractLogicError, Transaction
 from web3.types import RPCEndpoint
 
 from ltsdk import errors, math
-from ltsdk.calls import revert_reason
+from ltsdk.calls import once_more_if_reasonless, revert_reason
 from ltsdk.client import Protocol
 from ltsdk.codes import ActionKind, Reason, Status, reason_name
 from ltsdk.errors import RpcUnavailable
@@ -770,18 +770,13 @@ class Keeper:
         if sender is None:  # a dry run with nobody to simulate as
             self.log("dry_run", token=action.symbol, action=action.kind, label=action.label, simulated=False)
             return Outcome(action.symbol, action, Status.DRY_RUN, detail="not simulated")
-        try:
-            gas = self._simulate_gas(function, sender)
-        except (ContractLogicError, ContractCustomError) as first:
-            # A node may answer a call while it mines a block with the new block's state under the
-            # previous block's clock (anvil commits the state before it updates its block
-            # environment): the venue's funding clock then underflows, a revert without a reason.
-            # A revert that is real reverts again.
-            self.log("simulation_repeated", token=action.symbol, action=action.kind, reason=revert_reason(first))
-            try:
-                gas = self._simulate_gas(function, sender)
-            except (ContractLogicError, ContractCustomError) as exc:
-                return self.refused(action, revert_reason(exc))
+        try:  # a revert without a reason is simulated once more (anvil's mining race: ltsdk.calls)
+            gas = once_more_if_reasonless(
+                lambda: self._simulate_gas(function, sender),
+                lambda first: self.log("simulation_repeated", token=action.symbol, action=action.kind),
+            )
+        except (ContractLogicError, ContractCustomError) as exc:
+            return self.refused(action, revert_reason(exc))
         if self.account is None:
             self.log("dry_run", token=action.symbol, action=action.kind, label=action.label, simulated=True)
             return Outcome(action.symbol, action, Status.DRY_RUN)
