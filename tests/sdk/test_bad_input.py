@@ -2,17 +2,13 @@
 first one, an approval included, and `ltsdk` prints one line on stderr and exits 2."""
 
 import asyncio
-import io
 import json
-import os
 import re
-import sys
 
 import pytest
 from eth_account import Account
 
 from ltsdk import backtest, errors, math
-from ltsdk import cli as ltsdk_cli
 from ltsdk.aio import AsyncProtocol
 from ltsdk.calls import SendRaw
 from ltsdk.client import account_from_env
@@ -83,31 +79,9 @@ CLI_CASES = {
 }
 
 
-@pytest.fixture
-def in_process(monkeypatch, capsys):
-    """in_process(*args, env={}, module=None) -> (exit code, stdout, stderr): `ltsdk ARGS` (or
-    `python -m module ARGS`) run by its `main` in this process, as the console script runs it:
-    without the test run's LT_ variables, with `env`, stdin closed. A process of its own takes
-    ~2 s per case (Python and web3 start); the console script itself is run as a process by
-    test_cli_bad_input__json_error_is_one_json_line, with the same exit code and one line."""
-
-    def run(*args, env=None, module=None):
-        for name in [name for name in os.environ if name.startswith("LT_")]:
-            monkeypatch.delenv(name)
-        for name, value in (env or {}).items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-        main = {None: ltsdk_cli.main, "ltsdk.backtest": backtest.main}[module]
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
 @pytest.mark.parametrize("case", list(CLI_CASES))
 def test_cli_bad_input__one_line_exit_two_and_no_transaction(
-    case, in_process, manifest_file, rpc_url, accounts, depositor, user_protocol, nonce_of
+    case, ltsdk_in_process, manifest_file, rpc_url, accounts, depositor, user_protocol, nonce_of
 ):
     args, role, env, message = CLI_CASES[case]
     signer = {"depositor": depositor, "admin": accounts[0], None: depositor}[role]
@@ -122,7 +96,8 @@ def test_cli_bad_input__one_line_exit_two_and_no_transaction(
             args = (*args, option, value)
     before = nonce_of(signer)
 
-    code, stdout, stderr = in_process(*args, env=env, module=module)
+    main = {None: None, "ltsdk.backtest": backtest.main}[module]  # the console script's is ltsdk.cli's
+    code, stdout, stderr = ltsdk_in_process(*args, env=env, main=main)
 
     assert code == 2, (stdout, stderr)
     assert len(stderr.splitlines()) == 1 and "Traceback" not in stderr, stderr
