@@ -51,15 +51,10 @@ build: setup
 	@if [ ! -f .build/__local__.json ] || [ -n "$$(find contracts -name '*.vy*' -newer .build/__local__.json)" ]; then \
 		$(APE) compile --force; fi
 
-# The suite in TEST_WORKERS pytest-xdist workers (one per core of CI's two), each on an anvil of
-# its own (ape starts one per worker at a random port), a test file to a worker (--dist loadfile:
-# a file's module fixtures are set up once); TEST_WORKERS=0 runs it in this one process.
-# The suite's wall time goes to out/test-seconds.txt, which `make bench` reports.
-TEST_WORKERS ?= 2
+# the suite's wall time goes to out/test-seconds.txt, which `make bench` reports
 test: build
 	@mkdir -p out
-	@start=$$(date +%s) && $(THROWAWAY) $(APE) test tests -n $(TEST_WORKERS) --dist loadfile && \
-		echo "$$(( $$(date +%s) - start ))" > out/test-seconds.txt
+	@start=$$(date +%s) && $(THROWAWAY) $(APE) test tests && echo "$$(( $$(date +%s) - start ))" > out/test-seconds.txt
 
 # writes out/demo-manifest.json, never deployments/local.json (the local node's)
 demo: build
