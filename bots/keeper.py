@@ -25,23 +25,24 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import os
-import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
+from bots import startup
 
-def refuse(message: str) -> None:
-    """A start-up mistake: one line on stderr, exit status 2."""
-    print(f"keeper bot: {message}", file=sys.stderr)
-    raise SystemExit(2)
+NAME = "keeper bot"  # how its start-up mistakes begin
+
+
+def refuse(message: str) -> NoReturn:
+    startup.refuse(NAME, message)
 
 
 def signers_from_env() -> list[LocalAccount]:
@@ -68,16 +69,6 @@ def signers_from_env() -> list[LocalAccount]:
     return signers
 
 
-def check_node(provider) -> None:
-    """ape-foundry starts an anvil of its own when no node answers at its host (or the host is
-    "auto"): the bot would keep an empty throwaway chain. Refuse instead."""
-    if getattr(provider, "process", None) is not None:
-        refuse(
-            "no node answers at the configured host, so ape started a throwaway anvil: start your node "
-            "(or set APE_FOUNDRY_HOST to it) and pass --network before the bot's path"
-        )
-
-
 def check_redis_setting() -> str | None:
     """LT_REDIS_URL; required when the broker is not Silverback's in-memory one (several workers)."""
     url = os.environ.get("LT_REDIS_URL") or None
@@ -100,16 +91,9 @@ from ltsdk.errors import RpcUnavailable  # noqa: E402
 from ltsdk.keeper import FileJournal, Keeper, Policy, RedisCoordination, shard  # noqa: E402
 from ltsdk.manifest import load as load_manifest  # noqa: E402
 
-# the keeper's JSON lines (each stamped `ts`) on stdout, beside Silverback's own log
-_handler = logging.StreamHandler(sys.stdout)
-_handler.setFormatter(logging.Formatter("%(message)s"))
-_log = logging.getLogger("ltsdk.keeper")
-_log.addHandler(_handler)
-_log.setLevel(logging.INFO)
-_log.propagate = False
-
+startup.log_to_stdout("ltsdk.keeper")
 bot = SilverbackBot()
-check_node(bot.provider)
+startup.check_node(NAME, bot.provider)
 SHARDS = max(len(SIGNERS), 1)  # one shard per key; a dry run has one shard and no key
 _keepers: dict[int, Keeper] = {}  # this process's keepers, made on first use
 _made = threading.RLock()

@@ -18,8 +18,6 @@ ticks run one at a time (a lock), so a block that arrives during a tick is skipp
 from __future__ import annotations
 
 import asyncio
-import logging
-import sys
 import threading
 from collections import Counter
 from os import environ
@@ -28,15 +26,16 @@ from typing import NoReturn
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
+from bots import startup
 from ltsdk.client import account_from_env
 from ltsdk.errors import BadAccount
 from ltsdk.venue_keeper import VenueKeeper, VenuePolicy, parse_shard
 
+NAME = "venue keeper bot"  # how its start-up mistakes begin
+
 
 def refuse(message: str) -> NoReturn:
-    """A start-up mistake: one line on stderr, exit status 2."""
-    print(f"venue keeper bot: {message}", file=sys.stderr)
-    raise SystemExit(2)
+    startup.refuse(NAME, message)
 
 
 def signer_from_env() -> LocalAccount:
@@ -66,17 +65,9 @@ SHARD, SHARDS = shard_from_env()
 from ape import chain  # noqa: E402
 from silverback import SilverbackBot  # noqa: E402
 
-# the venue keeper's JSON lines on stdout, beside Silverback's own log
-_handler = logging.StreamHandler(sys.stdout)
-_handler.setFormatter(logging.Formatter("%(message)s"))
-_log = logging.getLogger("ltsdk.venue_keeper")
-_log.addHandler(_handler)
-_log.setLevel(logging.INFO)
-_log.propagate = False
-
+startup.log_to_stdout("ltsdk.venue_keeper")
 bot = SilverbackBot()
-if getattr(bot.provider, "process", None) is not None:
-    refuse("no node answers at the configured host, so ape started a throwaway anvil: start your node first")
+startup.check_node(NAME, bot.provider)
 _made = threading.Lock()
 _ticking = threading.Lock()
 _keeper: list[VenueKeeper] = []  # made on first use

@@ -61,7 +61,8 @@ class FaultProxy:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def start(self) -> FaultProxy:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # stop() waits for the serving loop's next poll: 0.5 s by default, at every test's teardown
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
         return self
 
     def stop(self) -> None:

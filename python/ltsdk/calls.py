@@ -5,7 +5,7 @@ clients share every decision and differ only in how a request reaches the node."
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -135,6 +135,31 @@ REVERTS = (ContractLogicError, ContractCustomError)
 
 def typed_revert(exc: Exception) -> errors.LtError:
     return errors.from_revert(revert_reason(exc))
+
+
+def reverted_without_a_reason(exc: Exception) -> bool:
+    """Whether `exc` is a simulation or a gas estimate that reverted with no reason: web3's revert
+    (ContractLogicError) with no revert string, or the SDK's TransactionFailed with none (not its
+    MinedRevert: that transaction was sent, and its nonce is spent)."""
+    if isinstance(exc, REVERTS):
+        return revert_reason(exc) is None
+    return type(exc) is errors.TransactionFailed and exc.reason is None
+
+
+def once_more_if_reasonless(attempt: Callable[[], T], repeating: Callable[[Exception], None]) -> T:
+    """`attempt()` (a simulation, a gas estimate, or both before a send), run once more if it
+    reverts without a reason; `repeating(first)` is told before the second run. A node may answer a
+    call while it mines a block with the new block's state under the previous block's clock (anvil
+    commits the state before it updates its block environment): a clock then runs backwards (the
+    venue's funding clock underflows), a revert without a reason. A revert that is real reverts
+    again, and the second run's error is the one raised; a revert with a reason is raised at once."""
+    try:
+        return attempt()
+    except (*REVERTS, errors.TransactionFailed) as first:
+        if not reverted_without_a_reason(first):
+            raise
+        repeating(first)
+    return attempt()
 
 
 class _Contracts:

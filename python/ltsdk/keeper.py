@@ -59,7 +59,7 @@ from web3.types import RPCEndpoint
 
 from ltsdk import errors, math
 from ltsdk.abis import load_abi
-from ltsdk.calls import revert_reason
+from ltsdk.calls import once_more_if_reasonless, revert_reason
 from ltsdk.client import Protocol
 from ltsdk.codes import ActionKind, Reason, Status, reason_name
 from ltsdk.errors import RpcUnavailable
@@ -729,19 +729,20 @@ class Keeper:
                 snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
                 self.log(snake, token=symbol, tx=_hex(receipt["transactionHash"]), **dict(event["args"]))
 
-    def call(self, function, sender: str | None = None) -> Any:
-        """eth_call `function` at `chain_now` (with block overrides when it is ahead of the chain);
-        a revert raises ContractLogicError, as web3 does."""
+    def call(self, function, sender: str | None = None, at: tuple[str, dict[str, str]] | None = None) -> Any:
+        """eth_call `function` at `chain_now` (with block overrides when it is ahead of the chain:
+        on `at`, a head read by `_overrides_after_head`, or on one read now); a revert raises
+        ContractLogicError, as web3 does."""
         if self.block_overrides is None:
             return function.call({"from": sender} if sender else {})
-        result = self._request("eth_call", self._call_fields(function, sender))
+        result = self._request("eth_call", self._call_fields(function, sender), at)
         values = self.w3.codec.decode(get_abi_output_types(function.abi), bytes.fromhex(result.removeprefix("0x")))
         return values[0] if len(values) == 1 else values
 
-    def estimate_gas(self, function, sender: str) -> int:
+    def estimate_gas(self, function, sender: str, at: tuple[str, dict[str, str]] | None = None) -> int:
         if self.block_overrides is None:
             return function.estimate_gas({"from": sender}, "latest")
-        return int(self._request("eth_estimateGas", self._call_fields(function, sender)), 16)
+        return int(self._request("eth_estimateGas", self._call_fields(function, sender), at), 16)
 
     def _overrides_after_head(self) -> tuple[str, dict[str, str]]:
         """The block to call on and its overrides: the latest block as it is now, and a time after
@@ -760,10 +761,10 @@ class Keeper:
         fields = {"to": function.address, "data": function._encode_transaction_data()}
         return {**fields, "from": sender} if sender else fields
 
-    def _request(self, method: str, fields: dict[str, str]) -> Any:
+    def _request(self, method: str, fields: dict[str, str], at: tuple[str, dict[str, str]] | None = None) -> Any:
         response = None
         if self._overrides_work:
-            parent, overrides = self._overrides_after_head()
+            parent, overrides = at or self._overrides_after_head()
             params: list[Any] = [fields, parent, {}, overrides]
             response = self.w3.provider.make_request(RPCEndpoint(method), params)
             error = response.get("error")
@@ -907,27 +908,24 @@ class Keeper:
         if sender is None:  # a dry run with nobody to simulate as
             self.log("dry_run", token=action.symbol, action=action.kind, label=action.label, simulated=False)
             return Outcome(action.symbol, action, Status.DRY_RUN, detail="not simulated")
-        try:
-            gas = self._simulate_gas(function, sender)
-        except (ContractLogicError, ContractCustomError) as first:
-            # A node may answer a call while it mines a block with the new block's state under the
-            # previous block's clock (anvil commits the state before it updates its block
-            # environment): the venue's funding clock then underflows, a revert without a reason.
-            # A revert that is real reverts again.
-            self.log("simulation_repeated", token=action.symbol, action=action.kind, reason=revert_reason(first))
-            try:
-                gas = self._simulate_gas(function, sender)
-            except (ContractLogicError, ContractCustomError) as exc:
-                return self.refused(action, revert_reason(exc))
+        try:  # a revert without a reason is simulated once more (anvil's mining race: ltsdk.calls)
+            gas = once_more_if_reasonless(
+                lambda: self._simulate_gas(function, sender),
+                lambda first: self.log("simulation_repeated", token=action.symbol, action=action.kind),
+            )
+        except (ContractLogicError, ContractCustomError) as exc:
+            return self.refused(action, revert_reason(exc))
         if self.account is None:
             self.log("dry_run", token=action.symbol, action=action.kind, label=action.label, simulated=True)
             return Outcome(action.symbol, action, Status.DRY_RUN)
         return gas
 
     def _simulate_gas(self, function, sender: str) -> int:
-        """eth_call then estimate `function` as `sender`: the gas limit to send with."""
-        self.rpc("simulate", lambda: self.call(function, sender))
-        return gas_limit(self.rpc("estimate_gas", lambda: self.estimate_gas(function, sender)))
+        """eth_call then estimate `function` as `sender`: the gas limit to send with. With block
+        overrides, both run on one head, read once for the pair."""
+        at = self._overrides_after_head() if self.block_overrides is not None and self._overrides_work else None
+        self.rpc("simulate", lambda: self.call(function, sender, at))
+        return gas_limit(self.rpc("estimate_gas", lambda: self.estimate_gas(function, sender, at)))
 
     def send(self, action: Action, gas: int, detected_at: float) -> Outcome:
         """Sign `action` with the next nonce and EIP-1559 fees, journal it and broadcast it."""

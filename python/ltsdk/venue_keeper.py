@@ -52,7 +52,7 @@ from web3 import Web3
 from web3.exceptions import Web3Exception
 
 from ltsdk import errors
-from ltsdk.calls import Call, Fn, LatestBlock
+from ltsdk.calls import Call, Fn, LatestBlock, once_more_if_reasonless
 from ltsdk.keeper import log_line
 from ltsdk.replica.async_venue import (
     CANCELLED,
@@ -292,29 +292,29 @@ class VenueKeeper:
 
     def take(self, order_id: int, step: str) -> Outcome:
         """Simulate `step` on the head, then send it and read back what the venue recorded. A
-        revert without a reason before anything is sent is tried once more: a node may answer a
-        call while it mines a block with the new state under the previous block's clock (anvil
-        does), and a revert that is real reverts again."""
+        simulation or gas estimate that reverts without a reason before anything is sent is tried
+        once more (anvil's mining race: ltsdk.calls.once_more_if_reasonless)."""
         fn = Fn(self.venue, VENUE_ABI, step, (order_id,))
-        for attempt in (1, 2):
-            try:
-                self.node.execute(Call(fn, self.account.address))
-                receipt = self.sender.send(
-                    fn, {}, self.policy.receipt_timeout_seconds, self.policy.receipt_poll_seconds
-                )
-                return self.done(order_id, step, receipt)
-            except errors.MinedRevert as exc:  # mined, reverted: the nonce is spent
-                return self.reverted(order_id, step, str(exc))
-            except errors.LtError as exc:  # the simulation or the gas estimate reverted: nothing sent
-                self.sender.resync()
-                if attempt == 1 and type(exc) is errors.TransactionFailed and exc.reason is None:
-                    self.log("simulation_repeated", order_id=order_id, step=step)
-                    continue
-                return self.not_sent(order_id, step, exc.reason or str(exc))
-            except Exception:
-                self.sender.resync()  # whether the nonce was spent is the node's to say
-                raise
-        raise AssertionError("unreachable: the second attempt returns or raises")
+
+        def simulate_and_send() -> Any:
+            self.node.execute(Call(fn, self.account.address))
+            return self.sender.send(fn, {}, self.policy.receipt_timeout_seconds, self.policy.receipt_poll_seconds)
+
+        def repeating(first: Exception) -> None:
+            self.sender.resync()  # nothing was sent: the estimate's nonce is the node's again
+            self.log("simulation_repeated", order_id=order_id, step=step)
+
+        try:
+            receipt = once_more_if_reasonless(simulate_and_send, repeating)
+        except errors.MinedRevert as exc:  # mined, reverted: the nonce is spent
+            return self.reverted(order_id, step, str(exc))
+        except errors.LtError as exc:  # the simulation or the gas estimate reverted: nothing sent
+            self.sender.resync()
+            return self.not_sent(order_id, step, exc.reason or str(exc))
+        except Exception:
+            self.sender.resync()  # whether the nonce was spent is the node's to say
+            raise
+        return self.done(order_id, step, receipt)
 
     def not_sent(self, order_id: int, step: str, reason: str) -> Outcome:
         """The simulation reverted with `reason`: closed already (no-op), not yet (wait), or a failure."""

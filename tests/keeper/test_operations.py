@@ -285,6 +285,20 @@ def test_idle_chain__a_block_is_mined_between_our_head_read_and_our_call__the_ca
     assert isinstance(gas, int), gas  # not "reverted without a reason"
 
 
+def test_idle_chain__one_simulation__reads_the_head_once_for_its_call_and_its_estimate(
+    band_breach, make_keeper, chain, proxy
+):
+    head = chain.blocks.head
+    keeper = make_keeper(wall=lambda: head.timestamp + 70.0)  # the latest block looks 70 s old
+    keeper.read_clock()
+    seen = len(proxy.methods)
+
+    gas = keeper.simulate(Action(ActionKind.REBALANCE, "BTC3L", Reason.BAND))
+
+    assert isinstance(gas, int), gas
+    assert proxy.methods[seen:] == ["eth_getBlockByNumber", "eth_call", "eth_estimateGas"]
+
+
 def test_idle_chain__node_rejects_block_overrides__logged_once__reads_at_block_time(
     band_breach, make_keeper, chain, proxy, keeper_logs
 ):

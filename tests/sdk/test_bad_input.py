@@ -8,7 +8,7 @@ import re
 import pytest
 from eth_account import Account
 
-from ltsdk import errors, math
+from ltsdk import backtest, errors, math
 from ltsdk.aio import AsyncProtocol
 from ltsdk.calls import SendRaw
 from ltsdk.client import account_from_env
@@ -17,7 +17,7 @@ from ltsdk.units import MAX_UINT256, USDC
 
 MISSING = "/nonexistent/keystore.json"
 # (arguments, the role whose key signs, extra environment, what the one line must say); "-m" runs a
-# module instead of the console script. The test deployment's --rpc and --manifest go last.
+# module's main instead of the console script's. The test deployment's --rpc and --manifest go last.
 CLI_CASES = {
     "deposit-slippage-negative": (
         ("deposit", "BTC3L", "100", "--slippage-bps", "-1"),
@@ -81,7 +81,7 @@ CLI_CASES = {
 
 @pytest.mark.parametrize("case", list(CLI_CASES))
 def test_cli_bad_input__one_line_exit_two_and_no_transaction(
-    case, cli, manifest_file, rpc_url, accounts, depositor, user_protocol, nonce_of
+    case, ltsdk_in_process, manifest_file, rpc_url, accounts, depositor, user_protocol, nonce_of
 ):
     args, role, env, message = CLI_CASES[case]
     signer = {"depositor": depositor, "admin": accounts[0], None: depositor}[role]
@@ -96,11 +96,12 @@ def test_cli_bad_input__one_line_exit_two_and_no_transaction(
             args = (*args, option, value)
     before = nonce_of(signer)
 
-    result = cli(*args, env=env, module=module)
+    main = {None: None, "ltsdk.backtest": backtest.main}[module]  # the console script's is ltsdk.cli's
+    code, stdout, stderr = ltsdk_in_process(*args, env=env, main=main)
 
-    assert result.returncode == 2, (result.stdout, result.stderr)
-    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr, result.stderr
-    assert result.stderr.startswith("ltsdk: ") and message in result.stderr, result.stderr
+    assert code == 2, (stdout, stderr)
+    assert len(stderr.splitlines()) == 1 and "Traceback" not in stderr, stderr
+    assert stderr.startswith("ltsdk: ") and message in stderr, stderr
     assert nonce_of(signer) == before  # nothing sent: no approval, no call
 
 

@@ -30,6 +30,20 @@ def on_deployment(cli, manifest_file, rpc_url):
     return run
 
 
+@pytest.fixture
+def on_deployment_in_process(ltsdk_in_process, manifest_file, rpc_url):
+    """As on_deployment, by ltsdk's main in this process (ltsdk_in_process: ~2 s of CPU less a run);
+    the console script itself runs as a process in the other tests here."""
+
+    def run(*args, key=None, env=None):
+        environment = {**(env or {}), **({"LT_PRIVATE_KEY": key} if key else {})}
+        command = (*args, "--rpc", rpc_url, "--manifest", str(manifest_file))
+        code, out, err = ltsdk_in_process(*command, env=environment)
+        return subprocess.CompletedProcess(command, code, out, err)
+
+    return run
+
+
 def test_status__table_of_every_token(cli, manifest_file, rpc_url):
     result = cli("--rpc", rpc_url, "--manifest", str(manifest_file), "status")
     assert result.returncode == 0, result.stderr
@@ -52,7 +66,8 @@ def test_status__options_after_the_command__same_as_before(cli, manifest_file, r
     assert json.loads(after.stdout) == json.loads(before.stdout)
 
 
-def test_reads__need_no_key__a_broken_one_is_not_read(on_deployment):
+def test_reads__need_no_key__a_broken_one_is_not_read(on_deployment_in_process):
+    on_deployment = on_deployment_in_process
     for env in ({"LT_PRIVATE_KEY": "0x1234"}, {"LT_KEYSTORE": "/nonexistent/keystore.json"}):
         result = on_deployment("status", env=env)
         assert result.returncode == 0 and "BTC3L" in result.stdout, result.stderr
@@ -261,10 +276,13 @@ def test_prompt__local_chain__sends_without_asking(
     assert capsys.readouterr().err == ""
 
 
-def test_configure_execute_cancel__a_parameter_change_from_the_command_line(on_deployment, user_protocol, admin):
+def test_configure_execute_cancel__a_parameter_change_from_the_command_line(
+    on_deployment_in_process, user_protocol, admin
+):
     """The admin's queue on the command line: a fee cut acts at once; a rise is queued (JSON: its
     id and eta, raw integers as strings); executing it early is a typed one-line error; the admin
     cancels it; a wrong setter or count is refused before anything is sent."""
+    on_deployment = on_deployment_in_process
     user_protocol.token("ETH3S").deposit(1_000 * USDC)
 
     cut = on_deployment("configure", "eth3s", "set_fees", "5", "5", "300", key=admin.private_key)

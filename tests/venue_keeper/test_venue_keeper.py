@@ -336,7 +336,7 @@ CLI_CASES = {
 
 @pytest.mark.parametrize("case", CLI_CASES)
 def test_venue_keeper_cli__bad_input__one_line_exit_two_and_nothing_sent(
-    case, chain, rpc_url, kept_venue, usdc, keeper, outsider, depositor, place_order, publish
+    case, chain, rpc_url, kept_venue, usdc, keeper, outsider, depositor, place_order, publish, ltsdk_in_process
 ):
     args, role, message = CLI_CASES[case]
     place_order(depositor, 0.01, 100, 70_000)
@@ -346,12 +346,13 @@ def test_venue_keeper_cli__bad_input__one_line_exit_two_and_nothing_sent(
     before = nonce_of(chain, signer)
 
     ticks = () if "--ticks" in args else ("--ticks", "1")  # a keeper that did start stops
-    result = ltsdk("venue-keeper", *args, "--rpc", rpc_url, *ticks, key=signer.private_key if role else None)
+    key = {"LT_PRIVATE_KEY": signer.private_key} if role else {}
+    code, stdout, stderr = ltsdk_in_process("venue-keeper", *args, "--rpc", rpc_url, *ticks, env=key)
 
-    assert result.returncode == 2, (result.stdout, result.stderr)
-    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr, result.stderr
-    assert result.stderr.startswith("ltsdk: ") and message in result.stderr, result.stderr
-    assert nonce_of(chain, signer) == before and result.stdout == ""
+    assert code == 2, (stdout, stderr)
+    assert len(stderr.splitlines()) == 1 and "Traceback" not in stderr, stderr
+    assert stderr.startswith("ltsdk: ") and message in stderr, stderr
+    assert nonce_of(chain, signer) == before and stdout == ""
 
 
 # ------------------------------------------------------------------ the Silverback bot
