@@ -626,6 +626,16 @@ def cmd_backtest(args: argparse.Namespace) -> None:
     from ltsdk import backtest
     from ltsdk.prices import PricePath, generate_prices
 
+    if args.venue == "async":  # every async option checked before the path is built
+        from ltsdk import rounds_backtest
+
+        given = {"round_interval": args.round_interval, "fill_delay": args.fill_delay}
+        policy = rounds_backtest.RoundPolicy(**{k: v for k, v in given.items() if v is not None})
+        crowd = rounds_backtest.Crowd(seed=args.seed)
+        if args.requests_per_day is not None:
+            crowd = rounds_backtest.Crowd(requests_per_day=args.requests_per_day, seed=args.seed)
+        policy.check()
+        crowd.check()
     prices = (
         PricePath.from_csv(args.csv)
         if args.csv
@@ -635,8 +645,32 @@ def cmd_backtest(args: argparse.Namespace) -> None:
     summary = result.summary()
     if args.png:
         summary["chart"] = str(result.plot(args.png))
+    if args.venue == "sync":
+        _print_summary(args, summary)
+        return
+    rounds = rounds_backtest.run(prices, leverage=args.leverage, is_long=not args.short, policy=policy, crowd=crowd)
     if args.json:
-        print(json.dumps({k: (v if isinstance(v, dict | int) else str(v)) for k, v in summary.items()}, indent=2))
+        data = {"sync": summary, "async": rounds.summary()}
+        print(json.dumps({venue: _json_summary(s) for venue, s in data.items()}, indent=2))
+        return
+    print("sync venue (one deposit, rebalanced by the keeper):")
+    _print_summary(args, summary)
+    print(
+        f"\nasync venue (requests netted per {policy.round_interval} s round, filled {policy.fill_delay} s later;"
+        " no rebalance between rounds):"
+    )
+    _print_summary(args, rounds.summary())
+    print("\nnetting: each round's one venue order vs each request as an order of its own (USDC)")
+    print(rounds_backtest.netting_table(rounds))
+
+
+def _json_summary(summary: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v if isinstance(v, dict | int) else str(v)) for k, v in summary.items()}
+
+
+def _print_summary(args: argparse.Namespace, summary: dict[str, Any]) -> None:
+    if args.json:
+        print(json.dumps(_json_summary(summary), indent=2))
     else:
         for key, value in summary.items():
             print(f"{key:24} {value}")
@@ -1112,6 +1146,31 @@ def build_parser() -> Parser:
     bt.add_argument("--leverage", type=int, default=3, help="whole-number target leverage, 2-9 (default: %(default)s)")
     bt.add_argument("--short", action="store_true", help="a short token (default: long)")
     bt.add_argument("--png", metavar="PATH", help="write a chart here")
+    bt.add_argument(
+        "--venue",
+        choices=("sync", "async"),
+        default="sync",
+        help="sync: the keeper's rebalancing fund; async: also an ERC-7540 token's netted rounds on the same"
+        " path, with what netting saved (default: %(default)s)",
+    )
+    bt.add_argument(
+        "--round-interval",
+        type=int,
+        metavar="SECONDS",
+        help="async: seconds between round closes (default: 4 hours, the async demo's)",
+    )
+    bt.add_argument(
+        "--fill-delay",
+        type=int,
+        metavar="SECONDS",
+        help="async: seconds from a close to its fill at the first price then (default: 1 hour)",
+    )
+    bt.add_argument(
+        "--requests-per-day",
+        type=float,
+        metavar="N",
+        help="async: the seeded requesters' requests per day (default: 6)",
+    )
     bt.set_defaults(run=cmd_backtest)
 
     web = command("serve", "the web dashboard: tokens, history, holders, keeper health, mint and redeem")

@@ -222,6 +222,28 @@ def test_backtest__prints_summary_and_writes_png(cli, tmp_path):
     assert "rebalances" in result.stdout and png.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_backtest__async_venue__sync_and_async_side_by_side_with_netting(cli):
+    result = cli("backtest", "--venue", "async", "--days", "1", "--step", "900", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"sync", "async"}
+    assert data["async"]["rounds_settled"] > 0 and "cost_saved" in data["async"]
+    assert data["sync"]["rebalances"] is not None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--venue", "foo"), "invalid choice: 'foo'"),
+        (("--venue", "async", "--fill-delay", "0"), "the fill delay is a positive number of seconds"),
+    ],
+)
+def test_backtest__bad_venue_option__one_line_exit_2(cli, args, message):
+    result = cli("backtest", "--days", "1", *args)
+    assert result.returncode == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
 # ---------------------------------------------------------------- the prompt on a live network
 
 
