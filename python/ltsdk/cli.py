@@ -199,16 +199,15 @@ def _status_controller(args: argparse.Namespace) -> str | None:
 
 
 def _async_states(s: Session, states: dict[str, Any]) -> dict[str, Any]:
-    """The asynchronous tokens among `states` (the lens cannot read them: their rows are not ok),
-    each read in full (AsyncTokenState)."""
+    """The asynchronous tokens among `states` (rows of kind "async"), each read in full with its
+    rounds (AsyncTokenState)."""
     from ltsdk.codes import TokenKind
 
-    found = {}
-    for symbol, state in states.items():
-        token = s.protocol.token(symbol)
-        if not state.ok and token.kind() == TokenKind.ASYNC:
-            found[symbol] = token.async_state()
-    return found
+    return {
+        symbol: s.protocol.token(symbol).async_state()
+        for symbol, state in states.items()
+        if state.kind == TokenKind.ASYNC
+    }
 
 
 def _round_text(s: Session, symbol: str, state: Any) -> str:
@@ -237,7 +236,7 @@ def _requests_text(s: Session, symbol: str, r: Any) -> str:
 def cmd_status(args: argparse.Namespace) -> None:
     sess = session(args)
     controller = _status_controller(args)
-    states = sess.protocol.states()
+    states = sess.protocol.states(asynchronous=True)
     asynchronous = _async_states(sess, states)
     requests = {}
     if controller is not None:
