@@ -622,17 +622,15 @@ def cmd_cancel(args: argparse.Namespace) -> None:
 
 
 def cmd_backtest(args: argparse.Namespace) -> None:
-    from ltsdk import backtest
+    from ltsdk import backtest, rounds_backtest
     from ltsdk.prices import PricePath, generate_prices
 
-    if args.venue == "async":  # every async option checked before the path is built
-        from ltsdk import rounds_backtest
-
-        given = {"round_interval": args.round_interval, "fill_delay": args.fill_delay}
-        policy = rounds_backtest.RoundPolicy(**{k: v for k, v in given.items() if v is not None})
-        crowd = rounds_backtest.Crowd(seed=args.seed)
-        if args.requests_per_day is not None:
-            crowd = rounds_backtest.Crowd(requests_per_day=args.requests_per_day, seed=args.seed)
+    given = {"round_interval": args.round_interval, "fill_delay": args.fill_delay}
+    policy = rounds_backtest.RoundPolicy(**{k: v for k, v in given.items() if v is not None})
+    crowd = rounds_backtest.Crowd(seed=args.seed)
+    if args.requests_per_day is not None:
+        crowd = rounds_backtest.Crowd(requests_per_day=args.requests_per_day, seed=args.seed)
+    if args.venue == "async":  # checked before the path is built
         policy.check()
         crowd.check()
     prices = (
