@@ -10,7 +10,8 @@ order against each request as an order of its own at the same fill's oracle pric
 slice of the position, the venue's quote of that trade and one execution fee each).
 
 What it leaves out, against the contract: order expiry and cancellations (the venue keeper fills
-every order at its delay), request minimums and claims (a settled request is credited at once).
+every order at its delay), request minimums and claims (a settled request is credited at once),
+and liquidation (as the sync backtest; nothing rebalances here, so a long path can drift far).
 A refused order rolls its round back into the open one, as the contract's settle does; a round
 whose cash is short of its redeemers' assets places the contract's payout order, filled at the
 next fill time.
@@ -179,7 +180,9 @@ class _Token:
         self.block = 0
 
     def nav(self, now: int) -> int:
-        return self.idle + self.venue.equity(FUND, now)
+        """_nav_and_supply's NAV: a paying round's payout is still owed out of the venue account."""
+        owed = self.flight.cash if self.flight is not None and self.flight.payout is not None else 0
+        return self.idle + self.venue.equity(FUND, now) - owed
 
     def nav_per_share(self, now: int) -> int:
         return math.value_for_shares(self.supply, max(self.nav(now), 0), WAD, INITIAL_NAV_PER_SHARE, False)
