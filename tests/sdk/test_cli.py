@@ -231,19 +231,6 @@ def test_backtest__async_venue__sync_and_async_side_by_side_with_netting(cli):
     assert data["sync"]["rebalances"] is not None
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (("--venue", "foo"), "invalid choice: 'foo'"),
-        (("--venue", "async", "--fill-delay", "0"), "the fill delay is a positive number of seconds"),
-    ],
-)
-def test_backtest__bad_venue_option__one_line_exit_2(cli, args, message):
-    result = cli("backtest", "--days", "1", *args)
-    assert result.returncode == 2
-    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
-
-
 # ---------------------------------------------------------------- the prompt on a live network
 
 
