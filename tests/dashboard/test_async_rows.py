@@ -1,8 +1,12 @@
 """The token table's status for an asynchronous token's row (plans.async_row, kind "async"): its
-rounds, not a band or a rebalance status, which it has none of (ltsdk.dashboard.pages)."""
+rounds, not a band or a rebalance status, which it has none of (ltsdk.dashboard.pages); and no
+sync quote formula takes such a row (its quotes are the round model's estimates)."""
 
 import dataclasses
 
+import pytest
+
+from ltsdk import errors, quote
 from ltsdk.codes import TokenKind
 from ltsdk.dashboard import pages
 from ltsdk.types import TokenState
@@ -45,3 +49,8 @@ def test_status_reason__async_row_paused_empty_or_stale__said_so():
 def test_status_reason__same_row_as_a_sync_token__band_status_as_before():
     status, why = pages.status_reason(dataclasses.replace(ROW, kind=TokenKind.SYNC.value))
     assert status == "none" and "within its band" in why
+
+
+def test_sync_quote_formulas__async_row__refused_for_the_round_models_estimates():
+    with pytest.raises(errors.WrongKind, match="estimate_deposit"):
+        quote.mint_breakdown(ROW, 1_000 * USDC, 10**18)
