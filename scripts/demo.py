@@ -19,11 +19,14 @@ out/demo-async.png, out/demo-async.json and out/demo-async-manifest.json.
 
 import dataclasses
 import json
+import math
 import os
 import statistics
 import sys
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
+from typing import NoReturn
 
 from ape import accounts, chain, networks, project
 from ape.logging import logger
@@ -71,14 +74,32 @@ REQUESTER_USD = 1_000_000  # each requester's collateral
 KEEPER_FEE_USD = 1_000  # the keeper's collateral for the execution fees it fronts (repaid by the rounds)
 
 
+def settings(env: Mapping[str, str]) -> tuple[float, int, str]:
+    """LT_DEMO_DAYS, LT_DEMO_SEED and LT_DEMO_VENUE from `env`, checked before anything deploys: a
+    bad value prints one line and exits 2."""
+
+    def refuse(message: str) -> NoReturn:
+        print(message, file=sys.stderr)
+        raise SystemExit(2)
+
+    venue_kind = env.get("LT_DEMO_VENUE", "sync")
+    if venue_kind not in VENUE_KINDS:
+        refuse(f"LT_DEMO_VENUE must be one of {', '.join(VENUE_KINDS)}, got {venue_kind!r}")
+    try:
+        days = float(env.get("LT_DEMO_DAYS", "30"))
+    except ValueError:
+        days = math.nan
+    if not (math.isfinite(days) and days > 0):
+        refuse(f"LT_DEMO_DAYS must be a positive number of days, got {env['LT_DEMO_DAYS']!r}")
+    seed = env.get("LT_DEMO_SEED", "1")
+    if not seed.isdigit():
+        refuse(f"LT_DEMO_SEED must be a whole number, got {seed!r}")
+    return days, int(seed), venue_kind
+
+
 def main():
     logger.set_level("WARNING")
-    days = float(os.environ.get("LT_DEMO_DAYS", "30"))
-    seed = int(os.environ.get("LT_DEMO_SEED", "1"))
-    venue_kind = os.environ.get("LT_DEMO_VENUE", "sync")
-    if venue_kind not in VENUE_KINDS:
-        print(f"LT_DEMO_VENUE must be one of {', '.join(VENUE_KINDS)}, got {venue_kind!r}", file=sys.stderr)
-        raise SystemExit(2)
+    days, seed, venue_kind = settings(os.environ)
     network_choice = networks.provider.network_choice
     if getattr(networks.provider, "process", None) is None:
         raise SystemExit(

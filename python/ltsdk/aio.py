@@ -81,8 +81,10 @@ class AsyncProtocol(plans.Deployment):
         self.address_of(symbol)  # UnknownToken, with the known symbols
         return self.tokens[symbol]
 
-    async def states(self, symbols: list[str] | None = None, block: int | None = None) -> dict[str, types.TokenState]:
-        return await self.node.run(plans.states(self, symbols, block))
+    async def states(
+        self, symbols: list[str] | None = None, block: int | None = None, asynchronous: bool = False
+    ) -> dict[str, types.TokenState]:
+        return await self.node.run(plans.states(self, symbols, block, asynchronous))
 
     async def latest_timestamp(self) -> int:
         return await self.node.run(plans.latest_timestamp())

@@ -7,6 +7,8 @@ geometric Brownian motion with jumps (`ltsdk.prices.generate_prices`).
 
     ltsdk backtest --days 365 --step 60 --leverage 3 --png out/backtest.png
     python -m ltsdk.backtest --days 30 --png out/backtest.png     (the same command)
+    ltsdk backtest --venue async --days 30    (beside it, an asynchronous token's netted rounds on the
+                                               same path: ltsdk.rounds_backtest)
 """
 
 from __future__ import annotations

@@ -100,7 +100,9 @@ class WaitReceipt:
 
 @dataclass(frozen=True)
 class LatestBlock:
-    """The latest block (a mapping with "timestamp", "number", ...)."""
+    """The latest block (a mapping with "timestamp", "number", ...), or block `number`."""
+
+    number: int | None = None
 
 
 Request = Call | Probe | Estimate | Build | NonceOf | SendRaw | WaitReceipt | LatestBlock
@@ -215,7 +217,7 @@ class SyncNode(_Contracts):
                 request.tx_hash, timeout=request.timeout_seconds, poll_latency=request.poll_seconds
             )
         if isinstance(request, LatestBlock):
-            return eth.get_block("latest")
+            return eth.get_block("latest" if request.number is None else request.number)
         function = self.function(request.fn)
         if isinstance(request, Probe):
             try:
@@ -270,7 +272,7 @@ class AsyncNode(_Contracts):
                 request.tx_hash, timeout=request.timeout_seconds, poll_latency=request.poll_seconds
             )
         if isinstance(request, LatestBlock):
-            return await eth.get_block("latest")
+            return await eth.get_block("latest" if request.number is None else request.number)
         function = self.function(request.fn)
         if isinstance(request, Probe):
             try:

@@ -199,16 +199,15 @@ def _status_controller(args: argparse.Namespace) -> str | None:
 
 
 def _async_states(s: Session, states: dict[str, Any]) -> dict[str, Any]:
-    """The asynchronous tokens among `states` (the lens cannot read them: their rows are not ok),
-    each read in full (AsyncTokenState)."""
+    """The asynchronous tokens among `states` (rows of kind "async"), each read in full with its
+    rounds (AsyncTokenState)."""
     from ltsdk.codes import TokenKind
 
-    found = {}
-    for symbol, state in states.items():
-        token = s.protocol.token(symbol)
-        if not state.ok and token.kind() == TokenKind.ASYNC:
-            found[symbol] = token.async_state()
-    return found
+    return {
+        symbol: s.protocol.token(symbol).async_state()
+        for symbol, state in states.items()
+        if state.kind == TokenKind.ASYNC
+    }
 
 
 def _round_text(s: Session, symbol: str, state: Any) -> str:
@@ -237,7 +236,7 @@ def _requests_text(s: Session, symbol: str, r: Any) -> str:
 def cmd_status(args: argparse.Namespace) -> None:
     sess = session(args)
     controller = _status_controller(args)
-    states = sess.protocol.states()
+    states = sess.protocol.states(asynchronous=True)
     asynchronous = _async_states(sess, states)
     requests = {}
     if controller is not None:
@@ -623,9 +622,17 @@ def cmd_cancel(args: argparse.Namespace) -> None:
 
 
 def cmd_backtest(args: argparse.Namespace) -> None:
-    from ltsdk import backtest
+    from ltsdk import backtest, rounds_backtest
     from ltsdk.prices import PricePath, generate_prices
 
+    given = {"round_interval": args.round_interval, "fill_delay": args.fill_delay}
+    policy = rounds_backtest.RoundPolicy(**{k: v for k, v in given.items() if v is not None})
+    crowd = rounds_backtest.Crowd(seed=args.seed)
+    if args.requests_per_day is not None:
+        crowd = rounds_backtest.Crowd(requests_per_day=args.requests_per_day, seed=args.seed)
+    if args.venue == "async":  # checked before the path is built
+        policy.check()
+        crowd.check()
     prices = (
         PricePath.from_csv(args.csv)
         if args.csv
@@ -635,8 +642,32 @@ def cmd_backtest(args: argparse.Namespace) -> None:
     summary = result.summary()
     if args.png:
         summary["chart"] = str(result.plot(args.png))
+    if args.venue == "sync":
+        _print_summary(args, summary)
+        return
+    rounds = rounds_backtest.run(prices, leverage=args.leverage, is_long=not args.short, policy=policy, crowd=crowd)
     if args.json:
-        print(json.dumps({k: (v if isinstance(v, dict | int) else str(v)) for k, v in summary.items()}, indent=2))
+        data = {"sync": summary, "async": rounds.summary()}
+        print(json.dumps({venue: _json_summary(s) for venue, s in data.items()}, indent=2))
+        return
+    print("sync venue (one deposit, rebalanced by the keeper):")
+    _print_summary(args, summary)
+    print(
+        f"\nasync venue (requests netted per {policy.round_interval} s round, filled {policy.fill_delay} s later;"
+        " no rebalance between rounds):"
+    )
+    _print_summary(args, rounds.summary())
+    print("\nnetting: each round's one venue order vs each request as an order of its own (USDC)")
+    print(rounds_backtest.netting_table(rounds))
+
+
+def _json_summary(summary: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v if isinstance(v, dict | int) else str(v)) for k, v in summary.items()}
+
+
+def _print_summary(args: argparse.Namespace, summary: dict[str, Any]) -> None:
+    if args.json:
+        print(json.dumps(_json_summary(summary), indent=2))
     else:
         for key, value in summary.items():
             print(f"{key:24} {value}")
@@ -1112,6 +1143,31 @@ def build_parser() -> Parser:
     bt.add_argument("--leverage", type=int, default=3, help="whole-number target leverage, 2-9 (default: %(default)s)")
     bt.add_argument("--short", action="store_true", help="a short token (default: long)")
     bt.add_argument("--png", metavar="PATH", help="write a chart here")
+    bt.add_argument(
+        "--venue",
+        choices=("sync", "async"),
+        default="sync",
+        help="sync: the keeper's rebalancing fund; async: also an ERC-7540 token's netted rounds on the same"
+        " path, with what netting saved (default: %(default)s)",
+    )
+    bt.add_argument(
+        "--round-interval",
+        type=int,
+        metavar="SECONDS",
+        help="async: seconds between round closes (default: 4 hours, the async demo's)",
+    )
+    bt.add_argument(
+        "--fill-delay",
+        type=int,
+        metavar="SECONDS",
+        help="async: seconds from a close to its fill at the first price then (default: 1 hour)",
+    )
+    bt.add_argument(
+        "--requests-per-day",
+        type=float,
+        metavar="N",
+        help="async: the seeded requesters' requests per day (default: 6)",
+    )
     bt.set_defaults(run=cmd_backtest)
 
     web = command("serve", "the web dashboard: tokens, history, holders, keeper health, mint and redeem")

@@ -130,10 +130,14 @@ class Protocol(plans.Deployment):
         self.address_of(symbol)  # UnknownToken, with the known symbols
         return self.tokens[symbol]
 
-    def states(self, symbols: list[str] | None = None, block: int | None = None) -> dict[str, types.TokenState]:
+    def states(
+        self, symbols: list[str] | None = None, block: int | None = None, asynchronous: bool = False
+    ) -> dict[str, types.TokenState]:
         """The state of every (or the named) token in `block` (None: the latest): one eth_call,
-        whatever their number."""
-        return self.node.run(plans.states(self, symbols, block))
+        whatever their number. The lens reads synchronous tokens: an asynchronous token's row is
+        not ok, unless `asynchronous`, which reads it from its own views in the same block (kind
+        "async"; plans.async_row)."""
+        return self.node.run(plans.states(self, symbols, block, asynchronous))
 
     # ---------------------------------------------------------------- transactions
 

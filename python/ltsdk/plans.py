@@ -111,17 +111,108 @@ def require_kind(d: Deployment, symbol: str, kind: TokenKind, call: str) -> Plan
 
 
 def states(
-    d: Deployment, symbols: list[str] | None = None, block: int | None = None
+    d: Deployment, symbols: list[str] | None = None, block: int | None = None, asynchronous: bool = False
 ) -> Plan[dict[str, types.TokenState]]:
     """The state of every (or the named) token in `block` (None: the latest): one eth_call through
-    the lens, whatever their number."""
+    the lens, whatever their number. The lens reads synchronous tokens only: an asynchronous
+    token's lens row is not ok (the keeper's cue to ask its kind). `asynchronous`: read those from
+    their own views instead, in the same block (async_row: kind "async")."""
     chosen = symbols or list(d.addresses)
     addresses = [d.address_of(symbol) for symbol in chosen]
+    if asynchronous and block is None:
+        block = (yield LatestBlock())["number"]  # the lens and the async reads in one block
     rows = yield Call(Fn(d.lens_address, LENS_ABI, "get_states", (addresses,)), typed=False, block=block)
-    return {
+    found = {
         symbol: types.TokenState.from_row(symbol, row, d.asset_decimals)
         for symbol, row in zip(chosen, rows, strict=True)
     }
+    if asynchronous:
+        for symbol, state in found.items():
+            if not state.ok and (yield from token_kind(d, symbol)) == TokenKind.ASYNC:
+                found[symbol] = yield from async_row(d, symbol, block)
+    return found
+
+
+# an asynchronous token's views for its row (async_row)
+_ASYNC_ROW_READS = (
+    "totalSupply",
+    "totalAssets",
+    "nav_per_share",
+    "idle_assets",
+    "target_leverage",
+    "is_long",
+    "paused",
+    "mint_fee_bps",
+    "redeem_fee_bps",
+    "ASSET_SCALE",
+    "round_interval",
+    "round_grace",
+    "last_close",
+    "venue",
+)
+
+
+def async_row(d: Deployment, symbol: str, block: int | None = None) -> Plan[types.TokenState]:
+    """An asynchronous token's row in the lens's shape (kind "async"), from its own views and its
+    venue account in `block` (None: the latest). NAV, supply and NAV per share as the token
+    reports them (a filled round counted as settled); leverage the position's notional over NAV
+    (lt_math._leverage); status NONE, as it never rebalances (its rounds trade in kind); next_slot
+    when its open round may close, last_rebalance_time its last close, keeper_grace its
+    round_grace; no band, ripcord, management fee, cooldown or flag (0) and no cap (max). Quotes
+    for it come from the round model (Token.estimate_deposit / estimate_redeem), never a preview:
+    ERC-7540 forbids them on the asynchronous side. AsyncTokenState (Token.async_state) has the
+    rounds."""
+    from ltsdk.async_plans import VENUE_ABI
+
+    header = yield LatestBlock(block)
+    number, address = header["number"], d.address_of(symbol)
+    v = {}
+    for name in _ASYNC_ROW_READS:
+        v[name] = yield Call(Fn(address, ASYNC_TOKEN_ABI, name), typed=False, block=number)
+    # AccountSnapshot: size, equity, price, fresh, updated_at, margin, ...
+    snapshot = yield Call(Fn(v["venue"], VENUE_ABI, "account_snapshot", (address,)), typed=False, block=number)
+    size, _, price, fresh, updated_at, margin = snapshot[:6]
+    return types.TokenState(
+        symbol=symbol,
+        token=address,
+        ok=True,
+        timestamp=header["timestamp"],
+        supply=v["totalSupply"],
+        nav=v["totalAssets"],
+        nav_per_share=v["nav_per_share"],
+        price=price,
+        oracle_updated_at=updated_at,
+        oracle_fresh=fresh,
+        leverage=math.leverage(size, price, v["totalAssets"], v["ASSET_SCALE"]),
+        target_leverage=v["target_leverage"],
+        band_lower=0,
+        band_upper=0,
+        ripcord_leverage=0,
+        is_long=v["is_long"],
+        status=0,
+        size_delta=0,
+        size=size,
+        margin=margin,
+        withdrawable=0,
+        idle_assets=v["idle_assets"],
+        next_slot=v["last_close"] + v["round_interval"],
+        last_rebalance_time=v["last_close"],
+        chunk_pending=False,
+        split_factor=0,
+        split_is_reverse=False,
+        paused=v["paused"],
+        is_shutdown=False,
+        mint_fee_bps=v["mint_fee_bps"],
+        redeem_fee_bps=v["redeem_fee_bps"],
+        management_fee_bps=0,
+        max_total_assets=MAX_UINT256,
+        max_price_age=0,
+        twap_cooldown=0,
+        keeper_grace=v["round_grace"],
+        due_since=0,
+        asset_decimals=d.asset_decimals,
+        kind=TokenKind.ASYNC.value,
+    )
 
 
 def token_state(d: Deployment, symbol: str, block: int | None = None) -> Plan[types.TokenState]:

@@ -19,13 +19,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ltsdk import math
-from ltsdk.errors import VenueError
+from ltsdk.codes import TokenKind
+from ltsdk.errors import VenueError, WrongKind
 from ltsdk.replica import async_token
 from ltsdk.types import AsyncEstimate, AsyncTokenState, TokenState
 from ltsdk.units import BPS, WAD
 
 
 def _fund_state(state: TokenState, price: int | None = None) -> math.FundState:
+    if state.kind == TokenKind.ASYNC:
+        raise WrongKind(
+            f"{state.symbol} is an asynchronous token: no exact quote (ERC-7540 has no previews); its"
+            " estimates come from the round model (Token.estimate_deposit / estimate_redeem)"
+        )
     # the lens reports the minted supply; NAV per share counts the pending fee shares too
     supply = state.supply
     if state.supply and state.nav_per_share:

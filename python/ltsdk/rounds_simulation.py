@@ -32,7 +32,7 @@ from decimal import Decimal
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
-from ltsdk import errors, math
+from ltsdk import errors, math, tables
 from ltsdk.abis import load_abi
 from ltsdk.calls import Call, Fn, SyncNode
 from ltsdk.keeper import Keeper, Summary
@@ -42,6 +42,7 @@ from ltsdk.replica.async_token import round_size
 from ltsdk.replica.async_venue import REFUSED, Order
 from ltsdk.sender import Sender
 from ltsdk.simulation import TokenSeries, _fetch
+from ltsdk.tables import pct
 from ltsdk.units import DAY, WAD
 from ltsdk.venue_keeper import REFUSAL_NAMES, VenueKeeper
 
@@ -183,9 +184,10 @@ class Netting:
     cost_alone: int = 0  # venue quote of each request's own trade, plus one execution fee each
     cost_netted: int = 0  # RoundSettled.cost: the round order's recorded cost and its execution fee
 
-    @staticmethod
-    def saved(alone: int, netted: int) -> Decimal:
-        return Decimal(alone - netted) / Decimal(alone) if alone else Decimal(0)
+    def add(self, other: Netting) -> None:
+        """Count `other`'s rounds in too."""
+        for name in vars(self):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 @dataclass
@@ -425,16 +427,13 @@ def table(result: RoundsResult, asset_decimals: int = 6) -> str:
     """NAV per share, returns, rounds and requests per token."""
 
     def usd(amount: int) -> str:
-        return f"{Decimal(amount) / 10**asset_decimals:,.2f}"
-
-    def pct(value: Decimal) -> str:
-        return f"{value * 100:+.2f}%"
+        return tables.usd(amount, asset_decimals)
 
     header = (
         f"{'token':6} {'NAV/sh start':>12} {'NAV/sh end':>11} {'fund':>9} {'underlying':>10} {'ideal':>9}"
         f"  {'rounds settled/rolled/payouts':>29} {'requests':>8} {'claims':>7}"
     )
-    lines = [header, "-" * len(header)]
+    lines = []
     for r in result.reports.values():
         counts = f"{r.settled}/{r.rolled}/{r.payouts}"
         lines.append(
@@ -445,30 +444,31 @@ def table(result: RoundsResult, asset_decimals: int = 6) -> str:
         if r.rolled_by:
             why = ", ".join(f"{reason} {count}" for reason, count in sorted(r.rolled_by.items()))
             lines.append(f"{r.symbol}: rounds rolled back by the venue's answer: {why}")
-    return "\n".join(lines)
+    return tables.ruled(header, lines)
+
+
+NETTING_HEADER = (
+    f"{'token':6} {'rounds':>6} {'requests':>8} {'traded alone':>16} {'netted':>16} {'saved':>6}"
+    f" {'cost alone':>12} {'netted':>12} {'saved':>6}"
+)
+
+
+def netting_row(name: str, n: Netting, asset_decimals: int = 6) -> str:
+    """One line of the netting table: traded notional and cost, alone vs netted, and what was saved."""
+    usd = tables.usd
+    traded_saved = tables.saved(n.notional_alone, n.notional_netted) * 100
+    cost_saved = tables.saved(n.cost_alone, n.cost_netted) * 100
+    return (
+        f"{name:6} {n.rounds:>6} {n.requests:>8} {usd(n.notional_alone, asset_decimals):>16}"
+        f" {usd(n.notional_netted, asset_decimals):>16} {traded_saved:>5.1f}% {usd(n.cost_alone, asset_decimals):>12}"
+        f" {usd(n.cost_netted, asset_decimals):>12} {cost_saved:>5.1f}%"
+    )
 
 
 def netting_table(result: RoundsResult, asset_decimals: int = 6) -> str:
     """Traded notional and cost, each request alone vs netted in its round, per token and in all."""
-
-    def usd(amount: int) -> str:
-        return f"{Decimal(amount) / 10**asset_decimals:,.2f}"
-
-    header = (
-        f"{'token':6} {'rounds':>6} {'requests':>8} {'traded alone':>16} {'netted':>16} {'saved':>6}"
-        f" {'cost alone':>12} {'netted':>12} {'saved':>6}"
-    )
-    lines = [header, "-" * len(header)]
     total = Netting()
     rows = [(r.symbol, r.netting) for r in result.reports.values()]
-    for r in result.reports.values():
-        for name in vars(total):
-            setattr(total, name, getattr(total, name) + getattr(r.netting, name))
-    for symbol, n in [*rows, ("all", total)]:
-        traded_saved = Netting.saved(n.notional_alone, n.notional_netted) * 100
-        cost_saved = Netting.saved(n.cost_alone, n.cost_netted) * 100
-        lines.append(
-            f"{symbol:6} {n.rounds:>6} {n.requests:>8} {usd(n.notional_alone):>16} {usd(n.notional_netted):>16}"
-            f" {traded_saved:>5.1f}% {usd(n.cost_alone):>12} {usd(n.cost_netted):>12} {cost_saved:>5.1f}%"
-        )
-    return "\n".join(lines)
+    for _, n in rows:
+        total.add(n)
+    return tables.ruled(NETTING_HEADER, [netting_row(name, n, asset_decimals) for name, n in [*rows, ("all", total)]])

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ltsdk import math, plotting, tracking
+from ltsdk import math, plotting, tables, tracking
 from ltsdk.abis import load_abi
 from ltsdk.codes import Status, reason_name
 from ltsdk.keeper import Keeper, Summary
 from ltsdk.market import Market
 from ltsdk.prices import IdealTracker
+from ltsdk.tables import bp, pct
 from ltsdk.units import DAY, WAD
 
 
@@ -234,17 +235,14 @@ def table(result: SimulationResult, asset_decimals: int = 6) -> str:
     ripcord level."""
 
     def usd(amount: int) -> str:
-        return f"{Decimal(amount) / 10**asset_decimals:,.2f}"
-
-    def pct(value: Decimal) -> str:
-        return f"{value * 100:+.2f}%"
+        return tables.usd(amount, asset_decimals)
 
     header = (
         f"{'token':6} {'NAV/sh start':>12} {'NAV/sh end':>11} {'fund':>9} {'underlying':>10} {'ideal':>9}"
         f"  {'rebalances sched/band/chunk/ripcord':>35} {'ripcord()':>9} {'trading fees':>12} {'funding':>10}"
         f" {'mgmt fee':>9}"
     )
-    lines = [header, "-" * len(header)]
+    lines = []
     for r in result.reports.values():
         counts = "/".join(str(r.rebalances.get(name, 0)) for name in ("scheduled", "band", "chunk", "ripcord"))
         lines.append(
@@ -253,22 +251,18 @@ def table(result: SimulationResult, asset_decimals: int = 6) -> str:
             f" {usd(r.trading_fees):>12} {usd(r.funding_paid):>10}"
             f" {usd(r.management_fee_shares * r.nav_per_share_end // WAD):>9}"
         )
-    return "\n".join(lines)
+    return tables.ruled(header, lines)
 
 
 def tracking_table(result: SimulationResult) -> str:
     """The tracking error against the ideal daily-leveraged product, decomposed (ltsdk.tracking):
     per token, in basis points of log return over the run (negative: the fund fell behind); the
     five parts add up to the gap, and the residual is also shown per 30 days."""
-
-    def bp(value: Decimal) -> str:
-        return f"{value * 10_000:+.2f}"
-
     header = (
         f"{'token':6} {'fund-ideal':>10} {'= timing':>9} {'+ trading':>10} {'+ funding':>10} {'+ mgmt fee':>11}"
         f" {'+ residual':>11} {'residual bp/30d':>16}"
     )
-    lines = [header, "-" * len(header)]
+    lines = []
     for r in result.reports.values():
         if r.tracking is None:
             continue
@@ -277,7 +271,7 @@ def tracking_table(result: SimulationResult) -> str:
             f"{r.symbol:6} {bp(t.gap):>10} {bp(t.timing):>9} {bp(t.trading):>10} {bp(t.funding):>10}"
             f" {bp(t.management_fee):>11} {bp(t.residual):>11} {r.tracking.residual_bp_per_30_days:>+16.4f}"
         )
-    return "\n".join(lines)
+    return tables.ruled(header, lines)
 
 
 def plot(result: SimulationResult, path: str | Path) -> Path:

@@ -55,6 +55,9 @@ class TokenState:
     keeper_grace: int
     due_since: int
     asset_decimals: int = 6
+    # "sync": a lens row; "async": an asynchronous token read from its own views (plans.async_row):
+    # no band, ripcord, rebalance status or cap; next_slot is when its open round may close
+    kind: str = codes.TokenKind.SYNC.value
 
     @classmethod
     def from_row(cls, symbol: str, row, asset_decimals: int = 6) -> TokenState:

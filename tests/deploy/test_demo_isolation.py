@@ -2,12 +2,14 @@
 to out/demo-manifest.json (never over deployments/local.json), and refuses a running node. On the
 asynchronous venues (LT_DEMO_VENUE=async) it runs rounds end to end and writes only out/ files."""
 
+import importlib.util
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from nodes import anvil
 
 REPO = Path(__file__).resolve().parents[2]
@@ -24,6 +26,38 @@ def run_demo(host: str, deployments: Path, **settings: str) -> subprocess.Comple
     }
     command = [str(BIN / "ape"), "run", "demo", "--network", "ethereum:local:foundry"]
     return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
+
+
+def demo_script():
+    """scripts/demo.py as a module, in this process (its settings are read before anything else)."""
+    spec = importlib.util.spec_from_file_location("demo_script", REPO / "scripts" / "demo.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("LT_DEMO_VENUE", "foo", "LT_DEMO_VENUE must be one of sync, async, got 'foo'"),
+        ("LT_DEMO_DAYS", "ten", "LT_DEMO_DAYS must be a positive number of days, got 'ten'"),
+        ("LT_DEMO_SEED", "-1", "LT_DEMO_SEED must be a whole number, got '-1'"),
+    ],
+)
+def test_demo__bad_setting__one_line_exit_2_before_anything_deploys(monkeypatch, capsys, name, value, message):
+    demo = demo_script()
+    deployed = []
+    monkeypatch.setattr(demo, "deploy_protocol", lambda *a, **k: deployed.append(a))
+    monkeypatch.setattr(demo, "main_async", lambda *a, **k: deployed.append(a))
+    for other in ("LT_DEMO_VENUE", "LT_DEMO_DAYS", "LT_DEMO_SEED"):
+        monkeypatch.delenv(other, raising=False)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as exit_:
+        demo.main()
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == message + "\n"
+    assert deployed == []
 
 
 def test_demo__own_anvil__writes_its_own_manifest_not_the_local_one(tmp_path):

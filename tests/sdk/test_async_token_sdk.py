@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,30 @@ def test_kind__erc165_answer__tells_the_asynchronous_token_from_the_synchronous(
     assert protocol.token("BTC3L").kind() == TokenKind.SYNC
     states = protocol.states()  # the lens still reads the six in one call; BTC3LA's row is not one of its
     assert states["BTC3L"].ok and not states[SYMBOL].ok
+
+
+def test_states__asynchronous__its_row_from_its_own_views_in_one_block(session_of, depositor, keeper, sdk_async_stack):
+    user, keeper_sdk = session_of(depositor).token(SYMBOL), session_of(keeper).token(SYMBOL)
+    user.request_deposit(10_000 * USDC)
+    keeper_sdk.close_round()
+    fill_round(sdk_async_stack, keeper)
+    user.settle()
+    protocol = session_of(depositor)
+
+    rows = protocol.states(asynchronous=True)
+
+    row, full = rows[SYMBOL], user.async_state()
+    assert row.ok and row.kind == TokenKind.ASYNC and rows["BTC3L"].kind == TokenKind.SYNC and rows["BTC3L"].ok
+    assert (row.nav, row.supply, row.nav_per_share, row.idle_assets) == (
+        full.nav, full.supply, full.nav_per_share, full.idle_assets
+    )  # fmt: skip
+    assert (row.size, row.price, row.oracle_fresh, row.target_leverage) == (
+        full.size, full.price, full.oracle_fresh, full.target_leverage
+    )  # fmt: skip
+    assert row.next_slot == full.last_close + full.round_interval and row.status == 0
+    assert abs(row.leverage_x - full.leverage_x) < Decimal("1e-9")
+    assert row.timestamp == rows["BTC3L"].timestamp  # one block for the lens and the async reads
+    assert not protocol.states()[SYMBOL].ok  # without the flag: the lens row, as the keeper reads it
 
 
 def test_revert_mapping__every_string_of_the_async_token__has_its_typed_error():

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from ltsdk import backtest
+from ltsdk import backtest, rounds_backtest
+from ltsdk.errors import BadArgument
 from ltsdk.prices import PricePath, generate_prices
 from ltsdk.units import USDC, WAD
 
@@ -62,3 +63,51 @@ def test_plot__writes_a_png(tmp_path):
 def test_generate_prices__same_seed_same_path():
     assert generate_prices(days=1, seed=9).points == generate_prices(days=1, seed=9).points
     assert generate_prices(days=1, seed=9).points != generate_prices(days=1, seed=10).points
+
+
+# ---------------------------------------------------------------- the asynchronous venue (ltsdk.rounds_backtest)
+
+
+def test_run_async__requests_netted_per_round__netting_trades_and_costs_less_than_alone():
+    prices = generate_prices(days=3, step_seconds=600, seed=2)
+    crowd = rounds_backtest.Crowd(requests_per_day=24, seed=4)
+    result = rounds_backtest.run(prices, deposit=100_000 * USDC, crowd=crowd)
+    n = result.netting
+    assert result.settled == n.rounds > 0 and n.requests > n.rounds  # some rounds netted several requests
+    assert n.notional_netted < n.notional_alone and n.cost_netted < n.cost_alone
+    assert result.summary()["cost_saved"] > 0
+
+
+def test_run_async__first_round_fills_after_the_delay_at_the_later_price():
+    start = 1_700_006_400
+    points = [(start + i * 600, (60_000 + 10 * i) * WAD) for i in range(12)]
+    policy = rounds_backtest.RoundPolicy(fill_delay=1_800)
+    result = rounds_backtest.run(PricePath(points), crowd=rounds_backtest.Crowd(requests_per_day=0), policy=policy)
+    assert result.timestamps[0] == start + 1_800  # no shares before the fill
+    assert result.fills == [(start + 1_800, 60_030 * WAD)]  # the first price at the delay, not the close's
+    assert result.settled == 1 and result.netting.requests == 1
+    # priced at the fill, its costs taken from the shares minted: the NAV per share starts at 100
+    assert result.nav_per_share[0] == 100 * USDC
+
+
+def test_run_async__no_rebalance_between_rounds__leverage_falls_as_a_long_gains():
+    start = 1_700_006_400
+    points = [(start + i * 3_600, (60_000 + 300 * i) * WAD) for i in range(48)]
+    result = rounds_backtest.run(PricePath(points), crowd=rounds_backtest.Crowd(requests_per_day=0))
+    assert result.nav_per_share[-1] > result.nav_per_share[0]
+    assert Decimal(2) < result.leverage_end < Decimal(3)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"leverage": 1},
+        {"policy": rounds_backtest.RoundPolicy(fill_delay=0)},
+        {"policy": rounds_backtest.RoundPolicy(round_interval=-1)},
+        {"crowd": rounds_backtest.Crowd(requesters=0)},
+        {"crowd": rounds_backtest.Crowd(requests_per_day=-1)},
+    ],
+)
+def test_run_async__bad_input__raises_before_running(options):
+    with pytest.raises(BadArgument):
+        rounds_backtest.run(generate_prices(days=1, seed=1), **options)

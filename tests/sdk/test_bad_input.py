@@ -74,6 +74,13 @@ CLI_CASES = {
     "slippage-not-a-number": (("deposit", "BTC3L", "1", "--slippage-bps", "x"), "depositor", {}, "invalid int"),
     "backtest-days-negative": (("-m", "ltsdk.backtest", "--days", "-1"), None, {}, "BadArgument: a price path"),
     "backtest-leverage-zero": (("-m", "ltsdk.backtest", "--leverage", "0"), None, {}, "BadArgument: leverage"),
+    "backtest-venue-unknown": (("backtest", "--venue", "foo"), None, {}, "invalid choice: 'foo'"),
+    "backtest-async-fill-delay-zero": (
+        ("backtest", "--venue", "async", "--fill-delay", "0"),
+        None,
+        {},
+        "BadArgument: the fill delay is a positive number of seconds",
+    ),
     "rpc-unreachable": (("status", "--rpc", "http://127.0.0.1:9"), None, {}, "cannot reach"),
     "manifest-missing": (("status", "--manifest", "/nonexistent/m.json"), None, {}, "cannot read manifest"),
 }

@@ -222,6 +222,15 @@ def test_backtest__prints_summary_and_writes_png(cli, tmp_path):
     assert "rebalances" in result.stdout and png.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_backtest__async_venue__sync_and_async_side_by_side_with_netting(cli):
+    result = cli("backtest", "--venue", "async", "--days", "1", "--step", "900", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"sync", "async"}
+    assert data["async"]["rounds_settled"] > 0 and "cost_saved" in data["async"]
+    assert data["sync"]["rebalances"] is not None
+
+
 # ---------------------------------------------------------------- the prompt on a live network
 
 

@@ -121,7 +121,7 @@ def token_table(request: Request) -> Response:
     dash: Dashboard = request.app.state.dashboard
 
     def build(block: pages.Block) -> dict[str, Any]:
-        states = dash.protocol.states(block=block.number)
+        states = dash.protocol.states(block=block.number, asynchronous=True)
         with dash.index() as session:
             return {"rows": _token_rows(session, states, block)}
 
@@ -134,7 +134,7 @@ def token_page(request: Request) -> Response:
 
     def build(block: pages.Block) -> dict[str, Any]:
         symbol = dash.symbol(request.path_params["symbol"])
-        state = dash.protocol.states([symbol], block=block.number)[symbol]
+        state = dash.protocol.states([symbol], block=block.number, asynchronous=True)[symbol]
         context: dict[str, Any] = {"state": state, "token": dash.protocol.addresses[symbol], "history": None}
         with dash.index() as session:
             if session is not None:

@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 from ltsdk import plans, quote
 from ltsdk.cli import CliError, human
 from ltsdk.client import Protocol
-from ltsdk.codes import Reason
+from ltsdk.codes import Reason, TokenKind
 from ltsdk.types import TokenState
 from ltsdk.units import MAX_UINT256, WAD
 
@@ -107,6 +107,8 @@ def status_reason(state: TokenState, retired_block: int | None = None) -> tuple[
     leverage = multiple_text(state.leverage)
     if not state.ok:
         return "unreadable", "the lens could not read this token or its venue"
+    if state.kind == TokenKind.ASYNC:
+        return _async_status(state)
     if retired_block is not None:
         why = (
             f"retired from the factory's registry in block {retired_block}: no longer listed and its "
@@ -140,6 +142,24 @@ def status_reason(state: TokenState, retired_block: int | None = None) -> tuple[
     if state.paused:
         text += "; paused: mint closed, redeem open"
     return ("paused" if state.paused and reason == Reason.NONE else reason.label), text
+
+
+def _async_status(state: TokenState) -> tuple[str, str]:
+    """An asynchronous token's status word and why (its row: plans.async_row)."""
+    if state.supply == 0:
+        return "empty", "no shares yet: the first round's fill opens the position at target leverage"
+    if state.leverage == MAX_UINT256:
+        return "insolvent", "NAV is zero or less"
+    if not state.oracle_fresh:
+        return "stale", "the venue's oracle price is stale: no round closes until it updates"
+    why = (
+        f"asynchronous (ERC-7540): requests settle in rounds at the venue's fill; leverage "
+        f"{multiple_text(state.leverage)} drifts between them (no rebalance; target "
+        f"{multiple_text(state.target_leverage, 2)}); the open round may close from {utc_text(state.next_slot)}"
+    )
+    if state.paused:
+        return "paused", why + "; paused: new requests closed, cancels and claims open"
+    return "rounds", why
 
 
 @dataclass(frozen=True)
@@ -237,14 +257,23 @@ class Quote:
     amount_in: int  # assets paid or shares redeemed
     amount_out: int  # shares minted or assets paid
     breakdown: quote.Breakdown
+    # an asynchronous token has no preview (ERC-7540): the round model's estimate if its open
+    # round closed now and filled at the current price (Token.estimate_deposit / estimate_redeem)
+    is_estimate: bool = False
 
 
 def quote_deposit(protocol: Protocol, symbol: str, assets: int, state: TokenState, block: Block) -> Quote:
+    if state.kind == TokenKind.ASYNC:
+        e = protocol.token(symbol).estimate_deposit(assets)
+        return Quote("deposit", assets, e.estimated_out, quote.Breakdown(assets, e.fee, 0, e.round_cost), True)
     shares = protocol.node.run(_view(protocol, symbol, "previewDeposit", assets, block))
     return Quote("deposit", assets, shares, quote.mint_breakdown(state, assets, shares))
 
 
 def quote_redeem(protocol: Protocol, symbol: str, shares: int, state: TokenState, block: Block) -> Quote:
+    if state.kind == TokenKind.ASYNC:
+        e = protocol.token(symbol).estimate_redeem(shares)
+        return Quote("redeem", shares, e.estimated_out, quote.Breakdown(e.at_nav, e.fee, 0, e.round_cost), True)
     assets = protocol.node.run(_view(protocol, symbol, "previewRedeem", shares, block))
     return Quote("redeem", shares, assets, quote.redeem_breakdown(state, shares, assets))
 
