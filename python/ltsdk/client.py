@@ -166,7 +166,12 @@ class Token:
         self.symbol = symbol
         self.address = protocol.address_of(symbol)
         self.calls = TokenCalls(protocol, symbol)
-        self.contract = protocol.node.contract(self.address, plans.TOKEN_ABI)  # web3 contract (the keeper's)
+
+    @property
+    def contract(self) -> Any:
+        """The web3 contract (the keeper's), made on first use and kept by the node: web3 takes 35-70 ms
+        to build a token's, and a session made for one token need not build all of them."""
+        return self.protocol.node.contract(self.address, plans.TOKEN_ABI)
 
     def __repr__(self) -> str:
         return f"<Token {self.symbol} {self.address}>"

@@ -271,14 +271,14 @@ def test_index__rebalance_funding_and_parameter_changes__stored_by_kind_with_a_s
         assert {event.name for event in queries.events(session, token)} >= {"Deposit", "Rebalanced", "Traded"}
 
 
-def test_migrations__applied_on_start__schema_equals_the_models(database):
+def test_migrations__applied_on_start__schema_equals_the_models(empty_database):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
     from ltsdk.index import db
 
-    engine, _ = db.open_database(database)
+    engine, _ = db.open_database(empty_database)
     db.migrate(engine)  # a second start applies nothing and changes nothing
 
     with engine.connect() as connection:

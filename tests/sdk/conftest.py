@@ -17,6 +17,13 @@ from ltsdk.units import USDC
 LTSDK = str(Path(sys.executable).parent / "ltsdk")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def six_products_before_the_first_test(manifest_file, depositor, admin):
+    """The session's deployment and actors, met before each module's first test: ape's isolation
+    restores the chain to its module snapshot, and a session fixture first set up after it (by
+    test_client.py's second test, say) is gone from the chain for every later module."""
+
+
 @pytest.fixture
 def user_protocol(manifest_file, rpc_url, depositor, project):
     """The depositor's SDK session, with collateral from the faucet."""
