@@ -8,6 +8,10 @@ SHELL := /bin/bash
 # the machine's Python, resolved before the venv goes first on PATH (the venv has no pip or uv)
 SYSTEM_PYTHON := $(shell command -v python3)
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.venv/bin:$(HOME)/.local/bin:$(PATH)
+# compiled Python modules kept in .cache/pycache (ignored by git), also where the machine sets
+# PYTHONDONTWRITEBYTECODE: without it every process the targets start compiles each import again
+unexport PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX := $(CURDIR)/.cache/pycache
 # uv if it is on PATH; otherwise the pip-installed module, which works wherever pip put it
 UV ?= $(shell command -v uv >/dev/null 2>&1 && echo uv || echo "$(SYSTEM_PYTHON) -m uv")
 export UV  # tests/sdk/test_wheel.py builds and installs the wheel with it
