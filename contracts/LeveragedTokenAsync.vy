@@ -467,7 +467,7 @@ def close_round() -> uint256:
     assert snap.fresh, "lt: stale price"
     supply: uint256 = share_ledger._total_supply()
     nav: int256 = convert(self.idle_assets, int256) + snap.equity
-    fee: uint256 = staticcall venue.min_execution_fee()
+    fee: uint256 = self._min_fee()
     size_delta: int256 = round_math._round_size(
         snap.size, convert(max(nav, 0), uint256), supply, snap.price, r.deposits, r.redeems, target_leverage, is_long, ASSET_SCALE
     )
@@ -526,7 +526,7 @@ def settle() -> uint8:
     round_id: uint256 = self.flight_round
     assert round_id != 0, "lt: no round"
     r: Round = self.rounds[round_id]
-    o: IAsyncPerpVenue.Order = staticcall venue.order(r.order_id)
+    o: IAsyncPerpVenue.Order = self._order(r.order_id)
     if o.status == VENUE_PENDING:
         assert block.timestamp > o.created_at + staticcall venue.order_expiry(), "lt: order pending"
         # expired: closing it returns its collateral and pays its execution fee to this token,
@@ -534,7 +534,7 @@ def settle() -> uint8:
         extcall venue.cancel_order(r.order_id)
         self.held_assets += r.execution_fee
         self._pay(r.fronter, r.execution_fee)
-        o = staticcall venue.order(r.order_id)
+        o = self._order(r.order_id)
     if r.status == IN_FLIGHT:
         if o.status == VENUE_FILLED:
             self._settle_fill(round_id, r)
@@ -1053,15 +1053,34 @@ def _send_assets(claim: Claim, controller: address, shares: uint256, assets: uin
 
 @internal
 @view
+def _order(order_id: uint256) -> IAsyncPerpVenue.Order:
+    # one call site per venue read: each decodes and checks the whole returned struct (bytes)
+    return staticcall venue.order(order_id)
+
+
+@internal
+@view
+def _fill(order_id: uint256) -> IAsyncPerpVenue.Fill:
+    return staticcall venue.fill_of(order_id)
+
+
+@internal
+@view
+def _min_fee() -> uint256:
+    return staticcall venue.min_execution_fee()
+
+
+@internal
+@view
 def _filled(r: Round) -> (bool, IAsyncPerpVenue.Fill):
     """
     @dev Whether round `r`, in flight, has its order filled, and the fill the venue recorded.
     """
     if r.status != IN_FLIGHT:
         return False, empty(IAsyncPerpVenue.Fill)
-    if (staticcall venue.order(r.order_id)).status != VENUE_FILLED:
+    if (self._order(r.order_id)).status != VENUE_FILLED:
         return False, empty(IAsyncPerpVenue.Fill)
-    return True, staticcall venue.fill_of(r.order_id)
+    return True, self._fill(r.order_id)
 
 
 @internal
@@ -1091,7 +1110,7 @@ def _nav_and_supply() -> (int256, uint256):
     @dev NAV (assets, signed) and the supply (shares), the round in flight counted as settled
          once its order filled (its cash beyond the redeemers' assets and the fronted fee is
          then NAV; a shortfall is owed out of the venue account), and a paying round's payout
-         still owed out of it.
+         still owed out of it until its order fills (then it is at the token, out of equity).
     """
     nav: int256 = convert(self.idle_assets, int256) + staticcall venue.equity(self)
     supply: uint256 = share_ledger._total_supply()
@@ -1100,6 +1119,8 @@ def _nav_and_supply() -> (int256, uint256):
         return nav, supply
     r: Round = self.rounds[round_id]
     if r.status == PAYING:
+        if self._order(r.order_id).status == VENUE_FILLED:
+            return nav, supply
         return nav - convert(r.cash, int256), supply
     filled: bool = False
     f: IAsyncPerpVenue.Fill = empty(IAsyncPerpVenue.Fill)
@@ -1117,7 +1138,7 @@ def _settle_fill(round_id: uint256, r: Round):
     """
     @dev Settle a filled round (see settle()): the round's cash is now at the token.
     """
-    f: IAsyncPerpVenue.Fill = staticcall venue.fill_of(r.order_id)
+    f: IAsyncPerpVenue.Fill = self._fill(r.order_id)
     supply: uint256 = share_ledger._total_supply()
     s: round_math.Settlement = self._settlement_of(r, f, supply)
     if f.collateral_delta < 0:
@@ -1164,7 +1185,7 @@ def _place_payout(round_id: uint256, r: Round, cash_held: uint256):
          the `cash_held` for them at the token, plus its execution fee, which the caller fronts
          and the order repays; the redeemers bear the fee.
     """
-    fee: uint256 = staticcall venue.min_execution_fee()
+    fee: uint256 = self._min_fee()
     assert extcall IERC20(asset).transferFrom(msg.sender, self, fee, default_return_value=True)
     r.assets_out -= min(fee, r.assets_out)
     amount: uint256 = r.assets_out + r.fees + fee - cash_held

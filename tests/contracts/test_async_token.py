@@ -571,6 +571,23 @@ def test_payout__price_jump_beyond_the_cushion__redeemers_paid_by_a_second_order
     assert token.held_assets() == token.protocol_fees() == seed_fees + event.fees
 
 
+def test_payout__filled_before_settle__nav_and_supply_read_as_settled(rounds, stayer):
+    """Once the payout order filled, its assets are at the token and out of the venue's equity:
+    NAV and the supply read as after settle (not less the payout a second time)."""
+    token, venue = rounds.token, rounds.venue
+    token.set_round_parameters(300, 600, USDC, 10**16, 0, 1_000, sender=rounds.admin)  # no cushion
+    shares = rounds.seed(stayer, 100_000 * USDC)
+    token.requestRedeem(shares // 2, stayer, stayer, sender=stayer)
+    rounds.close()
+    assert rounds.fill(63_000) == FILLED
+    payout = rounds.settle().events.filter(token.PayoutPlaced)[0]
+    rounds.price(63_000)
+    venue.execute_order(payout.order_id, sender=rounds.keeper)
+    before = (token.totalAssets(), token.totalSupply(), token.nav_per_share())
+    assert rounds.settle().return_value == SETTLED
+    assert (token.totalAssets(), token.totalSupply(), token.nav_per_share()) == before
+
+
 # ------------------------------------------------------------------ a whole exit; O(1) settlement
 
 
