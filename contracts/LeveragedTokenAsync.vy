@@ -32,7 +32,7 @@
 
         Reverts: "lt: zero", "lt: min request", "lt: not operator", "lt: request pending",
         "lt: in flight", "lt: not due", "lt: not needed", "lt: order pending", "lt: no round",
-        "lt: stale price", "lt: claimable", "lt: paused", "lt: bounds", "lt: not async",
+        "lt: stale price", "lt: insolvent" (close_round on a wiped-out fund), "lt: claimable", "lt: paused", "lt: bounds", "lt: not async",
         "lt: async" (every preview),
         share_ledger's "lt: receiver", "lt: balance", "lt: allowance", "lt: expired",
         "lt: signature", "venue: ..." (passed through), snekmate's "access_control: ...".
@@ -467,6 +467,9 @@ def close_round() -> uint256:
     assert snap.fresh, "lt: stale price"
     supply: uint256 = share_ledger._total_supply()
     nav: int256 = convert(self.idle_assets, int256) + snap.equity
+    # a wiped-out fund (NAV <= 0 with holders) has no price for a share: no round until it is
+    # recapitalised or wound down (open requests can still be cancelled)
+    assert nav > 0 or supply == 0, "lt: insolvent"
     fee: uint256 = self._min_fee()
     size_delta: int256 = round_math._round_size(
         snap.size, convert(max(nav, 0), uint256), supply, snap.price, r.deposits, r.redeems, target_leverage, is_long, ASSET_SCALE

@@ -394,6 +394,21 @@ def test_round__close_and_settle__match_the_model_to_the_wei(
     )
 
 
+def test_close__fund_wiped_out__reverts_insolvent_and_requests_stay_cancellable(rounds, stayer, requester, usdc):
+    """A crash that takes NAV to 0 or below with shares outstanding leaves no price for a share:
+    close_round reverts "lt: insolvent" (not a division by zero) and the open request can still
+    be cancelled in full."""
+    token, venue = rounds.token, rounds.venue
+    rounds.seed(stayer, 100_000 * USDC)
+    rounds.price(38_000)  # a 3x long loses more than its NAV on a 36.7 % fall
+    assert token.idle_assets() + venue.equity(token) <= 0 and token.totalSupply() > 0
+    rounds.request_deposit(requester, 10_000 * USDC)
+    with ape.reverts("lt: insolvent"):
+        rounds.close()
+    token.cancelDepositRequest(0, requester, sender=requester)
+    assert usdc.balanceOf(requester) == 10_000 * USDC
+
+
 # ------------------------------------------------------------------ cancellation, refusal, expiry
 
 
