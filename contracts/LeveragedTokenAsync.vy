@@ -232,6 +232,7 @@ redeem_fee_bps: public(immutable(uint256))  # on the assets a redeem request set
 
 idle_assets: public(uint256)  # collateral at the token that belongs to NAV
 held_assets: public(uint256)  # collateral at the token held for requests, claims and fees; not NAV
+flight_idle: uint256  # assets: the fund's idle collateral the round in flight took at its close (its cash first, the rest into margin)
 protocol_fees: public(uint256)  # mint and redeem fees held for the fee recipient (part of held_assets)
 fee_recipient: public(address)
 
@@ -466,7 +467,8 @@ def close_round() -> uint256:
     snap: IAsyncPerpVenue.AccountSnapshot = staticcall venue.account_snapshot(self)
     assert snap.fresh, "lt: stale price"
     supply: uint256 = share_ledger._total_supply()
-    nav: int256 = convert(self.idle_assets, int256) + snap.equity
+    idle: uint256 = self.idle_assets
+    nav: int256 = convert(idle, int256) + snap.equity
     # a wiped-out fund (NAV <= 0 with holders) has no price for a share: no round until it is
     # recapitalised or wound down (open requests can still be cancelled)
     assert nav > 0 or supply == 0, "lt: insolvent"
@@ -481,6 +483,7 @@ def close_round() -> uint256:
         snap.price,
         r.deposits,
         r.redeems,
+        idle,
         fee,
         mint_fee_bps,
         self._trade_cost(size_delta, snap.price),
@@ -490,6 +493,11 @@ def close_round() -> uint256:
         initial_nav_per_share,
     )
     assert extcall IERC20(asset).transferFrom(msg.sender, self, fee, default_return_value=True)
+    # the fund's idle collateral joins the round: it pays the round's cash first, the rest rides
+    # into margin with the order (so a cushion left over by one round returns to margin in the next)
+    self.idle_assets = 0
+    self.held_assets += idle
+    self.flight_idle = idle
     if plan.collateral_delta > 0:
         self.held_assets -= convert(plan.collateral_delta, uint256)
     r.order_id = extcall venue.create_order(plan.size_delta, plan.collateral_delta, plan.acceptable_price, fee)
@@ -1090,7 +1098,7 @@ def _filled(r: Round) -> (bool, IAsyncPerpVenue.Fill):
 @view
 def _settlement_of(r: Round, f: IAsyncPerpVenue.Fill, supply: uint256) -> round_math.Settlement:
     return round_math._settlement(
-        self.idle_assets,
+        self.idle_assets + self.flight_idle,
         f.equity_before,
         f.equity_after,
         f.collateral_delta,
@@ -1122,14 +1130,14 @@ def _nav_and_supply() -> (int256, uint256):
         return nav, supply
     r: Round = self.rounds[round_id]
     if r.status == PAYING:
-        if self._order(r.order_id).status == VENUE_FILLED:
+        if (self._order(r.order_id)).status == VENUE_FILLED:
             return nav, supply
         return nav - convert(r.cash, int256), supply
     filled: bool = False
     f: IAsyncPerpVenue.Fill = empty(IAsyncPerpVenue.Fill)
     filled, f = self._filled(r)
     if not filled:
-        return nav, supply
+        return nav + convert(self.flight_idle, int256), supply
     s: round_math.Settlement = self._settlement_of(r, f, supply)
     return nav + convert(r.cash, int256) - convert(r.execution_fee + s.assets_out + s.fees, int256), supply - r.redeems + s.shares_out
 
@@ -1210,6 +1218,9 @@ def _roll(round_id: uint256, r: Round, o: IAsyncPerpVenue.Order):
     """
     if o.collateral_delta > 0:
         self.held_assets += convert(o.collateral_delta, uint256)
+    # the idle collateral it took is the fund's again
+    self.held_assets -= self.flight_idle
+    self.idle_assets += self.flight_idle
     newer: uint256 = self.open_round
     n: Round = self.rounds[newer]
     self.rounds[round_id] = Round(

@@ -330,6 +330,7 @@ def predicted_order(token, venue, round_id: int) -> model.RoundOrder:
         price,
         r.deposits,
         r.redeems,
+        token.idle_assets(),
         venue.min_execution_fee(),
         token.mint_fee_bps(),
         trade_cost,
@@ -407,6 +408,34 @@ def test_close__fund_wiped_out__reverts_insolvent_and_requests_stay_cancellable(
         rounds.close()
     token.cancelDepositRequest(0, requester, sender=requester)
     assert usdc.balanceOf(requester) == 10_000 * USDC
+
+
+@pytest.mark.parametrize("refused", [False, True])
+def test_idle__leftover_cushion__rides_into_margin_with_the_next_round(rounds, stayer, requester, refused):
+    """A redeem round whose cushion was not needed leaves idle collateral at the token; the next
+    round takes it (it pays that round's cash first, the rest goes to margin with the order), so
+    idle collateral does not pile up while margin shrinks. NAV does not move at the close; a
+    refused order gives the idle collateral back to the fund."""
+    token, venue = rounds.token, rounds.venue
+    shares = rounds.seed(stayer, 100_000 * USDC)
+    token.requestRedeem(shares // 4, stayer, stayer, sender=stayer)
+    rounds.run()
+    idle = token.idle_assets()
+    assert idle > 0  # the unused cushion
+    rounds.request_deposit(requester, 10_000 * USDC)
+    expected = predicted_order(token, venue, token.open_round())
+    nav = token.totalAssets()
+    closed = rounds.close().events.filter(token.RoundClosed)[0]
+    assert closed.collateral_delta == expected.collateral_delta == 10_000 * USDC + idle - expected.cash
+    assert token.idle_assets() == 0 and token.totalAssets() == nav
+    if refused:
+        assert rounds.fill(63_000) == REFUSED
+        rounds.settle()
+        assert token.idle_assets() == idle and token.totalAssets() == token.idle_assets() + venue.equity(token)
+    else:
+        assert rounds.fill() == FILLED
+        rounds.settle()
+        assert token.idle_assets() == 0  # a deposit round's cash is its fees: nothing left over
 
 
 # ------------------------------------------------------------------ cancellation, refusal, expiry
