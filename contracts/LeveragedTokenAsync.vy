@@ -241,7 +241,7 @@ redeem_fee_bps: public(immutable(uint256))  # on the assets a redeem request set
 
 idle_assets: public(uint256)  # collateral at the token that belongs to NAV
 held_assets: public(uint256)  # collateral at the token held for requests, claims and fees; not NAV
-flight_idle: uint256  # assets: the fund's idle collateral the round in flight took at its close (its cash first, the rest into margin)
+flight_idle: public(uint256)  # assets: the fund's idle collateral the last round closed took (its cash first, the rest into margin; its H counts it)
 protocol_fees: public(uint256)  # mint and redeem fees held for the fee recipient (part of held_assets)
 fee_recipient: public(address)
 

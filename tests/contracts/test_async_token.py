@@ -438,6 +438,25 @@ def test_idle__leftover_cushion__rides_into_margin_with_the_next_round(rounds, s
         assert token.idle_assets() == 0  # a deposit round's cash is its fees: nothing left over
 
 
+def test_venue_liquidation__position_closed__nav_and_the_next_round_follow_the_venue(
+    rounds, stayer, requester, outsider
+):
+    """The position is the venue's: after the venue liquidates the fund's account, NAV reads the
+    equity left and the next round sizes its order from the venue's (now flat) position, so a
+    deposit joins in kind and trades nothing (no rebalance brings the fund back to target yet:
+    issue 16 item 4)."""
+    token, venue = rounds.token, rounds.venue
+    rounds.seed(stayer, 100_000 * USDC)
+    rounds.price(40_500)  # a 3x long 32.5 % down: equity under the 2.5 % maintenance margin
+    venue.liquidate(token, sender=outsider)
+    assert venue.account_snapshot(token).size == 0
+    nav = token.idle_assets() + venue.equity(token)
+    assert 0 < token.totalAssets() == nav
+    rounds.request_deposit(requester, 10_000 * USDC)
+    closed = rounds.close().events.filter(token.RoundClosed)[0]
+    assert closed.size_delta == 0
+
+
 # ------------------------------------------------------------------ cancellation, refusal, expiry
 
 
