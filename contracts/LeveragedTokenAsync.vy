@@ -1,5 +1,4 @@
 # pragma version ~=0.4.3
-# pragma nonreentrancy on
 # pragma optimize codesize
 """
 @title Leveraged token on an asynchronous venue (ERC-7540)
@@ -32,10 +31,19 @@
 
         Reverts: "lt: zero", "lt: min request", "lt: not operator", "lt: request pending",
         "lt: in flight", "lt: not due", "lt: not needed", "lt: order pending", "lt: no round",
-        "lt: stale price", "lt: claimable", "lt: paused", "lt: bounds", "lt: not async",
+        "lt: stale price", "lt: insolvent" (close_round on a wiped-out fund), "lt: claimable", "lt: paused", "lt: bounds", "lt: not async",
         "lt: async" (every preview),
         share_ledger's "lt: receiver", "lt: balance", "lt: allowance", "lt: expired",
         "lt: signature", "venue: ..." (passed through), snekmate's "access_control: ...".
+@custom:reentrancy Every state-changing function of this contract is @nonreentrant (one lock,
+        shared with share_ledger's functions, whose module is nonreentrant as a whole), and so
+        are the views that compute NAV from state a call may be updating (totalAssets,
+        totalSupply, convertToShares, convertToAssets, nav_per_share): a token hook or a
+        venue call back into them mid-round reverts instead of reading a half-moved balance
+        (e.g. idle collateral taken by a round before the round is recorded in flight). The
+        other views (public getters, the ERC-7540 request and claim views, max*) read single
+        records that every function writes before its external calls, so they run unlocked
+        (the per-function form, replacing the file-wide pragma, saves ~300 bytes).
 @custom:kill `pause()` (guardian) stops new requests; open requests can still be cancelled, rounds
         close and settle, and every claimable request can be claimed.
 """
@@ -201,13 +209,14 @@ SETTLED: constant(uint8) = 3
 VENUE_PENDING: constant(uint8) = 1
 VENUE_FILLED: constant(uint8) = 2
 
-# ERC-165 interface ids (tests/contracts/test_async_token.py derives each from its selectors)
-ERC165_ID: constant(bytes4) = 0x01ffc9a7
-ERC7575_ID: constant(bytes4) = 0x2f0a18c5
-ERC7540_OPERATOR_ID: constant(bytes4) = 0xe3bc4e65
-ERC7540_DEPOSIT_ID: constant(bytes4) = 0xce3bbe50
-ERC7540_REDEEM_ID: constant(bytes4) = 0x620ee8e4
-ACCESS_CONTROL_ID: constant(bytes4) = 0x7965db0b
+# ERC-165 interface ids (tests/contracts/test_async_token.py derives each from its selectors), as
+# numbers: compared as 4-byte pushes, not 32-byte ones (bytes)
+ERC165_ID: constant(uint256) = 33540519  # 0x01ffc9a7
+ERC7575_ID: constant(uint256) = 789190853  # 0x2f0a18c5
+ERC7540_OPERATOR_ID: constant(uint256) = 3820768869  # 0xe3bc4e65
+ERC7540_DEPOSIT_ID: constant(uint256) = 3460021840  # 0xce3bbe50
+ERC7540_REDEEM_ID: constant(uint256) = 1645144292  # 0x620ee8e4
+ACCESS_CONTROL_ID: constant(uint256) = 2036718347  # 0x7965db0b
 
 MAX_ROUND_SECONDS: constant(uint256) = 7 * 86_400
 MAX_CUSHION_BPS: constant(uint256) = 5_000
@@ -232,6 +241,7 @@ redeem_fee_bps: public(immutable(uint256))  # on the assets a redeem request set
 
 idle_assets: public(uint256)  # collateral at the token that belongs to NAV
 held_assets: public(uint256)  # collateral at the token held for requests, claims and fees; not NAV
+flight_idle: public(uint256)  # assets: the fund's idle collateral the last round closed took (its cash first, the rest into margin; its H counts it)
 protocol_fees: public(uint256)  # mint and redeem fees held for the fee recipient (part of held_assets)
 fee_recipient: public(address)
 
@@ -310,6 +320,7 @@ def __init__(
 # ---------------------------------------------------------------- ERC-7540: requests
 
 @external
+@nonreentrant
 def requestDeposit(assets: uint256, controller: address, owner: address) -> uint256:
     """
     @notice Pay `assets` from `owner` into the open round for `controller`; they are held apart
@@ -322,12 +333,13 @@ def requestDeposit(assets: uint256, controller: address, owner: address) -> uint
     self.deposit_requests[controller] = req
     self.rounds[req.round_id].deposits += assets
     self.held_assets += assets
-    assert extcall IERC20(asset).transferFrom(owner, self, assets, default_return_value=True)
+    self._pull(owner, assets)
     log DepositRequest(controller=controller, owner=owner, requestId=REQUEST_ID, sender=msg.sender, assets=assets)
     return REQUEST_ID
 
 
 @external
+@nonreentrant
 def requestRedeem(shares: uint256, controller: address, owner: address) -> uint256:
     """
     @notice Move `shares` of `owner` into the token for `controller`'s request in the open round;
@@ -349,6 +361,7 @@ def requestRedeem(shares: uint256, controller: address, owner: address) -> uint2
 
 
 @external
+@nonreentrant
 def cancelDepositRequest(requestId: uint256, controller: address):
     """
     @notice While `controller`'s deposit request is in the open round: return exactly the assets
@@ -358,12 +371,12 @@ def cancelDepositRequest(requestId: uint256, controller: address):
     req: Request = self._cancellable(self._fold_deposit(controller))
     self.deposit_requests[controller] = empty(Request)
     self.rounds[req.round_id].deposits -= req.amount
-    self.held_assets -= req.amount
-    assert extcall IERC20(asset).transfer(controller, req.amount, default_return_value=True)
+    self._pay(controller, req.amount)
     log RequestCancelled(controller=controller, is_redeem=False, amount=req.amount)
 
 
 @external
+@nonreentrant
 def cancelRedeemRequest(requestId: uint256, controller: address):
     """
     @notice While `controller`'s redeem request is in the open round: return exactly the shares
@@ -378,6 +391,7 @@ def cancelRedeemRequest(requestId: uint256, controller: address):
 
 
 @external
+@nonreentrant
 def setOperator(operator: address, approved: bool) -> bool:
     """
     @notice Let `operator` request, cancel and claim for the caller (ERC-7540).
@@ -391,6 +405,7 @@ def setOperator(operator: address, approved: bool) -> bool:
 # ---------------------------------------------------------------- ERC-7540: claims (ERC-4626 entry points)
 
 @external
+@nonreentrant
 def deposit(assets: uint256, receiver: address, controller: address = msg.sender) -> uint256:
     """
     @notice Claim the shares of `assets` of `controller`'s claimable deposit request, to
@@ -404,6 +419,7 @@ def deposit(assets: uint256, receiver: address, controller: address = msg.sender
 
 
 @external
+@nonreentrant
 def mint(shares: uint256, receiver: address, controller: address = msg.sender) -> uint256:
     """
     @notice Claim `shares` of `controller`'s claimable deposit request, to `receiver`; charges
@@ -417,6 +433,7 @@ def mint(shares: uint256, receiver: address, controller: address = msg.sender) -
 
 
 @external
+@nonreentrant
 def redeem(shares: uint256, receiver: address, controller: address) -> uint256:
     """
     @notice Claim the assets of `shares` of `controller`'s claimable redeem request, to
@@ -430,6 +447,7 @@ def redeem(shares: uint256, receiver: address, controller: address) -> uint256:
 
 
 @external
+@nonreentrant
 def withdraw(assets: uint256, receiver: address, controller: address) -> uint256:
     """
     @notice Claim `assets` of `controller`'s claimable redeem request, to `receiver`; uses the
@@ -445,6 +463,7 @@ def withdraw(assets: uint256, receiver: address, controller: address) -> uint256
 # ---------------------------------------------------------------- rounds: close and settle
 
 @external
+@nonreentrant
 def close_round() -> uint256:
     """
     @notice Close the open round into one venue order: the deposits' and redeems' in-kind trades
@@ -457,17 +476,25 @@ def close_round() -> uint256:
     """
     self._check_not_in_flight(self.flight_round == 0)
     due: uint256 = self.last_close + self.round_interval
-    assert block.timestamp >= due, "lt: not due"
+    if not (block.timestamp >= due):
+        self._fail("lt: not due")
     if block.timestamp < due + self.round_grace:
         access_control._check_role(KEEPER_ROLE, msg.sender)
     round_id: uint256 = self.open_round
     r: Round = self.rounds[round_id]
-    assert r.deposits > 0 or r.redeems > 0, "lt: not needed"
+    if not (r.deposits > 0 or r.redeems > 0):
+        self._fail("lt: not needed")
     snap: IAsyncPerpVenue.AccountSnapshot = staticcall venue.account_snapshot(self)
-    assert snap.fresh, "lt: stale price"
+    if not (snap.fresh):
+        self._fail("lt: stale price")
     supply: uint256 = share_ledger._total_supply()
-    nav: int256 = convert(self.idle_assets, int256) + snap.equity
-    fee: uint256 = staticcall venue.min_execution_fee()
+    idle: uint256 = self.idle_assets
+    nav: int256 = convert(idle, int256) + snap.equity
+    # a wiped-out fund (NAV <= 0 with holders) has no price for a share: no round until it is
+    # recapitalised or wound down (open requests can still be cancelled)
+    if not (nav > 0 or supply == 0):
+        self._fail("lt: insolvent")
+    fee: uint256 = self._min_fee()
     size_delta: int256 = round_math._round_size(
         snap.size, convert(max(nav, 0), uint256), supply, snap.price, r.deposits, r.redeems, target_leverage, is_long, ASSET_SCALE
     )
@@ -478,6 +505,7 @@ def close_round() -> uint256:
         snap.price,
         r.deposits,
         r.redeems,
+        idle,
         fee,
         mint_fee_bps,
         self._trade_cost(size_delta, snap.price),
@@ -486,7 +514,12 @@ def close_round() -> uint256:
         is_long,
         initial_nav_per_share,
     )
-    assert extcall IERC20(asset).transferFrom(msg.sender, self, fee, default_return_value=True)
+    self._pull(msg.sender, fee)
+    # the fund's idle collateral joins the round: it pays the round's cash first, the rest rides
+    # into margin with the order (so a cushion left over by one round returns to margin in the next)
+    self.idle_assets = 0
+    self.held_assets += idle
+    self.flight_idle = idle
     if plan.collateral_delta > 0:
         self.held_assets -= convert(plan.collateral_delta, uint256)
     r.order_id = extcall venue.create_order(plan.size_delta, plan.collateral_delta, plan.acceptable_price, fee)
@@ -511,6 +544,7 @@ def close_round() -> uint256:
 
 
 @external
+@nonreentrant
 def settle() -> uint8:
     """
     @notice Anyone: act on the venue's answer to the round in flight. Filled: settle it at the
@@ -524,17 +558,19 @@ def settle() -> uint8:
     @return The round's status after (OPEN, IN_FLIGHT, PAYING or SETTLED).
     """
     round_id: uint256 = self.flight_round
-    assert round_id != 0, "lt: no round"
+    if not (round_id != 0):
+        self._fail("lt: no round")
     r: Round = self.rounds[round_id]
-    o: IAsyncPerpVenue.Order = staticcall venue.order(r.order_id)
+    o: IAsyncPerpVenue.Order = self._order(r.order_id)
     if o.status == VENUE_PENDING:
-        assert block.timestamp > o.created_at + staticcall venue.order_expiry(), "lt: order pending"
+        if not (block.timestamp > o.created_at + staticcall venue.order_expiry()):
+            self._fail("lt: order pending")
         # expired: closing it returns its collateral and pays its execution fee to this token,
         # which hands the fee back to whoever fronted it
         extcall venue.cancel_order(r.order_id)
         self.held_assets += r.execution_fee
         self._pay(r.fronter, r.execution_fee)
-        o = staticcall venue.order(r.order_id)
+        o = self._order(r.order_id)
     if r.status == IN_FLIGHT:
         if o.status == VENUE_FILLED:
             self._settle_fill(round_id, r)
@@ -561,6 +597,7 @@ def settle() -> uint8:
 # ---------------------------------------------------------------- guardian and admin
 
 @external
+@nonreentrant
 def collect_fees() -> uint256:
     """
     @notice Anyone: send the mint and redeem fees held by the token to the fee recipient.
@@ -574,6 +611,7 @@ def collect_fees() -> uint256:
 
 
 @external
+@nonreentrant
 def set_fee_recipient(recipient: address):
     """
     @notice Admin: where collected fees go from now on (fees already held go there too).
@@ -584,6 +622,7 @@ def set_fee_recipient(recipient: address):
 
 
 @external
+@nonreentrant
 def pause():
     access_control._check_role(GUARDIAN_ROLE, msg.sender)
     self.paused = True
@@ -591,6 +630,7 @@ def pause():
 
 
 @external
+@nonreentrant
 def unpause():
     access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
     self.paused = False
@@ -598,6 +638,7 @@ def unpause():
 
 
 @external
+@nonreentrant
 def set_round_parameters(
     round_interval: uint256,
     round_grace: uint256,
@@ -704,7 +745,7 @@ def supportsInterface(interface_id: bytes4) -> bool:
     @notice ERC-165: ERC-165, access control, ERC-7575 and ERC-7540's operator, async deposit
             and async redeem interfaces.
     """
-    return interface_id in [
+    return convert(interface_id, uint256) in [
         ERC165_ID, ACCESS_CONTROL_ID, ERC7575_ID, ERC7540_OPERATOR_ID, ERC7540_DEPOSIT_ID, ERC7540_REDEEM_ID
     ]
 
@@ -713,6 +754,7 @@ def supportsInterface(interface_id: bytes4) -> bool:
 
 @external
 @view
+@nonreentrant
 def totalAssets() -> uint256:
     """
     @notice NAV in assets (0 when not positive), a filled round counted as settled.
@@ -725,6 +767,7 @@ def totalAssets() -> uint256:
 
 @external
 @view
+@nonreentrant
 def totalSupply() -> uint256:
     """
     @notice Shares in wei, escrowed pending redeems included, a filled round counted as settled
@@ -738,6 +781,7 @@ def totalSupply() -> uint256:
 
 @external
 @view
+@nonreentrant
 def convertToShares(assets: uint256) -> uint256:
     """
     @notice Shares worth `assets` at NAV, before any cost (rounded down).
@@ -750,6 +794,7 @@ def convertToShares(assets: uint256) -> uint256:
 
 @external
 @view
+@nonreentrant
 def convertToAssets(shares: uint256) -> uint256:
     """
     @notice Assets `shares` are worth at NAV, before any cost (rounded down).
@@ -837,6 +882,7 @@ def previewWithdraw(assets: uint256) -> uint256:
 
 @external
 @view
+@nonreentrant
 def nav_per_share() -> uint256:
     """
     @notice NAV per whole share in assets, rounded down (the initial NAV per share before a mint).
@@ -853,31 +899,43 @@ def nav_per_share() -> uint256:
 @internal
 @pure
 def _check_operator(ok: bool):
-    assert ok, "lt: not operator"
+    if not (ok):
+        self._fail("lt: not operator")
 
 
 @internal
 @pure
 def _check_min_request(ok: bool):
-    assert ok, "lt: min request"
+    if not (ok):
+        self._fail("lt: min request")
 
 
 @internal
 @pure
 def _check_claimable(ok: bool):
-    assert ok, "lt: claimable"
+    if not (ok):
+        self._fail("lt: claimable")
 
 
 @internal
 @pure
 def _check_not_in_flight(ok: bool):
-    assert ok, "lt: in flight"
+    if not (ok):
+        self._fail("lt: in flight")
 
 
 @internal
 @pure
 def _no_preview() -> uint256:
-    raise "lt: async"
+    self._fail("lt: async")
+    return 0
+
+
+@internal
+@pure
+def _fail(reason: String[24]):
+    # the one revert site with a reason: each inline one costs ~110 bytes, a call of this ~50
+    raise reason
 
 
 @internal
@@ -896,7 +954,8 @@ def _check_receiver(receiver: address):
 @internal
 @view
 def _check_live():
-    assert not self.paused, "lt: paused"
+    if not (not self.paused):
+        self._fail("lt: paused")
 
 
 @internal
@@ -984,14 +1043,16 @@ def _join(req: Request, amount: uint256) -> Request:
     """
     open_id: uint256 = self.open_round
     if req.amount > 0:
-        assert self._resolve(req.round_id) == open_id, "lt: request pending"
+        if not (self._resolve(req.round_id) == open_id):
+            self._fail("lt: request pending")
     return Request(round_id=open_id, amount=req.amount + amount)
 
 
 @internal
 @view
 def _cancellable(req: Request) -> Request:
-    assert req.amount > 0, "lt: zero"
+    if not (req.amount > 0):
+        self._fail("lt: zero")
     self._check_not_in_flight(self._resolve(req.round_id) == self.open_round)
     return req
 
@@ -1044,12 +1105,30 @@ def _send_shares(claim: Claim, controller: address, assets: uint256, shares: uin
 @internal
 def _send_assets(claim: Claim, controller: address, shares: uint256, assets: uint256, receiver: address):
     self.redeem_claims[controller] = Claim(requested=claim.requested - shares, owed=claim.owed - assets)
-    self.held_assets -= assets
-    assert extcall IERC20(asset).transfer(receiver, assets, default_return_value=True)
+    self._pay(receiver, assets)
     log IERC4626.Withdraw(sender=msg.sender, receiver=receiver, owner=controller, assets=assets, shares=shares)
 
 
 # ---------------------------------------------------------------- internal: NAV
+
+@internal
+@view
+def _order(order_id: uint256) -> IAsyncPerpVenue.Order:
+    # one call site per venue read: each decodes and checks the whole returned struct (bytes)
+    return staticcall venue.order(order_id)
+
+
+@internal
+@view
+def _fill(order_id: uint256) -> IAsyncPerpVenue.Fill:
+    return staticcall venue.fill_of(order_id)
+
+
+@internal
+@view
+def _min_fee() -> uint256:
+    return staticcall venue.min_execution_fee()
+
 
 @internal
 @view
@@ -1059,16 +1138,16 @@ def _filled(r: Round) -> (bool, IAsyncPerpVenue.Fill):
     """
     if r.status != IN_FLIGHT:
         return False, empty(IAsyncPerpVenue.Fill)
-    if (staticcall venue.order(r.order_id)).status != VENUE_FILLED:
+    if (self._order(r.order_id)).status != VENUE_FILLED:
         return False, empty(IAsyncPerpVenue.Fill)
-    return True, staticcall venue.fill_of(r.order_id)
+    return True, self._fill(r.order_id)
 
 
 @internal
 @view
 def _settlement_of(r: Round, f: IAsyncPerpVenue.Fill, supply: uint256) -> round_math.Settlement:
     return round_math._settlement(
-        self.idle_assets,
+        self.idle_assets + self.flight_idle,
         f.equity_before,
         f.equity_after,
         f.collateral_delta,
@@ -1091,7 +1170,7 @@ def _nav_and_supply() -> (int256, uint256):
     @dev NAV (assets, signed) and the supply (shares), the round in flight counted as settled
          once its order filled (its cash beyond the redeemers' assets and the fronted fee is
          then NAV; a shortfall is owed out of the venue account), and a paying round's payout
-         still owed out of it.
+         still owed out of it until its order fills (then it is at the token, out of equity).
     """
     nav: int256 = convert(self.idle_assets, int256) + staticcall venue.equity(self)
     supply: uint256 = share_ledger._total_supply()
@@ -1100,12 +1179,14 @@ def _nav_and_supply() -> (int256, uint256):
         return nav, supply
     r: Round = self.rounds[round_id]
     if r.status == PAYING:
+        if (self._order(r.order_id)).status == VENUE_FILLED:
+            return nav, supply
         return nav - convert(r.cash, int256), supply
     filled: bool = False
     f: IAsyncPerpVenue.Fill = empty(IAsyncPerpVenue.Fill)
     filled, f = self._filled(r)
     if not filled:
-        return nav, supply
+        return nav + convert(self.flight_idle, int256), supply
     s: round_math.Settlement = self._settlement_of(r, f, supply)
     return nav + convert(r.cash, int256) - convert(r.execution_fee + s.assets_out + s.fees, int256), supply - r.redeems + s.shares_out
 
@@ -1117,7 +1198,7 @@ def _settle_fill(round_id: uint256, r: Round):
     """
     @dev Settle a filled round (see settle()): the round's cash is now at the token.
     """
-    f: IAsyncPerpVenue.Fill = staticcall venue.fill_of(r.order_id)
+    f: IAsyncPerpVenue.Fill = self._fill(r.order_id)
     supply: uint256 = share_ledger._total_supply()
     s: round_math.Settlement = self._settlement_of(r, f, supply)
     if f.collateral_delta < 0:
@@ -1164,8 +1245,8 @@ def _place_payout(round_id: uint256, r: Round, cash_held: uint256):
          the `cash_held` for them at the token, plus its execution fee, which the caller fronts
          and the order repays; the redeemers bear the fee.
     """
-    fee: uint256 = staticcall venue.min_execution_fee()
-    assert extcall IERC20(asset).transferFrom(msg.sender, self, fee, default_return_value=True)
+    fee: uint256 = self._min_fee()
+    self._pull(msg.sender, fee)
     r.assets_out -= min(fee, r.assets_out)
     amount: uint256 = r.assets_out + r.fees + fee - cash_held
     r.order_id = extcall venue.create_order(0, -convert(amount, int256), 0, fee)
@@ -1186,6 +1267,9 @@ def _roll(round_id: uint256, r: Round, o: IAsyncPerpVenue.Order):
     """
     if o.collateral_delta > 0:
         self.held_assets += convert(o.collateral_delta, uint256)
+    # the idle collateral it took is the fund's again
+    self.held_assets -= self.flight_idle
+    self.idle_assets += self.flight_idle
     newer: uint256 = self.open_round
     n: Round = self.rounds[newer]
     self.rounds[round_id] = Round(
@@ -1231,6 +1315,11 @@ def _burn_escrow(shares: uint256):
     """
     share_ledger._base_supply -= share_ledger._debit(self, shares, share_ledger._scale_word)
     log IERC20.Transfer(sender=self, receiver=empty(address), value=shares)
+
+
+@internal
+def _pull(owner: address, amount: uint256):
+    assert extcall IERC20(asset).transferFrom(owner, self, amount, default_return_value=True)
 
 
 @internal

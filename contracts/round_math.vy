@@ -73,6 +73,7 @@ def _round_order(
     price: uint256,
     deposits: uint256,
     redeems: uint256,
+    idle: uint256,
     execution_fee: uint256,
     mint_fee_bps: uint256,
     trade_cost: uint256,
@@ -89,8 +90,11 @@ def _round_order(
          keeps little extra, and its payout order covers a move past it), and the execution fee.
          When the redeems are in excess, their trade's cost comes out of margin at the fill, so
          twice the venue's quote of it (`trade_cost`) is left out of that cash. The mint fee on
-         the deposits (rounded up) stays at the token too, for the fee recipient. The deposits
-         beyond the cash ride into margin, or the shortfall is withdrawn at the fill. An order
+         the deposits (rounded up) stays at the token too, for the fee recipient. The fund's
+         `idle` collateral at the token joins the deposits: together they pay that cash first,
+         what is beyond it rides into margin, or the shortfall is withdrawn at the fill (so idle
+         collateral never accumulates at the token: a round's leftover cushion goes back to
+         margin with the next round's order). An order
          with neither trade nor collateral would be refused by the venue: it then withdraws one
          base unit, which comes back to the fund's idle assets at settlement.
     """
@@ -102,7 +106,7 @@ def _round_order(
     if size_delta != 0 and (size_delta > 0) != is_long:
         cash -= min(2 * trade_cost, cash)
     cash += execution_fee + lt_math._fee(deposits, mint_fee_bps)
-    collateral_delta: int256 = convert(deposits, int256) - convert(cash, int256)
+    collateral_delta: int256 = convert(deposits + idle, int256) - convert(cash, int256)
     if size_delta == 0 and collateral_delta == 0:
         cash += 1
         collateral_delta = -1

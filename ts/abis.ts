@@ -5063,6 +5063,18 @@ export const LeveragedTokenAsyncAbi = [
   },
   {
     "inputs": [],
+    "name": "flight_idle",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "protocol_fees",
     "outputs": [
       {

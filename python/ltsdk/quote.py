@@ -170,6 +170,7 @@ def async_round_order(state: AsyncTokenState, deposits: int, redeems: int, trade
         state.price,
         total_deposits,
         total_redeems,
+        state.idle_assets,
         state.execution_fee,
         state.mint_fee_bps,
         trade_cost,

@@ -330,6 +330,7 @@ def predicted_order(token, venue, round_id: int) -> model.RoundOrder:
         price,
         r.deposits,
         r.redeems,
+        token.idle_assets(),
         venue.min_execution_fee(),
         token.mint_fee_bps(),
         trade_cost,
@@ -392,6 +393,68 @@ def test_round__close_and_settle__match_the_model_to_the_wei(
         settled.assets_out,
         settled.fees,
     )
+
+
+def test_close__fund_wiped_out__reverts_insolvent_and_requests_stay_cancellable(rounds, stayer, requester, usdc):
+    """A crash that takes NAV to 0 or below with shares outstanding leaves no price for a share:
+    close_round reverts "lt: insolvent" (not a division by zero) and the open request can still
+    be cancelled in full."""
+    token, venue = rounds.token, rounds.venue
+    rounds.seed(stayer, 100_000 * USDC)
+    rounds.price(38_000)  # a 3x long loses more than its NAV on a 36.7 % fall
+    assert token.idle_assets() + venue.equity(token) <= 0 and token.totalSupply() > 0
+    rounds.request_deposit(requester, 10_000 * USDC)
+    with ape.reverts("lt: insolvent"):
+        rounds.close()
+    token.cancelDepositRequest(0, requester, sender=requester)
+    assert usdc.balanceOf(requester) == 10_000 * USDC
+
+
+@pytest.mark.parametrize("refused", [False, True])
+def test_idle__leftover_cushion__rides_into_margin_with_the_next_round(rounds, stayer, requester, refused):
+    """A redeem round whose cushion was not needed leaves idle collateral at the token; the next
+    round takes it (it pays that round's cash first, the rest goes to margin with the order), so
+    idle collateral does not pile up while margin shrinks. NAV does not move at the close; a
+    refused order gives the idle collateral back to the fund."""
+    token, venue = rounds.token, rounds.venue
+    shares = rounds.seed(stayer, 100_000 * USDC)
+    token.requestRedeem(shares // 4, stayer, stayer, sender=stayer)
+    rounds.run()
+    idle = token.idle_assets()
+    assert idle > 0  # the unused cushion
+    rounds.request_deposit(requester, 10_000 * USDC)
+    expected = predicted_order(token, venue, token.open_round())
+    nav = token.totalAssets()
+    closed = rounds.close().events.filter(token.RoundClosed)[0]
+    assert closed.collateral_delta == expected.collateral_delta == 10_000 * USDC + idle - expected.cash
+    assert token.idle_assets() == 0 and token.totalAssets() == nav
+    if refused:
+        assert rounds.fill(63_000) == REFUSED
+        rounds.settle()
+        assert token.idle_assets() == idle and token.totalAssets() == token.idle_assets() + venue.equity(token)
+    else:
+        assert rounds.fill() == FILLED
+        rounds.settle()
+        assert token.idle_assets() == 0  # a deposit round's cash is its fees: nothing left over
+
+
+def test_venue_liquidation__position_closed__nav_and_the_next_round_follow_the_venue(
+    rounds, stayer, requester, outsider
+):
+    """The position is the venue's: after the venue liquidates the fund's account, NAV reads the
+    equity left and the next round sizes its order from the venue's (now flat) position, so a
+    deposit joins in kind and trades nothing (no rebalance brings the fund back to target yet:
+    issue 16 item 4)."""
+    token, venue = rounds.token, rounds.venue
+    rounds.seed(stayer, 100_000 * USDC)
+    rounds.price(40_500)  # a 3x long 32.5 % down: equity under the 2.5 % maintenance margin
+    venue.liquidate(token, sender=outsider)
+    assert venue.account_snapshot(token).size == 0
+    nav = token.idle_assets() + venue.equity(token)
+    assert 0 < token.totalAssets() == nav
+    rounds.request_deposit(requester, 10_000 * USDC)
+    closed = rounds.close().events.filter(token.RoundClosed)[0]
+    assert closed.size_delta == 0
 
 
 # ------------------------------------------------------------------ cancellation, refusal, expiry
@@ -569,6 +632,23 @@ def test_payout__price_jump_beyond_the_cushion__redeemers_paid_by_a_second_order
     assert owed == net - fee(net, REDEEM_FEE_BPS) - venue.fill_of(payout.order_id).execution_fee
     assert token.redeem(shares // 2, stayer, stayer, sender=stayer).return_value == owed
     assert token.held_assets() == token.protocol_fees() == seed_fees + event.fees
+
+
+def test_payout__filled_before_settle__nav_and_supply_read_as_settled(rounds, stayer):
+    """Once the payout order filled, its assets are at the token and out of the venue's equity:
+    NAV and the supply read as after settle (not less the payout a second time)."""
+    token, venue = rounds.token, rounds.venue
+    token.set_round_parameters(300, 600, USDC, 10**16, 0, 1_000, sender=rounds.admin)  # no cushion
+    shares = rounds.seed(stayer, 100_000 * USDC)
+    token.requestRedeem(shares // 2, stayer, stayer, sender=stayer)
+    rounds.close()
+    assert rounds.fill(63_000) == FILLED
+    payout = rounds.settle().events.filter(token.PayoutPlaced)[0]
+    rounds.price(63_000)
+    venue.execute_order(payout.order_id, sender=rounds.keeper)
+    before = (token.totalAssets(), token.totalSupply(), token.nav_per_share())
+    assert rounds.settle().return_value == SETTLED
+    assert (token.totalAssets(), token.totalSupply(), token.nav_per_share()) == before
 
 
 # ------------------------------------------------------------------ a whole exit; O(1) settlement

@@ -73,6 +73,7 @@ def round_order(
     price: int,
     deposits: int,
     redeems: int,
+    idle: int,
     execution_fee: int,
     mint_fee_bps: int,
     trade_cost: int,
@@ -81,14 +82,15 @@ def round_order(
     is_long: bool,
     initial_nav_per_share: int,
 ) -> RoundOrder:
-    """round_math._round_order: the cash the round keeps and the collateral its order moves."""
+    """round_math._round_order: the cash the round keeps and the collateral its order moves (the
+    fund's `idle` collateral joins the deposits: it pays the cash first, the rest goes to margin)."""
     redeem_value = value_for_shares(supply, nav, redeems, initial_nav_per_share, False) if redeems > 0 else 0
     cushion = mul_div(min(redeem_value, nav - min(redeem_value, nav)), cushion_bps, BPS, True)
     cash = redeem_value + cushion
     if size_delta != 0 and (size_delta > 0) != is_long:
         cash -= min(2 * trade_cost, cash)
     cash += execution_fee + fee(deposits, mint_fee_bps)
-    collateral_delta = deposits - cash
+    collateral_delta = deposits + idle - cash
     if size_delta == 0 and collateral_delta == 0:
         cash += 1
         collateral_delta = -1
