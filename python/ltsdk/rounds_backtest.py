@@ -112,6 +112,7 @@ class _Flight:
     nav: int
     supply: int
     price: int
+    idle: int  # the fund's idle collateral the close took (flight_idle): its cash first, the rest into margin
     payout: tuple[int, int] | None = None  # (assets owed to the redeemers, fees) while a payout order is out
 
 
@@ -180,9 +181,12 @@ class _Token:
         self.block = 0
 
     def nav(self, now: int) -> int:
-        """_nav_and_supply's NAV: a paying round's payout is still owed out of the venue account."""
-        owed = self.flight.cash if self.flight is not None and self.flight.payout is not None else 0
-        return self.idle + self.venue.equity(FUND, now) - owed
+        """_nav_and_supply's NAV: the idle collateral a round in flight took is still the fund's; a
+        paying round's payout is still owed out of the venue account (here an order settles as it fills)."""
+        flight, nav = self.flight, self.idle + self.venue.equity(FUND, now)
+        if flight is None:
+            return nav
+        return nav - flight.cash if flight.payout is not None else nav + flight.idle
 
     def nav_per_share(self, now: int) -> int:
         return math.value_for_shares(self.supply, max(self.nav(now), 0), WAD, INITIAL_NAV_PER_SHARE, False)
@@ -218,7 +222,7 @@ class _Token:
                 return  # the venue's quote_trade reverts, and the close with it: the next step tries again
             cost = rounds.trade_cost(size_delta, price, exec_price, fee, self.scale)
         plan = rounds.round_order(
-            size_delta, nav, self.supply, price, deposits, redeems, p.execution_fee, p.mint_fee_bps, cost,
+            size_delta, nav, self.supply, price, deposits, redeems, self.idle, p.execution_fee, p.mint_fee_bps, cost,
             p.redeem_cushion_bps, p.max_slippage_bps, self.is_long, INITIAL_NAV_PER_SHARE,
         )  # fmt: skip
         self.block += 1
@@ -226,8 +230,18 @@ class _Token:
             FUND, plan.size_delta, plan.collateral_delta, plan.acceptable_price, p.execution_fee, now, self.block
         )
         self.flight = _Flight(
-            self.opened, order_id, now + p.fill_delay, plan.cash, p.execution_fee, size, nav, self.supply, price
+            self.opened,
+            order_id,
+            now + p.fill_delay,
+            plan.cash,
+            p.execution_fee,
+            size,
+            nav,
+            self.supply,
+            price,
+            self.idle,
         )
+        self.idle = 0
         self.opened, self.last_close = _Round(), now
 
     def fill(self, now: int) -> None:
@@ -251,6 +265,7 @@ class _Token:
         if status != FILLED:  # refused: the round reopens with its requests and the newer ones
             flight.requests.join(self.opened)
             self.opened, self.flight = flight.requests, None
+            self.idle += flight.idle
             self.result.rolled += 1
             return
         self._settle(flight, now)
@@ -259,8 +274,9 @@ class _Token:
         p, f = self.policy, self.venue.fills[flight.order_id]
         deposits, redeems = flight.requests.totals
         s = rounds.settlement(
-            self.idle, f.equity_before, f.equity_after, f.collateral_delta, f.size_delta, flight.execution_fee,
-            self.supply, deposits, redeems, p.mint_fee_bps, p.redeem_fee_bps, self.is_long, INITIAL_NAV_PER_SHARE,
+            self.idle + flight.idle, f.equity_before, f.equity_after, f.collateral_delta, f.size_delta,
+            flight.execution_fee, self.supply, deposits, redeems, p.mint_fee_bps, p.redeem_fee_bps, self.is_long,
+            INITIAL_NAV_PER_SHARE,
         )  # fmt: skip
         self._count(flight, f.size_delta, f.oracle_price, s.cost)
         self.result.fills.append((f.filled_at, f.oracle_price))
