@@ -69,6 +69,7 @@ from fuzz.venue_kinds import (
     next_block,
     prepare,
     publish,
+    request_in_flight,
     seed,
     settle,
     wait_for_close,
@@ -105,7 +106,8 @@ class VenueKindMachine(RuleBasedStateMachine):
         self.anchor = boa.env.anchor()
         self.anchor.__enter__()
         # async: the settlement the reference model priced at the last fill of a round in flight
-        self.expected: tuple[int, async_token.Settlement, int] | None = None  # (round, settlement, supply)
+        # (round, settlement, supply before the fill, each actor's (deposit, redeem) request in the round)
+        self.expected: tuple[int, async_token.Settlement, int, dict[str, tuple[int, int]]] | None = None
 
     def teardown(self):
         self.anchor.__exit__(None, None, None)
@@ -323,6 +325,10 @@ class VenueKindMachine(RuleBasedStateMachine):
         r = token.rounds(round_id) if round_id else None
         supply_before, idle = token.totalSupply(), token.idle_assets()
         balances = self.balances()
+        requests = {  # each actor's deposit and redeem in the round in flight
+            who: (request_in_flight(self.ks, "deposit", a), request_in_flight(self.ks, "redeem", a))
+            for who, a in self.ks.actors.items()
+        }
         status = execute(self.ks, move)
         event(f"fill: status {status}")
         if status != VENUE_FILLED or r is None or r.status != ROUND_IN_FLIGHT:
@@ -343,7 +349,9 @@ class VenueKindMachine(RuleBasedStateMachine):
             token.is_long(),
             token.initial_nav_per_share(),
         )
-        self.expected = (round_id, expected, supply_before)
+        assert sum(d for d, _ in requests.values()) == r.deposits, "the round's deposits != its requesters'"
+        assert sum(s for _, s in requests.values()) == r.redeems, "the round's redeems != its requesters'"
+        self.expected = (round_id, expected, supply_before, requests)
         nav, supply = token.totalAssets(), token.totalSupply()  # as if settled, at the fill's price
         assert supply == supply_before - r.redeems + expected.shares_out, "the supply as if settled"
         assert expected.nav_at_fill == max(idle + f.equity_before, 1)
@@ -359,6 +367,8 @@ class VenueKindMachine(RuleBasedStateMachine):
         token = self.ks.token
         round_id = token.flight_round()
         status_before = token.rounds(round_id).status if round_id else None
+        # what each actor was owed by earlier rounds' claims (maxMint: shares, maxWithdraw: assets)
+        owed_before = {who: (token.maxMint(a), token.maxWithdraw(a)) for who, a in self.ks.actors.items()}
         step = lambda: self.call("settle", settle(self.ks))  # noqa: E731
         if (
             status_before == ROUND_PAYING
@@ -378,7 +388,7 @@ class VenueKindMachine(RuleBasedStateMachine):
         r = token.rounds(round_id)
         if r.status not in (ROUND_PAYING, ROUND_SETTLED):
             return  # refused or expired: the round reopened with its requests
-        _, expected, supply_before = self.expected
+        _, expected, supply_before, requests = self.expected
         dead = min(token.DEAD_SHARES(), expected.shares_out) if supply_before == 0 else 0
         assert r.shares_out == expected.shares_out - dead, "settled shares != the model's at the fill"
         assert r.fees == expected.fees, "settled fees != the model's at the fill"
@@ -386,6 +396,27 @@ class VenueKindMachine(RuleBasedStateMachine):
         assert r.assets_out == expected.assets_out - payout_fee, "settled assets != the model's at the fill"
         self.expected = None
         event("settle: the model's settlement at the fill")
+        self.requesters_get_their_part(r, expected, supply_before, requests, owed_before)
+
+    def requesters_get_their_part(self, r, expected, supply_before, requests, owed_before) -> None:
+        """Each requester of the settled round is owed exactly its pro-rata part of the model's
+        settlement at the fill (rounded down: the vault keeps the dust), so its own request's
+        costs and nobody else's; and never more than it put in: a depositor's new shares are worth
+        at most its assets, a redeemer's assets at most its shares' worth at the fill's NAV."""
+        token = self.ks.token
+        nav, supply = token.totalAssets(), token.totalSupply()
+        for who, (deposit, redeem) in requests.items():
+            account = self.ks.actors[who]
+            shares_before, assets_before = owed_before[who]
+            if deposit:
+                owed = token.maxMint(account) - shares_before
+                assert owed == r.shares_out * deposit // r.deposits, f"the {who}'s shares != its part of the round's"
+                assert owed * nav // supply <= deposit, f"the {who}'s {owed} shares are worth more than it paid"
+            if redeem and r.status == ROUND_SETTLED:
+                owed = token.maxWithdraw(account) - assets_before
+                assert owed == r.assets_out * redeem // r.redeems, f"the {who}'s assets != its part of the round's"
+                assert owed <= redeem * expected.nav_at_fill // supply_before, f"the {who} is paid above NAV"
+        event("settle: each requester's part checked")
 
     def expire(self):
         """Nobody executes: past the order's window the settle closes it and the round rolls."""

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import boa
+from eth_abi import encode as abi_encode
+from eth_utils import keccak
 
 from fuzz.chain import (
     BTC_DEPTH,
@@ -190,6 +192,21 @@ def arrived_unsettled(ks: KindStack) -> int:
     if o.status == VENUE_REFUSED:
         return max(o.collateral_delta, 0)
     return 0
+
+
+def request_in_flight(ks: KindStack, side: str, account: str) -> int:
+    """Async: what `account`'s `side` ("deposit": assets, "redeem": shares) request puts in the
+    round in flight (0: none, or its request is in the open round), read from the token's private
+    `<side>_requests[account]` (Vyper lays a HashMap value at keccak256(slot . key); Request is
+    round_id then amount) and cross-checked against the public pending view."""
+    slot = ks.token.compiler_data.storage_layout["storage_layout"][f"{side}_requests"]["slot"]
+    base = int.from_bytes(keccak(abi_encode(["uint256", "address"], [slot, account])), "big")
+    round_id, amount = (boa.env.get_storage(ks.token.address, base + i) for i in range(2))
+    pending = getattr(ks.token, f"pending{side.capitalize()}Request")(0, account)
+    flight = ks.token.flight_round()
+    in_flight = flight != 0 and amount > 0 and flight in (round_id, ks.token.merged_into(round_id))
+    assert pending == amount or (pending == 0 and not in_flight), (side, account, pending, amount)
+    return amount if in_flight else 0
 
 
 def enter(ks: KindStack, who: str, assets: int) -> tuple[bool, Any]:
