@@ -16,7 +16,9 @@ value, to the wei and never below:
 - every other step that is not a price, time or funding move (requests, cancels, closes,
   settles, claims, fee collection) leaves every such share's value exactly as it was.
 The async settlement is the reference model's (`ltsdk.replica.async_token.settlement`) at the
-fill the venue recorded, whatever the price does between the fill and the settle call.
+fill the venue recorded, whatever the price does between the fill and the settle call; each
+requester of the round is owed exactly its pro-rata part of it (rounded down, in the vault's
+favour: the NAV at the fill less its own request's costs), never more than it put in.
 
 Money is conserved (`money_is_conserved`, after every step): the token's collateral is exactly
 its NAV's idle part plus what it holds for requests, claims and fees; NAV is idle + the venue
