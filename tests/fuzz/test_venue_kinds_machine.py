@@ -109,7 +109,10 @@ class VenueKindMachine(RuleBasedStateMachine):
         self.anchor.__enter__()
         # async: the settlement the reference model priced at the last fill of a round in flight
         # (round, settlement, supply before the fill, each actor's (deposit, redeem) request in the round)
-        self.expected: tuple[int, async_token.Settlement, int, dict[str, tuple[int, int]]] | None = None
+        # and NAV and supply as if settled, at the fill's price
+        self.expected: tuple[int, async_token.Settlement, int, dict[str, tuple[int, int]], tuple[int, int]] | None = (
+            None
+        )
 
     def teardown(self):
         self.anchor.__exit__(None, None, None)
@@ -353,8 +356,8 @@ class VenueKindMachine(RuleBasedStateMachine):
         )
         assert sum(d for d, _ in requests.values()) == r.deposits, "the round's deposits != its requesters'"
         assert sum(s for _, s in requests.values()) == r.redeems, "the round's redeems != its requesters'"
-        self.expected = (round_id, expected, supply_before, requests)
         nav, supply = token.totalAssets(), token.totalSupply()  # as if settled, at the fill's price
+        self.expected = (round_id, expected, supply_before, requests, (nav, supply))
         assert supply == supply_before - r.redeems + expected.shares_out, "the supply as if settled"
         assert expected.nav_at_fill == max(idle + f.equity_before, 1)
         for who, balance in balances.items():
@@ -390,7 +393,7 @@ class VenueKindMachine(RuleBasedStateMachine):
         r = token.rounds(round_id)
         if r.status not in (ROUND_PAYING, ROUND_SETTLED):
             return  # refused or expired: the round reopened with its requests
-        _, expected, supply_before, requests = self.expected
+        _, expected, supply_before, requests, at_fill = self.expected
         dead = min(token.DEAD_SHARES(), expected.shares_out) if supply_before == 0 else 0
         assert r.shares_out == expected.shares_out - dead, "settled shares != the model's at the fill"
         assert r.fees == expected.fees, "settled fees != the model's at the fill"
@@ -398,15 +401,15 @@ class VenueKindMachine(RuleBasedStateMachine):
         assert r.assets_out == expected.assets_out - payout_fee, "settled assets != the model's at the fill"
         self.expected = None
         event("settle: the model's settlement at the fill")
-        self.requesters_get_their_part(r, expected, supply_before, requests, owed_before)
+        self.requesters_get_their_part(r, expected, supply_before, requests, owed_before, at_fill)
 
-    def requesters_get_their_part(self, r, expected, supply_before, requests, owed_before) -> None:
+    def requesters_get_their_part(self, r, expected, supply_before, requests, owed_before, at_fill) -> None:
         """Each requester of the settled round is owed exactly its pro-rata part of the model's
         settlement at the fill (rounded down: the vault keeps the dust), so its own request's
         costs and nobody else's; and never more than it put in: a depositor's new shares are worth
         at most its assets, a redeemer's assets at most its shares' worth at the fill's NAV."""
         token = self.ks.token
-        nav, supply = token.totalAssets(), token.totalSupply()
+        nav, supply = at_fill  # at the fill's price: the price may move before the settle (a gain, not a transfer)
         for who, (deposit, redeem) in requests.items():
             account = self.ks.actors[who]
             shares_before, assets_before = owed_before[who]
