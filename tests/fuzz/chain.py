@@ -15,7 +15,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import boa
 from boa.contracts.base_evm_contract import BoaError
@@ -60,6 +60,37 @@ HOLDERS = ("depositor", "other_depositor", "attacker", "outsider", "fee_recipien
 
 # ---------------------------------------------------------------- compilation and deployment
 
+T = TypeVar("T")
+
+
+def deployed_once(witness: Callable[[T], Any]) -> Callable[[Callable[[], T]], Callable[[], T]]:
+    """`functools.cache` for a deployment routine (one deployment per boa env), which fails loudly
+    once the deployment is gone. titanoboa's pytest plugin runs every fixture's set-up inside a
+    `boa.env.anchor()` that it leaves when the fixture is finalized: a stack deployed by a
+    module-scoped fixture, or inside a test, is rolled back at the end of that module or test
+    while a plain cache still hands it out, and a later module's calls then reach no code ('0x',
+    undecodable). A stack that more than one module uses is deployed by a session fixture
+    (conftest.py); `witness(stack)` is one of its contracts, checked to still have code."""
+
+    def wrap(deploy: Callable[[], T]) -> Callable[[], T]:
+        deployments: dict[int, tuple[Any, T]] = {}  # id(boa env) -> (the env, kept alive; its deployment)
+
+        @functools.wraps(deploy)
+        def deployed() -> T:
+            if id(boa.env) not in deployments:
+                deployments[id(boa.env)] = (boa.env, deploy())
+            value = deployments[id(boa.env)][1]
+            address = witness(value).address
+            assert boa.env.get_code(address), (
+                f"{deploy.__qualname__}(): its deployment ({address}) was rolled back by the anchor it was "
+                "deployed in; deploy it in a session fixture (tests/fuzz/conftest.py) before any test uses it"
+            )
+            return value
+
+        return deployed
+
+    return wrap
+
 
 def deployer(name: str):
     """The compiled contract `contracts/<name>.vy` (e.g. "mocks/MockUSDC"), once per session."""
@@ -94,7 +125,7 @@ class Stack:
     lens: Any
 
 
-@functools.cache
+@deployed_once(lambda s: s.venue)
 def stack() -> Stack:
     """The BTC market and the BTC products of deployments/products.json, deployed by the one
     deployment routine (`ltsdk.deploy.deploy_protocol`, here over titanoboa): the admin holds every

@@ -5,6 +5,11 @@
 - The protocol is deployed once, by the session fixture below, before the first test: outside
   any `boa.env.anchor()`, so the per-example anchors (ours, and the one titanoboa's pytest
   plugin puts around every hypothesis example) roll back to the deployed state, never past it.
+  The async venue kind's token (venue_kinds.py) likewise, by a session fixture its modules ask
+  for. titanoboa's plugin also enters an anchor at every fixture's set-up and leaves it at the
+  fixture's finalization: a stack that several modules share must come from a session fixture,
+  since a module fixture's deployment is rolled back when its module ends (`chain.deployed_once`
+  then fails loudly rather than hand out contracts that are gone).
 - Under `ape test` (`make test`), ape's pytest plugin snapshots and restores anvil around every
   test, module and session through its `_<scope>_isolation` fixtures. These tests never touch
   anvil, so for this directory those fixtures are replaced by the no-ops below: that alone took
@@ -17,7 +22,7 @@
 
 import pytest
 
-from fuzz import chain, profiles  # noqa: F401  (profiles: registers the hypothesis profiles)
+from fuzz import chain, profiles, venue_kinds  # noqa: F401  (profiles: registers the hypothesis profiles)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -31,6 +36,17 @@ def pytest_pyfunc_call(pyfuncitem):
 @pytest.fixture(scope="session", autouse=True)
 def deployed_stack():
     return chain.stack()
+
+
+@pytest.fixture(scope="session")
+def async_deployed_stack(deployed_stack):
+    """The async venue kind's token (venue_kinds.py), deployed when a module that uses it first
+    asks (`pytestmark = pytest.mark.usefixtures("async_deployed_stack")`), for the session.
+    After the sync stack, always: that deployment sets the clock to chain.START_TIME, and a token
+    deployed before it would see time run backwards (its round clock underflows: a reasonless
+    revert). `ape test` orders a test's session fixtures its own way (seen: this one first), so
+    the order is this dependency, not the fixtures' listing."""
+    return venue_kinds.async_token_stack()
 
 
 @pytest.fixture(scope="session")

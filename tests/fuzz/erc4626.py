@@ -308,3 +308,68 @@ def split_lands_first(s, token, kind: str, factor: int) -> None:
     assert not ok and reason in ("lt: slippage", "venue: slippage", "lt: no convergence"), (
         f"inv 10: {kind} after a split: {result!r}"
     )
+
+
+# ---------------------------------------------------------------- ERC-7540: the async kind's counterparts
+#
+# On an asynchronous vault the ERC-4626 entry points claim a settled request (venue_kinds.py):
+# `deposit(assets)` and `mint(shares)` take shares owed to a claimable deposit request,
+# `redeem(shares)` and `withdraw(assets)` assets owed to a claimable redeem request; the max*
+# views are what is claimable, and ERC-7540 makes every preview revert.
+
+ASYNC_PREVIEWS = ("previewDeposit", "previewMint", "previewRedeem", "previewWithdraw")
+ASYNC_CLAIMS = {  # entry point -> (max view of what it takes, max view of what it gives)
+    "deposit": ("maxDeposit", "maxMint"),
+    "mint": ("maxMint", "maxDeposit"),
+    "redeem": ("maxRedeem", "maxWithdraw"),
+    "withdraw": ("maxWithdraw", "maxRedeem"),
+}
+
+
+def async_previews_revert(token, amount: int) -> None:
+    """ERC-7540: the previews of an asynchronous flow MUST revert."""
+    for preview in ASYNC_PREVIEWS:
+        ok, result = attempt(lambda preview=preview: getattr(token, preview)(amount))
+        assert (ok, result) == (False, "lt: async"), f"{preview}({amount}) = {result!r}"
+
+
+def async_claim(token, usdc, kind: str, controller: str, amount: int) -> None:
+    """ERC-7540's prop_<X>: a claim of `amount` (of what `kind` takes: assets of the request for
+    deposit, shares owed for mint, ...) of a claimable request, for itself. It succeeds exactly
+    when 0 < amount <= the claimable max; it gives its pro-rata part of the request's other side
+    rounded down (deposit, redeem) or charges its part rounded up (mint, withdraw): in the vault's
+    favour either way; shares or assets move by exactly what it returns, and the max views drop by
+    exactly what was taken and given."""
+    takes, gives = ASYNC_CLAIMS[kind]
+    requested, owed = getattr(token, takes)(controller), getattr(token, gives)(controller)
+    # the request's two sides: assets in and shares out (deposit), shares in and assets out (redeem)
+    side_in, side_out = (requested, owed) if kind in ("deposit", "redeem") else (owed, requested)
+    shares_before, usdc_before = token.balanceOf(controller), usdc.balanceOf(controller)
+    ok, result = attempt(lambda: getattr(token, kind)(amount, controller, controller, sender=controller))
+    if not 0 < amount <= requested:
+        assert (ok, result) == (False, "lt: claimable"), f"{kind}({amount}) above the claimable {requested}: {result!r}"
+        return
+    assert ok, f"{kind}({amount}) of a claimable {requested} reverts {result!r}"
+    if kind in ("deposit", "redeem"):  # what leaves the vault, rounded down
+        assert result == amount * side_out // side_in, f"{kind}: {result} != its pro-rata part, rounded down"
+    else:  # what the claim is charged, rounded up
+        assert result == -(-amount * side_in // side_out), f"{kind}: {result} != its pro-rata charge, rounded up"
+    shares_got = {"deposit": result, "mint": amount}.get(kind, 0)
+    assets_got = {"redeem": result, "withdraw": amount}.get(kind, 0)
+    assert token.balanceOf(controller) == shares_before + shares_got, f"prop_{kind}: share"
+    assert usdc.balanceOf(controller) == usdc_before + assets_got, f"prop_{kind}: asset"
+    assert getattr(token, takes)(controller) == requested - amount
+    assert getattr(token, gives)(controller) == owed - result
+
+
+def async_max_is_honoured(token, usdc, kind: str, controller: str) -> None:
+    """ERC-7540 max*: what is claimable, never reverting; a claim of exactly the max succeeds and
+    leaves nothing claimable; one unit more reverts."""
+    takes, _ = ASYNC_CLAIMS[kind]
+    ok, most = attempt(lambda: getattr(token, takes)(controller))
+    assert ok, f"{takes} reverts {most!r}"
+    with boa.env.anchor():
+        async_claim(token, usdc, kind, controller, most + 1)
+    if most > 0:
+        async_claim(token, usdc, kind, controller, most)
+        assert getattr(token, takes)(controller) == 0

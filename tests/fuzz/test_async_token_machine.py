@@ -15,22 +15,16 @@ requested.
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
-from typing import Any
-
 import boa
 import pytest
 from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from fuzz.chain import BTC_DEPTH, MAX_UINT256, ORACLE_DECIMALS, USDC, WAD, attempt, deployer, on_own_stack_chunk
+from fuzz.chain import USDC, attempt, on_own_stack_chunk
 from fuzz.profiles import examples, fuzz_settings
+from fuzz.venue_kinds import ACTORS, REQUESTERS, async_token_stack
 
-START_PRICE = 60_000 * 10**ORACLE_DECIMALS  # the feed's answer
-ACTORS = ("holder", "requester", "other_requester")
-REQUESTERS = ("requester", "other_requester")
 DEPOSITS = st.sampled_from([USDC, 1_000 * USDC, 50_000 * USDC, 400_000 * USDC, USDC - 1])
 FRACTIONS = st.sampled_from([1, 2, 10, 1_000])  # a redeem request of balance // fraction
 MOVES_BPS = st.sampled_from([0, 5, -5, 100, -100, 300, -300, 500, -500])  # the slippage limit is 300 bps
@@ -41,52 +35,13 @@ ALLOWED = {
     "close": {"lt: in flight", "lt: not needed", "lt: not due"},
     "settle": {"lt: no round", "lt: order pending"},
 }
-
-
-@dataclass(frozen=True)
-class TokenStack:
-    usdc: Any
-    oracle: Any
-    venue: Any
-    token: Any
-    admin: str  # owns everything; a venue keeper
-    keeper: str  # KEEPER_ROLE and a venue keeper; fronts execution fees
-    actors: dict[str, str]
-
-
-@functools.cache
-def token_stack() -> TokenStack:
-    admin = boa.env.generate_address("at_admin")
-    keeper = boa.env.generate_address("at_keeper")
-    actors = {name: boa.env.generate_address(f"at_{name}") for name in ACTORS}
-    with boa.env.prank(admin):
-        usdc = deployer("mocks/MockUSDC").deploy()
-        oracle = deployer("mocks/MockOracle").deploy(ORACLE_DECIMALS, "BTC / USD", START_PRICE)
-        venue = deployer("mocks/MockAsyncPerpVenue").deploy(usdc, oracle, "BTC-PERP", 6, BTC_DEPTH)
-        venue.set_order_keeper(keeper, True)
-        token = deployer("LeveragedTokenAsync").deploy(
-            "BTC 3x Long", "BTC3L", usdc, venue, 3 * WAD, True, 10**12, 100 * USDC, 10, 10, admin
-        )
-        token.grantRole(token.KEEPER_ROLE(), keeper)
-        # no cushion: a move before the fill of a round of redeems leaves a shortfall, so the
-        # machine reaches payout orders; a 300 bps price limit, which some moves miss (refusals)
-        token.set_round_parameters(300, 600, USDC, 10**16, 0, 300)
-    usdc.mint(venue, 50_000_000 * USDC, sender=admin)
-    for who in (keeper, *actors.values()):
-        usdc.mint(who, 10_000_000 * USDC, sender=who)
-        usdc.approve(token, MAX_UINT256, sender=who)
-    return TokenStack(usdc, oracle, venue, token, admin, keeper, actors)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def async_token_fuzz_stack():
-    return token_stack()
+pytestmark = pytest.mark.usefixtures("async_deployed_stack")  # deployed once per session: conftest.py
 
 
 class AsyncTokenMachine(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
-        self.s = token_stack()
+        self.s = async_token_stack()
         self.anchor = boa.env.anchor()
         self.anchor.__enter__()
 

@@ -22,7 +22,6 @@ and the copy becomes the model. After every step:
 from __future__ import annotations
 
 import copy
-import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +40,7 @@ from fuzz.chain import (
     USDC,
     WAD,
     attempt,
+    deployed_once,
     deployer,
     on_own_stack_chunk,
 )
@@ -79,9 +79,9 @@ class AsyncStack:
     traders: dict[str, str]
 
 
-@functools.cache
+@deployed_once(lambda s: s.venue)
 def async_stack() -> AsyncStack:
-    """Deployed once per session (outside every example's anchor): collateral, a BTC feed, the
+    """Deployed once, by this module's fixture (outside every example's anchor): collateral, a BTC feed, the
     venue funded to pay profits, its keeper, and two traders with collateral approved."""
     admin = boa.env.generate_address("async_admin")
     keeper = boa.env.generate_address("async_keeper")

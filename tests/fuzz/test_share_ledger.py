@@ -9,8 +9,6 @@ Units: shares in wei; base units = shares x base_per_share.
 
 from __future__ import annotations
 
-import functools
-
 import boa
 import pytest
 from eth_abi import encode as abi_encode
@@ -19,7 +17,7 @@ from eth_utils import keccak
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from fuzz.chain import MAX_UINT256, ZERO_ADDRESS, deployer, revert_reason
+from fuzz.chain import MAX_UINT256, ZERO_ADDRESS, deployed_once, deployer, revert_reason
 from fuzz.profiles import fuzz_settings
 from ltsdk import share_scale
 from ltsdk.permit import permit_typed_data, sign_permit
@@ -39,7 +37,7 @@ spender = boa.env.generate_address("spender")
 signer = Account.from_key(keccak(b"share ledger permit signer"))
 
 
-@functools.cache
+@deployed_once(lambda ledger: ledger)
 def ledger():
     """The harness, deployed once (outside every example's anchor, which rolls back to it)."""
     return deployer("mocks/MockShareLedger").deploy(NAME, SYMBOL)
