@@ -241,7 +241,7 @@ redeem_fee_bps: public(immutable(uint256))  # on the assets a redeem request set
 
 idle_assets: public(uint256)  # collateral at the token that belongs to NAV
 held_assets: public(uint256)  # collateral at the token held for requests, claims and fees; not NAV
-flight_idle: public(uint256)  # assets: the fund's idle collateral the last round closed took (its cash first, the rest into margin; its H counts it)
+flight_idle: public(uint256)  # assets: the fund's idle collateral the round in flight took (its cash first, the rest into margin; its H counts it); 0 once settled or rolled
 protocol_fees: public(uint256)  # mint and redeem fees held for the fee recipient (part of held_assets)
 fee_recipient: public(address)
 
@@ -1201,6 +1201,7 @@ def _settle_fill(round_id: uint256, r: Round):
     f: IAsyncPerpVenue.Fill = self._fill(r.order_id)
     supply: uint256 = share_ledger._total_supply()
     s: round_math.Settlement = self._settlement_of(r, f, supply)
+    self.flight_idle = 0  # counted in the settlement; the round's cash now holds it
     if f.collateral_delta < 0:
         self.held_assets += convert(-f.collateral_delta, uint256)  # withdrawn to the token at the fill
     # shares: the redeemed ones leave the supply, the depositors' wait in the token for their claims
@@ -1270,6 +1271,7 @@ def _roll(round_id: uint256, r: Round, o: IAsyncPerpVenue.Order):
     # the idle collateral it took is the fund's again
     self.held_assets -= self.flight_idle
     self.idle_assets += self.flight_idle
+    self.flight_idle = 0
     newer: uint256 = self.open_round
     n: Round = self.rounds[newer]
     self.rounds[round_id] = Round(

@@ -427,7 +427,7 @@ def test_idle__leftover_cushion__rides_into_margin_with_the_next_round(rounds, s
     nav = token.totalAssets()
     closed = rounds.close().events.filter(token.RoundClosed)[0]
     assert closed.collateral_delta == expected.collateral_delta == 10_000 * USDC + idle - expected.cash
-    assert token.idle_assets() == 0 and token.totalAssets() == nav
+    assert token.idle_assets() == 0 and token.flight_idle() == idle and token.totalAssets() == nav
     if refused:
         assert rounds.fill(63_000) == REFUSED
         rounds.settle()
@@ -436,6 +436,7 @@ def test_idle__leftover_cushion__rides_into_margin_with_the_next_round(rounds, s
         assert rounds.fill() == FILLED
         rounds.settle()
         assert token.idle_assets() == 0  # a deposit round's cash is its fees: nothing left over
+    assert token.flight_idle() == 0  # the round it rode with settled or rolled
 
 
 def test_venue_liquidation__position_closed__nav_and_the_next_round_follow_the_venue(

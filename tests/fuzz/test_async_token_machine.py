@@ -132,7 +132,8 @@ class AsyncTokenMachine(RuleBasedStateMachine):
         if status != 2 or r.status != 1 or supply_before == 0:
             return
         f = venue.fill_of(r.order_id)
-        h = token.idle_assets() + f.equity_before  # the fund without the round, at the fill's price
+        # the fund without the round, at the fill's price: its idle collateral went with the round's order
+        h = token.idle_assets() + token.flight_idle() + f.equity_before
         nav, supply = token.totalAssets(), token.totalSupply()  # as if settled, at the same price
         for who in ACTORS:
             balance = token.balanceOf(self.s.actors[who])
