@@ -372,7 +372,8 @@ def test_withdraw__while_venue_margin_is_negative__burns_what_its_preview_says_a
 
 def lens_state(s, token, symbol: str) -> TokenState:
     row = s.lens.state_of(token)
-    names = [name for name in TokenState.__dataclass_fields__ if name not in ("symbol", "asset_decimals")]
+    # the lens row's fields: TokenState's but for what the SDK adds (symbol, decimals, kind)
+    names = [name for name in TokenState.__dataclass_fields__ if name not in ("symbol", "asset_decimals", "kind")]
     return TokenState(symbol=symbol, **dict(zip(names, row, strict=True)))
 
 
