@@ -20,7 +20,8 @@
 
         Shared with the sync token (LeveragedToken.vy) as modules: the share ledger
         (share_ledger.vy: ERC-20, EIP-2612), snekmate's access control, lt_math.vy's share and
-        size formulas; the round formulas are round_math.vy's.
+        size formulas. The round formulas are round_math.vy's, served by the AsyncRoundMath contract
+        this token calls (`round_math`, IAsyncRoundMath: the token has no room to carry them).
 
         Fees: a mint fee on each deposit request's assets and a redeem fee on each redeem
         request's assets, fixed at deployment, held for the fee recipient (collect_fees); no
@@ -54,9 +55,9 @@ from ethereum.ercs import IERC4626
 from snekmate.auth import access_control
 from snekmate.utils import math
 from .interfaces import IAsyncPerpVenue
+from .interfaces import IAsyncRoundMath
 from . import constants
 from . import lt_math
-from . import round_math
 from . import share_ledger
 from . import LeveragedTokenConfigurator
 
@@ -227,6 +228,7 @@ MAX_SLIPPAGE_BPS: constant(uint256) = 1_000
 
 asset: public(immutable(address))
 venue: public(immutable(IAsyncPerpVenue))
+round_math: public(immutable(IAsyncRoundMath))  # AsyncRoundMath: the round formulas
 target_leverage: public(immutable(uint256))  # WAD
 is_long: public(immutable(bool))
 ASSET_SCALE: public(immutable(uint256))  # 10**(18 - asset decimals)
@@ -282,6 +284,7 @@ def __init__(
     mint_fee_bps_: uint256,
     redeem_fee_bps_: uint256,
     fee_recipient_: address,
+    round_math_: address,
 ):
     """
     @notice The deployer gets DEFAULT_ADMIN_ROLE. Round parameters start at: a round every 300 s,
@@ -291,6 +294,7 @@ def __init__(
     @param initial_nav_per_share_ NAV per share at the first mint, in asset base units
     @param mint_fee_bps_ Fee on a deposit request's assets, at most the sync token's cap
     @param redeem_fee_bps_ Fee on a redeem request's assets, at most the sync token's cap
+    @param round_math_ The AsyncRoundMath contract serving the round formulas
     """
     access_control.__init__()
     share_ledger.__init__(name_, symbol_)
@@ -302,6 +306,7 @@ def __init__(
     self.fee_recipient = fee_recipient_
     asset = asset_
     venue = IAsyncPerpVenue(venue_)
+    round_math = IAsyncRoundMath(round_math_)
     target_leverage = target_leverage_
     is_long = is_long_
     ASSET_SCALE = asset_scale_
@@ -495,10 +500,10 @@ def close_round() -> uint256:
     if not (nav > 0 or supply == 0):
         self._fail("lt: insolvent")
     fee: uint256 = self._min_fee()
-    size_delta: int256 = round_math._round_size(
+    size_delta: int256 = staticcall round_math.round_size(
         snap.size, convert(max(nav, 0), uint256), supply, snap.price, r.deposits, r.redeems, target_leverage, is_long, ASSET_SCALE
     )
-    plan: round_math.RoundOrder = round_math._round_order(
+    plan: IAsyncRoundMath.RoundOrder = staticcall round_math.round_order(
         size_delta,
         convert(max(nav, 0), uint256),
         supply,
@@ -1145,8 +1150,8 @@ def _filled(r: Round) -> (bool, IAsyncPerpVenue.Fill):
 
 @internal
 @view
-def _settlement_of(r: Round, f: IAsyncPerpVenue.Fill, supply: uint256) -> round_math.Settlement:
-    return round_math._settlement(
+def _settlement_of(r: Round, f: IAsyncPerpVenue.Fill, supply: uint256) -> IAsyncRoundMath.Settlement:
+    return staticcall round_math.settlement(
         self.idle_assets + self.flight_idle,
         f.equity_before,
         f.equity_after,
@@ -1187,7 +1192,7 @@ def _nav_and_supply() -> (int256, uint256):
     filled, f = self._filled(r)
     if not filled:
         return nav + convert(self.flight_idle, int256), supply
-    s: round_math.Settlement = self._settlement_of(r, f, supply)
+    s: IAsyncRoundMath.Settlement = self._settlement_of(r, f, supply)
     return nav + convert(r.cash, int256) - convert(r.execution_fee + s.assets_out + s.fees, int256), supply - r.redeems + s.shares_out
 
 
@@ -1200,7 +1205,7 @@ def _settle_fill(round_id: uint256, r: Round):
     """
     f: IAsyncPerpVenue.Fill = self._fill(r.order_id)
     supply: uint256 = share_ledger._total_supply()
-    s: round_math.Settlement = self._settlement_of(r, f, supply)
+    s: IAsyncRoundMath.Settlement = self._settlement_of(r, f, supply)
     self.flight_idle = 0  # counted in the settlement; the round's cash now holds it
     if f.collateral_delta < 0:
         self.held_assets += convert(-f.collateral_delta, uint256)  # withdrawn to the token at the fill

@@ -3,7 +3,8 @@
 @title Settlement-round math
 @notice The one home for the asynchronous token's round formulas: the one netted venue order a
         round's deposits and redeems become, and its settlement priced at the fill the venue
-        recorded (docs/async-token.md). `ltsdk.replica.async_token` mirrors them line by line.
+        recorded (docs/async-token.md), served to the token by AsyncRoundMath.vy.
+        `ltsdk.replica.async_token` mirrors them line by line.
         Every rounding favours the holders who stay: what requesters receive rounds down, the
         cash a round keeps and its costs round up.
         Units: assets in collateral base units, shares in 18-decimal wei, prices and sizes in
@@ -13,26 +14,11 @@
 from snekmate.utils import math
 from . import constants
 from . import lt_math
+from .interfaces import IAsyncRoundMath
 
 BPS: constant(uint256) = constants.BPS
 
-
-# the venue order a round closes with (_round_order)
-struct RoundOrder:
-    size_delta: int256  # WAD units: the deposits' in-kind growth plus the redeems' slice, netted
-    collateral_delta: int256  # assets: > 0 rides in the order into margin, < 0 withdrawn at the fill
-    cash: uint256  # assets the round keeps at the token: the redeemers' cash (cushioned), the mint fee and the execution fee
-    acceptable_price: uint256  # WAD: the oracle price -+ max slippage on the net direction (0: no trade)
-
-
-# what a filled round owes its requesters (_settlement)
-struct Settlement:
-    nav_at_fill: uint256  # assets: the fund without the order at the fill's oracle price (H)
-    cost: uint256  # assets: the order's taker fee and impact against the oracle, plus the execution fee
-    deposits_pay: bool  # the side in excess, which bears `cost`: deposits (True) or redeems
-    shares_out: uint256  # shares the round's depositors receive together (first round: DEAD_SHARES included)
-    assets_out: uint256  # assets the round's redeemers receive together
-    fees: uint256  # assets: the mint fee on the deposits and the redeem fee on the redeemers' assets, to the fee recipient
+# the structs are the interface's (IAsyncRoundMath.RoundOrder, .Settlement): one home for both sides
 
 
 @internal
@@ -81,7 +67,7 @@ def _round_order(
     max_slippage_bps: uint256,
     is_long: bool,
     initial_nav_per_share: uint256,
-) -> RoundOrder:
+) -> IAsyncRoundMath.RoundOrder:
     """
     @dev The order for a round trading `size_delta` (_round_size) at the oracle `price`. The round
          keeps in cash the redeems' value at this price, a cushion of `cushion_bps` of the
@@ -113,7 +99,7 @@ def _round_order(
     acceptable: uint256 = 0
     if size_delta != 0:
         acceptable = lt_math._limit_price(price, max_slippage_bps, size_delta > 0)
-    return RoundOrder(size_delta=size_delta, collateral_delta=collateral_delta, cash=cash, acceptable_price=acceptable)
+    return IAsyncRoundMath.RoundOrder(size_delta=size_delta, collateral_delta=collateral_delta, cash=cash, acceptable_price=acceptable)
 
 
 @internal
@@ -132,7 +118,7 @@ def _settlement(
     redeem_fee_bps: uint256,
     is_long: bool,
     initial_nav_per_share: uint256,
-) -> Settlement:
+) -> IAsyncRoundMath.Settlement:
     """
     @dev A filled round, priced at the fill: H = idle + equity before the order (every share,
          pending redeems included, is worth H / supply); the order's cost is what it took from
@@ -166,7 +152,7 @@ def _settlement(
     shares_out: uint256 = 0
     if deposits > 0:
         shares_out = lt_math._shares_for_value(supply, h, deposit_value, initial_nav_per_share)
-    return Settlement(
+    return IAsyncRoundMath.Settlement(
         nav_at_fill=h,
         cost=cost,
         deposits_pay=deposits_pay,

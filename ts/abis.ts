@@ -4967,6 +4967,18 @@ export const LeveragedTokenAsyncAbi = [
   },
   {
     "inputs": [],
+    "name": "round_math",
+    "outputs": [
+      {
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "target_leverage",
     "outputs": [
       {
@@ -5359,6 +5371,10 @@ export const LeveragedTokenAsyncAbi = [
       {
         "name": "fee_recipient_",
         "type": "address"
+      },
+      {
+        "name": "round_math_",
+        "type": "address"
       }
     ],
     "stateMutability": "nonpayable",
@@ -5431,6 +5447,18 @@ export const LeveragedTokenFactoryAbi = [
       }
     ],
     "name": "AsyncTokenBlueprintSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "round_math",
+        "type": "address"
+      }
+    ],
+    "name": "AsyncRoundMathSet",
     "type": "event"
   },
   {
@@ -5600,6 +5628,18 @@ export const LeveragedTokenFactoryAbi = [
       }
     ],
     "name": "set_async_token_blueprint",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "new_round_math",
+        "type": "address"
+      }
+    ],
+    "name": "set_async_round_math",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -5848,6 +5888,18 @@ export const LeveragedTokenFactoryAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "async_round_math",
+    "outputs": [
+      {
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "name": "arg0",
@@ -5923,6 +5975,10 @@ export const LeveragedTokenFactoryAbi = [
       },
       {
         "name": "async_token_blueprint_",
+        "type": "address"
+      },
+      {
+        "name": "async_round_math_",
         "type": "address"
       },
       {
@@ -8453,6 +8509,11 @@ export const manifestSchema = {
       "type": "string",
       "pattern": "^0x[0-9a-fA-F]{40}$",
       "description": "the EIP-5202 blueprint the factory creates async tokens (LeveragedTokenAsync) from"
+    },
+    "async_round_math": {
+      "type": "string",
+      "pattern": "^0x[0-9a-fA-F]{40}$",
+      "description": "AsyncRoundMath: the round formulas every async token calls"
     },
     "markets": {
       "type": "object",

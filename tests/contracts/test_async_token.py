@@ -57,6 +57,7 @@ def async_token_stack(project, admin, keeper, guardian, fee_recipient, usdc):
         MINT_FEE_BPS,
         REDEEM_FEE_BPS,
         fee_recipient,
+        project.AsyncRoundMath.deploy(sender=admin),
         sender=admin,
     )
     token.grantRole(token.KEEPER_ROLE(), keeper, sender=admin)
