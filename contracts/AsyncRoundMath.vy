@@ -16,7 +16,7 @@ implements: IAsyncRoundMath
 
 @external
 @pure
-def round_size(
+def round_trade(
     size: int256,
     nav: uint256,
     supply: uint256,
@@ -26,11 +26,15 @@ def round_size(
     target_leverage: uint256,
     is_long: bool,
     asset_scale: uint256,
-) -> int256:
+    p: IAsyncRoundMath.RebalanceParameters,
+    elapsed: uint256,
+) -> (int256, int256, uint8):
     """
-    @notice round_math._round_size: the deposits' in-kind growth plus the redeems' slice, netted.
+    @notice round_math._round_trade: (the requests' trade, the fund's rebalance, its reason).
     """
-    return round_math._round_size(size, nav, supply, price, deposits, redeems, target_leverage, is_long, asset_scale)
+    return round_math._round_trade(
+        size, nav, supply, price, deposits, redeems, target_leverage, is_long, asset_scale, p, elapsed
+    )
 
 
 @external
@@ -80,6 +84,7 @@ def settlement(
     equity_after: int256,
     collateral_delta: int256,
     size_delta: int256,
+    rebalance: int256,
     execution_fee: uint256,
     supply: uint256,
     deposits: uint256,
@@ -98,6 +103,7 @@ def settlement(
         equity_after,
         collateral_delta,
         size_delta,
+        rebalance,
         execution_fee,
         supply,
         deposits,
@@ -107,3 +113,21 @@ def settlement(
         is_long,
         initial_nav_per_share,
     )
+
+
+@external
+@pure
+def leverage_as_filled(
+    size: int256,
+    pending_size_delta: int256,
+    nav: int256,
+    supply: uint256,
+    deposits: uint256,
+    redeems: uint256,
+    price: uint256,
+    asset_scale: uint256,
+) -> uint256:
+    """
+    @notice round_math._leverage_as_filled: leverage as if the orders in flight had filled.
+    """
+    return round_math._leverage_as_filled(size, pending_size_delta, nav, supply, deposits, redeems, price, asset_scale)

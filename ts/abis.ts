@@ -3598,6 +3598,16 @@ export const LeveragedTokenAsyncAbi = [
         "indexed": false,
         "name": "collateral_delta",
         "type": "int256"
+      },
+      {
+        "indexed": false,
+        "name": "rebalance",
+        "type": "int256"
+      },
+      {
+        "indexed": false,
+        "name": "reason",
+        "type": "uint8"
       }
     ],
     "name": "RoundClosed",
@@ -3667,6 +3677,11 @@ export const LeveragedTokenAsyncAbi = [
         "indexed": false,
         "name": "fees",
         "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "fund_cost",
+        "type": "uint256"
       }
     ],
     "name": "RoundSettled",
@@ -3729,6 +3744,33 @@ export const LeveragedTokenAsyncAbi = [
       }
     ],
     "name": "RoundParametersSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "name": "band_bps",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "rebalance_interval",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "min_drift_bps",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "ripcord_leverage",
+        "type": "uint256"
+      }
+    ],
+    "name": "RebalanceParametersSet",
     "type": "event"
   },
   {
@@ -4506,6 +4548,18 @@ export const LeveragedTokenAsyncAbi = [
   },
   {
     "inputs": [],
+    "name": "ripcord",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "settle",
     "outputs": [
       {
@@ -4589,6 +4643,30 @@ export const LeveragedTokenAsyncAbi = [
   {
     "inputs": [
       {
+        "name": "band_bps",
+        "type": "uint256"
+      },
+      {
+        "name": "rebalance_interval",
+        "type": "uint256"
+      },
+      {
+        "name": "min_drift_bps",
+        "type": "uint256"
+      },
+      {
+        "name": "ripcord_leverage",
+        "type": "uint256"
+      }
+    ],
+    "name": "set_rebalance_parameters",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "name": "requestId",
         "type": "uint256"
       },
@@ -4665,6 +4743,22 @@ export const LeveragedTokenAsyncAbi = [
       {
         "name": "",
         "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "rebalance_status",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8"
+      },
+      {
+        "name": "",
+        "type": "int256"
       }
     ],
     "stateMutability": "view",
@@ -5159,6 +5253,10 @@ export const LeveragedTokenAsyncAbi = [
           {
             "name": "fees",
             "type": "uint256"
+          },
+          {
+            "name": "rebalance",
+            "type": "int256"
           }
         ],
         "name": "",
@@ -5321,6 +5419,48 @@ export const LeveragedTokenAsyncAbi = [
       {
         "name": "",
         "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "rebalance_parameters",
+    "outputs": [
+      {
+        "components": [
+          {
+            "name": "band_bps",
+            "type": "uint256"
+          },
+          {
+            "name": "rebalance_interval",
+            "type": "uint256"
+          },
+          {
+            "name": "min_drift_bps",
+            "type": "uint256"
+          },
+          {
+            "name": "ripcord_leverage",
+            "type": "uint256"
+          }
+        ],
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "last_rebalance",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",
