@@ -354,6 +354,7 @@ class VenueKindMachine(RuleBasedStateMachine):
             token.redeem_fee_bps(),
             token.is_long(),
             token.initial_nav_per_share(),
+            r.rebalance,  # the fund's part of the order (0 unless a rebalance rode in the round)
         )
         assert sum(d for d, _ in requests.values()) == r.deposits, "the round's deposits != its requesters'"
         assert sum(s for _, s in requests.values()) == r.redeems, "the round's redeems != its requesters'"
