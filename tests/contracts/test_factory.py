@@ -201,7 +201,6 @@ def test_create_token__token_is_configured_from_arguments(
     assert token.decimals() == 18
     assert token.nav_per_share() == 250 * USDC
     assert token.initial_nav_per_share() == 250 * USDC
-    assert token.round_math() == factory.async_round_math()
     assert token.fee_recipient() == fee_recipient
     assert token.max_total_assets() == cap
     assert token.totalSupply() == 0
@@ -799,6 +798,7 @@ def test_create_token__async_venue__creates_the_async_token_from_its_blueprint(
     assert token.asset() == usdc.address
     assert (token.target_leverage(), token.is_long(), token.ASSET_SCALE()) == (3 * WAD, True, 10**12)
     assert token.initial_nav_per_share() == 250 * USDC
+    assert token.round_math() == factory.async_round_math()
     # the configurator's defaults, fixed at construction: the async token has no configurator
     assert (token.mint_fee_bps(), token.redeem_fee_bps()) == (10, 10)
     assert token.fee_recipient() == fee_recipient
