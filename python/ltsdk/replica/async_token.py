@@ -128,6 +128,15 @@ def fund_share(trade_cost: int, k: int, x: int) -> int:
     return trade_cost if ax > ak else 0
 
 
+def staying_nav(h: int, fund_cost: int, supply: int, redeems: int) -> int:
+    """The H at which the depositors' shares are priced in round_math._settlement (and so what
+    each share that stays is worth at the fill, the round's requests aside): H less the fund's
+    cost over the staying supply, rounded against the depositors."""
+    if fund_cost == 0:
+        return h
+    return h - min(mul_div(fund_cost, supply, supply - redeems, True), h - 1)
+
+
 def leverage_as_filled(
     size: int,
     pending_size_delta: int,
@@ -228,8 +237,7 @@ def settlement(
     redeem_fee = fee(redeem_value, redeem_fee_bps)
     shares_out = 0
     if deposits > 0:
-        h_stay = h
-        if fund_cost > 0:
-            h_stay -= min(mul_div(fund_cost, supply, supply - redeems, True), h - 1)
-        shares_out = shares_for_value(supply, h_stay, deposit_value, initial_nav_per_share)
+        shares_out = shares_for_value(
+            supply, staying_nav(h, fund_cost, supply, redeems), deposit_value, initial_nav_per_share
+        )
     return Settlement(h, cost, deposits_pay, shares_out, redeem_value - redeem_fee, mint_fee + redeem_fee, fund_cost)
