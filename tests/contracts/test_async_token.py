@@ -997,3 +997,37 @@ def test_set_rebalance_parameters__admin_within_bounds__set_and_others_revert(ro
             band_bps=1_000, rebalance_interval=3_600, min_drift_bps=100, ripcord_leverage=4 * WAD
         )
     ]
+
+
+def test_ripcord__nothing_in_flight__anyone_closes_a_round_of_the_rebalance_alone(
+    rounds, stayer, requester, outsider, usdc
+):
+    token = rounds.token
+    rounds.seed(stayer, 100_000 * USDC)
+    rounds.request_deposit(requester, 10_000 * USDC)  # waits in the open round for the next close
+    open_round = token.open_round()
+    rounds.price(48_000)
+    usdc.mint(outsider, USDC, sender=outsider)
+    usdc.approve(token, MAX_UINT, sender=outsider)
+
+    closed = token.ripcord(sender=outsider).events.filter(token.RoundClosed)[0]
+
+    assert (closed.deposits, closed.redeems, closed.reason) == (0, 0, RIPCORD) and closed.rebalance < 0
+    assert token.open_round() == open_round and token.pendingDepositRequest(0, requester) == 10_000 * USDC
+
+
+def test_rebalance__refused_rebalance_only_round__is_dropped_and_the_open_round_stays(rounds, stayer, requester):
+    token = rounds.token
+    rounds.seed(stayer, 100_000 * USDC)
+    rounds.price(54_000)
+    closed = rounds.close().events.filter(token.RoundClosed)[0]
+    rounds.request_deposit(requester, 10_000 * USDC)  # in the round opened by the close
+    open_round, idle = token.open_round(), token.flight_idle()
+
+    assert rounds.fill(53_000) == REFUSED  # under the sell's price limit
+    rounds.settle()
+
+    assert token.rounds(closed.round_id).order_id == 0 and token.flight_round() == 0
+    assert token.open_round() == open_round and token.merged_into(open_round) == 0
+    assert token.idle_assets() == idle
+    assert token.rebalance_status()[0] == BAND  # the next close retries it
