@@ -20,13 +20,23 @@
 
         Shared with the sync token (LeveragedToken.vy) as modules: the share ledger
         (share_ledger.vy: ERC-20, EIP-2612), snekmate's access control, lt_math.vy's share and
-        size formulas; the round formulas are round_math.vy's.
+        size formulas. The round formulas are round_math.vy's, served by the AsyncRoundMath contract
+        this token calls (`round_math`, IAsyncRoundMath: the token has no room to carry them).
+
+        Rebalancing rides in rounds: a close whose rebalance is due (band, schedule with drift,
+        ripcord: rebalance_status) adds the fund's part, which moves the staying holders to
+        target, to the round's order (a round with no requests closes for it alone); the fund
+        bears its share of that order's cost, so requesters never pay for the rebalance and
+        holders never pay for the requests. While an order is in flight no second one is placed
+        (status IN_FLIGHT); `ripcord()` (anyone, at the ripcord level) cancels a pending order
+        that adds exposure and places a reducing one. The position is read from the venue at
+        every close, so its liquidations and deleveraging show up there.
 
         Fees: a mint fee on each deposit request's assets and a redeem fee on each redeem
         request's assets, fixed at deployment, held for the fee recipient (collect_fees); no
         management fee yet.
 
-        Roles: DEFAULT_ADMIN_ROLE (round parameters, fee recipient, unpause), KEEPER_ROLE (close a round before
+        Roles: DEFAULT_ADMIN_ROLE (round and rebalance parameters, fee recipient, unpause), KEEPER_ROLE (close a round before
         its grace has passed), GUARDIAN_ROLE (pause new requests).
 
         Reverts: "lt: zero", "lt: min request", "lt: not operator", "lt: request pending",
@@ -54,9 +64,9 @@ from ethereum.ercs import IERC4626
 from snekmate.auth import access_control
 from snekmate.utils import math
 from .interfaces import IAsyncPerpVenue
+from .interfaces import IAsyncRoundMath
 from . import constants
 from . import lt_math
-from . import round_math
 from . import share_ledger
 from . import LeveragedTokenConfigurator
 
@@ -120,8 +130,10 @@ event RoundClosed:
     order_id: indexed(uint256)
     deposits: uint256  # assets
     redeems: uint256  # shares
-    size_delta: int256
+    size_delta: int256  # the requests' trade plus `rebalance`
     collateral_delta: int256
+    rebalance: int256  # the fund's part of size_delta: the staying holders back to target (0: none)
+    reason: uint8  # why it rebalances (lt_math's REASON_*: SCHEDULED, BAND, RIPCORD; NONE)
 
 event RoundRolled:
     round_id: indexed(uint256)
@@ -137,6 +149,7 @@ event RoundSettled:
     shares_out: uint256
     assets_out: uint256
     fees: uint256  # assets: the round's mint and redeem fees
+    fund_cost: uint256  # assets: the part of `cost` the staying holders bore for the rebalance
 
 event PayoutPlaced:
     round_id: indexed(uint256)
@@ -150,6 +163,12 @@ event RoundParametersSet:
     min_redeem_shares: uint256
     redeem_cushion_bps: uint256
     max_slippage_bps: uint256
+
+event RebalanceParametersSet:
+    band_bps: uint256
+    rebalance_interval: uint256
+    min_drift_bps: uint256
+    ripcord_leverage: uint256
 
 event FeesCollected:
     fee_recipient: indexed(address)
@@ -178,6 +197,7 @@ struct Round:
     shares_out: uint256  # once settled: shares for the depositors together
     assets_out: uint256  # once settled: assets for the redeemers together
     fees: uint256  # once settled: the round's mint and redeem fees, for the fee recipient
+    rebalance: int256  # the fund's part of the order's size delta (0: no rebalance rides in it)
 
 
 # a controller's pending request: the round it joined and the amount (assets or shares)
@@ -227,6 +247,7 @@ MAX_SLIPPAGE_BPS: constant(uint256) = 1_000
 
 asset: public(immutable(address))
 venue: public(immutable(IAsyncPerpVenue))
+round_math: public(immutable(IAsyncRoundMath))  # AsyncRoundMath: the round formulas
 target_leverage: public(immutable(uint256))  # WAD
 is_long: public(immutable(bool))
 ASSET_SCALE: public(immutable(uint256))  # 10**(18 - asset decimals)
@@ -265,6 +286,8 @@ min_redeem_shares: public(uint256)  # shares: the least a redeem request may be
 redeem_cushion_bps: public(uint256)  # extra cash a round keeps for its redeemers against a move before the fill
 max_slippage_bps: public(uint256)  # a round's order fills no worse than the close's oracle price -+ this
 paused: public(bool)
+rebalance_parameters: public(IAsyncRoundMath.RebalanceParameters)
+last_rebalance: public(uint256)  # timestamp of the last close whose order rebalanced the fund
 
 
 # ---------------------------------------------------------------- constructor
@@ -282,6 +305,7 @@ def __init__(
     mint_fee_bps_: uint256,
     redeem_fee_bps_: uint256,
     fee_recipient_: address,
+    round_math_: address,
 ):
     """
     @notice The deployer gets DEFAULT_ADMIN_ROLE. Round parameters start at: a round every 300 s,
@@ -291,6 +315,7 @@ def __init__(
     @param initial_nav_per_share_ NAV per share at the first mint, in asset base units
     @param mint_fee_bps_ Fee on a deposit request's assets, at most the sync token's cap
     @param redeem_fee_bps_ Fee on a redeem request's assets, at most the sync token's cap
+    @param round_math_ The AsyncRoundMath contract serving the round formulas
     """
     access_control.__init__()
     share_ledger.__init__(name_, symbol_)
@@ -302,6 +327,7 @@ def __init__(
     self.fee_recipient = fee_recipient_
     asset = asset_
     venue = IAsyncPerpVenue(venue_)
+    round_math = IAsyncRoundMath(round_math_)
     target_leverage = target_leverage_
     is_long = is_long_
     ASSET_SCALE = asset_scale_
@@ -314,6 +340,13 @@ def __init__(
     self.min_redeem_shares = 10**16
     self.redeem_cushion_bps = 1_000
     self.max_slippage_bps = 50
+    self.rebalance_parameters = IAsyncRoundMath.RebalanceParameters(
+        band_bps=2_000,
+        rebalance_interval=86_400,
+        min_drift_bps=50,
+        ripcord_leverage=lt_math._default_ripcord_leverage(target_leverage_),
+    )
+    self.last_rebalance = block.timestamp
     assert extcall IERC20(asset_).approve(venue_, max_value(uint256), default_return_value=True)
 
 
@@ -466,12 +499,15 @@ def withdraw(assets: uint256, receiver: address, controller: address) -> uint256
 @nonreentrant
 def close_round() -> uint256:
     """
-    @notice Close the open round into one venue order: the deposits' and redeems' in-kind trades
-            netted (round_math._round_order) at the oracle price now, no worse than it
-            -+ max_slippage_bps. KEEPER_ROLE once `round_interval` has passed since the last
-            close; anyone `round_grace` later. The caller pays the venue's execution fee (in the
-            collateral, approved to the token) and the round repays it at settlement; if the
-            order is refused or expires, that fee was the caller's cost of trying.
+    @notice Close the open round into one venue order: the requests' trade plus the fund's
+            rebalance when one is due (round_math._round_trade), netted, with the cash and
+            collateral of round_math._round_order at the oracle price now, no worse than it
+            -+ max_slippage_bps. A round with no requests closes only when a rebalance is due
+            (its order is the fund's part alone). KEEPER_ROLE once `round_interval` has passed
+            since the last close; anyone `round_grace` later. The caller pays the venue's
+            execution fee (in the collateral, approved to the token) and the round repays it at
+            settlement; if the order is refused or expires, that fee was the caller's cost of
+            trying. The position is read from the venue at every close.
     @return The venue order id.
     """
     self._check_not_in_flight(self.flight_round == 0)
@@ -481,66 +517,39 @@ def close_round() -> uint256:
     if block.timestamp < due + self.round_grace:
         access_control._check_role(KEEPER_ROLE, msg.sender)
     round_id: uint256 = self.open_round
-    r: Round = self.rounds[round_id]
-    if not (r.deposits > 0 or r.redeems > 0):
-        self._fail("lt: not needed")
-    snap: IAsyncPerpVenue.AccountSnapshot = staticcall venue.account_snapshot(self)
-    if not (snap.fresh):
-        self._fail("lt: stale price")
-    supply: uint256 = share_ledger._total_supply()
-    idle: uint256 = self.idle_assets
-    nav: int256 = convert(idle, int256) + snap.equity
-    # a wiped-out fund (NAV <= 0 with holders) has no price for a share: no round until it is
-    # recapitalised or wound down (open requests can still be cancelled)
-    if not (nav > 0 or supply == 0):
-        self._fail("lt: insolvent")
-    fee: uint256 = self._min_fee()
-    size_delta: int256 = round_math._round_size(
-        snap.size, convert(max(nav, 0), uint256), supply, snap.price, r.deposits, r.redeems, target_leverage, is_long, ASSET_SCALE
-    )
-    plan: round_math.RoundOrder = round_math._round_order(
-        size_delta,
-        convert(max(nav, 0), uint256),
-        supply,
-        snap.price,
-        r.deposits,
-        r.redeems,
-        idle,
-        fee,
-        mint_fee_bps,
-        self._trade_cost(size_delta, snap.price),
-        self.redeem_cushion_bps,
-        self.max_slippage_bps,
-        is_long,
-        initial_nav_per_share,
-    )
-    self._pull(msg.sender, fee)
-    # the fund's idle collateral joins the round: it pays the round's cash first, the rest rides
-    # into margin with the order (so a cushion left over by one round returns to margin in the next)
-    self.idle_assets = 0
-    self.held_assets += idle
-    self.flight_idle = idle
-    if plan.collateral_delta > 0:
-        self.held_assets -= convert(plan.collateral_delta, uint256)
-    r.order_id = extcall venue.create_order(plan.size_delta, plan.collateral_delta, plan.acceptable_price, fee)
-    r.status = IN_FLIGHT
-    r.cash = plan.cash
-    r.fronter = msg.sender
-    r.execution_fee = fee
-    self.rounds[round_id] = r
-    self.flight_round = round_id
     self.open_round = self.next_round
     self.next_round += 1
     self.last_close = block.timestamp
-    log RoundClosed(
-        round_id=round_id,
-        order_id=r.order_id,
-        deposits=r.deposits,
-        redeems=r.redeems,
-        size_delta=plan.size_delta,
-        collateral_delta=plan.collateral_delta,
-    )
-    return r.order_id
+    return self._close(round_id, self.rounds[round_id], False)
+
+
+@external
+@nonreentrant
+def ripcord() -> uint256:
+    """
+    @notice Anyone, at leverage >= `ripcord_leverage` (read as if the orders in flight had
+            filled): close a round of the fund's rebalance alone, back to target, at once. If
+            the round in flight has a pending order that adds exposure, cancel it at the venue
+            first (it rolls back with its requests intact, as a refused order; the venue's
+            cancel delay applies); one that reduces exposure, or a round paying out or filled,
+            reverts "lt: in flight". The caller fronts the execution fee as for close_round and
+            is repaid at settlement; no reward. The open round's requests wait for the next close.
+    @return The venue order id.
+    """
+    round_id: uint256 = self.flight_round
+    if round_id != 0:
+        due: bool = False
+        cancellable: bool = False
+        due, cancellable = self._ripcord_check(round_id)
+        if not (due):
+            self._fail("lt: not needed")
+        self._check_not_in_flight(cancellable)
+        r: Round = self.rounds[round_id]
+        self._cancel(r)
+        self._roll(round_id, r, self._order(r.order_id))
+    new_id: uint256 = self.next_round
+    self.next_round += 1
+    return self._close(new_id, empty(Round), True)
 
 
 @external
@@ -565,11 +574,7 @@ def settle() -> uint8:
     if o.status == VENUE_PENDING:
         if not (block.timestamp > o.created_at + staticcall venue.order_expiry()):
             self._fail("lt: order pending")
-        # expired: closing it returns its collateral and pays its execution fee to this token,
-        # which hands the fee back to whoever fronted it
-        extcall venue.cancel_order(r.order_id)
-        self.held_assets += r.execution_fee
-        self._pay(r.fronter, r.execution_fee)
+        self._cancel(r)
         o = self._order(r.order_id)
     if r.status == IN_FLIGHT:
         if o.status == VENUE_FILLED:
@@ -679,6 +684,37 @@ def set_round_parameters(
     )
 
 
+@external
+@nonreentrant
+def set_rebalance_parameters(band_bps: uint256, rebalance_interval: uint256, min_drift_bps: uint256, ripcord_leverage: uint256):
+    """
+    @notice Admin: the leverage band (bps, the sync token's bounds), the scheduled interval
+            (seconds) and its least drift (bps), the ripcord level (WAD: above the band's upper
+            edge, at most 2 T). Applies from the next close.
+    """
+    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    ok: bool = (
+        band_bps >= LeveragedTokenConfigurator.MIN_BAND_BPS
+        and band_bps <= LeveragedTokenConfigurator.MAX_BAND_BPS
+        and rebalance_interval >= LeveragedTokenConfigurator.MIN_REBALANCE_INTERVAL
+        and rebalance_interval <= LeveragedTokenConfigurator.MAX_REBALANCE_INTERVAL
+        and min_drift_bps <= LeveragedTokenConfigurator.MAX_MIN_DRIFT_BPS
+    )
+    if ok:
+        lower: uint256 = 0
+        upper: uint256 = 0
+        lower, upper = lt_math._band(target_leverage, band_bps)
+        ok = ripcord_leverage > upper and ripcord_leverage <= target_leverage * LeveragedTokenConfigurator.MAX_RIPCORD_TARGET_BPS // constants.BPS
+    if not ok:
+        share_ledger._raise_bounds()
+    self.rebalance_parameters = IAsyncRoundMath.RebalanceParameters(
+        band_bps=band_bps, rebalance_interval=rebalance_interval, min_drift_bps=min_drift_bps, ripcord_leverage=ripcord_leverage
+    )
+    log RebalanceParametersSet(
+        band_bps=band_bps, rebalance_interval=rebalance_interval, min_drift_bps=min_drift_bps, ripcord_leverage=ripcord_leverage
+    )
+
+
 # ---------------------------------------------------------------- views: ERC-7540, ERC-7575, ERC-165
 
 @external
@@ -727,6 +763,47 @@ def claimableRedeemRequest(requestId: uint256, controller: address) -> uint256:
     claim: Claim = empty(Claim)
     req, claim = self._redeem_state(controller)
     return claim.requested
+
+
+@external
+@view
+def rebalance_status() -> (uint8, int256):
+    """
+    @notice (reason, the fund's size delta a close now would add: WAD units). Nothing in
+            flight: lt_math's REASON_* as round_math._round_trade reads it on the open round
+            (NONE on a stale price). A round in flight: RIPCORD if ripcord() would cancel its
+            order (leverage as if it filled at or above the ripcord level, the order adding
+            exposure), else IN_FLIGHT (5); no size delta (no second order is placed).
+    """
+    round_id: uint256 = self.flight_round
+    if round_id != 0:
+        due: bool = False
+        cancellable: bool = False
+        due, cancellable = self._ripcord_check(round_id)
+        if due and cancellable:
+            return lt_math.REASON_RIPCORD, 0
+        return lt_math.REASON_IN_FLIGHT, 0
+    snap: IAsyncPerpVenue.AccountSnapshot = staticcall venue.account_snapshot(self)
+    if not (snap.fresh):
+        return lt_math.REASON_NONE, 0
+    r: Round = self.rounds[self.open_round]
+    k: int256 = 0
+    x: int256 = 0
+    reason: uint8 = 0
+    k, x, reason = staticcall round_math.round_trade(
+        snap.size,
+        convert(max(convert(self.idle_assets, int256) + snap.equity, 0), uint256),
+        share_ledger._total_supply(),
+        snap.price,
+        r.deposits,
+        r.redeems,
+        target_leverage,
+        is_long,
+        ASSET_SCALE,
+        self.rebalance_parameters,
+        block.timestamp - self.last_rebalance,
+    )
+    return reason, x
 
 
 @external
@@ -1145,13 +1222,14 @@ def _filled(r: Round) -> (bool, IAsyncPerpVenue.Fill):
 
 @internal
 @view
-def _settlement_of(r: Round, f: IAsyncPerpVenue.Fill, supply: uint256) -> round_math.Settlement:
-    return round_math._settlement(
+def _settlement_of(r: Round, f: IAsyncPerpVenue.Fill, supply: uint256) -> IAsyncRoundMath.Settlement:
+    return staticcall round_math.settlement(
         self.idle_assets + self.flight_idle,
         f.equity_before,
         f.equity_after,
         f.collateral_delta,
         f.size_delta,
+        r.rebalance,
         r.execution_fee,
         supply,
         r.deposits,
@@ -1187,7 +1265,7 @@ def _nav_and_supply() -> (int256, uint256):
     filled, f = self._filled(r)
     if not filled:
         return nav + convert(self.flight_idle, int256), supply
-    s: round_math.Settlement = self._settlement_of(r, f, supply)
+    s: IAsyncRoundMath.Settlement = self._settlement_of(r, f, supply)
     return nav + convert(r.cash, int256) - convert(r.execution_fee + s.assets_out + s.fees, int256), supply - r.redeems + s.shares_out
 
 
@@ -1200,7 +1278,7 @@ def _settle_fill(round_id: uint256, r: Round):
     """
     f: IAsyncPerpVenue.Fill = self._fill(r.order_id)
     supply: uint256 = share_ledger._total_supply()
-    s: round_math.Settlement = self._settlement_of(r, f, supply)
+    s: IAsyncRoundMath.Settlement = self._settlement_of(r, f, supply)
     self.flight_idle = 0  # counted in the settlement; the round's cash now holds it
     if f.collateral_delta < 0:
         self.held_assets += convert(-f.collateral_delta, uint256)  # withdrawn to the token at the fill
@@ -1236,6 +1314,7 @@ def _settle_fill(round_id: uint256, r: Round):
         shares_out=s.shares_out,
         assets_out=s.assets_out,
         fees=s.fees,
+        fund_cost=s.fund_cost,
     )
 
 
@@ -1260,11 +1339,135 @@ def _place_payout(round_id: uint256, r: Round, cash_held: uint256):
 
 
 @internal
+def _close(round_id: uint256, r: Round, pulled: bool) -> uint256:
+    """
+    @dev Close round `round_id` (requests `r`) into its venue order at the oracle price now: the
+         requests' trade plus the fund's rebalance if due (for the ripcord's own round, `pulled`,
+         the reason must be RIPCORD).
+    """
+    snap: IAsyncPerpVenue.AccountSnapshot = staticcall venue.account_snapshot(self)
+    if not (snap.fresh):
+        self._fail("lt: stale price")
+    supply: uint256 = share_ledger._total_supply()
+    idle: uint256 = self.idle_assets
+    nav: int256 = convert(idle, int256) + snap.equity
+    # a wiped-out fund (NAV <= 0 with holders) has no price for a share: no round until it is
+    # recapitalised or wound down (open requests can still be cancelled)
+    if not (nav > 0 or supply == 0):
+        self._fail("lt: insolvent")
+    nav_assets: uint256 = convert(max(nav, 0), uint256)
+    k: int256 = 0
+    x: int256 = 0
+    reason: uint8 = 0
+    k, x, reason = staticcall round_math.round_trade(
+        snap.size,
+        nav_assets,
+        supply,
+        snap.price,
+        r.deposits,
+        r.redeems,
+        target_leverage,
+        is_long,
+        ASSET_SCALE,
+        self.rebalance_parameters,
+        block.timestamp - self.last_rebalance,
+    )
+    if pulled:
+        if not (reason == lt_math.REASON_RIPCORD):
+            self._fail("lt: not needed")
+    elif not (r.deposits > 0 or r.redeems > 0 or x != 0):
+        self._fail("lt: not needed")
+    if x != 0:
+        self.last_rebalance = block.timestamp
+    fee: uint256 = self._min_fee()
+    plan: IAsyncRoundMath.RoundOrder = staticcall round_math.round_order(
+        k + x,
+        nav_assets,
+        supply,
+        snap.price,
+        r.deposits,
+        r.redeems,
+        idle,
+        fee,
+        mint_fee_bps,
+        self._trade_cost(k + x, snap.price),
+        self.redeem_cushion_bps,
+        self.max_slippage_bps,
+        is_long,
+        initial_nav_per_share,
+    )
+    self._pull(msg.sender, fee)
+    # the fund's idle collateral joins the round: it pays the round's cash first, the rest rides
+    # into margin with the order (so a cushion left over by one round returns to margin in the next)
+    self.idle_assets = 0
+    self.held_assets += idle
+    self.flight_idle = idle
+    if plan.collateral_delta > 0:
+        self.held_assets -= convert(plan.collateral_delta, uint256)
+    r.order_id = extcall venue.create_order(plan.size_delta, plan.collateral_delta, plan.acceptable_price, fee)
+    r.status = IN_FLIGHT
+    r.cash = plan.cash
+    r.fronter = msg.sender
+    r.execution_fee = fee
+    r.rebalance = x
+    self.rounds[round_id] = r
+    self.flight_round = round_id
+    log RoundClosed(
+        round_id=round_id,
+        order_id=r.order_id,
+        deposits=r.deposits,
+        redeems=r.redeems,
+        size_delta=plan.size_delta,
+        collateral_delta=plan.collateral_delta,
+        rebalance=x,
+        reason=reason,
+    )
+    return r.order_id
+
+
+@internal
+def _cancel(r: Round):
+    """
+    @dev Close round `r`'s pending order at the venue (its account after the cancel delay, or
+         anyone once expired): its collateral comes back, and its execution fee to this token,
+         which hands it back to whoever fronted it.
+    """
+    extcall venue.cancel_order(r.order_id)
+    self.held_assets += r.execution_fee
+    self._pay(r.fronter, r.execution_fee)
+
+
+@internal
+@view
+def _ripcord_check(round_id: uint256) -> (bool, bool):
+    """
+    @dev With round `round_id` in flight: (leverage as if its order filled >= the ripcord level,
+         its order is pending and adds exposure, so the ripcord may cancel it).
+    """
+    r: Round = self.rounds[round_id]
+    o: IAsyncPerpVenue.Order = self._order(r.order_id)
+    snap: IAsyncPerpVenue.AccountSnapshot = staticcall venue.account_snapshot(self)
+    leverage: uint256 = staticcall round_math.leverage_as_filled(
+        snap.size,
+        snap.pending_size_delta,
+        convert(self.idle_assets + self.flight_idle, int256) + snap.equity,
+        share_ledger._total_supply(),
+        r.deposits,
+        r.redeems,
+        snap.price,
+        ASSET_SCALE,
+    )
+    adds: bool = r.status == IN_FLIGHT and o.status == VENUE_PENDING and o.size_delta != 0 and (o.size_delta > 0) == is_long
+    return snap.fresh and leverage >= self.rebalance_parameters.ripcord_leverage, adds
+
+
+@internal
 def _roll(round_id: uint256, r: Round, o: IAsyncPerpVenue.Order):
     """
     @dev The round's order ended without a fill: its collateral is back at the token, held for
          its requests again; the round reopens and takes in the requests of the round that
-         opened meanwhile.
+         opened meanwhile (a round with no requests, a rebalance alone, is dropped instead: the
+         open round stays, so a merged round never absorbs another and requests resolve in one hop).
     """
     if o.collateral_delta > 0:
         self.held_assets += convert(o.collateral_delta, uint256)
@@ -1272,6 +1475,12 @@ def _roll(round_id: uint256, r: Round, o: IAsyncPerpVenue.Order):
     self.held_assets -= self.flight_idle
     self.idle_assets += self.flight_idle
     self.flight_idle = 0
+    self.flight_round = 0
+    log RoundRolled(round_id=round_id, order_id=r.order_id, status=o.status)
+    if r.deposits == 0 and r.redeems == 0:
+        # a rebalance alone: dropped (the next close retries it if still due)
+        self.rounds[round_id] = empty(Round)
+        return
     newer: uint256 = self.open_round
     n: Round = self.rounds[newer]
     self.rounds[round_id] = Round(
@@ -1285,12 +1494,11 @@ def _roll(round_id: uint256, r: Round, o: IAsyncPerpVenue.Order):
         shares_out=0,
         assets_out=0,
         fees=0,
+        rebalance=0,
     )
     self.rounds[newer] = empty(Round)
     self.merged_into[newer] = round_id
     self.open_round = round_id
-    self.flight_round = 0
-    log RoundRolled(round_id=round_id, order_id=r.order_id, status=o.status)
 
 
 @internal

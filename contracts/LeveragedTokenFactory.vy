@@ -15,7 +15,8 @@
         stored as contract code, which EIP-170 caps at 24,576 bytes), one per kind,
         `token_blueprint` (LeveragedToken) and `async_token_blueprint` (LeveragedTokenAsync), set
         by the admin: only the audited tokens can be created. Every sync token is wired to the
-        deployment's shared views contract and configurator.
+        deployment's shared views contract and configurator; every async token to
+        `async_round_math` (AsyncRoundMath, the round formulas it calls), set by the admin too.
 
         An async token gets what the sync one gets where it has the same thing: the name and
         symbol by the same rule, the same checks, the same three roles handed to `admin` (the
@@ -87,6 +88,9 @@ event TokenBlueprintSet:
 event AsyncTokenBlueprintSet:
     blueprint: indexed(address)
 
+event AsyncRoundMathSet:
+    round_math: indexed(address)
+
 event TokenRetired:
     token: indexed(address)
     symbol: String[32]
@@ -107,6 +111,7 @@ COLLATERAL_UNIT: immutable(uint256)  # 10**decimals: one whole unit of the colla
 ASSET_SCALE: immutable(uint256)  # 10**(18 - decimals): collateral base units -> WAD USD
 token_blueprint: public(address)  # EIP-5202 blueprint of LeveragedToken
 async_token_blueprint: public(address)  # EIP-5202 blueprint of LeveragedTokenAsync
+async_round_math: public(address)  # AsyncRoundMath every new async token calls for its round formulas
 
 tokens: public(DynArray[address, MAX_TOKENS])  # every token ever created, in order (retired included)
 token_by_symbol: public(HashMap[String[32], address])  # the active token of each symbol; empty once retired
@@ -118,6 +123,7 @@ is_async_token: public(HashMap[address, bool])  # created here as a LeveragedTok
 def __init__(
     token_blueprint_: address,
     async_token_blueprint_: address,
+    async_round_math_: address,
     collateral_: address,
     views_: address,
     configurator_: address,
@@ -133,12 +139,14 @@ def __init__(
     ASSET_SCALE = 10 ** (18 - decimals)
     self.token_blueprint = token_blueprint_
     self.async_token_blueprint = async_token_blueprint_
+    self.async_round_math = async_round_math_
     access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin)
     access_control._grant_role(CREATOR_ROLE, admin)
     if admin != msg.sender:
         access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
     log TokenBlueprintSet(blueprint=token_blueprint_)
     log AsyncTokenBlueprintSet(blueprint=async_token_blueprint_)
+    log AsyncRoundMathSet(round_math=async_round_math_)
 
 
 @external
@@ -161,6 +169,17 @@ def set_async_token_blueprint(new_blueprint: address):
     self._check_new_blueprint(new_blueprint)
     self.async_token_blueprint = new_blueprint
     log AsyncTokenBlueprintSet(blueprint=new_blueprint)
+
+
+@external
+def set_async_round_math(new_round_math: address):
+    """
+    @notice Admin: async tokens created from now on call this AsyncRoundMath (set it with a
+            blueprint built against its interface); existing tokens keep theirs.
+    """
+    self._check_new_blueprint(new_round_math)
+    self.async_round_math = new_round_math
+    log AsyncRoundMathSet(round_math=new_round_math)
 
 
 @external
@@ -220,6 +239,7 @@ def create_token(
             LeveragedTokenConfigurator.DEFAULT_MINT_FEE_BPS,
             LeveragedTokenConfigurator.DEFAULT_REDEEM_FEE_BPS,
             fee_recipient,
+            self.async_round_math,
         )
         self.is_async_token[token] = True
     else:

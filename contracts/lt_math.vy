@@ -52,6 +52,7 @@ REASON_SCHEDULED: constant(uint8) = 1
 REASON_BAND: constant(uint8) = 2
 REASON_CHUNK: constant(uint8) = 3
 REASON_RIPCORD: constant(uint8) = 4
+REASON_IN_FLIGHT: constant(uint8) = 5  # the async token only: a round's order is at the venue, no second one
 
 
 @internal

@@ -178,6 +178,7 @@ def deploy_async(admin, keeper_actor, venue_keeper_actor, requesters, network_ch
     decimals = products["collateral"]["decimals"]
     usdc = project.MockUSDC.deploy(sender=admin)
     lens = project.LeveragedTokenLens.deploy(sender=admin)
+    round_math = project.AsyncRoundMath.deploy(sender=admin)  # the round formulas every async token calls
     markets: dict[str, dict] = {}
     tokens: dict[str, dict] = {}
     for underlying, leverage, is_long in ASYNC_PRODUCTS:
@@ -206,6 +207,7 @@ def deploy_async(admin, keeper_actor, venue_keeper_actor, requesters, network_ch
             ASYNC_FEE_BPS,
             ASYNC_FEE_BPS,
             admin,
+            round_math,
             sender=admin,
         )
         token.set_round_parameters(*ROUND_PARAMETERS, sender=admin)

@@ -3598,6 +3598,16 @@ export const LeveragedTokenAsyncAbi = [
         "indexed": false,
         "name": "collateral_delta",
         "type": "int256"
+      },
+      {
+        "indexed": false,
+        "name": "rebalance",
+        "type": "int256"
+      },
+      {
+        "indexed": false,
+        "name": "reason",
+        "type": "uint8"
       }
     ],
     "name": "RoundClosed",
@@ -3667,6 +3677,11 @@ export const LeveragedTokenAsyncAbi = [
         "indexed": false,
         "name": "fees",
         "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "fund_cost",
+        "type": "uint256"
       }
     ],
     "name": "RoundSettled",
@@ -3729,6 +3744,33 @@ export const LeveragedTokenAsyncAbi = [
       }
     ],
     "name": "RoundParametersSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "name": "band_bps",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "rebalance_interval",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "min_drift_bps",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "name": "ripcord_leverage",
+        "type": "uint256"
+      }
+    ],
+    "name": "RebalanceParametersSet",
     "type": "event"
   },
   {
@@ -4506,6 +4548,18 @@ export const LeveragedTokenAsyncAbi = [
   },
   {
     "inputs": [],
+    "name": "ripcord",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "settle",
     "outputs": [
       {
@@ -4589,6 +4643,30 @@ export const LeveragedTokenAsyncAbi = [
   {
     "inputs": [
       {
+        "name": "band_bps",
+        "type": "uint256"
+      },
+      {
+        "name": "rebalance_interval",
+        "type": "uint256"
+      },
+      {
+        "name": "min_drift_bps",
+        "type": "uint256"
+      },
+      {
+        "name": "ripcord_leverage",
+        "type": "uint256"
+      }
+    ],
+    "name": "set_rebalance_parameters",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "name": "requestId",
         "type": "uint256"
       },
@@ -4665,6 +4743,22 @@ export const LeveragedTokenAsyncAbi = [
       {
         "name": "",
         "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "rebalance_status",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint8"
+      },
+      {
+        "name": "",
+        "type": "int256"
       }
     ],
     "stateMutability": "view",
@@ -4967,6 +5061,18 @@ export const LeveragedTokenAsyncAbi = [
   },
   {
     "inputs": [],
+    "name": "round_math",
+    "outputs": [
+      {
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "target_leverage",
     "outputs": [
       {
@@ -5147,6 +5253,10 @@ export const LeveragedTokenAsyncAbi = [
           {
             "name": "fees",
             "type": "uint256"
+          },
+          {
+            "name": "rebalance",
+            "type": "int256"
           }
         ],
         "name": "",
@@ -5315,6 +5425,48 @@ export const LeveragedTokenAsyncAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "rebalance_parameters",
+    "outputs": [
+      {
+        "components": [
+          {
+            "name": "band_bps",
+            "type": "uint256"
+          },
+          {
+            "name": "rebalance_interval",
+            "type": "uint256"
+          },
+          {
+            "name": "min_drift_bps",
+            "type": "uint256"
+          },
+          {
+            "name": "ripcord_leverage",
+            "type": "uint256"
+          }
+        ],
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "last_rebalance",
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "name": "name_",
@@ -5358,6 +5510,10 @@ export const LeveragedTokenAsyncAbi = [
       },
       {
         "name": "fee_recipient_",
+        "type": "address"
+      },
+      {
+        "name": "round_math_",
         "type": "address"
       }
     ],
@@ -5431,6 +5587,18 @@ export const LeveragedTokenFactoryAbi = [
       }
     ],
     "name": "AsyncTokenBlueprintSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "name": "round_math",
+        "type": "address"
+      }
+    ],
+    "name": "AsyncRoundMathSet",
     "type": "event"
   },
   {
@@ -5600,6 +5768,18 @@ export const LeveragedTokenFactoryAbi = [
       }
     ],
     "name": "set_async_token_blueprint",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "name": "new_round_math",
+        "type": "address"
+      }
+    ],
+    "name": "set_async_round_math",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -5848,6 +6028,18 @@ export const LeveragedTokenFactoryAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "async_round_math",
+    "outputs": [
+      {
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "name": "arg0",
@@ -5923,6 +6115,10 @@ export const LeveragedTokenFactoryAbi = [
       },
       {
         "name": "async_token_blueprint_",
+        "type": "address"
+      },
+      {
+        "name": "async_round_math_",
         "type": "address"
       },
       {
@@ -8453,6 +8649,11 @@ export const manifestSchema = {
       "type": "string",
       "pattern": "^0x[0-9a-fA-F]{40}$",
       "description": "the EIP-5202 blueprint the factory creates async tokens (LeveragedTokenAsync) from"
+    },
+    "async_round_math": {
+      "type": "string",
+      "pattern": "^0x[0-9a-fA-F]{40}$",
+      "description": "AsyncRoundMath: the round formulas every async token calls"
     },
     "markets": {
       "type": "object",

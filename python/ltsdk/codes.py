@@ -15,6 +15,7 @@ class Reason(IntEnum):
     BAND = 2
     CHUNK = 3
     RIPCORD = 4
+    IN_FLIGHT = 5  # an asynchronous token's round order is at the venue: no second order
 
     @property
     def label(self) -> str:

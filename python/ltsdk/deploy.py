@@ -322,23 +322,26 @@ def _blueprint(backend: Backend, record: Record, name: str, key: str) -> str:
 def deploy_core(backend: Backend, collateral: Any, record: Record | None = None) -> dict[str, Any]:
     """The contracts every token shares: the views contract, the configurator, the blueprints of
     both token kinds and the factory wired to them (the deployer holds the factory's roles).
-    Returns {"views", "configurator", "blueprint", "async_blueprint" (addresses), "factory"}."""
+    Returns {"views", "configurator", "blueprint", "async_blueprint", "async_round_math" (addresses),
+    "factory"}: async tokens call AsyncRoundMath for their round formulas."""
     record = record or Record()
-    if record.get("factory") and not record.get("async_blueprint"):
+    if record.get("factory") and not (record.get("async_blueprint") and record.get("async_round_math")):
         raise ValueError(
-            "the manifest's factory is from before async tokens (no async blueprint on record): "
+            "the manifest's factory is from before async tokens (no async blueprint or round math on record): "
             "deploy anew (--fresh, or `make node-reset` for the local node)"
         )
     views = record.contract(backend, "LeveragedTokenViews", ("views",))
     configurator = record.contract(backend, "LeveragedTokenConfigurator", ("configurator",))
     blueprint = _blueprint(backend, record, TOKEN_CONTRACT[SYNC], "blueprint")
     async_blueprint = _blueprint(backend, record, TOKEN_CONTRACT[ASYNC], "async_blueprint")
+    async_round_math = record.contract(backend, "AsyncRoundMath", ("async_round_math",))
     factory = record.contract(
         backend,
         "LeveragedTokenFactory",
         ("factory",),
         blueprint,
         async_blueprint,
+        _address(async_round_math),
         _address(collateral),
         _address(views),
         _address(configurator),
@@ -349,6 +352,7 @@ def deploy_core(backend: Backend, collateral: Any, record: Record | None = None)
         "configurator": configurator,
         "blueprint": blueprint,
         "async_blueprint": async_blueprint,
+        "async_round_math": _address(async_round_math),
         "factory": factory,
     }
 
@@ -500,6 +504,7 @@ def deploy_protocol(
         "views": _address(core["views"]),
         "blueprint": core["blueprint"],
         "async_blueprint": core["async_blueprint"],
+        "async_round_math": core["async_round_math"],
         "markets": markets,
         "tokens": tokens,
         "contracts": contracts,
@@ -522,7 +527,8 @@ def manifest_json(manifest: dict[str, Any], chain_id: int, network: str, block: 
         "markets": manifest["markets"],
         "tokens": manifest["tokens"],
     }
-    data.update({key: manifest[key] for key in ("views", "blueprint", "async_blueprint") if key in manifest})
+    resumed = ("views", "blueprint", "async_blueprint", "async_round_math")
+    data.update({key: manifest[key] for key in resumed if key in manifest})
     return data
 
 

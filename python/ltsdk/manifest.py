@@ -42,6 +42,10 @@ SCHEMA: dict[str, Any] = {
             **_ADDRESS,
             "description": "the EIP-5202 blueprint the factory creates async tokens (LeveragedTokenAsync) from",
         },
+        "async_round_math": {
+            **_ADDRESS,
+            "description": "AsyncRoundMath: the round formulas every async token calls",
+        },
         "markets": {
             "type": "object",
             "additionalProperties": {

@@ -12,7 +12,7 @@ import pytest
 from eth_utils import function_signature_to_4byte_selector
 
 from ltsdk.deploy import oracle_answer
-from ltsdk.math import fee, mul_div
+from ltsdk.math import drift_bps, fee, leverage, mul_div, target_size
 from ltsdk.replica import async_token as model
 from ltsdk.units import USDC, WAD
 
@@ -27,6 +27,9 @@ MINT_FEE_BPS = REDEEM_FEE_BPS = 10  # the protocol's defaults
 OPEN, IN_FLIGHT, PAYING, SETTLED = 0, 1, 2, 3
 # IAsyncPerpVenue order status
 FILLED, REFUSED, EXPIRED = 2, 3, 5
+# rebalance_status() reasons (lt_math.vy)
+NONE, SCHEDULED, BAND, RIPCORD, IN_FLIGHT_REASON = 0, 1, 2, 4, 5
+MISSING_ROLE = "access_control: account is missing role"
 
 
 def answer(usd) -> int:
@@ -57,6 +60,7 @@ def async_token_stack(project, admin, keeper, guardian, fee_recipient, usdc):
         MINT_FEE_BPS,
         REDEEM_FEE_BPS,
         fee_recipient,
+        project.AsyncRoundMath.deploy(sender=admin),
         sender=admin,
     )
     token.grantRole(token.KEEPER_ROLE(), keeper, sender=admin)
@@ -116,6 +120,9 @@ class Rounds:
         self.run()
         self.token.deposit(assets, stayer, stayer, sender=stayer)
         return self.token.balanceOf(stayer)
+
+    def price_wad(self) -> int:
+        return self.venue.account_snapshot(self.token).price
 
     def value(self, who) -> int:
         return self.token.convertToAssets(self.token.balanceOf(who))
@@ -313,12 +320,28 @@ def test_round__redeems_in_excess__redeemers_pay_and_depositors_do_not(rounds, s
 # ------------------------------------------------------------------ model agreement
 
 
-def predicted_order(token, venue, round_id: int) -> model.RoundOrder:
-    """What close_round places now for round `round_id`, from ltsdk.replica.async_token."""
+def rebalance_parameters(token) -> model.RebalanceParameters:
+    return model.RebalanceParameters(*token.rebalance_parameters())
+
+
+def predicted_trade(token, venue, round_id: int, elapsed: int = 0) -> tuple[int, int, int]:
+    """(the requests' trade, the fund's rebalance, its reason) close_round takes now for round
+    `round_id`, `elapsed` seconds after the last rebalance, from ltsdk.replica.async_token."""
     size, equity, price = venue.account_snapshot(token)[:3]
     nav, supply, r = token.idle_assets() + equity, token.totalSupply(), token.rounds(round_id)
+    return model.round_trade(
+        size, max(nav, 0), supply, price, r.deposits, r.redeems, token.target_leverage(), True, token.ASSET_SCALE(),
+        rebalance_parameters(token), elapsed,
+    )  # fmt: skip
+
+
+def predicted_order(token, venue, round_id: int) -> model.RoundOrder:
+    """What close_round places now for round `round_id`, from ltsdk.replica.async_token."""
+    equity, price = venue.account_snapshot(token)[1:3]
+    nav, supply, r = token.idle_assets() + equity, token.totalSupply(), token.rounds(round_id)
     scale = token.ASSET_SCALE()
-    size_delta = model.round_size(size, nav, supply, price, r.deposits, r.redeems, token.target_leverage(), True, scale)
+    k, x, _ = predicted_trade(token, venue, round_id)
+    size_delta = k + x
     trade_cost = 0
     if size_delta != 0:
         exec_price, fee = venue.quote_trade(token, size_delta)
@@ -443,9 +466,9 @@ def test_venue_liquidation__position_closed__nav_and_the_next_round_follow_the_v
     rounds, stayer, requester, outsider
 ):
     """The position is the venue's: after the venue liquidates the fund's account, NAV reads the
-    equity left and the next round sizes its order from the venue's (now flat) position, so a
-    deposit joins in kind and trades nothing (no rebalance brings the fund back to target yet:
-    issue 16 item 4)."""
+    equity left and the next close reads the venue's (now flat) position: a band breach (leverage
+    0), so its order rebuilds the staying holders' position at target and the deposit's part is at
+    target too."""
     token, venue = rounds.token, rounds.venue
     rounds.seed(stayer, 100_000 * USDC)
     rounds.price(40_500)  # a 3x long 32.5 % down: equity under the 2.5 % maintenance margin
@@ -454,8 +477,10 @@ def test_venue_liquidation__position_closed__nav_and_the_next_round_follow_the_v
     nav = token.idle_assets() + venue.equity(token)
     assert 0 < token.totalAssets() == nav
     rounds.request_deposit(requester, 10_000 * USDC)
+    assert token.rebalance_status() == (BAND, target_size(nav, rounds.price_wad(), 3 * WAD, True, 10**12))
     closed = rounds.close().events.filter(token.RoundClosed)[0]
-    assert closed.size_delta == 0
+    assert (closed.reason, closed.rebalance) == (BAND, target_size(nav, rounds.price_wad(), 3 * WAD, True, 10**12))
+    assert closed.size_delta == closed.rebalance + target_size(10_000 * USDC, rounds.price_wad(), 3 * WAD, True, 10**12)
 
 
 # ------------------------------------------------------------------ cancellation, refusal, expiry
@@ -763,3 +788,246 @@ def test_supports_interface__erc7540_erc7575_erc165__true_and_others_false(async
     assert token.share() == token.address
     with ape.reverts("lt: async"):
         token.previewDeposit(USDC)
+
+
+# ------------------------------------------------------------------ rebalancing (issue 16 item 4)
+
+
+def fund_leverage(token, venue) -> int:
+    size, equity, price = venue.account_snapshot(token)[:3]
+    return leverage(size, price, token.idle_assets() + equity, token.ASSET_SCALE())
+
+
+def test_rebalance__price_out_of_band__a_close_with_no_requests_trades_the_fund_back_to_target(rounds, stayer):
+    """A 10 % fall takes a 3x long to 3.86x, above the band's 3.6x: the keeper closes a round with
+    no requests, whose order is the fund's part alone; once it settles the fund is at target and
+    NAV moved by that order's cost only (the fund pays its execution fee too)."""
+    token, venue = rounds.token, rounds.venue
+    rounds.seed(stayer, 100_000 * USDC)
+    rounds.price(54_000)
+    nav = token.totalAssets()
+    k, x, reason = predicted_trade(token, venue, token.open_round())
+    assert (k, reason) == (0, BAND) and x < 0
+    assert token.rebalance_status() == (BAND, x)
+
+    closed = rounds.close().events.filter(token.RoundClosed)[0]
+
+    assert (closed.deposits, closed.redeems, closed.reason, closed.rebalance, closed.size_delta) == (0, 0, BAND, x, x)
+    assert token.last_rebalance() == rounds.chain.blocks.head.timestamp
+    assert rounds.fill() == FILLED
+    settled = rounds.settle().events.filter(token.RoundSettled)[0]
+    cost = round_cost(venue, closed.order_id)
+    assert settled.fund_cost == settled.cost == cost
+    assert (settled.shares_out, settled.assets_out, settled.fees) == (0, 0, 0)
+    assert token.totalAssets() == nav - cost
+    assert drift_bps(fund_leverage(token, venue), 3 * WAD) < 10  # back at target, less its own cost
+    assert token.rebalance_status() == (NONE, 0)
+
+
+def test_rebalance__order_in_flight__status_says_so_and_no_second_order(rounds, stayer):
+    token = rounds.token
+    rounds.seed(stayer, 100_000 * USDC)
+    rounds.price(54_000)
+    rounds.close()
+
+    assert token.rebalance_status() == (IN_FLIGHT_REASON, 0)
+    rounds.warp(token.round_interval())
+    with ape.reverts("lt: in flight"):
+        token.close_round(sender=rounds.keeper)
+
+
+@pytest.mark.parametrize(
+    "usd, deposit_usd",
+    [
+        (54_000, 30_000),  # the fund sells, the requests buy on net: crossed, the fund bears the trade cost
+        (68_000, 40_000),  # under the band: the fund and the requests both buy, pro rata
+    ],
+)
+def test_rebalance__with_deposits_and_redeems__requesters_get_the_replica_and_holders_bear_only_the_rebalance(
+    rounds, stayer, requester, outsider, usd, deposit_usd
+):
+    """A due rebalance rides in a round of deposits and redeems: each requester's result is the
+    replica's to the wei (its own part's cost, never the fund's), and the staying holder's value is
+    its slice of H less the fund's share of the cost (rounding in its favour)."""
+    token, venue = rounds.token, rounds.venue
+    rounds.seed(stayer, 100_000 * USDC)
+    redeemer_shares = rounds.seed(requester, 20_000 * USDC)
+    rounds.price(usd)
+    token.requestRedeem(redeemer_shares, requester, requester, sender=requester)
+    rounds.request_deposit(outsider, deposit_usd * USDC)
+    round_id, idle, supply, stayer_shares = (
+        token.open_round(),
+        token.idle_assets(),
+        token.totalSupply(),
+        token.balanceOf(stayer),
+    )
+    k, x, reason = predicted_trade(token, venue, round_id)
+    assert reason == BAND and k > 0 and (x < 0) == (usd < 60_000)
+
+    closed = rounds.close().events.filter(token.RoundClosed)[0]
+    assert (closed.rebalance, closed.size_delta, closed.reason) == (x, k + x, BAND)
+    assert rounds.fill() == FILLED
+    f = venue.fill_of(closed.order_id)
+    expected = model.settlement(
+        idle, f.equity_before, f.equity_after, f.collateral_delta, f.size_delta, f.execution_fee, supply,
+        deposit_usd * USDC, redeemer_shares, MINT_FEE_BPS, REDEEM_FEE_BPS, True, token.initial_nav_per_share(), x,
+    )  # fmt: skip
+    settled = rounds.settle().events.filter(token.RoundSettled)[0]
+
+    assert (settled.shares_out, settled.assets_out, settled.fees, settled.fund_cost) == (
+        expected.shares_out, expected.assets_out, expected.fees, expected.fund_cost,
+    )  # fmt: skip
+    assert 0 < settled.fund_cost < settled.cost
+    assert token.redeem(redeemer_shares, requester, requester, sender=requester).return_value == expected.assets_out
+    deposited = token.deposit(deposit_usd * USDC, outsider, outsider, sender=outsider)
+    assert deposited.return_value == expected.shares_out
+    # the stayer: its slice of H less its slice of the fund's cost (the dead shares stay too)
+    stay = supply - redeemer_shares
+    stayer_expected = mul_div(expected.nav_at_fill, stayer_shares, supply, False)
+    stayer_expected -= mul_div(expected.fund_cost, stayer_shares, stay, True)
+    assert 0 <= rounds.value(stayer) - stayer_expected <= 2
+
+
+def test_rebalance__scheduled__after_the_interval_a_close_rebalances_a_drift_above_the_minimum(rounds, stayer):
+    token = rounds.token
+    rounds.seed(stayer, 100_000 * USDC)
+    rounds.price(59_000)  # 3x -> 3.1x: in the band, drift 350 bps
+    assert token.rebalance_status()[0] == NONE
+    with ape.reverts("lt: not needed"):
+        rounds.close()
+
+    rounds.warp(86_400)
+    rounds.price(59_000)  # a fresh oracle round
+
+    reason, x = token.rebalance_status()
+    assert reason == SCHEDULED and x < 0
+    assert rounds.close().events.filter(token.RoundClosed)[0].reason == SCHEDULED
+
+
+def test_rebalance__scheduled__a_drift_below_the_minimum_is_not_needed(rounds, stayer):
+    token = rounds.token
+    token.set_rebalance_parameters(2_000, 86_400, 500, 9 * WAD // 2, sender=rounds.admin)
+    rounds.seed(stayer, 100_000 * USDC)
+    rounds.warp(86_400)
+    rounds.price(59_000)  # drift 350 bps, under the 500 bps minimum
+    assert 50 < drift_bps(fund_leverage(token, rounds.venue), 3 * WAD) < 500
+
+    assert token.rebalance_status() == (NONE, 0)
+    with ape.reverts("lt: not needed"):
+        rounds.close()
+
+
+def test_ripcord__over_the_level_with_a_deposit_round_pending__cancels_it_and_places_a_reducing_order(
+    rounds, stayer, requester, outsider, usdc
+):
+    """A 20 % fall takes the 3x long to 6x, over the 4.5x ripcord, while a deposit round (adding
+    exposure) is at the venue: anyone pulls the ripcord, which cancels that order (the round rolls
+    back with its request intact, which its requester can still cancel for exactly what it paid)
+    and places a round of the fund's rebalance alone."""
+    token, venue = rounds.token, rounds.venue
+    rounds.seed(stayer, 100_000 * USDC)
+    rounds.request_deposit(requester, 10_000 * USDC)
+    deposit_round = token.open_round()
+    deposit_order = rounds.close().events.filter(token.RoundClosed)[0].order_id
+    rounds.price(48_000)
+    assert token.rebalance_status() == (RIPCORD, 0)
+    usdc.mint(outsider, USDC, sender=outsider)
+    usdc.approve(token, MAX_UINT, sender=outsider)
+    rounds.warp(venue.cancel_delay())
+
+    tx = token.ripcord(sender=outsider)
+
+    assert venue.order(deposit_order).status == 4  # CANCELLED
+    assert token.rounds(deposit_round).status == OPEN and token.open_round() == deposit_round
+    assert token.pendingDepositRequest(0, requester) == 10_000 * USDC
+    closed = tx.events.filter(token.RoundClosed)[0]
+    assert (closed.deposits, closed.redeems, closed.reason) == (0, 0, RIPCORD)
+    assert closed.rebalance == closed.size_delta < 0 and token.flight_round() == closed.round_id
+    before = usdc.balanceOf(requester)
+    token.cancelDepositRequest(0, requester, sender=requester)
+    assert usdc.balanceOf(requester) - before == 10_000 * USDC
+    assert rounds.fill() == FILLED
+    rounds.settle()
+    assert drift_bps(fund_leverage(token, venue), 3 * WAD) < 50  # at target but for the halving's own cost
+    assert usdc.balanceOf(outsider) == USDC  # its fronted execution fee repaid
+
+
+def test_ripcord__below_the_level__reverts_not_needed(rounds, stayer, outsider):
+    rounds.seed(stayer, 100_000 * USDC)
+    rounds.price(54_000)  # out of the band, under the ripcord
+
+    with ape.reverts("lt: not needed"):
+        rounds.token.ripcord(sender=outsider)
+
+
+def test_ripcord__a_reducing_order_in_flight__reverts_in_flight(rounds, stayer, outsider):
+    token = rounds.token
+    rounds.seed(stayer, 100_000 * USDC)
+    token.requestRedeem(token.balanceOf(stayer) // 2, stayer, stayer, sender=stayer)
+    rounds.close()
+    rounds.price(48_000)
+
+    assert token.rebalance_status() == (IN_FLIGHT_REASON, 0)
+    with ape.reverts("lt: in flight"):
+        token.ripcord(sender=outsider)
+
+
+def test_set_rebalance_parameters__admin_within_bounds__set_and_others_revert(rounds, outsider):
+    token, admin = rounds.token, rounds.admin
+    assert token.rebalance_parameters() == (2_000, 86_400, 50, 9 * WAD // 2)
+    with ape.reverts(MISSING_ROLE):
+        token.set_rebalance_parameters(1_000, 3_600, 100, 4 * WAD, sender=outsider)
+    for bad in (
+        (99, 3_600, 100, 4 * WAD),  # band under 1 %
+        (5_001, 3_600, 100, 5 * WAD),  # band over 50 %
+        (1_000, 3_599, 100, 4 * WAD),  # interval under an hour
+        (1_000, 7 * 86_400 + 1, 100, 4 * WAD),  # over a week
+        (1_000, 3_600, 2_001, 4 * WAD),  # drift over 20 %
+        (1_000, 3_600, 100, 33 * WAD // 10),  # ripcord at the band's upper edge
+        (1_000, 3_600, 100, 6 * WAD + 1),  # over 2 T
+    ):
+        with ape.reverts("lt: bounds"):
+            token.set_rebalance_parameters(*bad, sender=admin)
+
+    tx = token.set_rebalance_parameters(1_000, 3_600, 100, 4 * WAD, sender=admin)
+
+    assert token.rebalance_parameters() == (1_000, 3_600, 100, 4 * WAD)
+    assert tx.events.filter(token.RebalanceParametersSet) == [
+        token.RebalanceParametersSet(
+            band_bps=1_000, rebalance_interval=3_600, min_drift_bps=100, ripcord_leverage=4 * WAD
+        )
+    ]
+
+
+def test_ripcord__nothing_in_flight__anyone_closes_a_round_of_the_rebalance_alone(
+    rounds, stayer, requester, outsider, usdc
+):
+    token = rounds.token
+    rounds.seed(stayer, 100_000 * USDC)
+    rounds.request_deposit(requester, 10_000 * USDC)  # waits in the open round for the next close
+    open_round = token.open_round()
+    rounds.price(48_000)
+    usdc.mint(outsider, USDC, sender=outsider)
+    usdc.approve(token, MAX_UINT, sender=outsider)
+
+    closed = token.ripcord(sender=outsider).events.filter(token.RoundClosed)[0]
+
+    assert (closed.deposits, closed.redeems, closed.reason) == (0, 0, RIPCORD) and closed.rebalance < 0
+    assert token.open_round() == open_round and token.pendingDepositRequest(0, requester) == 10_000 * USDC
+
+
+def test_rebalance__refused_rebalance_only_round__is_dropped_and_the_open_round_stays(rounds, stayer, requester):
+    token = rounds.token
+    rounds.seed(stayer, 100_000 * USDC)
+    rounds.price(54_000)
+    closed = rounds.close().events.filter(token.RoundClosed)[0]
+    rounds.request_deposit(requester, 10_000 * USDC)  # in the round opened by the close
+    open_round, idle = token.open_round(), token.flight_idle()
+
+    assert rounds.fill(53_000) == REFUSED  # under the sell's price limit
+    rounds.settle()
+
+    assert token.rounds(closed.round_id).order_id == 0 and token.flight_round() == 0
+    assert token.open_round() == open_round and token.merged_into(open_round) == 0
+    assert token.idle_assets() == idle
+    assert token.rebalance_status()[0] == BAND  # the next close retries it

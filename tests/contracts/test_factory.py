@@ -92,6 +92,7 @@ def test_create_token__on_fresh_factory__btc3l_is_first_entry_of_registry(
     fresh = project.LeveragedTokenFactory.deploy(
         factory.token_blueprint(),
         factory.async_token_blueprint(),
+        factory.async_round_math(),
         usdc,
         factory.views(),
         factory.configurator(),
@@ -592,6 +593,7 @@ def test_factory__constructor__wires_shared_contracts_and_emits_blueprint_set(pr
     fresh = project.LeveragedTokenFactory.deploy(
         factory.token_blueprint(),
         factory.async_token_blueprint(),
+        factory.async_round_math(),
         usdc,
         factory.views(),
         factory.configurator(),
@@ -610,6 +612,10 @@ def test_factory__constructor__wires_shared_contracts_and_emits_blueprint_set(pr
     assert fresh.async_token_blueprint() == factory.async_token_blueprint()
     assert receipt.events.filter(fresh.AsyncTokenBlueprintSet) == [
         fresh.AsyncTokenBlueprintSet(blueprint=factory.async_token_blueprint())
+    ]
+    assert fresh.async_round_math() == factory.async_round_math()
+    assert receipt.events.filter(fresh.AsyncRoundMathSet) == [
+        fresh.AsyncRoundMathSet(round_math=factory.async_round_math())
     ]
 
 
@@ -701,6 +707,7 @@ def test_factory__deployed_for_another_admin__deployer_keeps_no_role(project, ad
     other = project.LeveragedTokenFactory.deploy(
         factory.token_blueprint(),
         factory.async_token_blueprint(),
+        factory.async_round_math(),
         usdc,
         factory.views(),
         factory.configurator(),
@@ -742,6 +749,8 @@ def test_factory__abi__exports_only_role_functions_and_its_own(factory):
         "set_token_blueprint",
         "async_token_blueprint",
         "set_async_token_blueprint",
+        "async_round_math",
+        "set_async_round_math",
         "is_async_token",
         "create_token",
         "tokens",
@@ -789,6 +798,7 @@ def test_create_token__async_venue__creates_the_async_token_from_its_blueprint(
     assert token.asset() == usdc.address
     assert (token.target_leverage(), token.is_long(), token.ASSET_SCALE()) == (3 * WAD, True, 10**12)
     assert token.initial_nav_per_share() == 250 * USDC
+    assert token.round_math() == factory.async_round_math()
     # the configurator's defaults, fixed at construction: the async token has no configurator
     assert (token.mint_fee_bps(), token.redeem_fee_bps()) == (10, 10)
     assert token.fee_recipient() == fee_recipient
@@ -870,6 +880,26 @@ def test_factory__async_token_blueprint__fits_eip_170_with_margin(project):
     print(f"async blueprint: {len(BLUEPRINT_PREAMBLE + initcode):,} B, {margin:,} B under EIP-170")
 
     assert margin >= ASYNC_BLUEPRINT_MARGIN
+
+
+def test_set_async_round_math__by_admin__new_async_tokens_call_it_and_others_revert(
+    project, factory, admin, outsider, fee_recipient, sol_async_venue
+):
+    old = factory.async_round_math()
+    other = project.AsyncRoundMath.deploy(sender=admin)
+    with ape.reverts(MISSING_ROLE):
+        factory.set_async_round_math(other, sender=outsider)
+    with ape.reverts("factory: blueprint"):
+        factory.set_async_round_math(ZERO_ADDRESS, sender=admin)
+
+    tx = factory.set_async_round_math(other, sender=admin)
+
+    assert tx.events.filter(factory.AsyncRoundMathSet) == [factory.AsyncRoundMathSet(round_math=other.address)]
+    token = project.LeveragedTokenAsync.at(
+        factory.create_token("SOL", 4, False, sol_async_venue, admin, fee_recipient, sender=admin).return_value
+    )
+    assert token.round_math() == other.address
+    factory.set_async_round_math(old, sender=admin)
 
 
 @pytest.mark.parametrize("role_name", ["outsider", "creator"])

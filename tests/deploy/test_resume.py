@@ -10,7 +10,9 @@ from ltsdk.deploy import ApeBackend, ConfirmationTimeout, deploy_protocol, start
 from ltsdk.errors import BadManifest
 from ltsdk.manifest import load as load_manifest
 
-CONTRACTS_IN_A_DEPLOYMENT = 11  # USDC, 2 x (oracle, venue), views, configurator, 2 blueprints, factory, lens
+CONTRACTS_IN_A_DEPLOYMENT = (
+    12  # USDC, 2 x (oracle, venue), views, configurator, 2 blueprints, round math, factory, lens
+)
 
 
 class Interrupted(Exception):

@@ -24,6 +24,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from fuzz.chain import USDC, attempt, on_own_stack_chunk
 from fuzz.profiles import examples, fuzz_settings
 from fuzz.venue_kinds import ACTORS, REQUESTERS, async_token_stack
+from ltsdk.replica import async_token
 
 DEPOSITS = st.sampled_from([USDC, 1_000 * USDC, 50_000 * USDC, 400_000 * USDC, USDC - 1])
 FRACTIONS = st.sampled_from([1, 2, 10, 1_000])  # a redeem request of balance // fraction
@@ -133,7 +134,15 @@ class AsyncTokenMachine(RuleBasedStateMachine):
             return
         f = venue.fill_of(r.order_id)
         # the fund without the round, at the fill's price: its idle collateral went with the round's order
-        h = token.idle_assets() + token.flight_idle() + f.equity_before
+        idle = token.idle_assets() + token.flight_idle()
+        h = idle + f.equity_before
+        if r.rebalance != 0:  # the staying holders bear the fund's part of the order's cost
+            fund_cost = async_token.settlement(
+                idle, f.equity_before, f.equity_after, f.collateral_delta, f.size_delta, r.execution_fee,
+                supply_before, r.deposits, r.redeems, token.mint_fee_bps(), token.redeem_fee_bps(), token.is_long(),
+                token.initial_nav_per_share(), r.rebalance,
+            ).fund_cost  # fmt: skip
+            h = async_token.staying_nav(h, fund_cost, supply_before, r.redeems)
         nav, supply = token.totalAssets(), token.totalSupply()  # as if settled, at the same price
         for who in ACTORS:
             balance = token.balanceOf(self.s.actors[who])

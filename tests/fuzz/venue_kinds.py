@@ -76,7 +76,18 @@ def async_token_stack() -> TokenStack:
         venue = deployer("mocks/MockAsyncPerpVenue").deploy(usdc, oracle, "BTC-PERP", 6, BTC_DEPTH)
         venue.set_order_keeper(keeper, True)
         token = deployer("LeveragedTokenAsync").deploy(
-            "BTC 3x Long", "BTC3L", usdc, venue, 3 * WAD, True, 10**12, 100 * USDC, 10, 10, admin
+            "BTC 3x Long",
+            "BTC3L",
+            usdc,
+            venue,
+            3 * WAD,
+            True,
+            10**12,
+            100 * USDC,
+            10,
+            10,
+            admin,
+            deployer("AsyncRoundMath").deploy(),
         )
         token.grantRole(token.KEEPER_ROLE(), keeper)
         # no cushion: a move before the fill of a round of redeems leaves a shortfall, so the

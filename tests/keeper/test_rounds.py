@@ -50,7 +50,19 @@ def round_stack(
     usdc.mint(venue, VENUE_LIQUIDITY, sender=admin)
     venue.set_order_keeper(venue_order_keeper, True, sender=admin)
     token = project.LeveragedTokenAsync.deploy(
-        "BTC 3x Long", "BTC3L", usdc, venue, 3 * WAD, True, 10**12, 100 * USDC, 10, 10, fee_recipient, sender=admin
+        "BTC 3x Long",
+        "BTC3L",
+        usdc,
+        venue,
+        3 * WAD,
+        True,
+        10**12,
+        100 * USDC,
+        10,
+        10,
+        fee_recipient,
+        project.AsyncRoundMath.deploy(sender=admin),
+        sender=admin,
     )
     token.grantRole(token.KEEPER_ROLE(), keeper, sender=admin)
     usdc.mint(keeper, 100 * USDC, sender=keeper)

@@ -34,7 +34,7 @@ def deploy(project, admin, keeper, guardian, fee_recipient, depositor, manifest_
     venue.set_order_keeper(keeper, True, sender=admin)
     token = project.LeveragedTokenAsync.deploy(
         "BTC 3x Long (async)", SYMBOL, usdc, venue, 3 * WAD, True, 10**12, 100 * USDC, FEE_BPS, FEE_BPS,
-        fee_recipient, sender=admin,
+        fee_recipient, project.AsyncRoundMath.deploy(sender=admin), sender=admin,
     )  # fmt: skip
     token.grantRole(token.KEEPER_ROLE(), keeper, sender=admin)
     token.grantRole(token.GUARDIAN_ROLE(), guardian, sender=admin)
