@@ -23,11 +23,13 @@ Asynchronous tokens (LeveragedTokenAsync: ERC-7540 requests settled in rounds, o
 round; the manifest's token entry says `"kind": "async"`, or the keeper asks a token the lens
 cannot read whether it is one) have no lens row and no `decide`: the contract decides. Each tick
 the keeper simulates `settle()` (the round in flight once its order is filled, refused or expired,
-or its payout order) and then `close_round()` (the open round when due, and whatever the token
-closes a round for); a revert that means nothing to do ("lt: no round", "lt: order pending",
-"lt: not due", "lt: not needed", "lt: in flight") sends nothing, and a round in flight is never
-closed again. The keeper fronts each order's execution fee in the token's collateral (the round
-repays it): it approves the token for the collateral first, and alerts when its balance is short.
+or its payout order), then `ripcord()` (leverage at the ripcord level: it cancels a pending order
+that adds exposure and places a reducing one) and then `close_round()` (the open round when due,
+and whatever the token closes a round for, a due rebalance included); a revert that means nothing
+to do ("lt: no round", "lt: order pending", "lt: not due", "lt: not needed", "lt: in flight")
+sends nothing, and a round in flight is never closed again. The keeper fronts each order's
+execution fee in the token's collateral (the round repays it): it approves the token for the
+collateral first, and alerts when its balance is short.
 
 Several workers may run keepers for one deployment (bots/keeper.py): `shard` splits the tokens
 across signing keys, and `RedisCoordination` gives each key one writer at a time (a lock), one
@@ -83,8 +85,10 @@ MAX_UINT256 = 2**256 - 1
 # decides when a round is due, so the keeper keeps working whatever it closes rounds for)
 ROUND_IDLE_REVERTS: dict[str, frozenset[str]] = {
     ActionKind.SETTLE: frozenset({"lt: no round", "lt: order pending"}),
+    ActionKind.RIPCORD: frozenset({"lt: not needed", "lt: in flight"}),
     ActionKind.CLOSE_ROUND: frozenset({"lt: not due", "lt: not needed", "lt: in flight"}),
 }
+FEE_FRONTING = (ActionKind.RIPCORD, ActionKind.CLOSE_ROUND)  # round calls that place an order, its fee fronted
 MISSING_ROLE = "access_control: account is missing role"  # close_round before its grace, without KEEPER_ROLE
 ROUND_EVENTS = ("RoundClosed", "RoundSettled", "RoundRolled", "PayoutPlaced")  # logged after a round call
 
@@ -683,15 +687,17 @@ class Keeper:
 
     def round_action(self, symbol: str) -> Action | None:
         """The asynchronous token's round call due now, as its simulation says: settle() first
-        (the round in flight), then close_round() (the open round); None when both revert with a
-        reason that means nothing to do, or close_round waits for a fresh price (alerted). A call
-        that reverts for another reason is still returned: its simulation logs the failure and
-        backs the token off. Before a close (or a settle that reverts, e.g. placing a payout), an
-        allowance below the venue's execution fee makes the action the collateral's approval."""
+        (the round in flight), then ripcord() (leverage at the ripcord level), then close_round()
+        (the open round); None when all revert with a reason that means nothing to do, or a call
+        waits for a fresh price (alerted). A call that reverts for another reason is still
+        returned: its simulation logs the failure and backs the token off. Before a ripcord or a
+        close (or a settle that reverts, e.g. placing a payout), an allowance below the venue's
+        execution fee makes the action the collateral's approval."""
         token, collateral, venue = self.round_contracts(symbol)
         idle_without_role = {MISSING_ROLE} if not self.policy.is_keeper else set()
         for kind, function in (
             (ActionKind.SETTLE, token.functions.settle()),
+            (ActionKind.RIPCORD, token.functions.ripcord()),
             (ActionKind.CLOSE_ROUND, token.functions.close_round()),
         ):
             reason = self._probe(function)
@@ -703,7 +709,7 @@ class Keeper:
                 break
         else:
             return None
-        if self.address is not None and (kind == ActionKind.CLOSE_ROUND or reason is not None):
+        if self.address is not None and (kind in FEE_FRONTING or reason is not None):
             fee = self.call(venue.functions.min_execution_fee())
             if self.call(collateral.functions.allowance(self.address, token.address)) < fee:
                 return Action(ActionKind.APPROVE, symbol, collateral=collateral.address)
@@ -1066,7 +1072,7 @@ class Keeper:
                 block=receipt["blockNumber"],
                 latency_seconds=round(latency, 4),
             )
-            if action.kind in (ActionKind.CLOSE_ROUND, ActionKind.SETTLE):
+            if self.is_async.get(symbol) and action.kind in (*FEE_FRONTING, ActionKind.SETTLE):
                 self.log_round_events(symbol, receipt)
             return Outcome(symbol, action, Status.MINED, tx_hash, latency_seconds=latency, receipt=receipt)
         if self.clock() - flight.sent_at < self.policy.stuck_after_seconds:

@@ -13,10 +13,10 @@ from eth_account import Account
 from helpers import TEST_POLICY
 from web3 import Web3
 
-from ltsdk.codes import ActionKind, Status
+from ltsdk.codes import ActionKind, Reason, Status
 from ltsdk.deploy import oracle_answer
 from ltsdk.keeper import Keeper
-from ltsdk.replica.async_venue import FILLED, REFUSED
+from ltsdk.replica.async_venue import CANCELLED, FILLED, REFUSED
 from ltsdk.units import USDC, WAD
 from ltsdk.venue_keeper import VenueKeeper, VenuePolicy
 
@@ -236,3 +236,41 @@ def test_round__order_refused__round_rolls_back_and_the_keeper_closes_it_again(
     assert venue.order(token.rounds(1).order_id).status == FILLED
     assert acted(keeper_bot.tick()) == [("mined", "settle")]
     assert token.claimableDepositRequest(0, depositor) == 30_000 * USDC
+
+
+def test_ripcord__price_crash_while_a_deposit_order_waits__keeper_cancels_it_and_places_a_reducing_order(
+    round_stack, make_round_keeper, venue_keeper, due, new_oracle_round, chain, depositor, other_depositor, keeper_logs
+):
+    """BTC -25 % takes the funded 3x token to ~4.85x, over its 4.5x ripcord even as if the deposit
+    round's buy waiting at the venue had filled: the keeper's next tick sends ripcord() (not a
+    second close), which cancels the buy (its round reopens with the deposit intact) and places
+    a sell."""
+    token, venue = round_stack["token"], round_stack["venue"]
+    keeper_bot = make_round_keeper()
+    token.requestDeposit(50_000 * USDC, depositor, depositor, sender=depositor)
+    due()
+    keeper_bot.tick()  # approve (or nothing, if an earlier test of the session approved)
+    keeper_bot.tick()
+    new_oracle_round()
+    venue_keeper.tick()
+    keeper_bot.tick()  # settle
+    assert token.maxMint(depositor) > 0
+
+    token.requestDeposit(20_000 * USDC, other_depositor, other_depositor, sender=other_depositor)
+    due()
+    assert acted(keeper_bot.tick()) == [("mined", "close_round")]
+    buy_round = token.flight_round()
+    buy = token.rounds(buy_round).order_id
+    assert venue.order(buy).size_delta > 0
+
+    new_oracle_round(45_000)
+    chain.mine(timestamp=chain.blocks.head.timestamp + venue.cancel_delay() + 1)
+    assert token.rebalance_status()[0] == Reason.RIPCORD
+    assert acted(keeper_bot.tick()) == [("mined", "ripcord")]
+    assert venue.order(buy).status == CANCELLED
+    assert token.open_round() == buy_round  # rolled back, the deposit still pending in it
+    assert token.pendingDepositRequest(0, other_depositor) == 20_000 * USDC
+    sell = token.rounds(token.flight_round()).order_id
+    assert venue.order(sell).size_delta < 0
+    assert [line["order_id"] for line in events_named(keeper_logs, "round_closed")][-1] == sell
+    assert acted(keeper_bot.tick()) == []  # the sell in flight: nothing more to send
