@@ -274,3 +274,32 @@ def test_ripcord__price_crash_while_a_deposit_order_waits__keeper_cancels_it_and
     assert venue.order(sell).size_delta < 0
     assert [line["order_id"] for line in events_named(keeper_logs, "round_closed")][-1] == sell
     assert acted(keeper_bot.tick()) == []  # the sell in flight: nothing more to send
+
+
+def test_rebalance__band_breached_with_no_requests__keeper_closes_a_rebalance_only_round(
+    round_stack, make_round_keeper, venue_keeper, due, new_oracle_round, depositor, keeper_logs
+):
+    """BTC -10 % takes the funded 3x token to ~3.9x, out of its 2.4x-3.6x band: with no request
+    open, the keeper's due close is the fund's rebalance alone, which brings it back to 3x."""
+    token = round_stack["token"]
+    keeper_bot = make_round_keeper()
+    token.requestDeposit(50_000 * USDC, depositor, depositor, sender=depositor)
+    due()
+    keeper_bot.tick()  # approve (or nothing, if an earlier test of the session approved)
+    keeper_bot.tick()
+    new_oracle_round()
+    venue_keeper.tick()
+    keeper_bot.tick()  # settle
+
+    new_oracle_round(54_000)
+    due()
+    assert token.rebalance_status()[0] == Reason.BAND
+    assert acted(keeper_bot.tick()) == [("mined", "close_round")]
+    closed = events_named(keeper_logs, "round_closed")[-1]
+    assert (closed["deposits"], closed["redeems"], closed["reason"]) == (0, 0, Reason.BAND)
+    assert closed["rebalance"] == closed["size_delta"] < 0  # the fund sells back to target
+    assert token.rebalance_status()[0] == Reason.IN_FLIGHT
+    new_oracle_round(54_000)
+    venue_keeper.tick()
+    assert acted(keeper_bot.tick()) == [("mined", "settle")]
+    assert token.rebalance_status()[0] == Reason.NONE
