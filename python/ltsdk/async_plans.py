@@ -66,6 +66,7 @@ _READS = (
     "round_interval",
     "round_grace",
     "last_close",
+    "last_rebalance",
     "open_round",
     "flight_round",
 )
@@ -126,6 +127,9 @@ def state(d: Deployment, symbol: str) -> Plan[types.AsyncTokenState]:
     values = {}
     for name in _READS:
         values[name] = yield from _read(d, symbol, name, block=block)
+    band_bps, rebalance_interval, min_drift_bps, ripcord_leverage = yield from _read(
+        d, symbol, "rebalance_parameters", block=block
+    )
     venue = yield from _read(d, symbol, "venue", block=block)
     token = d.address_of(symbol)
     # AccountSnapshot: size, equity, price, fresh, updated_at, margin, ...
@@ -167,6 +171,11 @@ def state(d: Deployment, symbol: str) -> Plan[types.AsyncTokenState]:
         last_close=values["last_close"],
         open_round=open_round,
         flight_round=flight,
+        band_bps=band_bps,
+        rebalance_interval=rebalance_interval,
+        min_drift_bps=min_drift_bps,
+        ripcord_leverage=ripcord_leverage,
+        last_rebalance=values["last_rebalance"],
         asset_decimals=d.asset_decimals,
     )
 

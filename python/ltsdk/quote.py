@@ -141,11 +141,12 @@ def _with_request(state: AsyncTokenState, deposits: int, redeems: int) -> tuple[
     return state.open_round.deposits + deposits, state.open_round.redeems + redeems
 
 
-def async_round_size(state: AsyncTokenState, deposits: int = 0, redeems: int = 0) -> int:
-    """The net size the open round's order would trade if it closed now with `deposits` assets
-    and `redeems` shares more (round_math._round_size): what to ask the venue's quote_trade."""
+def async_round_trade(state: AsyncTokenState, deposits: int = 0, redeems: int = 0) -> tuple[int, int, int]:
+    """(the requests' trade, the fund's rebalance, the reason) the open round's order would carry
+    if it closed now with `deposits` assets and `redeems` shares more (round_math._round_trade:
+    a rebalance rides in the round when one is due at this block's time)."""
     total_deposits, total_redeems = _with_request(state, deposits, redeems)
-    return async_token.round_size(
+    return async_token.round_trade(
         state.size,
         max(state.nav, 0),
         state.supply,
@@ -155,7 +156,18 @@ def async_round_size(state: AsyncTokenState, deposits: int = 0, redeems: int = 0
         state.target_leverage,
         state.is_long,
         state.asset_scale,
+        async_token.RebalanceParameters(
+            state.band_bps, state.rebalance_interval, state.min_drift_bps, state.ripcord_leverage
+        ),
+        state.timestamp - state.last_rebalance,
     )
+
+
+def async_round_size(state: AsyncTokenState, deposits: int = 0, redeems: int = 0) -> int:
+    """The net size the open round's order would trade if it closed now with `deposits` assets
+    and `redeems` shares more, a due rebalance included: what to ask the venue's quote_trade."""
+    k, x, _ = async_round_trade(state, deposits, redeems)
+    return k + x
 
 
 def async_round_order(state: AsyncTokenState, deposits: int, redeems: int, trade_cost: int) -> async_token.RoundOrder:
@@ -186,7 +198,7 @@ def _settle_now(state: AsyncTokenState, deposits: int, redeems: int, trade_cost:
     current oracle price, the order's cost being `trade_cost` (the venue's quote) plus its
     execution fee; no funding or price move before the fill."""
     total_deposits, total_redeems = _with_request(state, deposits, redeems)
-    size_delta = async_round_size(state, deposits, redeems)
+    k, rebalance, _ = async_round_trade(state, deposits, redeems)
     order = async_round_order(state, deposits, redeems, trade_cost)
     equity_after = state.equity + order.collateral_delta - trade_cost
     return async_token.settlement(
@@ -194,7 +206,7 @@ def _settle_now(state: AsyncTokenState, deposits: int, redeems: int, trade_cost:
         state.equity,
         equity_after,
         order.collateral_delta,
-        size_delta,
+        k + rebalance,
         state.execution_fee,
         state.supply,
         total_deposits,
@@ -203,6 +215,7 @@ def _settle_now(state: AsyncTokenState, deposits: int, redeems: int, trade_cost:
         state.redeem_fee_bps,
         state.is_long,
         state.initial_nav_per_share,
+        rebalance,
     )
 
 
@@ -218,7 +231,7 @@ def async_deposit_estimate(state: AsyncTokenState, assets: int, trade_cost: int)
         estimated_out=math.mul_div(shares_out, assets, total, False),
         at_nav=math.shares_for_value(state.supply, s.nav_at_fill, assets, state.initial_nav_per_share),
         fee=math.fee(assets, state.mint_fee_bps),
-        round_cost=math.mul_div(s.cost, assets, total, False) if s.deposits_pay else 0,
+        round_cost=math.mul_div(s.cost - s.fund_cost, assets, total, False) if s.deposits_pay else 0,
         price=state.price,
         block=state.block,
     )
@@ -235,7 +248,7 @@ def async_redeem_estimate(state: AsyncTokenState, shares: int, trade_cost: int) 
         estimated_out=math.mul_div(s.assets_out, shares, total, False),
         at_nav=math.value_for_shares(state.supply, s.nav_at_fill, shares, state.initial_nav_per_share, False),
         fee=math.mul_div(redeem_fees, shares, total, False),
-        round_cost=0 if s.deposits_pay else math.mul_div(s.cost, shares, total, False),
+        round_cost=0 if s.deposits_pay else math.mul_div(s.cost - s.fund_cost, shares, total, False),
         price=state.price,
         block=state.block,
     )

@@ -295,6 +295,11 @@ class AsyncTokenState:
     last_close: int  # timestamp
     open_round: Round
     flight_round: Round | None
+    band_bps: int  # rebalance_parameters(): a close rebalances outside target -+ this
+    rebalance_interval: int  # seconds: ... or this long after the last rebalance, at min_drift_bps
+    min_drift_bps: int
+    ripcord_leverage: int  # WAD
+    last_rebalance: int  # timestamp
     asset_decimals: int = 6
 
     @property

@@ -19,7 +19,7 @@ from eth_account import Account
 from ltsdk import Protocol, errors, quote
 from ltsdk.aio import AsyncProtocol
 from ltsdk.calls import SendRaw
-from ltsdk.codes import OrderStatus, RoundStatus, TokenKind
+from ltsdk.codes import OrderStatus, Reason, RoundStatus, TokenKind
 from ltsdk.plans import ZERO_ADDRESS
 from ltsdk.replica import async_token, async_venue
 from ltsdk.units import USDC
@@ -168,6 +168,42 @@ def test_round_trip__request_close_fill_settle_claim__through_the_sdk(
     before = stack.usdc.balanceOf(depositor)
     withdrawn = user.claim_redeem()
     assert withdrawn.assets == owed and stack.usdc.balanceOf(depositor) == before + owed
+
+
+def test_estimate__deposit_into_a_rebalancing_round__prices_the_rebalance_the_close_places(
+    session_of, sdk_async_stack, depositor, keeper, chain
+):
+    """BTC -10 % takes the funded token out of its band: the next round carries the fund's
+    rebalance. The SDK's model of that round's order is the one the close places, to the wei, and
+    the deposit's estimate leaves the rebalance's cost to the fund (only funding moves NAV between
+    the estimate and the fill)."""
+    stack = sdk_async_stack
+    user, keeper_sdk = session_of(depositor).token(SYMBOL), session_of(keeper).token(SYMBOL)
+    user.request_deposit(10_000 * USDC)
+    keeper_sdk.close_round()
+    fill_round(stack, keeper)
+    keeper_sdk.settle()
+    user.claim_deposit()
+    next_round_due(chain, stack)
+    repost_price(stack, "54000")
+    assets = 5_000 * USDC
+    estimate = user.estimate_deposit(assets)
+    user.request_deposit(assets)
+
+    state = user.async_state()
+    k, rebalance, reason = quote.async_round_trade(state)
+    assert reason == Reason.BAND and rebalance < 0 < k
+    size_delta = quote.async_round_size(state)
+    exec_price, taker_fee = stack.venue.quote_trade(stack.token, size_delta)
+    cost = async_token.trade_cost(size_delta, state.price, exec_price, taker_fee, state.asset_scale)
+    modelled = quote.async_round_order(state, 0, 0, cost)
+    closed = keeper_sdk.close_round()
+    assert (closed.size_delta, closed.collateral_delta) == (modelled.size_delta, modelled.collateral_delta)
+    fill_round(stack, keeper, "54000")
+    settled = keeper_sdk.settle()
+    assert settled.status == RoundStatus.SETTLED
+    owed = user.requests().claimable_shares
+    assert abs(owed - estimate.estimated_out) <= estimate.estimated_out // 100_000
 
 
 def test_settle__cash_short_after_a_move__settler_approves_the_payout_fee_then_claims(
