@@ -54,6 +54,7 @@ def round_order(
     max_slippage_bps: uint256,
     is_long: bool,
     initial_nav_per_share: uint256,
+    rebalance: int256,
 ) -> IAsyncRoundMath.RoundOrder:
     """
     @notice round_math._round_order: the cash a round keeps and the collateral its order moves.
@@ -73,6 +74,7 @@ def round_order(
         max_slippage_bps,
         is_long,
         initial_nav_per_share,
+        rebalance,
     )
 
 

@@ -238,6 +238,12 @@ ERC7540_DEPOSIT_ID: constant(uint256) = 3460021840  # 0xce3bbe50
 ERC7540_REDEEM_ID: constant(uint256) = 1645144292  # 0x620ee8e4
 ACCESS_CONTROL_ID: constant(uint256) = 2036718347  # 0x7965db0b
 
+# _close's modes: a round's requests (close_round), the ripcord's own round with nothing in
+# flight, the ripcord's round after it cancelled an order in flight
+CLOSE_REQUESTS: constant(uint8) = 0
+CLOSE_RIPCORD: constant(uint8) = 1
+CLOSE_AFTER_CANCEL: constant(uint8) = 2
+
 MAX_ROUND_SECONDS: constant(uint256) = 7 * 86_400
 MAX_CUSHION_BPS: constant(uint256) = 5_000
 MAX_SLIPPAGE_BPS: constant(uint256) = 1_000
@@ -520,7 +526,7 @@ def close_round() -> uint256:
     self.open_round = self.next_round
     self.next_round += 1
     self.last_close = block.timestamp
-    return self._close(round_id, self.rounds[round_id], False)
+    return self._close(round_id, self.rounds[round_id], CLOSE_REQUESTS)
 
 
 @external
@@ -534,9 +540,12 @@ def ripcord() -> uint256:
             cancel delay applies); one that reduces exposure, or a round paying out or filled,
             reverts "lt: in flight". The caller fronts the execution fee as for close_round and
             is repaid at settlement; no reward. The open round's requests wait for the next close.
-    @return The venue order id.
+            After a cancel the rebalance is whatever is then due (the position without the
+            cancelled order), or none: then only the cancel is done and 0 returned.
+    @return The venue order id (0: none placed).
     """
     round_id: uint256 = self.flight_round
+    mode: uint8 = CLOSE_RIPCORD
     if round_id != 0:
         due: bool = False
         cancellable: bool = False
@@ -547,9 +556,10 @@ def ripcord() -> uint256:
         r: Round = self.rounds[round_id]
         self._cancel(r)
         self._roll(round_id, r, self._order(r.order_id))
+        mode = CLOSE_AFTER_CANCEL
     new_id: uint256 = self.next_round
     self.next_round += 1
-    return self._close(new_id, empty(Round), True)
+    return self._close(new_id, empty(Round), mode)
 
 
 @external
@@ -776,6 +786,7 @@ def rebalance_status() -> (uint8, int256):
             exposure), else IN_FLIGHT (5); no size delta (no second order is placed).
     """
     round_id: uint256 = self.flight_round
+    mode: uint8 = CLOSE_RIPCORD
     if round_id != 0:
         due: bool = False
         cancellable: bool = False
@@ -1339,11 +1350,13 @@ def _place_payout(round_id: uint256, r: Round, cash_held: uint256):
 
 
 @internal
-def _close(round_id: uint256, r: Round, pulled: bool) -> uint256:
+def _close(round_id: uint256, r: Round, mode: uint8) -> uint256:
     """
     @dev Close round `round_id` (requests `r`) into its venue order at the oracle price now: the
-         requests' trade plus the fund's rebalance if due (for the ripcord's own round, `pulled`,
-         the reason must be RIPCORD).
+         requests' trade plus the fund's rebalance if due. CLOSE_RIPCORD (the ripcord with nothing
+         in flight): the reason must be RIPCORD. CLOSE_AFTER_CANCEL (the ripcord cancelled an
+         order that added exposure): any due rebalance, or none (returns 0, nothing placed).
+    @return The venue order id (0: none placed).
     """
     snap: IAsyncPerpVenue.AccountSnapshot = staticcall venue.account_snapshot(self)
     if not (snap.fresh):
@@ -1372,10 +1385,18 @@ def _close(round_id: uint256, r: Round, pulled: bool) -> uint256:
         self.rebalance_parameters,
         block.timestamp - self.last_rebalance,
     )
-    if pulled:
+    # the fund's part halves until the order's quote fills within its price limit (a rebalance
+    # too large for the venue's depth is taken a chunk per round; past 8 halvings, not at all)
+    for halvings: uint256 in range(9):
+        if x == 0 or self._fits(k + x, snap.price):
+            break
+        x = x // 2 if halvings < 8 else 0
+    if mode == CLOSE_RIPCORD:
         if not (reason == lt_math.REASON_RIPCORD):
             self._fail("lt: not needed")
     elif not (r.deposits > 0 or r.redeems > 0 or x != 0):
+        if mode == CLOSE_AFTER_CANCEL:
+            return 0  # the cancel alone brought leverage back: nothing to trade
         self._fail("lt: not needed")
     if x != 0:
         self.last_rebalance = block.timestamp
@@ -1395,6 +1416,7 @@ def _close(round_id: uint256, r: Round, pulled: bool) -> uint256:
         self.max_slippage_bps,
         is_long,
         initial_nav_per_share,
+        x,
     )
     self._pull(msg.sender, fee)
     # the fund's idle collateral joins the round: it pays the round's cash first, the rest rides
@@ -1499,6 +1521,22 @@ def _roll(round_id: uint256, r: Round, o: IAsyncPerpVenue.Order):
     self.rounds[newer] = empty(Round)
     self.merged_into[newer] = round_id
     self.open_round = round_id
+
+
+@internal
+@view
+def _fits(size_delta: int256, price: uint256) -> bool:
+    """
+    @dev Whether the venue's quote of trading `size_delta` now is within the round order's price
+         limit (the oracle `price` -+ max_slippage_bps on the trade's side).
+    """
+    exec_price: uint256 = 0
+    fee: uint256 = 0
+    exec_price, fee = staticcall venue.quote_trade(self, size_delta)
+    limit: uint256 = lt_math._limit_price(price, self.max_slippage_bps, size_delta > 0)
+    if size_delta > 0:
+        return exec_price <= limit
+    return exec_price >= limit
 
 
 @internal

@@ -143,15 +143,19 @@ def _round_order(
     max_slippage_bps: uint256,
     is_long: bool,
     initial_nav_per_share: uint256,
+    rebalance: int256,
 ) -> IAsyncRoundMath.RoundOrder:
     """
-    @dev The order for a round trading `size_delta` (_round_size) at the oracle `price`. The round
+    @dev The order for a round trading `size_delta` (the requests' trade plus the fund's
+         `rebalance`, _round_trade) at the oracle `price`. The round
          keeps in cash the redeems' value at this price, a cushion of `cushion_bps` of the
          smaller of it and the value that stays (rounded up: the venue releases margin only
          above the remaining position's initial margin, so a round redeeming nearly everything
          keeps little extra, and its payout order covers a move past it), and the execution fee.
-         When the redeems are in excess, their trade's cost comes out of margin at the fill, so
-         twice the venue's quote of it (`trade_cost`) is left out of that cash. The mint fee on
+         When the redeems are in excess (the requests' trade reduces exposure), their part of
+         the trade's cost comes out of margin at the fill, so twice the venue's quote of that
+         part (`trade_cost` of the whole order less the fund's share, _fund_share) is left out
+         of that cash: never the fund's part, which the holders who stay bear. The mint fee on
          the deposits (rounded up) stays at the token too, for the fee recipient. The fund's
          `idle` collateral at the token joins the deposits: together they pay that cash first,
          what is beyond it rides into margin, or the shortfall is withdrawn at the fill (so idle
@@ -165,8 +169,9 @@ def _round_order(
         redeem_value = lt_math._value_for_shares(supply, nav, redeems, initial_nav_per_share, False)
     cushion: uint256 = math._mul_div(min(redeem_value, nav - min(redeem_value, nav)), cushion_bps, BPS, True)
     cash: uint256 = redeem_value + cushion
-    if size_delta != 0 and (size_delta > 0) != is_long:
-        cash -= min(2 * trade_cost, cash)
+    k: int256 = size_delta - rebalance
+    if k != 0 and (k > 0) != is_long:
+        cash -= min(2 * (trade_cost - self._fund_share(trade_cost, k, rebalance)), cash)
     cash += execution_fee + lt_math._fee(deposits, mint_fee_bps)
     collateral_delta: int256 = convert(deposits + idle, int256) - convert(cash, int256)
     if size_delta == 0 and collateral_delta == 0:

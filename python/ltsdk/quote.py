@@ -175,8 +175,9 @@ def async_round_order(state: AsyncTokenState, deposits: int, redeems: int, trade
     with now (round_math._round_order), `trade_cost` being the venue's quote of its net trade
     (ltsdk.replica.async_token.trade_cost of quote_trade's answer)."""
     total_deposits, total_redeems = _with_request(state, deposits, redeems)
+    k, rebalance, _ = async_round_trade(state, deposits, redeems)
     return async_token.round_order(
-        async_round_size(state, deposits, redeems),
+        k + rebalance,
         max(state.nav, 0),
         state.supply,
         state.price,
@@ -190,6 +191,7 @@ def async_round_order(state: AsyncTokenState, deposits: int, redeems: int, trade
         state.max_slippage_bps,
         state.is_long,
         state.initial_nav_per_share,
+        rebalance,
     )
 
 

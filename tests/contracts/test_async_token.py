@@ -361,6 +361,7 @@ def predicted_order(token, venue, round_id: int) -> model.RoundOrder:
         token.max_slippage_bps(),
         True,
         token.initial_nav_per_share(),
+        x,
     )
 
 
@@ -1031,3 +1032,76 @@ def test_rebalance__refused_rebalance_only_round__is_dropped_and_the_open_round_
     assert token.open_round() == open_round and token.merged_into(open_round) == 0
     assert token.idle_assets() == idle
     assert token.rebalance_status()[0] == BAND  # the next close retries it
+
+
+def test_redeem__riding_a_deleveraging_rebalance__settles_at_once_paid_its_settlement(rounds, stayer, requester):
+    """A small redeem in a band round that sells ~1.1 BTC for the fund (BTC -10 %): the round's
+    cash leaves out twice the redeemers' part of the order's cost only, never the fund's, so it
+    covers them and no payout order (whose fee the redeemers would bear) is placed. Before, the
+    whole order's cost was left out: the round went to PAYING and the redeemer lost 0.1 USDC."""
+    token = rounds.token
+    rounds.seed(stayer, 100_000 * USDC)
+    shares = rounds.seed(requester, 500 * USDC)
+    rounds.price(54_000)
+    token.requestRedeem(shares, requester, requester, sender=requester)
+    closed = rounds.close().events.filter(token.RoundClosed)[0]
+    assert closed.reason == BAND and closed.rebalance < 0
+    assert rounds.fill() == FILLED
+    settled = rounds.settle().events.filter(token.RoundSettled)[0]
+    assert token.rounds(closed.round_id).status == SETTLED
+    assert token.maxWithdraw(requester) == settled.assets_out
+
+
+def test_ripcord__over_the_level_only_as_if_the_buy_filled__cancels_the_buy_and_rebalances(
+    rounds, stayer, outsider, usdc
+):
+    """Under its band at 70,000 (2.3x) the fund's round buys back to 3x; BTC then falls 23 %: as
+    if the buy filled the fund would be ~5x, over the 4.5x ripcord, while it is ~3.9x now. The
+    ripcord cancels the buy (before, it reverted "lt: not needed" and the buy filled at ~5x) and
+    places what is due without it, a band rebalance."""
+    token, venue = rounds.token, rounds.venue
+    rounds.seed(stayer, 100_000 * USDC)
+    rounds.price(70_000)
+    buy = rounds.close().events.filter(token.RoundClosed)[0]
+    assert buy.rebalance > 0 and buy.deposits == 0
+    rounds.price(53_900)
+    assert token.rebalance_status() == (RIPCORD, 0)
+    usdc.mint(outsider, USDC, sender=outsider)
+    usdc.approve(token, MAX_UINT, sender=outsider)
+    rounds.warp(venue.cancel_delay())
+
+    placed = token.ripcord(sender=outsider)
+
+    assert venue.order(buy.order_id).status == 4  # CANCELLED
+    sell = placed.events.filter(token.RoundClosed)[0]
+    assert (sell.reason, sell.deposits, sell.redeems) == (BAND, 0, 0) and sell.rebalance < 0
+    assert rounds.fill() == FILLED
+    rounds.settle()
+    assert token.rebalance_status()[0] == NONE
+
+
+def test_rebalance__too_large_for_the_price_limit__rides_in_chunks_and_the_requests_fill(rounds, stayer, requester):
+    """A 15M USDC fund after BTC -12 % (4.1x, out of its band): its whole rebalance, ~243 BTC,
+    would move the venue's price past the round's 50 bps limit, so every round carrying it was
+    refused and a 1,000 USDC deposit rolled forever. The fund's part now halves until the order's
+    quote is within the limit: the deposit's round fills with a chunk of the rebalance, and the
+    next rounds take the rest until the fund is back in its band."""
+    token = rounds.token
+    for _ in range(5):
+        rounds.seed(stayer, 3_000_000 * USDC)
+    rounds.price(52_800)
+    full = predicted_trade(token, rounds.venue, token.open_round(), 0)[1]
+    rounds.request_deposit(requester, 1_000 * USDC)
+    closed = rounds.close().events.filter(token.RoundClosed)[0]
+    assert closed.reason == BAND and full < closed.rebalance < 0
+    assert rounds.fill() == FILLED
+    rounds.settle()
+    assert token.claimableDepositRequest(0, requester) == 1_000 * USDC
+    for _ in range(4):
+        if token.rebalance_status()[0] == NONE:
+            break
+        rounds.warp(token.round_interval())
+        rounds.close()
+        assert rounds.fill() == FILLED
+        rounds.settle()
+    assert token.rebalance_status()[0] == NONE

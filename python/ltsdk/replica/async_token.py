@@ -179,14 +179,18 @@ def round_order(
     max_slippage_bps: int,
     is_long: bool,
     initial_nav_per_share: int,
+    rebalance: int = 0,
 ) -> RoundOrder:
     """round_math._round_order: the cash the round keeps and the collateral its order moves (the
-    fund's `idle` collateral joins the deposits: it pays the cash first, the rest goes to margin)."""
+    fund's `idle` collateral joins the deposits: it pays the cash first, the rest goes to margin);
+    `size_delta` is the requests' trade plus the fund's `rebalance` (last here, so callers of
+    rounds without one are unchanged), whose share of the trade's cost never cuts the cash."""
     redeem_value = value_for_shares(supply, nav, redeems, initial_nav_per_share, False) if redeems > 0 else 0
     cushion = mul_div(min(redeem_value, nav - min(redeem_value, nav)), cushion_bps, BPS, True)
     cash = redeem_value + cushion
-    if size_delta != 0 and (size_delta > 0) != is_long:
-        cash -= min(2 * trade_cost, cash)
+    k = size_delta - rebalance
+    if k != 0 and (k > 0) != is_long:
+        cash -= min(2 * (trade_cost - fund_share(trade_cost, k, rebalance)), cash)
     cash += execution_fee + fee(deposits, mint_fee_bps)
     collateral_delta = deposits + idle - cash
     if size_delta == 0 and collateral_delta == 0:
