@@ -11,6 +11,7 @@ wei (18 decimals), prices and leverage in WAD, fees in basis points.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -366,3 +367,49 @@ def resync_ledger(fund: Fund, s: Stack, token) -> None:
 def share_holders(s: Stack, token) -> list[str]:
     """Every address that can hold shares in the fuzz runs: the actors and the token (dead shares)."""
     return [*s.actors.by_role().values(), token.address]
+
+
+class StateWrites:
+    """Counts what may write the EVM state of `env` (a transaction, a deployment, a code or
+    storage write, an anchor left, which reverts to its snapshot), so a state machine can reuse a
+    view it read when nothing has been written since. A view call (not mutable) and a time travel
+    write nothing here; a reverted transaction counts (harmless: the reuse only gets rarer).
+    Installed on the env's instance (its methods shadowed) until `close()`."""
+
+    SHADOWED = ("execute_code", "deploy", "deploy_code", "set_code", "set_storage", "_anchor")
+
+    def __init__(self, env=None):
+        self.env = env or boa.env
+        self.count = 0
+        env_type = type(self.env)
+        execute_code, anchor = self.env.execute_code, self.env._anchor
+
+        def counting_execute_code(*args, is_modifying: bool = True, simulate: bool = False, **kwargs):
+            if is_modifying and not simulate:
+                self.count += 1
+            return execute_code(*args, is_modifying=is_modifying, simulate=simulate, **kwargs)
+
+        @contextlib.contextmanager
+        def counting_anchor():
+            try:
+                with anchor():
+                    yield
+            finally:
+                self.count += 1
+
+        self.env.execute_code = counting_execute_code
+        self.env._anchor = counting_anchor
+        for name in ("deploy", "deploy_code", "set_code", "set_storage"):
+            setattr(self.env, name, self._counting(getattr(env_type, name).__get__(self.env)))
+
+    def _counting(self, method):
+        @functools.wraps(method)
+        def counting(*args, **kwargs):
+            self.count += 1
+            return method(*args, **kwargs)
+
+        return counting
+
+    def close(self) -> None:
+        for name in self.SHADOWED:
+            self.env.__dict__.pop(name, None)
