@@ -121,8 +121,9 @@ class FundMachine(RuleBasedStateMachine):
         self.anchor = boa.env.anchor()
         self.anchor.__enter__()
         # balances() is read before and after most rules and by the invariant after every step
-        # (~20 % of the time): a read with nothing written since is reused (speed only)
-        self.writes = StateWrites()
+        # (~20 % of the time), and the invariant and the rules' checks read the same views again:
+        # a read with nothing written since (same block and clock) is reused (speed only)
+        self.writes = StateWrites(reuse_views=True)
         self.balances_read: tuple[int, dict[str, int]] | None = None  # (writes count, balances)
         self.token = None
         self.f: Fund | None = None
