@@ -11,6 +11,7 @@ wei (18 decimals), prices and leverage in WAD, fees in basis points.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -366,3 +367,73 @@ def resync_ledger(fund: Fund, s: Stack, token) -> None:
 def share_holders(s: Stack, token) -> list[str]:
     """Every address that can hold shares in the fuzz runs: the actors and the token (dead shares)."""
     return [*s.actors.by_role().values(), token.address]
+
+
+class StateWrites:
+    """Counts what may write the EVM state of `env` (a transaction, a deployment, a code or
+    storage write, an anchor left, which reverts to its snapshot), so a state machine can reuse a
+    view it read when nothing has been written since. A view call (not mutable) and a time travel
+    write nothing here; a reverted transaction counts (harmless: the reuse only gets rarer).
+    Installed on the env's instance (its methods shadowed) until `close()`.
+    With `reuse_views`, a successful view call (same contract, sender, calldata, gas, block and
+    clock) made again with nothing written since returns the first call's result unexecuted."""
+
+    SHADOWED = ("execute_code", "deploy", "deploy_code", "set_code", "set_storage", "set_balance", "_anchor")
+
+    def __init__(self, env=None, reuse_views: bool = False):
+        self.env = env or boa.env
+        self.count = 0
+        self.views: dict[tuple, Any] = {}  # view call -> its computation, while `views_at` == count
+        self.views_at = 0
+        env_type = type(self.env)
+        execute_code, anchor = self.env.execute_code, self.env._anchor
+
+        def counting_execute_code(*args, is_modifying: bool = True, simulate: bool = False, **kwargs):
+            if is_modifying and not simulate:
+                self.count += 1
+                return execute_code(*args, is_modifying=is_modifying, simulate=simulate, **kwargs)
+            if not reuse_views or args or simulate or kwargs.get("override_bytecode") or kwargs.get("ir_executor"):
+                return execute_code(*args, is_modifying=is_modifying, simulate=simulate, **kwargs)
+            if self.views_at != self.count:
+                self.views, self.views_at = {}, self.count
+            patch = self.env.evm.patch
+            key = (
+                str(kwargs.get("to_address")),
+                str(self.env._get_sender(kwargs.get("sender"))),
+                bytes(kwargs.get("data", b"")),
+                kwargs.get("value", 0),
+                kwargs.get("gas"),
+                patch.block_number,
+                patch.timestamp,
+            )
+            computation = self.views.get(key)
+            if computation is None:
+                computation = execute_code(is_modifying=False, **kwargs)
+                if not computation.is_error:
+                    self.views[key] = computation
+            return computation
+
+        @contextlib.contextmanager
+        def counting_anchor():
+            try:
+                with anchor():
+                    yield
+            finally:
+                self.count += 1
+
+        self.env.execute_code = counting_execute_code
+        self.env._anchor = counting_anchor
+        for name in ("deploy", "deploy_code", "set_code", "set_storage", "set_balance"):
+            setattr(self.env, name, self._counting(getattr(env_type, name).__get__(self.env)))
+
+    def _counting(self, method):
+        @functools.wraps(method)
+        def counting(*args, **kwargs):
+            self.count += 1
+            return method(*args, **kwargs)
+
+        return counting
+
+    def close(self) -> None:
+        for name in self.SHADOWED:
+            self.env.__dict__.pop(name, None)

@@ -46,7 +46,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from fuzz.chain import attempt
+from fuzz.chain import StateWrites, attempt
 from fuzz.profiles import fuzz_settings, profile_name
 from fuzz.test_async_token_machine import ALLOWED as ALLOWED_ASYNC
 from fuzz.test_async_token_machine import DEPOSITS, FRACTIONS, MOVES_BPS
@@ -107,6 +107,10 @@ class VenueKindMachine(RuleBasedStateMachine):
         self.ks = kind_stack(kind)
         self.anchor = boa.env.anchor()
         self.anchor.__enter__()
+        # balances() is read before and after every step: a read with nothing written since (the
+        # last step's after, this one's before) is reused (speed only)
+        self.writes = StateWrites()
+        self.balances_read: tuple[int, dict[str, int]] | None = None  # (writes count, balances)
         # async: the settlement the reference model priced at the last fill of a round in flight
         # (round, settlement, supply before the fill, each actor's (deposit, redeem) request in the round)
         # and NAV and supply as if settled, at the fill's price
@@ -115,6 +119,7 @@ class VenueKindMachine(RuleBasedStateMachine):
         )
 
     def teardown(self):
+        self.writes.close()
         self.anchor.__exit__(None, None, None)
 
     # ------------------------------------------------------------ helpers
@@ -127,7 +132,11 @@ class VenueKindMachine(RuleBasedStateMachine):
         return ok, result
 
     def balances(self) -> dict[str, int]:
-        return {who: self.ks.token.balanceOf(account) for who, account in self.ks.actors.items()}
+        """Every actor's balanceOf, or a copy of the last read if nothing has been written since."""
+        if self.balances_read is None or self.balances_read[0] != self.writes.count:
+            read = {who: self.ks.token.balanceOf(account) for who, account in self.ks.actors.items()}
+            self.balances_read = (self.writes.count, read)
+        return dict(self.balances_read[1])
 
     def kept(self, step, tolerance: int) -> object:
         """Run `step`; every actor's shares that it did not touch (the smaller of his balance
