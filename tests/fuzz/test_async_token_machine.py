@@ -135,7 +135,7 @@ class AsyncTokenMachine(RuleBasedStateMachine):
         if boa.env.timestamp < due:
             self.next_block(due - boa.env.timestamp)
         token = self.s.token
-        only_fund = False
+        only_fund, reason, x = False, 0, 0
         if token.flight_round() == 0:
             r = token.rounds(token.open_round())
             only_fund = r.deposits == 0 and r.redeems == 0
