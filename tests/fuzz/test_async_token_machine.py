@@ -11,6 +11,15 @@ and in the rules themselves: a round's fill leaves the value of every share outs
 the wei and never below, to its worth at the fill's price had nobody requested anything; a
 claimable request can always be claimed, a pending one never; a cancel returns exactly what was
 requested.
+Rebalancing with orders in flight (docs/async-token.md, "Rebalancing"): large moves past the band
+and the ripcord level, warps past the rebalance interval, closes of rebalance-only rounds (they
+close exactly when rebalance_status gives a size delta) and a stranger's `ripcord()` (it succeeds
+exactly when leverage as if the order in flight filled is at the ripcord level and that order is
+pending, adds exposure and is past the venue's cancel delay, else the documented revert; the
+rolled round keeps its requests). After every step `one_order_in_flight`: the venue holds at most
+one order of the token, and while a round is in flight rebalance_status says IN_FLIGHT or
+RIPCORD; after a rebalancing round settles with no move since its close but the fill's own,
+leverage is inside the band.
 """
 
 from __future__ import annotations
@@ -24,12 +33,19 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from fuzz.chain import USDC, attempt, on_own_stack_chunk
 from fuzz.profiles import examples, fuzz_settings
 from fuzz.venue_kinds import ACTORS, REQUESTERS, async_token_stack
+from ltsdk import codes
+from ltsdk.math import leverage
 from ltsdk.replica import async_token
 
 DEPOSITS = st.sampled_from([USDC, 1_000 * USDC, 50_000 * USDC, 400_000 * USDC, USDC - 1])
 FRACTIONS = st.sampled_from([1, 2, 10, 1_000])  # a redeem request of balance // fraction
 MOVES_BPS = st.sampled_from([0, 5, -5, 100, -100, 300, -300, 500, -500])  # the slippage limit is 300 bps
+SHOCKS_BPS = st.sampled_from(
+    [-800, -1_500, -2_200, 1_200, 2_000]
+)  # past the band (~ -8 %, +11 %) or the ripcord (~ -14 %)
 PENDING_ORDER = 1
+SETTLED_ROUND = 3
+ASSET_SCALE = 10**12  # USDC's 6 decimals to WAD
 ALLOWED = {
     "request": {"lt: request pending", "lt: min request", "lt: balance"},
     "cancel": {"lt: zero", "lt: in flight"},
@@ -45,6 +61,8 @@ class AsyncTokenMachine(RuleBasedStateMachine):
         self.s = async_token_stack()
         self.anchor = boa.env.anchor()
         self.anchor.__enter__()
+        self.stranger = boa.env.generate_address("at_stranger")  # no role: the ripcord is anyone's
+        self.clean = False  # no price move since the last close but a fill's own
 
     def teardown(self):
         self.anchor.__exit__(None, None, None)
@@ -59,7 +77,9 @@ class AsyncTokenMachine(RuleBasedStateMachine):
     def next_block(self, seconds: int = 12) -> None:
         boa.env.time_travel(blocks=1, block_delta=seconds)
 
-    def publish(self, move_bps: int) -> None:
+    def publish(self, move_bps: int, at_fill: bool = False) -> None:
+        if move_bps != 0 and not at_fill:
+            self.clean = False
         answer = self.s.oracle.latestRoundData()[1] * (10_000 + move_bps) // 10_000
         self.s.oracle.set_price(answer, sender=self.s.admin)
 
@@ -76,6 +96,8 @@ class AsyncTokenMachine(RuleBasedStateMachine):
         self.settle()
         token.deposit(1_000_000 * USDC, holder, holder, sender=holder)
         assert token.balanceOf(holder) > 0
+        self.s.usdc.mint(self.stranger, 10_000_000 * USDC, sender=self.stranger)
+        self.s.usdc.approve(token, 2**256 - 1, sender=self.stranger)
 
     @rule(who=st.sampled_from(REQUESTERS), assets=DEPOSITS)
     def request_deposit(self, who, assets):
@@ -112,7 +134,18 @@ class AsyncTokenMachine(RuleBasedStateMachine):
         due = self.s.token.last_close() + self.s.token.round_interval()
         if boa.env.timestamp < due:
             self.next_block(due - boa.env.timestamp)
-        self.call("close", lambda: self.s.token.close_round(sender=self.s.keeper))
+        token = self.s.token
+        only_fund, reason, x = False, 0, 0
+        if token.flight_round() == 0:
+            r = token.rounds(token.open_round())
+            only_fund = r.deposits == 0 and r.redeems == 0
+            reason, x = token.rebalance_status()
+        ok, _ = self.call("close", lambda: token.close_round(sender=self.s.keeper))
+        if only_fund:
+            assert ok == (x != 0), ("a rebalance-only round closes exactly when one is due", reason, x)
+            event(f"close: rebalance-only round {'closed' if ok else 'not needed'} (reason {reason})")
+        if ok:
+            self.clean = True
 
     @rule(move=MOVES_BPS)
     def fill(self, move):
@@ -123,10 +156,11 @@ class AsyncTokenMachine(RuleBasedStateMachine):
         if round_id == 0:
             return
         r = token.rounds(round_id)
-        if venue.order(r.order_id).status != PENDING_ORDER:
-            return
+        o = venue.order(r.order_id)
+        if o.status != PENDING_ORDER or boa.env.timestamp + 12 > o.created_at + venue.order_expiry():
+            return  # a warp took it past its window: the settle expires it
         self.next_block()
-        self.publish(move)
+        self.publish(move, at_fill=True)
         supply_before = token.totalSupply()
         status = venue.execute_order(r.order_id, sender=self.s.keeper)
         event(f"fill: status {status} (round status {r.status})")
@@ -160,9 +194,84 @@ class AsyncTokenMachine(RuleBasedStateMachine):
 
     @rule()
     def settle(self):
-        ok, status = self.call("settle", lambda: self.s.token.settle(sender=self.s.keeper))
+        token = self.s.token
+        round_id = token.flight_round()
+        rebalanced = round_id != 0 and token.rounds(round_id).rebalance != 0
+        ok, status = self.call("settle", lambda: token.settle(sender=self.s.keeper))
         if ok:
             event(f"settle: round status {status}")
+        if ok and status == SETTLED_ROUND and rebalanced and self.clean:
+            reason = token.rebalance_status()[0]
+            assert reason not in (codes.Reason.BAND, codes.Reason.RIPCORD), ("a rebalance ends inside the band", reason)
+            event("settle: rebalanced into the band")
+
+    @rule(move=SHOCKS_BPS)
+    def shock(self, move):
+        """A large move: past the band's edge, or the ripcord level."""
+        self.move_price(move)
+
+    @rule()
+    def warp_past_interval(self):
+        """Past rebalance_interval with no move: a scheduled rebalance is due if leverage drifted."""
+        self.next_block(self.s.token.rebalance_parameters().rebalance_interval + 1)
+        self.publish(0)
+
+    def ripcord_expected(self) -> str:
+        """What ripcord() does now: "ok" or its documented revert (LeveragedTokenAsync.ripcord)."""
+        token, venue = self.s.token, self.s.venue
+        snap = venue.account_snapshot(token)
+        ripcord_leverage = token.rebalance_parameters().ripcord_leverage
+        round_id = token.flight_round()
+        nav = token.idle_assets() + token.flight_idle() + snap.equity  # the fund's, the round's cash aside
+        if round_id != 0:
+            r = token.rounds(round_id)
+            o = venue.order(r.order_id)
+            as_filled = async_token.leverage_as_filled(
+                snap.size, snap.pending_size_delta, nav, token.totalSupply(), r.deposits, r.redeems, snap.price,
+                ASSET_SCALE,
+            )  # fmt: skip
+            if not (snap.fresh and as_filled >= ripcord_leverage):
+                return "lt: not needed"
+            adds = (
+                r.status == 1
+                and o.status == PENDING_ORDER
+                and o.size_delta != 0
+                and (o.size_delta > 0) == token.is_long()
+            )
+            if not adds:
+                return "lt: in flight"
+            expired = boa.env.timestamp > o.created_at + venue.order_expiry()
+            if not expired and boa.env.timestamp < o.created_at + venue.cancel_delay():
+                return "venue: cancel delay"
+        # then a round of the fund's part alone, at the leverage with nothing in flight
+        if snap.fresh and nav <= 0:
+            return "lt: insolvent"
+        if not (snap.fresh and leverage(snap.size, snap.price, nav, ASSET_SCALE) >= ripcord_leverage):
+            return "lt: not needed"
+        return "ok"
+
+    @rule(wait=st.booleans())
+    def ripcord(self, wait):
+        """A stranger pulls the ripcord, maybe once the venue's cancel delay has passed."""
+        token = self.s.token
+        if wait:
+            self.next_block(self.s.venue.cancel_delay())
+        expected = self.ripcord_expected()
+        flagged = token.flight_round() != 0 and token.rebalance_status()[0] == codes.Reason.RIPCORD
+        pending = [token.pendingDepositRequest(0, a) + token.pendingRedeemRequest(0, a) for a in self.s.actors.values()]
+        ok, result = attempt(lambda: token.ripcord(sender=self.stranger))
+        event(f"ripcord: {'ok' if ok else result}")
+        assert (ok and expected == "ok") or result == expected, (expected, result)
+        if flagged:  # the status's RIPCORD means the cancel would go (the cancel delay aside)
+            assert expected in ("ok", "venue: cancel delay", "lt: not needed"), expected
+        if ok:
+            r = token.rounds(token.flight_round())
+            assert r.deposits == 0 and r.redeems == 0 and r.rebalance != 0
+            after = [
+                token.pendingDepositRequest(0, a) + token.pendingRedeemRequest(0, a) for a in self.s.actors.values()
+            ]
+            assert after == pending, "the rolled round keeps its requests"
+            self.clean = True
 
     @rule()
     def expire(self):
@@ -201,6 +310,13 @@ class AsyncTokenMachine(RuleBasedStateMachine):
         self.publish(move)
 
     # ------------------------------------------------------------ invariants
+
+    @invariant()
+    def one_order_in_flight(self):
+        token = self.s.token
+        assert self.s.venue.account_snapshot(token).orders_in_flight <= 1
+        if token.flight_round() != 0:
+            assert token.rebalance_status()[0] in (codes.Reason.IN_FLIGHT, codes.Reason.RIPCORD)
 
     def arrived_unsettled(self) -> int:
         """Collateral the venue sent the token for the round in flight that settle() has not yet
