@@ -1394,7 +1394,7 @@ def _close(round_id: uint256, r: Round, mode: uint8) -> uint256:
     if mode == CLOSE_RIPCORD:
         if not (reason == lt_math.REASON_RIPCORD):
             self._fail("lt: not needed")
-    elif not (r.deposits > 0 or r.redeems > 0 or x != 0):
+    if not (r.deposits > 0 or r.redeems > 0 or x != 0):
         if mode == CLOSE_AFTER_CANCEL:
             return 0  # the cancel alone brought leverage back: nothing to trade
         self._fail("lt: not needed")

@@ -243,10 +243,17 @@ class AsyncTokenMachine(RuleBasedStateMachine):
             expired = boa.env.timestamp > o.created_at + venue.order_expiry()
             if not expired and boa.env.timestamp < o.created_at + venue.cancel_delay():
                 return "venue: cancel delay"
-        # then a round of the fund's part alone, at the leverage with nothing in flight
-        if snap.fresh and nav <= 0:
+            # cancelled: then whatever rebalance is due without that order, or none (returns 0)
+            return "lt: insolvent" if nav <= 0 else "ok"
+        # nothing in flight: a round of the fund's part alone, at the ripcord level now
+        # (LeveragedTokenAsync._close: the price's freshness first, then solvency)
+        if not snap.fresh:
+            return "lt: stale price"
+        if token.totalSupply() == 0:
+            return "lt: not needed"
+        if nav <= 0:
             return "lt: insolvent"
-        if not (snap.fresh and leverage(snap.size, snap.price, nav, ASSET_SCALE) >= ripcord_leverage):
+        if leverage(snap.size, snap.price, nav, ASSET_SCALE) < ripcord_leverage:
             return "lt: not needed"
         return "ok"
 
@@ -265,12 +272,13 @@ class AsyncTokenMachine(RuleBasedStateMachine):
         if flagged:  # the status's RIPCORD means the cancel would go (the cancel delay aside)
             assert expected in ("ok", "venue: cancel delay", "lt: not needed"), expected
         if ok:
-            r = token.rounds(token.flight_round())
-            assert r.deposits == 0 and r.redeems == 0 and r.rebalance != 0
             after = [
                 token.pendingDepositRequest(0, a) + token.pendingRedeemRequest(0, a) for a in self.s.actors.values()
             ]
             assert after == pending, "the rolled round keeps its requests"
+        if ok and token.flight_round() != 0:  # 0: the cancel alone was enough, nothing placed
+            r = token.rounds(token.flight_round())
+            assert r.deposits == 0 and r.redeems == 0 and r.rebalance != 0
             self.clean = True
 
     @rule()
