@@ -18,21 +18,21 @@ from fuzz.exit_limits import (
 )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def s():
-    """The session's stack; this module's funds are built on it once (module fixtures below) and
-    every test's changes roll back (the function-scoped fund fixture's set-up anchor, and the
-    test's own)."""
+    """The session's stack (function-scoped, as `s` is in every module of this directory: one
+    name, one scope); this module's fund is built on it once by the module fixture below."""
     return stack()
 
 
 @pytest.fixture(scope="module")
-def _profitable_fund(s):
-    return build_profitable_fund_with_negative_margin(s)
+def _profitable_fund():
+    return build_profitable_fund_with_negative_margin(stack())
 
 
 @pytest.fixture(scope="module")
-def _deep_fund(s, _profitable_fund):
+def _deep_fund(_profitable_fund):
+    s = stack()
     token = deepen_negative_margin(s, _profitable_fund)
     return token, fund_fingerprint(s, token)
 

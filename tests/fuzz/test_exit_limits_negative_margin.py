@@ -21,16 +21,16 @@ from ltsdk.errors import VenueError
 from ltsdk.math import VenueParams
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def s():
-    """The session's stack; this module's funds are built on it once (module fixtures below) and
-    every test's changes roll back (the function-scoped fund fixture's set-up anchor, and the
-    test's own)."""
+    """The session's stack (function-scoped, as `s` is in every module of this directory: one
+    name, one scope); this module's fund is built on it once by the module fixture below."""
     return stack()
 
 
 @pytest.fixture(scope="module")
-def _profitable_fund(s):
+def _profitable_fund():
+    s = stack()
     token = build_profitable_fund_with_negative_margin(s)
     return token, fund_fingerprint(s, token)
 
