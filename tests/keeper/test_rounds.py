@@ -238,6 +238,19 @@ def test_round__order_refused__round_rolls_back_and_the_keeper_closes_it_again(
     assert token.claimableDepositRequest(0, depositor) == 30_000 * USDC
 
 
+def fund_through_the_keeper(token, keeper_bot, venue_keeper, due, new_oracle_round, depositor) -> None:
+    """A 50,000 USDC deposit round closed, filled at 60,000 and settled by the keepers: the token
+    holds a 3x position (the keeper's approval first, unless an earlier test of the session gave it)."""
+    token.requestDeposit(50_000 * USDC, depositor, depositor, sender=depositor)
+    due()
+    keeper_bot.tick()
+    keeper_bot.tick()
+    new_oracle_round()
+    venue_keeper.tick()
+    keeper_bot.tick()
+    assert token.flight_round() == 0 and token.maxMint(depositor) > 0
+
+
 def test_ripcord__price_crash_while_a_deposit_order_waits__keeper_cancels_it_and_places_a_reducing_order(
     round_stack, make_round_keeper, venue_keeper, due, new_oracle_round, chain, depositor, other_depositor, keeper_logs
 ):
@@ -247,14 +260,7 @@ def test_ripcord__price_crash_while_a_deposit_order_waits__keeper_cancels_it_and
     a sell."""
     token, venue = round_stack["token"], round_stack["venue"]
     keeper_bot = make_round_keeper()
-    token.requestDeposit(50_000 * USDC, depositor, depositor, sender=depositor)
-    due()
-    keeper_bot.tick()  # approve (or nothing, if an earlier test of the session approved)
-    keeper_bot.tick()
-    new_oracle_round()
-    venue_keeper.tick()
-    keeper_bot.tick()  # settle
-    assert token.maxMint(depositor) > 0
+    fund_through_the_keeper(token, keeper_bot, venue_keeper, due, new_oracle_round, depositor)
 
     token.requestDeposit(20_000 * USDC, other_depositor, other_depositor, sender=other_depositor)
     due()
@@ -283,13 +289,7 @@ def test_rebalance__band_breached_with_no_requests__keeper_closes_a_rebalance_on
     open, the keeper's due close is the fund's rebalance alone, which brings it back to 3x."""
     token = round_stack["token"]
     keeper_bot = make_round_keeper()
-    token.requestDeposit(50_000 * USDC, depositor, depositor, sender=depositor)
-    due()
-    keeper_bot.tick()  # approve (or nothing, if an earlier test of the session approved)
-    keeper_bot.tick()
-    new_oracle_round()
-    venue_keeper.tick()
-    keeper_bot.tick()  # settle
+    fund_through_the_keeper(token, keeper_bot, venue_keeper, due, new_oracle_round, depositor)
 
     new_oracle_round(54_000)
     due()
