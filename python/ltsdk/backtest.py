@@ -175,6 +175,8 @@ def run(
     start_time, start_price = prices.points[0]
     fund = fund or new_fund(start_price, start_time, leverage, is_long, funding_rate_per_second=funding_rate_per_second)
     venue = fund.venue
+    # a fund passed in (e.g. mirrored from chain) still holds its own last price: the mint sees the first
+    venue.price, venue.updated_at = start_price, start_time
     fund.deposit(deposit, "depositor", start_time + keeper_delay)
     result = BacktestResult(leverage=leverage, is_long=is_long)
     ideal = IdealTracker(leverage, is_long, start_time, start_price)

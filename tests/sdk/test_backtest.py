@@ -37,6 +37,17 @@ def test_run__positive_funding__long_pays_it():
     assert result.funding_paid > 0
 
 
+def test_run__fund_passed_in_with_an_old_price__mints_at_the_first_price_of_the_path():
+    start = 1_700_006_400
+    prices = generate_prices(days=1, step_seconds=3_600, seed=7, start_time=start)
+    aged = backtest.new_fund(50_000 * WAD, start - 10 * 3_600)  # its last price is older than max_price_age
+    fresh = backtest.new_fund(prices.points[0][1], start)
+
+    result = backtest.run(prices, deposit=10_000 * USDC, fund=aged, keeper_delay=1)
+
+    assert result.nav_per_share == backtest.run(prices, deposit=10_000 * USDC, fund=fresh, keeper_delay=1).nav_per_share
+
+
 def test_from_csv__reads_rows_and_skips_a_header(tmp_path):
     path = tmp_path / "prices.csv"
     path.write_text("timestamp,price\n1700000000,60000.5\n1700000060,60010.25\n")
