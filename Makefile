@@ -70,11 +70,11 @@ APE_LANE_2 := tests/deploy tests/index tests/sdk $(FUZZ_IN_APE_LANE)
 test: build
 	@mkdir -p out
 	@start=$$(date +%s); \
-	$(UV) run --frozen pytest tests/fuzz $(addprefix --ignore=,$(FUZZ_IN_APE_LANE)) -p no:ape_test -q \
+	$(UV) run --frozen pytest tests/fuzz $(addprefix --ignore=,$(FUZZ_IN_APE_LANE)) -p no:ape_test -q --durations=15 \
 		> out/test-lane-fuzz.log 2>&1 & fuzz_lane=$$!; \
-	nice -n 5 env $(THROWAWAY) $(APE) test $(APE_LANE_2) > out/test-lane-ape2.log 2>&1 & ape2_lane=$$!; \
+	nice -n 5 env $(THROWAWAY) $(APE) test $(APE_LANE_2) --durations=15 > out/test-lane-ape2.log 2>&1 & ape2_lane=$$!; \
 	trap 'kill $$fuzz_lane $$ape2_lane 2>/dev/null' INT TERM; \
-	nice -n 5 env $(THROWAWAY) $(APE) test tests --ignore=tests/fuzz $(addprefix --ignore=,$(APE_LANE_2)); ape1_rc=$$?; \
+	nice -n 5 env $(THROWAWAY) $(APE) test tests --ignore=tests/fuzz $(addprefix --ignore=,$(APE_LANE_2)) --durations=15; ape1_rc=$$?; \
 	wait $$ape2_lane; ape2_rc=$$?; wait $$fuzz_lane; fuzz_rc=$$?; \
 	for lane in ape2 fuzz; do echo "---------------- lane $$lane (out/test-lane-$$lane.log) ----------------"; \
 		cat out/test-lane-$$lane.log; done; \
