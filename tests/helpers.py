@@ -2,7 +2,14 @@
 
 from ltsdk import math
 from ltsdk.abis import load_abi
+from ltsdk.deploy import oracle_answer
 from ltsdk.keeper import Policy
+from ltsdk.units import USDC, WAD
+
+# the asynchronous stack's BTC oracle and venue (deploy_async_btc3l)
+ORACLE_DECIMALS = 8
+ASYNC_DEPTH = 2_000_000_000 * WAD  # USD: a trade of this notional would move the price 100 %
+ASYNC_VENUE_LIQUIDITY = 50_000_000 * USDC
 
 
 def venue_params(venue) -> math.VenueParams:
@@ -55,3 +62,26 @@ PARAMETER_FIELDS = tuple(
     if entry.get("name") == "configure"
     for component in entry["inputs"][0]["components"]
 )
+
+
+def oracle_usd(usd) -> int:
+    """A BTC oracle answer of `usd` dollars (ORACLE_DECIMALS)."""
+    return oracle_answer(str(usd), ORACLE_DECIMALS)
+
+
+def deploy_async_btc3l(
+    project, admin, usdc, order_keeper, fee_recipient, name="BTC 3x Long", symbol="BTC3L", fee_bps=10
+):
+    """Under ape: a BTC oracle at 60,000 USD, a MockAsyncPerpVenue on it with ASYNC_VENUE_LIQUIDITY
+    whose orders `order_keeper` executes, and a 3x long LeveragedTokenAsync on it (`fee_bps` mint
+    and redeem fees, its own AsyncRoundMath), deployed directly, not through the factory ->
+    (oracle, venue, token). Roles beyond the admin's are the caller's to grant."""
+    oracle = project.MockOracle.deploy(ORACLE_DECIMALS, "BTC / USD", oracle_usd(60_000), sender=admin)
+    venue = project.MockAsyncPerpVenue.deploy(usdc, oracle, "BTC-PERP", 6, ASYNC_DEPTH, sender=admin)
+    usdc.mint(venue, ASYNC_VENUE_LIQUIDITY, sender=admin)
+    venue.set_order_keeper(order_keeper, True, sender=admin)
+    token = project.LeveragedTokenAsync.deploy(
+        name, symbol, usdc, venue, 3 * WAD, True, 10**12, 100 * USDC, fee_bps, fee_bps,
+        fee_recipient, project.AsyncRoundMath.deploy(sender=admin), sender=admin,
+    )  # fmt: skip
+    return oracle, venue, token

@@ -10,15 +10,12 @@ from __future__ import annotations
 import ape
 import pytest
 from eth_utils import function_signature_to_4byte_selector
+from helpers import deploy_async_btc3l, oracle_usd
 
-from ltsdk.deploy import oracle_answer
 from ltsdk.math import drift_bps, fee, leverage, mul_div, target_size
 from ltsdk.replica import async_token as model
 from ltsdk.units import USDC, WAD
 
-ORACLE_DECIMALS = 8
-DEPTH = 2_000_000_000 * WAD  # USD: a trade of this notional would move the price 100 %
-VENUE_LIQUIDITY = 50_000_000 * USDC
 MAX_UINT = 2**256 - 1
 BPS = 10_000
 MINT_FEE_BPS = REDEEM_FEE_BPS = 10  # the protocol's defaults
@@ -32,10 +29,6 @@ NONE, SCHEDULED, BAND, RIPCORD, IN_FLIGHT_REASON = 0, 1, 2, 4, 5
 MISSING_ROLE = "access_control: account is missing role"
 
 
-def answer(usd) -> int:
-    return oracle_answer(str(usd), ORACLE_DECIMALS)
-
-
 # ------------------------------------------------------------------ deployment
 
 
@@ -44,25 +37,7 @@ def async_token_stack(project, admin, keeper, guardian, fee_recipient, usdc):
     """A BTC oracle at 60,000, an asynchronous BTC-PERP venue with the keeper as its venue keeper,
     and a BTC3L token on it (10 bps mint and redeem fees) with the keeper holding KEEPER_ROLE and
     collateral for execution fees."""
-    oracle = project.MockOracle.deploy(ORACLE_DECIMALS, "BTC / USD", answer(60_000), sender=admin)
-    venue = project.MockAsyncPerpVenue.deploy(usdc, oracle, "BTC-PERP", 6, DEPTH, sender=admin)
-    usdc.mint(venue, VENUE_LIQUIDITY, sender=admin)
-    venue.set_order_keeper(keeper, True, sender=admin)
-    token = project.LeveragedTokenAsync.deploy(
-        "BTC 3x Long",
-        "BTC3L",
-        usdc,
-        venue,
-        3 * WAD,
-        True,
-        10**12,
-        100 * USDC,
-        MINT_FEE_BPS,
-        REDEEM_FEE_BPS,
-        fee_recipient,
-        project.AsyncRoundMath.deploy(sender=admin),
-        sender=admin,
-    )
+    oracle, venue, token = deploy_async_btc3l(project, admin, usdc, keeper, fee_recipient, fee_bps=MINT_FEE_BPS)
     token.grantRole(token.KEEPER_ROLE(), keeper, sender=admin)
     token.grantRole(token.GUARDIAN_ROLE(), guardian, sender=admin)
     usdc.mint(keeper, 1_000 * USDC, sender=keeper)
@@ -84,7 +59,7 @@ class Rounds:
 
     def price(self, usd) -> None:
         self.usd = usd
-        self.oracle.set_price(answer(usd), sender=self.admin)
+        self.oracle.set_price(oracle_usd(usd), sender=self.admin)
 
     def request_deposit(self, who, assets: int) -> None:
         self.usdc.mint(who, assets, sender=who)

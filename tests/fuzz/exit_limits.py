@@ -111,6 +111,20 @@ def fund_fingerprint(s, token) -> tuple:
     )
 
 
+def shared_fund(s, token) -> tuple:
+    """A fund a module fixture built once, with its fingerprint as built (see as_built)."""
+    return token, fund_fingerprint(s, token)
+
+
+def as_built(s, shared: tuple):
+    """The shared fund for one test, failing if an earlier test's changes leaked into it. Called
+    from a function-scoped fixture, so titanoboa's plugin anchors the set-up and rolls the test's
+    changes back at its finalization."""
+    token, built = shared
+    assert fund_fingerprint(s, token) == built
+    return token
+
+
 def redeem_cost_bps(token, redeemer) -> int:
     """What redeeming one share pays short of its value at NAV less the redeem fee, in bps of it."""
     fair = token.convertToAssets(ONE_SHARE) * (10_000 - token.redeem_fee_bps()) // 10_000

@@ -11,10 +11,11 @@ import pytest
 from fuzz.chain import model_fund, stack, venue_account
 from fuzz.exit_limits import (
     ONE_SHARE,
+    as_built,
     assert_small_exit_pays_its_value,
     build_profitable_fund_with_negative_margin,
     deepen_negative_margin,
-    fund_fingerprint,
+    shared_fund,
 )
 
 
@@ -33,17 +34,13 @@ def _profitable_fund():
 @pytest.fixture(scope="module")
 def _deep_fund(_profitable_fund):
     s = stack()
-    token = deepen_negative_margin(s, _profitable_fund)
-    return token, fund_fingerprint(s, token)
+    return shared_fund(s, deepen_negative_margin(s, _profitable_fund))
 
 
 @pytest.fixture
 def fund_with_deep_negative_margin(s, _deep_fund):
-    """The module's fund; function-scoped, so titanoboa's plugin anchors its set-up and rolls the
-    test's changes back at its finalization. It is as it was built (no earlier test leaked into it)."""
-    token, built = _deep_fund
-    assert fund_fingerprint(s, token) == built
-    return token
+    """The module's fund, as it was built."""
+    return as_built(s, _deep_fund)
 
 
 @pytest.mark.parametrize("shares", [10**15, ONE_SHARE, 10 * ONE_SHARE])

@@ -11,10 +11,11 @@ import pytest
 from fuzz.chain import WAD, attempt, model_fund, stack, venue_account
 from fuzz.exit_limits import (
     ONE_SHARE,
+    as_built,
     build_profitable_fund_with_negative_margin,
-    fund_fingerprint,
     lens_state,
     redeem_cost_bps,
+    shared_fund,
 )
 from ltsdk import quote
 from ltsdk.errors import VenueError
@@ -31,17 +32,13 @@ def s():
 @pytest.fixture(scope="module")
 def _profitable_fund():
     s = stack()
-    token = build_profitable_fund_with_negative_margin(s)
-    return token, fund_fingerprint(s, token)
+    return shared_fund(s, build_profitable_fund_with_negative_margin(s))
 
 
 @pytest.fixture
 def profitable_fund_with_negative_margin(s, _profitable_fund):
-    """The module's fund; function-scoped, so titanoboa's plugin anchors its set-up and rolls the
-    test's changes back at its finalization. It is as it was built (no earlier test leaked into it)."""
-    token, built = _profitable_fund
-    assert fund_fingerprint(s, token) == built
-    return token
+    """The module's fund, as it was built."""
+    return as_built(s, _profitable_fund)
 
 
 def test_redeem__while_venue_margin_is_negative_in_a_profitable_trend__realises_pnl_and_succeeds(

@@ -10,25 +10,17 @@ import json
 
 import pytest
 from eth_account import Account
-from helpers import TEST_POLICY
+from helpers import TEST_POLICY, deploy_async_btc3l, oracle_usd
 from web3 import Web3
 
 from ltsdk.codes import ActionKind, Reason, Status
-from ltsdk.deploy import oracle_answer
 from ltsdk.keeper import Keeper
 from ltsdk.replica.async_venue import CANCELLED, FILLED, REFUSED
-from ltsdk.units import USDC, WAD
+from ltsdk.units import USDC
 from ltsdk.venue_keeper import VenueKeeper, VenuePolicy
 
 SYMBOL = "aBTC3L"  # the async token's key in the keeper's manifest (the sync BTC3L is there too)
-ORACLE_DECIMALS = 8
-DEPTH = 2_000_000_000 * WAD  # USD: a trade of this notional would move the price 100 %
-VENUE_LIQUIDITY = 50_000_000 * USDC
 MAX_UINT = 2**256 - 1
-
-
-def answer(usd) -> int:
-    return oracle_answer(str(usd), ORACLE_DECIMALS)
 
 
 @pytest.fixture(scope="session")
@@ -45,25 +37,7 @@ def round_stack(
     keeper, and an async BTC3L on it (10 bps fees) whose KEEPER_ROLE the keeper holds; the keeper
     has collateral for execution fees and has approved nothing. The manifest is the session's six
     sync tokens plus this one, `"kind": "async"`."""
-    oracle = project.MockOracle.deploy(ORACLE_DECIMALS, "BTC / USD", answer(60_000), sender=admin)
-    venue = project.MockAsyncPerpVenue.deploy(usdc, oracle, "BTC-PERP", 6, DEPTH, sender=admin)
-    usdc.mint(venue, VENUE_LIQUIDITY, sender=admin)
-    venue.set_order_keeper(venue_order_keeper, True, sender=admin)
-    token = project.LeveragedTokenAsync.deploy(
-        "BTC 3x Long",
-        "BTC3L",
-        usdc,
-        venue,
-        3 * WAD,
-        True,
-        10**12,
-        100 * USDC,
-        10,
-        10,
-        fee_recipient,
-        project.AsyncRoundMath.deploy(sender=admin),
-        sender=admin,
-    )
+    oracle, venue, token = deploy_async_btc3l(project, admin, usdc, venue_order_keeper, fee_recipient)
     token.grantRole(token.KEEPER_ROLE(), keeper, sender=admin)
     usdc.mint(keeper, 100 * USDC, sender=keeper)
     for requester in (depositor, other_depositor):
@@ -120,7 +94,7 @@ def new_oracle_round(round_stack, admin):
     """new_oracle_round(usd=60,000): the oracle's next round, which the venue keeper fills at."""
 
     def _publish(usd=60_000):
-        round_stack["oracle"].set_price(answer(usd), sender=admin)
+        round_stack["oracle"].set_price(oracle_usd(usd), sender=admin)
 
     return _publish
 

@@ -9,13 +9,12 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from ltsdk.deploy import oracle_answer
-from ltsdk.units import USDC, WAD
+from helpers import deploy_async_btc3l, oracle_usd
+
+from ltsdk.units import USDC
 
 SYMBOL = "BTC3LA"
-ORACLE_DECIMALS = 8
 PRICE_USD = "60000"
-DEPTH = 2_000_000_000 * WAD  # USD: a trade of this notional would move the price 100 %
 FEE_BPS = 10  # mint and redeem
 
 
@@ -26,16 +25,9 @@ def deploy(project, admin, keeper, guardian, fee_recipient, depositor, manifest_
     deployment's manifest with BTC3LA added."""
     manifest = json.loads(Path(manifest_file).read_text())
     usdc = project.MockUSDC.at(manifest["collateral"])
-    oracle = project.MockOracle.deploy(
-        ORACLE_DECIMALS, "BTC / USD", oracle_answer(PRICE_USD, ORACLE_DECIMALS), sender=admin
+    oracle, venue, token = deploy_async_btc3l(
+        project, admin, usdc, keeper, fee_recipient, name="BTC 3x Long (async)", symbol=SYMBOL, fee_bps=FEE_BPS
     )
-    venue = project.MockAsyncPerpVenue.deploy(usdc, oracle, "BTC-PERP", 6, DEPTH, sender=admin)
-    usdc.mint(venue, 50_000_000 * USDC, sender=admin)
-    venue.set_order_keeper(keeper, True, sender=admin)
-    token = project.LeveragedTokenAsync.deploy(
-        "BTC 3x Long (async)", SYMBOL, usdc, venue, 3 * WAD, True, 10**12, 100 * USDC, FEE_BPS, FEE_BPS,
-        fee_recipient, project.AsyncRoundMath.deploy(sender=admin), sender=admin,
-    )  # fmt: skip
     token.grantRole(token.KEEPER_ROLE(), keeper, sender=admin)
     token.grantRole(token.GUARDIAN_ROLE(), guardian, sender=admin)
     usdc.mint(keeper, 1_000 * USDC, sender=keeper)
@@ -48,7 +40,7 @@ def deploy(project, admin, keeper, guardian, fee_recipient, depositor, manifest_
 
 def repost_price(stack, usd: str = PRICE_USD) -> None:
     """A new oracle round (fresh, and later than any order's), at `usd` (default: 60,000)."""
-    stack.oracle.set_price(oracle_answer(usd, ORACLE_DECIMALS), sender=stack.admin)
+    stack.oracle.set_price(oracle_usd(usd), sender=stack.admin)
 
 
 def fill_round(stack, keeper, usd: str = PRICE_USD) -> int:
