@@ -1386,9 +1386,16 @@ def _close(round_id: uint256, r: Round, mode: uint8) -> uint256:
         block.timestamp - self.last_rebalance,
     )
     # the fund's part halves until the order's quote fills within its price limit (a rebalance
-    # too large for the venue's depth is taken a chunk per round; past 8 halvings, not at all)
-    for halvings: uint256 in range(9):
-        if x == 0 or self._fits(k + x, snap.price):
+    # too large for the venue's depth is taken a chunk per round; past 8 halvings, not at all);
+    # the quote of the size that fits is the order's cost, so the venue is asked once per size
+    # (the tenth pass quotes the requests' trade alone, after the eighth halving zeroed the part)
+    exec_price: uint256 = 0
+    venue_fee: uint256 = 0
+    for halvings: uint256 in range(10):
+        if k + x == 0:
+            break
+        exec_price, venue_fee = staticcall venue.quote_trade(self, k + x)
+        if x == 0 or self._within_limit(k + x, snap.price, exec_price):
             break
         x = x // 2 if halvings < 8 else 0
     if mode == CLOSE_RIPCORD:
@@ -1411,7 +1418,7 @@ def _close(round_id: uint256, r: Round, mode: uint8) -> uint256:
         idle,
         fee,
         mint_fee_bps,
-        self._trade_cost(k + x, snap.price),
+        self._trade_cost(k + x, snap.price, exec_price, venue_fee),
         self.redeem_cushion_bps,
         self.max_slippage_bps,
         is_long,
@@ -1525,14 +1532,11 @@ def _roll(round_id: uint256, r: Round, o: IAsyncPerpVenue.Order):
 
 @internal
 @view
-def _fits(size_delta: int256, price: uint256) -> bool:
+def _within_limit(size_delta: int256, price: uint256, exec_price: uint256) -> bool:
     """
-    @dev Whether the venue's quote of trading `size_delta` now is within the round order's price
-         limit (the oracle `price` -+ max_slippage_bps on the trade's side).
+    @dev Whether the venue's quoted `exec_price` for trading `size_delta` is within the round
+         order's price limit (the oracle `price` -+ max_slippage_bps on the trade's side).
     """
-    exec_price: uint256 = 0
-    fee: uint256 = 0
-    exec_price, fee = staticcall venue.quote_trade(self, size_delta)
     limit: uint256 = lt_math._limit_price(price, self.max_slippage_bps, size_delta > 0)
     if size_delta > 0:
         return exec_price <= limit
@@ -1541,16 +1545,13 @@ def _fits(size_delta: int256, price: uint256) -> bool:
 
 @internal
 @view
-def _trade_cost(size_delta: int256, price: uint256) -> uint256:
+def _trade_cost(size_delta: int256, price: uint256, exec_price: uint256, fee: uint256) -> uint256:
     """
-    @dev The venue's quote of trading `size_delta` now against the oracle `price`: its taker fee
-         plus the spread and impact (assets, rounded up).
+    @dev The cost of the venue's quote (`exec_price`, taker `fee`) of trading `size_delta` against
+         the oracle `price`: the fee plus the spread and impact (assets, rounded up).
     """
     if size_delta == 0:
         return 0
-    exec_price: uint256 = 0
-    fee: uint256 = 0
-    exec_price, fee = staticcall venue.quote_trade(self, size_delta)
     gap: uint256 = exec_price - min(exec_price, price) if size_delta > 0 else price - min(exec_price, price)
     return fee + math._mul_div(convert(abs(size_delta), uint256), gap, 10**18 * ASSET_SCALE, True)
 
