@@ -198,22 +198,43 @@ def requests_of(d: Deployment, symbol: str, controller: str | None) -> Plan[type
 def estimate(d: Deployment, symbol: str, side: str, amount: int) -> Plan[types.AsyncEstimate]:
     """An ESTIMATE of what a request of `amount` (assets to deposit, shares to redeem) would be
     owed if the open round closed now and filled at the current price: the round model
-    (ltsdk.quote.async_*_estimate) with the venue's quote of the round's net trade. ERC-7540
-    forbids previews on the asynchronous side, so nothing on chain promises it."""
+    (ltsdk.quote.async_*_estimate) with the fund's part halved as the close halves it and the
+    venue's quote of the round's net trade, all in the state's block. ERC-7540 forbids previews
+    on the asynchronous side, so nothing on chain promises it."""
     _side(side)
     check_amount(amount, "assets" if side == "deposit" else "shares")
     s = yield from state(d, symbol)
     if side == "redeem" and amount > s.supply:
         raise errors.BadArgument(f"{symbol} has {s.supply} shares in all: {amount} cannot be redeemed")
     deposits, redeems = (amount, 0) if side == "deposit" else (0, amount)
-    size_delta = quote.async_round_size(s, deposits, redeems)
+    k, rebalance, _ = quote.async_round_trade(s, deposits, redeems)
+    quoted: tuple[int, tuple[int, int]] | None = None  # (size, the venue's answer) of the last quote
+    for halvings in range(async_token.MAX_HALVINGS + 1):  # LeveragedTokenAsync._close's loop
+        if rebalance == 0:
+            break
+        quoted = (k + rebalance, (yield from _quote_trade(s, k + rebalance)))
+        if async_token.within_price_limit(k + rebalance, s.price, quoted[1][0], s.max_slippage_bps):
+            break
+        rebalance = async_token.halved(rebalance, halvings)
+    size_delta = k + rebalance
     cost = 0
     if size_delta != 0:
-        exec_price, taker_fee = yield Call(Fn(s.venue, VENUE_ABI, "quote_trade", (s.token, size_delta)), block=s.block)
+        # the close quotes the order again for its cost: the same answer in the same block
+        if quoted is not None and quoted[0] == size_delta:
+            exec_price, taker_fee = quoted[1]
+        else:
+            exec_price, taker_fee = yield from _quote_trade(s, size_delta)
         cost = async_token.trade_cost(size_delta, s.price, exec_price, taker_fee, s.asset_scale)
     if side == "deposit":
-        return quote.async_deposit_estimate(s, amount, cost)
-    return quote.async_redeem_estimate(s, amount, cost)
+        return quote.async_deposit_estimate(s, amount, cost, rebalance)
+    return quote.async_redeem_estimate(s, amount, cost, rebalance)
+
+
+def _quote_trade(s: types.AsyncTokenState, size_delta: int) -> Plan[tuple[int, int]]:
+    """The venue's quote_trade of `size_delta` for the token in `s`'s block: (execution price
+    in WAD, taker fee in assets)."""
+    exec_price, taker_fee = yield Call(Fn(s.venue, VENUE_ABI, "quote_trade", (s.token, size_delta)), block=s.block)
+    return exec_price, taker_fee
 
 
 # ---------------------------------------------------------------- checks

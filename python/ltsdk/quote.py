@@ -165,17 +165,29 @@ def async_round_trade(state: AsyncTokenState, deposits: int = 0, redeems: int = 
 
 def async_round_size(state: AsyncTokenState, deposits: int = 0, redeems: int = 0) -> int:
     """The net size the open round's order would trade if it closed now with `deposits` assets
-    and `redeems` shares more, a due rebalance included: what to ask the venue's quote_trade."""
+    and `redeems` shares more, a due rebalance included whole: what to ask the venue's quote_trade
+    first (the token then halves the fund's part while that quote is past the price limit)."""
     k, x, _ = async_round_trade(state, deposits, redeems)
     return k + x
 
 
-def async_round_order(state: AsyncTokenState, deposits: int, redeems: int, trade_cost: int) -> async_token.RoundOrder:
+def _trade_and_rebalance(state: AsyncTokenState, deposits: int, redeems: int, rebalance: int | None) -> tuple[int, int]:
+    """(K, x): the requests' trade and the fund's part, `rebalance` if given (else round_trade's)."""
+    k, x, _ = async_round_trade(state, deposits, redeems)
+    return k, x if rebalance is None else rebalance
+
+
+def async_round_order(
+    state: AsyncTokenState, deposits: int, redeems: int, trade_cost: int, rebalance: int | None = None
+) -> async_token.RoundOrder:
     """The order the open round (with `deposits` assets and `redeems` shares more) would close
     with now (round_math._round_order), `trade_cost` being the venue's quote of its net trade
-    (ltsdk.replica.async_token.trade_cost of quote_trade's answer)."""
+    (ltsdk.replica.async_token.trade_cost of quote_trade's answer). `rebalance`: the fund's part
+    as the close places it, after the token halved it until the venue's quote of the order fits
+    its price limit (the caller's loop over the venue's quotes: async_token.within_price_limit,
+    halved); None: round_trade's whole part, right whenever that part fits."""
     total_deposits, total_redeems = _with_request(state, deposits, redeems)
-    k, rebalance, _ = async_round_trade(state, deposits, redeems)
+    k, rebalance = _trade_and_rebalance(state, deposits, redeems, rebalance)
     return async_token.round_order(
         k + rebalance,
         max(state.nav, 0),
@@ -195,13 +207,16 @@ def async_round_order(state: AsyncTokenState, deposits: int, redeems: int, trade
     )
 
 
-def _settle_now(state: AsyncTokenState, deposits: int, redeems: int, trade_cost: int) -> async_token.Settlement:
+def _settle_now(
+    state: AsyncTokenState, deposits: int, redeems: int, trade_cost: int, rebalance: int | None = None
+) -> async_token.Settlement:
     """round_math's settlement of the open round (with the request) closed now and filled at the
     current oracle price, the order's cost being `trade_cost` (the venue's quote) plus its
-    execution fee; no funding or price move before the fill."""
+    execution fee, the fund's part `rebalance` (as async_round_order); no funding or price move
+    before the fill."""
     total_deposits, total_redeems = _with_request(state, deposits, redeems)
-    k, rebalance, _ = async_round_trade(state, deposits, redeems)
-    order = async_round_order(state, deposits, redeems, trade_cost)
+    k, rebalance = _trade_and_rebalance(state, deposits, redeems, rebalance)
+    order = async_round_order(state, deposits, redeems, trade_cost, rebalance)
     equity_after = state.equity + order.collateral_delta - trade_cost
     return async_token.settlement(
         state.idle_assets,
@@ -221,11 +236,14 @@ def _settle_now(state: AsyncTokenState, deposits: int, redeems: int, trade_cost:
     )
 
 
-def async_deposit_estimate(state: AsyncTokenState, assets: int, trade_cost: int) -> AsyncEstimate:
+def async_deposit_estimate(
+    state: AsyncTokenState, assets: int, trade_cost: int, rebalance: int | None = None
+) -> AsyncEstimate:
     """An estimate of the shares a deposit request of `assets` would be owed (see AsyncEstimate):
-    its pro-rata part of the round's shares, the first round's DEAD_SHARES left out."""
+    its pro-rata part of the round's shares, the first round's DEAD_SHARES left out; `trade_cost`
+    and `rebalance` as async_round_order (the caller's, from the venue's quotes)."""
     total, _ = _with_request(state, assets, 0)
-    s = _settle_now(state, assets, 0, trade_cost)
+    s = _settle_now(state, assets, 0, trade_cost, rebalance)
     shares_out = s.shares_out - (min(math.DEAD_SHARES, s.shares_out) if state.supply == 0 else 0)
     return AsyncEstimate(
         side="deposit",
@@ -239,10 +257,13 @@ def async_deposit_estimate(state: AsyncTokenState, assets: int, trade_cost: int)
     )
 
 
-def async_redeem_estimate(state: AsyncTokenState, shares: int, trade_cost: int) -> AsyncEstimate:
-    """An estimate of the assets a redeem request of `shares` would be owed (see AsyncEstimate)."""
+def async_redeem_estimate(
+    state: AsyncTokenState, shares: int, trade_cost: int, rebalance: int | None = None
+) -> AsyncEstimate:
+    """An estimate of the assets a redeem request of `shares` would be owed (see AsyncEstimate);
+    `trade_cost` and `rebalance` as async_round_order (the caller's, from the venue's quotes)."""
     total_deposits, total = _with_request(state, 0, shares)
-    s = _settle_now(state, 0, shares, trade_cost)
+    s = _settle_now(state, 0, shares, trade_cost, rebalance)
     redeem_fees = s.fees - math.fee(total_deposits, state.mint_fee_bps)
     return AsyncEstimate(
         side="redeem",

@@ -22,7 +22,7 @@ from ltsdk.calls import SendRaw
 from ltsdk.codes import OrderStatus, Reason, RoundStatus, TokenKind
 from ltsdk.plans import ZERO_ADDRESS
 from ltsdk.replica import async_token, async_venue
-from ltsdk.units import USDC
+from ltsdk.units import USDC, WAD
 
 CONTRACT = Path(__file__).resolve().parents[2] / "contracts" / "LeveragedTokenAsync.vy"
 
@@ -204,6 +204,68 @@ def test_estimate__deposit_into_a_rebalancing_round__prices_the_rebalance_the_cl
     assert settled.status == RoundStatus.SETTLED
     owed = user.requests().claimable_shares
     assert abs(owed - estimate.estimated_out) <= estimate.estimated_out // 100_000
+
+
+def _placed_rebalance(stack, state, k: int, x: int) -> int:
+    """The fund's part the close places (LeveragedTokenAsync._close's loop), from the venue's quotes."""
+    for halvings in range(async_token.MAX_HALVINGS + 1):
+        if x == 0 or async_token.within_price_limit(
+            k + x, state.price, stack.venue.quote_trade(stack.token, k + x)[0], state.max_slippage_bps
+        ):
+            break
+        x = async_token.halved(x, halvings)
+    return x
+
+
+def test_estimate__rebalance_too_large_for_the_price_limit__prices_the_halved_part_the_close_places(
+    session_of, sdk_async_stack, depositor, keeper, chain
+):
+    """BTC -10 % takes the funded token out of its band on a shallow venue (depth 800,000 USD):
+    the venue's quote of the whole rebalance is past the round's 50 bps limit, so the close
+    halves the fund's part until it fits. The estimate halves it too (a quote per try, its
+    block): the modelled order is the placed one to the wei and the deposit's shares are the
+    estimate's but for funding (as the in-band rebalance above). (The whole part's larger cost,
+    borne by the fund, priced the staying shares lower: the estimate was ~0.5 % over.)"""
+    stack = sdk_async_stack
+    user, keeper_sdk = session_of(depositor).token(SYMBOL), session_of(keeper).token(SYMBOL)
+    user.request_deposit(10_000 * USDC)
+    keeper_sdk.close_round()
+    fill_round(stack, keeper)
+    keeper_sdk.settle()
+    user.claim_deposit()
+    stack.venue.set_depth(800_000 * WAD, sender=stack.admin)
+    next_round_due(chain, stack)
+    repost_price(stack, "54000")
+    assets = 200 * USDC
+    estimate = user.estimate_deposit(assets)
+    user.request_deposit(assets)
+
+    state = user.async_state()
+    k, full, reason = quote.async_round_trade(state)
+    assert reason == Reason.BAND and full < 0 < k
+    rebalance = _placed_rebalance(stack, state, k, full)
+    assert full < rebalance < 0  # halved, not dropped
+    exec_price, taker_fee = stack.venue.quote_trade(stack.token, k + rebalance)
+    cost = async_token.trade_cost(k + rebalance, state.price, exec_price, taker_fee, state.asset_scale)
+    modelled = quote.async_round_order(state, 0, 0, cost, rebalance=rebalance)
+    closed = keeper_sdk.close_round()
+    assert (closed.size_delta, closed.collateral_delta) == (modelled.size_delta, modelled.collateral_delta)
+    fill_round(stack, keeper, "54000")
+    assert keeper_sdk.settle().status == RoundStatus.SETTLED
+    owed = user.requests().claimable_shares
+    assert abs(owed - estimate.estimated_out) <= estimate.estimated_out // 100_000
+
+
+def test_halving__the_fund_part_halves_toward_zero_then_drops_and_the_limit_is_inclusive():
+    assert [async_token.halved(x, 0) for x in (7, -7, 1, -1)] == [3, -3, 0, 0]  # Vyper's int256 //
+    assert async_token.halved(-(10**30), async_token.MAX_HALVINGS - 1) == -(10**30) // 2
+    assert async_token.halved(-(10**30), async_token.MAX_HALVINGS) == 0  # past the last halving: left out
+    price = 60_000 * WAD  # limits at 50 bps: a buy 60,300, a sell 59,700
+    assert async_token.within_price_limit(1, price, 60_300 * WAD, 50)
+    assert not async_token.within_price_limit(1, price, 60_300 * WAD + 1, 50)
+    assert async_token.within_price_limit(-1, price, 59_700 * WAD, 50)
+    assert not async_token.within_price_limit(-1, price, 59_700 * WAD - 1, 50)
+    assert not async_token.within_price_limit(0, price, 59_700 * WAD - 1, 50)  # no size: the sell's side
 
 
 def test_settle__cash_short_after_a_move__settler_approves_the_payout_fee_then_claims(

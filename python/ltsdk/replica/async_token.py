@@ -1,6 +1,8 @@
 """Twin of contracts/round_math.vy, the asynchronous token's round formulas, line by line: the
 one netted venue order a round closes with (the requests' trade plus the fund's rebalance when
-one is due), and its settlement at the fill the venue recorded, the fund's share of the cost apart.
+one is due), and its settlement at the fill the venue recorded, the fund's share of the cost apart;
+with the token's own steps around them that read the venue's quote (LeveragedTokenAsync's
+_trade_cost, and _fits with the halving of the fund's part until the order is within its limit).
 Units as the contract: assets in collateral base units, shares in wei, prices and sizes in WAD.
 The SDK quotes requests from here (ERC-7540 forbids previews on the async side)."""
 
@@ -19,9 +21,14 @@ from ltsdk.math import (
     pro_rata_size,
     shares_for_value,
     target_size,
+    trunc_div,
     value_for_shares,
 )
 from ltsdk.units import BPS, WAD
+
+# LeveragedTokenAsync._close: the fund's part of a round halves at most this many times until the
+# venue's quote of the order's trade is within its price limit; one refusal more and it is left out
+MAX_HALVINGS = 8
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,22 @@ def round_trade(
     if in_kind != deposits:
         k += target_size(deposits, price, target_leverage, is_long, asset_scale)
     return k, x, int(reason)
+
+
+def within_price_limit(size_delta: int, price: int, exec_price: int, max_slippage_bps: int) -> bool:
+    """LeveragedTokenAsync._fits: whether the venue's execution price `exec_price` (WAD, its
+    quote_trade of `size_delta`) is within the round order's limit, the oracle `price` -+
+    `max_slippage_bps` on the trade's side (a size of 0 counts as a sell, as the contract)."""
+    limit = limit_price(price, max_slippage_bps, size_delta > 0)
+    return exec_price <= limit if size_delta > 0 else exec_price >= limit
+
+
+def halved(x: int, halvings: int) -> int:
+    """The fund's part `x` after the refusal numbered `halvings` (from 0, the contract's loop
+    index): half of it, rounded toward zero (Vyper's int256 `//`), or 0 past MAX_HALVINGS. The
+    caller loops: while x != 0 and the venue's quote of K + x is not within_price_limit,
+    x = halved(x, halvings) for halvings in range(MAX_HALVINGS + 1)."""
+    return trunc_div(x, 2) if halvings < MAX_HALVINGS else 0
 
 
 def fund_share(trade_cost: int, k: int, x: int) -> int:
